@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(MassRouter.Benchmarks.RequestHotPathBenchmarks).Assembly).Run(args);

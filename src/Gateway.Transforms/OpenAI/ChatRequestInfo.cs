@@ -1,0 +1,54 @@
+namespace MassRouter.Gateway.Transforms.OpenAI;
+
+/// <summary>What the gateway needs to know of an OpenAI chat-completions request body, with byte offsets for rewriting.</summary>
+public readonly struct ChatRequestInfo
+{
+    /// <summary>The public model id the client asked for.</summary>
+    public string Model { get; init; }
+
+    /// <summary>Offset of the model value token (its opening quote).</summary>
+    public int ModelTokenStart { get; init; }
+
+    /// <summary>Length of the model value token, quotes included.</summary>
+    public int ModelTokenLength { get; init; }
+
+    /// <summary>True when the client asked for a streamed response.</summary>
+    public bool Stream { get; init; }
+
+    /// <summary>How <c>stream_options</c> appears in the body.</summary>
+    public StreamOptionsShape StreamOptions { get; init; }
+
+    /// <summary>Offset of the <c>stream_options</c> value token (its '{' or 'n' of null).</summary>
+    public int StreamOptionsStart { get; init; }
+
+    /// <summary>Length of the <c>stream_options</c> value.</summary>
+    public int StreamOptionsLength { get; init; }
+
+    /// <summary>True when the client itself asked for <c>stream_options.include_usage: true</c>.</summary>
+    public bool ClientRequestedUsage { get; init; }
+
+    /// <summary>Offset of an explicit <c>include_usage</c> value that is not <c>true</c>, or -1.</summary>
+    public int IncludeUsageValueStart { get; init; }
+
+    /// <summary>Length of that value token.</summary>
+    public int IncludeUsageValueLength { get; init; }
+
+    /// <summary><c>max_completion_tokens</c> or <c>max_tokens</c>, when given.</summary>
+    public int? MaxTokens { get; init; }
+}
+
+/// <summary>How the <c>stream_options</c> field appears in a request.</summary>
+public enum StreamOptionsShape
+{
+    /// <summary>Not present.</summary>
+    Absent,
+
+    /// <summary>Present as <c>null</c>.</summary>
+    Null,
+
+    /// <summary>An empty object <c>{}</c>.</summary>
+    EmptyObject,
+
+    /// <summary>An object with at least one property.</summary>
+    WithProperties,
+}

@@ -1,0 +1,174 @@
+using System.Text.Json;
+
+namespace MassRouter.Gateway.Transforms.OpenAI;
+
+/// <summary>
+/// Reads only what routing needs from an OpenAI chat-completions body with <see cref="Utf8JsonReader"/>, validating the
+/// whole document on the way. Nothing but the model id is materialised.
+/// </summary>
+public static class ChatRequestParser
+{
+    /// <summary>Parses <paramref name="body"/>; on failure returns false with an OpenAI-style message and param.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> body, out ChatRequestInfo info, out RequestError error)
+    {
+        info = default;
+        error = default;
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 256 });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                error = new RequestError("The request body must be a JSON object.", null, "invalid_request_body");
+                return false;
+            }
+
+            string? model = null;
+            int modelStart = 0, modelLength = 0;
+            var modelSeen = false;
+            var stream = false;
+            var shape = StreamOptionsShape.Absent;
+            int optionsStart = 0, optionsLength = 0;
+            var clientUsage = false;
+            int includeStart = -1, includeLength = 0;
+            int? maxTokens = null;
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("model"u8))
+                {
+                    reader.Read();
+                    modelSeen = true;
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        error = new RequestError("'model' must be a string.", "model", "invalid_type");
+                        reader.Skip();
+                        continue;
+                    }
+
+                    model = reader.GetString();
+                    modelStart = (int)reader.TokenStartIndex;
+                    modelLength = reader.ValueSpan.Length + 2;
+                }
+                else if (reader.ValueTextEquals("stream"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+                    {
+                        stream = reader.TokenType == JsonTokenType.True;
+                    }
+                    else if (reader.TokenType != JsonTokenType.Null)
+                    {
+                        error = new RequestError("'stream' must be a boolean.", "stream", "invalid_type");
+                        reader.Skip();
+                    }
+                }
+                else if (reader.ValueTextEquals("stream_options"u8))
+                {
+                    reader.Read();
+                    optionsStart = (int)reader.TokenStartIndex;
+                    if (reader.TokenType == JsonTokenType.Null)
+                    {
+                        shape = StreamOptionsShape.Null;
+                        optionsLength = 4;
+                    }
+                    else if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        shape = StreamOptionsShape.EmptyObject;
+                        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                        {
+                            shape = StreamOptionsShape.WithProperties;
+                            var isIncludeUsage = reader.ValueTextEquals("include_usage"u8);
+                            reader.Read();
+                            if (isIncludeUsage)
+                            {
+                                if (reader.TokenType == JsonTokenType.True)
+                                {
+                                    clientUsage = true;
+                                }
+                                else if (reader.TokenType is JsonTokenType.False or JsonTokenType.Null)
+                                {
+                                    includeStart = (int)reader.TokenStartIndex;
+                                    includeLength = reader.ValueSpan.Length;
+                                }
+                                else
+                                {
+                                    error = new RequestError("'stream_options.include_usage' must be a boolean.", "stream_options.include_usage", "invalid_type");
+                                }
+                            }
+
+                            reader.Skip();
+                        }
+
+                        optionsLength = (int)reader.BytesConsumed - optionsStart;
+                    }
+                    else
+                    {
+                        error = new RequestError("'stream_options' must be an object.", "stream_options", "invalid_type");
+                        reader.Skip();
+                    }
+                }
+                else if (reader.ValueTextEquals("max_completion_tokens"u8) || (maxTokens is null && reader.ValueTextEquals("max_tokens"u8)))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value))
+                    {
+                        maxTokens = value;
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                error = new RequestError("The request body is not valid JSON: unexpected data after the top-level object.", null, "invalid_json");
+                return false;
+            }
+
+            if (error.Message is not null)
+            {
+                return false;
+            }
+
+            if (!modelSeen || string.IsNullOrEmpty(model))
+            {
+                error = new RequestError("You must provide a model parameter.", "model", "missing_required_parameter");
+                return false;
+            }
+
+            info = new ChatRequestInfo
+            {
+                Model = model,
+                ModelTokenStart = modelStart,
+                ModelTokenLength = modelLength,
+                Stream = stream,
+                StreamOptions = shape,
+                StreamOptionsStart = optionsStart,
+                StreamOptionsLength = optionsLength,
+                ClientRequestedUsage = clientUsage,
+                IncludeUsageValueStart = includeStart,
+                IncludeUsageValueLength = includeLength,
+                MaxTokens = maxTokens,
+            };
+            return true;
+        }
+        catch (JsonException ex)
+        {
+            error = new RequestError(
+                $"The request body is not valid JSON: {ex.Message.Split(" Path:")[0]} (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).",
+                null,
+                "invalid_json");
+            return false;
+        }
+    }
+}
+
+/// <summary>A client error found while reading a request, in OpenAI's terms.</summary>
+public readonly record struct RequestError(string? Message, string? Param, string? Code);

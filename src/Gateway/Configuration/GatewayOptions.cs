@@ -1,0 +1,104 @@
+namespace MassRouter.Gateway.Configuration;
+
+/// <summary>The gateway's configuration, bound from the <c>MassRouter</c> section.</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "MassRouter";
+
+    /// <summary>API keys accepted by the gateway (until keys come from Redis).</summary>
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+
+    /// <summary>Largest request body accepted, in bytes.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>Upstream providers by name.</summary>
+    public Dictionary<string, ProviderOptions> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The public model catalog.</summary>
+    public List<ModelOptions> Models { get; set; } = [];
+
+    /// <summary>The embedded default: simulator provider when no provider is configured.</summary>
+    public EmbeddedOptions Embedded { get; set; } = new();
+}
+
+/// <summary>One API key: either the secret itself or its SHA-256 hash (hex), so secrets need not sit in config.</summary>
+public sealed class ApiKeyOptions
+{
+    /// <summary>The key as clients present it.</summary>
+    public string? Key { get; set; }
+
+    /// <summary>Lower-case hex SHA-256 of the key, instead of <see cref="Key"/>.</summary>
+    public string? KeyHash { get; set; }
+
+    /// <summary>A display name for logs and metrics-free diagnostics.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Public model ids this key may use; empty means all.</summary>
+    public List<string> Models { get; set; } = [];
+}
+
+/// <summary>An upstream provider.</summary>
+public sealed class ProviderOptions
+{
+    /// <summary>Wire format: <c>openai</c> for every OpenAI-compatible API.</summary>
+    public string Kind { get; set; } = "openai";
+
+    /// <summary>Variant of the kind: <c>azure</c> selects Azure OpenAI's deployment path, <c>api-key</c> header and <c>api-version</c>.</summary>
+    public string? Flavor { get; set; }
+
+    /// <summary>Base URL including any version prefix, e.g. <c>https://api.openai.com/v1</c>.</summary>
+    public string BaseUrl { get; set; } = "";
+
+    /// <summary>The credential; prefer <see cref="ApiKeyEnvironmentVariable"/>.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Name of an environment variable holding the credential.</summary>
+    public string? ApiKeyEnvironmentVariable { get; set; }
+
+    /// <summary>Azure OpenAI <c>api-version</c> query value.</summary>
+    public string? ApiVersion { get; set; }
+
+    /// <summary>TCP connect timeout.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest silence allowed from the provider: before the response headers, and between body reads.
+    /// Long by default: reasoning models can think for minutes before their first byte.</summary>
+    public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Connection pool limit towards this provider.</summary>
+    public int MaxConnectionsPerServer { get; set; } = int.MaxValue;
+}
+
+/// <summary>A public model and where it is served.</summary>
+public sealed class ModelOptions
+{
+    /// <summary>The id clients send as <c>model</c>.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>Ordered deployments serving the model.</summary>
+    public List<DeploymentOptions> Deployments { get; set; } = [];
+}
+
+/// <summary>A provider and the model id it knows the public model by.</summary>
+public sealed class DeploymentOptions
+{
+    /// <summary>Provider name, a key of <see cref="GatewayOptions.Providers"/>.</summary>
+    public string Provider { get; set; } = "";
+
+    /// <summary>Upstream model id (or Azure deployment name); defaults to the public id.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>Relative weight among deployments of equal priority.</summary>
+    public int Weight { get; set; } = 1;
+}
+
+/// <summary>Embedded-default settings.</summary>
+public sealed class EmbeddedOptions
+{
+    /// <summary>Host the provider simulator in-process: null means "when no provider is configured".</summary>
+    public bool? Simulator { get; set; }
+
+    /// <summary>Recorded fixtures the embedded simulator can replay; found next to the repository by default.</summary>
+    public string? FixturesPath { get; set; }
+}

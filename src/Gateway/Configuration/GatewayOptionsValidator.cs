@@ -1,0 +1,103 @@
+using Microsoft.Extensions.Options;
+
+namespace MassRouter.Gateway.Configuration;
+
+/// <summary>Fails start-up with a message naming the setting that is wrong.</summary>
+internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    private static readonly string[] KnownKinds = ["openai"];
+
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var failures = new List<string>();
+        if (options.MaxRequestBodyBytes <= 0)
+        {
+            failures.Add("MassRouter:MaxRequestBodyBytes must be positive.");
+        }
+
+        foreach (var (providerName, provider) in options.Providers)
+        {
+            var prefix = $"MassRouter:Providers:{providerName}";
+            if (!KnownKinds.Contains(provider.Kind, StringComparer.OrdinalIgnoreCase))
+            {
+                failures.Add($"{prefix}:Kind '{provider.Kind}' is not supported (supported: {string.Join(", ", KnownKinds)}).");
+            }
+
+            if (!Uri.TryCreate(provider.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                failures.Add($"{prefix}:BaseUrl '{provider.BaseUrl}' must be an absolute http(s) URL.");
+            }
+
+            if (provider.Flavor is not null && !string.Equals(provider.Flavor, "azure", StringComparison.OrdinalIgnoreCase))
+            {
+                failures.Add($"{prefix}:Flavor '{provider.Flavor}' is not supported (supported: azure).");
+            }
+
+            if (string.Equals(provider.Flavor, "azure", StringComparison.OrdinalIgnoreCase) && string.IsNullOrEmpty(provider.ApiVersion))
+            {
+                failures.Add($"{prefix}:ApiVersion is required for Azure OpenAI.");
+            }
+
+            if (provider.ApiKeyEnvironmentVariable is { Length: > 0 } variable && Environment.GetEnvironmentVariable(variable) is null)
+            {
+                failures.Add($"{prefix}:ApiKeyEnvironmentVariable names '{variable}', which is not set.");
+            }
+
+            if (provider.ConnectTimeout <= TimeSpan.Zero || provider.ActivityTimeout <= TimeSpan.Zero)
+            {
+                failures.Add($"{prefix}: ConnectTimeout and ActivityTimeout must be positive.");
+            }
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Models.Count; i++)
+        {
+            var model = options.Models[i];
+            var prefix = $"MassRouter:Models:{i}";
+            if (string.IsNullOrWhiteSpace(model.Id))
+            {
+                failures.Add($"{prefix}:Id is required.");
+                continue;
+            }
+
+            if (!seen.Add(model.Id))
+            {
+                failures.Add($"{prefix}:Id '{model.Id}' is listed twice.");
+            }
+
+            if (model.Deployments.Count == 0)
+            {
+                failures.Add($"{prefix} ('{model.Id}') has no Deployments.");
+            }
+
+            for (var d = 0; d < model.Deployments.Count; d++)
+            {
+                var deployment = model.Deployments[d];
+                if (!options.Providers.ContainsKey(deployment.Provider))
+                {
+                    failures.Add($"{prefix}:Deployments:{d}:Provider '{deployment.Provider}' is not a configured provider.");
+                }
+
+                if (deployment.Weight <= 0)
+                {
+                    failures.Add($"{prefix}:Deployments:{d}:Weight must be positive.");
+                }
+            }
+        }
+
+        for (var i = 0; i < options.ApiKeys.Count; i++)
+        {
+            var key = options.ApiKeys[i];
+            if (string.IsNullOrEmpty(key.Key) == string.IsNullOrEmpty(key.KeyHash))
+            {
+                failures.Add($"MassRouter:ApiKeys:{i} needs exactly one of Key or KeyHash.");
+            }
+            else if (key.KeyHash is { } hash && (hash.Length != 64 || !hash.All(Uri.IsHexDigit)))
+            {
+                failures.Add($"MassRouter:ApiKeys:{i}:KeyHash must be 64 hex characters (SHA-256).");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

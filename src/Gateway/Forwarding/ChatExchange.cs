@@ -1,0 +1,341 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using MassRouter.Gateway.Routing;
+using MassRouter.Gateway.Telemetry;
+using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.OpenAI;
+using MassRouter.Gateway.Transforms.Sse;
+using MassRouter.Gateway.Transforms.Usage;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MassRouter.Gateway.Forwarding;
+
+/// <summary>
+/// One chat-completions exchange with a provider: the YARP transformer that shapes the outgoing request, and the relay
+/// that carries the response back event by event while reading usage and timing off it.
+/// </summary>
+internal sealed class ChatExchange : HttpTransformer
+{
+    private const int MaxErrorBodyBytes = 1024 * 1024;
+
+    private readonly Deployment _deployment;
+    private readonly string _model;
+    private readonly string _requestId;
+    private readonly bool _stream;
+    private readonly bool _stripUsageChunk;
+    private readonly GatewayMetrics _metrics;
+    private readonly ILogger _logger;
+    private long _sendTimestamp;
+    private long _lastOutputTimestamp;
+    private TokenUsage _usage;
+
+    public ChatExchange(Deployment deployment, string model, string requestId, bool stream, bool stripUsageChunk, GatewayMetrics metrics, ILogger logger)
+    {
+        _deployment = deployment;
+        _model = model;
+        _requestId = requestId;
+        _stream = stream;
+        _stripUsageChunk = stripUsageChunk;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>Time spent waiting on the provider (headers and body reads), in Stopwatch ticks.</summary>
+    public long UpstreamTicks { get; private set; }
+
+    /// <summary>When the first generated output was relayed, or 0.</summary>
+    public long FirstOutputTimestamp { get; private set; }
+
+    /// <summary>Usage as the provider reported it.</summary>
+    public TokenUsage Usage => _usage;
+
+    /// <summary>True when the relay ended the stream early with an error event (upstream failure mid-stream).</summary>
+    public bool EndedWithError { get; private set; }
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        var headers = proxyRequest.Headers;
+        headers.Remove("Authorization");
+        headers.Remove("x-api-key");
+
+        // The gateway reads the body, so it must arrive uncompressed.
+        headers.Remove("Accept-Encoding");
+        var provider = _deployment.Provider;
+        if (provider.Credential is { } credential)
+        {
+            if (provider.IsAzure)
+            {
+                headers.TryAddWithoutValidation("api-key", credential);
+            }
+            else
+            {
+                headers.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+            }
+        }
+
+        proxyRequest.RequestUri = _deployment.ChatCompletionsUri;
+        _sendTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (proxyResponse is null)
+        {
+            return false;
+        }
+
+        UpstreamTicks += Stopwatch.GetTimestamp() - _sendTimestamp;
+        await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        var headers = httpContext.Response.Headers;
+        headers.ContentLength = null;
+        if (proxyResponse.Headers.TryGetValues(RequestId.HeaderName, out var upstreamIds))
+        {
+            headers["x-upstream-request-id"] = upstreamIds.FirstOrDefault();
+        }
+
+        headers[RequestId.HeaderName] = _requestId;
+        headers["x-massrouter-provider"] = _deployment.Provider.Name;
+
+        var status = (int)proxyResponse.StatusCode;
+        using var body = await proxyResponse.Content.ReadAsStreamAsync(cancellationToken);
+        if (status >= 400)
+        {
+            await RelayErrorAsync(httpContext, body, status);
+        }
+        else if (_stream && IsEventStream(proxyResponse.Content.Headers.ContentType))
+        {
+            await RelayStreamAsync(httpContext, body);
+        }
+        else
+        {
+            await RelayJsonAsync(httpContext, body);
+        }
+
+        // The body has been written here; YARP must not copy it again.
+        return false;
+    }
+
+    private static bool IsEventStream(MediaTypeHeaderValue? contentType) =>
+        string.Equals(contentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+
+    private async Task RelayJsonAsync(HttpContext context, Stream body)
+    {
+        using var buffer = new PooledBufferWriter(16 * 1024);
+        if (!await ReadToEndAsync(context, body, buffer, int.MaxValue))
+        {
+            return;
+        }
+
+        ChunkInspector.Inspect(buffer.WrittenSpan, ref _usage);
+        FirstOutputTimestamp = Stopwatch.GetTimestamp();
+        context.Response.ContentLength = buffer.WrittenCount;
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+    }
+
+    private async Task RelayErrorAsync(HttpContext context, Stream body, int status)
+    {
+        using var buffer = new PooledBufferWriter(4096);
+        if (!await ReadToEndAsync(context, body, buffer, MaxErrorBodyBytes))
+        {
+            return;
+        }
+
+        var response = context.Response;
+        response.ContentType = "application/json";
+        if (OpenAIErrorWriter.IsOpenAIError(buffer.WrittenSpan))
+        {
+            response.ContentLength = buffer.WrittenCount;
+            await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+            return;
+        }
+
+        // Not OpenAI-shaped: wrap it so clients always see one error shape, keeping the provider's words.
+        var text = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan[..Math.Min(buffer.WrittenCount, 2000)]).Trim();
+        var message = $"The provider '{_deployment.Provider.Name}' returned HTTP {status}" + (text.Length > 0 ? $": {text}" : ".");
+        OpenAIErrorWriter.Write(response.BodyWriter, message, status >= 500 ? "server_error" : "invalid_request_error", null, "upstream_error");
+        await response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private async Task<bool> ReadToEndAsync(HttpContext context, Stream body, PooledBufferWriter buffer, int limit)
+    {
+        var start = Stopwatch.GetTimestamp();
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        try
+        {
+            while (buffer.WrittenCount < limit)
+            {
+                idle.CancelAfter(_deployment.Provider.ActivityTimeout);
+                var read = await body.ReadAsync(buffer.GetMemory(8192), idle.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                buffer.Advance(read);
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
+        {
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                var timedOut = ex is OperationCanceledException;
+                _logger.LogWarning("Reading the response of provider {Provider} failed: {Error}", _deployment.Provider.Name, ex.Message);
+                context.Response.StatusCode = timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway;
+                OpenAIErrorWriter.Write(
+                    context.Response.BodyWriter,
+                    timedOut ? "The provider stopped sending its response before it was complete (timed out)." : "The provider's response was cut off before it was complete.",
+                    "server_error",
+                    null,
+                    timedOut ? "upstream_timeout" : "upstream_disconnected");
+                EndedWithError = true;
+            }
+
+            return false;
+        }
+        finally
+        {
+            UpstreamTicks += Stopwatch.GetTimestamp() - start;
+        }
+    }
+
+    private async Task RelayStreamAsync(HttpContext context, Stream body)
+    {
+        var response = context.Response;
+        var writer = response.BodyWriter;
+        var aborted = context.RequestAborted;
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var start = 0;
+        var end = 0;
+        using var reader = new SseReader();
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        _metrics.StreamStarted(_model, _deployment.Provider.Name);
+        try
+        {
+            while (true)
+            {
+                if (end == buffer.Length)
+                {
+                    buffer = MakeRoom(buffer, ref start, ref end);
+                }
+
+                idle.CancelAfter(_deployment.Provider.ActivityTimeout);
+                var waitStart = Stopwatch.GetTimestamp();
+                var read = await body.ReadAsync(buffer.AsMemory(end), idle.Token);
+                UpstreamTicks += Stopwatch.GetTimestamp() - waitStart;
+                end += read;
+                var final = read == 0;
+                if (RelayEvents(reader, buffer, ref start, end, final, writer))
+                {
+                    await writer.FlushAsync(aborted);
+                }
+
+                if (final)
+                {
+                    return;
+                }
+
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
+        {
+            if (aborted.IsCancellationRequested)
+            {
+                // The client left: disposing the upstream response (by our caller) cancels the provider's work at once.
+                return;
+            }
+
+            var timedOut = ex is OperationCanceledException;
+            _logger.LogWarning("Stream from provider {Provider} failed mid-way: {Error}", _deployment.Provider.Name, ex.Message);
+            EndedWithError = true;
+            await WriteStreamErrorAsync(
+                writer,
+                timedOut ? "The provider stopped sending tokens (idle timeout)." : "The provider closed the connection mid-stream.",
+                timedOut ? "upstream_timeout" : "upstream_disconnected",
+                aborted);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _metrics.StreamEnded(_model, _deployment.Provider.Name);
+        }
+    }
+
+    /// <summary>Relays every complete event in the buffer; true when anything was written.</summary>
+    private bool RelayEvents(SseReader reader, byte[] buffer, ref int start, int end, bool final, System.IO.Pipelines.PipeWriter writer)
+    {
+        var wrote = false;
+        while (start < end && reader.TryRead(buffer.AsSpan(start, end - start), final, out var sseEvent, out var consumed))
+        {
+            start += consumed;
+            if (sseEvent.HasData && !sseEvent.IsDone)
+            {
+                var facts = ChunkInspector.Inspect(sseEvent.Data, ref _usage);
+                if ((facts & ChunkFacts.HasOutput) != 0)
+                {
+                    var now = Stopwatch.GetTimestamp();
+                    if (FirstOutputTimestamp == 0)
+                    {
+                        FirstOutputTimestamp = now;
+                    }
+                    else
+                    {
+                        _metrics.InterTokenGap(_model, _deployment.Provider.Name, _lastOutputTimestamp, now);
+                    }
+
+                    _lastOutputTimestamp = now;
+                }
+
+                if (_stripUsageChunk && (facts & (ChunkFacts.HasUsage | ChunkFacts.HasChoices)) == ChunkFacts.HasUsage)
+                {
+                    // The usage chunk the gateway asked for on the client's behalf: read, not relayed.
+                    continue;
+                }
+            }
+
+            writer.Write(sseEvent.Raw);
+            wrote = true;
+        }
+
+        return wrote;
+    }
+
+    private static byte[] MakeRoom(byte[] buffer, ref int start, ref int end)
+    {
+        if (start > 0)
+        {
+            buffer.AsSpan(start, end - start).CopyTo(buffer);
+            end -= start;
+            start = 0;
+            return buffer;
+        }
+
+        // One event larger than the buffer: grow it.
+        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+        buffer.AsSpan(0, end).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return bigger;
+    }
+
+    private static async Task WriteStreamErrorAsync(System.IO.Pipelines.PipeWriter writer, string message, string code, CancellationToken aborted)
+    {
+        try
+        {
+            writer.Write("data: "u8);
+            OpenAIErrorWriter.Write(writer, message, "server_error", null, code);
+            writer.Write("\n\ndata: [DONE]\n\n"u8);
+            await writer.FlushAsync(aborted);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client is gone too; nothing left to tell.
+        }
+    }
+}

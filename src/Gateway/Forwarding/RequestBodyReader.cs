@@ -1,0 +1,57 @@
+using MassRouter.Gateway.Transforms.Buffers;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace MassRouter.Gateway.Forwarding;
+
+/// <summary>Buffers a request body into pooled memory, enforcing the configured size limit.</summary>
+internal static class RequestBodyReader
+{
+    /// <summary>Reads the whole body; returns null when it exceeds <paramref name="limit"/>.</summary>
+    public static async ValueTask<PooledBufferWriter?> ReadAsync(HttpContext context, long limit)
+    {
+        var request = context.Request;
+        var declared = request.ContentLength;
+        if (declared > limit)
+        {
+            return null;
+        }
+
+        // Our own limit applies; let Kestrel read up to one byte past it so an oversized chunked body is detected here.
+        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = limit + 1;
+        }
+
+        var buffer = new PooledBufferWriter((int)Math.Min(declared ?? 4096, limit) + 1);
+        try
+        {
+            while (true)
+            {
+                var memory = buffer.GetMemory(4096);
+                var read = await request.Body.ReadAsync(memory, context.RequestAborted);
+                if (read == 0)
+                {
+                    return buffer;
+                }
+
+                buffer.Advance(read);
+                if (buffer.WrittenCount > limit)
+                {
+                    buffer.Dispose();
+                    return null;
+                }
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            buffer.Dispose();
+            return null;
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+}

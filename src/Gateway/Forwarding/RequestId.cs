@@ -1,0 +1,31 @@
+namespace MassRouter.Gateway.Forwarding;
+
+/// <summary>The <c>x-request-id</c> of a request: the client's when it sent a sane one, else a new one.</summary>
+internal static class RequestId
+{
+    public const string HeaderName = "x-request-id";
+
+    public static string Resolve(HttpContext context)
+    {
+        var incoming = context.Request.Headers[HeaderName];
+        if (incoming.Count == 1 && incoming[0] is { Length: > 0 and <= 128 } value && IsSafe(value))
+        {
+            return value;
+        }
+
+        return "req_" + Guid.NewGuid().ToString("N");
+    }
+
+    private static bool IsSafe(string value)
+    {
+        foreach (var c in value)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Configuration;
+using MassRouter.Gateway.Embedded;
+using MassRouter.Gateway.Errors;
+using MassRouter.Gateway.Forwarding;
+using MassRouter.Gateway.Health;
+using MassRouter.Gateway.Routing;
+using MassRouter.Gateway.Telemetry;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace MassRouter.Gateway;
+
+/// <summary>Builds the data-plane host; used by <c>Program</c>, the tests and the benchmarks alike.</summary>
+public static class GatewayHost
+{
+    /// <summary>The address used when no <c>--urls</c>, <c>ASPNETCORE_URLS</c> or <c>ASPNETCORE_HTTP_PORTS</c> is given.</summary>
+    public const string DefaultUrl = "http://localhost:8080";
+
+    /// <summary>Builds the gateway; <paramref name="configure"/> may add configuration (tests use it).</summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        configure?.Invoke(builder);
+
+        var configuration = builder.Configuration;
+        if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["http_ports"]) && string.IsNullOrEmpty(configuration["https_ports"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var initial = configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+        if (initial.Embedded.Simulator ?? initial.Providers.Count == 0)
+        {
+            var simulator = await EmbeddedSimulator.StartAsync(builder, initial.Embedded.FixturesPath);
+            builder.Services.AddSingleton<IHostedService>(simulator);
+        }
+
+        if (initial.ApiKeys.Count == 0)
+        {
+            var devKey = Environment.GetEnvironmentVariable("MASSROUTER_DEV_KEY");
+            if (string.IsNullOrEmpty(devKey))
+            {
+                devKey = "sk-mr-dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            }
+
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["MassRouter:ApiKeys:0:Key"] = devKey });
+
+            // Printed once, on purpose: the embedded default is for a developer's own machine.
+            Console.WriteLine($"MassRouter development API key: {devKey}");
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = initial.MaxRequestBodyBytes + 1;
+        });
+
+        var services = builder.Services;
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddHttpForwarder();
+        services.AddSingleton<IApiKeyStore, ConfiguredApiKeyStore>();
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<ModelCatalog>();
+        // One registry per host: tests run several gateways in one process, and the process-wide default registry would
+        // also switch on prometheus-net's Meters adapter, which costs allocations on every Kestrel request.
+        var registry = Metrics.NewCustomRegistry();
+        DotNetStats.Register(registry);
+        services.AddSingleton(registry);
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<ChatCompletionsHandler>();
+
+        var app = builder.Build();
+        var handler = app.Services.GetRequiredService<ChatCompletionsHandler>();
+        app.MapPost("/v1/chat/completions", (RequestDelegate)handler.HandleAsync);
+        app.MapModels();
+        app.MapHealth();
+        app.MapMetrics("/metrics", registry);
+        app.MapOpenAIFallbacks();
+        app.Lifetime.ApplicationStarted.Register(() => LogStartup(app));
+        return app;
+    }
+
+    private static void LogStartup(WebApplication app)
+    {
+        var catalog = app.Services.GetRequiredService<ModelCatalog>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MassRouter.Gateway");
+        var urls = string.Join(", ", app.Urls);
+        var modelIds = string.Join(", ", catalog.Models.Select(m => m.Id));
+        logger.LogInformation(
+            "MassRouter gateway listening on {Urls} with {Models} model(s): {ModelIds}", urls, catalog.Models.Count, modelIds);
+    }
+}

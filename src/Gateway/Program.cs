@@ -1,0 +1,4 @@
+using MassRouter.Gateway;
+
+var app = await GatewayHost.BuildAsync(args);
+await app.RunAsync();

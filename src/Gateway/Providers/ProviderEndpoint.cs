@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net;
+using MassRouter.Gateway.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MassRouter.Gateway.Providers;
+
+/// <summary>A configured upstream provider: where it lives, how to authenticate, and its own connection pool.</summary>
+internal sealed class ProviderEndpoint : IDisposable
+{
+    public ProviderEndpoint(string name, ProviderOptions options)
+    {
+        Name = name;
+        Kind = options.Kind.ToLowerInvariant();
+        IsAzure = string.Equals(options.Flavor, "azure", StringComparison.OrdinalIgnoreCase);
+        BaseUrl = options.BaseUrl.TrimEnd('/');
+        ApiVersion = options.ApiVersion;
+        Credential = options.ApiKey is { Length: > 0 } key
+            ? key
+            : options.ApiKeyEnvironmentVariable is { Length: > 0 } variable ? Environment.GetEnvironmentVariable(variable) : null;
+        ActivityTimeout = options.ActivityTimeout;
+        RequestConfig = new ForwarderRequestConfig
+        {
+            ActivityTimeout = options.ActivityTimeout,
+            AllowResponseBuffering = false,
+        };
+
+        // The settings YARP recommends for forwarding: no proxy, no redirects, no decompression, no cookies.
+        Invoker = new HttpMessageInvoker(
+            new SocketsHttpHandler
+            {
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                UseCookies = false,
+                EnableMultipleHttp2Connections = true,
+                ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+                ConnectTimeout = options.ConnectTimeout,
+                MaxConnectionsPerServer = options.MaxConnectionsPerServer,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+            },
+            disposeHandler: true);
+    }
+
+    /// <summary>Configured name; also the metrics label and the <c>x-massrouter-provider</c> header value.</summary>
+    public string Name { get; }
+
+    /// <summary>Wire format.</summary>
+    public string Kind { get; }
+
+    /// <summary>True for Azure OpenAI's path, header and api-version variant.</summary>
+    public bool IsAzure { get; }
+
+    /// <summary>Base URL without a trailing slash.</summary>
+    public string BaseUrl { get; }
+
+    /// <summary>Azure api-version.</summary>
+    public string? ApiVersion { get; }
+
+    /// <summary>The secret sent upstream; never logged.</summary>
+    public string? Credential { get; }
+
+    /// <summary>Longest silence tolerated from the provider.</summary>
+    public TimeSpan ActivityTimeout { get; }
+
+    /// <summary>Forwarder settings for this provider.</summary>
+    public ForwarderRequestConfig RequestConfig { get; }
+
+    /// <summary>One invoker (connection pool) per provider.</summary>
+    public HttpMessageInvoker Invoker { get; }
+
+    /// <summary>The full chat-completions URL for an upstream model.</summary>
+    public string ChatCompletionsUrl(string upstreamModel) => IsAzure
+        ? $"{BaseUrl}/openai/deployments/{Uri.EscapeDataString(upstreamModel)}/chat/completions?api-version={Uri.EscapeDataString(ApiVersion!)}"
+        : BaseUrl + "/chat/completions";
+
+    public void Dispose() => Invoker.Dispose();
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} ({Kind}{(IsAzure ? ", azure" : "")}) {BaseUrl}";
+}

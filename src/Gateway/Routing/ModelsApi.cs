@@ -1,0 +1,80 @@
+using System.Text.Json;
+using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Forwarding;
+
+namespace MassRouter.Gateway.Routing;
+
+/// <summary><c>GET /v1/models</c>: the models the calling key may use, in OpenAI's list shape.</summary>
+internal static class ModelsApi
+{
+    public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder endpoints)
+    {
+        var authenticator = endpoints.ServiceProvider.GetRequiredService<ApiKeyAuthenticator>();
+        var catalog = endpoints.ServiceProvider.GetRequiredService<ModelCatalog>();
+        endpoints.MapGet("/v1/models", (RequestDelegate)(context => ListAsync(context, authenticator, catalog)));
+        endpoints.MapGet("/v1/models/{**id}", (RequestDelegate)(context => GetAsync(context, authenticator, catalog)));
+        return endpoints;
+    }
+
+    private static async Task ListAsync(HttpContext context, ApiKeyAuthenticator authenticator, ModelCatalog catalog)
+    {
+        context.Response.Headers[RequestId.HeaderName] = RequestId.Resolve(context);
+        if (!authenticator.TryAuthenticate(context, out var key, out var missing))
+        {
+            await ChatCompletionsHandler.WriteAuthErrorAsync(context, missing);
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        writer.WriteStartObject();
+        writer.WriteString("object", "list");
+        writer.WriteStartArray("data");
+        foreach (var model in catalog.Models)
+        {
+            if (key.MayUse(model.Id))
+            {
+                WriteModel(writer, model);
+            }
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static async Task GetAsync(HttpContext context, ApiKeyAuthenticator authenticator, ModelCatalog catalog)
+    {
+        context.Response.Headers[RequestId.HeaderName] = RequestId.Resolve(context);
+        if (!authenticator.TryAuthenticate(context, out var key, out var missing))
+        {
+            await ChatCompletionsHandler.WriteAuthErrorAsync(context, missing);
+            return;
+        }
+
+        var id = (string?)context.Request.RouteValues["id"] ?? "";
+        if (!catalog.TryGet(id, out var model) || !key.MayUse(id))
+        {
+            await Errors.OpenAIErrorResponse.WriteAsync(
+                context,
+                StatusCodes.Status404NotFound,
+                $"The model '{id}' does not exist or you do not have access to it.",
+                param: "model",
+                code: "model_not_found");
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        WriteModel(writer, model);
+    }
+
+    private static void WriteModel(Utf8JsonWriter writer, ModelRoute model)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", model.Id);
+        writer.WriteString("object", "model");
+        writer.WriteNumber("created", 0);
+        writer.WriteString("owned_by", model.Primary.Provider.Name);
+        writer.WriteEndObject();
+    }
+}

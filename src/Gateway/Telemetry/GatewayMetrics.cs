@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Prometheus;
+
+namespace MassRouter.Gateway.Telemetry;
+
+/// <summary>
+/// The data plane's Prometheus series, on prometheus-net's native API (the Meters adapter sorts and allocates per
+/// measurement, too slow for a per-chunk path). Labels stay bounded: model from the catalog, provider, status class.
+/// The children of one model × provider pair are resolved once and cached.
+/// </summary>
+internal sealed class GatewayMetrics
+{
+    private static readonly string[] StatusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
+
+    private readonly Counter _requests;
+    private readonly Histogram _duration;
+    private readonly Histogram _timeToFirstToken;
+    private readonly Histogram _interTokenGap;
+    private readonly Histogram _overhead;
+    private readonly Counter _inputTokens;
+    private readonly Counter _outputTokens;
+    private readonly Gauge _activeStreams;
+    private readonly Counter _rejected;
+    private readonly ConcurrentDictionary<(string Model, string Provider), Series> _series = new();
+
+    public GatewayMetrics(CollectorRegistry registry)
+    {
+        var factory = Metrics.WithCustomRegistry(registry);
+        string[] byDeployment = ["model", "provider"];
+        string[] byStatus = ["model", "provider", "status_class"];
+        _requests = factory.CreateCounter("massrouter_requests_total", "Chat requests handled, by model, provider and status class.", byStatus);
+        _duration = factory.CreateHistogram("massrouter_request_duration_seconds", "Total request time as the gateway saw it.", byStatus,
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 19) });
+        _timeToFirstToken = factory.CreateHistogram("massrouter_time_to_first_token_seconds", "Time from request arrival to the first generated output.", byDeployment,
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 15) });
+        _interTokenGap = factory.CreateHistogram("massrouter_inter_token_gap_seconds", "Gap between consecutive output chunks of a stream.", byDeployment,
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 15) });
+        _overhead = factory.CreateHistogram("massrouter_gateway_overhead_seconds", "Request time not spent waiting on the provider.", byDeployment,
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.00001, 2, 16) });
+        _inputTokens = factory.CreateCounter("massrouter_tokens_input_total", "Prompt tokens, as reported by providers.", byDeployment);
+        _outputTokens = factory.CreateCounter("massrouter_tokens_output_total", "Completion tokens, as reported by providers.", byDeployment);
+        _rejected = factory.CreateCounter("massrouter_rejected_requests_total", "Requests refused before reaching a provider, by error code.", "code");
+        _activeStreams = factory.CreateGauge("massrouter_streams_active", "Streams being relayed right now.", byDeployment);
+    }
+
+    /// <summary>Counts a request refused before forwarding; <paramref name="code"/> is one of the gateway's fixed error codes.</summary>
+    public void Rejected(string code) => _rejected.WithLabels(code).Inc();
+
+    public void StreamStarted(string model, string provider) => For(model, provider).ActiveStreams.Inc();
+
+    public void StreamEnded(string model, string provider) => For(model, provider).ActiveStreams.Dec();
+
+    public void InterTokenGap(string model, string provider, long fromTimestamp, long toTimestamp) =>
+        For(model, provider).InterTokenGap.Observe(Stopwatch.GetElapsedTime(fromTimestamp, toTimestamp).TotalSeconds);
+
+    public void RequestCompleted(in RequestOutcome outcome)
+    {
+        var series = For(outcome.Model, outcome.Provider);
+        var statusClass = StatusClass(outcome.StatusCode);
+        series.Requests(statusClass).Inc();
+        var total = Stopwatch.GetElapsedTime(outcome.StartTimestamp, outcome.EndTimestamp);
+        series.Duration(statusClass).Observe(total.TotalSeconds);
+        if (outcome.UpstreamTicks > 0)
+        {
+            var overhead = total - Stopwatch.GetElapsedTime(0, outcome.UpstreamTicks);
+            series.Overhead.Observe(Math.Max(0, overhead.TotalSeconds));
+        }
+
+        if (outcome.FirstOutputTimestamp != 0)
+        {
+            series.TimeToFirstToken.Observe(Stopwatch.GetElapsedTime(outcome.StartTimestamp, outcome.FirstOutputTimestamp).TotalSeconds);
+        }
+
+        if (outcome.PromptTokens > 0)
+        {
+            series.InputTokens.Inc(outcome.PromptTokens);
+        }
+
+        if (outcome.CompletionTokens > 0)
+        {
+            series.OutputTokens.Inc(outcome.CompletionTokens);
+        }
+    }
+
+    private Series For(string model, string provider) =>
+        _series.TryGetValue((model, provider), out var series) ? series : _series.GetOrAdd((model, provider), key => new Series(this, key.Model, key.Provider));
+
+    private static int StatusClass(int status) => status is >= 100 and < 600 ? (status / 100) - 1 : StatusClasses.Length - 1;
+
+    private sealed class Series
+    {
+        private readonly GatewayMetrics _metrics;
+        private readonly string _model;
+        private readonly string _provider;
+        private readonly Counter.Child?[] _requests = new Counter.Child?[StatusClasses.Length];
+        private readonly Histogram.Child?[] _duration = new Histogram.Child?[StatusClasses.Length];
+
+        public Series(GatewayMetrics metrics, string model, string provider)
+        {
+            (_metrics, _model, _provider) = (metrics, model, provider);
+            TimeToFirstToken = metrics._timeToFirstToken.WithLabels(model, provider);
+            InterTokenGap = metrics._interTokenGap.WithLabels(model, provider);
+            Overhead = metrics._overhead.WithLabels(model, provider);
+            InputTokens = metrics._inputTokens.WithLabels(model, provider);
+            OutputTokens = metrics._outputTokens.WithLabels(model, provider);
+            ActiveStreams = metrics._activeStreams.WithLabels(model, provider);
+        }
+
+        // Status-class series appear when first used, so a healthy deployment does not export empty 1xx..5xx series.
+        public Counter.Child Requests(int statusClass) =>
+            _requests[statusClass] ??= _metrics._requests.WithLabels(_model, _provider, StatusClasses[statusClass]);
+
+        public Histogram.Child Duration(int statusClass) =>
+            _duration[statusClass] ??= _metrics._duration.WithLabels(_model, _provider, StatusClasses[statusClass]);
+
+        public Histogram.Child TimeToFirstToken { get; }
+
+        public Histogram.Child InterTokenGap { get; }
+
+        public Histogram.Child Overhead { get; }
+
+        public Counter.Child InputTokens { get; }
+
+        public Counter.Child OutputTokens { get; }
+
+        public Gauge.Child ActiveStreams { get; }
+    }
+}
+
+/// <summary>What happened to one request, for metrics.</summary>
+internal readonly record struct RequestOutcome(
+    string Model,
+    string Provider,
+    int StatusCode,
+    long StartTimestamp,
+    long EndTimestamp,
+    long UpstreamTicks,
+    long FirstOutputTimestamp,
+    long PromptTokens,
+    long CompletionTokens);

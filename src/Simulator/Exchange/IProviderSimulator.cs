@@ -1,0 +1,17 @@
+using System.Buffers;
+using MassRouter.Simulator.Control;
+
+namespace MassRouter.Simulator.Exchange;
+
+/// <summary>One provider's wire format: its generated answers, its error bodies and its mid-stream error event.</summary>
+internal interface IProviderSimulator
+{
+    /// <summary>The complete SSE event (framing included) the provider sends when it fails in the middle of a stream.</summary>
+    ReadOnlyMemory<byte> MidstreamErrorEvent { get; }
+
+    /// <summary>Writes an error response with the provider's body for <paramref name="statusCode"/>.</summary>
+    Task WriteErrorAsync(HttpContext context, int statusCode);
+
+    /// <summary>Answers the request with generated text; <paramref name="routeModel"/> overrides the body's model (Azure deployments).</summary>
+    Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel);
+}

@@ -1,0 +1,20 @@
+using MassRouter.Simulator.Exchange;
+
+namespace MassRouter.Simulator.Providers.OpenAI;
+
+/// <summary>OpenAI's endpoints, including Azure OpenAI's deployment-scoped chat-completions path.</summary>
+internal static class OpenAIApi
+{
+    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder endpoints, SimulatedExchange exchange, OpenAIChatSimulator simulator)
+    {
+        // Plain RequestDelegates: no parameter binding on the hot path.
+        endpoints.MapPost("/v1/chat/completions", context => exchange.RunAsync(context, simulator, routeModel: null));
+
+        endpoints.MapPost(
+            "/openai/deployments/{deployment}/chat/completions",
+            context => exchange.RunAsync(context, simulator, context.Request.RouteValues["deployment"] as string));
+
+        endpoints.MapGet("/v1/models", context => JsonResponse.WriteAsync(context, StatusCodes.Status200OK, OpenAIWire.ModelList));
+        return endpoints;
+    }
+}

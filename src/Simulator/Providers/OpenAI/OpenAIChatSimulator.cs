@@ -1,0 +1,154 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using MassRouter.Simulator.Control;
+using MassRouter.Simulator.Exchange;
+using MassRouter.Simulator.Faults;
+using MassRouter.Simulator.Generation;
+
+namespace MassRouter.Simulator.Providers.OpenAI;
+
+/// <summary>Answers chat-completions requests the way OpenAI does, streaming or not.</summary>
+internal sealed class OpenAIChatSimulator : IProviderSimulator
+{
+    private const string EventStreamContentType = "text/event-stream; charset=utf-8";
+
+    private readonly HoldGates _gates;
+
+    public OpenAIChatSimulator(HoldGates gates) => _gates = gates;
+
+    public ReadOnlyMemory<byte> MidstreamErrorEvent => OpenAIErrors.MidstreamEvent;
+
+    public Task WriteErrorAsync(HttpContext context, int statusCode)
+    {
+        if (statusCode is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
+        return JsonResponse.WriteAsync(context, statusCode, OpenAIErrors.ForStatus(statusCode));
+    }
+
+    public Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
+    {
+        if (!OpenAIChatRequest.TryParse(body, out var request))
+        {
+            return JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.InvalidJson);
+        }
+
+        var model = routeModel ?? request.Model;
+        if (string.IsNullOrEmpty(model))
+        {
+            return JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.MissingModel);
+        }
+
+        var settings = control.Generation;
+        var truncated = false;
+        if (request.MaxTokens is { } maxTokens)
+        {
+            if (maxTokens < 1)
+            {
+                return JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.MaxTokensBelowMinimum(maxTokens));
+            }
+
+            if (maxTokens < settings.Tokens)
+            {
+                settings = settings with { Tokens = maxTokens };
+                truncated = true;
+            }
+        }
+
+        // A deterministic stand-in for a tokenizer: about four bytes of request per prompt token.
+        var promptTokens = (int)Math.Max(1, body.Length / 4);
+        return request.Stream
+            ? StreamAsync(context, model, request.IncludeUsage, settings, truncated, promptTokens, control.Faults)
+            : CompleteAsync(context, model, settings, truncated, promptTokens, control.Faults);
+    }
+
+    private async Task StreamAsync(
+        HttpContext context, string model, bool includeUsage, GenerationSettings settings, bool truncated, int promptTokens, FaultPlan? faults)
+    {
+        var cancellationToken = context.RequestAborted;
+        var response = context.Response;
+        var writer = response.BodyWriter;
+        var encoder = new OpenAIChunkEncoder(model, includeUsage);
+        var pacer = Pacer.Start(settings.TimeToFirstTokenMs, settings.InterTokenIntervalMs);
+        var chunks = settings.ChunkCount;
+
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = EventStreamContentType;
+
+        await pacer.WaitForChunkAsync(0, cancellationToken);
+        encoder.WriteRole(writer);
+        if (!await FlushAsync(writer, cancellationToken)
+            || (faults is not null && !await faults.ContinueAfterChunkAsync(context, 0, chunks == 0, MidstreamErrorEvent, _gates)))
+        {
+            return;
+        }
+
+        for (var chunk = 0; chunk < chunks; chunk++)
+        {
+            if (chunk > 0)
+            {
+                await pacer.WaitForChunkAsync(chunk, cancellationToken);
+            }
+
+            var first = chunk * settings.ChunkSize;
+            encoder.WriteContent(writer, first, Math.Min(settings.ChunkSize, settings.Tokens - first));
+            if (!await FlushAsync(writer, cancellationToken)
+                || (faults is not null && !await faults.ContinueAfterChunkAsync(context, chunk + 1, chunk + 1 == chunks, MidstreamErrorEvent, _gates)))
+            {
+                return;
+            }
+        }
+
+        encoder.WriteFinish(writer, truncated);
+        if (!await FlushAsync(writer, cancellationToken))
+        {
+            return;
+        }
+
+        if (includeUsage)
+        {
+            encoder.WriteUsage(writer, promptTokens, settings.Tokens);
+            if (!await FlushAsync(writer, cancellationToken))
+            {
+                return;
+            }
+        }
+
+        OpenAIChunkEncoder.WriteDone(writer);
+        await FlushAsync(writer, cancellationToken);
+    }
+
+    private async Task CompleteAsync(
+        HttpContext context, string model, GenerationSettings settings, bool truncated, int promptTokens, FaultPlan? faults)
+    {
+        if (faults is not null)
+        {
+            if (!await faults.ContinueBeforeBodyAsync(context, _gates))
+            {
+                return;
+            }
+
+            if (faults.MidstreamErrorAfter is not null)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status500InternalServerError);
+                return;
+            }
+        }
+
+        // Without a stream the whole answer arrives when its last token would have.
+        var pacer = Pacer.Start(settings.TimeToFirstTokenMs, settings.InterTokenIntervalMs);
+        await pacer.WaitForChunkAsync(Math.Max(0, settings.ChunkCount - 1), context.RequestAborted);
+
+        var body = new ArrayBufferWriter<byte>(512 + (settings.Tokens * 12));
+        OpenAICompletionEncoder.Write(body, model, settings.Tokens, truncated, promptTokens);
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, body.WrittenMemory);
+    }
+
+    private static async ValueTask<bool> FlushAsync(PipeWriter writer, CancellationToken cancellationToken)
+    {
+        var result = await writer.FlushAsync(cancellationToken);
+        return !(result.IsCanceled || result.IsCompleted);
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text;
+
+namespace MassRouter.Simulator.Providers.OpenAI;
+
+/// <summary>OpenAI error bodies, in OpenAI's wire order (message, type, param, code).</summary>
+internal static class OpenAIErrors
+{
+    // 400 and 404 carry the content of openai/openai-chat-error-400-invalid-request.response.json and
+    // openai/openai-chat-error-404-model-not-found.response.json (stored there with sorted keys).
+    public static ReadOnlyMemory<byte> BadRequest { get; } =
+        """{"error":{"message":"Web search options not supported with this model.","type":"invalid_request_error","param":"web_search_options","code":null}}"""u8.ToArray();
+
+    public static ReadOnlyMemory<byte> NotFound { get; } =
+        """{"error":{"message":"The model `gpt-5.2-proo` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}"""u8.ToArray();
+
+    public static ReadOnlyMemory<byte> Unauthorized { get; } =
+        """{"error":{"message":"Incorrect API key provided: sk-sim*****************. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"""u8.ToArray();
+
+    public static ReadOnlyMemory<byte> TooManyRequests { get; } =
+        """{"error":{"message":"Rate limit reached for requests. Please try again in 1s. Visit https://platform.openai.com/account/rate-limits to learn more.","type":"requests","param":null,"code":"rate_limit_exceeded"}}"""u8.ToArray();
+
+    public static ReadOnlyMemory<byte> ServerError { get; } =
+        """{"error":{"message":"The server had an error while processing your request.","type":"server_error","param":null,"code":null}}"""u8.ToArray();
+
+    public static ReadOnlyMemory<byte> Overloaded { get; } =
+        """{"error":{"message":"The engine is currently overloaded, please try again later.","type":"server_error","param":null,"code":null}}"""u8.ToArray();
+
+    public static ReadOnlyMemory<byte> InvalidJson { get; } =
+        """{"error":{"message":"We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)","type":"invalid_request_error","param":null,"code":null}}"""u8.ToArray();
+
+    public static ReadOnlyMemory<byte> MissingModel { get; } =
+        """{"error":{"message":"you must provide a model parameter","type":"invalid_request_error","param":null,"code":null}}"""u8.ToArray();
+
+    /// <summary>What OpenAI sends as an SSE event when a stream fails after it started.</summary>
+    public static ReadOnlyMemory<byte> MidstreamEvent { get; } =
+        "data: {\"error\":{\"message\":\"The server had an error while processing your request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"u8.ToArray();
+
+    public static ReadOnlyMemory<byte> ForStatus(int statusCode) => statusCode switch
+    {
+        StatusCodes.Status400BadRequest => BadRequest,
+        StatusCodes.Status401Unauthorized => Unauthorized,
+        StatusCodes.Status404NotFound => NotFound,
+        StatusCodes.Status429TooManyRequests => TooManyRequests,
+        StatusCodes.Status500InternalServerError => ServerError,
+        StatusCodes.Status503ServiceUnavailable => Overloaded,
+        _ => Encoding.UTF8.GetBytes(
+            $$$"""{"error":{"message":"Simulated HTTP {{{statusCode}}} error.","type":"{{{(statusCode < 500 ? "invalid_request_error" : "server_error")}}}","param":null,"code":null}}"""),
+    };
+
+    public static ReadOnlyMemory<byte> MaxTokensBelowMinimum(int value) => Encoding.UTF8.GetBytes(
+        $$$"""{"error":{"message":"Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got {{{value}}} instead.","type":"invalid_request_error","param":"max_tokens","code":"integer_below_min_value"}}""");
+}

@@ -1,0 +1,55 @@
+using System.ClientModel;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace MassRouter.Gateway.Tests.Embedded;
+
+/// <summary>The newcomer's contract: with no configuration the gateway serves <c>sim/...</c> models from the in-process simulator.</summary>
+public class EmbeddedDefaultTests
+{
+    [Fact]
+    public async Task NoProviderConfigured_ServesSimulatorModels_WithTheDevKeyFromTheEnvironment()
+    {
+        const string devKey = "sk-mr-dev-from-environment";
+        Environment.SetEnvironmentVariable("MASSROUTER_DEV_KEY", devKey);
+        WebApplication app;
+        try
+        {
+            app = await GatewayHost.BuildAsync(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("MASSROUTER_DEV_KEY", null);
+        }
+
+        await using (app)
+        {
+            await app.StartAsync();
+            var address = new Uri(app.Urls.First());
+            using var http = new HttpClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(address, "v1/models"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", devKey);
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var ids = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["data"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).ToList();
+            Assert.Contains("sim/openai", ids);
+            Assert.All(ids, id => Assert.StartsWith("sim/", id, StringComparison.Ordinal));
+
+            var client = new OpenAIClient(new ApiKeyCredential(devKey), new OpenAIClientOptions { Endpoint = new Uri(address, "v1") }).GetChatClient("sim/openai");
+            var text = new System.Text.StringBuilder();
+            await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("hello")]))
+            {
+                foreach (var part in update.ContentUpdate)
+                {
+                    text.Append(part.Text);
+                }
+            }
+
+            Assert.False(string.IsNullOrWhiteSpace(text.ToString()));
+            await app.StopAsync();
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Text;
+using MassRouter.Gateway.Tests.Infrastructure;
+
+namespace MassRouter.Gateway.Tests.Forwarding;
+
+[Collection(GatewayCollection.Name)]
+public class BadInputTests(GatewayFixture gateway)
+{
+    [Theory]
+    [InlineData("{\"model\":\"test/gpt\",", "invalid_json")]
+    [InlineData("not json at all", "invalid_json")]
+    [InlineData("[1,2]", "invalid_request_body")]
+    [InlineData("{\"messages\":[]}", "missing_required_parameter")]
+    [InlineData("{\"model\":\"\",\"messages\":[]}", "missing_required_parameter")]
+    [InlineData("{\"model\":[],\"messages\":[]}", "invalid_type")]
+    public async Task MalformedBody_Is400(string body, string code)
+    {
+        using var response = await gateway.Http.SendAsync(gateway.ChatRequest(body));
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, code);
+    }
+
+    [Fact]
+    public async Task UnknownModel_Is404ModelNotFound()
+    {
+        using var response = await gateway.Http.SendAsync(gateway.ChatRequest("""{"model":"nope/nothing","messages":[]}"""));
+        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.NotFound, "model_not_found");
+        Assert.Equal("model", error["param"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task WrongContentType_Is415()
+    {
+        using var request = gateway.ChatRequest("""{"model":"test/gpt","messages":[]}""");
+        request.Content = new StringContent("""{"model":"test/gpt","messages":[]}""", Encoding.UTF8, "text/plain");
+        using var response = await gateway.Http.SendAsync(request);
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+    }
+
+    [Fact]
+    public async Task BodyOverLimit_Is413_WithContentLength()
+    {
+        var big = $$"""{"model":"test/gpt","messages":[{"role":"user","content":"{{new string('x', GatewayFixture.MaxBodyBytes)}}"}]}""";
+        using var response = await gateway.Http.SendAsync(gateway.ChatRequest(big));
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "request_too_large");
+    }
+
+    [Fact]
+    public async Task BodyOverLimit_Is413_WhenChunked()
+    {
+        var big = Encoding.UTF8.GetBytes($$"""{"model":"test/gpt","messages":[{"role":"user","content":"{{new string('x', GatewayFixture.MaxBodyBytes)}}"}]}""");
+        using var request = gateway.ChatRequest("{}");
+        request.Content = new StreamContent(new UnknownLengthStream(big));
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await gateway.Http.SendAsync(request);
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "request_too_large");
+    }
+
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    public async Task UnsupportedMethod_Is405(string method)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(gateway.GatewayAddress, "v1/chat/completions"));
+        using var response = await gateway.Http.SendAsync(request);
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+        Assert.Contains("POST", response.Content.Headers.Allow);
+    }
+
+    [Fact]
+    public async Task UnknownPath_Is404()
+    {
+        using var response = await gateway.Http.GetAsync(new Uri(gateway.GatewayAddress, "v1/nothing-here"));
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.NotFound, "unknown_url");
+    }
+
+    /// <summary>A stream whose length HttpClient cannot know, so the body goes out chunked.</summary>
+    private sealed class UnknownLengthStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+    }
+}

@@ -1,0 +1,175 @@
+using System.ClientModel;
+using System.Net.Http.Headers;
+using System.Text;
+using MassRouter.Simulator;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace MassRouter.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// A provider simulator and a gateway in front of it, both on real loopback HTTP ports, shared by the tests of a collection.
+/// </summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    public const string Key = "sk-test-full-access";
+    public const string LimitedKey = "sk-test-limited";
+    public const int MaxBodyBytes = 64 * 1024;
+    public const string UpstreamCredential = "sk-upstream-secret";
+
+    private WebApplication? _simulator;
+    private WebApplication? _gateway;
+
+    public Uri SimulatorAddress { get; private set; } = null!;
+
+    public Uri GatewayAddress { get; private set; } = null!;
+
+    /// <summary>A client with no default headers, for raw HTTP checks.</summary>
+    public HttpClient Http { get; } = new(new SocketsHttpHandler { UseProxy = false, AutomaticDecompression = System.Net.DecompressionMethods.None })
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    public static string FixturesPath { get; } = FindFixtures();
+
+    public async Task InitializeAsync()
+    {
+        _simulator = SimulatorHost.Build(new SimulatorOptions { FixturesPath = FixturesPath }, "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning");
+        await _simulator.StartAsync();
+        SimulatorAddress = SimulatorHost.GetAddress(_simulator);
+        var simV1 = new Uri(SimulatorAddress, "v1").ToString();
+
+        var config = new Dictionary<string, string?>
+        {
+            ["MassRouter:MaxRequestBodyBytes"] = MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["MassRouter:ApiKeys:0:Key"] = Key,
+            ["MassRouter:ApiKeys:1:KeyHash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(LimitedKey))),
+            ["MassRouter:ApiKeys:1:Models:0"] = "test/gpt",
+            ["MassRouter:Providers:sim:Kind"] = "openai",
+            ["MassRouter:Providers:sim:BaseUrl"] = simV1,
+            ["MassRouter:Providers:sim:ApiKey"] = UpstreamCredential,
+            ["MassRouter:Providers:impatient:BaseUrl"] = simV1,
+            ["MassRouter:Providers:impatient:ActivityTimeout"] = "00:00:01",
+            ["MassRouter:Providers:dead:BaseUrl"] = "http://127.0.0.1:9/v1",
+            ["MassRouter:Providers:azure:BaseUrl"] = SimulatorAddress.ToString(),
+            ["MassRouter:Providers:azure:Flavor"] = "azure",
+            ["MassRouter:Providers:azure:ApiVersion"] = "2024-10-21",
+            ["MassRouter:Providers:azure:ApiKey"] = UpstreamCredential,
+            ["MassRouter:Models:0:Id"] = "test/gpt",
+            ["MassRouter:Models:0:Deployments:0:Provider"] = "sim",
+            ["MassRouter:Models:0:Deployments:0:Model"] = "sim-upstream-model",
+            ["MassRouter:Models:1:Id"] = "test/other",
+            ["MassRouter:Models:1:Deployments:0:Provider"] = "sim",
+            ["MassRouter:Models:2:Id"] = "test/impatient",
+            ["MassRouter:Models:2:Deployments:0:Provider"] = "impatient",
+            ["MassRouter:Models:3:Id"] = "test/dead",
+            ["MassRouter:Models:3:Deployments:0:Provider"] = "dead",
+            ["MassRouter:Models:4:Id"] = "test/azure",
+            ["MassRouter:Models:4:Deployments:0:Provider"] = "azure",
+            ["MassRouter:Models:4:Deployments:0:Model"] = "my-deployment",
+        };
+        _gateway = await GatewayHost.BuildAsync(
+            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"],
+            builder => builder.Configuration.AddInMemoryCollection(config));
+        await _gateway.StartAsync();
+        GatewayAddress = new Uri(_gateway.Urls.First());
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        if (_gateway is not null)
+        {
+            await _gateway.StopAsync();
+            await _gateway.DisposeAsync();
+        }
+
+        if (_simulator is not null)
+        {
+            await _simulator.StopAsync();
+            await _simulator.DisposeAsync();
+        }
+    }
+
+    /// <summary>The official OpenAI SDK pointed at the gateway; <paramref name="headers"/> go on every request (simulator controls).</summary>
+    public ChatClient ChatClient(string model = "test/gpt", string key = Key, IReadOnlyDictionary<string, string>? headers = null)
+    {
+        var options = new OpenAIClientOptions { Endpoint = new Uri(GatewayAddress, "v1"), NetworkTimeout = TimeSpan.FromSeconds(30) };
+        if (headers is not null)
+        {
+            options.AddPolicy(new HeadersPolicy(headers), System.ClientModel.Primitives.PipelinePosition.PerCall);
+        }
+
+        return new OpenAIClient(new ApiKeyCredential(key), options).GetChatClient(model);
+    }
+
+    /// <summary>A raw chat-completions request to the gateway.</summary>
+    public HttpRequestMessage ChatRequest(string json, string? key = Key, params (string Name, string Value)[] headers)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(GatewayAddress, "v1/chat/completions"))
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        if (key is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return request;
+    }
+
+    /// <summary>What the simulator recorded of the request tagged <paramref name="id"/>.</summary>
+    public async Task<System.Text.Json.Nodes.JsonNode> RecordedRequestAsync(string id)
+    {
+        var json = await Http.GetStringAsync(new Uri(SimulatorAddress, $"sim/requests/{id}"));
+        return System.Text.Json.Nodes.JsonNode.Parse(json)!;
+    }
+
+    private static string FindFixtures()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "fixtures", "providers");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException("tests/fixtures/providers not found above " + AppContext.BaseDirectory);
+    }
+
+    private sealed class HeadersPolicy(IReadOnlyDictionary<string, string> headers) : System.ClientModel.Primitives.PipelinePolicy
+    {
+        public override void Process(System.ClientModel.Primitives.PipelineMessage message, IReadOnlyList<System.ClientModel.Primitives.PipelinePolicy> pipeline, int currentIndex)
+        {
+            Apply(message);
+            ProcessNext(message, pipeline, currentIndex);
+        }
+
+        public override ValueTask ProcessAsync(System.ClientModel.Primitives.PipelineMessage message, IReadOnlyList<System.ClientModel.Primitives.PipelinePolicy> pipeline, int currentIndex)
+        {
+            Apply(message);
+            return ProcessNextAsync(message, pipeline, currentIndex);
+        }
+
+        private void Apply(System.ClientModel.Primitives.PipelineMessage message)
+        {
+            foreach (var (name, value) in headers)
+            {
+                message.Request.Headers.Set(name, value);
+            }
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
+{
+    public const string Name = "gateway";
+}

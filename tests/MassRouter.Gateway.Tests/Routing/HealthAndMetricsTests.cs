@@ -1,0 +1,53 @@
+using System.Net;
+using MassRouter.Gateway.Tests.Infrastructure;
+
+namespace MassRouter.Gateway.Tests.Routing;
+
+[Collection(GatewayCollection.Name)]
+public class HealthAndMetricsTests(GatewayFixture gateway)
+{
+    [Theory]
+    [InlineData("healthz")]
+    [InlineData("readyz")]
+    public async Task Probes_AnswerOk(string path)
+    {
+        using var response = await gateway.Http.GetAsync(new Uri(gateway.GatewayAddress, path));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_CountRequestsTokensAndLatency()
+    {
+        using var request = gateway.ChatRequest(
+            """{"model":"test/gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}""",
+            headers: ("x-sim-tokens", "5"));
+        using var response = await gateway.Http.SendAsync(request);
+        await response.Content.ReadAsStringAsync();
+
+        var metrics = await gateway.Http.GetStringAsync(new Uri(gateway.GatewayAddress, "metrics"));
+        foreach (var name in new[]
+        {
+            "massrouter_requests_total", "massrouter_request_duration_seconds", "massrouter_time_to_first_token_seconds",
+            "massrouter_inter_token_gap_seconds", "massrouter_gateway_overhead_seconds", "massrouter_tokens_input_total",
+            "massrouter_tokens_output_total", "massrouter_streams_active",
+        })
+        {
+            Assert.Contains(name, metrics, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("massrouter_requests_total{model=\"test/gpt\",provider=\"sim\",status_class=\"2xx\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("massrouter_tokens_output_total{model=\"test/gpt\",provider=\"sim\"}", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_CountRejectionsByCode()
+    {
+        using var request = gateway.ChatRequest("""{"model":"test/gpt","messages":[]}""");
+        request.Headers.Authorization = new("Bearer", "sk-wrong");
+        using var response = await gateway.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+
+        var metrics = await gateway.Http.GetStringAsync(new Uri(gateway.GatewayAddress, "metrics"));
+        Assert.Matches("massrouter_rejected_requests_total\\{code=\"invalid_api_key\"\\} [1-9]", metrics);
+    }
+}

@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using MassRouter.Gateway.Tests.Forwarding;
+using MassRouter.Gateway.Tests.Infrastructure;
+
+namespace MassRouter.Gateway.Tests.Routing;
+
+[Collection(GatewayCollection.Name)]
+public class ModelsApiTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task Models_ListsWhatTheKeyMayUse()
+    {
+        Assert.Equal(["test/azure", "test/dead", "test/gpt", "test/impatient", "test/other"], await ListAsync(GatewayFixture.Key));
+        Assert.Equal(["test/gpt"], await ListAsync(GatewayFixture.LimitedKey));
+    }
+
+    [Fact]
+    public async Task Models_RequireAKey()
+    {
+        using var response = await gateway.Http.GetAsync(new Uri(gateway.GatewayAddress, "v1/models"));
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task SingleModel_IsRetrievable_WithSlashInId()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.GatewayAddress, "v1/models/test/gpt"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.Key);
+        using var response = await gateway.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("test/gpt", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
+    }
+
+    private async Task<string[]> ListAsync(string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.GatewayAddress, "v1/models"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await gateway.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var list = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("list", list["object"]!.GetValue<string>());
+        return list["data"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).ToArray();
+    }
+}
