@@ -1,0 +1,36 @@
+namespace MassRouter.Core.Redis;
+
+/// <summary>Field names of a key record hash (<c>mr:key:&lt;hash&gt;</c>).</summary>
+public static class KeyFields
+{
+    public const string Id = "id";
+    public const string Account = "account";
+    public const string Status = "status";
+    public const string ExpiresAt = "expires_at";
+    public const string Models = "models";
+    public const string Rpm = "rpm";
+    public const string Tpm = "tpm";
+    public const string MaxConcurrency = "max_concurrency";
+    public const string DailyCapNanos = "daily_cap_nanos";
+    public const string MonthlyCapNanos = "monthly_cap_nanos";
+}
+
+/// <summary>Field names of an account record hash (<c>mr:{a:ID}:account</c>).</summary>
+public static class AccountFields
+{
+    public const string Status = "status";
+    public const string BalanceNanos = "balance_nanos";
+    public const string Rpm = "rpm";
+    public const string Tpm = "tpm";
+    public const string DailyCapNanos = "daily_cap_nanos";
+    public const string MonthlyCapNanos = "monthly_cap_nanos";
+    public const string Paid = "paid";
+}
+
+/// <summary>Values of the <c>status</c> field of keys and accounts.</summary>
+public static class RecordStatus
+{
+    public const string Active = "active";
+    public const string Revoked = "revoked";
+    public const string Suspended = "suspended";
+}

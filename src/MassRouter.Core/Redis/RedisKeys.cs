@@ -1,0 +1,60 @@
+namespace MassRouter.Core.Redis;
+
+/// <summary>The Redis key and channel names both planes use; the layout is documented in docs/redis-layout.md.</summary>
+public static class RedisKeys
+{
+    /// <summary>Pub/sub channel for invalidations (<c>key:&lt;hash&gt;</c>, <c>account:&lt;id&gt;</c>, <c>catalog</c>).</summary>
+    public const string EventsChannel = "mr:events";
+
+    /// <summary>The catalog document (JSON string).</summary>
+    public const string Catalog = "mr:catalog";
+
+    /// <summary>Set of account ids whose outbox may hold events.</summary>
+    public const string OutboxAccounts = "mr:outbox:accounts";
+
+    /// <summary>Lock held by the single active ledger flusher.</summary>
+    public const string FlusherLock = "mr:flusher:lock";
+
+    /// <summary>SCAN pattern matching every account outbox.</summary>
+    public const string OutboxPattern = "mr:{a:*}:outbox";
+
+    /// <summary>The key record of the key whose secret hashes to <paramref name="sha256Hex"/> (lowercase hex).</summary>
+    public static string Key(string sha256Hex) => "mr:key:" + sha256Hex;
+
+    /// <summary>The hash tag shared by every key of one account.</summary>
+    public static string AccountTag(string account) => "{a:" + account + "}";
+
+    /// <summary>The account record.</summary>
+    public static string Account(string account) => "mr:{a:" + account + "}:account";
+
+    /// <summary>The account's usage outbox.</summary>
+    public static string Outbox(string account) => "mr:{a:" + account + "}:outbox";
+
+    /// <summary>The flusher's in-flight list for the account's outbox.</summary>
+    public static string OutboxInflight(string account) => "mr:{a:" + account + "}:outbox:inflight";
+
+    /// <summary>Daily spend hash (field <c>account</c>, and <c>k:&lt;key id&gt;</c> per key), UTC day.</summary>
+    public static string DailySpend(string account, DateTimeOffset at) => "mr:{a:" + account + "}:spend:d:" + at.UtcDateTime.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Monthly spend hash, UTC calendar month.</summary>
+    public static string MonthlySpend(string account, DateTimeOffset at) => "mr:{a:" + account + "}:spend:m:" + at.UtcDateTime.ToString("yyyyMM", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Invalidation message for one key.</summary>
+    public static string KeyChanged(string sha256Hex) => "key:" + sha256Hex;
+
+    /// <summary>Invalidation message for one account.</summary>
+    public static string AccountChanged(string account) => "account:" + account;
+
+    /// <summary>Invalidation message for the catalog.</summary>
+    public const string CatalogChanged = "catalog";
+
+    /// <summary>Account id extracted from an outbox key (<c>mr:{a:ID}:outbox</c>), or null.</summary>
+    public static string? AccountOfOutbox(string outboxKey)
+    {
+        const string Prefix = "mr:{a:";
+        const string Suffix = "}:outbox";
+        return outboxKey.StartsWith(Prefix, StringComparison.Ordinal) && outboxKey.EndsWith(Suffix, StringComparison.Ordinal)
+            ? outboxKey[Prefix.Length..^Suffix.Length]
+            : null;
+    }
+}
