@@ -35,6 +35,22 @@ public readonly struct ChatRequestInfo
 
     /// <summary><c>max_completion_tokens</c> or <c>max_tokens</c>, when given.</summary>
     public int? MaxTokens { get; init; }
+
+    /// <summary>OpenRouter-style <c>models</c>: further public model ids to fall back to, in order; null when absent.</summary>
+    public IReadOnlyList<string>? FallbackModels { get; init; }
+
+    /// <summary>OpenRouter-style <c>provider</c> routing preferences; null when absent.</summary>
+    public ProviderPreferences? Provider { get; init; }
+
+    /// <summary>Byte ranges of gateway-only properties (<c>models</c>, <c>provider</c>) to remove before forwarding.</summary>
+    public GatewayPropertyRanges GatewayProperties { get; init; }
+}
+
+/// <summary>Up to two property ranges (name through value) that only the gateway reads.</summary>
+public readonly record struct GatewayPropertyRanges(int FirstStart, int FirstEnd, int SecondStart, int SecondEnd)
+{
+    /// <summary>True when there is anything to remove.</summary>
+    public bool Any => FirstEnd > FirstStart;
 }
 
 /// <summary>How the <c>stream_options</c> field appears in a request.</summary>

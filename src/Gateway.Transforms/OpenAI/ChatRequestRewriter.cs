@@ -17,7 +17,7 @@ public static class ChatRequestRewriter
 
     /// <summary>True when <see cref="Rewrite"/> would change anything.</summary>
     public static bool NeedsRewrite(in ChatRequestInfo info, string upstreamModel) =>
-        !string.Equals(info.Model, upstreamModel, StringComparison.Ordinal) || NeedsUsage(info);
+        !string.Equals(info.Model, upstreamModel, StringComparison.Ordinal) || NeedsUsage(info) || info.GatewayProperties.Any;
 
     /// <summary>True when the body must be changed to ask the provider for usage.</summary>
     public static bool NeedsUsage(in ChatRequestInfo info) => info.Stream && !info.ClientRequestedUsage;
@@ -25,61 +25,97 @@ public static class ChatRequestRewriter
     /// <summary>Writes the rewritten body to <paramref name="output"/>.</summary>
     public static void Rewrite(ReadOnlySpan<byte> body, in ChatRequestInfo info, string upstreamModel, IBufferWriter<byte> output)
     {
+        Span<Edit> edits = stackalloc Edit[5];
+        var count = 0;
+        if (NeedsUsage(info))
+        {
+            edits[count++] = info.StreamOptions switch
+            {
+                StreamOptionsShape.Absent => new Edit(body.IndexOf((byte)'{') + 1, 0, EditKind.InsertStreamOptions),
+                StreamOptionsShape.Null or StreamOptionsShape.EmptyObject => new Edit(info.StreamOptionsStart, info.StreamOptionsLength, EditKind.IncludeUsageObject),
+                _ when info.IncludeUsageValueStart >= 0 => new Edit(info.IncludeUsageValueStart, info.IncludeUsageValueLength, EditKind.True),
+                _ => new Edit(info.StreamOptionsStart + 1, 0, EditKind.InsertIncludeUsageProperty),
+            };
+        }
+
+        if (!string.Equals(info.Model, upstreamModel, StringComparison.Ordinal))
+        {
+            edits[count++] = new Edit(info.ModelTokenStart, info.ModelTokenLength, EditKind.Model);
+        }
+
+        var ranges = info.GatewayProperties;
+        if (ranges.Any)
+        {
+            var first = PropertyRemoval(body, ranges.FirstStart, ranges.FirstEnd, -1);
+            edits[count++] = first;
+            if (ranges.SecondEnd > ranges.SecondStart)
+            {
+                edits[count++] = PropertyRemoval(body, ranges.SecondStart, ranges.SecondEnd, first.Start + first.Length);
+            }
+        }
+
+        var ordered = edits[..count];
+        ordered.Sort(static (a, b) => a.Start.CompareTo(b.Start));
         var pos = 0;
-        var needsUsage = NeedsUsage(info);
-
-        // Edits in body order: an insertion right after '{', then the model and stream_options, whichever comes first.
-        if (needsUsage && info.StreamOptions == StreamOptionsShape.Absent)
+        foreach (var edit in ordered)
         {
-            var open = body.IndexOf((byte)'{');
-            Copy(body[..(open + 1)], output);
-            Copy(InsertedStreamOptions, output);
-            pos = open + 1;
-        }
+            Copy(body[pos..edit.Start], output);
+            switch (edit.Kind)
+            {
+                case EditKind.InsertStreamOptions: Copy(InsertedStreamOptions, output); break;
+                case EditKind.IncludeUsageObject: Copy(IncludeUsageObject, output); break;
+                case EditKind.True: Copy("true"u8, output); break;
+                case EditKind.InsertIncludeUsageProperty: Copy(IncludeUsageProperty, output); break;
+                case EditKind.Model: WriteJsonString(upstreamModel, output); break;
+            }
 
-        var modelChanged = !string.Equals(info.Model, upstreamModel, StringComparison.Ordinal);
-        var optionsEdit = needsUsage && info.StreamOptions != StreamOptionsShape.Absent;
-        var optionsFirst = optionsEdit && info.StreamOptionsStart < info.ModelTokenStart;
-
-        if (optionsFirst)
-        {
-            pos = EditStreamOptions(body, info, pos, output);
-        }
-
-        if (modelChanged)
-        {
-            Copy(body[pos..info.ModelTokenStart], output);
-            WriteJsonString(upstreamModel, output);
-            pos = info.ModelTokenStart + info.ModelTokenLength;
-        }
-
-        if (optionsEdit && !optionsFirst)
-        {
-            pos = EditStreamOptions(body, info, pos, output);
+            pos = edit.Start + edit.Length;
         }
 
         Copy(body[pos..], output);
     }
 
-    private static int EditStreamOptions(ReadOnlySpan<byte> body, in ChatRequestInfo info, int pos, IBufferWriter<byte> output)
+    /// <summary>
+    /// The removal of one property (name through value) with exactly one of its separating commas: the one before it,
+    /// unless it is the first property (or that comma is already removed with the property before), then the one after.
+    /// </summary>
+    private static Edit PropertyRemoval(ReadOnlySpan<byte> body, int start, int end, int previousRemovalEnd)
     {
-        switch (info.StreamOptions)
+        var before = start - 1;
+        while (before > 0 && IsJsonWhitespace(body[before]))
         {
-            case StreamOptionsShape.Null:
-            case StreamOptionsShape.EmptyObject:
-                Copy(body[pos..info.StreamOptionsStart], output);
-                Copy(IncludeUsageObject, output);
-                return info.StreamOptionsStart + info.StreamOptionsLength;
-            case StreamOptionsShape.WithProperties when info.IncludeUsageValueStart >= 0:
-                Copy(body[pos..info.IncludeUsageValueStart], output);
-                Copy("true"u8, output);
-                return info.IncludeUsageValueStart + info.IncludeUsageValueLength;
-            default:
-                Copy(body[pos..(info.StreamOptionsStart + 1)], output);
-                Copy(IncludeUsageProperty, output);
-                return info.StreamOptionsStart + 1;
+            before--;
         }
+
+        if (body[before] == (byte)',' && before >= previousRemovalEnd)
+        {
+            return new Edit(before, end - before, EditKind.Remove);
+        }
+
+        var after = end;
+        while (after < body.Length && IsJsonWhitespace(body[after]))
+        {
+            after++;
+        }
+
+        return after < body.Length && body[after] == (byte)','
+            ? new Edit(start, after + 1 - start, EditKind.Remove)
+            : new Edit(start, end - start, EditKind.Remove);
     }
+
+    private static bool IsJsonWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
+
+    private enum EditKind : byte
+    {
+        InsertStreamOptions,
+        IncludeUsageObject,
+        True,
+        InsertIncludeUsageProperty,
+        Model,
+        Remove,
+    }
+
+    private readonly record struct Edit(int Start, int Length, EditKind Kind);
 
     private static void Copy(ReadOnlySpan<byte> source, IBufferWriter<byte> output)
     {

@@ -48,6 +48,41 @@ public class ChatRequestRewriterTests
         Assert.False(ChatRequestRewriter.NeedsRewrite(info, "m"));
     }
 
+    [Theory]
+    [InlineData("""{"model":"m","models":["a","b"],"messages":[]}""", """{"model":"u","messages":[]}""")]
+    [InlineData("""{"models":["a"],"model":"m","messages":[]}""", """{"model":"u","messages":[]}""")]
+    [InlineData("""{"model":"m","messages":[],"models":["a"],"provider":{"order":["x"]}}""", """{"model":"u","messages":[]}""")]
+    [InlineData("""{"models":["a"] , "provider":{"only":["x"]},"model":"m"}""", """{ "model":"u"}""")]
+    [InlineData("""{"model":"m", "provider" : {"sort":"latency"} ,"stream":true}""", """{"stream_options":{"include_usage":true},"model":"u" ,"stream":true}""")]
+    public void GatewayOnlyProperties_AreRemoved_LeavingValidJson(string input, string expected)
+    {
+        var output = Rewrite(input, "u");
+        Assert.Equal(expected, output);
+        Assert.NotNull(JsonNode.Parse(output));
+    }
+
+    [Fact]
+    public void ProviderPreferences_AreRead()
+    {
+        var info = Parse("""{"model":"m","models":["b","c"],"provider":{"order":["p1","p2"],"allow_fallbacks":false,"ignore":["p3"],"only":["p1","p2"],"sort":"price","data_collection":"deny"}}""");
+        Assert.Equal(["b", "c"], info.FallbackModels!);
+        Assert.Equal(["p1", "p2"], info.Provider!.Order);
+        Assert.False(info.Provider.AllowFallbacks);
+        Assert.Equal(["p3"], info.Provider.Ignore);
+        Assert.Equal(["p1", "p2"], info.Provider.Only);
+        Assert.Equal("price", info.Provider.Sort);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m","models":"b"}""", "models")]
+    [InlineData("""{"model":"m","provider":[]}""", "provider")]
+    [InlineData("""{"model":"m","provider":{"sort":"cheapest"}}""", "provider.sort")]
+    public void BadRoutingPreferences_AreRejected(string body, string param)
+    {
+        Assert.False(ChatRequestParser.TryParse(Encoding.UTF8.GetBytes(body), out _, out var error));
+        Assert.Equal(param, error.Param);
+    }
+
     [Fact]
     public void UpstreamModelNeedingEscapes_IsValidJson()
     {
