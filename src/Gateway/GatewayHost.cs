@@ -5,6 +5,7 @@ using MassRouter.Gateway.Embedded;
 using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Forwarding;
 using MassRouter.Gateway.Health;
+using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
@@ -72,7 +73,12 @@ public static class GatewayHost
         DotNetStats.Register(registry);
         services.AddSingleton(registry);
         services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<CircuitBreakers>();
+        services.AddSingleton<ShutdownDrain>();
         services.AddSingleton<ChatCompletionsHandler>();
+
+        // Kestrel waits for in-flight requests until the host's shutdown timeout: leave room for the drain.
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = initial.Resilience.DrainTimeout + TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
         var handler = app.Services.GetRequiredService<ChatCompletionsHandler>();

@@ -20,6 +20,9 @@ public sealed class GatewayOptions
 
     /// <summary>The embedded default: simulator provider when no provider is configured.</summary>
     public EmbeddedOptions Embedded { get; set; } = new();
+
+    /// <summary>Retries, fallbacks, circuit breakers and shutdown draining.</summary>
+    public ResilienceOptions Resilience { get; set; } = new();
 }
 
 /// <summary>One API key: either the secret itself or its SHA-256 hash (hex), so secrets need not sit in config.</summary>
@@ -68,6 +71,9 @@ public sealed class ProviderOptions
 
     /// <summary>Connection pool limit towards this provider.</summary>
     public int MaxConnectionsPerServer { get; set; } = int.MaxValue;
+
+    /// <summary>Extra headers sent with every request to this provider (e.g. an organisation or project id).</summary>
+    public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>A public model and where it is served.</summary>
@@ -78,6 +84,19 @@ public sealed class ModelOptions
 
     /// <summary>Ordered deployments serving the model.</summary>
     public List<DeploymentOptions> Deployments { get; set; } = [];
+
+    /// <summary>
+    /// Longest wait for the provider's first byte (response headers, then the first stream event); after it the next
+    /// deployment is tried. Null uses the provider's <see cref="ProviderOptions.ActivityTimeout"/>: set it long for
+    /// reasoning models.
+    /// </summary>
+    public TimeSpan? FirstTokenTimeout { get; set; }
+
+    /// <summary>Longest a whole request may take; null means no limit beyond the idle timeouts.</summary>
+    public TimeSpan? TotalTimeout { get; set; }
+
+    /// <summary>How requests spread over deployments of equal priority: <c>weighted</c> or <c>least-latency</c>.</summary>
+    public string LoadBalancing { get; set; } = "weighted";
 }
 
 /// <summary>A provider and the model id it knows the public model by.</summary>
@@ -91,6 +110,10 @@ public sealed class DeploymentOptions
 
     /// <summary>Relative weight among deployments of equal priority.</summary>
     public int Weight { get; set; } = 1;
+
+    /// <summary>Lower is tried first; deployments of equal priority share load. Defaults to the list position, so a
+    /// plain list is an ordered fallback chain.</summary>
+    public int? Priority { get; set; }
 }
 
 /// <summary>Embedded-default settings.</summary>

@@ -65,6 +65,16 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 failures.Add($"{prefix}:Id '{model.Id}' is listed twice.");
             }
 
+            if (model.LoadBalancing is not ("weighted" or "least-latency"))
+            {
+                failures.Add($"{prefix}:LoadBalancing '{model.LoadBalancing}' is not supported (supported: weighted, least-latency).");
+            }
+
+            if (model.FirstTokenTimeout <= TimeSpan.Zero || model.TotalTimeout <= TimeSpan.Zero)
+            {
+                failures.Add($"{prefix}: FirstTokenTimeout and TotalTimeout must be positive when set.");
+            }
+
             if (model.Deployments.Count == 0)
             {
                 failures.Add($"{prefix} ('{model.Id}') has no Deployments.");

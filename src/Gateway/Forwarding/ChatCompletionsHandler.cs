@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
+using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
@@ -17,10 +18,13 @@ internal sealed class ChatCompletionsHandler(
     ApiKeyAuthenticator authenticator,
     ModelCatalog catalog,
     GatewayMetrics metrics,
+    ShutdownDrain drain,
     IOptions<GatewayOptions> options,
     ILogger<ChatCompletionsHandler> logger)
 {
     private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
+    private readonly ResilienceOptions _resilience = options.Value.Resilience;
+    private readonly RetryBudget _budget = new(options.Value.Resilience.RetryBudgetRatio, options.Value.Resilience.RetryBudgetReserve);
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -89,84 +93,99 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
-        var deployment = route.Primary;
-        using var rewritten = ChatRequestRewriter.NeedsRewrite(request, deployment.UpstreamModel)
-            ? new PooledBufferWriter(body.WrittenCount + 64 + (deployment.UpstreamModel.Length * 6))
-            : null;
-        if (rewritten is not null)
+        var routes = ResolveFallbacks(route, request.FallbackModels, key, out var fallbackError);
+        if (fallbackError is { } failure)
         {
-            ChatRequestRewriter.Rewrite(body.WrittenSpan, request, deployment.UpstreamModel, rewritten);
+            metrics.Rejected(failure.Code);
+            await OpenAIErrorResponse.WriteAsync(context, failure.Status, failure.Message, param: "models", code: failure.Code);
+            return;
         }
 
-        var outgoing = rewritten ?? body;
-        context.Request.Body = new MemoryStream(outgoing.Array, 0, outgoing.WrittenCount, writable: false);
-        context.Request.ContentLength = outgoing.WrittenCount;
+        var plan = AttemptPlanner.Plan(routes, request.Provider, out var planFailure);
+        if (plan.Count == 0)
+        {
+            if (planFailure == PlanFailure.NoMatchingProvider)
+            {
+                metrics.Rejected("no_matching_provider");
+                await OpenAIErrorResponse.WriteAsync(
+                    context,
+                    StatusCodes.Status400BadRequest,
+                    $"No provider of '{route.Id}' matches the request's provider preferences.",
+                    param: "provider",
+                    code: "no_matching_provider");
+            }
+            else
+            {
+                metrics.Rejected("deployments_unavailable");
+                await ForwardingErrors.WriteUnavailableAsync(context, route.Id, _resilience.CircuitBreaker.BreakDuration);
+            }
 
-        var exchange = new ChatExchange(
-            deployment,
-            route.Id,
+            return;
+        }
+
+        _budget.Deposit();
+        using var totalTimeout = route.TotalTimeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(drain.Token);
+        totalTimeout?.CancelAfter(route.TotalTimeout!.Value);
+        var attempts = new ChatAttempts(
+            context,
+            forwarder,
+            plan,
+            body.WrittenMemory,
+            request,
             requestId,
-            request.Stream,
-            stripUsageChunk: ChatRequestRewriter.NeedsUsage(request),
             metrics,
-            logger);
-        var provider = deployment.Provider;
-        var forwardError = await forwarder.SendAsync(context, provider.BaseUrl, provider.Invoker, provider.RequestConfig, exchange);
-        if (forwardError != ForwarderError.None)
-        {
-            await WriteForwardErrorAsync(context, forwardError, provider.Name);
-        }
+            logger,
+            _resilience,
+            _budget,
+            drain,
+            totalTimeout?.Token ?? drain.Token);
+        await attempts.RunAsync();
 
+        var exchange = attempts.Exchange!;
         var usage = exchange.Usage;
         metrics.RequestCompleted(new RequestOutcome(
-            route.Id,
-            provider.Name,
+            attempts.Deployment.PublicModel,
+            attempts.Deployment.Provider.Name,
             context.Response.StatusCode,
             started,
             Stopwatch.GetTimestamp(),
-            exchange.UpstreamTicks,
+            attempts.UpstreamTicks,
             exchange.FirstOutputTimestamp,
             usage.PromptTokens,
             usage.CompletionTokens));
     }
 
-    private Task WriteForwardErrorAsync(HttpContext context, ForwarderError error, string provider)
+    /// <summary>The requested model's route followed by those of the request's <c>models</c> fallbacks.</summary>
+    private ModelRoute[] ResolveFallbacks(ModelRoute route, IReadOnlyList<string>? fallbacks, ApiKeyInfo key, out (int Status, string Message, string Code)? error)
     {
-        if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+        error = null;
+        if (fallbacks is null or { Count: 0 })
         {
-            return Task.CompletedTask;
+            return [route];
         }
 
-        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-        var timedOut = error == ForwarderError.RequestTimedOut || HasTimeout(exception);
-        logger.LogWarning("Forwarding to provider {Provider} failed: {Error} {Message}", provider, error, exception?.Message);
-        context.Response.Headers["x-massrouter-provider"] = provider;
-        return timedOut
-            ? OpenAIErrorResponse.WriteAsync(
-                context,
-                StatusCodes.Status504GatewayTimeout,
-                $"The provider '{provider}' did not answer in time.",
-                OpenAIErrorResponse.ServerError,
-                code: "upstream_timeout")
-            : OpenAIErrorResponse.WriteAsync(
-                context,
-                StatusCodes.Status502BadGateway,
-                $"The provider '{provider}' could not be reached.",
-                OpenAIErrorResponse.ServerError,
-                code: "upstream_unreachable");
-    }
-
-    private static bool HasTimeout(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
+        var routes = new List<ModelRoute>(fallbacks.Count + 1) { route };
+        foreach (var id in fallbacks)
         {
-            if (e is TimeoutException)
+            if (!catalog.TryGet(id, out var fallback))
             {
-                return true;
+                error = (StatusCodes.Status404NotFound, $"The fallback model '{id}' does not exist or you do not have access to it.", "model_not_found");
+                return [];
+            }
+
+            if (!key.MayUse(fallback.Id))
+            {
+                error = (StatusCodes.Status403Forbidden, $"This API key is not allowed to use the fallback model '{fallback.Id}'.", "model_not_allowed");
+                return [];
+            }
+
+            if (!routes.Contains(fallback))
+            {
+                routes.Add(fallback);
             }
         }
 
-        return false;
+        return [.. routes];
     }
 
     internal static Task WriteAuthErrorAsync(HttpContext context, bool missing)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
@@ -26,12 +27,28 @@ internal sealed class ChatExchange : HttpTransformer
     private readonly bool _stripUsageChunk;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly IRetryGate? _retryGate;
+    private readonly CancellationToken _stop;
+    private readonly ShutdownDrain? _drain;
     private long _sendTimestamp;
     private long _lastOutputTimestamp;
     private TokenUsage _usage;
 
-    public ChatExchange(Deployment deployment, string model, string requestId, bool stream, bool stripUsageChunk, GatewayMetrics metrics, ILogger logger)
+    public ChatExchange(
+        Deployment deployment,
+        string model,
+        string requestId,
+        bool stream,
+        bool stripUsageChunk,
+        GatewayMetrics metrics,
+        ILogger logger,
+        IRetryGate? retryGate = null,
+        ShutdownDrain? drain = null,
+        CancellationToken stop = default)
     {
+        _retryGate = retryGate;
+        _drain = drain;
+        _stop = stop;
         _deployment = deployment;
         _model = model;
         _requestId = requestId;
@@ -52,6 +69,18 @@ internal sealed class ChatExchange : HttpTransformer
 
     /// <summary>True when the relay ended the stream early with an error event (upstream failure mid-stream).</summary>
     public bool EndedWithError { get; private set; }
+
+    /// <summary>The provider's HTTP status, or 0 when no response arrived.</summary>
+    public int UpstreamStatus { get; private set; }
+
+    /// <summary>True when the attempt failed retryably and nothing was written: the caller tries again.</summary>
+    public bool RetryableFailure { get; private set; }
+
+    /// <summary>When the provider's response headers arrived, or 0.</summary>
+    public long HeadersTimestamp { get; private set; }
+
+    /// <summary>From sending the request to the provider's response headers.</summary>
+    public TimeSpan TimeToHeaders => HeadersTimestamp == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_sendTimestamp, HeadersTimestamp);
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
@@ -75,6 +104,12 @@ internal sealed class ChatExchange : HttpTransformer
             }
         }
 
+        foreach (var (name, value) in provider.ExtraHeaders)
+        {
+            headers.Remove(name);
+            headers.TryAddWithoutValidation(name, value);
+        }
+
         proxyRequest.RequestUri = _deployment.ChatCompletionsUri;
         _sendTimestamp = Stopwatch.GetTimestamp();
     }
@@ -86,7 +121,17 @@ internal sealed class ChatExchange : HttpTransformer
             return false;
         }
 
-        UpstreamTicks += Stopwatch.GetTimestamp() - _sendTimestamp;
+        HeadersTimestamp = Stopwatch.GetTimestamp();
+        UpstreamTicks += HeadersTimestamp - _sendTimestamp;
+        var status = (int)proxyResponse.StatusCode;
+        UpstreamStatus = status;
+        if (RetryPolicy.IsRetryable(status) && _retryGate?.TryReserveRetry(status, RetryPolicy.RetryAfter(proxyResponse)) == true)
+        {
+            // Nothing of this answer reaches the client: another deployment (or a later attempt) answers instead.
+            RetryableFailure = true;
+            return false;
+        }
+
         await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         var headers = httpContext.Response.Headers;
         headers.ContentLength = null;
@@ -97,8 +142,8 @@ internal sealed class ChatExchange : HttpTransformer
 
         headers[RequestId.HeaderName] = _requestId;
         headers["x-massrouter-provider"] = _deployment.Provider.Name;
+        headers["x-massrouter-model"] = _model;
 
-        var status = (int)proxyResponse.StatusCode;
         using var body = await proxyResponse.Content.ReadAsStreamAsync(cancellationToken);
         if (status >= 400)
         {
@@ -161,7 +206,7 @@ internal sealed class ChatExchange : HttpTransformer
     private async Task<bool> ReadToEndAsync(HttpContext context, Stream body, PooledBufferWriter buffer, int limit)
     {
         var start = Stopwatch.GetTimestamp();
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stop);
         try
         {
             while (buffer.WrittenCount < limit)
@@ -211,7 +256,8 @@ internal sealed class ChatExchange : HttpTransformer
         var start = 0;
         var end = 0;
         using var reader = new SseReader();
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted, _stop);
+        var relayedAny = false;
         _metrics.StreamStarted(_model, _deployment.Provider.Name);
         try
         {
@@ -222,7 +268,7 @@ internal sealed class ChatExchange : HttpTransformer
                     buffer = MakeRoom(buffer, ref start, ref end);
                 }
 
-                idle.CancelAfter(_deployment.Provider.ActivityTimeout);
+                idle.CancelAfter(relayedAny ? _deployment.Provider.ActivityTimeout : FirstEventWait());
                 var waitStart = Stopwatch.GetTimestamp();
                 var read = await body.ReadAsync(buffer.AsMemory(end), idle.Token);
                 UpstreamTicks += Stopwatch.GetTimestamp() - waitStart;
@@ -230,6 +276,7 @@ internal sealed class ChatExchange : HttpTransformer
                 var final = read == 0;
                 if (RelayEvents(reader, buffer, ref start, end, final, writer))
                 {
+                    relayedAny = true;
                     await writer.FlushAsync(aborted);
                 }
 
@@ -253,19 +300,51 @@ internal sealed class ChatExchange : HttpTransformer
             }
 
             var timedOut = ex is OperationCanceledException;
-            _logger.LogWarning("Stream from provider {Provider} failed mid-way: {Error}", _deployment.Provider.Name, ex.Message);
+            if (!relayedAny && !response.HasStarted && !_stop.IsCancellationRequested)
+            {
+                // Nothing reached the client yet: a stall before the first event may still go to another deployment.
+                _logger.LogWarning("Provider {Provider} sent no stream event in time: {Error}", _deployment.Provider.Name, ex.Message);
+                if (_retryGate?.TryReserveRetry(timedOut ? RetryPolicy.Timeout : RetryPolicy.ConnectFailure, null) == true)
+                {
+                    RetryableFailure = true;
+                    return;
+                }
+
+                EndedWithError = true;
+                response.StatusCode = timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway;
+                response.ContentType = "application/json";
+                OpenAIErrorWriter.Write(
+                    writer,
+                    timedOut ? "The provider did not start its answer in time (first-token timeout)." : "The provider closed the connection before answering.",
+                    "server_error",
+                    null,
+                    timedOut ? "upstream_timeout" : "upstream_disconnected");
+                return;
+            }
+
+            var (message, code) = _stop.IsCancellationRequested
+                ? _drain?.IsDraining == true
+                    ? ("The gateway is shutting down; the stream was ended before it was complete.", "gateway_shutting_down")
+                    : ("The request exceeded its total time limit.", "request_timeout")
+                : timedOut
+                    ? ("The provider stopped sending tokens (idle timeout).", "upstream_timeout")
+                    : ("The provider closed the connection mid-stream.", "upstream_disconnected");
+            _logger.LogWarning("Stream from provider {Provider} ended early ({Code}): {Error}", _deployment.Provider.Name, code, ex.Message);
             EndedWithError = true;
-            await WriteStreamErrorAsync(
-                writer,
-                timedOut ? "The provider stopped sending tokens (idle timeout)." : "The provider closed the connection mid-stream.",
-                timedOut ? "upstream_timeout" : "upstream_disconnected",
-                aborted);
+            await WriteStreamErrorAsync(writer, message, code, aborted);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
             _metrics.StreamEnded(_model, _deployment.Provider.Name);
         }
+    }
+
+    /// <summary>What is left of the first-token timeout since the request was sent.</summary>
+    private TimeSpan FirstEventWait()
+    {
+        var left = _deployment.FirstTokenTimeout - Stopwatch.GetElapsedTime(_sendTimestamp);
+        return left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1);
     }
 
     /// <summary>Relays every complete event in the buffer; true when anything was written.</summary>

@@ -19,6 +19,7 @@ internal sealed class ProviderEndpoint : IDisposable
             ? key
             : options.ApiKeyEnvironmentVariable is { Length: > 0 } variable ? Environment.GetEnvironmentVariable(variable) : null;
         ActivityTimeout = options.ActivityTimeout;
+        ExtraHeaders = [.. options.Headers.Select(h => (h.Key, h.Value))];
         RequestConfig = new ForwarderRequestConfig
         {
             ActivityTimeout = options.ActivityTimeout,
@@ -59,6 +60,9 @@ internal sealed class ProviderEndpoint : IDisposable
 
     /// <summary>The secret sent upstream; never logged.</summary>
     public string? Credential { get; }
+
+    /// <summary>Headers added to every request to this provider.</summary>
+    public (string Name, string Value)[] ExtraHeaders { get; }
 
     /// <summary>Longest silence tolerated from the provider.</summary>
     public TimeSpan ActivityTimeout { get; }

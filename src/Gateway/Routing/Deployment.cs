@@ -1,16 +1,49 @@
 using MassRouter.Gateway.Providers;
+using MassRouter.Gateway.Resilience;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace MassRouter.Gateway.Routing;
 
-/// <summary>One place a public model is served: a provider, the upstream model id, and its URL there.</summary>
-internal sealed class Deployment(ProviderEndpoint provider, string upstreamModel, int weight)
+/// <summary>One place a public model is served: a provider, the upstream model id, its URL, priority and health.</summary>
+internal sealed class Deployment
 {
-    public ProviderEndpoint Provider { get; } = provider;
+    public Deployment(string publicModel, ProviderEndpoint provider, string upstreamModel, int weight, int priority, DeploymentHealth health, TimeSpan? firstTokenTimeout)
+    {
+        PublicModel = publicModel;
+        Provider = provider;
+        UpstreamModel = upstreamModel;
+        Weight = Math.Max(1, weight);
+        Priority = priority;
+        Health = health;
+        ChatCompletionsUri = new Uri(provider.ChatCompletionsUrl(upstreamModel));
+        FirstTokenTimeout = firstTokenTimeout ?? provider.ActivityTimeout;
+        StreamingRequestConfig = firstTokenTimeout is { } timeout
+            ? provider.RequestConfig with { ActivityTimeout = timeout }
+            : provider.RequestConfig;
+    }
 
-    public string UpstreamModel { get; } = upstreamModel;
+    /// <summary>The public model id this deployment serves.</summary>
+    public string PublicModel { get; }
 
-    public int Weight { get; } = weight;
+    public ProviderEndpoint Provider { get; }
+
+    public string UpstreamModel { get; }
+
+    public int Weight { get; }
+
+    /// <summary>Lower is tried first; equal priorities share load.</summary>
+    public int Priority { get; }
+
+    /// <summary>Circuit, in-flight count and latency, shared with every model routed to the same provider and upstream model.</summary>
+    public DeploymentHealth Health { get; }
 
     /// <summary>Precomputed so the hot path builds no strings.</summary>
-    public Uri ChatCompletionsUri { get; } = new(provider.ChatCompletionsUrl(upstreamModel));
+    public Uri ChatCompletionsUri { get; }
+
+    /// <summary>Longest wait for a stream's first event (and for response headers) before another deployment is tried.</summary>
+    public TimeSpan FirstTokenTimeout { get; }
+
+    /// <summary>Forwarder settings for streamed requests: the header wait is bounded by <see cref="FirstTokenTimeout"/>.
+    /// Non-streamed answers arrive whole after generation, so they wait up to the provider's activity timeout.</summary>
+    public ForwarderRequestConfig StreamingRequestConfig { get; }
 }

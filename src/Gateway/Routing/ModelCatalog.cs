@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Providers;
+using MassRouter.Gateway.Resilience;
 using Microsoft.Extensions.Options;
 
 namespace MassRouter.Gateway.Routing;
@@ -11,7 +12,7 @@ internal sealed class ModelCatalog : IDisposable
     private readonly FrozenDictionary<string, ModelRoute> _routes;
     private readonly FrozenDictionary<string, ProviderEndpoint> _providers;
 
-    public ModelCatalog(IOptions<GatewayOptions> options)
+    public ModelCatalog(IOptions<GatewayOptions> options, CircuitBreakers breakers)
     {
         var config = options.Value;
         _providers = config.Providers.ToFrozenDictionary(
@@ -20,7 +21,18 @@ internal sealed class ModelCatalog : IDisposable
             StringComparer.OrdinalIgnoreCase);
         _routes = config.Models.ToFrozenDictionary(
             m => m.Id,
-            m => new ModelRoute(m.Id, m.Deployments.Select(d => new Deployment(_providers[d.Provider], d.Model ?? m.Id, d.Weight)).ToArray()),
+            m => new ModelRoute(
+                m.Id,
+                [.. m.Deployments
+                    .Select((d, index) =>
+                    {
+                        var provider = _providers[d.Provider];
+                        var upstream = d.Model ?? m.Id;
+                        return new Deployment(m.Id, provider, upstream, d.Weight, d.Priority ?? index, breakers.For(provider.Name + "/" + upstream), m.FirstTokenTimeout);
+                    })
+                    .OrderBy(d => d.Priority)],
+                string.Equals(m.LoadBalancing, "least-latency", StringComparison.OrdinalIgnoreCase),
+                m.TotalTimeout),
             StringComparer.Ordinal);
         Models = [.. _routes.Values.OrderBy(r => r.Id, StringComparer.Ordinal)];
     }

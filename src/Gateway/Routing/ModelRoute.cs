@@ -1,12 +1,16 @@
 namespace MassRouter.Gateway.Routing;
 
-/// <summary>A public model id and its ordered deployments.</summary>
-internal sealed class ModelRoute(string id, Deployment[] deployments)
+/// <summary>A public model id and its deployments, ordered by priority.</summary>
+internal sealed class ModelRoute(string id, Deployment[] deployments, bool leastLatency, TimeSpan? totalTimeout)
 {
     public string Id { get; } = id;
 
+    /// <summary>Deployments by ascending priority (stable: configuration order within a priority).</summary>
     public Deployment[] Deployments { get; } = deployments;
 
-    /// <summary>The deployment that serves requests (fallbacks arrive with the resilience work).</summary>
-    public Deployment Primary => Deployments[0];
+    /// <summary>True to balance equal priorities by peak-EWMA latency (power of two choices) instead of weight.</summary>
+    public bool LeastLatency { get; } = leastLatency;
+
+    /// <summary>Longest a whole request may take.</summary>
+    public TimeSpan? TotalTimeout { get; } = totalTimeout;
 }

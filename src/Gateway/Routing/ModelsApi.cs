@@ -74,7 +74,7 @@ internal static class ModelsApi
         writer.WriteString("id", model.Id);
         writer.WriteString("object", "model");
         writer.WriteNumber("created", 0);
-        writer.WriteString("owned_by", model.Primary.Provider.Name);
+        writer.WriteString("owned_by", model.Deployments[0].Provider.Name);
         writer.WriteEndObject();
     }
 }

@@ -22,6 +22,8 @@ internal sealed class GatewayMetrics
     private readonly Counter _outputTokens;
     private readonly Gauge _activeStreams;
     private readonly Counter _rejected;
+    private readonly Gauge _circuitState;
+    private readonly Counter _retries;
     private readonly ConcurrentDictionary<(string Model, string Provider), Series> _series = new();
 
     public GatewayMetrics(CollectorRegistry registry)
@@ -40,12 +42,26 @@ internal sealed class GatewayMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.00001, 2, 16) });
         _inputTokens = factory.CreateCounter("massrouter_tokens_input_total", "Prompt tokens, as reported by providers.", byDeployment);
         _outputTokens = factory.CreateCounter("massrouter_tokens_output_total", "Completion tokens, as reported by providers.", byDeployment);
+        _circuitState = factory.CreateGauge("massrouter_circuit_state", "Circuit state per deployment: 0 closed, 1 half-open, 2 open.", "deployment");
+        _retries = factory.CreateCounter("massrouter_upstream_retries_total", "Upstream attempts after the first, by provider that failed and reason.", "provider", "reason");
         _rejected = factory.CreateCounter("massrouter_rejected_requests_total", "Requests refused before reaching a provider, by error code.", "code");
         _activeStreams = factory.CreateGauge("massrouter_streams_active", "Streams being relayed right now.", byDeployment);
     }
 
     /// <summary>Counts a request refused before forwarding; <paramref name="code"/> is one of the gateway's fixed error codes.</summary>
     public void Rejected(string code) => _rejected.WithLabels(code).Inc();
+
+    /// <summary>Publishes a deployment's circuit state.</summary>
+    public void CircuitChanged(string deployment, Polly.CircuitBreaker.CircuitState state) =>
+        _circuitState.WithLabels(deployment).Set(state switch
+        {
+            Polly.CircuitBreaker.CircuitState.Closed => 0,
+            Polly.CircuitBreaker.CircuitState.HalfOpen => 1,
+            _ => 2,
+        });
+
+    /// <summary>Counts a retry or fallback after <paramref name="provider"/> failed for <paramref name="reason"/> (a status code, <c>connect</c> or <c>timeout</c>).</summary>
+    public void Retried(string provider, string reason) => _retries.WithLabels(provider, reason).Inc();
 
     public void StreamStarted(string model, string provider) => For(model, provider).ActiveStreams.Inc();
 

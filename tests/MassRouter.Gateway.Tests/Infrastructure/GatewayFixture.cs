@@ -10,7 +10,7 @@ namespace MassRouter.Gateway.Tests.Infrastructure;
 /// <summary>
 /// A provider simulator and a gateway in front of it, both on real loopback HTTP ports, shared by the tests of a collection.
 /// </summary>
-public sealed class GatewayFixture : IAsyncLifetime
+public class GatewayFixture : IAsyncLifetime
 {
     public const string Key = "sk-test-full-access";
     public const string LimitedKey = "sk-test-limited";
@@ -32,7 +32,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public static string FixturesPath { get; } = FindFixtures();
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         _simulator = SimulatorHost.Build(new SimulatorOptions { FixturesPath = FixturesPath }, "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning");
         await _simulator.StartAsync();
@@ -67,7 +67,13 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["MassRouter:Models:4:Id"] = "test/azure",
             ["MassRouter:Models:4:Deployments:0:Provider"] = "azure",
             ["MassRouter:Models:4:Deployments:0:Model"] = "my-deployment",
+
+            // These tests exercise how one provider's answers and errors are relayed: no retries, no breaker.
+            // Retries, fallbacks and circuits are tested with ResilienceFixture.
+            ["MassRouter:Resilience:MaxAttempts"] = "1",
+            ["MassRouter:Resilience:CircuitBreaker:MinimumThroughput"] = "1000000",
         };
+        AddConfiguration(config);
         _gateway = await GatewayHost.BuildAsync(
             ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"],
             builder => builder.Configuration.AddInMemoryCollection(config));
@@ -75,7 +81,12 @@ public sealed class GatewayFixture : IAsyncLifetime
         GatewayAddress = new Uri(_gateway.Urls.First());
     }
 
-    public async Task DisposeAsync()
+    /// <summary>Lets a derived fixture add or override gateway configuration before the gateway starts.</summary>
+    protected virtual void AddConfiguration(IDictionary<string, string?> config)
+    {
+    }
+
+    public virtual async Task DisposeAsync()
     {
         Http.Dispose();
         if (_gateway is not null)

@@ -1,0 +1,264 @@
+using MassRouter.Gateway.Configuration;
+using MassRouter.Gateway.Resilience;
+using MassRouter.Gateway.Routing;
+using MassRouter.Gateway.Telemetry;
+using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.OpenAI;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Polly;
+using Polly.CircuitBreaker;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MassRouter.Gateway.Forwarding;
+
+/// <summary>
+/// The attempts of one chat request over its planned deployments. Retries and fallbacks happen only while nothing has
+/// reached the client; each attempt runs through its deployment's circuit breaker; the body is re-sent from the
+/// gateway's own buffer, rewritten for each deployment's upstream model.
+/// </summary>
+internal sealed class ChatAttempts : IRetryGate
+{
+    private readonly HttpContext _context;
+    private readonly IHttpForwarder _forwarder;
+    private readonly IReadOnlyList<Deployment> _plan;
+    private readonly ReadOnlyMemory<byte> _body;
+    private readonly ChatRequestInfo _request;
+    private readonly string _requestId;
+    private readonly GatewayMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly ResilienceOptions _options;
+    private readonly RetryBudget _budget;
+    private readonly ShutdownDrain _drain;
+    private readonly CancellationToken _stop;
+    private int _index;
+    private int _attempts;
+    private int _sameDeploymentRetries;
+    private TimeSpan _delay;
+
+    public ChatAttempts(
+        HttpContext context,
+        IHttpForwarder forwarder,
+        IReadOnlyList<Deployment> plan,
+        ReadOnlyMemory<byte> body,
+        in ChatRequestInfo request,
+        string requestId,
+        GatewayMetrics metrics,
+        ILogger logger,
+        ResilienceOptions options,
+        RetryBudget budget,
+        ShutdownDrain drain,
+        CancellationToken stop)
+    {
+        _context = context;
+        _forwarder = forwarder;
+        _plan = plan;
+        _body = body;
+        _request = request;
+        _requestId = requestId;
+        _metrics = metrics;
+        _logger = logger;
+        _options = options;
+        _budget = budget;
+        _drain = drain;
+        _stop = stop;
+    }
+
+    /// <summary>The exchange of the last attempt: the one whose answer the client got.</summary>
+    public ChatExchange? Exchange { get; private set; }
+
+    /// <summary>The deployment of the last attempt.</summary>
+    public Deployment Deployment => _plan[_index];
+
+    /// <summary>Time spent waiting on providers over all attempts, in Stopwatch ticks.</summary>
+    public long UpstreamTicks { get; private set; }
+
+    public async Task RunAsync()
+    {
+        using var rewritten = new PooledBufferWriter(_body.Length + 256);
+        string? rewrittenFor = null;
+        while (true)
+        {
+            var deployment = _plan[_index];
+            var outgoing = _body;
+            if (ChatRequestRewriter.NeedsRewrite(_request, deployment.UpstreamModel))
+            {
+                if (!ReferenceEquals(rewrittenFor, deployment.UpstreamModel))
+                {
+                    rewritten.Clear();
+                    ChatRequestRewriter.Rewrite(_body.Span, _request, deployment.UpstreamModel, rewritten);
+                    rewrittenFor = deployment.UpstreamModel;
+                }
+
+                outgoing = rewritten.WrittenMemory;
+            }
+
+            if (_attempts > 0)
+            {
+                ResetResponse();
+            }
+
+            _attempts++;
+            var exchange = new ChatExchange(
+                deployment,
+                deployment.PublicModel,
+                _requestId,
+                _request.Stream,
+                stripUsageChunk: ChatRequestRewriter.NeedsUsage(_request),
+                _metrics,
+                _logger,
+                retryGate: this,
+                _drain,
+                _stop);
+            Exchange = exchange;
+            _context.Request.Body = MemoryMarshal.TryGetArray(outgoing, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(outgoing.ToArray(), writable: false);
+            _context.Request.ContentLength = outgoing.Length;
+
+            var (result, forwardError, rejected) = await ExecuteAsync(deployment, exchange);
+            UpstreamTicks += exchange.UpstreamTicks;
+            if (rejected)
+            {
+                // The circuit opened (or its probe is in flight) since the plan was made: not an attempt.
+                _attempts--;
+                if (_index + 1 < _plan.Count)
+                {
+                    _index++;
+                    continue;
+                }
+
+                ResetResponse();
+                await ForwardingErrors.WriteUnavailableAsync(_context, deployment.PublicModel, _options.CircuitBreaker.BreakDuration);
+                return;
+            }
+
+            if (forwardError != ForwarderError.None && result == AttemptResult.Failed && !_context.Response.HasStarted)
+            {
+                var timedOut = ForwardingErrors.IsTimeout(_context, forwardError);
+                if (TryReserveRetry(timedOut ? RetryPolicy.Timeout : RetryPolicy.ConnectFailure, null))
+                {
+                    await DelayAsync();
+                    continue;
+                }
+
+                await ForwardingErrors.WriteForwardErrorAsync(_context, forwardError, deployment.Provider.Name, _logger);
+                return;
+            }
+
+            if (exchange.RetryableFailure)
+            {
+                await DelayAsync();
+                continue;
+            }
+
+            return;
+        }
+    }
+
+    /// <inheritdoc />
+    public bool TryReserveRetry(int status, TimeSpan? retryAfter)
+    {
+        if (_attempts >= _options.MaxAttempts || _context.RequestAborted.IsCancellationRequested || _stop.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        var failed = _plan[_index];
+        if (_index + 1 < _plan.Count)
+        {
+            // Another deployment: a fallback, not more load on the failing one, so it does not draw on the budget.
+            _index++;
+            _delay = TimeSpan.Zero;
+        }
+        else
+        {
+            if (retryAfter > _options.MaxBackoff || !_budget.TryWithdraw())
+            {
+                return false;
+            }
+
+            _delay = retryAfter ?? RetryPolicy.Backoff(++_sameDeploymentRetries, _options.BaseBackoff, _options.MaxBackoff);
+        }
+
+        _metrics.Retried(failed.Provider.Name, ReasonLabel(status));
+        _logger.LogInformation(
+            "Request {RequestId}: provider {Provider} failed with {Status}; trying {Next} (attempt {Attempt})",
+            _requestId,
+            failed.Provider.Name,
+            status,
+            _plan[_index].Provider.Name,
+            _attempts + 1);
+        return true;
+    }
+
+    private async Task<(AttemptResult Result, ForwarderError Error, bool Rejected)> ExecuteAsync(Deployment deployment, ChatExchange exchange)
+    {
+        var resilience = ResilienceContextPool.Shared.Get(_context.RequestAborted);
+        deployment.Health.AttemptStarted();
+        try
+        {
+            var state = (Attempts: this, Deployment: deployment, Exchange: exchange, Error: new StrongBox<ForwarderError>());
+            var outcome = await deployment.Health.Pipeline.ExecuteOutcomeAsync(
+                static async (_, s) => Outcome.FromResult(await s.Attempts.ForwardAsync(s.Deployment, s.Exchange, s.Error)),
+                resilience,
+                state);
+            return outcome.Exception switch
+            {
+                BrokenCircuitException or IsolatedCircuitException => (AttemptResult.Failed, ForwarderError.None, true),
+                { } exception => throw exception,
+                _ => (outcome.Result, state.Error.Value, false),
+            };
+        }
+        finally
+        {
+            deployment.Health.AttemptEnded();
+            ResilienceContextPool.Shared.Return(resilience);
+        }
+    }
+
+    private async ValueTask<AttemptResult> ForwardAsync(Deployment deployment, ChatExchange exchange, StrongBox<ForwarderError> error)
+    {
+        var provider = deployment.Provider;
+        var config = _request.Stream ? deployment.StreamingRequestConfig : provider.RequestConfig;
+        error.Value = await _forwarder.SendAsync(_context, provider.BaseUrl, provider.Invoker, config, exchange, _stop);
+        if (exchange.HeadersTimestamp != 0)
+        {
+            deployment.Health.ObserveFirstByte(exchange.TimeToHeaders);
+        }
+
+        if (_context.RequestAborted.IsCancellationRequested)
+        {
+            return AttemptResult.Abandoned;
+        }
+
+        return error.Value != ForwarderError.None || exchange.RetryableFailure || exchange.EndedWithError || RetryPolicy.IsRetryable(exchange.UpstreamStatus)
+            ? AttemptResult.Failed
+            : AttemptResult.Succeeded;
+    }
+
+    private void ResetResponse()
+    {
+        var response = _context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.Headers.Clear();
+        response.Headers[RequestId.HeaderName] = _requestId;
+        _context.Features.Set<IForwarderErrorFeature>(null);
+    }
+
+    private Task DelayAsync() => _delay > TimeSpan.Zero ? Task.Delay(_delay, _context.RequestAborted) : Task.CompletedTask;
+
+    private static string ReasonLabel(int status) => status switch
+    {
+        RetryPolicy.ConnectFailure => "connect",
+        RetryPolicy.Timeout => "timeout",
+        408 => "408",
+        429 => "429",
+        500 => "500",
+        502 => "502",
+        503 => "503",
+        504 => "504",
+        529 => "529",
+        _ => "other",
+    };
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace MassRouter.Gateway.Resilience;
+
+/// <summary>
+/// What the router knows of one deployment: its circuit (a Polly.Core pipeline from the shared registry), requests in
+/// flight, and a peak-EWMA of its time to first byte for least-latency balancing.
+/// </summary>
+internal sealed class DeploymentHealth
+{
+    private static readonly double DecayTicks = TimeSpan.FromSeconds(10).TotalSeconds * Stopwatch.Frequency;
+    private readonly Lock _latencyLock = new();
+    private double _latencySeconds;
+    private long _latencyTimestamp;
+    private int _inflight;
+    private long _openUntil;
+
+    public DeploymentHealth(string id) => Id = id;
+
+    /// <summary><c>provider/upstream-model</c>: the registry key and the metrics label.</summary>
+    public string Id { get; }
+
+    /// <summary>Reads the circuit state without executing anything.</summary>
+    public CircuitBreakerStateProvider Circuit { get; } = new();
+
+    /// <summary>The breaker pipeline every attempt on this deployment runs through.</summary>
+    public ResiliencePipeline<AttemptResult> Pipeline { get; set; } = ResiliencePipeline<AttemptResult>.Empty;
+
+    /// <summary>
+    /// False while the circuit is open: routing skips the deployment. Once the break has elapsed it is offered again:
+    /// Polly moves the circuit to half-open on the next execution and lets exactly one probe through.
+    /// </summary>
+    public bool IsAvailable => Circuit.CircuitState switch
+    {
+        CircuitState.Closed or CircuitState.HalfOpen => true,
+        CircuitState.Open => Stopwatch.GetTimestamp() >= Volatile.Read(ref _openUntil),
+        _ => false,
+    };
+
+    /// <summary>Called when the circuit opens, for <paramref name="breakDuration"/>.</summary>
+    public void Opened(TimeSpan breakDuration) =>
+        Volatile.Write(ref _openUntil, Stopwatch.GetTimestamp() + (long)(breakDuration.TotalSeconds * Stopwatch.Frequency));
+
+    /// <summary>Expected wait for the first byte, weighted by load: the least-latency balancer's cost.</summary>
+    public double Cost
+    {
+        get
+        {
+            double latency;
+            lock (_latencyLock)
+            {
+                latency = _latencySeconds;
+            }
+
+            // Unmeasured deployments look fast, so they get traffic and a measurement.
+            return (latency + 1e-4) * (Volatile.Read(ref _inflight) + 1);
+        }
+    }
+
+    /// <summary>Smoothed time to first byte in seconds (0 until measured).</summary>
+    public double Latency
+    {
+        get
+        {
+            lock (_latencyLock)
+            {
+                return _latencySeconds;
+            }
+        }
+    }
+
+    public void AttemptStarted() => Interlocked.Increment(ref _inflight);
+
+    public void AttemptEnded() => Interlocked.Decrement(ref _inflight);
+
+    /// <summary>Feeds one time-to-first-byte sample: peaks are taken at once, recoveries decay over ~10 s.</summary>
+    public void ObserveFirstByte(TimeSpan elapsed)
+    {
+        var sample = elapsed.TotalSeconds;
+        var now = Stopwatch.GetTimestamp();
+        lock (_latencyLock)
+        {
+            if (_latencyTimestamp == 0 || sample > _latencySeconds)
+            {
+                _latencySeconds = sample;
+            }
+            else
+            {
+                var weight = Math.Exp(-(now - _latencyTimestamp) / DecayTicks);
+                _latencySeconds = (_latencySeconds * weight) + (sample * (1 - weight));
+            }
+
+            _latencyTimestamp = now;
+        }
+    }
+}

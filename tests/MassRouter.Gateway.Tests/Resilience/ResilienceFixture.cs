@@ -1,0 +1,122 @@
+using MassRouter.Gateway.Tests.Infrastructure;
+using MassRouter.Simulator;
+
+namespace MassRouter.Gateway.Tests.Resilience;
+
+/// <summary>
+/// A gateway with retries, fallbacks and fast circuit breakers on. Faults come from the simulator: the client's
+/// <c>x-sim-fault</c> header reaches the first deployment, while the <c>healthy</c> provider overrides it with none.
+/// A second simulator (<c>recovering</c>) can be stopped and started again on the same port.
+/// </summary>
+public sealed class ResilienceFixture : GatewayFixture
+{
+    public const string BreakDuration = "00:00:03";
+
+    private WebApplication? _recovering;
+
+    public int RecoveringPort { get; private set; }
+
+    public override async Task InitializeAsync()
+    {
+        await StartRecoveringAsync(0);
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await StopRecoveringAsync();
+        await base.DisposeAsync();
+    }
+
+    /// <summary>Starts the recovering simulator (on its old port after a stop).</summary>
+    public async Task StartRecoveringAsync(int port)
+    {
+        _recovering = SimulatorHost.Build(
+            new SimulatorOptions { FixturesPath = FixturesPath },
+            "--urls",
+            $"http://127.0.0.1:{port}",
+            "--Logging:LogLevel:Default=Warning");
+        await _recovering.StartAsync();
+        RecoveringPort = SimulatorHost.GetAddress(_recovering).Port;
+    }
+
+    public async Task StopRecoveringAsync()
+    {
+        if (_recovering is not null)
+        {
+            await _recovering.StopAsync();
+            await _recovering.DisposeAsync();
+            _recovering = null;
+        }
+    }
+
+    protected override void AddConfiguration(IDictionary<string, string?> config)
+    {
+        var simV1 = new Uri(SimulatorAddress, "v1").ToString();
+        config["MassRouter:Resilience:MaxAttempts"] = "3";
+        config["MassRouter:Resilience:BaseBackoff"] = "00:00:00.010";
+        config["MassRouter:Resilience:CircuitBreaker:MinimumThroughput"] = "4";
+        config["MassRouter:Resilience:CircuitBreaker:FailureRatio"] = "0.5";
+        config["MassRouter:Resilience:CircuitBreaker:SamplingDuration"] = "00:00:30";
+        config["MassRouter:Resilience:CircuitBreaker:BreakDuration"] = BreakDuration;
+
+        config["MassRouter:Providers:healthy:BaseUrl"] = simV1;
+        config["MassRouter:Providers:healthy:Headers:x-sim-fault"] = "";
+        config["MassRouter:Providers:healthy:Headers:x-sim-ttft-ms"] = "0";
+        config["MassRouter:Providers:healthy:Headers:x-sim-itl-ms"] = "0";
+        config["MassRouter:Providers:overloaded:BaseUrl"] = simV1;
+        config["MassRouter:Providers:overloaded:Headers:x-sim-fault"] = "status:529";
+        config["MassRouter:Providers:recovering:BaseUrl"] = $"http://127.0.0.1:{RecoveringPort}/v1";
+        config["MassRouter:Providers:recovering:ConnectTimeout"] = "00:00:01";
+        config["MassRouter:Providers:idle:BaseUrl"] = simV1;
+        config["MassRouter:Providers:idle:ActivityTimeout"] = "00:00:00.300";
+
+        var models = new (string Id, string[] Providers)[]
+        {
+            ("r/fallback", ["sim", "healthy"]),
+            ("r/passthrough", ["sim", "healthy"]),
+            ("r/reset", ["sim", "healthy"]),
+            ("r/stream-fallback", ["sim", "healthy"]),
+            ("r/retry-408", ["sim", "healthy"]),
+            ("r/retry-429", ["sim", "healthy"]),
+            ("r/retry-500", ["sim", "healthy"]),
+            ("r/retry-502", ["sim", "healthy"]),
+            ("r/retry-503", ["sim", "healthy"]),
+            ("r/retry-504", ["sim", "healthy"]),
+            ("r/retry-529", ["sim", "healthy"]),
+            ("r/dead-first", ["dead", "healthy"]),
+            ("r/breaker", ["overloaded", "healthy"]),
+            ("r/recovering", ["recovering", "healthy"]),
+            ("r/stall", ["sim", "healthy"]),
+            ("r/idle", ["idle"]),
+            ("r/good", ["healthy"]),
+            ("r/bad", ["dead"]),
+            ("r/balanced", ["sim", "healthy"]),
+        };
+        for (var i = 0; i < models.Length; i++)
+        {
+            var prefix = $"MassRouter:Models:{10 + i}";
+            config[$"{prefix}:Id"] = models[i].Id;
+            for (var d = 0; d < models[i].Providers.Length; d++)
+            {
+                config[$"{prefix}:Deployments:{d}:Provider"] = models[i].Providers[d];
+                config[$"{prefix}:Deployments:{d}:Model"] = models[i].Id.Replace('/', '-') + "-upstream";
+                if (models[i].Id == "r/balanced")
+                {
+                    config[$"{prefix}:Deployments:{d}:Priority"] = "0";
+                }
+            }
+
+            if (models[i].Id == "r/stall")
+            {
+                config[$"{prefix}:FirstTokenTimeout"] = "00:00:00.300";
+            }
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ResilienceCollection : ICollectionFixture<ResilienceFixture>
+{
+    public const string Name = "resilience";
+}
