@@ -36,6 +36,9 @@ public class EmbeddedDefaultTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var ids = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["data"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).ToList();
             Assert.Contains("sim/openai", ids);
+            Assert.Contains("sim/anthropic", ids);
+            Assert.Contains("sim/gemini", ids);
+            Assert.Contains("sim/cohere", ids);
             Assert.All(ids, id => Assert.StartsWith("sim/", id, StringComparison.Ordinal));
 
             var client = new OpenAIClient(new ApiKeyCredential(devKey), new OpenAIClientOptions { Endpoint = new Uri(address, "v1") }).GetChatClient("sim/openai");
