@@ -73,10 +73,12 @@ public static class GatewayHost
         services.AddSingleton(registry);
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<ChatCompletionsHandler>();
+        services.AddSingleton<MessagesHandler>();
 
         var app = builder.Build();
         var handler = app.Services.GetRequiredService<ChatCompletionsHandler>();
         app.MapPost("/v1/chat/completions", (RequestDelegate)handler.HandleAsync);
+        app.MapPost("/v1/messages", (RequestDelegate)app.Services.GetRequiredService<MessagesHandler>().HandleAsync);
         app.MapModels();
         app.MapHealth();
         app.MapMetrics("/metrics", registry);

@@ -67,6 +67,12 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["MassRouter:Models:4:Id"] = "test/azure",
             ["MassRouter:Models:4:Deployments:0:Provider"] = "azure",
             ["MassRouter:Models:4:Deployments:0:Model"] = "my-deployment",
+            ["MassRouter:Providers:sim-anthropic:Kind"] = "anthropic",
+            ["MassRouter:Providers:sim-anthropic:BaseUrl"] = simV1,
+            ["MassRouter:Providers:sim-anthropic:ApiKey"] = UpstreamCredential,
+            ["MassRouter:Models:5:Id"] = "test/claude",
+            ["MassRouter:Models:5:Deployments:0:Provider"] = "sim-anthropic",
+            ["MassRouter:Models:5:Deployments:0:Model"] = "sim-claude-upstream",
         };
         _gateway = await GatewayHost.BuildAsync(
             ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"],

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Anthropic.Exceptions;
 using Anthropic.Models.Messages;
 using MassRouter.Simulator.Tests.Infrastructure;
+using MassRouter.Tests.Anthropic;
 
 namespace MassRouter.Simulator.Tests.Providers;
 

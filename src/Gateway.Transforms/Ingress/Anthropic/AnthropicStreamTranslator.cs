@@ -50,6 +50,9 @@ public sealed class AnthropicStreamTranslator
     /// <summary>True once the upstream sent a finish_reason: the answer is complete, even if usage is still to come.</summary>
     public bool SawFinish { get; private set; }
 
+    /// <summary>Content deltas (text, thinking, tool input) written so far: tells the caller when output was generated.</summary>
+    public int ContentDeltas { get; private set; }
+
     /// <summary>The usage the upstream reported (its final figures), for metering.</summary>
     public TokenUsage Usage => _usage;
 
@@ -240,6 +243,7 @@ public sealed class AnthropicStreamTranslator
         }
 
         OpenBlock(output, block, default, default);
+        ContentDeltas++;
         WriteDeltaPrefix(output, _openIndex);
         output.Write(block == Block.Thinking ? "{\"type\":\"thinking_delta\",\"thinking\":\""u8 : "{\"type\":\"text_delta\",\"text\":\""u8);
         output.Write(reader.ValueSpan);
@@ -319,6 +323,7 @@ public sealed class AnthropicStreamTranslator
 
         if (!arguments.IsEmpty)
         {
+            ContentDeltas++;
             WriteDeltaPrefix(output, _openIndex);
             output.Write("{\"type\":\"input_json_delta\",\"partial_json\":\""u8);
             output.Write(arguments);

@@ -1,10 +1,10 @@
 using Anthropic;
 using Anthropic.Models.Messages;
 
-namespace MassRouter.Simulator.Tests.Providers;
+namespace MassRouter.Tests.Anthropic;
 
 /// <summary>
-/// The official Anthropic SDK pointed at a simulator, with x-sim-* headers on every request. Strict mode validates every
+/// The official Anthropic SDK pointed at a simulator or a gateway (shared by both test projects as a linked file), with x-sim-* headers on every request. Strict mode validates every
 /// response and event against the SDK's model of today's API; recordings that predate a now-required field (tool_use
 /// <c>caller</c>) are read without it, field by field, as applications read them.
 /// </summary>
@@ -20,6 +20,11 @@ internal sealed class AnthropicSdk : IDisposable
     }
 
     public AnthropicSdk(Uri address, bool strict, params (string Name, string Value)[] headers)
+        : this(address, "sk-ant-sim", strict, headers)
+    {
+    }
+
+    public AnthropicSdk(Uri address, string apiKey, bool strict, params (string Name, string Value)[] headers)
     {
         _strict = strict;
         foreach (var (name, value) in headers)
@@ -30,7 +35,7 @@ internal sealed class AnthropicSdk : IDisposable
         Client = new AnthropicClient
         {
             BaseUrl = address.ToString().TrimEnd('/'),
-            ApiKey = "sk-ant-sim",
+            ApiKey = apiKey,
             MaxRetries = 0,
             ResponseValidation = strict,
             HttpClient = _http,
@@ -39,11 +44,11 @@ internal sealed class AnthropicSdk : IDisposable
 
     public AnthropicClient Client { get; }
 
-    public static MessageCreateParams Hello(long maxTokens = 256) => new()
+    public static MessageCreateParams Hello(long maxTokens = 256, string model = "claude-sonnet-4-5") => new()
     {
         MaxTokens = maxTokens,
         Messages = [new UserMessageParam("Hi")],
-        Model = "claude-sonnet-4-5",
+        Model = model,
     };
 
     /// <summary>Reads a whole stream, the way applications accumulate it: text, thinking and tool input per block index.</summary>

@@ -1,7 +1,7 @@
 using System.Text;
 using Anthropic.Models.Messages;
 
-namespace MassRouter.Simulator.Tests.Providers;
+namespace MassRouter.Tests.Anthropic;
 
 /// <summary>What an Anthropic event stream said, accumulated from the SDK's typed events.</summary>
 internal sealed class StreamSummary

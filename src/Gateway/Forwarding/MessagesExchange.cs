@@ -1,0 +1,443 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Net.Http.Headers;
+using MassRouter.Gateway.Routing;
+using MassRouter.Gateway.Telemetry;
+using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.Ingress.Anthropic;
+using MassRouter.Gateway.Transforms.Sse;
+using MassRouter.Gateway.Transforms.Usage;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MassRouter.Gateway.Forwarding;
+
+/// <summary>
+/// One <c>/v1/messages</c> exchange with a provider. For an OpenAI-kind provider the (already translated) request goes to
+/// its chat-completions URL and the answer is translated back into an Anthropic message or event stream, chunk by chunk;
+/// for an Anthropic-kind provider request and answer pass through unchanged.
+/// </summary>
+internal sealed class MessagesExchange : HttpTransformer
+{
+    /// <summary>Sent upstream when the client named no version (Anthropic requires the header).</summary>
+    public const string DefaultAnthropicVersion = "2023-06-01";
+
+    private const int MaxErrorBodyBytes = 1024 * 1024;
+
+    private readonly Deployment _deployment;
+    private readonly string _model;
+    private readonly string _requestId;
+    private readonly bool _stream;
+    private readonly bool _passthrough;
+    private readonly GatewayMetrics _metrics;
+    private readonly ILogger _logger;
+    private long _sendTimestamp;
+    private long _lastOutputTimestamp;
+    private TokenUsage _usage;
+
+    public MessagesExchange(Deployment deployment, string model, string requestId, bool stream, GatewayMetrics metrics, ILogger logger)
+    {
+        _deployment = deployment;
+        _model = model;
+        _requestId = requestId;
+        _stream = stream;
+        _passthrough = deployment.Provider.Kind == "anthropic";
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>Time spent waiting on the provider, in Stopwatch ticks.</summary>
+    public long UpstreamTicks { get; private set; }
+
+    /// <summary>When the first generated output was relayed, or 0.</summary>
+    public long FirstOutputTimestamp { get; private set; }
+
+    /// <summary>Usage as the provider reported it.</summary>
+    public TokenUsage Usage => _usage;
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        var headers = proxyRequest.Headers;
+        headers.Remove("Authorization");
+        headers.Remove("x-api-key");
+        headers.Remove("Accept-Encoding");
+        var provider = _deployment.Provider;
+        if (_passthrough)
+        {
+            if (provider.Credential is { } key)
+            {
+                headers.TryAddWithoutValidation("x-api-key", key);
+            }
+
+            if (!headers.Contains("anthropic-version"))
+            {
+                headers.TryAddWithoutValidation("anthropic-version", DefaultAnthropicVersion);
+            }
+
+            proxyRequest.RequestUri = new Uri(provider.BaseUrl + "/messages");
+        }
+        else
+        {
+            // Anthropic's own headers mean nothing to an OpenAI-compatible provider.
+            headers.Remove("anthropic-version");
+            headers.Remove("anthropic-beta");
+            if (provider.Credential is { } credential)
+            {
+                if (provider.IsAzure)
+                {
+                    headers.TryAddWithoutValidation("api-key", credential);
+                }
+                else
+                {
+                    headers.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+                }
+            }
+
+            proxyRequest.RequestUri = _deployment.ChatCompletionsUri;
+        }
+
+        _sendTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (proxyResponse is null)
+        {
+            return false;
+        }
+
+        UpstreamTicks += Stopwatch.GetTimestamp() - _sendTimestamp;
+        await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        var headers = httpContext.Response.Headers;
+        headers.ContentLength = null;
+        headers[RequestId.HeaderName] = _requestId;
+        headers["x-massrouter-provider"] = _deployment.Provider.Name;
+
+        var status = (int)proxyResponse.StatusCode;
+        var eventStream = string.Equals(proxyResponse.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+        using var body = await proxyResponse.Content.ReadAsStreamAsync(cancellationToken);
+        if (_passthrough)
+        {
+            // Anthropic's own bodies (messages, events and errors) are already what the client expects.
+            await (status < 400 && eventStream ? RelayAnthropicStreamAsync(httpContext, body) : CopyAsync(httpContext, body));
+        }
+        else if (status >= 400)
+        {
+            await TranslateErrorAsync(httpContext, body, status);
+        }
+        else if (_stream && eventStream)
+        {
+            await RelayStreamAsync(httpContext, body);
+        }
+        else
+        {
+            await TranslateMessageAsync(httpContext, body);
+        }
+
+        return false;
+    }
+
+    private async Task CopyAsync(HttpContext context, Stream body)
+    {
+        using var buffer = new PooledBufferWriter(16 * 1024);
+        if (await ReadToEndAsync(context, body, buffer, int.MaxValue))
+        {
+            AnthropicUsageReader.Read(buffer.WrittenSpan, ref _usage);
+            FirstOutputTimestamp = Stopwatch.GetTimestamp();
+            context.Response.ContentLength = buffer.WrittenCount;
+            await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+        }
+    }
+
+    private async Task TranslateErrorAsync(HttpContext context, Stream body, int status)
+    {
+        using var buffer = new PooledBufferWriter(4096);
+        if (!await ReadToEndAsync(context, body, buffer, MaxErrorBodyBytes))
+        {
+            return;
+        }
+
+        var response = context.Response;
+        response.ContentType = "application/json";
+        AnthropicErrorWriter.TranslateOpenAIError(status, buffer.WrittenSpan, response.BodyWriter);
+        await response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private async Task TranslateMessageAsync(HttpContext context, Stream body)
+    {
+        using var buffer = new PooledBufferWriter(16 * 1024);
+        if (!await ReadToEndAsync(context, body, buffer, int.MaxValue))
+        {
+            return;
+        }
+
+        FirstOutputTimestamp = Stopwatch.GetTimestamp();
+        var response = context.Response;
+        response.ContentType = "application/json";
+        using var translated = new PooledBufferWriter(buffer.WrittenCount + 512);
+        if (!AnthropicResponseTranslator.TryTranslate(buffer.WrittenMemory, _model, translated, out _usage))
+        {
+            _logger.LogWarning("Provider {Provider} answered /v1/messages with a body that is not a chat completion", _deployment.Provider.Name);
+            response.StatusCode = StatusCodes.Status502BadGateway;
+            AnthropicErrorWriter.Write(response.BodyWriter, "api_error", $"The provider '{_deployment.Provider.Name}' returned a response that is not a chat completion.");
+            await response.BodyWriter.FlushAsync(context.RequestAborted);
+            return;
+        }
+
+        response.ContentLength = translated.WrittenCount;
+        await response.Body.WriteAsync(translated.WrittenMemory, context.RequestAborted);
+    }
+
+    /// <summary>Reads upstream SSE, translating each chunk and flushing after every read that produced events.</summary>
+    private async Task RelayStreamAsync(HttpContext context, Stream body)
+    {
+        var response = context.Response;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        var writer = response.BodyWriter;
+        var aborted = context.RequestAborted;
+        var translator = new AnthropicStreamTranslator(_model);
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var start = 0;
+        var end = 0;
+        using var reader = new SseReader();
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        _metrics.StreamStarted(_model, _deployment.Provider.Name);
+        try
+        {
+            while (!translator.IsFinished)
+            {
+                if (end == buffer.Length)
+                {
+                    buffer = MakeRoom(buffer, ref start, ref end);
+                }
+
+                idle.CancelAfter(_deployment.Provider.ActivityTimeout);
+                var waitStart = Stopwatch.GetTimestamp();
+                var read = await body.ReadAsync(buffer.AsMemory(end), idle.Token);
+                UpstreamTicks += Stopwatch.GetTimestamp() - waitStart;
+                end += read;
+                var final = read == 0;
+                TranslateEvents(reader, translator, buffer, ref start, end, final, writer);
+                if (final && !translator.IsFinished)
+                {
+                    if (translator.SawFinish)
+                    {
+                        translator.Complete(writer);
+                    }
+                    else
+                    {
+                        _logger.LogWarning("Stream from provider {Provider} ended before its finish reason", _deployment.Provider.Name);
+                        translator.Fail(writer, "api_error", "The provider's stream ended before the answer was complete.");
+                    }
+                }
+
+                await writer.FlushAsync(aborted);
+                if (final)
+                {
+                    break;
+                }
+
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
+        {
+            if (!aborted.IsCancellationRequested)
+            {
+                var timedOut = ex is OperationCanceledException;
+                _logger.LogWarning("Stream from provider {Provider} failed mid-way: {Error}", _deployment.Provider.Name, ex.Message);
+                translator.Fail(writer, timedOut ? "timeout_error" : "api_error", timedOut ? "The provider stopped sending tokens (idle timeout)." : "The provider closed the connection mid-stream.");
+                await FlushQuietlyAsync(writer, aborted);
+            }
+        }
+        finally
+        {
+            _usage = translator.Usage;
+            ArrayPool<byte>.Shared.Return(buffer);
+            _metrics.StreamEnded(_model, _deployment.Provider.Name);
+        }
+    }
+
+    private void TranslateEvents(SseReader reader, AnthropicStreamTranslator translator, byte[] buffer, ref int start, int end, bool final, PipeWriter writer)
+    {
+        while (start < end && !translator.IsFinished && reader.TryRead(buffer.AsSpan(start, end - start), final, out var sseEvent, out var consumed))
+        {
+            start += consumed;
+            if (!sseEvent.HasData)
+            {
+                continue;
+            }
+
+            if (sseEvent.IsDone)
+            {
+                translator.Complete(writer);
+                continue;
+            }
+
+            var before = translator.ContentDeltas;
+            if (!translator.TranslateChunk(sseEvent.Data, writer))
+            {
+                _logger.LogWarning("Provider {Provider} sent a stream event that is not valid JSON", _deployment.Provider.Name);
+                translator.Fail(writer, "api_error", "The provider sent malformed stream data.");
+            }
+            else if (translator.ContentDeltas > before)
+            {
+                MarkOutput();
+            }
+        }
+    }
+
+    private void MarkOutput()
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (FirstOutputTimestamp == 0)
+        {
+            FirstOutputTimestamp = now;
+        }
+        else
+        {
+            _metrics.InterTokenGap(_model, _deployment.Provider.Name, _lastOutputTimestamp, now);
+        }
+
+        _lastOutputTimestamp = now;
+    }
+
+    /// <summary>Passthrough of an Anthropic event stream: every event relayed as received, usage read on the way.</summary>
+    private async Task RelayAnthropicStreamAsync(HttpContext context, Stream body)
+    {
+        var writer = context.Response.BodyWriter;
+        var aborted = context.RequestAborted;
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var start = 0;
+        var end = 0;
+        using var reader = new SseReader();
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        _metrics.StreamStarted(_model, _deployment.Provider.Name);
+        try
+        {
+            while (true)
+            {
+                if (end == buffer.Length)
+                {
+                    buffer = MakeRoom(buffer, ref start, ref end);
+                }
+
+                idle.CancelAfter(_deployment.Provider.ActivityTimeout);
+                var waitStart = Stopwatch.GetTimestamp();
+                var read = await body.ReadAsync(buffer.AsMemory(end), idle.Token);
+                UpstreamTicks += Stopwatch.GetTimestamp() - waitStart;
+                end += read;
+                while (start < end && reader.TryRead(buffer.AsSpan(start, end - start), read == 0, out var sseEvent, out var consumed))
+                {
+                    start += consumed;
+                    if (sseEvent.HasData && AnthropicUsageReader.Read(sseEvent.Data, ref _usage))
+                    {
+                        MarkOutput();
+                    }
+
+                    writer.Write(sseEvent.Raw);
+                }
+
+                await writer.FlushAsync(aborted);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
+        {
+            if (!aborted.IsCancellationRequested)
+            {
+                var timedOut = ex is OperationCanceledException;
+                _logger.LogWarning("Stream from provider {Provider} failed mid-way: {Error}", _deployment.Provider.Name, ex.Message);
+                AnthropicErrorWriter.WriteEvent(writer, timedOut ? "timeout_error" : "api_error", timedOut ? "The provider stopped sending tokens (idle timeout)." : "The provider closed the connection mid-stream.");
+                await FlushQuietlyAsync(writer, aborted);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _metrics.StreamEnded(_model, _deployment.Provider.Name);
+        }
+    }
+
+    private async Task<bool> ReadToEndAsync(HttpContext context, Stream body, PooledBufferWriter buffer, int limit)
+    {
+        var start = Stopwatch.GetTimestamp();
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        try
+        {
+            while (buffer.WrittenCount < limit)
+            {
+                idle.CancelAfter(_deployment.Provider.ActivityTimeout);
+                var read = await body.ReadAsync(buffer.GetMemory(8192), idle.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                buffer.Advance(read);
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
+        {
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                var timedOut = ex is OperationCanceledException;
+                _logger.LogWarning("Reading the response of provider {Provider} failed: {Error}", _deployment.Provider.Name, ex.Message);
+                context.Response.StatusCode = timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway;
+                context.Response.ContentType = "application/json";
+                AnthropicErrorWriter.Write(
+                    context.Response.BodyWriter,
+                    timedOut ? "timeout_error" : "api_error",
+                    timedOut ? "The provider stopped sending its response before it was complete (timed out)." : "The provider's response was cut off before it was complete.");
+            }
+
+            return false;
+        }
+        finally
+        {
+            UpstreamTicks += Stopwatch.GetTimestamp() - start;
+        }
+    }
+
+    private static byte[] MakeRoom(byte[] buffer, ref int start, ref int end)
+    {
+        if (start > 0)
+        {
+            buffer.AsSpan(start, end - start).CopyTo(buffer);
+            end -= start;
+            start = 0;
+            return buffer;
+        }
+
+        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+        buffer.AsSpan(0, end).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return bigger;
+    }
+
+    private static async Task FlushQuietlyAsync(PipeWriter writer, CancellationToken aborted)
+    {
+        try
+        {
+            await writer.FlushAsync(aborted);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client is gone too; nothing left to tell.
+        }
+    }
+}
