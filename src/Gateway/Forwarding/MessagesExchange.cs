@@ -120,7 +120,7 @@ internal sealed class MessagesExchange : HttpTransformer
         if (_passthrough)
         {
             // Anthropic's own bodies (messages, events and errors) are already what the client expects.
-            await (status < 400 && eventStream ? RelayAnthropicStreamAsync(httpContext, body) : CopyAsync(httpContext, body));
+            await (status < 400 && eventStream ? RelayStreamAsync(httpContext, body, translator: null) : CopyAsync(httpContext, body));
         }
         else if (status >= 400)
         {
@@ -128,7 +128,7 @@ internal sealed class MessagesExchange : HttpTransformer
         }
         else if (_stream && eventStream)
         {
-            await RelayStreamAsync(httpContext, body);
+            await RelayStreamAsync(httpContext, body, new AnthropicStreamTranslator(_model));
         }
         else
         {
@@ -189,14 +189,16 @@ internal sealed class MessagesExchange : HttpTransformer
         await response.Body.WriteAsync(translated.WrittenMemory, context.RequestAborted);
     }
 
-    /// <summary>Reads upstream SSE, translating each chunk and flushing after every read that produced events.</summary>
-    private async Task RelayStreamAsync(HttpContext context, Stream body)
+    /// <summary>
+    /// Reads upstream SSE and flushes after every read that completed events. With a <paramref name="translator"/> each
+    /// OpenAI chunk is translated; without one (passthrough) each Anthropic event is relayed as received, usage read on the way.
+    /// </summary>
+    private async Task RelayStreamAsync(HttpContext context, Stream body, AnthropicStreamTranslator? translator)
     {
         var response = context.Response;
         response.ContentType = "text/event-stream; charset=utf-8";
         var writer = response.BodyWriter;
         var aborted = context.RequestAborted;
-        var translator = new AnthropicStreamTranslator(_model);
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var start = 0;
         var end = 0;
@@ -205,7 +207,7 @@ internal sealed class MessagesExchange : HttpTransformer
         _metrics.StreamStarted(_model, _deployment.Provider.Name);
         try
         {
-            while (!translator.IsFinished)
+            while (translator is not { IsFinished: true })
             {
                 if (end == buffer.Length)
                 {
@@ -218,17 +220,16 @@ internal sealed class MessagesExchange : HttpTransformer
                 UpstreamTicks += Stopwatch.GetTimestamp() - waitStart;
                 end += read;
                 var final = read == 0;
-                TranslateEvents(reader, translator, buffer, ref start, end, final, writer);
-                if (final && !translator.IsFinished)
+                if (translator is null)
                 {
-                    if (translator.SawFinish)
+                    RelayEvents(reader, buffer, ref start, end, final, writer);
+                }
+                else
+                {
+                    TranslateEvents(reader, translator, buffer, ref start, end, final, writer);
+                    if (final)
                     {
-                        translator.Complete(writer);
-                    }
-                    else
-                    {
-                        _logger.LogWarning("Stream from provider {Provider} ended before its finish reason", _deployment.Provider.Name);
-                        translator.Fail(writer, "api_error", "The provider's stream ended before the answer was complete.");
+                        EndTranslatedStream(translator, writer);
                     }
                 }
 
@@ -250,15 +251,61 @@ internal sealed class MessagesExchange : HttpTransformer
             {
                 var timedOut = ex is OperationCanceledException;
                 _logger.LogWarning("Stream from provider {Provider} failed mid-way: {Error}", _deployment.Provider.Name, ex.Message);
-                translator.Fail(writer, timedOut ? "timeout_error" : "api_error", timedOut ? "The provider stopped sending tokens (idle timeout)." : "The provider closed the connection mid-stream.");
+                var type = timedOut ? "timeout_error" : "api_error";
+                var message = timedOut ? "The provider stopped sending tokens (idle timeout)." : "The provider closed the connection mid-stream.";
+                if (translator is null)
+                {
+                    AnthropicErrorWriter.WriteEvent(writer, type, message);
+                }
+                else
+                {
+                    translator.Fail(writer, type, message);
+                }
+
                 await FlushQuietlyAsync(writer, aborted);
             }
         }
         finally
         {
-            _usage = translator.Usage;
+            if (translator is not null)
+            {
+                _usage = translator.Usage;
+            }
+
             ArrayPool<byte>.Shared.Return(buffer);
             _metrics.StreamEnded(_model, _deployment.Provider.Name);
+        }
+    }
+
+    /// <summary>The upstream stream ended: complete the answer if the provider finished it, else say it was cut short.</summary>
+    private void EndTranslatedStream(AnthropicStreamTranslator translator, PipeWriter writer)
+    {
+        if (translator.IsFinished)
+        {
+            return;
+        }
+
+        if (translator.SawFinish)
+        {
+            translator.Complete(writer);
+            return;
+        }
+
+        _logger.LogWarning("Stream from provider {Provider} ended before its finish reason", _deployment.Provider.Name);
+        translator.Fail(writer, "api_error", "The provider's stream ended before the answer was complete.");
+    }
+
+    private void RelayEvents(SseReader reader, byte[] buffer, ref int start, int end, bool final, PipeWriter writer)
+    {
+        while (start < end && reader.TryRead(buffer.AsSpan(start, end - start), final, out var sseEvent, out var consumed))
+        {
+            start += consumed;
+            if (sseEvent.HasData && AnthropicUsageReader.Read(sseEvent.Data, ref _usage))
+            {
+                MarkOutput();
+            }
+
+            writer.Write(sseEvent.Raw);
         }
     }
 
@@ -304,71 +351,6 @@ internal sealed class MessagesExchange : HttpTransformer
         }
 
         _lastOutputTimestamp = now;
-    }
-
-    /// <summary>Passthrough of an Anthropic event stream: every event relayed as received, usage read on the way.</summary>
-    private async Task RelayAnthropicStreamAsync(HttpContext context, Stream body)
-    {
-        var writer = context.Response.BodyWriter;
-        var aborted = context.RequestAborted;
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        var start = 0;
-        var end = 0;
-        using var reader = new SseReader();
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        _metrics.StreamStarted(_model, _deployment.Provider.Name);
-        try
-        {
-            while (true)
-            {
-                if (end == buffer.Length)
-                {
-                    buffer = MakeRoom(buffer, ref start, ref end);
-                }
-
-                idle.CancelAfter(_deployment.Provider.ActivityTimeout);
-                var waitStart = Stopwatch.GetTimestamp();
-                var read = await body.ReadAsync(buffer.AsMemory(end), idle.Token);
-                UpstreamTicks += Stopwatch.GetTimestamp() - waitStart;
-                end += read;
-                while (start < end && reader.TryRead(buffer.AsSpan(start, end - start), read == 0, out var sseEvent, out var consumed))
-                {
-                    start += consumed;
-                    if (sseEvent.HasData && AnthropicUsageReader.Read(sseEvent.Data, ref _usage))
-                    {
-                        MarkOutput();
-                    }
-
-                    writer.Write(sseEvent.Raw);
-                }
-
-                await writer.FlushAsync(aborted);
-                if (read == 0)
-                {
-                    return;
-                }
-
-                if (start == end)
-                {
-                    start = end = 0;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
-        {
-            if (!aborted.IsCancellationRequested)
-            {
-                var timedOut = ex is OperationCanceledException;
-                _logger.LogWarning("Stream from provider {Provider} failed mid-way: {Error}", _deployment.Provider.Name, ex.Message);
-                AnthropicErrorWriter.WriteEvent(writer, timedOut ? "timeout_error" : "api_error", timedOut ? "The provider stopped sending tokens (idle timeout)." : "The provider closed the connection mid-stream.");
-                await FlushQuietlyAsync(writer, aborted);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            _metrics.StreamEnded(_model, _deployment.Provider.Name);
-        }
     }
 
     private async Task<bool> ReadToEndAsync(HttpContext context, Stream body, PooledBufferWriter buffer, int limit)
