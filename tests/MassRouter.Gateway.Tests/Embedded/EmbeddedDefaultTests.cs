@@ -52,6 +52,16 @@ public class EmbeddedDefaultTests
             }
 
             Assert.False(string.IsNullOrWhiteSpace(text.ToString()));
+
+            // The Messages API reaches the simulator's Anthropic endpoint as it is and its OpenAI endpoint through translation.
+            using var anthropic = new MassRouter.Tests.Anthropic.AnthropicSdk(address, devKey, strict: true);
+            foreach (var model in new[] { "sim/anthropic", "sim/openai" })
+            {
+                var summary = await anthropic.StreamAsync(MassRouter.Tests.Anthropic.AnthropicSdk.Hello(model: model));
+                Assert.StartsWith("Hello from the MassRouter simulator", summary.Text.ToString(), StringComparison.Ordinal);
+                Assert.Equal("end_turn", summary.StopReason);
+            }
+
             await app.StopAsync();
         }
     }
