@@ -223,6 +223,13 @@ public static class AnthropicRequestTranslator
                 block.GetProperty("tool_use_id"u8).WriteTo(writer);
                 var isError = block.TryGetProperty("is_error"u8, out var e) && e.ValueKind == JsonValueKind.True;
                 var result = block.TryGetProperty("content"u8, out var c) ? c : default;
+                if (result.ValueKind == JsonValueKind.Array && result.EnumerateArray().FirstOrDefault(r => !IsType(r, "text"u8)) is { ValueKind: not JsonValueKind.Undefined } other)
+                {
+                    // OpenAI tool messages carry text only: an image in a tool result cannot be passed on, and is not dropped silently.
+                    error = new AnthropicRequestError($"messages: tool_result content block type '{TypeName(other)}' is not supported by this model's provider");
+                    return false;
+                }
+
                 if (isError || result.ValueKind == JsonValueKind.Array)
                 {
                     var text = result.ValueKind switch

@@ -159,6 +159,8 @@ public class AnthropicRequestTranslatorTests
     [InlineData("""{"model":"m","max_tokens":5,"top_k":5,"messages":[]}""", "top_k:")]
     [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"system","content":"x"}]}""", "messages: role")]
     [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"assistant","content":[{"type":"tool_use","name":"t"}]}]}""", "messages:")]
+    [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"image","source":{"type":"url","url":"https://x/y.png"}}]}]}]}""", "tool_result content block type 'image'")]
+    [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"text","data":"x"}}]}]}""", "content block type 'document'")]
     [InlineData("not json", "not valid JSON")]
     public void InvalidRequest_IsRejectedWithAMessageNamingTheField(string request, string message)
     {
