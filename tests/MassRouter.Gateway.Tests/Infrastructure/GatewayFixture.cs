@@ -30,7 +30,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         Timeout = TimeSpan.FromSeconds(30),
     };
 
-    public static string FixturesPath { get; } = FindFixtures();
+    public static string FixturesPath => MassRouter.Tests.FixturesRoot.Path;
 
     public async Task InitializeAsync()
     {
@@ -134,20 +134,6 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         var json = await Http.GetStringAsync(new Uri(SimulatorAddress, $"sim/requests/{id}"));
         return System.Text.Json.Nodes.JsonNode.Parse(json)!;
-    }
-
-    private static string FindFixtures()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "fixtures", "providers");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("tests/fixtures/providers not found above " + AppContext.BaseDirectory);
     }
 
     private sealed class HeadersPolicy(IReadOnlyDictionary<string, string> headers) : System.ClientModel.Primitives.PipelinePolicy

@@ -1,12 +1,13 @@
 using System.Text;
 using System.Text.Json;
+using MassRouter.Tests;
 
 namespace MassRouter.Simulator.Tests.Infrastructure;
 
 /// <summary>The recorded provider fixtures in tests/fixtures/providers and how SOURCES.md says to replay them.</summary>
 internal static class Fixtures
 {
-    public static string Root { get; } = Find();
+    public static string Root => FixturesRoot.Path;
 
     /// <summary>Every response fixture (not the recorded requests) of a provider folder, as "folder/file" paths.</summary>
     public static IEnumerable<string> ResponsesOf(string folder) =>
@@ -58,19 +59,5 @@ internal static class Fixtures
     {
         var match = System.Text.RegularExpressions.Regex.Match(path, @"error-(\d{3})(?!\d)");
         return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 200;
-    }
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "fixtures", "providers");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("tests/fixtures/providers not found above " + AppContext.BaseDirectory);
     }
 }
