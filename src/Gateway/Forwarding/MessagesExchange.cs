@@ -111,7 +111,16 @@ internal sealed class MessagesExchange : HttpTransformer
         await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         var headers = httpContext.Response.Headers;
         headers.ContentLength = null;
-        headers[RequestId.HeaderName] = _requestId;
+        foreach (var name in new[] { RequestId.HeaderName, MessagesHandler.AnthropicRequestIdHeader })
+        {
+            if (proxyResponse.Headers.TryGetValues(name, out var upstreamIds))
+            {
+                headers["x-upstream-request-id"] = upstreamIds.FirstOrDefault();
+            }
+
+            headers[name] = _requestId;
+        }
+
         headers["x-massrouter-provider"] = _deployment.Provider.Name;
 
         var status = (int)proxyResponse.StatusCode;

@@ -24,6 +24,8 @@ internal sealed class MessagesHandler(
     IOptions<GatewayOptions> options,
     ILogger<MessagesHandler> logger)
 {
+    public const string AnthropicRequestIdHeader = "request-id";
+
     private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
 
     public async Task HandleAsync(HttpContext context)
@@ -31,6 +33,9 @@ internal sealed class MessagesHandler(
         var started = Stopwatch.GetTimestamp();
         var requestId = RequestId.Resolve(context);
         context.Response.Headers[RequestId.HeaderName] = requestId;
+
+        // Anthropic's SDKs report "request-id" with every error.
+        context.Response.Headers[AnthropicRequestIdHeader] = requestId;
 
         if (!authenticator.TryAuthenticate(context, out var key, out var missing))
         {

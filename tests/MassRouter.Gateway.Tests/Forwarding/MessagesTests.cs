@@ -137,6 +137,34 @@ public class MessagesTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Usage_IsMetered_ForTranslatedAndPassedThroughAnswers()
+    {
+        var claudeBefore = await OutputTokensAsync("test/claude", "sim-anthropic");
+        var gptBefore = await OutputTokensAsync("test/gpt", "sim");
+        using var sdk = Sdk(("x-sim-tokens", "7"));
+
+        await sdk.StreamAsync(AnthropicSdk.Hello(model: "test/claude"));
+        await sdk.Client.Messages.Create(AnthropicSdk.Hello(model: "test/claude"));
+        await sdk.StreamAsync(AnthropicSdk.Hello(model: "test/gpt"));
+
+        Assert.Equal(claudeBefore + 14, await OutputTokensAsync("test/claude", "sim-anthropic"));
+        Assert.Equal(gptBefore + 7, await OutputTokensAsync("test/gpt", "sim"));
+    }
+
+    [Fact]
+    public async Task Errors_CarryTheGatewayRequestId()
+    {
+        using var sdk = Sdk(("x-sim-fault", "status:529"));
+
+        var error = await Assert.ThrowsAnyAsync<AnthropicApiException>(() => sdk.Client.Messages.Create(AnthropicSdk.Hello(model: "test/claude")));
+
+        Assert.Equal(529, (int)error.StatusCode);
+        Assert.Contains("overloaded_error", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("req_", error.RequestID, StringComparison.Ordinal);
+        Assert.DoesNotContain("req_011C", error.RequestID, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MissingKey_IsAnAuthenticationError()
     {
         using var sdk = new AnthropicSdk(gateway.GatewayAddress, "sk-wrong", strict: true);
@@ -205,6 +233,14 @@ public class MessagesTests(GatewayFixture gateway)
         Assert.Equal("error", body.RootElement.GetProperty("type").GetString());
         Assert.Equal("invalid_request_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
         Assert.Equal("max_tokens: Field required", body.RootElement.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    private async Task<double> OutputTokensAsync(string model, string provider)
+    {
+        var metrics = await gateway.Http.GetStringAsync(new Uri(gateway.GatewayAddress, "metrics"));
+        var prefix = $"massrouter_tokens_output_total{{model=\"{model}\",provider=\"{provider}\"}} ";
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private AnthropicSdk Sdk(params (string Name, string Value)[] headers) => new(gateway.GatewayAddress, GatewayFixture.Key, strict: true, headers);
