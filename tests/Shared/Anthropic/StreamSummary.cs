@@ -18,6 +18,8 @@ internal sealed class StreamSummary
 
     public string? ToolName { get; private set; }
 
+    public int ToolCount { get; private set; }
+
     public string? StopReason { get; private set; }
 
     public long? InputTokens { get; private set; }
@@ -42,6 +44,7 @@ internal sealed class StreamSummary
             if (_inToolUse)
             {
                 ToolName = toolUse!.Name;
+                ToolCount++;
                 ToolInput.Clear();
             }
         }

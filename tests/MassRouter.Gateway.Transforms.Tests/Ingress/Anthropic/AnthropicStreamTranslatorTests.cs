@@ -1,6 +1,7 @@
 using System.Text;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Anthropic;
+using MassRouter.Tests.OpenAI;
 
 namespace MassRouter.Gateway.Transforms.Tests.Ingress.Anthropic;
 
@@ -44,7 +45,7 @@ public class AnthropicStreamTranslatorTests
             Assert.Equal(call.Arguments.ToString(), tool.Input.ToString());
         }
 
-        Assert.Equal(ExpectedStopReason(upstream), log.StopReason);
+        Assert.Equal(upstream.AnthropicStopReason, log.StopReason);
         Assert.Equal("message_stop", log.Events[^1]);
         if (upstream.Usage is { } usage)
         {
@@ -133,16 +134,6 @@ public class AnthropicStreamTranslatorTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
-
-    private static string ExpectedStopReason(OpenAIStreamLog upstream) =>
-        upstream.Chunks.Any(c => Encoding.UTF8.GetString(c).Contains("\"refusal\":\"", StringComparison.Ordinal)) ? "refusal"
-        : upstream.FinishReason switch
-        {
-            "length" => "max_tokens",
-            "tool_calls" => "tool_use",
-            "content_filter" => "refusal",
-            _ => "end_turn",
-        };
 
     /// <summary>Feeds every chunk through one translator, ending it as the gateway does: Complete after the last chunk.</summary>
     private static string Translate(OpenAIStreamLog upstream)

@@ -2,9 +2,12 @@ using System.Text;
 using System.Text.Json;
 using MassRouter.Gateway.Transforms.Sse;
 
-namespace MassRouter.Gateway.Transforms.Tests.Ingress.Anthropic;
+namespace MassRouter.Tests.OpenAI;
 
-/// <summary>What an OpenAI chunk stream says, accumulated independently of the translator, to compare its output with.</summary>
+/// <summary>
+/// What a recorded OpenAI chunk stream says, accumulated independently of any translator, to compare translations with
+/// (a linked file shared by the test projects).
+/// </summary>
 internal sealed class OpenAIStreamLog
 {
     public List<byte[]> Chunks { get; } = [];
@@ -17,12 +20,24 @@ internal sealed class OpenAIStreamLog
 
     public string? FinishReason { get; private set; }
 
+    /// <summary>True when the answer was a refusal (a non-empty <c>delta.refusal</c>).</summary>
+    public bool Refused { get; private set; }
+
+    /// <summary>The Anthropic stop reason the answer should translate to.</summary>
+    public string AnthropicStopReason => Refused ? "refusal" : FinishReason switch
+    {
+        "length" => "max_tokens",
+        "tool_calls" => "tool_use",
+        "content_filter" => "refusal",
+        _ => "end_turn",
+    };
+
     public JsonElement? Usage { get; private set; }
 
     /// <summary>Reads a fixture: <c>.sse</c> through the gateway's SSE reader, <c>.chunks.txt</c> one payload per line.</summary>
     public static OpenAIStreamLog Load(string fixture)
     {
-        var bytes = File.ReadAllBytes(Fixtures.PathOf(fixture));
+        var bytes = File.ReadAllBytes(Path.Combine(FixturesRoot.Path, fixture));
         var log = new OpenAIStreamLog();
         if (fixture.EndsWith(".chunks.txt", StringComparison.Ordinal))
         {
@@ -81,6 +96,7 @@ internal sealed class OpenAIStreamLog
             }
 
             Append(Content, delta, "content");
+            Refused |= delta.TryGetProperty("refusal", out var refusal) && refusal.ValueKind == JsonValueKind.String && refusal.GetString()!.Length > 0;
             Append(Content, delta, "refusal");
             Append(Reasoning, delta, "reasoning_content");
             Append(Reasoning, delta, "reasoning");
