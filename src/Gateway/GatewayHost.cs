@@ -76,6 +76,7 @@ public static class GatewayHost
         services.AddSingleton<CircuitBreakers>();
         services.AddSingleton<ShutdownDrain>();
         services.AddSingleton<ChatCompletionsHandler>();
+        services.AddSingleton<MessagesHandler>();
 
         // Kestrel waits for in-flight requests until the host's shutdown timeout: leave room for the drain.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = initial.Resilience.DrainTimeout + TimeSpan.FromSeconds(5));
@@ -83,6 +84,7 @@ public static class GatewayHost
         var app = builder.Build();
         var handler = app.Services.GetRequiredService<ChatCompletionsHandler>();
         app.MapPost("/v1/chat/completions", (RequestDelegate)handler.HandleAsync);
+        app.MapPost("/v1/messages", (RequestDelegate)app.Services.GetRequiredService<MessagesHandler>().HandleAsync);
         app.MapModels();
         app.MapHealth();
         app.MapMetrics("/metrics", registry);

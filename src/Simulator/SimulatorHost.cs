@@ -1,6 +1,9 @@
 using MassRouter.Simulator.Control;
 using MassRouter.Simulator.Exchange;
 using MassRouter.Simulator.Faults;
+using MassRouter.Simulator.Providers.Anthropic;
+using MassRouter.Simulator.Providers.Cohere;
+using MassRouter.Simulator.Providers.Gemini;
 using MassRouter.Simulator.Providers.OpenAI;
 using MassRouter.Simulator.Replay;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -63,6 +66,9 @@ public static class SimulatorHost
 
         var app = builder.Build();
         app.MapOpenAI(exchange, openAI);
+        app.MapAnthropic(exchange, new AnthropicMessagesSimulator(gates));
+        app.MapGemini(exchange, new GeminiSimulator(gates));
+        app.MapCohere(exchange, new CohereChatSimulator(gates));
         app.MapSimulatorControl(journal, gates);
         return app;
     }

@@ -3,17 +3,24 @@ using MassRouter.Simulator;
 namespace MassRouter.Gateway.Embedded;
 
 /// <summary>
-/// The embedded default's provider: the simulator hosted in this process on a loopback port, registered as provider
-/// <c>sim</c> with <c>sim/...</c> models, so the gateway works with no external service.
+/// The embedded default's providers: the simulator hosted in this process on a loopback port, registered once per wire
+/// format it speaks (<c>sim</c> for OpenAI, <c>sim-anthropic</c>, <c>sim-gemini</c>, <c>sim-cohere</c>) with one
+/// <c>sim/...</c> model each, so every translation can be tried with no provider account.
 /// </summary>
 internal sealed class EmbeddedSimulator(WebApplication simulator) : IHostedService, IAsyncDisposable
 {
     public const string ProviderName = "sim";
 
-    /// <summary>The public models the embedded simulator serves, and the upstream model each maps to.</summary>
-    public static readonly (string Id, string UpstreamModel)[] Models =
+    /// <summary>
+    /// The public models the embedded simulator serves: provider name and kind, the path under the simulator's address that
+    /// is the provider's base URL (the versioned API root, as for OpenAI's <c>/v1</c>), and the upstream model.
+    /// </summary>
+    public static readonly (string Id, string Provider, string Kind, string BasePath, string UpstreamModel)[] Models =
     [
-        ("sim/openai", "sim-gpt"),
+        ("sim/openai", ProviderName, "openai", "v1", "sim-gpt"),
+        ("sim/anthropic", "sim-anthropic", "anthropic", "v1", "sim-claude"),
+        ("sim/gemini", "sim-gemini", "gemini", "v1beta", "sim-gemini"),
+        ("sim/cohere", "sim-cohere", "cohere", "v2", "sim-command"),
     ];
 
     /// <summary>Starts the simulator and adds it to the configuration as a provider with its models.</summary>
@@ -27,16 +34,14 @@ internal sealed class EmbeddedSimulator(WebApplication simulator) : IHostedServi
         await app.StartAsync();
         var address = SimulatorHost.GetAddress(app);
 
-        var config = new Dictionary<string, string?>
-        {
-            [$"MassRouter:Providers:{ProviderName}:Kind"] = "openai",
-            [$"MassRouter:Providers:{ProviderName}:BaseUrl"] = new Uri(address, "v1").ToString(),
-        };
+        var config = new Dictionary<string, string?>();
         var next = builder.Configuration.GetSection("MassRouter:Models").GetChildren().Count();
-        foreach (var (id, upstream) in Models)
+        foreach (var (id, provider, kind, basePath, upstream) in Models)
         {
+            config[$"MassRouter:Providers:{provider}:Kind"] = kind;
+            config[$"MassRouter:Providers:{provider}:BaseUrl"] = new Uri(address, basePath).ToString();
             config[$"MassRouter:Models:{next}:Id"] = id;
-            config[$"MassRouter:Models:{next}:Deployments:0:Provider"] = ProviderName;
+            config[$"MassRouter:Models:{next}:Deployments:0:Provider"] = provider;
             config[$"MassRouter:Models:{next}:Deployments:0:Model"] = upstream;
             next++;
         }

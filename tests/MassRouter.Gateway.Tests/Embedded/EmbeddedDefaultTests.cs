@@ -36,6 +36,9 @@ public class EmbeddedDefaultTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var ids = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["data"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).ToList();
             Assert.Contains("sim/openai", ids);
+            Assert.Contains("sim/anthropic", ids);
+            Assert.Contains("sim/gemini", ids);
+            Assert.Contains("sim/cohere", ids);
             Assert.All(ids, id => Assert.StartsWith("sim/", id, StringComparison.Ordinal));
 
             var client = new OpenAIClient(new ApiKeyCredential(devKey), new OpenAIClientOptions { Endpoint = new Uri(address, "v1") }).GetChatClient("sim/openai");
@@ -49,6 +52,16 @@ public class EmbeddedDefaultTests
             }
 
             Assert.False(string.IsNullOrWhiteSpace(text.ToString()));
+
+            // The Messages API reaches the simulator's Anthropic endpoint as it is and its OpenAI endpoint through translation.
+            using var anthropic = new MassRouter.Tests.Anthropic.AnthropicSdk(address, devKey, strict: true);
+            foreach (var model in new[] { "sim/anthropic", "sim/openai" })
+            {
+                var summary = await anthropic.StreamAsync(MassRouter.Tests.Anthropic.AnthropicSdk.Hello(model: model));
+                Assert.StartsWith("Hello from the MassRouter simulator", summary.Text.ToString(), StringComparison.Ordinal);
+                Assert.Equal("end_turn", summary.StopReason);
+            }
+
             await app.StopAsync();
         }
     }

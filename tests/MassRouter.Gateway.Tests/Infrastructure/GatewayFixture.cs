@@ -30,7 +30,7 @@ public class GatewayFixture : IAsyncLifetime
         Timeout = TimeSpan.FromSeconds(30),
     };
 
-    public static string FixturesPath { get; } = FindFixtures();
+    public static string FixturesPath => MassRouter.Tests.FixturesRoot.Path;
 
     public virtual async Task InitializeAsync()
     {
@@ -67,6 +67,12 @@ public class GatewayFixture : IAsyncLifetime
             ["MassRouter:Models:4:Id"] = "test/azure",
             ["MassRouter:Models:4:Deployments:0:Provider"] = "azure",
             ["MassRouter:Models:4:Deployments:0:Model"] = "my-deployment",
+            ["MassRouter:Providers:sim-anthropic:Kind"] = "anthropic",
+            ["MassRouter:Providers:sim-anthropic:BaseUrl"] = simV1,
+            ["MassRouter:Providers:sim-anthropic:ApiKey"] = UpstreamCredential,
+            ["MassRouter:Models:5:Id"] = "test/claude",
+            ["MassRouter:Models:5:Deployments:0:Provider"] = "sim-anthropic",
+            ["MassRouter:Models:5:Deployments:0:Model"] = "sim-claude-upstream",
 
             // These tests exercise how one provider's answers and errors are relayed: no retries, no breaker.
             // Retries, fallbacks and circuits are tested with ResilienceFixture.
@@ -139,20 +145,6 @@ public class GatewayFixture : IAsyncLifetime
     {
         var json = await Http.GetStringAsync(new Uri(SimulatorAddress, $"sim/requests/{id}"));
         return System.Text.Json.Nodes.JsonNode.Parse(json)!;
-    }
-
-    private static string FindFixtures()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "fixtures", "providers");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("tests/fixtures/providers not found above " + AppContext.BaseDirectory);
     }
 
     private sealed class HeadersPolicy(IReadOnlyDictionary<string, string> headers) : System.ClientModel.Primitives.PipelinePolicy

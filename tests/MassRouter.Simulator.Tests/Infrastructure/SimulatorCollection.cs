@@ -1,0 +1,7 @@
+namespace MassRouter.Simulator.Tests.Infrastructure;
+
+[CollectionDefinition(Name)]
+public sealed class SimulatorCollection : ICollectionFixture<SimulatorFixture>
+{
+    public const string Name = "simulator";
+}
