@@ -1,0 +1,16 @@
+using MassRouter.Gateway.Transforms.Anthropic;
+
+namespace MassRouter.Gateway.Transforms.Providers;
+
+/// <summary>The codec for each provider kind. OpenAI-compatible providers need none: their traffic is relayed as is.</summary>
+public static class ChatCodecs
+{
+    private static readonly AnthropicCodec AnthropicCodec = new();
+
+    /// <summary>The codec translating to <paramref name="kind"/>, or null for OpenAI-compatible passthrough.</summary>
+    public static IChatCodec? ForKind(string kind) => kind switch
+    {
+        ProviderKinds.Anthropic => AnthropicCodec,
+        _ => null,
+    };
+}
