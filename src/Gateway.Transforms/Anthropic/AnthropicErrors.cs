@@ -32,7 +32,7 @@ internal static class AnthropicErrors
         {
         }
 
-        message ??= UnparsedMessage(status, body);
+        message ??= ProviderErrorWriter.UnparsedMessage(status, body);
         return ProviderErrorWriter.Write(output, status, message, code);
     }
 
@@ -49,11 +49,4 @@ internal static class AnthropicErrors
         _ when type.SequenceEqual("billing_error"u8) => "insufficient_quota",
         _ => null,
     };
-
-    /// <summary>A message for a body that is not the provider's error JSON (a proxy's HTML page, say).</summary>
-    public static string UnparsedMessage(int status, ReadOnlySpan<byte> body)
-    {
-        var text = Encoding.UTF8.GetString(body[..Math.Min(body.Length, 2000)]).Trim();
-        return $"The provider returned HTTP {status}" + (text.Length > 0 ? ": " + text : ".");
-    }
 }

@@ -105,49 +105,22 @@ internal static class AnthropicRequestWriter
         return true;
     }
 
-    private static bool TryCheckParameters(OpenAIChatRequest request, out CodecError error)
-    {
-        error = default;
-        foreach (var property in request.Root.EnumerateObject())
+    private static bool TryCheckParameters(OpenAIChatRequest request, out CodecError error) => request.TryCheckParameters(
+        static name => name is "model" or "messages" or "stream" or "max_tokens" or "max_completion_tokens" or "temperature" or "top_p"
+            or "stop" or "user" or "tools" or "tool_choice" or "functions" or "function_call" or "parallel_tool_calls"
+            or "response_format" or "reasoning_effort",
+        static name => name switch
         {
-            switch (property.Name)
-            {
-                case "model" or "messages" or "stream" or "max_tokens" or "max_completion_tokens" or "temperature" or "top_p"
-                    or "stop" or "user" or "tools" or "tool_choice" or "functions" or "function_call" or "parallel_tool_calls"
-                    or "response_format" or "reasoning_effort":
-                    continue;
-                default:
-                    if (OpenAIChatRequest.IsPlatformOnly(property.Name) || OpenAIChatRequest.IsNeutral(property))
-                    {
-                        continue;
-                    }
-
-                    error = request.Unsupported(property.Name, property.Name switch
-                    {
-                        "n" => "Anthropic returns one choice per request.",
-                        "logprobs" or "top_logprobs" => "Anthropic does not return log probabilities.",
-                        "seed" => "Anthropic has no sampling seed.",
-                        _ => null,
-                    });
-                    return false;
-            }
-        }
-
-        return true;
-    }
+            "n" => "Anthropic returns one choice per request.",
+            "logprobs" or "top_logprobs" => "Anthropic does not return log probabilities.",
+            "seed" => "Anthropic has no sampling seed.",
+            _ => null,
+        },
+        out error);
 
     private static void WriteSystem(Utf8JsonWriter json, OpenAIChatRequest request)
     {
-        var texts = new List<string>();
-        foreach (var message in request.Messages.EnumerateArray())
-        {
-            if (message.TryGetProperty("role", out var role) && (role.ValueEquals("system") || role.ValueEquals("developer"))
-                && message.TryGetProperty("content", out var content) && OpenAIChatRequest.TextOf(content) is { } text)
-            {
-                texts.Add(text);
-            }
-        }
-
+        var texts = request.SystemTexts();
         if (texts.Count == 1)
         {
             json.WriteString("system"u8, texts[0]);
@@ -321,9 +294,8 @@ internal static class AnthropicRequestWriter
                 json.WriteString("id"u8, call.TryGetProperty("id", out var id) ? id.GetString() : null);
                 json.WriteString("name"u8, function.GetProperty("name").GetString());
                 json.WritePropertyName("input"u8);
-                if (!OpenAIChatRequest.TryWriteArgumentsObject(json, function.TryGetProperty("arguments", out var a) ? a : default))
+                if (!OpenAIChatRequest.TryWriteCallArguments(json, function, out error))
                 {
-                    error = OpenAIChatRequest.Invalid("messages", "A tool call's arguments are not a JSON object.");
                     return false;
                 }
 

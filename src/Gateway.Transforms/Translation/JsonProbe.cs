@@ -101,4 +101,58 @@ internal static class JsonProbe
         var written = reader.CopyString(scratch);
         return scratch.AsSpan(0, written);
     }
+
+    /// <summary>
+    /// The next element of a raw JSON array. Start with <paramref name="position"/> = 0; returns false at the end.
+    /// </summary>
+    public static bool TryNextItem(ReadOnlySpan<byte> array, scoped ref int position, out ReadOnlySpan<byte> item)
+    {
+        item = default;
+        if (position == 0)
+        {
+            var open = array.IndexOf((byte)'[');
+            if (open < 0)
+            {
+                return false;
+            }
+
+            position = open + 1;
+        }
+
+        var rest = array[position..];
+        var skip = 0;
+        while (skip < rest.Length && (rest[skip] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)','))
+        {
+            skip++;
+        }
+
+        if (skip >= rest.Length || rest[skip] == (byte)']')
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(rest[skip..]);
+        if (!reader.Read())
+        {
+            throw new JsonException("Truncated JSON array.");
+        }
+
+        var start = (int)reader.TokenStartIndex;
+        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+        {
+            reader.Skip();
+        }
+
+        var end = (int)reader.BytesConsumed;
+        item = rest.Slice(skip + start, end - start);
+        position += skip + end;
+        return true;
+    }
+
+    /// <summary>The first element of a raw JSON array.</summary>
+    public static bool TryFirstItem(ReadOnlySpan<byte> array, out ReadOnlySpan<byte> item)
+    {
+        var position = 0;
+        return TryNextItem(array, ref position, out item);
+    }
 }

@@ -78,7 +78,8 @@ internal sealed class OpenAIChatRequest : IDisposable
         var value = property.Value;
         return value.ValueKind switch
         {
-            JsonValueKind.Null or JsonValueKind.False => true,
+            JsonValueKind.Null => true,
+            JsonValueKind.False => !property.NameEquals("parallel_tool_calls"),
             JsonValueKind.True => property.NameEquals("parallel_tool_calls"),
             JsonValueKind.Number => property.NameEquals("n") ? value.GetDouble() == 1 : value.GetDouble() == 0,
             JsonValueKind.Object => !value.EnumerateObject().Any(),
@@ -181,6 +182,56 @@ internal sealed class OpenAIChatRequest : IDisposable
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Accepts the parameters the writer translates (<paramref name="isTranslated"/>), OpenAI-platform-only ones and
+    /// neutral values; anything else is refused with a 400 naming it (<paramref name="explain"/> adds why).
+    /// </summary>
+    public bool TryCheckParameters(Func<string, bool> isTranslated, Func<string, string?> explain, out CodecError error)
+    {
+        error = default;
+        foreach (var property in Root.EnumerateObject())
+        {
+            if (isTranslated(property.Name) || IsPlatformOnly(property.Name) || IsNeutral(property))
+            {
+                continue;
+            }
+
+            error = Unsupported(property.Name, explain(property.Name));
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The texts of system and developer messages, in order (providers take them apart from the turns).</summary>
+    public List<string> SystemTexts()
+    {
+        var texts = new List<string>();
+        foreach (var message in Messages.EnumerateArray())
+        {
+            if (message.TryGetProperty("role", out var role) && (role.ValueEquals("system") || role.ValueEquals("developer"))
+                && message.TryGetProperty("content", out var content) && TextOf(content) is { } text)
+            {
+                texts.Add(text);
+            }
+        }
+
+        return texts;
+    }
+
+    /// <summary>Writes an assistant tool call's arguments as a JSON object; false with an error when they are not one.</summary>
+    public static bool TryWriteCallArguments(Utf8JsonWriter json, JsonElement function, out CodecError error)
+    {
+        error = default;
+        if (TryWriteArgumentsObject(json, function.TryGetProperty("arguments", out var arguments) ? arguments : default))
+        {
+            return true;
+        }
+
+        error = Invalid("messages", "A tool call's arguments are not a JSON object.");
+        return false;
     }
 
     /// <summary>Finds the function name of an earlier assistant tool call by its id.</summary>

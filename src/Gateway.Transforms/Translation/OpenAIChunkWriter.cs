@@ -107,6 +107,28 @@ internal sealed class OpenAIChunkWriter : IDisposable
         EndToolCall();
     }
 
+    /// <summary>A later argument fragment of a tool call, from unescaped JSON text.</summary>
+    public void ToolCallArgumentsText(IBufferWriter<byte> output, int index, ReadOnlySpan<byte> argumentsText)
+    {
+        var json = BeginToolCall(output, index);
+        json.WriteStartObject("function"u8);
+        json.WriteString("arguments"u8, argumentsText);
+        EndToolCall();
+    }
+
+    /// <summary>The first fragment of a tool call with an unescaped id and empty arguments.</summary>
+    public void ToolCallStartWithId(IBufferWriter<byte> output, int index, ReadOnlySpan<byte> id, ReadOnlySpan<byte> rawName)
+    {
+        var json = BeginToolCall(output, index);
+        json.WriteString("id"u8, id);
+        json.WriteString("type"u8, "function"u8);
+        json.WriteStartObject("function"u8);
+        json.WritePropertyName("name"u8);
+        json.WriteRawValue(rawName, skipInputValidation: true);
+        json.WriteString("arguments"u8, ""u8);
+        EndToolCall();
+    }
+
     /// <summary>The chunk with an empty delta and the finish reason.</summary>
     public void Finish(IBufferWriter<byte> output, ReadOnlySpan<byte> finishReason)
     {

@@ -39,4 +39,11 @@ internal static class ProviderErrorWriter
         >= 500 => "upstream_error",
         _ => null,
     };
+
+    /// <summary>A message for a body that is not the provider's error JSON (a proxy's HTML page, say).</summary>
+    public static string UnparsedMessage(int status, ReadOnlySpan<byte> body)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(body[..Math.Min(body.Length, 2000)]).Trim();
+        return $"The provider returned HTTP {status}" + (text.Length > 0 ? ": " + text : ".");
+    }
 }

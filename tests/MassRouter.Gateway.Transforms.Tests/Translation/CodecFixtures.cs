@@ -96,8 +96,9 @@ internal static partial class CodecFixtures
             foreach (var (jsonPath, reason) in differences)
             {
                 Assert.False(string.IsNullOrWhiteSpace(reason?.GetValue<string>()), $"difference {jsonPath} needs a reason");
-                Assert.True(Remove(recorded, jsonPath), $"{jsonPath} listed as a difference but not in the recorded request");
-                Remove(actual, jsonPath);
+                var inRecording = Remove(recorded, jsonPath);
+                var inTranslation = Remove(actual, jsonPath);
+                Assert.True(inRecording || inTranslation, $"{jsonPath} is listed as a difference but is in neither request");
             }
         }
 

@@ -1,0 +1,295 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
+using MassRouter.Gateway.Transforms.Providers;
+using MassRouter.Gateway.Transforms.Translation;
+
+namespace MassRouter.Gateway.Transforms.Gemini;
+
+/// <summary>
+/// Gemini <c>streamGenerateContent?alt=sse</c> → OpenAI chunks. Every event is a whole GenerateContentResponse:
+/// text parts become content (or reasoning_content when <c>thought</c> is true), function calls become tool calls
+/// with generated ids (Gemini's developer API sends none). Vertex's streamed function-call arguments
+/// (<c>partialArgs</c>) are re-assembled into JSON text fragments. Gemini has no end-of-stream event: the stream is
+/// complete when a finish reason was seen and the body ends.
+/// </summary>
+internal sealed class GeminiStreamTranslator(in TranslationContext context) : ChatStreamTranslator(context)
+{
+    private byte[] _responseId = [];
+    private byte[]? _scratch;
+    private byte[] _fragment = new byte[256];
+    private int _toolCount;
+    private bool _finishSent;
+
+    // Vertex partialArgs state: the call being streamed, whether '{' was written, and an open string value's path.
+    private int _streamingCall = -1;
+    private bool _argsOpened;
+    private byte[] _openPath = [];
+    private bool _stringOpen;
+
+    protected override bool OnEvent(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    {
+        if (JsonProbe.TryGet(data, "error"u8, out var error))
+        {
+            FailWith(error, output);
+            return false;
+        }
+
+        if (!Chunks.Started)
+        {
+            if (JsonProbe.TryGet(data, "responseId"u8, out var id))
+            {
+                var unescaped = JsonProbe.Unescape(id, ref _scratch);
+                _responseId = unescaped.ToArray();
+                Chunks.SetId(unescaped);
+            }
+
+            if (JsonProbe.TryGet(data, "modelVersion"u8, out var model))
+            {
+                Chunks.SetModel(JsonProbe.Unescape(model, ref _scratch));
+            }
+
+            Chunks.Role(output);
+        }
+
+        if (JsonProbe.TryGet(data, "usageMetadata"u8, out var usage))
+        {
+            var previous = CurrentUsage;
+            CurrentUsage = GeminiUsage.Read(usage);
+            if (CurrentUsage.PromptTokens == 0 && previous.IsKnown)
+            {
+                // Vertex sends usage without counts on intermediate chunks; keep the last real figures.
+                CurrentUsage = previous;
+            }
+        }
+
+        var wrote = false;
+        if (JsonProbe.TryGet(data, "candidates"u8, out var candidates) && JsonProbe.TryFirstItem(candidates, out var candidate))
+        {
+            if (JsonProbe.TryGet(candidate, "content"u8, "parts"u8, out var parts))
+            {
+                var position = 0;
+                while (JsonProbe.TryNextItem(parts, ref position, out var part))
+                {
+                    wrote |= OnPart(part, output);
+                }
+            }
+
+            if (JsonProbe.TryGet(candidate, "finishReason"u8, out var reason) && JsonProbe.IsStringToken(reason) && !_finishSent)
+            {
+                Chunks.Finish(output, GeminiFinishReasons.Map(reason[1..^1], _toolCount > 0));
+                _finishSent = true;
+            }
+        }
+        else if (JsonProbe.TryGet(data, "promptFeedback"u8, "blockReason"u8, out _) && !_finishSent)
+        {
+            // The prompt itself was blocked: no candidates at all.
+            Chunks.Finish(output, "content_filter"u8);
+            _finishSent = true;
+        }
+
+        return wrote;
+    }
+
+    protected override void OnUpstreamEnd(IBufferWriter<byte> output)
+    {
+        if (_finishSent)
+        {
+            End(output);
+        }
+        else
+        {
+            base.OnUpstreamEnd(output);
+        }
+    }
+
+    private bool OnPart(ReadOnlySpan<byte> part, IBufferWriter<byte> output)
+    {
+        if (JsonProbe.TryGet(part, "functionCall"u8, out var call))
+        {
+            return OnFunctionCall(call, output);
+        }
+
+        if (!JsonProbe.TryGet(part, "text"u8, out var text) || JsonOutput.IsEmptyString(text) || !JsonProbe.IsStringToken(text))
+        {
+            return false;
+        }
+
+        var thought = JsonProbe.TryGet(part, "thought"u8, out var flag) && flag.SequenceEqual("true"u8);
+        Chunks.Text(output, thought ? "reasoning_content"u8 : "content"u8, text);
+        return true;
+    }
+
+    private bool OnFunctionCall(ReadOnlySpan<byte> call, IBufferWriter<byte> output)
+    {
+        var hasName = JsonProbe.TryGet(call, "name"u8, out var name);
+        if (JsonProbe.TryGet(call, "partialArgs"u8, out var partialArgs))
+        {
+            return OnPartialArgs(partialArgs, output);
+        }
+
+        if (!hasName)
+        {
+            // An empty functionCall closes a call whose arguments were streamed.
+            CloseStreamedCall(output);
+            return false;
+        }
+
+        CloseStreamedCall(output);
+        var index = _toolCount++;
+        var id = CallId(call, index);
+        if (JsonProbe.TryGet(call, "willContinue"u8, out var more) && more.SequenceEqual("true"u8))
+        {
+            Chunks.ToolCallStartWithId(output, index, id, name);
+            _streamingCall = index;
+            _argsOpened = false;
+            _stringOpen = false;
+            return true;
+        }
+
+        Chunks.ToolCallWithJsonArguments(output, index, id, name, JsonProbe.TryGet(call, "args"u8, out var args) ? args : "{}"u8);
+        return true;
+    }
+
+    private ReadOnlySpan<byte> CallId(ReadOnlySpan<byte> call, int index)
+    {
+        if (JsonProbe.TryGet(call, "id"u8, out var given) && JsonProbe.IsStringToken(given))
+        {
+            return JsonProbe.Unescape(given, ref _scratch);
+        }
+
+        // call_<responseId>_<n>: unique across turns, stable for one response.
+        var needed = 5 + _responseId.Length + 1 + 11;
+        if (_scratch is null || _scratch.Length < needed)
+        {
+            _scratch = new byte[Math.Max(needed, 64)];
+        }
+
+        "call_"u8.CopyTo(_scratch);
+        _responseId.CopyTo(_scratch.AsSpan(5));
+        var at = 5 + _responseId.Length;
+        _scratch[at++] = (byte)'_';
+        Utf8Formatter.TryFormat(index, _scratch.AsSpan(at), out var written);
+        return _scratch.AsSpan(0, at + written);
+    }
+
+    private bool OnPartialArgs(ReadOnlySpan<byte> partialArgs, IBufferWriter<byte> output)
+    {
+        if (_streamingCall < 0)
+        {
+            return false;
+        }
+
+        var length = 0;
+        var position = 0;
+        while (JsonProbe.TryNextItem(partialArgs, ref position, out var arg))
+        {
+            if (!JsonProbe.TryGet(arg, "jsonPath"u8, out var pathRaw) || !JsonProbe.IsStringToken(pathRaw))
+            {
+                continue;
+            }
+
+            var path = pathRaw[1..^1];
+            if (!path.StartsWith("$."u8) || path[2..].IndexOfAny((byte)'.', (byte)'[') >= 0)
+            {
+                throw new System.Text.Json.JsonException("Nested partial argument paths are not supported: " + Encoding.UTF8.GetString(path));
+            }
+
+            var continues = JsonProbe.TryGet(arg, "willContinue"u8, out var more) && more.SequenceEqual("true"u8);
+            var samePath = _stringOpen && path.SequenceEqual(_openPath);
+            if (!samePath)
+            {
+                if (_stringOpen)
+                {
+                    Append(ref length, "\""u8);
+                    _stringOpen = false;
+                }
+
+                Append(ref length, _argsOpened ? ",\""u8 : "{\""u8);
+                _argsOpened = true;
+                Append(ref length, path[2..]);
+                Append(ref length, "\":"u8);
+            }
+
+            if (JsonProbe.TryGet(arg, "stringValue"u8, out var text) && JsonProbe.IsStringToken(text))
+            {
+                if (!samePath)
+                {
+                    Append(ref length, "\""u8);
+                }
+
+                // The raw token's inside is already valid JSON string content.
+                Append(ref length, text[1..^1]);
+                _stringOpen = continues;
+                _openPath = continues ? path.ToArray() : [];
+                if (!continues)
+                {
+                    Append(ref length, "\""u8);
+                }
+            }
+            else if (JsonProbe.TryGet(arg, "numberValue"u8, out var value) || JsonProbe.TryGet(arg, "boolValue"u8, out value))
+            {
+                Append(ref length, value);
+            }
+            else if (JsonProbe.TryGet(arg, "nullValue"u8, out _))
+            {
+                Append(ref length, "null"u8);
+            }
+        }
+
+        if (length == 0)
+        {
+            return false;
+        }
+
+        Chunks.ToolCallArgumentsText(output, _streamingCall, _fragment.AsSpan(0, length));
+        return true;
+    }
+
+    private void CloseStreamedCall(IBufferWriter<byte> output)
+    {
+        if (_streamingCall < 0)
+        {
+            return;
+        }
+
+        var length = 0;
+        if (_stringOpen)
+        {
+            Append(ref length, "\""u8);
+        }
+
+        Append(ref length, _argsOpened ? "}"u8 : "{}"u8);
+        Chunks.ToolCallArgumentsText(output, _streamingCall, _fragment.AsSpan(0, length));
+        _streamingCall = -1;
+        _stringOpen = false;
+    }
+
+    private void Append(ref int length, ReadOnlySpan<byte> bytes)
+    {
+        if (length + bytes.Length > _fragment.Length)
+        {
+            Array.Resize(ref _fragment, Math.Max(length + bytes.Length, _fragment.Length * 2));
+        }
+
+        bytes.CopyTo(_fragment.AsSpan(length));
+        length += bytes.Length;
+    }
+
+    private void FailWith(ReadOnlySpan<byte> error, IBufferWriter<byte> output)
+    {
+        var message = "The provider reported an error mid-stream.";
+        string? code = "upstream_error";
+        if (JsonProbe.TryGet(error, "message"u8, out var m) && JsonProbe.IsStringToken(m))
+        {
+            message = Encoding.UTF8.GetString(JsonProbe.Unescape(m, ref _scratch));
+        }
+
+        if (JsonProbe.TryGet(error, "status"u8, out var s) && JsonProbe.IsStringToken(s))
+        {
+            code = GeminiErrors.CodeFor(Encoding.UTF8.GetString(s[1..^1])) ?? code;
+        }
+
+        Fail(output, message, code, "server_error", "provider error event: " + message);
+    }
+}
