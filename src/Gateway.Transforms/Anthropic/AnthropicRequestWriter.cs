@@ -106,16 +106,8 @@ internal static class AnthropicRequestWriter
     }
 
     private static bool TryCheckParameters(OpenAIChatRequest request, out CodecError error) => request.TryCheckParameters(
-        static name => name is "model" or "messages" or "stream" or "max_tokens" or "max_completion_tokens" or "temperature" or "top_p"
-            or "stop" or "user" or "tools" or "tool_choice" or "functions" or "function_call" or "parallel_tool_calls"
-            or "response_format" or "reasoning_effort",
-        static name => name switch
-        {
-            "n" => "Anthropic returns one choice per request.",
-            "logprobs" or "top_logprobs" => "Anthropic does not return log probabilities.",
-            "seed" => "Anthropic has no sampling seed.",
-            _ => null,
-        },
+        static name => OpenAIChatRequest.IsCommonParameter(name) || name is "parallel_tool_calls",
+        static name => OpenAIChatRequest.WhyUnsupported(name, "Anthropic"),
         out error);
 
     private static void WriteSystem(Utf8JsonWriter json, OpenAIChatRequest request)

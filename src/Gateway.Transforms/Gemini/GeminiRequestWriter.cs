@@ -37,16 +37,8 @@ internal static class GeminiRequestWriter
 
     // 'user' only labels the end user for abuse tracking; Gemini has no such field and generation is unaffected.
     private static bool TryCheckParameters(OpenAIChatRequest request, out CodecError error) => request.TryCheckParameters(
-        static name => name is "model" or "messages" or "stream" or "max_tokens" or "max_completion_tokens" or "temperature" or "top_p"
-            or "stop" or "user" or "tools" or "tool_choice" or "functions" or "function_call" or "seed"
-            or "presence_penalty" or "frequency_penalty" or "response_format" or "reasoning_effort",
-        static name => name switch
-        {
-            "n" => "one choice per request is translated for Gemini models.",
-            "logprobs" or "top_logprobs" => "log probabilities are not translated for Gemini models.",
-            "parallel_tool_calls" => "Gemini cannot be limited to one tool call per turn.",
-            _ => null,
-        },
+        static name => OpenAIChatRequest.IsCommonParameter(name) || name is "seed" or "presence_penalty" or "frequency_penalty",
+        static name => OpenAIChatRequest.WhyUnsupported(name, "Gemini"),
         out error);
 
     private static void WriteSystem(Utf8JsonWriter json, OpenAIChatRequest request)

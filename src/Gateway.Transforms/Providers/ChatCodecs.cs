@@ -1,4 +1,5 @@
 using MassRouter.Gateway.Transforms.Anthropic;
+using MassRouter.Gateway.Transforms.Cohere;
 using MassRouter.Gateway.Transforms.Gemini;
 
 namespace MassRouter.Gateway.Transforms.Providers;
@@ -8,12 +9,14 @@ public static class ChatCodecs
 {
     private static readonly AnthropicCodec AnthropicCodec = new();
     private static readonly GeminiCodec GeminiCodec = new();
+    private static readonly CohereCodec CohereCodec = new();
 
     /// <summary>The codec translating to <paramref name="kind"/>, or null for OpenAI-compatible passthrough.</summary>
     public static IChatCodec? ForKind(string kind) => kind switch
     {
         ProviderKinds.Anthropic => AnthropicCodec,
         ProviderKinds.Gemini => GeminiCodec,
+        ProviderKinds.Cohere => CohereCodec,
         _ => null,
     };
 }

@@ -205,6 +205,21 @@ internal sealed class OpenAIChatRequest : IDisposable
         return true;
     }
 
+    /// <summary>Parameters every codec translates (each provider adds its own).</summary>
+    public static bool IsCommonParameter(string name) => name is "model" or "messages" or "stream" or "max_tokens" or "max_completion_tokens"
+        or "temperature" or "top_p" or "stop" or "user" or "tools" or "tool_choice" or "functions" or "function_call"
+        or "response_format" or "reasoning_effort";
+
+    /// <summary>Why a provider cannot take a commonly refused parameter, for the 400 message.</summary>
+    public static string? WhyUnsupported(string name, string provider) => name switch
+    {
+        "n" => $"{provider} returns one choice per request.",
+        "logprobs" or "top_logprobs" => $"log probabilities are not translated for {provider}.",
+        "parallel_tool_calls" => $"{provider} cannot be limited to one tool call per turn.",
+        "seed" => $"{provider} has no sampling seed.",
+        _ => null,
+    };
+
     /// <summary>The texts of system and developer messages, in order (providers take them apart from the turns).</summary>
     public List<string> SystemTexts()
     {
