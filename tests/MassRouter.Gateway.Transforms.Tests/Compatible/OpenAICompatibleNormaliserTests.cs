@@ -10,22 +10,13 @@ namespace MassRouter.Gateway.Transforms.Tests.Compatible;
 
 public class OpenAICompatibleNormaliserTests
 {
-    public static TheoryData<string> Streams()
-    {
-        var data = new TheoryData<string>();
-        foreach (var folder in new[] { "openai", "openai-compatible", "mistral", "groq", "deepseek" })
-        {
-            foreach (var fixture in CodecFixtures.Files(folder, ""))
-            {
-                if (fixture.EndsWith(".sse", StringComparison.Ordinal) || fixture.EndsWith(".chunks.txt", StringComparison.Ordinal))
-                {
-                    data.Add(fixture);
-                }
-            }
-        }
+    /// <summary>Every recorded stream of an OpenAI-compatible provider.</summary>
+    public static IEnumerable<string> StreamFixtures() =>
+        new[] { "openai", "openai-compatible", "mistral", "groq", "deepseek" }
+            .SelectMany(folder => Directory.GetFiles(Fixtures.PathOf(folder)).Order(StringComparer.Ordinal).Select(f => $"{folder}/{Path.GetFileName(f)}"))
+            .Where(f => f.EndsWith(".sse", StringComparison.Ordinal) || f.EndsWith(".chunks.txt", StringComparison.Ordinal));
 
-        return data;
-    }
+    public static TheoryData<string> Streams() => [.. StreamFixtures()];
 
     /// <summary>
     /// Streams that need no normalising pass byte for byte; for the others the normalised stream is stored under
@@ -36,7 +27,7 @@ public class OpenAICompatibleNormaliserTests
     public void RecordedStream_IsRelayedUnchangedOrNormalised(string fixture)
     {
         var input = FixtureStream.Load(Fixtures.PathOf(fixture), namedEvents: false, doneSentinel: true);
-        var output = Run(input, includeUsage: true, out _);
+        var output = StreamRunner.RunNormaliser(input);
         var expected = Path.Combine("compatible", Path.GetFileName(fixture).Replace(".chunks.txt", ".sse", StringComparison.Ordinal));
         if (output == Encoding.UTF8.GetString(input) && !File.Exists(Path.Combine(Expected.Dir, expected)))
         {

@@ -1,14 +1,40 @@
+using System.Buffers;
 using System.Text;
 using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.Compatible;
 using MassRouter.Gateway.Transforms.Providers;
 using MassRouter.Gateway.Transforms.Sse;
+using MassRouter.Gateway.Transforms.Usage;
 
 namespace MassRouter.Gateway.Transforms.Tests.Translation;
 
-/// <summary>Feeds a provider stream through <see cref="SseReader"/> and a stream translator the way the gateway does.</summary>
+/// <summary>What to do with each event the reader produces.</summary>
+internal delegate void EventSink(in SseEvent sseEvent, PooledBufferWriter output);
+
+/// <summary>Feeds a provider stream through <see cref="SseReader"/> read by read, the way the gateway does.</summary>
 internal static class StreamRunner
 {
-    public static string Run(IChatStreamTranslator translator, byte[] input, IReadOnlyList<int>? readSizes = null)
+    public static string Run(IChatStreamTranslator translator, byte[] input, IReadOnlyList<int>? readSizes = null) =>
+        Run(input, readSizes, (in SseEvent e, PooledBufferWriter output) => translator.Translate(e, output), translator.Complete);
+
+    public static string RunNormaliser(byte[] input, IReadOnlyList<int>? readSizes = null)
+    {
+        var normaliser = new OpenAICompatibleNormaliser(includeUsage: true);
+        TokenUsage usage = default;
+        return Run(
+            input,
+            readSizes,
+            (in SseEvent e, PooledBufferWriter output) =>
+            {
+                if (!normaliser.TryNormalise(e, output, ref usage))
+                {
+                    output.Write(e.Raw);
+                }
+            },
+            null);
+    }
+
+    private static string Run(byte[] input, IReadOnlyList<int>? readSizes, EventSink sink, Action<PooledBufferWriter>? complete)
     {
         using var output = new PooledBufferWriter(4096);
         using var reader = new SseReader();
@@ -17,26 +43,26 @@ internal static class StreamRunner
         var read = 0;
         while (offset < input.Length)
         {
-            var size = readSizes is null ? input.Length : Math.Max(1, readSizes[read++ % readSizes.Count]);
+            var size = readSizes is null || readSizes.Count == 0 ? input.Length : Math.Max(1, readSizes[read++ % readSizes.Count]);
             size = Math.Min(size, input.Length - offset);
             pending.AddRange(input.AsSpan(offset, size));
             offset += size;
-            Drain(reader, translator, pending, final: false, output);
+            Drain(reader, sink, pending, final: false, output);
         }
 
-        Drain(reader, translator, pending, final: true, output);
-        translator.Complete(output);
+        Drain(reader, sink, pending, final: true, output);
+        complete?.Invoke(output);
         return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
-    private static void Drain(SseReader reader, IChatStreamTranslator translator, List<byte> pending, bool final, PooledBufferWriter output)
+    private static void Drain(SseReader reader, EventSink sink, List<byte> pending, bool final, PooledBufferWriter output)
     {
         var buffer = pending.ToArray();
         var start = 0;
         while (start < buffer.Length && reader.TryRead(buffer.AsSpan(start), final, out var sseEvent, out var consumed))
         {
             start += consumed;
-            translator.Translate(sseEvent, output);
+            sink(sseEvent, output);
         }
 
         pending.RemoveRange(0, start);
