@@ -90,12 +90,14 @@ internal sealed class ChatCompletionsHandler(
         }
 
         var deployment = route.Primary;
-        using var rewritten = ChatRequestRewriter.NeedsRewrite(request, deployment.UpstreamModel)
-            ? new PooledBufferWriter(body.WrittenCount + 64 + (deployment.UpstreamModel.Length * 6))
+        using var rewritten = ProviderRequestBody.NeedsNewBody(request, deployment)
+            ? new PooledBufferWriter(ProviderRequestBody.CapacityFor(body, deployment))
             : null;
-        if (rewritten is not null)
+        if (rewritten is not null && !ProviderRequestBody.TryWrite(body, request, deployment, rewritten, out var refused))
         {
-            ChatRequestRewriter.Rewrite(body.WrittenSpan, request, deployment.UpstreamModel, rewritten);
+            metrics.Rejected(refused.Code ?? "unsupported_parameter");
+            await OpenAIErrorResponse.WriteAsync(context, refused.Status, refused.Message, param: refused.Param, code: refused.Code);
+            return;
         }
 
         var outgoing = rewritten ?? body;

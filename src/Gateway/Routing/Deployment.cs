@@ -13,4 +13,7 @@ internal sealed class Deployment(ProviderEndpoint provider, string upstreamModel
 
     /// <summary>Precomputed so the hot path builds no strings.</summary>
     public Uri ChatCompletionsUri { get; } = new(provider.ChatCompletionsUrl(upstreamModel));
+
+    /// <summary>The URL for streamed requests (differs from <see cref="ChatCompletionsUri"/> only for Gemini).</summary>
+    public Uri StreamUri { get; } = new(provider.ChatCompletionsUrl(upstreamModel, stream: true));
 }
