@@ -47,22 +47,14 @@ public sealed class TranslatingGatewayFixture : IAsyncLifetime
             ["MassRouter:Models:2:Deployments:0:Provider"] = "cohere",
             ["MassRouter:Models:2:Deployments:0:Model"] = "command-r",
         };
-        _gateway = await GatewayHost.BuildAsync(
-            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"],
-            builder => builder.Configuration.AddInMemoryCollection(config));
-        await _gateway.StartAsync();
+        _gateway = await GatewayFixture.StartGatewayAsync(config);
         GatewayAddress = new Uri(_gateway.Urls.First());
     }
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
-        if (_gateway is not null)
-        {
-            await _gateway.StopAsync();
-            await _gateway.DisposeAsync();
-        }
-
+        await GatewayFixture.StopAsync(_gateway);
         if (_provider is not null)
         {
             await _provider.DisposeAsync();
@@ -73,41 +65,12 @@ public sealed class TranslatingGatewayFixture : IAsyncLifetime
     public ChatClient ChatClient(string model, string fixture, string tag)
     {
         var options = new OpenAIClientOptions { Endpoint = new Uri(GatewayAddress, "v1"), NetworkTimeout = TimeSpan.FromSeconds(30) };
-        options.AddPolicy(new FixtureHeaders(fixture, tag), System.ClientModel.Primitives.PipelinePosition.PerCall);
+        var headers = new Dictionary<string, string> { ["x-sim-fixture"] = fixture, ["x-test-tag"] = tag };
+        options.AddPolicy(new HeadersPolicy(headers), System.ClientModel.Primitives.PipelinePosition.PerCall);
         return new OpenAIClient(new ApiKeyCredential(GatewayFixture.Key), options).GetChatClient(model);
     }
 
     /// <summary>A raw chat-completions request to the gateway.</summary>
-    public HttpRequestMessage ChatRequest(string json, string fixture, string tag)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(GatewayAddress, "v1/chat/completions"))
-        {
-            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GatewayFixture.Key);
-        request.Headers.TryAddWithoutValidation("x-sim-fixture", fixture);
-        request.Headers.TryAddWithoutValidation("x-test-tag", tag);
-        return request;
-    }
-
-    private sealed class FixtureHeaders(string fixture, string tag) : System.ClientModel.Primitives.PipelinePolicy
-    {
-        public override void Process(System.ClientModel.Primitives.PipelineMessage message, IReadOnlyList<System.ClientModel.Primitives.PipelinePolicy> pipeline, int currentIndex)
-        {
-            Apply(message);
-            ProcessNext(message, pipeline, currentIndex);
-        }
-
-        public override ValueTask ProcessAsync(System.ClientModel.Primitives.PipelineMessage message, IReadOnlyList<System.ClientModel.Primitives.PipelinePolicy> pipeline, int currentIndex)
-        {
-            Apply(message);
-            return ProcessNextAsync(message, pipeline, currentIndex);
-        }
-
-        private void Apply(System.ClientModel.Primitives.PipelineMessage message)
-        {
-            message.Request.Headers.Set("x-sim-fixture", fixture);
-            message.Request.Headers.Set("x-test-tag", tag);
-        }
-    }
+    public HttpRequestMessage ChatRequest(string json, string fixture, string tag) =>
+        GatewayFixture.ChatRequest(GatewayAddress, json, GatewayFixture.Key, ("x-sim-fixture", fixture), ("x-test-tag", tag));
 }
