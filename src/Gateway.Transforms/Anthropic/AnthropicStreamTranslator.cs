@@ -25,29 +25,56 @@ internal sealed class AnthropicStreamTranslator(in TranslationContext context) :
 
     protected override bool OnEvent(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data, IBufferWriter<byte> output)
     {
-        if (!JsonProbe.TryGet(data, "type"u8, out var type))
+        // One pass over the event picks every field any event type needs.
+        ReadOnlySpan<byte> type = default, delta = default, block = default, message = default, usage = default, error = default;
+        var index = 0;
+        var properties = new JsonProperties(data);
+        while (properties.Next(out var name, out var value))
         {
-            type = default;
+            switch (name.Length)
+            {
+                case 4 when name.SequenceEqual("type"u8):
+                    type = value;
+                    break;
+                case 5 when name.SequenceEqual("index"u8):
+                    index = (int)JsonProbe.Number(value);
+                    break;
+                case 5 when name.SequenceEqual("delta"u8):
+                    delta = value;
+                    break;
+                case 5 when name.SequenceEqual("usage"u8):
+                    usage = value;
+                    break;
+                case 5 when name.SequenceEqual("error"u8):
+                    error = value;
+                    break;
+                case 7 when name.SequenceEqual("message"u8):
+                    message = value;
+                    break;
+                case 13 when name.SequenceEqual("content_block"u8):
+                    block = value;
+                    break;
+            }
         }
 
         var t = type.Length > 2 ? type[1..^1] : eventType;
         if (t.SequenceEqual("content_block_delta"u8))
         {
-            return OnDelta(data, output);
+            return OnDelta(index, delta, output);
         }
 
         if (t.SequenceEqual("content_block_start"u8))
         {
-            return OnBlockStart(data, output);
+            return OnBlockStart(index, block, output);
         }
 
         if (t.SequenceEqual("message_start"u8))
         {
-            OnMessageStart(data, output);
+            OnMessageStart(message, output);
         }
         else if (t.SequenceEqual("message_delta"u8))
         {
-            OnMessageDelta(data, output);
+            OnMessageDelta(delta, usage, output);
         }
         else if (t.SequenceEqual("message_stop"u8))
         {
@@ -56,16 +83,16 @@ internal sealed class AnthropicStreamTranslator(in TranslationContext context) :
         }
         else if (t.SequenceEqual("error"u8))
         {
-            OnError(data, output);
+            OnError(error, output);
         }
 
         // ping, content_block_stop and event types added later carry nothing for an OpenAI client.
         return false;
     }
 
-    private void OnMessageStart(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    private void OnMessageStart(ReadOnlySpan<byte> message, IBufferWriter<byte> output)
     {
-        if (JsonProbe.TryGet(data, "message"u8, out var message))
+        if (!message.IsEmpty)
         {
             if (JsonProbe.TryGet(message, "id"u8, out var id))
             {
@@ -86,11 +113,10 @@ internal sealed class AnthropicStreamTranslator(in TranslationContext context) :
         EnsureStarted(output);
     }
 
-    private bool OnBlockStart(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    private bool OnBlockStart(int index, ReadOnlySpan<byte> block, IBufferWriter<byte> output)
     {
         EnsureStarted(output);
-        var index = (int)JsonProbe.Number(data, "index"u8, 0);
-        if (!JsonProbe.TryGet(data, "content_block"u8, out var block) || !JsonProbe.TryGet(block, "type"u8, out var type))
+        if (!JsonProbe.TryGet(block, "type"u8, out var type))
         {
             SetBlock(index, IgnoredBlock);
             return false;
@@ -129,29 +155,45 @@ internal sealed class AnthropicStreamTranslator(in TranslationContext context) :
         return false;
     }
 
-    private bool OnDelta(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    private bool OnDelta(int index, ReadOnlySpan<byte> delta, IBufferWriter<byte> output)
     {
-        var index = (int)JsonProbe.Number(data, "index"u8, 0);
-        if (!JsonProbe.TryGet(data, "delta"u8, out var delta) || !JsonProbe.TryGet(delta, "type"u8, out var type))
+        ReadOnlySpan<byte> type = default, text = default;
+        var properties = new JsonProperties(delta);
+        while (properties.Next(out var name, out var value))
+        {
+            if (name.SequenceEqual("type"u8))
+            {
+                type = value;
+            }
+            else if (name.SequenceEqual("text"u8) || name.SequenceEqual("thinking"u8) || name.SequenceEqual("partial_json"u8))
+            {
+                text = value;
+            }
+        }
+
+        if (!JsonProbe.IsStringToken(text) || JsonOutput.IsEmptyString(text))
         {
             return false;
         }
 
-        var kind = BlockKind(index);
         if (JsonProbe.IsString(type, "text_delta"u8))
         {
-            return WriteText(output, "content"u8, delta, "text"u8);
+            EnsureStarted(output);
+            Chunks.Text(output, "content"u8, text);
+            return true;
         }
 
         if (JsonProbe.IsString(type, "thinking_delta"u8))
         {
-            return WriteText(output, "reasoning_content"u8, delta, "thinking"u8);
+            EnsureStarted(output);
+            Chunks.Text(output, "reasoning_content"u8, text);
+            return true;
         }
 
-        if (JsonProbe.IsString(type, "input_json_delta"u8) && kind >= 0
-            && JsonProbe.TryGet(delta, "partial_json"u8, out var fragment) && !JsonOutput.IsEmptyString(fragment))
+        var kind = BlockKind(index);
+        if (JsonProbe.IsString(type, "input_json_delta"u8) && kind >= 0)
         {
-            Chunks.ToolCallArguments(output, kind, fragment);
+            Chunks.ToolCallArguments(output, kind, text);
             return true;
         }
 
@@ -159,28 +201,15 @@ internal sealed class AnthropicStreamTranslator(in TranslationContext context) :
         return false;
     }
 
-    private bool WriteText(IBufferWriter<byte> output, ReadOnlySpan<byte> field, ReadOnlySpan<byte> delta, ReadOnlySpan<byte> name)
-    {
-        if (!JsonProbe.TryGet(delta, name, out var text) || JsonOutput.IsEmptyString(text))
-        {
-            return false;
-        }
-
-        EnsureStarted(output);
-        Chunks.Text(output, field, text);
-        return true;
-    }
-
-    private void OnMessageDelta(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    private void OnMessageDelta(ReadOnlySpan<byte> delta, ReadOnlySpan<byte> usage, IBufferWriter<byte> output)
     {
         EnsureStarted(output);
-        if (JsonProbe.TryGet(data, "usage"u8, out var usage))
+        if (!usage.IsEmpty)
         {
             AnthropicUsage.Apply(usage, ref CurrentUsage, ref _input, ref _cacheRead, ref _cacheCreation);
         }
 
-        if (!JsonProbe.TryGet(data, "delta"u8, out var delta)
-            || !JsonProbe.TryGet(delta, "stop_reason"u8, out var stop)
+        if (!JsonProbe.TryGet(delta, "stop_reason"u8, out var stop)
             || !JsonProbe.IsStringToken(stop))
         {
             return;
@@ -198,11 +227,11 @@ internal sealed class AnthropicStreamTranslator(in TranslationContext context) :
         Chunks.Finish(output, AnthropicFinishReasons.Map(reason));
     }
 
-    private void OnError(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    private void OnError(ReadOnlySpan<byte> error, IBufferWriter<byte> output)
     {
         var message = "The provider reported an error mid-stream.";
         string? code = "upstream_error";
-        if (JsonProbe.TryGet(data, "error"u8, out var error))
+        if (!error.IsEmpty)
         {
             if (JsonProbe.TryGet(error, "message"u8, out var m) && JsonProbe.IsStringToken(m))
             {

@@ -18,6 +18,9 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
     private byte[] _responseId = [];
     private byte[]? _scratch;
     private byte[] _fragment = new byte[256];
+    private byte[] _usage = new byte[512];
+    private int _usageLength;
+    private bool _usageDirty;
     private int _toolCount;
     private bool _finishSent;
 
@@ -29,22 +32,47 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
 
     protected override bool OnEvent(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data, IBufferWriter<byte> output)
     {
-        if (JsonProbe.TryGet(data, "error"u8, out var error))
+        ReadOnlySpan<byte> candidates = default, usage = default, responseId = default, model = default, feedback = default;
+        var properties = new JsonProperties(data);
+        while (properties.Next(out var name, out var value))
         {
-            FailWith(error, output);
-            return false;
+            if (name.SequenceEqual("candidates"u8))
+            {
+                candidates = value;
+            }
+            else if (name.SequenceEqual("usageMetadata"u8))
+            {
+                usage = value;
+            }
+            else if (name.SequenceEqual("responseId"u8))
+            {
+                responseId = value;
+            }
+            else if (name.SequenceEqual("modelVersion"u8))
+            {
+                model = value;
+            }
+            else if (name.SequenceEqual("promptFeedback"u8))
+            {
+                feedback = value;
+            }
+            else if (name.SequenceEqual("error"u8))
+            {
+                FailWith(value, output);
+                return false;
+            }
         }
 
         if (!Chunks.Started)
         {
-            if (JsonProbe.TryGet(data, "responseId"u8, out var id))
+            if (JsonProbe.IsStringToken(responseId))
             {
-                var unescaped = JsonProbe.Unescape(id, ref _scratch);
+                var unescaped = JsonProbe.Unescape(responseId, ref _scratch);
                 _responseId = unescaped.ToArray();
                 Chunks.SetId(unescaped);
             }
 
-            if (JsonProbe.TryGet(data, "modelVersion"u8, out var model))
+            if (JsonProbe.IsStringToken(model))
             {
                 Chunks.SetModel(JsonProbe.Unescape(model, ref _scratch));
             }
@@ -52,21 +80,38 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
             Chunks.Role(output);
         }
 
-        if (JsonProbe.TryGet(data, "usageMetadata"u8, out var usage))
+        // Gemini repeats cumulative usage on every chunk: keep the latest bytes, parse them once at the end. Vertex
+        // sends usage without counts on intermediate chunks; those do not replace real figures.
+        if (!usage.IsEmpty && (_usageLength == 0 || usage.IndexOf("TokenCount"u8) >= 0))
         {
-            var previous = CurrentUsage;
-            CurrentUsage = GeminiUsage.Read(usage);
-            if (CurrentUsage.PromptTokens == 0 && previous.IsKnown)
+            if (_usage.Length < usage.Length)
             {
-                // Vertex sends usage without counts on intermediate chunks; keep the last real figures.
-                CurrentUsage = previous;
+                _usage = new byte[Math.Max(usage.Length, _usage.Length * 2)];
             }
+
+            usage.CopyTo(_usage);
+            _usageLength = usage.Length;
+            _usageDirty = true;
         }
 
         var wrote = false;
-        if (JsonProbe.TryGet(data, "candidates"u8, out var candidates) && JsonProbe.TryFirstItem(candidates, out var candidate))
+        if (JsonProbe.TryFirstItem(candidates, out var candidate))
         {
-            if (JsonProbe.TryGet(candidate, "content"u8, "parts"u8, out var parts))
+            ReadOnlySpan<byte> content = default, reason = default;
+            var fields = new JsonProperties(candidate);
+            while (fields.Next(out var name, out var value))
+            {
+                if (name.SequenceEqual("content"u8))
+                {
+                    content = value;
+                }
+                else if (name.SequenceEqual("finishReason"u8))
+                {
+                    reason = value;
+                }
+            }
+
+            if (JsonProbe.TryGet(content, "parts"u8, out var parts))
             {
                 var position = 0;
                 while (JsonProbe.TryNextItem(parts, ref position, out var part))
@@ -75,13 +120,13 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
                 }
             }
 
-            if (JsonProbe.TryGet(candidate, "finishReason"u8, out var reason) && JsonProbe.IsStringToken(reason) && !_finishSent)
+            if (JsonProbe.IsStringToken(reason) && !_finishSent)
             {
                 Chunks.Finish(output, GeminiFinishReasons.Map(reason[1..^1], _toolCount > 0));
                 _finishSent = true;
             }
         }
-        else if (JsonProbe.TryGet(data, "promptFeedback"u8, "blockReason"u8, out _) && !_finishSent)
+        else if (JsonProbe.TryGet(feedback, "blockReason"u8, out _) && !_finishSent)
         {
             // The prompt itself was blocked: no candidates at all.
             Chunks.Finish(output, "content_filter"u8);
@@ -89,6 +134,15 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
         }
 
         return wrote;
+    }
+
+    protected override void ResolveUsage()
+    {
+        if (_usageDirty)
+        {
+            CurrentUsage = GeminiUsage.Read(_usage.AsSpan(0, _usageLength));
+            _usageDirty = false;
+        }
     }
 
     protected override void OnUpstreamEnd(IBufferWriter<byte> output)
@@ -105,17 +159,31 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
 
     private bool OnPart(ReadOnlySpan<byte> part, IBufferWriter<byte> output)
     {
-        if (JsonProbe.TryGet(part, "functionCall"u8, out var call))
+        ReadOnlySpan<byte> text = default;
+        var thought = false;
+        var properties = new JsonProperties(part);
+        while (properties.Next(out var name, out var value))
         {
-            return OnFunctionCall(call, output);
+            if (name.SequenceEqual("functionCall"u8))
+            {
+                return OnFunctionCall(value, output);
+            }
+
+            if (name.SequenceEqual("text"u8))
+            {
+                text = value;
+            }
+            else if (name.SequenceEqual("thought"u8))
+            {
+                thought = value.SequenceEqual("true"u8);
+            }
         }
 
-        if (!JsonProbe.TryGet(part, "text"u8, out var text) || JsonOutput.IsEmptyString(text) || !JsonProbe.IsStringToken(text))
+        if (!JsonProbe.IsStringToken(text) || JsonOutput.IsEmptyString(text))
         {
             return false;
         }
 
-        var thought = JsonProbe.TryGet(part, "thought"u8, out var flag) && flag.SequenceEqual("true"u8);
         Chunks.Text(output, thought ? "reasoning_content"u8 : "content"u8, text);
         return true;
     }

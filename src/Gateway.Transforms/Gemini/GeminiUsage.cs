@@ -12,14 +12,32 @@ internal static class GeminiUsage
 {
     public static TokenUsage Read(ReadOnlySpan<byte> usageMetadata)
     {
-        var thoughts = JsonProbe.Number(usageMetadata, "thoughtsTokenCount"u8, 0);
-        return new TokenUsage(
-            JsonProbe.Number(usageMetadata, "promptTokenCount"u8, 0) + JsonProbe.Number(usageMetadata, "toolUsePromptTokenCount"u8, 0),
-            JsonProbe.Number(usageMetadata, "candidatesTokenCount"u8, 0) + thoughts,
-            JsonProbe.Number(usageMetadata, "cachedContentTokenCount"u8, 0),
-            thoughts)
+        long prompt = 0, toolPrompt = 0, candidates = 0, thoughts = 0, cached = 0;
+        var properties = new JsonProperties(usageMetadata);
+        while (properties.Next(out var name, out var value))
         {
-            IsKnown = true,
-        };
+            if (name.SequenceEqual("promptTokenCount"u8))
+            {
+                prompt = JsonProbe.Number(value);
+            }
+            else if (name.SequenceEqual("candidatesTokenCount"u8))
+            {
+                candidates = JsonProbe.Number(value);
+            }
+            else if (name.SequenceEqual("thoughtsTokenCount"u8))
+            {
+                thoughts = JsonProbe.Number(value);
+            }
+            else if (name.SequenceEqual("cachedContentTokenCount"u8))
+            {
+                cached = JsonProbe.Number(value);
+            }
+            else if (name.SequenceEqual("toolUsePromptTokenCount"u8))
+            {
+                toolPrompt = JsonProbe.Number(value);
+            }
+        }
+
+        return new TokenUsage(prompt + toolPrompt, candidates + thoughts, cached, thoughts) { IsKnown = true };
     }
 }

@@ -24,7 +24,14 @@ internal abstract class ChatStreamTranslator : IChatStreamTranslator
 
     protected TokenUsage CurrentUsage;
 
-    public TokenUsage Usage => CurrentUsage;
+    public TokenUsage Usage
+    {
+        get
+        {
+            ResolveUsage();
+            return CurrentUsage;
+        }
+    }
 
     public bool IsFinished { get; private set; }
 
@@ -63,6 +70,11 @@ internal abstract class ChatStreamTranslator : IChatStreamTranslator
     protected virtual void OnUpstreamEnd(IBufferWriter<byte> output) =>
         Fail(output, "The provider's stream ended before it was complete.", "upstream_truncated", "server_error", "stream truncated");
 
+    /// <summary>Brings <see cref="CurrentUsage"/> up to date for translators that defer reading usage.</summary>
+    protected virtual void ResolveUsage()
+    {
+    }
+
     /// <summary>Writes the role chunk once, before the first delta.</summary>
     protected void EnsureStarted(IBufferWriter<byte> output)
     {
@@ -77,6 +89,7 @@ internal abstract class ChatStreamTranslator : IChatStreamTranslator
     {
         if (_includeUsage)
         {
+            ResolveUsage();
             Chunks.Usage(output, CurrentUsage);
         }
 
