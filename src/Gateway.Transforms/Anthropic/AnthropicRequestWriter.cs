@@ -15,7 +15,7 @@ internal static class AnthropicRequestWriter
     /// </summary>
     public const int DefaultMaxTokens = 4096;
 
-    public static bool TryWrite(OpenAIChatRequest request, in ChatRequestInfo info, string upstreamModel, IBufferWriter<byte> output, out CodecError error)
+    public static bool TryWrite(OpenAIChatRequest request, bool stream, string upstreamModel, IBufferWriter<byte> output, out CodecError error)
     {
         var root = request.Root;
         if (!TryCheckParameters(request, out error))
@@ -57,7 +57,7 @@ internal static class AnthropicRequestWriter
             return false;
         }
 
-        json.WriteBoolean("stream"u8, info.Stream);
+        json.WriteBoolean("stream"u8, stream);
         if (root.TryGetProperty("temperature", out var temperature) && temperature.ValueKind == JsonValueKind.Number)
         {
             json.WritePropertyName("temperature"u8);

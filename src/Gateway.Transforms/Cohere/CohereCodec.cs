@@ -15,15 +15,12 @@ internal sealed class CohereCodec : IChatCodec
 
     public bool TryWriteRequest(ReadOnlyMemory<byte> openAIRequest, in ChatRequestInfo info, string upstreamModel, IBufferWriter<byte> output, out CodecError error)
     {
-        if (!OpenAIChatRequest.TryOpen(openAIRequest, Kind, out var request, out error))
-        {
-            return false;
-        }
-
-        using (request)
-        {
-            return CohereRequestWriter.TryWrite(request!, info, upstreamModel, output, out error);
-        }
+        var stream = info.Stream;
+        return OpenAIChatRequest.TryWrite(
+            openAIRequest,
+            Kind,
+            (OpenAIChatRequest request, out CodecError error) => CohereRequestWriter.TryWrite(request, stream, upstreamModel, output, out error),
+            out error);
     }
 
     public bool TryTranslateResponse(ReadOnlySpan<byte> providerBody, in TranslationContext context, IBufferWriter<byte> output, out TokenUsage usage) =>

@@ -9,7 +9,7 @@ namespace MassRouter.Gateway.Transforms.Cohere;
 /// <summary>Writes a Cohere v2 chat request for an OpenAI chat-completions request (the message shapes are close to OpenAI's).</summary>
 internal static class CohereRequestWriter
 {
-    public static bool TryWrite(OpenAIChatRequest request, in ChatRequestInfo info, string upstreamModel, IBufferWriter<byte> output, out CodecError error)
+    public static bool TryWrite(OpenAIChatRequest request, bool stream, string upstreamModel, IBufferWriter<byte> output, out CodecError error)
     {
         var root = request.Root;
         if (!TryCheckParameters(request, out error))
@@ -26,7 +26,7 @@ internal static class CohereRequestWriter
             return false;
         }
 
-        json.WriteBoolean("stream"u8, info.Stream);
+        json.WriteBoolean("stream"u8, stream);
         CopyNumber(json, root, "temperature", "temperature"u8);
         CopyNumber(json, root, "top_p", "p"u8);
         if (request.MaxTokens is { } max)

@@ -25,6 +25,34 @@ internal sealed class OpenAIChatRequest : IDisposable
     /// <summary>The provider kind, for error messages.</summary>
     public string Kind { get; }
 
+    /// <summary>The writer of one provider's request body.</summary>
+    public delegate bool Writer(OpenAIChatRequest request, out CodecError error);
+
+    /// <summary>
+    /// Opens the body and runs <paramref name="write"/>. A body of the wrong shape (a message without role, content of
+    /// an unexpected type, a tool call without function) is refused with a 400, never an exception.
+    /// </summary>
+    public static bool TryWrite(ReadOnlyMemory<byte> body, string kind, Writer write, out CodecError error)
+    {
+        if (!TryOpen(body, kind, out var request, out error))
+        {
+            return false;
+        }
+
+        using (request)
+        {
+            try
+            {
+                return write(request!, out error);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or JsonException or FormatException)
+            {
+                error = new CodecError(400, "The request does not have the shape of an OpenAI chat-completions request: " + ex.Message, null, "invalid_request");
+                return false;
+            }
+        }
+    }
+
     public static bool TryOpen(ReadOnlyMemory<byte> body, string kind, out OpenAIChatRequest? request, out CodecError error)
     {
         request = null;
