@@ -11,18 +11,8 @@ namespace MassRouter.Gateway.Transforms.Cohere;
 internal static class CohereResponseTranslator
 {
     /// <summary>False (never an exception) when the body is not the provider's answer of the expected shape.</summary>
-    public static bool TryTranslate(ReadOnlySpan<byte> body, in TranslationContext context, IBufferWriter<byte> output, out TokenUsage usage)
-    {
-        try
-        {
-            return Translate(body, context, output, out usage);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException)
-        {
-            usage = default;
-            return false;
-        }
-    }
+    public static bool TryTranslate(ReadOnlySpan<byte> body, in TranslationContext context, IBufferWriter<byte> output, out TokenUsage usage) =>
+        ProviderJson.TryTranslate(Translate, body, context, output, out usage);
 
     private static bool Translate(ReadOnlySpan<byte> body, in TranslationContext context, IBufferWriter<byte> output, out TokenUsage usage)
     {

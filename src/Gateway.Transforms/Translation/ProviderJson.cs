@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Text.Json;
+using MassRouter.Gateway.Transforms.Providers;
+using MassRouter.Gateway.Transforms.Usage;
 
 namespace MassRouter.Gateway.Transforms.Translation;
 
@@ -26,5 +29,22 @@ internal static class ProviderJson
         }
 
         return null;
+    }
+
+    /// <summary>A non-streaming response translation.</summary>
+    public delegate bool Translation(ReadOnlySpan<byte> body, in TranslationContext context, IBufferWriter<byte> output, out TokenUsage usage);
+
+    /// <summary>Runs <paramref name="translate"/>; a body of an unexpected shape gives false, never an exception.</summary>
+    public static bool TryTranslate(Translation translate, ReadOnlySpan<byte> body, in TranslationContext context, IBufferWriter<byte> output, out TokenUsage usage)
+    {
+        try
+        {
+            return translate(body, context, output, out usage);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            usage = default;
+            return false;
+        }
     }
 }
