@@ -227,6 +227,11 @@ internal static class GeminiRequestWriter
                 }
 
                 json.WriteEndObject();
+                if (GeminiThoughtSignatures.FromCallId(call.TryGetProperty("id", out var id) ? id.GetString() : null) is { } signature)
+                {
+                    json.WriteString("thoughtSignature"u8, signature);
+                }
+
                 json.WriteEndObject();
             }
         }

@@ -39,8 +39,14 @@ internal static class GeminiResponseTranslator
                 {
                     if (part.TryGetProperty("functionCall", out var call))
                     {
+                        var callIdText = call.TryGetProperty("id", out var callId) ? callId.GetString() ?? "" : $"call_{responseId}_{result.ToolCalls.Count}";
+                        if (part.TryGetProperty("thoughtSignature", out var signature) && signature.GetString() is { Length: > 0 } carried)
+                        {
+                            callIdText += GeminiThoughtSignatures.Separator + carried;
+                        }
+
                         result.ToolCalls.Add(new ToolCallResult(
-                            call.TryGetProperty("id", out var callId) ? callId.GetString() ?? "" : $"call_{responseId}_{result.ToolCalls.Count}",
+                            callIdText,
                             call.GetProperty("name").GetString() ?? "",
                             call.TryGetProperty("args", out var args) ? JsonOutput.Compact(args) : "{}"));
                     }

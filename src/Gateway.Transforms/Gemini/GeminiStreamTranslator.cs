@@ -18,6 +18,7 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
     private byte[] _responseId = [];
     private byte[]? _scratch;
     private byte[] _fragment = new byte[256];
+    private byte[] _id = new byte[128];
     private byte[] _usage = new byte[512];
     private int _usageLength;
     private bool _usageDirty;
@@ -159,17 +160,16 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
 
     private bool OnPart(ReadOnlySpan<byte> part, IBufferWriter<byte> output)
     {
-        ReadOnlySpan<byte> text = default;
+        ReadOnlySpan<byte> text = default, call = default, signature = default;
         var thought = false;
         var properties = new JsonProperties(part);
         while (properties.Next(out var name, out var value))
         {
             if (name.SequenceEqual("functionCall"u8))
             {
-                return OnFunctionCall(value, output);
+                call = value;
             }
-
-            if (name.SequenceEqual("text"u8))
+            else if (name.SequenceEqual("text"u8))
             {
                 text = value;
             }
@@ -177,6 +177,15 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
             {
                 thought = value.SequenceEqual("true"u8);
             }
+            else if (name.SequenceEqual("thoughtSignature"u8))
+            {
+                signature = value;
+            }
+        }
+
+        if (!call.IsEmpty)
+        {
+            return OnFunctionCall(call, signature, output);
         }
 
         if (!JsonProbe.IsStringToken(text) || JsonOutput.IsEmptyString(text))
@@ -188,7 +197,7 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
         return true;
     }
 
-    private bool OnFunctionCall(ReadOnlySpan<byte> call, IBufferWriter<byte> output)
+    private bool OnFunctionCall(ReadOnlySpan<byte> call, ReadOnlySpan<byte> signature, IBufferWriter<byte> output)
     {
         var hasName = JsonProbe.TryGet(call, "name"u8, out var name);
         if (JsonProbe.TryGet(call, "partialArgs"u8, out var partialArgs))
@@ -205,7 +214,7 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
 
         CloseStreamedCall(output);
         var index = _toolCount++;
-        var id = CallId(call, index);
+        var id = CallId(call, index, signature);
         if (JsonProbe.TryGet(call, "willContinue"u8, out var more) && more.SequenceEqual("true"u8))
         {
             Chunks.ToolCallStartWithId(output, index, id, name);
@@ -219,26 +228,42 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
         return true;
     }
 
-    private ReadOnlySpan<byte> CallId(ReadOnlySpan<byte> call, int index)
+    private ReadOnlySpan<byte> CallId(ReadOnlySpan<byte> call, int index, ReadOnlySpan<byte> signature)
     {
+        var length = 0;
         if (JsonProbe.TryGet(call, "id"u8, out var given) && JsonProbe.IsStringToken(given))
         {
-            return JsonProbe.Unescape(given, ref _scratch);
+            AppendId(ref length, JsonProbe.Unescape(given, ref _scratch));
         }
-
-        // call_<responseId>_<n>: unique across turns, stable for one response.
-        var needed = 5 + _responseId.Length + 1 + 11;
-        if (_scratch is null || _scratch.Length < needed)
+        else
         {
-            _scratch = new byte[Math.Max(needed, 64)];
+            // call_<responseId>_<n>: unique across turns, stable for one response.
+            AppendId(ref length, "call_"u8);
+            AppendId(ref length, _responseId);
+            AppendId(ref length, "_"u8);
+            Span<byte> number = stackalloc byte[11];
+            Utf8Formatter.TryFormat(index, number, out var written);
+            AppendId(ref length, number[..written]);
         }
 
-        "call_"u8.CopyTo(_scratch);
-        _responseId.CopyTo(_scratch.AsSpan(5));
-        var at = 5 + _responseId.Length;
-        _scratch[at++] = (byte)'_';
-        Utf8Formatter.TryFormat(index, _scratch.AsSpan(at), out var written);
-        return _scratch.AsSpan(0, at + written);
+        if (JsonProbe.IsStringToken(signature) && !JsonOutput.IsEmptyString(signature))
+        {
+            AppendId(ref length, GeminiThoughtSignatures.SeparatorUtf8);
+            AppendId(ref length, JsonProbe.Unescape(signature, ref _scratch));
+        }
+
+        return _id.AsSpan(0, length);
+    }
+
+    private void AppendId(ref int length, ReadOnlySpan<byte> bytes)
+    {
+        if (length + bytes.Length > _id.Length)
+        {
+            Array.Resize(ref _id, Math.Max(length + bytes.Length, _id.Length * 2));
+        }
+
+        bytes.CopyTo(_id.AsSpan(length));
+        length += bytes.Length;
     }
 
     private bool OnPartialArgs(ReadOnlySpan<byte> partialArgs, IBufferWriter<byte> output)

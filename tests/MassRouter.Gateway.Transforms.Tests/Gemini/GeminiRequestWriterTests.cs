@@ -84,4 +84,19 @@ public class GeminiRequestWriterTests
         var output = Codec.Stream(Gemini, "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}]}}],\"responseId\":\"r\"}\r\n\r\n");
         Assert.Contains("upstream_truncated", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ThoughtSignature_RoundTripsThroughTheToolCallId()
+    {
+        var output = Codec.Stream(Gemini, "data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"f\",\"args\":{}},\"thoughtSignature\":\"c2ln\"}]},\"finishReason\":\"STOP\"}],\"responseId\":\"r\"}\r\n\r\n");
+        Assert.Contains("\"id\":\"call_r_0__thought__c2ln\"", output, StringComparison.Ordinal);
+
+        var request = Codec.Request(Gemini, """
+            {"model":"m","messages":[{"role":"user","content":"x"},
+              {"role":"assistant","tool_calls":[{"id":"call_r_0__thought__c2ln","type":"function","function":{"name":"f","arguments":"{}"}}]},
+              {"role":"tool","tool_call_id":"call_r_0__thought__c2ln","content":"ok"}]}
+            """);
+        Assert.Equal("""[{"functionCall":{"name":"f","args":{}},"thoughtSignature":"c2ln"}]""", Codec.Json(request["contents"]![1]!["parts"]));
+        Assert.Equal("f", (string?)request["contents"]![2]!["parts"]![0]!["functionResponse"]!["name"]);
+    }
 }
