@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
-using MassRouter.Gateway.Transforms.Compatible;
 using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.Compatible;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Sse;
 using MassRouter.Gateway.Transforms.Usage;
@@ -293,6 +293,8 @@ internal sealed partial class ChatExchange : HttpTransformer
 
             if (_normaliser.TryNormalise(sseEvent, writer, ref _usage))
             {
+                // Provider quirks rewritten (or an upstream error event turned into the final OpenAI one).
+                EndedWithError |= _normaliser.IsEnded;
                 wrote = true;
                 continue;
             }
