@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
+using System.Text.Json;
 using MassRouter.Gateway.Transforms.Providers;
 using MassRouter.Gateway.Transforms.Translation;
 
@@ -19,6 +20,7 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
     private byte[]? _scratch;
     private byte[] _fragment = new byte[256];
     private byte[] _id = new byte[128];
+    private Range[] _parts = new Range[8];
     private byte[] _usage = new byte[512];
     private int _usageLength;
     private bool _usageDirty;
@@ -33,35 +35,68 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
 
     protected override bool OnEvent(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data, IBufferWriter<byte> output)
     {
-        ReadOnlySpan<byte> candidates = default, usage = default, responseId = default, model = default, feedback = default;
-        var properties = new JsonProperties(data);
-        while (properties.Next(out var name, out var value))
+        // One walk over the event: the parts of the first candidate are located (not copied) on the way, because
+        // responseId and modelVersion, needed for the first chunk, come after the candidates.
+        ReadOnlySpan<byte> usage = default, responseId = default, model = default, feedback = default;
+        Range reason = default;
+        var partCount = 0;
+        var hasCandidate = false;
+        var reader = new Utf8JsonReader(data);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            if (name.SequenceEqual("candidates"u8))
+            throw new JsonException("The event is not a JSON object.");
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("candidates"u8))
             {
-                candidates = value;
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    ReadCandidates(ref reader, ref partCount, ref reason, ref hasCandidate);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+
+                continue;
             }
-            else if (name.SequenceEqual("usageMetadata"u8))
+
+            var isUsage = reader.ValueTextEquals("usageMetadata"u8);
+            var isId = !isUsage && reader.ValueTextEquals("responseId"u8);
+            var isModel = !isUsage && !isId && reader.ValueTextEquals("modelVersion"u8);
+            var isFeedback = reader.ValueTextEquals("promptFeedback"u8);
+            var isError = reader.ValueTextEquals("error"u8);
+            reader.Read();
+            var value = JsonOutput.RawValue(data, ref reader);
+            if (isUsage)
             {
                 usage = value;
             }
-            else if (name.SequenceEqual("responseId"u8))
+            else if (isId)
             {
                 responseId = value;
             }
-            else if (name.SequenceEqual("modelVersion"u8))
+            else if (isModel)
             {
                 model = value;
             }
-            else if (name.SequenceEqual("promptFeedback"u8))
+            else if (isFeedback)
             {
                 feedback = value;
             }
-            else if (name.SequenceEqual("error"u8))
+            else if (isError)
             {
                 FailWith(value, output);
                 return false;
             }
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject)
+        {
+            throw new JsonException("Malformed JSON object.");
         }
 
         if (!Chunks.Started)
@@ -96,38 +131,17 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
         }
 
         var wrote = false;
-        if (JsonProbe.TryFirstItem(candidates, out var candidate))
+        for (var i = 0; i < partCount; i++)
         {
-            ReadOnlySpan<byte> content = default, reason = default;
-            var fields = new JsonProperties(candidate);
-            while (fields.Next(out var name, out var value))
-            {
-                if (name.SequenceEqual("content"u8))
-                {
-                    content = value;
-                }
-                else if (name.SequenceEqual("finishReason"u8))
-                {
-                    reason = value;
-                }
-            }
-
-            if (JsonProbe.TryGet(content, "parts"u8, out var parts))
-            {
-                var position = 0;
-                while (JsonProbe.TryNextItem(parts, ref position, out var part))
-                {
-                    wrote |= OnPart(part, output);
-                }
-            }
-
-            if (JsonProbe.IsStringToken(reason) && !_finishSent)
-            {
-                Chunks.Finish(output, GeminiFinishReasons.Map(reason[1..^1], _toolCount > 0));
-                _finishSent = true;
-            }
+            wrote |= OnPart(data[_parts[i]], output);
         }
-        else if (JsonProbe.TryGet(feedback, "blockReason"u8, out _) && !_finishSent)
+
+        if (hasCandidate && !reason.Equals(default(Range)) && !_finishSent)
+        {
+            Chunks.Finish(output, GeminiFinishReasons.Map(data[reason][1..^1], _toolCount > 0));
+            _finishSent = true;
+        }
+        else if (!hasCandidate && JsonProbe.TryGet(feedback, "blockReason"u8, out _) && !_finishSent)
         {
             // The prompt itself was blocked: no candidates at all.
             Chunks.Finish(output, "content_filter"u8);
@@ -135,6 +149,67 @@ internal sealed class GeminiStreamTranslator(in TranslationContext context) : Ch
         }
 
         return wrote;
+    }
+
+    /// <summary>Locates the parts and finish reason of the first candidate; the reader ends on the array's end.</summary>
+    private void ReadCandidates(ref Utf8JsonReader reader, ref int partCount, ref Range reason, ref bool hasCandidate)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (hasCandidate || reader.TokenType != JsonTokenType.StartObject)
+            {
+                // Only one choice is translated (n>1 is refused at the request).
+                reader.Skip();
+                continue;
+            }
+
+            hasCandidate = true;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isContent = reader.ValueTextEquals("content"u8);
+                var isReason = !isContent && reader.ValueTextEquals("finishReason"u8);
+                reader.Read();
+                if (isContent && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    ReadContent(ref reader, ref partCount);
+                }
+                else if (isReason && reader.TokenType == JsonTokenType.String)
+                {
+                    reason = ((int)reader.TokenStartIndex)..((int)reader.TokenStartIndex + reader.ValueSpan.Length + 2);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+    }
+
+    /// <summary>Records where each part of the content object lies in the event.</summary>
+    private void ReadContent(ref Utf8JsonReader reader, ref int partCount)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isParts = reader.ValueTextEquals("parts"u8);
+            reader.Read();
+            if (!isParts || reader.TokenType != JsonTokenType.StartArray)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                if (partCount == _parts.Length)
+                {
+                    Array.Resize(ref _parts, _parts.Length * 2);
+                }
+
+                _parts[partCount++] = start..(int)reader.BytesConsumed;
+            }
+        }
     }
 
     protected override void ResolveUsage()
