@@ -53,14 +53,6 @@ internal sealed class OpenAIChunkWriter : IDisposable
         End(null);
     }
 
-    /// <summary>A text delta from unescaped UTF-8.</summary>
-    public void TextUnescaped(IBufferWriter<byte> output, ReadOnlySpan<byte> field, ReadOnlySpan<byte> text)
-    {
-        var json = Begin(output);
-        json.WriteString(field, text);
-        End(null);
-    }
-
     /// <summary>The first fragment of a tool call: index, id, type and name, with arguments (raw string token, or empty).</summary>
     public void ToolCallStart(IBufferWriter<byte> output, int index, ReadOnlySpan<byte> rawId, ReadOnlySpan<byte> rawName, ReadOnlySpan<byte> rawArguments)
     {
