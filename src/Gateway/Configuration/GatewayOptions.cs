@@ -44,7 +44,7 @@ public sealed class ApiKeyOptions
 /// <summary>An upstream provider.</summary>
 public sealed class ProviderOptions
 {
-    /// <summary>Wire format: <c>openai</c> for every OpenAI-compatible API.</summary>
+    /// <summary>Wire format: <c>openai</c> for every OpenAI-compatible API, or <c>anthropic</c>, <c>gemini</c>, <c>cohere</c> (translated).</summary>
     public string Kind { get; set; } = "openai";
 
     /// <summary>Variant of the kind: <c>azure</c> selects Azure OpenAI's deployment path, <c>api-key</c> header and <c>api-version</c>.</summary>
@@ -59,7 +59,7 @@ public sealed class ProviderOptions
     /// <summary>Name of an environment variable holding the credential.</summary>
     public string? ApiKeyEnvironmentVariable { get; set; }
 
-    /// <summary>Azure OpenAI <c>api-version</c> query value.</summary>
+    /// <summary>Azure OpenAI <c>api-version</c> query value; for Anthropic the <c>anthropic-version</c> header (default 2023-06-01).</summary>
     public string? ApiVersion { get; set; }
 
     /// <summary>TCP connect timeout.</summary>

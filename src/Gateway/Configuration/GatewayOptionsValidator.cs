@@ -5,7 +5,7 @@ namespace MassRouter.Gateway.Configuration;
 /// <summary>Fails start-up with a message naming the setting that is wrong.</summary>
 internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 {
-    private static readonly string[] KnownKinds = ["openai", "anthropic", "gemini", "cohere"];
+    private static readonly IReadOnlyList<string> KnownKinds = MassRouter.Gateway.Transforms.Providers.ProviderKinds.All;
 
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {

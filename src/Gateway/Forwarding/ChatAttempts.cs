@@ -1,9 +1,11 @@
 using MassRouter.Gateway.Configuration;
+using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.OpenAI;
+using MassRouter.Gateway.Transforms.Providers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Polly;
@@ -22,7 +24,7 @@ internal sealed class ChatAttempts : IRetryGate
     private readonly HttpContext _context;
     private readonly IHttpForwarder _forwarder;
     private readonly IReadOnlyList<Deployment> _plan;
-    private readonly ReadOnlyMemory<byte> _body;
+    private readonly PooledBufferWriter _body;
     private readonly ChatRequestInfo _request;
     private readonly string _requestId;
     private readonly GatewayMetrics _metrics;
@@ -40,7 +42,7 @@ internal sealed class ChatAttempts : IRetryGate
         HttpContext context,
         IHttpForwarder forwarder,
         IReadOnlyList<Deployment> plan,
-        ReadOnlyMemory<byte> body,
+        PooledBufferWriter body,
         in ChatRequestInfo request,
         string requestId,
         GatewayMetrics metrics,
@@ -75,19 +77,52 @@ internal sealed class ChatAttempts : IRetryGate
 
     public async Task RunAsync()
     {
-        using var rewritten = new PooledBufferWriter(_body.Length + 256);
-        string? rewrittenFor = null;
+        using var rewritten = new PooledBufferWriter(ProviderRequestBody.CapacityFor(_body, _plan[_index]));
+        Deployment? rewrittenFor = null;
+        CodecError? refusal = null;
         while (true)
         {
             var deployment = _plan[_index];
-            var outgoing = _body;
-            if (ChatRequestRewriter.NeedsRewrite(_request, deployment.UpstreamModel))
+            var outgoing = _body.WrittenMemory;
+            if (ProviderRequestBody.NeedsNewBody(_request, deployment))
             {
-                if (!ReferenceEquals(rewrittenFor, deployment.UpstreamModel))
+                if (!ReferenceEquals(rewrittenFor, deployment))
                 {
                     rewritten.Clear();
-                    ChatRequestRewriter.Rewrite(_body.Span, _request, deployment.UpstreamModel, rewritten);
-                    rewrittenFor = deployment.UpstreamModel;
+                    if (!ProviderRequestBody.TryWrite(_body, _request, deployment, rewritten, out var refused))
+                    {
+                        // This provider cannot honour the request (e.g. n>1 on Anthropic): a fallback of another kind may.
+                        // When none can, the client learns why from the first refusal.
+                        refusal ??= refused;
+                        rewrittenFor = null;
+                        if (_index + 1 < _plan.Count && _attempts < _options.MaxAttempts)
+                        {
+                            _index++;
+                            continue;
+                        }
+
+                        var first = refusal.Value;
+                        if (_attempts == 0)
+                        {
+                            _metrics.Rejected(first.Code ?? "unsupported_parameter");
+                            await OpenAIErrorResponse.WriteAsync(_context, first.Status, first.Message, param: first.Param, code: first.Code);
+                        }
+                        else
+                        {
+                            // An earlier deployment failed and its answer was dropped for a fallback that cannot take the request.
+                            ResetResponse();
+                            await OpenAIErrorResponse.WriteAsync(
+                                _context,
+                                StatusCodes.Status502BadGateway,
+                                $"The provider failed and no fallback could take the request: {first.Message}",
+                                OpenAIErrorResponse.ServerError,
+                                code: "upstream_error");
+                        }
+
+                        return;
+                    }
+
+                    rewrittenFor = deployment;
                 }
 
                 outgoing = rewritten.WrittenMemory;

@@ -130,7 +130,7 @@ internal sealed class ChatCompletionsHandler(
             context,
             forwarder,
             plan,
-            body.WrittenMemory,
+            body,
             request,
             requestId,
             metrics,
@@ -141,7 +141,12 @@ internal sealed class ChatCompletionsHandler(
             totalTimeout?.Token ?? drain.Token);
         await attempts.RunAsync();
 
-        var exchange = attempts.Exchange!;
+        if (attempts.Exchange is not { } exchange)
+        {
+            // Refused before any attempt (no deployment can honour the request); the rejection is already counted.
+            return;
+        }
+
         var usage = exchange.Usage;
         metrics.RequestCompleted(new RequestOutcome(
             attempts.Deployment.PublicModel,

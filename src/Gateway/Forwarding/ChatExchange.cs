@@ -5,6 +5,7 @@ using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.Compatible;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Sse;
 using MassRouter.Gateway.Transforms.Usage;
@@ -16,7 +17,7 @@ namespace MassRouter.Gateway.Forwarding;
 /// One chat-completions exchange with a provider: the YARP transformer that shapes the outgoing request, and the relay
 /// that carries the response back event by event while reading usage and timing off it.
 /// </summary>
-internal sealed class ChatExchange : HttpTransformer
+internal sealed partial class ChatExchange : HttpTransformer
 {
     private const int MaxErrorBodyBytes = 1024 * 1024;
 
@@ -33,6 +34,7 @@ internal sealed class ChatExchange : HttpTransformer
     private long _sendTimestamp;
     private long _lastOutputTimestamp;
     private TokenUsage _usage;
+    private readonly OpenAICompatibleNormaliser _normaliser;
 
     public ChatExchange(
         Deployment deployment,
@@ -56,6 +58,7 @@ internal sealed class ChatExchange : HttpTransformer
         _stripUsageChunk = stripUsageChunk;
         _metrics = metrics;
         _logger = logger;
+        _normaliser = new OpenAICompatibleNormaliser(includeUsage: !stripUsageChunk);
     }
 
     /// <summary>Time spent waiting on the provider (headers and body reads), in Stopwatch ticks.</summary>
@@ -88,29 +91,19 @@ internal sealed class ChatExchange : HttpTransformer
         var headers = proxyRequest.Headers;
         headers.Remove("Authorization");
         headers.Remove("x-api-key");
+        headers.Remove("x-goog-api-key");
 
         // The gateway reads the body, so it must arrive uncompressed.
         headers.Remove("Accept-Encoding");
         var provider = _deployment.Provider;
-        if (provider.Credential is { } credential)
-        {
-            if (provider.IsAzure)
-            {
-                headers.TryAddWithoutValidation("api-key", credential);
-            }
-            else
-            {
-                headers.Authorization = new AuthenticationHeaderValue("Bearer", credential);
-            }
-        }
-
+        provider.Authenticate(headers);
         foreach (var (name, value) in provider.ExtraHeaders)
         {
             headers.Remove(name);
             headers.TryAddWithoutValidation(name, value);
         }
 
-        proxyRequest.RequestUri = _deployment.ChatCompletionsUri;
+        proxyRequest.RequestUri = _stream ? _deployment.StreamUri : _deployment.ChatCompletionsUri;
         _sendTimestamp = Stopwatch.GetTimestamp();
     }
 
@@ -145,7 +138,11 @@ internal sealed class ChatExchange : HttpTransformer
         headers["x-massrouter-model"] = _model;
 
         using var body = await proxyResponse.Content.ReadAsStreamAsync(cancellationToken);
-        if (status >= 400)
+        if (_deployment.Provider.Codec is { } codec)
+        {
+            await RelayTranslatedAsync(httpContext, proxyResponse, body, status, codec);
+        }
+        else if (status >= 400)
         {
             await RelayErrorAsync(httpContext, body, status);
         }
@@ -350,6 +347,11 @@ internal sealed class ChatExchange : HttpTransformer
     /// <summary>Relays every complete event in the buffer; true when anything was written.</summary>
     private bool RelayEvents(SseReader reader, byte[] buffer, ref int start, int end, bool final, System.IO.Pipelines.PipeWriter writer)
     {
+        if (_translator is not null)
+        {
+            return TranslateEvents(_translator, reader, buffer, ref start, end, final, writer);
+        }
+
         var wrote = false;
         while (start < end && reader.TryRead(buffer.AsSpan(start, end - start), final, out var sseEvent, out var consumed))
         {
@@ -359,17 +361,7 @@ internal sealed class ChatExchange : HttpTransformer
                 var facts = ChunkInspector.Inspect(sseEvent.Data, ref _usage);
                 if ((facts & ChunkFacts.HasOutput) != 0)
                 {
-                    var now = Stopwatch.GetTimestamp();
-                    if (FirstOutputTimestamp == 0)
-                    {
-                        FirstOutputTimestamp = now;
-                    }
-                    else
-                    {
-                        _metrics.InterTokenGap(_model, _deployment.Provider.Name, _lastOutputTimestamp, now);
-                    }
-
-                    _lastOutputTimestamp = now;
+                    MarkOutput();
                 }
 
                 if (_stripUsageChunk && (facts & (ChunkFacts.HasUsage | ChunkFacts.HasChoices)) == ChunkFacts.HasUsage)
@@ -379,11 +371,35 @@ internal sealed class ChatExchange : HttpTransformer
                 }
             }
 
+            if (_normaliser.TryNormalise(sseEvent, writer, ref _usage))
+            {
+                // Provider quirks rewritten (or an upstream error event turned into the final OpenAI one).
+                EndedWithError |= _normaliser.IsEnded;
+                wrote = true;
+                continue;
+            }
+
             writer.Write(sseEvent.Raw);
             wrote = true;
         }
 
         return wrote;
+    }
+
+    /// <summary>Records the time of generated output: the first one, and the gap since the last.</summary>
+    private void MarkOutput()
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (FirstOutputTimestamp == 0)
+        {
+            FirstOutputTimestamp = now;
+        }
+        else
+        {
+            _metrics.InterTokenGap(_model, _deployment.Provider.Name, _lastOutputTimestamp, now);
+        }
+
+        _lastOutputTimestamp = now;
     }
 
     private static byte[] MakeRoom(byte[] buffer, ref int start, ref int end)

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using MassRouter.Gateway.Configuration;
+using MassRouter.Gateway.Transforms.Providers;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace MassRouter.Gateway.Providers;
@@ -12,6 +14,7 @@ internal sealed class ProviderEndpoint : IDisposable
     {
         Name = name;
         Kind = options.Kind.ToLowerInvariant();
+        Codec = ChatCodecs.ForKind(Kind);
         IsAzure = string.Equals(options.Flavor, "azure", StringComparison.OrdinalIgnoreCase);
         BaseUrl = options.BaseUrl.TrimEnd('/');
         ApiVersion = options.ApiVersion;
@@ -49,13 +52,16 @@ internal sealed class ProviderEndpoint : IDisposable
     /// <summary>Wire format.</summary>
     public string Kind { get; }
 
+    /// <summary>The translator to the provider's wire format; null for OpenAI-compatible passthrough.</summary>
+    public IChatCodec? Codec { get; }
+
     /// <summary>True for Azure OpenAI's path, header and api-version variant.</summary>
     public bool IsAzure { get; }
 
     /// <summary>Base URL without a trailing slash.</summary>
     public string BaseUrl { get; }
 
-    /// <summary>Azure api-version.</summary>
+    /// <summary>Azure api-version, or the <c>anthropic-version</c> header value for Anthropic.</summary>
     public string? ApiVersion { get; }
 
     /// <summary>The secret sent upstream; never logged.</summary>
@@ -73,10 +79,51 @@ internal sealed class ProviderEndpoint : IDisposable
     /// <summary>One invoker (connection pool) per provider.</summary>
     public HttpMessageInvoker Invoker { get; }
 
-    /// <summary>The full chat-completions URL for an upstream model.</summary>
-    public string ChatCompletionsUrl(string upstreamModel) => IsAzure
-        ? $"{BaseUrl}/openai/deployments/{Uri.EscapeDataString(upstreamModel)}/chat/completions?api-version={Uri.EscapeDataString(ApiVersion!)}"
-        : BaseUrl + "/chat/completions";
+    /// <summary>The full chat URL for an upstream model (streaming only changes it for Gemini).</summary>
+    public string ChatCompletionsUrl(string upstreamModel, bool stream = false) => Codec is { } codec
+        ? BaseUrl + codec.RequestPath(upstreamModel, stream)
+        : IsAzure
+            ? $"{BaseUrl}/openai/deployments/{Uri.EscapeDataString(upstreamModel)}/chat/completions?api-version={Uri.EscapeDataString(ApiVersion!)}"
+            : BaseUrl + "/chat/completions";
+
+    /// <summary>Sets the provider's own authentication headers.</summary>
+    public void Authenticate(HttpRequestHeaders headers)
+    {
+        switch (Kind)
+        {
+            case ProviderKinds.Anthropic:
+                headers.TryAddWithoutValidation("anthropic-version", ApiVersion ?? DefaultAnthropicVersion);
+                if (Credential is { } anthropicKey)
+                {
+                    headers.TryAddWithoutValidation("x-api-key", anthropicKey);
+                }
+
+                return;
+            case ProviderKinds.Gemini:
+                if (Credential is { } googleKey)
+                {
+                    headers.TryAddWithoutValidation("x-goog-api-key", googleKey);
+                }
+
+                return;
+        }
+
+        if (Credential is { } credential)
+        {
+            if (IsAzure)
+            {
+                headers.TryAddWithoutValidation("api-key", credential);
+            }
+            else
+            {
+                // OpenAI-compatible providers and Cohere take a bearer token.
+                headers.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+            }
+        }
+    }
+
+    /// <summary>The Messages API version sent when none is configured (the current stable one).</summary>
+    public const string DefaultAnthropicVersion = "2023-06-01";
 
     public void Dispose() => Invoker.Dispose();
 

@@ -16,6 +16,7 @@ internal sealed class Deployment
         Priority = priority;
         Health = health;
         ChatCompletionsUri = new Uri(provider.ChatCompletionsUrl(upstreamModel));
+        StreamUri = new Uri(provider.ChatCompletionsUrl(upstreamModel, stream: true));
         FirstTokenTimeout = firstTokenTimeout ?? provider.ActivityTimeout;
         StreamingRequestConfig = firstTokenTimeout is { } timeout
             ? provider.RequestConfig with { ActivityTimeout = timeout }
@@ -46,4 +47,7 @@ internal sealed class Deployment
     /// <summary>Forwarder settings for streamed requests: the header wait is bounded by <see cref="FirstTokenTimeout"/>.
     /// Non-streamed answers arrive whole after generation, so they wait up to the provider's activity timeout.</summary>
     public ForwarderRequestConfig StreamingRequestConfig { get; }
+
+    /// <summary>The URL for streamed requests (differs from <see cref="ChatCompletionsUri"/> only for Gemini).</summary>
+    public Uri StreamUri { get; }
 }

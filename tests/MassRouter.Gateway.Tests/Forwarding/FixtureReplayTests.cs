@@ -1,18 +1,34 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using MassRouter.Gateway.Tests.Infrastructure;
+using MassRouter.Gateway.Transforms.Compatible;
+using MassRouter.Gateway.Transforms.Sse;
+using MassRouter.Gateway.Transforms.Usage;
 
 namespace MassRouter.Gateway.Tests.Forwarding;
 
 /// <summary>
 /// Every recorded OpenAI-compatible response, replayed by the simulator through the gateway, must reach the client
-/// byte for byte as the provider sent it; the only documented rewrite is the usage chunk the gateway asked for itself.
+/// byte for byte as the provider sent it. The documented rewrites are the usage chunk the gateway asked for itself and
+/// the normalisation of provider quirks (<see cref="OpenAICompatibleNormaliser"/>), which touches only the streams in
+/// <see cref="NormalisedStreams"/>; the normalised output itself is pinned by the Transforms tests' expected files.
 /// </summary>
 [Collection(GatewayCollection.Name)]
 public class FixtureReplayTests(GatewayFixture gateway)
 {
     private static readonly string[] OpenAICompatibleFolders = ["openai", "openai-compatible", "mistral", "groq", "deepseek"];
+
+    /// <summary>The recordings whose quirks are normalised: Azure's anonymous filter chunk, Groq's error event and
+    /// reasoning field, OpenRouter's reasoning field, Mistral's tool calls without index.</summary>
+    private static readonly string[] NormalisedStreams =
+    [
+        "openai/azure-openai-chat-stream-content-filter-usage.chunks.txt",
+        "openai-compatible/openrouter-stream-comments-then-error-chunk.sse",
+        "mistral/mistral-stream-tool-call-single-chunk.chunks.txt",
+        "groq/groq-stream-reasoning-then-error-event-tool-use-failed.sse",
+    ];
 
     public static TheoryData<string> Streams() => Collect(f => f.EndsWith(".sse", StringComparison.Ordinal) || f.EndsWith(".chunks.txt", StringComparison.Ordinal));
 
@@ -27,7 +43,10 @@ public class FixtureReplayTests(GatewayFixture gateway)
         using var response = await gateway.Http.SendAsync(gateway.ChatRequest(body, headers: ("x-sim-fixture", fixture)));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(direct, await response.Content.ReadAsByteArrayAsync());
+        var relayed = await response.Content.ReadAsByteArrayAsync();
+        var normalised = Normalise(direct, includeUsage: true);
+        Assert.Equal(NormalisedStreams.Contains(fixture), !normalised.AsSpan().SequenceEqual(direct));
+        Assert.Equal(normalised, relayed);
     }
 
     [Theory]
@@ -39,7 +58,7 @@ public class FixtureReplayTests(GatewayFixture gateway)
         using var response = await gateway.Http.SendAsync(gateway.ChatRequest(body, headers: ("x-sim-fixture", fixture)));
         var relayed = Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync());
 
-        var expected = SplitEvents(Encoding.UTF8.GetString(direct)).Where(e => !IsUsageOnlyChunk(e)).ToList();
+        var expected = SplitEvents(Encoding.UTF8.GetString(Normalise(direct, includeUsage: false))).Where(e => !IsUsageOnlyChunk(e)).ToList();
         Assert.Equal(expected, SplitEvents(relayed));
     }
 
@@ -74,6 +93,25 @@ public class FixtureReplayTests(GatewayFixture gateway)
         using var response = await gateway.Http.SendAsync(request);
         status?.Invoke(response.StatusCode);
         return await response.Content.ReadAsByteArrayAsync();
+    }
+
+    private static byte[] Normalise(byte[] stream, bool includeUsage)
+    {
+        var normaliser = new OpenAICompatibleNormaliser(includeUsage);
+        var output = new ArrayBufferWriter<byte>();
+        using var reader = new SseReader();
+        TokenUsage usage = default;
+        var start = 0;
+        while (start < stream.Length && reader.TryRead(stream.AsSpan(start), isFinalBlock: true, out var sseEvent, out var consumed))
+        {
+            start += consumed;
+            if (!normaliser.TryNormalise(sseEvent, output, ref usage))
+            {
+                output.Write(sseEvent.Raw);
+            }
+        }
+
+        return output.WrittenSpan.ToArray();
     }
 
     private static bool IsOpenAIError(byte[] body)

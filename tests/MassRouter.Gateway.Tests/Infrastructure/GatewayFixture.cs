@@ -80,10 +80,7 @@ public class GatewayFixture : IAsyncLifetime
             ["MassRouter:Resilience:CircuitBreaker:MinimumThroughput"] = "1000000",
         };
         AddConfiguration(config);
-        _gateway = await GatewayHost.BuildAsync(
-            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"],
-            builder => builder.Configuration.AddInMemoryCollection(config));
-        await _gateway.StartAsync();
+        _gateway = await StartGatewayAsync(config);
         GatewayAddress = new Uri(_gateway.Urls.First());
     }
 
@@ -95,16 +92,26 @@ public class GatewayFixture : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         Http.Dispose();
-        if (_gateway is not null)
-        {
-            await _gateway.StopAsync();
-            await _gateway.DisposeAsync();
-        }
+        await StopAsync(_gateway);
+        await StopAsync(_simulator);
+    }
 
-        if (_simulator is not null)
+    /// <summary>Starts a gateway on a loopback port with <paramref name="config"/>.</summary>
+    internal static async Task<WebApplication> StartGatewayAsync(Dictionary<string, string?> config)
+    {
+        var gateway = await GatewayHost.BuildAsync(
+            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"],
+            builder => builder.Configuration.AddInMemoryCollection(config));
+        await gateway.StartAsync();
+        return gateway;
+    }
+
+    internal static async Task StopAsync(WebApplication? app)
+    {
+        if (app is not null)
         {
-            await _simulator.StopAsync();
-            await _simulator.DisposeAsync();
+            await app.StopAsync();
+            await app.DisposeAsync();
         }
     }
 
@@ -121,9 +128,13 @@ public class GatewayFixture : IAsyncLifetime
     }
 
     /// <summary>A raw chat-completions request to the gateway.</summary>
-    public HttpRequestMessage ChatRequest(string json, string? key = Key, params (string Name, string Value)[] headers)
+    public HttpRequestMessage ChatRequest(string json, string? key = Key, params (string Name, string Value)[] headers) =>
+        ChatRequest(GatewayAddress, json, key, headers);
+
+    /// <summary>A raw chat-completions request to the gateway at <paramref name="gateway"/>.</summary>
+    internal static HttpRequestMessage ChatRequest(Uri gateway, string json, string? key, params (string Name, string Value)[] headers)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(GatewayAddress, "v1/chat/completions"))
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway, "v1/chat/completions"))
         {
             Content = new StringContent(json, Encoding.UTF8, "application/json"),
         };
@@ -147,28 +158,6 @@ public class GatewayFixture : IAsyncLifetime
         return System.Text.Json.Nodes.JsonNode.Parse(json)!;
     }
 
-    private sealed class HeadersPolicy(IReadOnlyDictionary<string, string> headers) : System.ClientModel.Primitives.PipelinePolicy
-    {
-        public override void Process(System.ClientModel.Primitives.PipelineMessage message, IReadOnlyList<System.ClientModel.Primitives.PipelinePolicy> pipeline, int currentIndex)
-        {
-            Apply(message);
-            ProcessNext(message, pipeline, currentIndex);
-        }
-
-        public override ValueTask ProcessAsync(System.ClientModel.Primitives.PipelineMessage message, IReadOnlyList<System.ClientModel.Primitives.PipelinePolicy> pipeline, int currentIndex)
-        {
-            Apply(message);
-            return ProcessNextAsync(message, pipeline, currentIndex);
-        }
-
-        private void Apply(System.ClientModel.Primitives.PipelineMessage message)
-        {
-            foreach (var (name, value) in headers)
-            {
-                message.Request.Headers.Set(name, value);
-            }
-        }
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -1,0 +1,397 @@
+using System.Buffers;
+using System.Text.Json;
+using MassRouter.Gateway.Transforms.OpenAI;
+using MassRouter.Gateway.Transforms.Providers;
+using MassRouter.Gateway.Transforms.Translation;
+
+namespace MassRouter.Gateway.Transforms.Anthropic;
+
+/// <summary>Writes an Anthropic Messages request for an OpenAI chat-completions request.</summary>
+internal static class AnthropicRequestWriter
+{
+    /// <summary>
+    /// Anthropic requires <c>max_tokens</c>; OpenAI does not. When the client gives none, this default is sent
+    /// (plus the thinking budget when reasoning is on): large enough for ordinary answers, within every current model's limit.
+    /// </summary>
+    public const int DefaultMaxTokens = 4096;
+
+    public static bool TryWrite(OpenAIChatRequest request, bool stream, string upstreamModel, IBufferWriter<byte> output, out CodecError error)
+    {
+        var root = request.Root;
+        if (!TryCheckParameters(request, out error))
+        {
+            return false;
+        }
+
+        var budget = 0;
+        if (root.TryGetProperty("reasoning_effort", out var effort) && effort.ValueKind == JsonValueKind.String)
+        {
+            budget = ReasoningBudgets.For(effort.GetString());
+            if (budget < 0)
+            {
+                error = OpenAIChatRequest.Invalid("reasoning_effort", $"Unknown reasoning_effort '{effort.GetString()}' (use none, minimal, low, medium or high).");
+                return false;
+            }
+        }
+
+        var maxTokens = request.MaxTokens ?? (DefaultMaxTokens + budget);
+        if (budget > 0 && budget >= maxTokens)
+        {
+            // Anthropic needs the thinking budget below max_tokens and at least 1024.
+            budget = maxTokens - 1;
+            if (budget < 1024)
+            {
+                error = OpenAIChatRequest.Invalid("max_tokens", "With reasoning_effort set, max_tokens must be above 1024 for Anthropic models.");
+                return false;
+            }
+        }
+
+        using var json = new Utf8JsonWriter(output, JsonOutput.ValidatedOptions);
+        json.WriteStartObject();
+        json.WriteString("model"u8, upstreamModel);
+        json.WriteNumber("max_tokens"u8, maxTokens);
+        WriteSystem(json, request);
+        json.WritePropertyName("messages"u8);
+        if (!TryWriteMessages(json, request, out error))
+        {
+            return false;
+        }
+
+        json.WriteBoolean("stream"u8, stream);
+        if (root.TryGetProperty("temperature", out var temperature) && temperature.ValueKind == JsonValueKind.Number)
+        {
+            json.WritePropertyName("temperature"u8);
+            temperature.WriteTo(json);
+        }
+
+        if (root.TryGetProperty("top_p", out var topP) && topP.ValueKind == JsonValueKind.Number)
+        {
+            json.WritePropertyName("top_p"u8);
+            topP.WriteTo(json);
+        }
+
+        if (root.TryGetProperty("stop", out var stop) && stop.ValueKind is JsonValueKind.String or JsonValueKind.Array)
+        {
+            OpenAIChatRequest.WriteStopArray(json, "stop_sequences"u8, stop);
+        }
+
+        if (root.TryGetProperty("user", out var user) && user.ValueKind == JsonValueKind.String)
+        {
+            json.WriteStartObject("metadata"u8);
+            json.WriteString("user_id"u8, user.GetString());
+            json.WriteEndObject();
+        }
+
+        if (!TryWriteTools(json, request, out error))
+        {
+            return false;
+        }
+
+        if (budget > 0)
+        {
+            json.WriteStartObject("thinking"u8);
+            json.WriteString("type"u8, "enabled"u8);
+            json.WriteNumber("budget_tokens"u8, budget);
+            json.WriteEndObject();
+        }
+
+        if (!TryWriteResponseFormat(json, request, out error))
+        {
+            return false;
+        }
+
+        json.WriteEndObject();
+        json.Flush();
+        return true;
+    }
+
+    private static bool TryCheckParameters(OpenAIChatRequest request, out CodecError error) => request.TryCheckParameters(
+        static name => OpenAIChatRequest.IsCommonParameter(name) || name is "parallel_tool_calls",
+        static name => OpenAIChatRequest.WhyUnsupported(name, "Anthropic"),
+        out error);
+
+    private static void WriteSystem(Utf8JsonWriter json, OpenAIChatRequest request)
+    {
+        var texts = request.SystemTexts();
+        if (texts.Count == 1)
+        {
+            json.WriteString("system"u8, texts[0]);
+        }
+        else if (texts.Count > 1)
+        {
+            json.WriteStartArray("system"u8);
+            foreach (var text in texts)
+            {
+                WriteTextBlock(json, text);
+            }
+
+            json.WriteEndArray();
+        }
+    }
+
+    private static bool TryWriteMessages(Utf8JsonWriter json, OpenAIChatRequest request, out CodecError error)
+    {
+        error = default;
+        json.WriteStartArray();
+        var inToolResults = false;
+        foreach (var message in request.Messages.EnumerateArray())
+        {
+            var role = message.TryGetProperty("role", out var r) ? r.GetString() : null;
+            if (role != "tool" && inToolResults)
+            {
+                EndMessage(json);
+                inToolResults = false;
+            }
+
+            switch (role)
+            {
+                case "system" or "developer":
+                    break;
+                case "user":
+                    json.WriteStartObject();
+                    json.WriteString("role"u8, "user"u8);
+                    json.WriteStartArray("content"u8);
+                    if (!TryWriteUserContent(json, message, out error))
+                    {
+                        return false;
+                    }
+
+                    EndMessage(json);
+                    break;
+                case "assistant":
+                    if (!TryWriteAssistant(json, message, out error))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case "tool":
+                    if (!inToolResults)
+                    {
+                        // Consecutive OpenAI tool messages answer one assistant turn: one Anthropic user turn of tool_result blocks.
+                        json.WriteStartObject();
+                        json.WriteString("role"u8, "user"u8);
+                        json.WriteStartArray("content"u8);
+                        inToolResults = true;
+                    }
+
+                    json.WriteStartObject();
+                    json.WriteString("type"u8, "tool_result"u8);
+                    json.WriteString("tool_use_id"u8, message.TryGetProperty("tool_call_id", out var id) ? id.GetString() : null);
+                    json.WriteString("content"u8, message.TryGetProperty("content", out var c) ? OpenAIChatRequest.TextOf(c) ?? "" : "");
+                    json.WriteEndObject();
+                    break;
+                default:
+                    error = OpenAIChatRequest.Invalid("messages", $"Messages with role '{role}' cannot be sent to Anthropic models.");
+                    return false;
+            }
+        }
+
+        if (inToolResults)
+        {
+            EndMessage(json);
+        }
+
+        json.WriteEndArray();
+        return true;
+    }
+
+    private static void EndMessage(Utf8JsonWriter json)
+    {
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteTextBlock(Utf8JsonWriter json, string? text)
+    {
+        json.WriteStartObject();
+        json.WriteString("type"u8, "text"u8);
+        json.WriteString("text"u8, text);
+        json.WriteEndObject();
+    }
+
+    private static bool TryWriteUserContent(Utf8JsonWriter json, JsonElement message, out CodecError error)
+    {
+        error = default;
+        if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.String)
+        {
+            WriteTextBlock(json, content.ValueKind == JsonValueKind.String ? content.GetString() : "");
+            return true;
+        }
+
+        foreach (var part in content.EnumerateArray())
+        {
+            var type = part.TryGetProperty("type", out var t) ? t.GetString() : null;
+            if (type == "text")
+            {
+                WriteTextBlock(json, part.GetProperty("text").GetString());
+            }
+            else if (type == "image_url" && part.TryGetProperty("image_url", out var image) && image.TryGetProperty("url", out var u))
+            {
+                var url = u.GetString() ?? "";
+                json.WriteStartObject();
+                json.WriteString("type"u8, "image"u8);
+                json.WriteStartObject("source"u8);
+                if (OpenAIChatRequest.TryParseDataUrl(url, out var mediaType, out var data))
+                {
+                    json.WriteString("type"u8, "base64"u8);
+                    json.WriteString("media_type"u8, mediaType);
+                    json.WriteString("data"u8, data);
+                }
+                else
+                {
+                    json.WriteString("type"u8, "url"u8);
+                    json.WriteString("url"u8, url);
+                }
+
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+            else
+            {
+                error = OpenAIChatRequest.Invalid("messages", $"Content parts of type '{type}' cannot be sent to Anthropic models.");
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryWriteAssistant(Utf8JsonWriter json, JsonElement message, out CodecError error)
+    {
+        error = default;
+        var text = message.TryGetProperty("content", out var content) ? OpenAIChatRequest.TextOf(content) : null;
+        var hasCalls = message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array && calls.GetArrayLength() > 0;
+        if (string.IsNullOrEmpty(text) && !hasCalls)
+        {
+            // Anthropic rejects empty assistant turns; an empty OpenAI assistant message carries nothing.
+            return true;
+        }
+
+        json.WriteStartObject();
+        json.WriteString("role"u8, "assistant"u8);
+        json.WriteStartArray("content"u8);
+        if (!string.IsNullOrEmpty(text))
+        {
+            WriteTextBlock(json, text);
+        }
+
+        if (hasCalls)
+        {
+            foreach (var call in calls.EnumerateArray())
+            {
+                var function = call.GetProperty("function");
+                json.WriteStartObject();
+                json.WriteString("type"u8, "tool_use"u8);
+                json.WriteString("id"u8, call.TryGetProperty("id", out var id) ? id.GetString() : null);
+                json.WriteString("name"u8, function.GetProperty("name").GetString());
+                json.WritePropertyName("input"u8);
+                if (!OpenAIChatRequest.TryWriteCallArguments(json, function, out error))
+                {
+                    return false;
+                }
+
+                json.WriteEndObject();
+            }
+        }
+
+        EndMessage(json);
+        return true;
+    }
+
+    private static bool TryWriteTools(Utf8JsonWriter json, OpenAIChatRequest request, out CodecError error)
+    {
+        error = default;
+        var root = request.Root;
+        var hasTools = ToolDefinitions.TryCollect(request, out var tools, out error);
+        if (!hasTools && error.Status != 0)
+        {
+            return false;
+        }
+
+        if (hasTools)
+        {
+            json.WriteStartArray("tools"u8);
+            foreach (var tool in tools)
+            {
+                json.WriteStartObject();
+                json.WriteString("name"u8, tool.Name);
+                if (tool.Description is { } description)
+                {
+                    json.WriteString("description"u8, description);
+                }
+
+                json.WritePropertyName("input_schema"u8);
+                ToolDefinitions.WriteParameters(json, tool.Parameters);
+                if (tool.Strict)
+                {
+                    json.WriteBoolean("strict"u8, true);
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        if (!ToolDefinitions.TryReadChoice(request, out var choice, out var named, out error))
+        {
+            return false;
+        }
+
+        var noParallel = root.TryGetProperty("parallel_tool_calls", out var parallel) && parallel.ValueKind == JsonValueKind.False;
+        if (choice == ToolChoice.Unspecified && !(noParallel && hasTools))
+        {
+            return true;
+        }
+
+        json.WriteStartObject("tool_choice"u8);
+        json.WriteString("type"u8, choice switch
+        {
+            ToolChoice.None => "none",
+            ToolChoice.Required => "any",
+            ToolChoice.Named => "tool",
+            _ => "auto",
+        });
+        if (choice == ToolChoice.Named)
+        {
+            json.WriteString("name"u8, named);
+        }
+
+        if (noParallel && choice != ToolChoice.None)
+        {
+            json.WriteBoolean("disable_parallel_tool_use"u8, true);
+        }
+
+        json.WriteEndObject();
+        return true;
+    }
+
+    private static bool TryWriteResponseFormat(Utf8JsonWriter json, OpenAIChatRequest request, out CodecError error)
+    {
+        error = default;
+        if (!request.Root.TryGetProperty("response_format", out var format) || format.ValueKind != JsonValueKind.Object)
+        {
+            return true;
+        }
+
+        var type = format.TryGetProperty("type", out var t) ? t.GetString() : null;
+        switch (type)
+        {
+            case "text":
+                return true;
+            case "json_schema" when format.TryGetProperty("json_schema", out var spec) && spec.TryGetProperty("schema", out var schema):
+                json.WriteStartObject("output_config"u8);
+                json.WriteStartObject("format"u8);
+                json.WriteString("type"u8, "json_schema"u8);
+                json.WritePropertyName("schema"u8);
+                schema.WriteTo(json);
+                json.WriteEndObject();
+                json.WriteEndObject();
+                return true;
+            default:
+                error = request.Unsupported("response_format", $"Anthropic models take response_format 'json_schema' (with a schema) or 'text', not '{type}'.");
+                return false;
+        }
+    }
+}

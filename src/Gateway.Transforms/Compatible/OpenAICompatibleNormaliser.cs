@@ -1,0 +1,238 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MassRouter.Gateway.Transforms.Sse;
+using MassRouter.Gateway.Transforms.Translation;
+using MassRouter.Gateway.Transforms.Usage;
+
+namespace MassRouter.Gateway.Transforms.Compatible;
+
+/// <summary>
+/// Irons out what OpenAI-compatible providers send differently from OpenAI, so clients see standard chunks:
+/// Azure's anonymous first chunk (empty id, only <c>prompt_filter_results</c>) is dropped; Groq's mid-stream
+/// <c>event: error</c> becomes a final <c>data: {"error":...}</c> event and <c>[DONE]</c>; <c>reasoning</c> deltas
+/// (Groq, OpenRouter) are renamed <c>reasoning_content</c> (DeepSeek's and xAI's name, used for every provider);
+/// usage found only in Groq's <c>x_groq</c> becomes the usual usage chunk; tool calls without <c>index</c>/<c>type</c>
+/// (Mistral) get them. Every other event is left to be relayed byte for byte: the checks are a few vectorised
+/// byte searches, and only the rare matching events are rewritten.
+/// </summary>
+public sealed class OpenAICompatibleNormaliser(bool includeUsage)
+{
+    private int _nextToolIndex;
+
+    /// <summary>True once an upstream error event has ended the client stream; later events are dropped.</summary>
+    public bool IsEnded { get; private set; }
+
+    /// <summary>
+    /// Handles <paramref name="sseEvent"/> when it needs normalising: writes its replacement (or nothing) to
+    /// <paramref name="output"/> and returns true. Returns false when the event is to be relayed unchanged.
+    /// </summary>
+    public bool TryNormalise(in SseEvent sseEvent, IBufferWriter<byte> output, ref TokenUsage usage)
+    {
+        if (IsEnded)
+        {
+            return true;
+        }
+
+        if (!sseEvent.HasData || sseEvent.IsDone)
+        {
+            return false;
+        }
+
+        var data = sseEvent.Data;
+        if (sseEvent.EventType.SequenceEqual("error"u8))
+        {
+            WriteData(output, data);
+            output.Write("data: [DONE]\n\n"u8);
+            IsEnded = true;
+            return true;
+        }
+
+        try
+        {
+            if (data.IndexOf("\"prompt_filter_results\""u8) >= 0 && IsAnonymousFilterChunk(data))
+            {
+                return true;
+            }
+
+            var renameReasoning = data.IndexOf("\"reasoning\":\""u8) >= 0;
+            var fixToolCalls = data.IndexOf("\"tool_calls\""u8) >= 0 && ToolCallsNeedFixing(data);
+            var groqUsage = data.IndexOf("\"x_groq\""u8) >= 0 && TryGetGroqUsage(data, out var groq) ? groq : default;
+            if (!renameReasoning && !fixToolCalls && groqUsage.IsEmpty)
+            {
+                return false;
+            }
+
+            if (fixToolCalls)
+            {
+                output.Write("data: "u8);
+                FixToolCalls(data, renameReasoning, output);
+                output.Write("\n\n"u8);
+            }
+            else if (renameReasoning)
+            {
+                output.Write("data: "u8);
+                WriteRenamed(output, data);
+                output.Write("\n\n"u8);
+            }
+            else
+            {
+                output.Write(sseEvent.Raw);
+            }
+
+            if (!groqUsage.IsEmpty)
+            {
+                WriteGroqUsage(data, groqUsage, output, ref usage);
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            // Not JSON we can read: relay it as it came, the client decides.
+            return false;
+        }
+    }
+
+    private static void WriteData(IBufferWriter<byte> output, ReadOnlySpan<byte> json)
+    {
+        output.Write("data: "u8);
+        output.Write(json);
+        output.Write("\n\n"u8);
+    }
+
+    private static bool IsAnonymousFilterChunk(ReadOnlySpan<byte> data) =>
+        JsonProbe.TryGet(data, "id"u8, out var id) && JsonOutput.IsEmptyString(id)
+        && JsonProbe.TryGet(data, "choices"u8, out var choices) && !JsonProbe.TryFirstItem(choices, out _)
+        && !JsonProbe.TryGet(data, "usage"u8, out _);
+
+    /// <summary><c>"reasoning":"</c> only occurs as a key: inside JSON strings a quote is always escaped.</summary>
+    private static void WriteRenamed(IBufferWriter<byte> output, ReadOnlySpan<byte> data)
+    {
+        while (true)
+        {
+            var at = data.IndexOf("\"reasoning\":\""u8);
+            if (at < 0)
+            {
+                output.Write(data);
+                return;
+            }
+
+            output.Write(data[..at]);
+            output.Write("\"reasoning_content\":\""u8);
+            data = data[(at + "\"reasoning\":\"".Length)..];
+        }
+    }
+
+    private static bool ToolCallsNeedFixing(ReadOnlySpan<byte> data)
+    {
+        if (!JsonProbe.TryGet(data, "choices"u8, out var choices))
+        {
+            return false;
+        }
+
+        var position = 0;
+        while (JsonProbe.TryNextItem(choices, ref position, out var choice))
+        {
+            if (!JsonProbe.TryGet(choice, "delta"u8, "tool_calls"u8, out var calls))
+            {
+                continue;
+            }
+
+            var at = 0;
+            while (JsonProbe.TryNextItem(calls, ref at, out var call))
+            {
+                if (!JsonProbe.TryGet(call, "index"u8, out _))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private void FixToolCalls(ReadOnlySpan<byte> data, bool renameReasoning, IBufferWriter<byte> output)
+    {
+        var chunk = JsonNode.Parse(data)!.AsObject();
+        foreach (var choice in chunk["choices"]!.AsArray())
+        {
+            if (choice?["delta"] is not JsonObject delta)
+            {
+                continue;
+            }
+
+            if (renameReasoning && delta["reasoning"] is JsonValue reasoning && delta["reasoning_content"] is null)
+            {
+                delta.Remove("reasoning");
+                delta["reasoning_content"] = reasoning;
+            }
+
+            if (delta["tool_calls"] is not JsonArray calls)
+            {
+                continue;
+            }
+
+            foreach (var call in calls.OfType<JsonObject>())
+            {
+                if (call["index"] is not null)
+                {
+                    continue;
+                }
+
+                // A call with an id starts a new tool call; one without continues the last.
+                var starts = call["id"] is not null;
+                call["index"] = starts ? _nextToolIndex++ : Math.Max(_nextToolIndex - 1, 0);
+                if (starts && call["type"] is null)
+                {
+                    call["type"] = "function";
+                }
+            }
+        }
+
+        using var json = new Utf8JsonWriter(output, JsonOutput.Options);
+        chunk.WriteTo(json);
+    }
+
+    private static bool TryGetGroqUsage(ReadOnlySpan<byte> data, out ReadOnlySpan<byte> usage)
+    {
+        usage = default;
+        return !JsonProbe.TryGet(data, "usage"u8, out var top) | top.SequenceEqual("null"u8)
+            && JsonProbe.TryGet(data, "x_groq"u8, "usage"u8, out usage) && usage.Length > 0 && usage[0] == (byte)'{';
+    }
+
+    private void WriteGroqUsage(ReadOnlySpan<byte> data, ReadOnlySpan<byte> groqUsage, IBufferWriter<byte> output, ref TokenUsage usage)
+    {
+        usage = new TokenUsage(
+            JsonProbe.Number(groqUsage, "prompt_tokens"u8, 0),
+            JsonProbe.Number(groqUsage, "completion_tokens"u8, 0),
+            0,
+            0)
+        {
+            IsKnown = true,
+        };
+        if (!includeUsage)
+        {
+            return;
+        }
+
+        using var json = new Utf8JsonWriter(output, JsonOutput.Options);
+        output.Write("data: "u8);
+        json.WriteStartObject();
+        foreach (var name in (ReadOnlySpan<string>)["id", "object", "created", "model"])
+        {
+            if (JsonProbe.TryGet(data, System.Text.Encoding.UTF8.GetBytes(name), out var value))
+            {
+                json.WritePropertyName(name);
+                json.WriteRawValue(value, skipInputValidation: true);
+            }
+        }
+
+        json.WriteStartArray("choices"u8);
+        json.WriteEndArray();
+        OpenAIChunkWriter.WriteUsage(json, usage);
+        json.WriteEndObject();
+        json.Flush();
+        output.Write("\n\n"u8);
+    }
+}

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using OpenAI.Chat;
+
+namespace MassRouter.Gateway.Tests.Translation;
+
+/// <summary>The OpenAI route served by Anthropic, Gemini and Cohere providers, checked with the official OpenAI SDK.</summary>
+public class TranslatedProviderTests(TranslatingGatewayFixture gateway) : IClassFixture<TranslatingGatewayFixture>
+{
+    private static readonly ChatTool Weather = ChatTool.CreateFunctionTool(
+        "get_weather",
+        "Get the current weather for a city.",
+        BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}"""));
+
+    [Fact]
+    public async Task AnthropicToolCall_ReachesSdkAsOpenAIToolCall_AndRequestIsAnthropics()
+    {
+        var client = gateway.ChatClient("claude", "anthropic/anthropic-tool-call-weather.response.json", "anthropic-weather");
+        ChatCompletion completion = await client.CompleteChatAsync([new UserChatMessage("What's the weather in Paris?")], new ChatCompletionOptions { Tools = { Weather } });
+
+        Assert.Equal(ChatFinishReason.ToolCalls, completion.FinishReason);
+        var call = Assert.Single(completion.ToolCalls);
+        Assert.Equal("get_weather", call.FunctionName);
+        Assert.Equal("Paris", JsonNode.Parse(call.FunctionArguments.ToString())!["city"]!.GetValue<string>());
+        Assert.Equal(572, completion.Usage.InputTokenCount);
+        Assert.Equal(53, completion.Usage.OutputTokenCount);
+
+        var sent = gateway.Provider.Received("anthropic-weather");
+        Assert.Equal("/v1/messages", sent.PathAndQuery);
+        Assert.Equal(TranslatingGatewayFixture.AnthropicKey, sent.Headers["x-api-key"]);
+        Assert.Equal("2023-06-01", sent.Headers["anthropic-version"]);
+        Assert.False(sent.Headers.ContainsKey("authorization"));
+        var body = JsonNode.Parse(sent.Body)!;
+        Assert.Equal("claude-sonnet-4-5", body["model"]!.GetValue<string>());
+        Assert.Equal("get_weather", body["tools"]![0]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+#pragma warning disable OPENAI001 // reasoning effort is marked experimental in the SDK; the gateway maps it to a thinking budget.
+    public async Task AnthropicStream_IsTranslatedTokenByToken_WithUsage()
+    {
+        var client = gateway.ChatClient("claude", "anthropic/anthropic-stream-thinking-raw.sse", "anthropic-stream");
+        var text = new System.Text.StringBuilder();
+        ChatTokenUsage? usage = null;
+        ChatFinishReason? finish = null;
+        var updates = 0;
+        await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("How do I cross the street?")], new ChatCompletionOptions { ReasoningEffortLevel = ChatReasoningEffortLevel.Low }))
+        {
+            updates++;
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+
+            usage ??= update.Usage;
+            finish ??= update.FinishReason;
+        }
+
+        Assert.True(updates > 20);
+        Assert.StartsWith("Here", text.ToString(), StringComparison.Ordinal);
+        Assert.Equal(ChatFinishReason.Stop, finish);
+        Assert.NotNull(usage);
+        Assert.Equal(43, usage.InputTokenCount);
+        Assert.Equal("""{"type":"enabled","budget_tokens":1024}""", JsonNode.Parse(gateway.Provider.Received("anthropic-stream").Body)!["thinking"]!.ToJsonString());
+    }
+#pragma warning restore OPENAI001
+
+    [Fact]
+    public async Task GeminiStream_UsesStreamEndpointAndKeyHeader_AndFinalCumulativeUsage()
+    {
+        var client = gateway.ChatClient("gemini", "google/gemini-stream-usage-every-chunk-raw.sse", "gemini-stream");
+        var text = new System.Text.StringBuilder();
+        ChatTokenUsage? usage = null;
+        await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("Count from 1 to 30")]))
+        {
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+
+            usage ??= update.Usage;
+        }
+
+        Assert.EndsWith("29\n30", text.ToString(), StringComparison.Ordinal);
+        Assert.Equal(18, usage!.InputTokenCount);
+        Assert.Equal(115, usage.OutputTokenCount);
+        Assert.Equal(35, usage.OutputTokenDetails.ReasoningTokenCount);
+
+        var sent = gateway.Provider.Received("gemini-stream");
+        Assert.Equal("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", sent.PathAndQuery);
+        Assert.Equal(TranslatingGatewayFixture.GeminiKey, sent.Headers["x-goog-api-key"]);
+        Assert.False(sent.Headers.ContainsKey("authorization"));
+    }
+
+    [Fact]
+    public async Task CohereStreamedToolCall_ReachesSdkWithIdNameAndArguments()
+    {
+        var client = gateway.ChatClient("command", "cohere/cohere-v2-stream-tool-call-raw.sse", "cohere-stream");
+        var arguments = new System.Text.StringBuilder();
+        string? name = null;
+        string? id = null;
+        ChatFinishReason? finish = null;
+        await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("Erick, 27 years old")], new ChatCompletionOptions { Tools = { Weather } }))
+        {
+            foreach (var call in update.ToolCallUpdates)
+            {
+                name ??= call.FunctionName;
+                id ??= call.ToolCallId;
+                arguments.Append(call.FunctionArgumentsUpdate?.ToString());
+            }
+
+            finish ??= update.FinishReason;
+        }
+
+        Assert.Equal("Person", name);
+        Assert.Equal("Person_2fnrphbsnr66", id);
+        Assert.Equal(27, JsonNode.Parse(arguments.ToString())!["age"]!.GetValue<int>());
+        Assert.Equal(ChatFinishReason.ToolCalls, finish);
+        var sent = gateway.Provider.Received("cohere-stream");
+        Assert.Equal("/v2/chat", sent.PathAndQuery);
+        Assert.Equal("Bearer " + TranslatingGatewayFixture.CohereKey, sent.Headers["authorization"]);
+    }
+
+    [Fact]
+    public async Task AnthropicOverloaded529_IsA503OpenAIError()
+    {
+        using var response = await gateway.Http.SendAsync(gateway.ChatRequest("""{"model":"claude","messages":[{"role":"user","content":"hi"}]}""", "anthropic/anthropic-error-529-overloaded.json", "overloaded"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        Assert.Equal("overloaded", error["code"]!.GetValue<string>());
+        Assert.Equal("Overloaded", error["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AnthropicErrorEventMidStream_EndsTheStreamWithAnErrorEvent()
+    {
+        using var response = await gateway.Http.SendAsync(gateway.ChatRequest("""{"model":"claude","stream":true,"messages":[{"role":"user","content":"hi"}]}""", "anthropic/anthropic-stream-error-event-overloaded.sse", "error-event"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(
+            "data: {\"error\":{\"message\":\"Overloaded\",\"type\":\"server_error\",\"param\":null,\"code\":\"overloaded\"}}\n\ndata: [DONE]\n\n",
+            await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ParameterAnthropicCannotHonour_IsA400_BeforeAnyUpstreamCall()
+    {
+        using var response = await gateway.Http.SendAsync(gateway.ChatRequest("""{"model":"claude","n":2,"messages":[{"role":"user","content":"hi"}]}""", "anthropic/anthropic-text.json", "n2"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        Assert.Equal("n", error["param"]!.GetValue<string>());
+        Assert.Throws<KeyNotFoundException>(() => gateway.Provider.Received("n2"));
+    }
+}

@@ -1,0 +1,76 @@
+using System.ClientModel;
+using MassRouter.Gateway.Tests.Infrastructure;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace MassRouter.Gateway.Tests.Translation;
+
+/// <summary>A gateway on loopback whose providers speak Anthropic, Gemini and Cohere (played by <see cref="RecordedProviderServer"/>).</summary>
+public sealed class TranslatingGatewayFixture : IAsyncLifetime
+{
+    public const string AnthropicKey = "sk-ant-upstream";
+    public const string GeminiKey = "goog-upstream";
+    public const string CohereKey = "co-upstream";
+
+    private RecordedProviderServer? _provider;
+    private WebApplication? _gateway;
+
+    public Uri GatewayAddress { get; private set; } = null!;
+
+    public HttpClient Http { get; } = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
+
+    internal RecordedProviderServer Provider => _provider!;
+
+    public async Task InitializeAsync()
+    {
+        _provider = await RecordedProviderServer.StartAsync();
+        var upstream = _provider.Address.ToString().TrimEnd('/');
+        var config = new Dictionary<string, string?>
+        {
+            ["MassRouter:ApiKeys:0:Key"] = GatewayFixture.Key,
+            ["MassRouter:Providers:anthropic:Kind"] = "anthropic",
+            ["MassRouter:Providers:anthropic:BaseUrl"] = upstream + "/v1",
+            ["MassRouter:Providers:anthropic:ApiKey"] = AnthropicKey,
+            ["MassRouter:Providers:gemini:Kind"] = "gemini",
+            ["MassRouter:Providers:gemini:BaseUrl"] = upstream + "/v1beta",
+            ["MassRouter:Providers:gemini:ApiKey"] = GeminiKey,
+            ["MassRouter:Providers:cohere:Kind"] = "cohere",
+            ["MassRouter:Providers:cohere:BaseUrl"] = upstream + "/v2",
+            ["MassRouter:Providers:cohere:ApiKey"] = CohereKey,
+            ["MassRouter:Models:0:Id"] = "claude",
+            ["MassRouter:Models:0:Deployments:0:Provider"] = "anthropic",
+            ["MassRouter:Models:0:Deployments:0:Model"] = "claude-sonnet-4-5",
+            ["MassRouter:Models:1:Id"] = "gemini",
+            ["MassRouter:Models:1:Deployments:0:Provider"] = "gemini",
+            ["MassRouter:Models:1:Deployments:0:Model"] = "gemini-2.5-flash",
+            ["MassRouter:Models:2:Id"] = "command",
+            ["MassRouter:Models:2:Deployments:0:Provider"] = "cohere",
+            ["MassRouter:Models:2:Deployments:0:Model"] = "command-r",
+        };
+        _gateway = await GatewayFixture.StartGatewayAsync(config);
+        GatewayAddress = new Uri(_gateway.Urls.First());
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await GatewayFixture.StopAsync(_gateway);
+        if (_provider is not null)
+        {
+            await _provider.DisposeAsync();
+        }
+    }
+
+    /// <summary>The official OpenAI SDK pointed at the gateway, replaying <paramref name="fixture"/> upstream.</summary>
+    public ChatClient ChatClient(string model, string fixture, string tag)
+    {
+        var options = new OpenAIClientOptions { Endpoint = new Uri(GatewayAddress, "v1"), NetworkTimeout = TimeSpan.FromSeconds(30) };
+        var headers = new Dictionary<string, string> { ["x-sim-fixture"] = fixture, ["x-test-tag"] = tag };
+        options.AddPolicy(new HeadersPolicy(headers), System.ClientModel.Primitives.PipelinePosition.PerCall);
+        return new OpenAIClient(new ApiKeyCredential(GatewayFixture.Key), options).GetChatClient(model);
+    }
+
+    /// <summary>A raw chat-completions request to the gateway.</summary>
+    public HttpRequestMessage ChatRequest(string json, string fixture, string tag) =>
+        GatewayFixture.ChatRequest(GatewayAddress, json, GatewayFixture.Key, ("x-sim-fixture", fixture), ("x-test-tag", tag));
+}
