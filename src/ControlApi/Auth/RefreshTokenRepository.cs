@@ -50,7 +50,7 @@ internal sealed class RefreshTokenRepository(Database database)
 
         // The conditional update makes concurrent refreshes with one token race to a single winner.
         var retired = await connection.ExecuteAsync(
-            "UPDATE refresh_tokens SET revoked_at = @now, replaced = 1 WHERE id = @id AND revoked_at IS NULL", new { token.Id, now }, transaction);
+            "UPDATE refresh_tokens SET revoked_at = @now, replaced = 1 WHERE id = @Id AND revoked_at IS NULL", new { token.Id, now }, transaction);
         if (retired != 1)
         {
             await RevokeFamilyAsync(connection, transaction, token.FamilyId, now);
