@@ -1,0 +1,104 @@
+using MassRouter.ControlApi.Configuration;
+using MassRouter.ControlApi.Ledger;
+using MassRouter.Core.Redis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace MassRouter.ControlApi.Tests.Ledger;
+
+public abstract class LedgerFlusherTests(ControlApiFixture fixture)
+{
+    [Fact]
+    public async Task Events_AppearExactlyOnce_EvenWhenFlusherIsKilledBetweenInsertAndClear()
+    {
+        var user = await fixture.NewUserAsync();
+        var events = Enumerable.Range(0, 5).Select(i => UsageEvents.Make(user.Account, 1_000 + i)).ToList();
+        foreach (var usage in events)
+        {
+            await UsageEvents.SettleAsync(fixture.RedisDb, usage);
+        }
+
+        var crashing = NewFlusher();
+        crashing.AfterInsert = _ => throw new InvalidOperationException("killed between insert and clear");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => crashing.FlushPassAsync(scan: false, CancellationToken.None));
+        var ledger = fixture.Get<LedgerRepository>();
+        Assert.Equal(5, await ledger.CountAsync(user.Account));
+        Assert.Equal(5, await fixture.RedisDb.ListLengthAsync(RedisKeys.OutboxInflight(user.Account)));
+        Assert.Equal(0, await fixture.RedisDb.ListLengthAsync(RedisKeys.Outbox(user.Account)));
+
+        // A restarted flusher finds the in-flight batch by SCAN even though the account left mr:outbox:accounts.
+        var restarted = NewFlusher();
+        Assert.Equal(5, await restarted.FlushPassAsync(scan: false, CancellationToken.None));
+        Assert.Equal(5, await ledger.CountAsync(user.Account));
+        Assert.Equal(0, await fixture.RedisDb.ListLengthAsync(RedisKeys.OutboxInflight(user.Account)));
+
+        // A gateway replaying an event it already pushed (same id) does not double-count it either.
+        await UsageEvents.SettleAsync(fixture.RedisDb, events[0]);
+        await UsageEvents.SettleAsync(fixture.RedisDb, UsageEvents.Make(user.Account, 7));
+        await restarted.FlushPassAsync(scan: false, CancellationToken.None);
+        Assert.Equal(6, await ledger.CountAsync(user.Account));
+    }
+
+    [Fact]
+    public async Task BackgroundFlusher_DrainsOutboxesInBatches_AndHoldsTheSingleFlusherLock()
+    {
+        var user = await fixture.NewUserAsync();
+        for (var i = 0; i < 25; i++)
+        {
+            await UsageEvents.SettleAsync(fixture.RedisDb, UsageEvents.Make(user.Account, 100));
+        }
+
+        var flusher = NewFlusher(batchSize: 10);
+        await flusher.StartAsync(CancellationToken.None);
+        try
+        {
+            var ledger = fixture.Get<LedgerRepository>();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            while (await ledger.CountAsync(user.Account) < 25)
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+
+            Assert.Equal(0, await fixture.RedisDb.ListLengthAsync(RedisKeys.Outbox(user.Account)));
+            Assert.False(await NewFlusher().HoldLockAsync(), "a second flusher must not run while the first holds the lock");
+        }
+        finally
+        {
+            await flusher.StopAsync(CancellationToken.None);
+        }
+
+        // Stopping releases the lock for the next flusher.
+        var next = NewFlusher();
+        Assert.True(await next.HoldLockAsync());
+        await fixture.RedisDb.KeyDeleteAsync(RedisKeys.FlusherLock);
+    }
+
+    [Fact]
+    public async Task MalformedEvent_IsSetAside_AndDoesNotBlockTheOthers()
+    {
+        var user = await fixture.NewUserAsync();
+        await fixture.RedisDb.ListRightPushAsync(RedisKeys.Outbox(user.Account), "{not json");
+        await UsageEvents.SettleAsync(fixture.RedisDb, UsageEvents.Make(user.Account, 5));
+        await NewFlusher().DrainAsync(user.Account, CancellationToken.None);
+        Assert.Equal(1, await fixture.Get<LedgerRepository>().CountAsync(user.Account));
+        Assert.Equal(1, await fixture.RedisDb.ListLengthAsync(RedisKeys.Outbox(user.Account) + ":dead"));
+    }
+
+    private LedgerFlusher NewFlusher(int batchSize = 500)
+    {
+        var options = fixture.Get<IOptions<ControlApiOptions>>().Value;
+        var settings = new ControlApiOptions
+        {
+            Ledger = new LedgerOptions { Enabled = true, BatchSize = batchSize, PollInterval = TimeSpan.FromMilliseconds(20), LockTtl = TimeSpan.FromSeconds(5), ScanInterval = TimeSpan.FromSeconds(30) },
+            Database = options.Database,
+            Redis = options.Redis,
+        };
+        return ActivatorUtilities.CreateInstance<LedgerFlusher>(fixture.Services, Options.Create(settings));
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class LedgerFlusherTests_Postgres(PostgresControlApiFixture fixture) : LedgerFlusherTests(fixture);
+
+[Collection(SqliteCollection.Name)]
+public sealed class LedgerFlusherTests_Sqlite(SqliteControlApiFixture fixture) : LedgerFlusherTests(fixture);
