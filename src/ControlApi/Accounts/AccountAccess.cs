@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using MassRouter.ControlApi.Auth;
 using MassRouter.ControlApi.Http;
 using MassRouter.ControlApi.Teams;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -6,13 +7,14 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace MassRouter.ControlApi.Accounts;
 
 /// <summary>Decides what the caller may do with an account (their own, a team's, or any for a platform admin).</summary>
-internal sealed class AccountAccess(TeamRepository teams)
+internal sealed class AccountAccess(TeamRepository teams, UserRepository users)
 {
     public async Task<AccessLevel> LevelAsync(ClaimsPrincipal user, string account)
     {
         if (user.IsPlatformAdmin())
         {
-            return AccessLevel.Owner;
+            // Admins reach every account that exists, and none that does not (no orphan keys or credits).
+            return await ExistsAsync(account) ? AccessLevel.Owner : AccessLevel.None;
         }
 
         if (AccountId.TryParseUser(account, out var userId))
@@ -33,6 +35,11 @@ internal sealed class AccountAccess(TeamRepository teams)
 
         return AccessLevel.None;
     }
+
+    /// <summary>True when <paramref name="account"/> names an existing user or team.</summary>
+    public async Task<bool> ExistsAsync(string account) =>
+        (AccountId.TryParseUser(account, out var userId) && await users.FindAsync(userId) is not null)
+        || (AccountId.TryParseTeam(account, out var teamId) && await teams.FindAsync(teamId) is not null);
 
     /// <summary>Null when the caller has at least <paramref name="required"/>; otherwise the 404 or 403 to answer with.</summary>
     public async Task<ProblemHttpResult?> DenyAsync(ClaimsPrincipal user, string account, AccessLevel required, string what)

@@ -103,16 +103,3 @@ internal sealed class RefreshTokenRepository(Database database)
         public long Replaced { get; set; }
     }
 }
-
-/// <summary>What happened to a presented refresh token.</summary>
-internal enum RotationResult
-{
-    Rotated,
-    Unknown,
-    Expired,
-    Revoked,
-    ReuseDetected,
-}
-
-/// <summary>The result of a rotation and whose token it was.</summary>
-internal readonly record struct RotationOutcome(RotationResult Result, long UserId);

@@ -100,10 +100,10 @@ internal static class BillingApi
     }
 
     private static async Task<Results<Created<AdjustmentView>, ValidationProblem>> AdjustAsync(
-        AdjustmentRequest request, HttpContext context, BillingRepository billing, RedisState redis, AuditLog audit, TimeProvider time)
+        AdjustmentRequest request, HttpContext context, BillingRepository billing, RedisState redis, AccountAccess access, AuditLog audit, TimeProvider time)
     {
         var errors = new ValidationErrors()
-            .Check(AccountId.IsValid(request.Account), "account", "Must be an account id (u_<n> or t_<n>).")
+            .Check(AccountId.IsValid(request.Account) && await access.ExistsAsync(request.Account!), "account", "Must be an existing account (u_<n> or t_<n>).")
             .Check(request.AmountNanos is not null and not 0, "amountNanos", "Must be a non-zero amount in nano-dollars.")
             .Text(request.Reason, "reason", 500);
         if (!errors.IsValid)
