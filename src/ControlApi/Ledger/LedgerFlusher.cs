@@ -98,7 +98,14 @@ internal sealed partial class LedgerFlusher(
     internal async Task<int> FlushPassAsync(bool scan, CancellationToken cancellationToken)
     {
         var accounts = new HashSet<string>(StringComparer.Ordinal);
-        if (!_recovered)
+        foreach (var member in await Db.SetMembersAsync(RedisKeys.OutboxAccounts))
+        {
+            accounts.Add(member.ToString());
+        }
+
+        // In-flight lists are found by SCAN after a restart and periodically (a failed pass may leave one behind);
+        // outboxes too, in case a gateway's SADD was lost.
+        if (scan || !_recovered)
         {
             await foreach (var key in ScanAsync(InflightPattern))
             {
@@ -107,15 +114,7 @@ internal sealed partial class LedgerFlusher(
                     accounts.Add(account);
                 }
             }
-        }
 
-        foreach (var member in await Db.SetMembersAsync(RedisKeys.OutboxAccounts))
-        {
-            accounts.Add(member.ToString());
-        }
-
-        if (scan || !_recovered)
-        {
             await foreach (var key in ScanAsync(RedisKeys.OutboxPattern))
             {
                 if (RedisKeys.AccountOfOutbox(key) is { } account)
@@ -131,7 +130,22 @@ internal sealed partial class LedgerFlusher(
         {
             // Removed before draining: an event pushed (and SADDed) after this is either drained now or found next pass.
             await Db.SetRemoveAsync(RedisKeys.OutboxAccounts, account);
-            total += await DrainAsync(account, cancellationToken);
+            try
+            {
+                total += await DrainAsync(account, cancellationToken);
+            }
+            catch
+            {
+                // Put it back so the next pass retries it without waiting for a SCAN.
+                await Db.SetAddAsync(RedisKeys.OutboxAccounts, account);
+                throw;
+            }
+
+            // Renewed while it runs: a long pass must not let a second flusher start.
+            if (!await HoldLockAsync())
+            {
+                break;
+            }
         }
 
         _recovered = true;

@@ -19,6 +19,7 @@ public abstract class LedgerFlusherTests(ControlApiFixture fixture)
         }
 
         var crashing = NewFlusher();
+        Assert.True(await crashing.HoldLockAsync());
         crashing.AfterInsert = _ => throw new InvalidOperationException("killed between insert and clear");
         await Assert.ThrowsAsync<InvalidOperationException>(() => crashing.FlushPassAsync(scan: false, CancellationToken.None));
         var ledger = fixture.Get<LedgerRepository>();
@@ -26,8 +27,10 @@ public abstract class LedgerFlusherTests(ControlApiFixture fixture)
         Assert.Equal(5, await fixture.RedisDb.ListLengthAsync(RedisKeys.OutboxInflight(user.Account)));
         Assert.Equal(0, await fixture.RedisDb.ListLengthAsync(RedisKeys.Outbox(user.Account)));
 
-        // A restarted flusher finds the in-flight batch by SCAN even though the account left mr:outbox:accounts.
+        // The killed flusher's lock expires; a restarted flusher finds the in-flight batch by SCAN.
+        await fixture.RedisDb.KeyDeleteAsync(RedisKeys.FlusherLock);
         var restarted = NewFlusher();
+        Assert.True(await restarted.HoldLockAsync());
         Assert.Equal(5, await restarted.FlushPassAsync(scan: false, CancellationToken.None));
         Assert.Equal(5, await ledger.CountAsync(user.Account));
         Assert.Equal(0, await fixture.RedisDb.ListLengthAsync(RedisKeys.OutboxInflight(user.Account)));
@@ -37,6 +40,7 @@ public abstract class LedgerFlusherTests(ControlApiFixture fixture)
         await UsageEvents.SettleAsync(fixture.RedisDb, UsageEvents.Make(user.Account, 7));
         await restarted.FlushPassAsync(scan: false, CancellationToken.None);
         Assert.Equal(6, await ledger.CountAsync(user.Account));
+        await fixture.RedisDb.KeyDeleteAsync(RedisKeys.FlusherLock);
     }
 
     [Fact]
