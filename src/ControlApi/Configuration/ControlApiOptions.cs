@@ -62,6 +62,9 @@ public sealed class AuthOptions
     /// <summary>Login attempts allowed per client address and e-mail in <see cref="LoginWindow"/>.</summary>
     public int LoginAttempts { get; set; } = 10;
 
+    /// <summary>Login attempts allowed per client address, whatever the e-mail, in <see cref="LoginWindow"/>.</summary>
+    public int LoginAttemptsPerAddress { get; set; } = 100;
+
     public TimeSpan LoginWindow { get; set; } = TimeSpan.FromMinutes(5);
 }
 

@@ -39,9 +39,9 @@ internal sealed class ControlApiOptionsValidator : IValidateOptions<ControlApiOp
             failures.Add($"{P}:Auth:PasswordIterations must be at least 1000.");
         }
 
-        if (options.Auth.LoginAttempts <= 0 || options.Auth.LoginWindow <= TimeSpan.Zero)
+        if (options.Auth.LoginAttempts <= 0 || options.Auth.LoginAttemptsPerAddress <= 0 || options.Auth.LoginWindow <= TimeSpan.Zero)
         {
-            failures.Add($"{P}:Auth: LoginAttempts and LoginWindow must be positive.");
+            failures.Add($"{P}:Auth: LoginAttempts, LoginAttemptsPerAddress and LoginWindow must be positive.");
         }
 
         if (options.KeyRotationGrace < TimeSpan.Zero)

@@ -102,4 +102,31 @@ public sealed class HostingTests(SqliteControlApiFixture fixture)
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Login_IsAlsoLimitedPerAddress_AcrossEmails()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "mr-limit-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var settings = ControlApiFixture.Settings("sqlite", "Data Source=" + Path.Combine(directory, "limit.db"), fixture.Redis.Configuration + ",defaultDatabase=4", fixture.CredentialKey);
+            settings["ControlApi:Auth:LoginAttemptsPerAddress"] = "3";
+            await using var app = await ControlApiHost.BuildAsync(["--urls", "http://127.0.0.1:0", "--environment", "Testing"], b => b.Configuration.AddInMemoryCollection(settings));
+            await app.StartAsync();
+            using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+            for (var i = 0; i < 3; i++)
+            {
+                await Expect.ProblemAsync(await http.PostAsJsonAsync("/api/auth/login", new { email = $"victim{i}@test.local", password = "guess-guess-guess" }), HttpStatusCode.Unauthorized);
+            }
+
+            await Expect.ProblemAsync(await http.PostAsJsonAsync("/api/auth/login", new { email = "victim9@test.local", password = "guess-guess-guess" }), HttpStatusCode.TooManyRequests);
+            await app.StopAsync();
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
