@@ -18,6 +18,7 @@ using MassRouter.Core.Redis;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Prometheus;
@@ -82,14 +83,15 @@ public static class ControlApiHost
             services.PostConfigure<SharedOptions>(o => o.CredentialKey = string.IsNullOrEmpty(o.CredentialKey) ? credentialKey : o.CredentialKey);
         }
 
-        services.AddSingleton(TimeProvider.System);
+        // TryAdd: a host that embeds the control API (next to the gateway) may already provide these.
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SqlDialect>(sp =>
         {
             var database = sp.GetRequiredService<IOptions<ControlApiOptions>>().Value.Database;
             return database.Provider == "postgres" ? new PostgresDialect(database.ConnectionString) : new SqliteDialect(database.ConnectionString);
         });
         services.AddSingleton<Database>();
-        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        services.TryAddSingleton<IConnectionMultiplexer>(sp =>
         {
             var redis = ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<ControlApiOptions>>().Value.Redis);
             redis.AbortOnConnectFail = false;
@@ -164,12 +166,37 @@ public static class ControlApiHost
                         context.Fail("The account is not active.");
                     }
                 },
+
+                // 401 and 403 as RFC 9457 problems like every other error, also when embedded in a host without
+                // status-code pages.
+                OnChallenge = async context =>
+                {
+                    context.HandleResponse();
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    await WriteProblemAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized", "A valid access token is required.");
+                },
+                OnForbidden = async context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    await WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Forbidden", "Your role does not allow this.");
+                },
             };
         });
         services.AddAuthorizationBuilder().AddPolicy(Roles.AdminPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Admin));
         services.AddProblemDetails();
         services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityTransformer>());
         return builder;
+    }
+
+    private static async Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
+    {
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
     }
 
     /// <summary>Maps the control API (under <c>/api</c>), its OpenAPI document, the Scalar reference, health and metrics below <paramref name="prefix"/>.</summary>

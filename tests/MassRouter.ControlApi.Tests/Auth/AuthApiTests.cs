@@ -102,9 +102,9 @@ public abstract class AuthApiTests(ControlApiFixture fixture)
     public async Task MissingOrInvalidToken_IsUnauthorized()
     {
         using var http = fixture.Anonymous();
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/me")).StatusCode);
+        await Expect.ProblemAsync(await http.GetAsync("/api/me"), HttpStatusCode.Unauthorized);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "eyJhbGciOiJIUzI1NiJ9.e30.invalid");
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/me")).StatusCode);
+        await Expect.ProblemAsync(await http.GetAsync("/api/me"), HttpStatusCode.Unauthorized);
     }
 
     [Fact]

@@ -77,6 +77,7 @@ public abstract class WrongUserTests(ControlApiFixture fixture)
             using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
             var response = await user.Http.SendAsync(request);
             Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{method} {path} answered {(int)response.StatusCode} to a non-admin");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         }
     }
 
