@@ -43,6 +43,13 @@ public sealed class HostingTests(SqliteControlApiFixture fixture)
     }
 
     [Fact]
+    public async Task MalformedJsonBody_IsBadRequestProblem()
+    {
+        using var content = new StringContent("{\"name\": ", System.Text.Encoding.UTF8, "application/json");
+        await Expect.ProblemAsync(await fixture.Admin.Http.PostAsync("/api/keys", content), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task MissingSettings_FailStartup_NamingTheSetting()
     {
         await using var app = await ControlApiHost.BuildAsync(["--urls", "http://127.0.0.1:0", "--environment", "Production"], builder =>
