@@ -8,9 +8,3 @@ public interface IPaymentProvider
 
     Task<PaymentResult> ChargeAsync(PaymentRequest request, CancellationToken cancellationToken);
 }
-
-/// <summary>A charge of <c>AmountNanos</c> to <c>Account</c>, requested by <c>UserId</c>.</summary>
-public sealed record PaymentRequest(string Account, long UserId, long AmountNanos);
-
-/// <summary>The provider's answer: an external reference when it succeeded, a reason when it did not.</summary>
-public sealed record PaymentResult(bool Succeeded, string ExternalId, string? FailureReason = null);
