@@ -140,8 +140,10 @@ public static class ControlApiHost
 
         services.AddHostedService(sp => sp.GetRequiredService<LedgerFlusher>());
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<ControlApiOptions>>((bearer, options) =>
+        // A named scheme that is not the default: only control-API endpoints (through their policies) parse bearer
+        // tokens, so a host that embeds the control API next to the gateway pays nothing for it on gateway requests.
+        services.AddAuthentication().AddJwtBearer(Roles.Scheme);
+        services.AddOptions<JwtBearerOptions>(Roles.Scheme).Configure<IOptions<ControlApiOptions>>((bearer, options) =>
         {
             var jwt = options.Value.Jwt;
             bearer.MapInboundClaims = false;
@@ -183,7 +185,9 @@ public static class ControlApiHost
                 },
             };
         });
-        services.AddAuthorizationBuilder().AddPolicy(Roles.AdminPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Admin));
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.UserPolicy, policy => policy.AddAuthenticationSchemes(Roles.Scheme).RequireAuthenticatedUser())
+            .AddPolicy(Roles.AdminPolicy, policy => policy.AddAuthenticationSchemes(Roles.Scheme).RequireAuthenticatedUser().RequireRole(Roles.Admin));
         services.AddProblemDetails();
         services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityTransformer>());
         return builder;
@@ -203,7 +207,7 @@ public static class ControlApiHost
     public static IEndpointRouteBuilder MapControlApi(this IEndpointRouteBuilder endpoints, string prefix = "")
     {
         var root = endpoints.MapGroup(prefix);
-        var api = root.MapGroup("/api").RequireAuthorization();
+        var api = root.MapGroup("/api").RequireAuthorization(Roles.UserPolicy);
         api.MapAuth();
         api.MapUsers();
         api.MapTeams();

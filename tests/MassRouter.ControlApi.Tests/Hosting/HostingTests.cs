@@ -27,12 +27,14 @@ public sealed class HostingTests(SqliteControlApiFixture fixture)
     }
 
     [Fact]
-    public async Task Metrics_ExportLedgerSeries()
+    public async Task MetricsAndHealth_AreServed()
     {
         using var http = fixture.Anonymous();
         var metrics = await http.GetStringAsync("/metrics");
         Assert.Contains("massrouter_outbox_depth", metrics, StringComparison.Ordinal);
         Assert.Contains("massrouter_ledger_lag_seconds", metrics, StringComparison.Ordinal);
+        Assert.Equal("ok", await http.GetStringAsync("/healthz"));
+        await Expect.StatusAsync(await http.GetAsync("/readyz"), HttpStatusCode.OK);
     }
 
     [Fact]
