@@ -117,17 +117,19 @@ internal static class BillingApi
         return TypedResults.Created($"/api/billing/adjustments/{adjustment.Id}", adjustment);
     }
 
-    private static async Task<Ok<ReconciliationReport>> ReconcileAsync(
-        BillingRepository billing, RedisState redis, OutboxInspector outbox, int? page, int? pageSize)
+    private static async Task<Ok<ReconciliationReport>> ReconcileAsync(BillingRepository billing, OutboxInspector outbox, int? page, int? pageSize)
     {
         var accounts = await billing.AccountsAsync(PageRequest.From(page, pageSize));
         var rows = new List<ReconciliationRow>(accounts.Items.Count);
         foreach (var account in accounts.Items)
         {
-            var ledgerBalance = (await billing.BalanceAsync(account)).Balance;
-            var working = await redis.GetBalanceAsync(account);
-            var pending = await outbox.PendingCostAsync(account);
-            rows.Add(new ReconciliationRow(account, ledgerBalance, working, pending, (working ?? 0) - (ledgerBalance - pending)));
+            // Redis first, then the ledger: an event is either still in the outbox snapshot (and pending unless the
+            // ledger holds it by now) or already flushed before the snapshot (and in the ledger balance).
+            var snapshot = await outbox.SnapshotAsync(account);
+            var (balance, recorded) = await billing.BalanceWithEventsAsync(account, snapshot.PendingCosts.Keys.ToList());
+            var pending = snapshot.PendingCosts.Where(e => !recorded.Contains(e.Key)).Sum(e => e.Value);
+            var working = snapshot.WorkingBalanceNanos;
+            rows.Add(new ReconciliationRow(account, balance.Balance, working, pending, (working ?? 0) - (balance.Balance - pending)));
         }
 
         var report = new Page<ReconciliationRow>(rows, accounts.PageNumber, accounts.PageSize, accounts.Total);

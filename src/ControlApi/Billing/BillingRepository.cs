@@ -50,13 +50,39 @@ internal sealed class BillingRepository(Database database)
     public async Task<BalanceBreakdown> BalanceAsync(string account)
     {
         await using var connection = await database.OpenAsync();
-        return await connection.QuerySingleAsync<BalanceBreakdown>(
+        return await BalanceAsync(connection, null, account);
+    }
+
+    /// <summary>
+    /// The balance and which of <paramref name="eventIds"/> the ledger holds, read in one snapshot so an event the
+    /// flusher commits meanwhile is counted in both or in neither.
+    /// </summary>
+    public async Task<(BalanceBreakdown Balance, HashSet<string> Recorded)> BalanceWithEventsAsync(string account, IReadOnlyCollection<string> eventIds)
+    {
+        await using var connection = await database.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        var balance = await BalanceAsync(connection, transaction, account);
+        var recorded = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in eventIds.Chunk(500))
+        {
+            recorded.UnionWith(await connection.QueryAsync<string>(
+                $"SELECT event_id FROM ledger WHERE event_id IN ({string.Join(',', chunk.Select((_, i) => "@e" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))})",
+                new DynamicParameters(chunk.Select((id, i) => KeyValuePair.Create("e" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), (object)id)).ToDictionary()),
+                transaction));
+        }
+
+        await transaction.CommitAsync();
+        return (balance, recorded);
+    }
+
+    private static Task<BalanceBreakdown> BalanceAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string account) =>
+        connection.QuerySingleAsync<BalanceBreakdown>(
             "SELECT " +
             "CAST(COALESCE((SELECT SUM(amount_nanos) FROM payments WHERE account = @account AND status = @succeeded), 0) AS BIGINT) AS payments, " +
             "CAST(COALESCE((SELECT SUM(amount_nanos) FROM adjustments WHERE account = @account), 0) AS BIGINT) AS adjustments, " +
             "CAST(COALESCE((SELECT SUM(cost_nanos) FROM ledger WHERE account = @account), 0) AS BIGINT) AS usage",
-            new { account, succeeded = Succeeded });
-    }
+            new { account, succeeded = Succeeded },
+            transaction);
 
     public async Task<bool> HasPaidAsync(string account)
     {

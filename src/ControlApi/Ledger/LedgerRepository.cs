@@ -29,32 +29,6 @@ internal sealed class LedgerRepository(Database database, TimeProvider time)
         return inserted;
     }
 
-    /// <summary>Which of <paramref name="eventIds"/> are already in the ledger.</summary>
-    public async Task<HashSet<string>> ExistingAsync(IReadOnlyCollection<string> eventIds)
-    {
-        if (eventIds.Count == 0)
-        {
-            return [];
-        }
-
-        await using var connection = await database.OpenAsync();
-        var found = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var chunk in eventIds.Chunk(500))
-        {
-            var parameters = new DynamicParameters();
-            var names = new string[chunk.Length];
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                names[i] = "@e" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                parameters.Add(names[i], chunk[i]);
-            }
-
-            found.UnionWith(await connection.QueryAsync<string>($"SELECT event_id FROM ledger WHERE event_id IN ({string.Join(',', names)})", parameters));
-        }
-
-        return found;
-    }
-
     public async Task<long> CountAsync(string account)
     {
         await using var connection = await database.OpenAsync();

@@ -5,16 +5,22 @@ using StackExchange.Redis;
 
 namespace MassRouter.ControlApi.Ledger;
 
-/// <summary>Reads an account's outbox without draining it: usage charged in Redis but not yet in the ledger.</summary>
-internal sealed class OutboxInspector(IConnectionMultiplexer redis, LedgerRepository ledger)
+/// <summary>
+/// Reads an account's working balance together with its unflushed usage, without draining anything. The three reads
+/// run in one MULTI (the keys share the account's hash tag), so a charge landing meanwhile is either in both the
+/// balance and the outbox or in neither.
+/// </summary>
+internal sealed class OutboxInspector(IConnectionMultiplexer redis)
 {
-    public async Task<long> PendingCostAsync(string account)
+    public async Task<OutboxSnapshot> SnapshotAsync(string account)
     {
-        var db = redis.GetDatabase();
-        var inflight = await db.ListRangeAsync(RedisKeys.OutboxInflight(account));
-        var outbox = await db.ListRangeAsync(RedisKeys.Outbox(account));
+        var transaction = redis.GetDatabase().CreateTransaction();
+        var balance = transaction.HashGetAsync(RedisKeys.Account(account), AccountFields.BalanceNanos);
+        var inflight = transaction.ListRangeAsync(RedisKeys.OutboxInflight(account));
+        var outbox = transaction.ListRangeAsync(RedisKeys.Outbox(account));
+        await transaction.ExecuteAsync();
         var events = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var value in inflight.Concat(outbox))
+        foreach (var value in (await inflight).Concat(await outbox))
         {
             try
             {
@@ -29,8 +35,7 @@ internal sealed class OutboxInspector(IConnectionMultiplexer redis, LedgerReposi
             }
         }
 
-        // An in-flight batch may already be committed (crash before the list was cleared): it is not pending then.
-        var recorded = await ledger.ExistingAsync(events.Keys);
-        return events.Where(e => !recorded.Contains(e.Key)).Sum(e => e.Value);
+        var working = await balance;
+        return new OutboxSnapshot(working.IsNull ? null : (long)working, events);
     }
 }

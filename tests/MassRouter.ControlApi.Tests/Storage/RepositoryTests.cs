@@ -27,8 +27,9 @@ public abstract class RepositoryTests(ControlApiFixture fixture)
         Assert.Equal(2, await ledger.InsertAsync([first, UsageEvents.Make(account, 20)], CancellationToken.None));
         Assert.Equal(1, await ledger.InsertAsync([first, UsageEvents.Make(account, 30), first with { CostNanos = 999 }], CancellationToken.None));
         Assert.Equal(3, await ledger.CountAsync(account));
-        Assert.Equal(60, (await fixture.Get<BillingRepository>().BalanceAsync(account)).Usage);
-        Assert.Equal([first.Id], await ledger.ExistingAsync([first.Id, "never-recorded"]));
+        var (balance, recorded) = await fixture.Get<BillingRepository>().BalanceWithEventsAsync(account, [first.Id, "never-recorded"]);
+        Assert.Equal(60, balance.Usage);
+        Assert.Equal([first.Id], recorded);
     }
 
     [Fact]
