@@ -117,19 +117,27 @@ internal static class BillingApi
         return TypedResults.Created($"/api/billing/adjustments/{adjustment.Id}", adjustment);
     }
 
-    private static async Task<Ok<ReconciliationReport>> ReconcileAsync(BillingRepository billing, OutboxInspector outbox, int? page, int? pageSize)
+    private static async Task<Results<Ok<ReconciliationReport>, ValidationProblem>> ReconcileAsync(
+        BillingRepository billing, OutboxInspector outbox, AccountAccess access, string? account, int? page, int? pageSize)
     {
-        var accounts = await billing.AccountsAsync(PageRequest.From(page, pageSize));
-        var rows = new List<ReconciliationRow>(accounts.Items.Count);
-        foreach (var account in accounts.Items)
+        if (account is not null && !(AccountId.IsValid(account) && await access.ExistsAsync(account)))
         {
-            // Redis first, then the ledger: an event is either still in the outbox snapshot (and pending unless the
-            // ledger holds it by now) or already flushed before the snapshot (and in the ledger balance).
-            var snapshot = await outbox.SnapshotAsync(account);
-            var (balance, recorded) = await billing.BalanceWithEventsAsync(account, snapshot.PendingCosts.Keys.ToList());
+            return new ValidationErrors().Add("account", "Must be an existing account (u_<n> or t_<n>).").Problem();
+        }
+
+        var request = PageRequest.From(page, pageSize);
+        var accounts = account is null ? await billing.AccountsAsync(request) : request.Of([account], 1);
+        var rows = new List<ReconciliationRow>(accounts.Items.Count);
+        foreach (var id in accounts.Items)
+        {
+            // With the flusher held off the account, no event moves into the ledger while both sides are read; the
+            // Redis side is one MULTI, so a charge is in both the balance and the outbox or in neither.
+            await using var paused = await outbox.PauseAsync(id);
+            var snapshot = await outbox.SnapshotAsync(id);
+            var (balance, recorded) = await billing.BalanceWithEventsAsync(id, snapshot.PendingCosts.Keys.ToList());
             var pending = snapshot.PendingCosts.Where(e => !recorded.Contains(e.Key)).Sum(e => e.Value);
             var working = snapshot.WorkingBalanceNanos;
-            rows.Add(new ReconciliationRow(account, balance.Balance, working, pending, (working ?? 0) - (balance.Balance - pending)));
+            rows.Add(new ReconciliationRow(id, balance.Balance, working, pending, (working ?? 0) - (balance.Balance - pending)));
         }
 
         var report = new Page<ReconciliationRow>(rows, accounts.PageNumber, accounts.PageSize, accounts.Total);

@@ -12,7 +12,8 @@ namespace MassRouter.ControlApi.Ledger;
 /// <c>LMOVE</c> a batch to the in-flight list, insert it with <c>ON CONFLICT (event_id) DO NOTHING</c> in one
 /// transaction, then delete the in-flight list. A crash between insert and delete leaves the batch in flight; it is
 /// inserted again (a no-op) and cleared on the next pass, so nothing is lost or counted twice. One flusher runs at a
-/// time, holding <c>mr:flusher:lock</c>.
+/// time, holding <c>mr:flusher:lock</c>. No batch starts for an account while reconciliation has paused it
+/// (<see cref="LedgerKeys.Pause"/>).
 /// </summary>
 internal sealed partial class LedgerFlusher(
     IConnectionMultiplexer redis, LedgerRepository ledger, IOptions<ControlApiOptions> options, LedgerMetrics metrics, TimeProvider time, ILogger<LedgerFlusher> logger)
@@ -170,16 +171,21 @@ internal sealed partial class LedgerFlusher(
                     return total;
                 }
 
-                // One LMOVE per event, pipelined: Redis runs them back to back, so the batch costs one round trip.
-                var pipeline = Db.CreateBatch();
-                var moves = new Task<RedisValue>[(int)Math.Min(waiting, batchSize)];
-                for (var i = 0; i < moves.Length; i++)
+                // One LMOVE per event in one transaction (one round trip), conditional on the account not being
+                // paused: reconciliation either sees this batch in flight or no batch at all.
+                var transaction = Db.CreateTransaction();
+                transaction.AddCondition(Condition.KeyNotExists(LedgerKeys.Pause(account)));
+                for (var i = 0; i < (int)Math.Min(waiting, batchSize); i++)
                 {
-                    moves[i] = pipeline.ListMoveAsync(outbox, inflight, ListSide.Left, ListSide.Right);
+                    _ = transaction.ListMoveAsync(outbox, inflight, ListSide.Left, ListSide.Right);
                 }
 
-                pipeline.Execute();
-                await Task.WhenAll(moves);
+                if (!await transaction.ExecuteAsync())
+                {
+                    // Reconciliation is reading this account; come back to it on the next pass.
+                    await Db.SetAddAsync(RedisKeys.OutboxAccounts, account);
+                    return total;
+                }
 
                 batch = await Db.ListRangeAsync(inflight);
                 if (batch.Length == 0)
@@ -210,7 +216,7 @@ internal sealed partial class LedgerFlusher(
             {
                 // Kept aside rather than retried forever: a malformed event can never be inserted.
                 rejected++;
-                await Db.ListRightPushAsync(RedisKeys.Outbox(account) + ":dead", value);
+                await Db.ListRightPushAsync(LedgerKeys.DeadLetters(account), value);
                 LogRejected(account);
                 continue;
             }

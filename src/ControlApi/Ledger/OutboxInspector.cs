@@ -8,10 +8,32 @@ namespace MassRouter.ControlApi.Ledger;
 /// <summary>
 /// Reads an account's working balance together with its unflushed usage, without draining anything. The three reads
 /// run in one MULTI (the keys share the account's hash tag), so a charge landing meanwhile is either in both the
-/// balance and the outbox or in neither.
+/// balance and the outbox or in neither. <see cref="PauseAsync"/> holds the flusher off the account meanwhile, so no
+/// event moves between the outbox and the ledger while the two are read.
 /// </summary>
-internal sealed class OutboxInspector(IConnectionMultiplexer redis)
+internal sealed class OutboxInspector(IConnectionMultiplexer redis, TimeProvider time)
 {
+    private static readonly TimeSpan PauseTtl = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan BatchWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Stops the flusher from starting batches for the account and waits for the one in progress (its in-flight list
+    /// empties); dispose to resume. A crashed flusher's in-flight list never empties: after a short wait it is read as is.
+    /// </summary>
+    public async Task<IAsyncDisposable> PauseAsync(string account)
+    {
+        var db = redis.GetDatabase();
+        var pause = LedgerKeys.Pause(account);
+        await db.StringSetAsync(pause, 1, PauseTtl);
+        var deadline = time.GetTimestamp() + (long)(BatchWait.TotalSeconds * time.TimestampFrequency);
+        while (await db.ListLengthAsync(RedisKeys.OutboxInflight(account)) > 0 && time.GetTimestamp() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(5), time);
+        }
+
+        return new Resume(db, pause);
+    }
+
     public async Task<OutboxSnapshot> SnapshotAsync(string account)
     {
         var transaction = redis.GetDatabase().CreateTransaction();
@@ -37,5 +59,10 @@ internal sealed class OutboxInspector(IConnectionMultiplexer redis)
 
         var working = await balance;
         return new OutboxSnapshot(working.IsNull ? null : (long)working, events);
+    }
+
+    private sealed class Resume(IDatabase db, string pause) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await db.KeyDeleteAsync(pause);
     }
 }

@@ -76,18 +76,50 @@ public abstract class BillingApiTests(ControlApiFixture fixture)
         Assert.Equal(777, (await RowAsync(user.Account)).DriftNanos);
     }
 
-    private async Task<ReconciliationRow> RowAsync(string account)
+    [Fact]
+    public async Task Reconciliation_ShowsNoDrift_WhileChargesAndFlushesRunConcurrently()
     {
-        for (var page = 1; ; page++)
+        var user = await fixture.NewUserAsync();
+        await Expect.StatusAsync(await user.Http.PostAsJsonAsync("/api/billing/topups", new { amountUsd = 1m }), HttpStatusCode.Created);
+        var flusher = Flushers.New(fixture, batchSize: 3);
+        await flusher.StartAsync(CancellationToken.None);
+        try
         {
-            var report = await fixture.Admin.Http.GetFromJsonAsync<ReconciliationReport>($"/api/admin/reconciliation?page={page}&pageSize=200");
-            if (report!.Accounts.Items.FirstOrDefault(r => r.Account == account) is { } row)
+            using var stop = new CancellationTokenSource();
+            var gateway = Task.Run(async () =>
             {
-                return row;
+                for (var settled = 0; settled < 400 && !stop.IsCancellationRequested; settled++)
+                {
+                    await UsageEvents.SettleAsync(fixture.RedisDb, UsageEvents.Make(user.Account, 1_001));
+                }
+            });
+            for (var i = 0; i < 25; i++)
+            {
+                var row = await RowAsync(user.Account);
+                Assert.True(row.DriftNanos == 0, row.ToString());
             }
 
-            Assert.True(report.Accounts.Items.Count > 0, $"{account} is not in the reconciliation report");
+            await stop.CancelAsync();
+            await gateway;
         }
+        finally
+        {
+            await flusher.StopAsync(CancellationToken.None);
+        }
+
+        Assert.True(await fixture.Get<LedgerRepository>().CountAsync(user.Account) > 0, "the flusher ran while the report was taken");
+        await fixture.Get<LedgerFlusher>().DrainAsync(user.Account, CancellationToken.None);
+        Assert.Equal(0, (await RowAsync(user.Account)).DriftNanos);
+    }
+
+    [Fact]
+    public async Task Reconciliation_UnknownAccount_IsValidationProblem() =>
+        await Expect.ValidationProblemAsync(await fixture.Admin.Http.GetAsync("/api/admin/reconciliation?account=u_999999999"), "account");
+
+    private async Task<ReconciliationRow> RowAsync(string account)
+    {
+        var report = await fixture.Admin.Http.GetFromJsonAsync<ReconciliationReport>($"/api/admin/reconciliation?account={account}");
+        return Assert.Single(report!.Accounts.Items);
     }
 }
 
