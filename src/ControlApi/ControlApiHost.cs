@@ -158,14 +158,15 @@ public static class ControlApiHost
             };
             bearer.Events = new JwtBearerEvents
             {
-                // A suspended user's access token stops working at once, not when it expires.
+                // A suspended user's access token stops working at once, and a changed role takes effect at once:
+                // the token must match the user's current status and role.
                 OnTokenValidated = async context =>
                 {
                     var users = context.HttpContext.RequestServices.GetRequiredService<UserRepository>();
-                    if (!long.TryParse(context.Principal?.FindFirst(TokenIssuer.SubjectClaim)?.Value, out var userId)
-                        || await users.GetStatusAsync(userId) != RecordStatus.Active)
+                    var user = long.TryParse(context.Principal?.FindFirst(TokenIssuer.SubjectClaim)?.Value, out var userId) ? await users.FindAsync(userId) : null;
+                    if (user is null || user.Status != RecordStatus.Active || context.Principal?.FindFirst(TokenIssuer.RoleClaim)?.Value != user.Role)
                     {
-                        context.Fail("The account is not active.");
+                        context.Fail("The account is not active or its role changed.");
                     }
                 },
 

@@ -36,12 +36,6 @@ internal sealed class UserRepository(Database database)
         return await connection.QuerySingleOrDefaultAsync<UserRow>($"SELECT {Columns} FROM users WHERE id = @id", new { id });
     }
 
-    public async Task<string?> GetStatusAsync(long id)
-    {
-        await using var connection = await database.OpenAsync();
-        return await connection.QuerySingleOrDefaultAsync<string>("SELECT status FROM users WHERE id = @id", new { id });
-    }
-
     public async Task<bool> AnyAdminAsync()
     {
         await using var connection = await database.OpenAsync();
@@ -66,6 +60,12 @@ internal sealed class UserRepository(Database database)
     {
         await using var connection = await database.OpenAsync();
         return await connection.ExecuteAsync("UPDATE users SET status = @status, updated_at = @now WHERE id = @id", new { id, status, now }) == 1;
+    }
+
+    public async Task<bool> SetRoleAsync(long id, string role, long now)
+    {
+        await using var connection = await database.OpenAsync();
+        return await connection.ExecuteAsync("UPDATE users SET role = @role, updated_at = @now WHERE id = @id", new { id, role, now }) == 1;
     }
 
     public async Task UpdateProfileAsync(long id, string displayName, string passwordHash, long now)

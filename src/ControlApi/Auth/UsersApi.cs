@@ -1,7 +1,6 @@
 using MassRouter.ControlApi.Accounts;
 using MassRouter.ControlApi.Audit;
 using MassRouter.ControlApi.Http;
-using MassRouter.ControlApi.Redis;
 using MassRouter.ControlApi.Storage;
 using MassRouter.Core.Redis;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,7 +21,30 @@ internal static class UsersApi
         admin.MapGet("/", async (UserRepository users, int? page, int? pageSize) => TypedResults.Ok(await users.ListAsync(PageRequest.From(page, pageSize))));
         admin.MapPost("/{id:long}/suspend", (long id, HttpContext context, UserStatusChanger changer) => changer.ChangeAsync(context, id, RecordStatus.Suspended));
         admin.MapPost("/{id:long}/reactivate", (long id, HttpContext context, UserStatusChanger changer) => changer.ChangeAsync(context, id, RecordStatus.Active));
+        admin.MapPost("/{id:long}/role", SetRoleAsync);
         return api;
+    }
+
+    private static async Task<Results<Ok<UserView>, ValidationProblem, ProblemHttpResult>> SetRoleAsync(
+        long id, ChangeUserRoleRequest request, HttpContext context, UserRepository users, AuditLog audit, TimeProvider time)
+    {
+        if (request.Role is not (Roles.Admin or Roles.User))
+        {
+            return new ValidationErrors().Add("role", "Must be admin or user.").Problem();
+        }
+
+        if (id == context.User.UserId() && request.Role != Roles.Admin)
+        {
+            return Problems.Conflict("Admins cannot remove their own admin role.");
+        }
+
+        if (!await users.SetRoleAsync(id, request.Role, time.GetUtcNow().ToUnixTimeMilliseconds()))
+        {
+            return Problems.NotFound("The user");
+        }
+
+        await audit.WriteAsync(context, "user.role", AccountId.User(id), request.Role);
+        return TypedResults.Ok((await users.FindAsync(id))!.ToView());
     }
 
     private static async Task<Results<Ok<UserView>, ProblemHttpResult>> GetProfileAsync(ClaimsPrincipal principal, UserRepository users) =>

@@ -126,6 +126,24 @@ public abstract class AuthApiTests(ControlApiFixture fixture)
     }
 
     [Fact]
+    public async Task AdminGrantsAdminRole_AndOldTokensStopCarryingTheOldRole()
+    {
+        var user = await fixture.NewUserAsync();
+        await Expect.ProblemAsync(await user.Http.GetAsync("/api/admin/users"), HttpStatusCode.Forbidden);
+        await Expect.ValidationProblemAsync(await fixture.Admin.Http.PostAsJsonAsync($"/api/admin/users/{user.UserId}/role", new { role = "root" }), "role");
+        var promoted = await Expect.JsonAsync<UserView>(await fixture.Admin.Http.PostAsJsonAsync($"/api/admin/users/{user.UserId}/role", new { role = "admin" }));
+        Assert.Equal(Roles.Admin, promoted.Role);
+
+        // The token issued with the old role no longer works; a fresh login carries the new role.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await user.Http.GetAsync("/api/me")).StatusCode);
+        var again = await fixture.LoginAsync(user.Email, user.Password);
+        await Expect.StatusAsync(await again.Http.GetAsync("/api/admin/users"), HttpStatusCode.OK);
+        await Expect.ProblemAsync(await again.Http.PostAsJsonAsync($"/api/admin/users/{again.UserId}/role", new { role = "user" }), HttpStatusCode.Conflict);
+        await Expect.StatusAsync(await fixture.Admin.Http.PostAsJsonAsync($"/api/admin/users/{user.UserId}/role", new { role = "user" }), HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await again.Http.GetAsync("/api/admin/users")).StatusCode);
+    }
+
+    [Fact]
     public async Task AdminUserList_IsPaged()
     {
         await fixture.NewUserAsync();

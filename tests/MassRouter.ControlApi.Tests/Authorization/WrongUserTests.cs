@@ -58,6 +58,7 @@ public abstract class WrongUserTests(ControlApiFixture fixture)
             (HttpMethod.Get, "/api/admin/users", null),
             (HttpMethod.Post, $"/api/admin/users/{fixture.Admin.UserId}/suspend", null),
             (HttpMethod.Post, $"/api/admin/users/{user.UserId}/reactivate", null),
+            (HttpMethod.Post, $"/api/admin/users/{user.UserId}/role", new { role = "admin" }),
             (HttpMethod.Post, "/api/admin/adjustments", new { account = user.Account, amountNanos = 1_000_000_000, reason = "free money" }),
             (HttpMethod.Get, "/api/admin/reconciliation", null),
             (HttpMethod.Get, "/api/admin/audit", null),
