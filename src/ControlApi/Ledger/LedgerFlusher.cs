@@ -38,6 +38,7 @@ internal sealed partial class LedgerFlusher(
         }
 
         var nextScan = time.GetTimestamp();
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             var flushed = 0;
@@ -53,22 +54,28 @@ internal sealed partial class LedgerFlusher(
 
                     flushed = await FlushPassAsync(scan, stoppingToken);
                 }
+
+                failures = 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
-            catch (Exception ex) when (ex is RedisException or System.Data.Common.DbException or TimeoutException or InvalidOperationException)
+            catch (Exception ex)
             {
+                // Whatever failed (database or Redis down, a bug), the flusher must outlive it: a dead flusher lets
+                // usage pile up in Redis unnoticed. Nothing is lost; the pass is retried with backoff.
+                failures++;
                 metrics.Failed();
                 LogPassFailed(ex);
             }
 
-            if (flushed == 0)
+            if (flushed == 0 || failures > 0)
             {
+                var delay = failures == 0 ? Settings.PollInterval : TimeSpan.FromMilliseconds(Math.Min(30_000, Settings.PollInterval.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 16))));
                 try
                 {
-                    await Task.Delay(Settings.PollInterval, time, stoppingToken);
+                    await Task.Delay(delay, time, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {

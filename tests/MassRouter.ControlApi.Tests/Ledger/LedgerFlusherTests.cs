@@ -79,6 +79,45 @@ public abstract class LedgerFlusherTests(ControlApiFixture fixture)
     }
 
     [Fact]
+    public async Task BackgroundFlusher_SurvivesAFailedPass_AndFinishesTheBatchLater()
+    {
+        var user = await fixture.NewUserAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            await UsageEvents.SettleAsync(fixture.RedisDb, UsageEvents.Make(user.Account, 10));
+        }
+
+        var failed = new TaskCompletionSource();
+        var flusher = NewFlusher();
+        flusher.AfterInsert = account =>
+        {
+            if (account == user.Account && failed.TrySetResult())
+            {
+                throw new IOException("database connection dropped after commit");
+            }
+
+            return Task.CompletedTask;
+        };
+        await flusher.StartAsync(CancellationToken.None);
+        try
+        {
+            await failed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            while (await fixture.RedisDb.ListLengthAsync(RedisKeys.OutboxInflight(user.Account)) > 0)
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+        finally
+        {
+            await flusher.StopAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(4, await fixture.Get<LedgerRepository>().CountAsync(user.Account));
+        Assert.Equal(0, await fixture.RedisDb.ListLengthAsync(RedisKeys.Outbox(user.Account)));
+    }
+
+    [Fact]
     public async Task PausedAccount_IsSkipped_AndFlushedOnceResumed()
     {
         var user = await fixture.NewUserAsync();
