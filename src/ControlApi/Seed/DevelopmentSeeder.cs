@@ -16,7 +16,7 @@ namespace MassRouter.ControlApi.Seed;
 /// </summary>
 internal sealed class DevelopmentSeeder(
     UserRepository users, PasswordHasher hasher, KeyRepository keys, BillingRepository billing, CatalogRepository catalog, CredentialProtector credentials,
-    IOptions<ControlApiOptions> options, TimeProvider time, ILogger<DevelopmentSeeder> logger)
+    IOptions<ControlApiOptions> options, TimeProvider time)
 {
     public const string AdminEmail = "admin@massrouter.local";
     public const string AdminPassword = "admin-password";
@@ -81,10 +81,9 @@ internal sealed class DevelopmentSeeder(
         });
         await billing.AddAdjustmentAsync(account, 10 * Nanos.PerDollar, "development seed credit", admin!.Id, now);
 
-        // Printed once, on purpose: seed data exists only on a developer's own machine.
-        logger.LogWarning(
-            "Development seed: admin {AdminEmail} / {AdminPassword}; users alice@example.com and bob@example.com / {UserPassword}; alice's key {Key} with $10.00",
-            AdminEmail, AdminPassword, UserPassword, secret);
+        // Printed once to the console (never to a log sink), on purpose: seed data exists only on a developer's own machine.
+        Console.WriteLine(
+            $"MassRouter development seed: admin {AdminEmail} / {AdminPassword}; users alice@example.com and bob@example.com / {UserPassword}; alice's API key {secret} with $10.00");
         return true;
     }
 }
