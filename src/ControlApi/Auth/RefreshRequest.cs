@@ -1,0 +1,3 @@
+namespace MassRouter.ControlApi.Auth;
+
+public sealed record RefreshRequest(string? RefreshToken);

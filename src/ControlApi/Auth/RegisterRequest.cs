@@ -1,0 +1,3 @@
+namespace MassRouter.ControlApi.Auth;
+
+public sealed record RegisterRequest(string? Email, string? Password, string? DisplayName);

@@ -1,0 +1,54 @@
+using System.Globalization;
+using MassRouter.ControlApi.Redis;
+using MassRouter.Core.Catalog;
+using MassRouter.Core.Money;
+
+namespace MassRouter.ControlApi.Catalog;
+
+/// <summary>Builds the catalog document from the database and publishes it to <c>mr:catalog</c> with a <c>catalog</c> invalidation.</summary>
+internal sealed class CatalogPublisher(CatalogRepository catalog, CredentialProtector credentials, RedisState redis, TimeProvider time)
+{
+    /// <summary>Formats nano-dollars per million tokens as the decimal-USD string the catalog carries.</summary>
+    public static string Price(long nanosPerMillion) => Nanos.ToDollars(nanosPerMillion).ToString("0.#########", CultureInfo.InvariantCulture);
+
+    public async Task<CatalogDocument> BuildAsync()
+    {
+        var providers = await catalog.AllProvidersAsync();
+        var models = await catalog.AllModelsAsync();
+        var routes = await catalog.RoutesAsync();
+        var enabledProviders = providers.Where(p => p.Enabled != 0).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        return new CatalogDocument
+        {
+            // Wall-clock milliseconds: increases across restarts and instances without a shared counter.
+            Version = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Providers = providers.Select(p => new CatalogProvider
+            {
+                Name = p.Name,
+                Kind = p.Kind,
+                Flavor = p.Flavor,
+                BaseUrl = p.BaseUrl,
+                ApiVersion = p.ApiVersion,
+                Credential = p.CredentialProtected is null ? null : credentials.SealForCatalog(p.CredentialProtected),
+                Enabled = p.Enabled != 0,
+            }).ToList(),
+            Models = models.Where(m => m.Enabled != 0).Select(m => new CatalogModel
+            {
+                Id = m.PublicId,
+                DisplayName = m.DisplayName,
+                ContextLength = m.ContextLength is { } length ? (int)Math.Min(length, int.MaxValue) : null,
+                InputPerMillion = Price(m.InputNanosPerMillion),
+                OutputPerMillion = Price(m.OutputNanosPerMillion),
+                CachedInputPerMillion = m.CachedInputNanosPerMillion is { } cached ? Price(cached) : null,
+                Deployments = routes[m.Id].Where(r => enabledProviders.Contains(r.Provider))
+                    .Select(r => new CatalogDeployment(r.Provider, r.UpstreamModel, (int)r.Weight)).ToList(),
+            }).ToList(),
+        };
+    }
+
+    public async Task<CatalogDocument> PublishAsync()
+    {
+        var document = await BuildAsync();
+        await redis.WriteCatalogAsync(document);
+        return document;
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Options;
+
+namespace MassRouter.ControlApi.Configuration;
+
+/// <summary>Fails start-up with a message naming the setting that is wrong.</summary>
+internal sealed class ControlApiOptionsValidator : IValidateOptions<ControlApiOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ControlApiOptions options)
+    {
+        var failures = new List<string>();
+        const string P = ControlApiOptions.SectionName;
+        if (options.Database.Provider is not ("postgres" or "sqlite"))
+        {
+            failures.Add($"{P}:Database:Provider '{options.Database.Provider}' must be 'postgres' or 'sqlite'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Database.ConnectionString))
+        {
+            failures.Add($"{P}:Database:ConnectionString is required.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Redis))
+        {
+            failures.Add($"{P}:Redis (a StackExchange.Redis configuration string) is required.");
+        }
+
+        if (!IsBase64OfAtLeast(options.Jwt.SigningKey, 32))
+        {
+            failures.Add($"{P}:Jwt:SigningKey must be base64 of at least 32 random bytes.");
+        }
+
+        if (options.Jwt.AccessTokenLifetime <= TimeSpan.Zero || options.Jwt.RefreshTokenLifetime <= options.Jwt.AccessTokenLifetime)
+        {
+            failures.Add($"{P}:Jwt: AccessTokenLifetime must be positive and shorter than RefreshTokenLifetime.");
+        }
+
+        if (options.Auth.PasswordIterations < 1_000)
+        {
+            failures.Add($"{P}:Auth:PasswordIterations must be at least 1000.");
+        }
+
+        if (options.Auth.LoginAttempts <= 0 || options.Auth.LoginAttemptsPerAddress <= 0 || options.Auth.LoginWindow <= TimeSpan.Zero)
+        {
+            failures.Add($"{P}:Auth: LoginAttempts, LoginAttemptsPerAddress and LoginWindow must be positive.");
+        }
+
+        if (options.KeyRotationGrace < TimeSpan.Zero)
+        {
+            failures.Add($"{P}:KeyRotationGrace must not be negative.");
+        }
+
+        if (options.Ledger.BatchSize is <= 0 or > 10_000 || options.Ledger.PollInterval <= TimeSpan.Zero
+            || options.Ledger.ScanInterval <= TimeSpan.Zero || options.Ledger.LockTtl < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{P}:Ledger: BatchSize must be 1..10000, PollInterval and ScanInterval positive, LockTtl at least 1 s.");
+        }
+
+        if (string.IsNullOrEmpty(options.BootstrapAdmin.Email) != string.IsNullOrEmpty(options.BootstrapAdmin.Password))
+        {
+            failures.Add($"{P}:BootstrapAdmin needs both Email and Password.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    internal static bool IsBase64OfAtLeast(string? value, int bytes)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return false;
+        }
+
+        var buffer = new byte[value.Length];
+        return Convert.TryFromBase64String(value, buffer, out var written) && written >= bytes;
+    }
+}

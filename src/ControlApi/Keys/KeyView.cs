@@ -1,0 +1,19 @@
+namespace MassRouter.ControlApi.Keys;
+
+/// <summary>A key as the API shows it. Limits and caps are 0 for unlimited; <c>ExpiresAt</c> is Unix ms, 0 = never.</summary>
+public sealed record KeyView(
+    long Id,
+    string Account,
+    string Name,
+    string Prefix,
+    string Status,
+    IReadOnlyList<string> Models,
+    long Rpm,
+    long Tpm,
+    long MaxConcurrency,
+    long DailyCapNanos,
+    long MonthlyCapNanos,
+    long ExpiresAt,
+    long? RotatedTo,
+    long CreatedAt,
+    long UpdatedAt);

@@ -1,0 +1,11 @@
+namespace MassRouter.ControlApi.Ledger;
+
+/// <summary>Ways usage can be grouped.</summary>
+public static class UsageGrouping
+{
+    public const string Day = "day";
+    public const string Model = "model";
+    public const string Key = "key";
+
+    public static bool IsValid(string? value) => value is Day or Model or Key;
+}

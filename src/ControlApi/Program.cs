@@ -1,0 +1,4 @@
+using MassRouter.ControlApi;
+
+var app = await ControlApiHost.BuildAsync(args);
+await app.RunAsync();

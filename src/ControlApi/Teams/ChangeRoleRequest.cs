@@ -1,0 +1,3 @@
+namespace MassRouter.ControlApi.Teams;
+
+public sealed record ChangeRoleRequest(string? Role);

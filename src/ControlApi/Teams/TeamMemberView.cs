@@ -1,0 +1,3 @@
+namespace MassRouter.ControlApi.Teams;
+
+public sealed record TeamMemberView(long UserId, string Email, string DisplayName, string Role, long CreatedAt);

@@ -1,0 +1,64 @@
+using MassRouter.ControlApi.Ledger;
+
+namespace MassRouter.ControlApi.Tests.Ledger;
+
+public abstract class UsageApiTests(ControlApiFixture fixture)
+{
+    private static readonly long Day1 = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    private static readonly long Day2 = new DateTimeOffset(2026, 3, 2, 23, 59, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+
+    [Fact]
+    public async Task Usage_GroupsByDayModelAndKey_WithTotals()
+    {
+        var user = await SeedAsync();
+        var range = $"from={Day1 - 86_400_000}&to={Day2 + 86_400_000}";
+        var byDay = await user.Http.GetFromJsonAsync<UsageReport>($"/api/usage?groupBy=day&{range}");
+        Assert.Equal(["2026-03-01", "2026-03-02"], byDay!.Groups.Items.Select(g => g.Key));
+        Assert.Equal([2L, 1L], byDay.Groups.Items.Select(g => g.Requests));
+        Assert.Equal(new UsageTotals(3, 300, 150, 30, 111), byDay.Totals);
+
+        var byModel = await user.Http.GetFromJsonAsync<UsageReport>($"/api/usage?groupBy=model&{range}");
+        Assert.Equal([("m-a", 11L), ("m-b", 100L)], byModel!.Groups.Items.Select(g => (g.Key, g.CostNanos)));
+
+        var byKey = await user.Http.GetFromJsonAsync<UsageReport>($"/api/usage?groupBy=key&{range}&pageSize=1");
+        Assert.Equal(2, byKey!.Groups.Total);
+        Assert.Equal(("k1", 101L), (byKey.Groups.Items[0].Key, byKey.Groups.Items[0].CostNanos));
+        Assert.Equal(111, byKey.Totals.CostNanos);
+    }
+
+    [Fact]
+    public async Task Usage_InvalidQuery_ReportsEachField()
+    {
+        var user = await fixture.NewUserAsync();
+        await Expect.ValidationProblemAsync(await user.Http.GetAsync("/api/usage?groupBy=week&from=10&to=5"), "groupBy", "from");
+    }
+
+    [Fact]
+    public async Task Export_IsCsvOfEvents()
+    {
+        var user = await SeedAsync();
+        var response = await user.Http.GetAsync($"/api/usage/export?from={Day1 - 1}&to={Day2 + 1}");
+        await Expect.StatusAsync(response, HttpStatusCode.OK);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("event_id,request_id,ended_at,", lines[0], StringComparison.Ordinal);
+        Assert.Equal(4, lines.Length);
+        Assert.Contains(",2026-03-01T10:00:00.000Z,k1,m-a,sim,100,50,10,0,1,0.000000001,ok,200,false", lines[1], StringComparison.Ordinal);
+    }
+
+    private async Task<Session> SeedAsync()
+    {
+        var user = await fixture.NewUserAsync();
+        await UsageEvents.SettleAsync(fixture.RedisDb, UsageEvents.Make(user.Account, 1, "m-a", "k1", Day1));
+        await UsageEvents.SettleAsync(fixture.RedisDb, UsageEvents.Make(user.Account, 100, "m-b", "k1", Day1 + 1000));
+        await UsageEvents.SettleAsync(fixture.RedisDb, UsageEvents.Make(user.Account, 10, "m-a", "k2", Day2));
+        await fixture.Get<LedgerFlusher>().DrainAsync(user.Account, CancellationToken.None);
+        return user;
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class UsageApiTests_Postgres(PostgresControlApiFixture fixture) : UsageApiTests(fixture);
+
+[Collection(SqliteCollection.Name)]
+public sealed class UsageApiTests_Sqlite(SqliteControlApiFixture fixture) : UsageApiTests(fixture);
