@@ -21,32 +21,84 @@ internal sealed class BoardRunner
         _log = log;
     }
 
-    public async Task<TargetResult> RunAsync(TargetSpec target, bool probeTranslation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs every target. Idle RSS is read for all targets before any request; the concurrency-1 phases, the most sensitive
+    /// to noise from other work on the machine, run in interleaved rounds (target A, B, C, then again) and the median round
+    /// is reported; the sweeps and the memory phase then run target by target.
+    /// </summary>
+    public async Task<List<TargetResult>> RunAllAsync(IReadOnlyList<(TargetSpec Target, bool Translation)> targets, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(target);
-        var result = new TargetResult { Name = target.Name, Url = target.BaseUrl.ToString(), Version = target.Version };
-        if (target.Unavailable is not null)
-        {
-            result.Reason = target.Unavailable;
-            _log.WriteLine($"[{target.Name}] not available: {target.Unavailable}");
-            return result;
-        }
-
-        var idle = ProcessProbe.RssMiB(target.Pid);
-        var zeroDelay = Workload.Single(RequestTemplate.Chat(target, "chat", new ChatShape { Tokens = 16 }));
-        var probe = await ProbeAsync(zeroDelay.Templates[0], cancellationToken);
-        if (probe is not null)
-        {
-            result.Reason = probe;
-            _log.WriteLine($"[{target.Name}] not available: {probe}");
-            return result;
-        }
-
-        result.Available = true;
+        ArgumentNullException.ThrowIfNull(targets);
         var s = _settings;
+        var results = targets.Select(t => new TargetResult { Name = t.Target.Name, Url = t.Target.BaseUrl.ToString(), Version = t.Target.Version }).ToList();
+        var idle = targets.Select(t => ProcessProbe.RssMiB(t.Target.Pid)).ToList();
+        for (var i = 0; i < targets.Count; i++)
+        {
+            var target = targets[i].Target;
+            var reason = target.Unavailable
+                ?? await ProbeAsync(RequestTemplate.Chat(target, "chat", new ChatShape { Tokens = 16 }), cancellationToken);
+            results[i].Available = reason is null;
+            results[i].Reason = reason;
+            if (reason is not null)
+            {
+                _log.WriteLine($"[{target.Name}] not available: {reason}");
+            }
+        }
 
-        result.AddedLatency = await Phase(target, "added-latency c=1", zeroDelay, 1, s.LatencyWarmup, s.LatencyDuration, cancellationToken);
+        var available = Enumerable.Range(0, targets.Count).Where(i => results[i].Available).ToList();
+        var latencyRounds = available.ToDictionary(i => i, _ => new List<PhaseResult>());
+        var streamRounds = available.ToDictionary(i => i, _ => new List<PhaseResult>());
+        for (var round = 1; round <= s.LatencyRounds; round++)
+        {
+            foreach (var i in available)
+            {
+                var target = targets[i].Target;
+                var zeroDelay = Workload.Single(RequestTemplate.Chat(target, "chat", new ChatShape { Tokens = 16 }));
+                latencyRounds[i].Add(await Phase(target, $"added-latency c=1 #{round}", zeroDelay, 1, s.LatencyWarmup, s.LatencyDuration, cancellationToken));
+            }
+        }
 
+        for (var round = 1; round <= s.StreamRounds; round++)
+        {
+            foreach (var i in available)
+            {
+                var target = targets[i].Target;
+                streamRounds[i].Add(await PhaseAsync(
+                    new LoadPhase
+                    {
+                        Name = $"stream c=1 #{round}", Workload = StreamWorkload(target), Concurrency = 1,
+                        Warmup = TimeSpan.FromMilliseconds(s.StreamTokens * s.StreamIntervalMs), Duration = s.StreamLatencyDuration,
+                        StallThreshold = StallThreshold, Pid = target.Pid,
+                    },
+                    target,
+                    cancellationToken));
+            }
+        }
+
+        foreach (var i in available)
+        {
+            var result = results[i];
+            result.AddedLatencyRounds.AddRange(latencyRounds[i]);
+            result.AddedLatency = MedianBy(latencyRounds[i], p => p.Latency.P99Us);
+            result.StreamLatencyRounds.AddRange(streamRounds[i]);
+            result.StreamLatency = MedianBy(streamRounds[i], p => p.Gap.P99Us);
+            await RunSweepsAsync(targets[i].Target, result, idle[i], targets[i].Translation, cancellationToken);
+        }
+
+        return results;
+    }
+
+    private TimeSpan StallThreshold => TimeSpan.FromMilliseconds(10 * _settings.StreamIntervalMs);
+
+    private Workload StreamWorkload(TargetSpec target) => Workload.Single(RequestTemplate.Chat(
+        target, "stream", new ChatShape { Stream = true, Tokens = _settings.StreamTokens, InterTokenMs = _settings.StreamIntervalMs }));
+
+    private static PhaseResult MedianBy(List<PhaseResult> rounds, Func<PhaseResult, long> key) =>
+        rounds.OrderBy(key).ElementAt(rounds.Count / 2);
+
+    private async Task RunSweepsAsync(TargetSpec target, TargetResult result, double? idle, bool probeTranslation, CancellationToken cancellationToken)
+    {
+        var s = _settings;
         var delayed = Workload.Single(RequestTemplate.Chat(target, "chat-20ms", new ChatShape { Tokens = 16, TimeToFirstTokenMs = s.FrontierDelayMs }));
         foreach (var concurrency in s.FrontierConcurrency)
         {
@@ -72,18 +124,8 @@ internal sealed class BoardRunner
             result.FrontierBest[BoundName(bound)] = best;
         }
 
-        var stream = Workload.Single(RequestTemplate.Chat(
-            target, "stream", new ChatShape { Stream = true, Tokens = s.StreamTokens, InterTokenMs = s.StreamIntervalMs }));
-        var stall = TimeSpan.FromMilliseconds(10 * s.StreamIntervalMs);
-        result.StreamLatency = await PhaseAsync(
-            new LoadPhase
-            {
-                Name = "stream c=1", Workload = stream, Concurrency = 1, Warmup = TimeSpan.FromMilliseconds(s.StreamTokens * s.StreamIntervalMs),
-                Duration = s.StreamLatencyDuration, StallThreshold = stall, Pid = target.Pid,
-            },
-            target,
-            cancellationToken);
-
+        var stream = StreamWorkload(target);
+        var stall = StallThreshold;
         var sustained = 0;
         double sustainedFps = 0;
         var ceiling = false;
@@ -128,8 +170,6 @@ internal sealed class BoardRunner
         {
             result.Translation = await TranslationAsync(target, cancellationToken);
         }
-
-        return result;
     }
 
     public static string BoundName(double boundMs) =>
@@ -179,7 +219,7 @@ internal sealed class BoardRunner
             var status = await Probe.StatusAsync(_client, template, cancellationToken);
             return status == 200 ? null : $"probe request answered HTTP {status}";
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
             return "probe request failed: " + ex.Message;
         }
@@ -197,8 +237,8 @@ internal sealed class BoardRunner
         var rss = half.Select(r => r.RssMiB!.Value).Order().ToList();
         var steady = rss[rss.Count / 2];
         var slope = Slope(half.Select(r => r.Second).ToList(), half.Select(r => r.RssMiB!.Value).ToList()) * 60;
-        // A plateau: the second half of the load grows by less than 5% of the steady RSS per minute.
-        var plateau = Math.Abs(slope) < 0.05 * steady;
+        // A plateau: the second half of the load grows by less than 5% of the steady RSS per minute (shrinking is fine).
+        var plateau = slope < 0.05 * steady;
         return new MemoryResult(idle, Math.Round(steady, 1), Math.Round(slope, 2), plateau, after is null ? null : Math.Round(after.Value, 1));
     }
 

@@ -5,6 +5,12 @@ internal sealed record BoardSettings
 {
     public required string Profile { get; init; }
 
+    /// <summary>Interleaved rounds of the concurrency-1 latency phase per target.</summary>
+    public int LatencyRounds { get; init; } = 1;
+
+    /// <summary>Interleaved rounds of the concurrency-1 streaming phase per target.</summary>
+    public int StreamRounds { get; init; } = 1;
+
     public TimeSpan LatencyWarmup { get; init; }
 
     public TimeSpan LatencyDuration { get; init; }
@@ -60,8 +66,9 @@ internal sealed record BoardSettings
         "quick" => new BoardSettings
         {
             Profile = profile,
+            LatencyRounds = 2,
             LatencyWarmup = TimeSpan.FromSeconds(1),
-            LatencyDuration = TimeSpan.FromSeconds(4),
+            LatencyDuration = TimeSpan.FromSeconds(3),
             FrontierConcurrency = [1, 16, 64, 256],
             FrontierWarmup = TimeSpan.FromSeconds(1),
             FrontierStep = TimeSpan.FromSeconds(2),
@@ -75,12 +82,14 @@ internal sealed record BoardSettings
         "standard" => new BoardSettings
         {
             Profile = profile,
-            LatencyWarmup = TimeSpan.FromSeconds(2),
-            LatencyDuration = TimeSpan.FromSeconds(8),
+            LatencyRounds = 3,
+            StreamRounds = 2,
+            LatencyWarmup = TimeSpan.FromSeconds(1),
+            LatencyDuration = TimeSpan.FromSeconds(4),
             FrontierConcurrency = [1, 8, 32, 64, 128, 256, 512],
             FrontierWarmup = TimeSpan.FromSeconds(1),
             FrontierStep = TimeSpan.FromSeconds(3),
-            StreamLatencyDuration = TimeSpan.FromSeconds(8),
+            StreamLatencyDuration = TimeSpan.FromSeconds(5),
             StreamConcurrency = [100, 250, 500, 1000, 1500, 2000],
             StreamStep = TimeSpan.FromSeconds(3),
             MemoryConcurrency = 64,

@@ -15,14 +15,20 @@ internal sealed class TargetResult
 
     public string? Reason { get; set; }
 
+    /// <summary>The round with the median p99 of <see cref="AddedLatencyRounds"/>.</summary>
     public PhaseResult? AddedLatency { get; set; }
+
+    public List<PhaseResult> AddedLatencyRounds { get; } = [];
 
     public List<PhaseResult> Frontier { get; } = [];
 
     /// <summary>Best requests/s with p99 under each bound and no failure ("inf" = unbounded); null when no step qualified.</summary>
     public Dictionary<string, double?> FrontierBest { get; } = [];
 
+    /// <summary>The round with the median inter-frame gap p99 of <see cref="StreamLatencyRounds"/>.</summary>
     public PhaseResult? StreamLatency { get; set; }
+
+    public List<PhaseResult> StreamLatencyRounds { get; } = [];
 
     public List<PhaseResult> StreamSweep { get; } = [];
 

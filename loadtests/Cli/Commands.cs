@@ -69,14 +69,10 @@ internal static class Commands
         };
         using var client = LoadTestClient.Create();
         var runner = new BoardRunner(client, settings, log);
-        foreach (var target in targets)
-        {
-            // The translation lane exists only on gateways: the mock and the plain forwarder have no /v1/messages.
-            var translation = !string.Equals(target.Name, report.Direct, StringComparison.OrdinalIgnoreCase)
-                && !string.Equals(target.Name, report.Floor, StringComparison.OrdinalIgnoreCase);
-            report.Targets.Add(await runner.RunAsync(target, translation, cancellationToken));
-        }
-
+        // The translation lane exists only on gateways: the mock and the plain forwarder have no /v1/messages.
+        var plan = targets.Select(t => (t, !string.Equals(t.Name, report.Direct, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(t.Name, report.Floor, StringComparison.OrdinalIgnoreCase))).ToList();
+        report.Targets.AddRange(await runner.RunAllAsync(plan, cancellationToken));
         Comparison.Compute(report);
         var output = OutputDirectory(arguments, "board");
         JsonOutput.Write(Path.Combine(output, "results.json"), report);

@@ -32,7 +32,7 @@ internal static class PhaseRunner
         }
         else
         {
-            await RunClosedAsync(client, phase, contexts, start, measureStart, end, stallTicks, timeline, hardStop.Token);
+            await RunClosedAsync(client, phase, contexts, measureStart, end, stallTicks, timeline, hardStop.Token);
             dropped = 0;
         }
 
@@ -43,7 +43,7 @@ internal static class PhaseRunner
     }
 
     private static async Task RunClosedAsync(
-        HttpClient client, LoadPhase phase, ConcurrentBag<WorkerContext> contexts, long start, long measureStart, long end, long stallTicks,
+        HttpClient client, LoadPhase phase, ConcurrentBag<WorkerContext> contexts, long measureStart, long end, long stallTicks,
         Timeline timeline, CancellationToken cancellationToken)
     {
         var workload = phase.Workload;
@@ -80,8 +80,6 @@ internal static class PhaseRunner
         {
             // The grace period ran out: what completed is reported, requests cut off were recorded as failed.
         }
-
-        _ = start;
     }
 
     private static async Task<long> RunOpenAsync(

@@ -42,16 +42,24 @@ internal static class Charts
             var plot = new Plot();
             foreach (var target in available.Where(t => t.Frontier.Count > 0))
             {
+                var steps = target.Frontier.Where(f => f.Ok > 0).ToList();
                 var line = plot.Add.Scatter(
-                    target.Frontier.Select(f => f.Rps).ToArray(),
-                    target.Frontier.Select(f => f.Latency.P99Us / 1000.0).ToArray());
+                    steps.Select(f => f.Rps).ToArray(),
+                    steps.Select(f => Math.Log10(Math.Max(0.01, f.Latency.P99Us / 1000.0))).ToArray());
                 line.LegendText = target.Name;
             }
 
-            plot.Add.HorizontalLine(10, pattern: LinePattern.Dashed);
-            plot.Title($"Throughput frontier: {report.Settings.FrontierDelayMs} ms mock, concurrency sweep (p99 vs requests/s)");
+            // p99 spans from the mock's delay to seconds: a log axis keeps the interesting low end readable.
+            plot.Add.HorizontalLine(1, pattern: LinePattern.Dashed);
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                IntegerTicksOnly = true,
+                LabelFormatter = y => Math.Pow(10, y).ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+            };
+            plot.Title($"Throughput frontier: {report.Settings.FrontierDelayMs} ms mock, concurrency sweep (dashed: 10 ms bound)");
             plot.XLabel("requests/s");
-            plot.YLabel("p99 (ms)");
+            plot.YLabel("p99 (ms, log scale)");
             plot.ShowLegend(Alignment.UpperLeft);
             files.Add(Save(plot, directory, "frontier.png"));
         }
