@@ -7,7 +7,9 @@
 # gateway, pins them with taskset (targets on one core, mock + generator on the other, when there are 2+ cores), runs the
 # board methodology against each in the same run and writes results.json, report.md and charts to $OUT.
 # Environment: PROFILE, OUT, NOTE, SKIP_PORTKEY=1, PORTKEY_DIR (npm install cache), MASSROUTER_ARGS (extra gateway
-# configuration, e.g. metering once available), BASE_PORT (default 18100), TARGET_CPUS / RIG_CPUS (taskset lists).
+# configuration for the subject), MASSROUTER_METERED_ARGS (when set, a second MassRouter with these extra switches runs
+# as target "massrouter-metered", so metering on vs off is measured in the same run), BASE_PORT (default 18100),
+# TARGET_CPUS / RIG_CPUS (taskset lists).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +20,7 @@ BASE_PORT=${BASE_PORT:-18100}
 PORTKEY_DIR=${PORTKEY_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/massrouter-bench/portkey}
 PORTKEY_VERSION=1.15.2
 HONO_NODE_SERVER_VERSION=1.14.1
-MOCK_PORT=$BASE_PORT; YARP_PORT=$((BASE_PORT + 1)); MR_PORT=$((BASE_PORT + 2)); PK_PORT=$((BASE_PORT + 3))
+MOCK_PORT=$BASE_PORT; YARP_PORT=$((BASE_PORT + 1)); MR_PORT=$((BASE_PORT + 2)); PK_PORT=$((BASE_PORT + 3)); MRM_PORT=$((BASE_PORT + 4))
 KEY=sk-bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 mkdir -p "$OUT"
 
@@ -69,15 +71,28 @@ echo "== starting plain YARP on :$YARP_PORT"
 (pin_target dotnet bench/PlainYarp/$BIN/PlainYarp.dll --urls "http://127.0.0.1:$YARP_PORT" --upstream "http://127.0.0.1:$MOCK_PORT") >"$OUT/plain-yarp.log" 2>&1 &
 YARP_PID=$!; PIDS+=("$YARP_PID")
 
+start_massrouter() { # port log extra-switches...
+  local port=$1 log=$2; shift 2
+  (pin_target dotnet src/Gateway/$BIN/MassRouter.Gateway.dll --urls "http://127.0.0.1:$port" \
+    --Logging:LogLevel:Default=Warning \
+    --MassRouter:ApiKeys:0:Key="$KEY" \
+    --MassRouter:Providers:sim:BaseUrl="http://127.0.0.1:$MOCK_PORT/v1" \
+    --MassRouter:Models:0:Id=bench --MassRouter:Models:0:Deployments:0:Provider=sim \
+    "$@") >"$OUT/$log" 2>&1 &
+}
 echo "== starting MassRouter on :$MR_PORT"
-# shellcheck disable=SC2086 # MASSROUTER_ARGS is a list of --Key=value switches
-(pin_target dotnet src/Gateway/$BIN/MassRouter.Gateway.dll --urls "http://127.0.0.1:$MR_PORT" \
-  --Logging:LogLevel:Default=Warning \
-  --MassRouter:ApiKeys:0:Key="$KEY" \
-  --MassRouter:Providers:sim:BaseUrl="http://127.0.0.1:$MOCK_PORT/v1" \
-  --MassRouter:Models:0:Id=bench --MassRouter:Models:0:Deployments:0:Provider=sim \
-  ${MASSROUTER_ARGS:-}) >"$OUT/massrouter.log" 2>&1 &
+# shellcheck disable=SC2086 # the *_ARGS variables are lists of --Key=value switches
+start_massrouter "$MR_PORT" massrouter.log ${MASSROUTER_ARGS:-}
 MR_PID=$!; PIDS+=("$MR_PID")
+METERED_TARGETS=()
+if [ -n "${MASSROUTER_METERED_ARGS:-}" ]; then
+  echo "== starting MassRouter (metered) on :$MRM_PORT"
+  # shellcheck disable=SC2086
+  start_massrouter "$MRM_PORT" massrouter-metered.log ${MASSROUTER_ARGS:-} $MASSROUTER_METERED_ARGS
+  MRM_PID=$!; PIDS+=("$MRM_PID")
+  wait_http "http://127.0.0.1:$MRM_PORT/healthz" 60 || { echo "!! massrouter-metered did not start (see $OUT/massrouter-metered.log)" >&2; exit 1; }
+  METERED_TARGETS=(--target "name=massrouter-metered;url=http://127.0.0.1:$MRM_PORT;pid=$MRM_PID;model=bench;header=Authorization: Bearer $KEY;metrics=http://127.0.0.1:$MRM_PORT/metrics;version=$MASSROUTER_COMMIT")
+fi
 
 PORTKEY_TARGET="name=portkey;url=http://127.0.0.1:$PK_PORT;unavailable=skipped (SKIP_PORTKEY=1)"
 if [ "${SKIP_PORTKEY:-0}" != 1 ]; then
@@ -126,4 +141,5 @@ pin_rig dotnet loadtests/$BIN/MassRouter.LoadTests.dll board --profile "$PROFILE
   --target "name=direct;url=http://127.0.0.1:$MOCK_PORT;pid=$MOCK_PID;model=bench;version=simulator@$MASSROUTER_COMMIT" \
   --target "name=plain-yarp;url=http://127.0.0.1:$YARP_PORT;pid=$YARP_PID;model=bench;version=Yarp.ReverseProxy 2.3.0" \
   --target "name=massrouter;url=http://127.0.0.1:$MR_PORT;pid=$MR_PID;model=bench;header=Authorization: Bearer $KEY;metrics=http://127.0.0.1:$MR_PORT/metrics;version=$MASSROUTER_COMMIT" \
+  "${METERED_TARGETS[@]}" \
   --target "$PORTKEY_TARGET" | tee "$OUT/console.txt"

@@ -55,4 +55,10 @@ internal sealed record ComparisonRow
     public double? AfterMiB { get; init; }
 
     public string? Translation { get; init; }
+
+    /// <summary>Translation lane: p99 at concurrency 1 on /v1/messages minus direct's chat-completions p99.</summary>
+    public long? TranslationAddedP99Us { get; init; }
+
+    /// <summary>Translation lane: inter-frame gap p99 of a translated stream minus this target's passthrough stream.</summary>
+    public long? TranslationGapP99VsPassthroughUs { get; init; }
 }

@@ -22,7 +22,7 @@ internal sealed class TargetResult
 
     public List<PhaseResult> Frontier { get; } = [];
 
-    /// <summary>Best requests/s with p99 under each bound and no failure ("inf" = unbounded); null when no step qualified.</summary>
+    /// <summary>Best requests/s with p99 minus the mock delay under each bound and no failure ("inf" = unbounded); null when no step qualified.</summary>
     public Dictionary<string, double?> FrontierBest { get; } = [];
 
     /// <summary>The round with the median inter-frame gap p99 of <see cref="StreamLatencyRounds"/>.</summary>

@@ -88,17 +88,27 @@ internal sealed class SseScanner
             return;
         }
 
-        if (payload.StartsWith("{\"error\""u8))
+        if (payload.StartsWith("{\"error\""u8) || payload.StartsWith("{\"type\":\"error\""u8))
         {
             ErrorFrame = true;
             return;
         }
 
-        // A content delta carries "content":"<non-empty>"; the role chunk's content is "" and the finish chunk has none.
-        var at = payload.IndexOf("\"content\":\""u8);
-        if (at < 0 || at + 11 >= payload.Length || payload[at + 11] == (byte)'"')
+        // Anthropic Messages streams (the translation lane) end with message_stop and carry text in content_block_delta.
+        if (payload.IndexOf("\"type\":\"message_stop\""u8) >= 0)
         {
+            Done = true;
             return;
+        }
+
+        if (payload.IndexOf("\"type\":\"content_block_delta\""u8) < 0)
+        {
+            // An OpenAI content delta carries "content":"<non-empty>"; the role chunk's content is "" and the finish chunk has none.
+            var at = payload.IndexOf("\"content\":\""u8);
+            if (at < 0 || at + 11 >= payload.Length || payload[at + 11] == (byte)'"')
+            {
+                return;
+            }
         }
 
         ContentFrames++;
