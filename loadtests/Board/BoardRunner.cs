@@ -157,11 +157,12 @@ internal sealed class BoardRunner
 
         result.Streams = new StreamSweepResult(sustained, sustainedFps, ceiling);
 
+        // No /metrics scraping here: rendering it would be CPU charged to the target's requests (the soak scenario scrapes).
         var memory = await PhaseAsync(
             new LoadPhase
             {
                 Name = $"memory c={s.MemoryConcurrency}", Workload = delayed, Concurrency = s.MemoryConcurrency, Warmup = TimeSpan.Zero,
-                Duration = s.MemoryDuration, Pid = target.Pid, MetricsUrl = target.MetricsUrl, SampleInterval = TimeSpan.FromMilliseconds(250),
+                Duration = s.MemoryDuration, Pid = target.Pid, SampleInterval = TimeSpan.FromMilliseconds(250),
             },
             target,
             cancellationToken);
