@@ -89,7 +89,7 @@ internal sealed record BoardSettings
             FrontierConcurrency = [1, 8, 32, 64, 128, 256, 512],
             FrontierWarmup = TimeSpan.FromSeconds(1),
             FrontierStep = TimeSpan.FromSeconds(3),
-            StreamLatencyDuration = TimeSpan.FromSeconds(5),
+            StreamLatencyDuration = TimeSpan.FromSeconds(8),
             StreamConcurrency = [100, 250, 500, 1000, 1500, 2000],
             StreamStep = TimeSpan.FromSeconds(3),
             MemoryConcurrency = 64,
