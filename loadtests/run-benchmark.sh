@@ -60,8 +60,6 @@ for project in src/Simulator bench/PlainYarp src/Gateway loadtests; do
 done
 BIN=bin/Release/net10.0
 export MASSROUTER_COMMIT=${MASSROUTER_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
-export DOTNET_gcServer=${DOTNET_gcServer:-}
-[ -z "$DOTNET_gcServer" ] && unset DOTNET_gcServer
 
 echo "== starting the mock on :$MOCK_PORT ($PINNING)"
 (pin_rig_exec dotnet src/Simulator/$BIN/MassRouter.Simulator.dll --urls "http://127.0.0.1:$MOCK_PORT") >"$OUT/mock.log" 2>&1 &
