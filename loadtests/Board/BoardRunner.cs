@@ -1,0 +1,273 @@
+using System.Globalization;
+using MassRouter.LoadTests.Engine;
+using MassRouter.LoadTests.Targets;
+
+namespace MassRouter.LoadTests.Board;
+
+/// <summary>
+/// Runs the board methodology (github.com/GetBusbar/benchmarking) against each target in turn: added latency at concurrency 1,
+/// the throughput frontier, streaming latency and streams sustained, memory, and the translation lane.
+/// </summary>
+internal sealed class BoardRunner
+{
+    private readonly HttpClient _client;
+    private readonly BoardSettings _settings;
+    private readonly TextWriter _log;
+
+    public BoardRunner(HttpClient client, BoardSettings settings, TextWriter log)
+    {
+        _client = client;
+        _settings = settings;
+        _log = log;
+    }
+
+    /// <summary>
+    /// Runs every target. Idle RSS is read for all targets before any request; the concurrency-1 phases, the most sensitive
+    /// to noise from other work on the machine, run in interleaved rounds (target A, B, C, then again) and the median round
+    /// is reported; the sweeps and the memory phase then run target by target.
+    /// </summary>
+    public async Task<List<TargetResult>> RunAllAsync(IReadOnlyList<(TargetSpec Target, bool Translation)> targets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        var s = _settings;
+        var results = targets.Select(t => new TargetResult { Name = t.Target.Name, Url = t.Target.BaseUrl.ToString(), Version = t.Target.Version }).ToList();
+        var idle = targets.Select(t => ProcessProbe.RssMiB(t.Target.Pid)).ToList();
+        for (var i = 0; i < targets.Count; i++)
+        {
+            var target = targets[i].Target;
+            var reason = target.Unavailable
+                ?? await ProbeAsync(RequestTemplate.Chat(target, "chat", new ChatShape { Tokens = 16 }), cancellationToken);
+            results[i].Available = reason is null;
+            results[i].Reason = reason;
+            if (reason is not null)
+            {
+                _log.WriteLine($"[{target.Name}] not available: {reason}");
+            }
+        }
+
+        var available = Enumerable.Range(0, targets.Count).Where(i => results[i].Available).ToList();
+        var latencyRounds = available.ToDictionary(i => i, _ => new List<PhaseResult>());
+        var streamRounds = available.ToDictionary(i => i, _ => new List<PhaseResult>());
+        for (var round = 1; round <= s.LatencyRounds; round++)
+        {
+            foreach (var i in available)
+            {
+                var target = targets[i].Target;
+                var zeroDelay = Workload.Single(RequestTemplate.Chat(target, "chat", new ChatShape { Tokens = 16 }));
+                latencyRounds[i].Add(await Phase(target, $"added-latency c=1 #{round}", zeroDelay, 1, s.LatencyWarmup, s.LatencyDuration, cancellationToken));
+            }
+        }
+
+        for (var round = 1; round <= s.StreamRounds; round++)
+        {
+            foreach (var i in available)
+            {
+                var target = targets[i].Target;
+                streamRounds[i].Add(await PhaseAsync(
+                    new LoadPhase
+                    {
+                        Name = $"stream c=1 #{round}", Workload = StreamWorkload(target), Concurrency = 1,
+                        Warmup = TimeSpan.FromMilliseconds(s.StreamTokens * s.StreamIntervalMs), Duration = s.StreamLatencyDuration,
+                        StallThreshold = StallThreshold, Pid = target.Pid,
+                    },
+                    target,
+                    cancellationToken));
+            }
+        }
+
+        foreach (var i in available)
+        {
+            var result = results[i];
+            result.AddedLatencyRounds.AddRange(latencyRounds[i]);
+            result.AddedLatency = MedianBy(latencyRounds[i], p => p.Latency.P99Us);
+            result.StreamLatencyRounds.AddRange(streamRounds[i]);
+            result.StreamLatency = MedianBy(streamRounds[i], p => p.Gap.P99Us);
+            await RunSweepsAsync(targets[i].Target, result, idle[i], targets[i].Translation, cancellationToken);
+        }
+
+        return results;
+    }
+
+    private TimeSpan StallThreshold => TimeSpan.FromMilliseconds(10 * _settings.StreamIntervalMs);
+
+    private Workload StreamWorkload(TargetSpec target) => Workload.Single(RequestTemplate.Chat(
+        target, "stream", new ChatShape { Stream = true, Tokens = _settings.StreamTokens, InterTokenMs = _settings.StreamIntervalMs }));
+
+    private static PhaseResult MedianBy(List<PhaseResult> rounds, Func<PhaseResult, long> key) =>
+        rounds.OrderBy(key).ElementAt(rounds.Count / 2);
+
+    private async Task RunSweepsAsync(TargetSpec target, TargetResult result, double? idle, bool probeTranslation, CancellationToken cancellationToken)
+    {
+        var s = _settings;
+        var delayed = Workload.Single(RequestTemplate.Chat(target, "chat-20ms", new ChatShape { Tokens = 16, TimeToFirstTokenMs = s.FrontierDelayMs }));
+        foreach (var concurrency in s.FrontierConcurrency)
+        {
+            var step = await Phase(target, $"frontier c={concurrency}", delayed, concurrency, s.FrontierWarmup, s.FrontierStep, cancellationToken);
+            result.Frontier.Add(step);
+            if (step.Failed > 0 && step.ErrorRate > 0.5)
+            {
+                break;
+            }
+        }
+
+        foreach (var bound in s.BoundsMs)
+        {
+            double? best = null;
+            foreach (var step in result.Frontier)
+            {
+                // The bound applies to the tail the target adds: p99 minus the mock's fixed answer delay (a 1 ms bound on
+                // a 20 ms mock would otherwise be unreachable by construction).
+                var addedP99Us = step.Latency.P99Us - (s.FrontierDelayMs * 1000L);
+                if (step.Failed == 0 && step.Ok > 0 && addedP99Us < bound * 1000 && (best is null || step.Rps > best))
+                {
+                    best = step.Rps;
+                }
+            }
+
+            result.FrontierBest[BoundName(bound)] = best;
+        }
+
+        var stream = StreamWorkload(target);
+        var stall = StallThreshold;
+        var sustained = 0;
+        double sustainedFps = 0;
+        var ceiling = false;
+        var streamLength = TimeSpan.FromMilliseconds(s.StreamTokens * s.StreamIntervalMs);
+        foreach (var concurrency in s.StreamConcurrency)
+        {
+            var step = await PhaseAsync(
+                new LoadPhase
+                {
+                    Name = $"streams c={concurrency}", Workload = stream, Concurrency = concurrency, Warmup = streamLength,
+                    StartStagger = streamLength, Duration = s.StreamStep, StallThreshold = stall, Pid = target.Pid,
+                },
+                target,
+                cancellationToken);
+            result.StreamSweep.Add(step);
+            var passed = step.Ok > 0 && step.Stalls == 0 && step.ErrorRate < 0.001;
+            if (!passed)
+            {
+                break;
+            }
+
+            sustained = concurrency;
+            sustainedFps = step.FramesPerSecond;
+            ceiling = concurrency == s.StreamConcurrency[^1];
+        }
+
+        result.Streams = new StreamSweepResult(sustained, sustainedFps, ceiling);
+
+        // No /metrics scraping here: rendering it would be CPU charged to the target's requests (the soak scenario scrapes).
+        var memory = await PhaseAsync(
+            new LoadPhase
+            {
+                Name = $"memory c={s.MemoryConcurrency}", Workload = delayed, Concurrency = s.MemoryConcurrency, Warmup = TimeSpan.Zero,
+                Duration = s.MemoryDuration, Pid = target.Pid, SampleInterval = TimeSpan.FromMilliseconds(250),
+            },
+            target,
+            cancellationToken);
+        result.MemoryLoad = memory;
+        await Task.Delay(s.MemoryAfter, cancellationToken);
+        result.Memory = Memory(idle, memory, ProcessProbe.RssMiB(target.Pid));
+
+        if (probeTranslation)
+        {
+            result.Translation = await TranslationAsync(target, cancellationToken);
+        }
+    }
+
+    public static string BoundName(double boundMs) =>
+        double.IsPositiveInfinity(boundMs) ? "inf" : boundMs.ToString(CultureInfo.InvariantCulture) + "ms";
+
+    private async Task<TranslationResult> TranslationAsync(TargetSpec target, CancellationToken cancellationToken)
+    {
+        var s = _settings;
+        var messages = Workload.Single(RequestTemplate.Chat(target, "messages", new ChatShape { Tokens = 16, Messages = true }));
+        var status = await Probe.StatusAsync(_client, messages.Templates[0], cancellationToken);
+        if (status != 200)
+        {
+            var reason = status == 404 ? "not available (the gateway answers 404 on /v1/messages)" : $"not available (HTTP {status} on /v1/messages)";
+            _log.WriteLine($"[{target.Name}] translation lane {reason}");
+            return new TranslationResult(reason, null, null, null);
+        }
+
+        var latency = await Phase(target, "translation c=1", messages, 1, s.LatencyWarmup, s.LatencyDuration, cancellationToken);
+        var delayed = Workload.Single(RequestTemplate.Chat(
+            target, "messages-20ms", new ChatShape { Tokens = 16, Messages = true, TimeToFirstTokenMs = s.FrontierDelayMs }));
+        var concurrency = s.FrontierConcurrency.Length > 2 ? s.FrontierConcurrency[^3] : s.FrontierConcurrency[^1];
+        var throughput = await Phase(target, $"translation c={concurrency}", delayed, concurrency, s.FrontierWarmup, s.FrontierStep, cancellationToken);
+        var stream = await PhaseAsync(
+            new LoadPhase
+            {
+                Name = "translation stream c=1",
+                Workload = Workload.Single(RequestTemplate.Chat(
+                    target, "messages-stream", new ChatShape { Stream = true, Messages = true, Tokens = s.StreamTokens, InterTokenMs = s.StreamIntervalMs })),
+                Concurrency = 1, Warmup = TimeSpan.FromMilliseconds(s.StreamTokens * s.StreamIntervalMs), Duration = s.StreamLatencyDuration,
+                StallThreshold = StallThreshold, Pid = target.Pid,
+            },
+            target,
+            cancellationToken);
+        return new TranslationResult("measured", latency, throughput, stream);
+    }
+
+    private Task<PhaseResult> Phase(
+        TargetSpec target, string name, Workload workload, int concurrency, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken) =>
+        PhaseAsync(
+            new LoadPhase { Name = name, Workload = workload, Concurrency = concurrency, Warmup = warmup, Duration = duration, Pid = target.Pid },
+            target,
+            cancellationToken);
+
+    private async Task<PhaseResult> PhaseAsync(LoadPhase phase, TargetSpec target, CancellationToken cancellationToken)
+    {
+        var result = await PhaseRunner.RunAsync(_client, phase, cancellationToken);
+        _log.WriteLine(FormattableString.Invariant($"[{target.Name}] {result.Name,-22} rps {result.Rps,9:F1}  ok {result.Ok,7}  failed {result.Failed,5}  p50 {result.Latency.P50Us,8} us  p99 {result.Latency.P99Us,8} us")
+            + (result.Ttft.Count > 0 ? FormattableString.Invariant($"  ttft p50 {result.Ttft.P50Us} us  gap p99 {result.Gap.P99Us} us  stalls {result.Stalls}") : string.Empty)
+            + (result.CpuUsPerRequest is { } cpu ? FormattableString.Invariant($"  cpu {cpu:F0} us/req") : string.Empty)
+            + (result.LastError is { } error ? FormattableString.Invariant($"  last error: {error}") : string.Empty));
+        return result;
+    }
+
+    private async Task<string?> ProbeAsync(RequestTemplate template, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var status = await Probe.StatusAsync(_client, template, cancellationToken);
+            return status == 200 ? null : $"probe request answered HTTP {status}";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+        {
+            return "probe request failed: " + ex.Message;
+        }
+    }
+
+    private static MemoryResult Memory(double? idle, PhaseResult load, double? after)
+    {
+        var samples = load.Resources.Where(r => r.RssMiB is not null).ToList();
+        if (samples.Count < 2)
+        {
+            return new MemoryResult(idle, samples.FirstOrDefault()?.RssMiB, null, null, after);
+        }
+
+        var half = samples.Skip(samples.Count / 2).ToList();
+        var rss = half.Select(r => r.RssMiB!.Value).Order().ToList();
+        var steady = rss[rss.Count / 2];
+        var slope = Slope(half.Select(r => r.Second).ToList(), half.Select(r => r.RssMiB!.Value).ToList()) * 60;
+        // A plateau: the second half of the load grows by less than 5% of the steady RSS per minute (shrinking is fine).
+        var plateau = slope < 0.05 * steady;
+        return new MemoryResult(idle, Math.Round(steady, 1), Math.Round(slope, 2), plateau, after is null ? null : Math.Round(after.Value, 1));
+    }
+
+    private static double Slope(List<double> x, List<double> y)
+    {
+        var mx = x.Average();
+        var my = y.Average();
+        double num = 0, den = 0;
+        for (var i = 0; i < x.Count; i++)
+        {
+            num += (x[i] - mx) * (y[i] - my);
+            den += (x[i] - mx) * (x[i] - mx);
+        }
+
+        return den == 0 ? 0 : num / den;
+    }
+}

@@ -1,0 +1,101 @@
+namespace MassRouter.LoadTests.Board;
+
+/// <summary>Durations and sweeps of the board methodology; <see cref="For"/> gives the named profiles.</summary>
+internal sealed record BoardSettings
+{
+    public required string Profile { get; init; }
+
+    /// <summary>Interleaved rounds of the concurrency-1 latency phase per target.</summary>
+    public int LatencyRounds { get; init; } = 1;
+
+    /// <summary>Interleaved rounds of the concurrency-1 streaming phase per target.</summary>
+    public int StreamRounds { get; init; } = 1;
+
+    public TimeSpan LatencyWarmup { get; init; }
+
+    public TimeSpan LatencyDuration { get; init; }
+
+    /// <summary>The mock's answer delay for the throughput frontier (the board uses 20 ms).</summary>
+    public int FrontierDelayMs { get; init; } = 20;
+
+    public int[] FrontierConcurrency { get; init; } = [];
+
+    public TimeSpan FrontierWarmup { get; init; }
+
+    public TimeSpan FrontierStep { get; init; }
+
+    public int StreamTokens { get; init; } = 64;
+
+    public int StreamIntervalMs { get; init; } = 20;
+
+    public TimeSpan StreamLatencyDuration { get; init; }
+
+    public int[] StreamConcurrency { get; init; } = [];
+
+    public TimeSpan StreamStep { get; init; }
+
+    public int MemoryConcurrency { get; init; }
+
+    public TimeSpan MemoryDuration { get; init; }
+
+    public TimeSpan MemoryAfter { get; init; }
+
+    /// <summary>Tail bounds of the frontier in milliseconds; <see cref="double.PositiveInfinity"/> is "unbounded".</summary>
+    public double[] BoundsMs { get; init; } = [1, 5, 10, 50, 100, double.PositiveInfinity];
+
+    public static BoardSettings For(string profile) => profile switch
+    {
+        "smoke" => new BoardSettings
+        {
+            Profile = profile,
+            LatencyWarmup = TimeSpan.FromMilliseconds(200),
+            LatencyDuration = TimeSpan.FromMilliseconds(800),
+            FrontierDelayMs = 5,
+            FrontierConcurrency = [1, 4],
+            FrontierWarmup = TimeSpan.FromMilliseconds(100),
+            FrontierStep = TimeSpan.FromMilliseconds(500),
+            StreamTokens = 8,
+            StreamIntervalMs = 5,
+            StreamLatencyDuration = TimeSpan.FromMilliseconds(500),
+            StreamConcurrency = [2, 4],
+            StreamStep = TimeSpan.FromMilliseconds(500),
+            MemoryConcurrency = 4,
+            MemoryDuration = TimeSpan.FromMilliseconds(800),
+            MemoryAfter = TimeSpan.FromMilliseconds(200),
+        },
+        "quick" => new BoardSettings
+        {
+            Profile = profile,
+            LatencyRounds = 2,
+            LatencyWarmup = TimeSpan.FromSeconds(1),
+            LatencyDuration = TimeSpan.FromSeconds(3),
+            FrontierConcurrency = [1, 16, 64, 256],
+            FrontierWarmup = TimeSpan.FromSeconds(1),
+            FrontierStep = TimeSpan.FromSeconds(2),
+            StreamLatencyDuration = TimeSpan.FromSeconds(4),
+            StreamConcurrency = [100, 500, 1000],
+            StreamStep = TimeSpan.FromSeconds(2),
+            MemoryConcurrency = 64,
+            MemoryDuration = TimeSpan.FromSeconds(6),
+            MemoryAfter = TimeSpan.FromSeconds(2),
+        },
+        "standard" => new BoardSettings
+        {
+            Profile = profile,
+            LatencyRounds = 3,
+            StreamRounds = 2,
+            LatencyWarmup = TimeSpan.FromSeconds(1),
+            LatencyDuration = TimeSpan.FromSeconds(4),
+            FrontierConcurrency = [1, 8, 32, 64, 128, 256, 512],
+            FrontierWarmup = TimeSpan.FromSeconds(1),
+            FrontierStep = TimeSpan.FromSeconds(3),
+            StreamLatencyDuration = TimeSpan.FromSeconds(8),
+            StreamConcurrency = [100, 250, 500, 1000, 1500, 2000],
+            StreamStep = TimeSpan.FromSeconds(3),
+            MemoryConcurrency = 64,
+            MemoryDuration = TimeSpan.FromSeconds(12),
+            MemoryAfter = TimeSpan.FromSeconds(3),
+        },
+        _ => throw new ArgumentException($"Unknown profile '{profile}': smoke, quick or standard.", nameof(profile)),
+    };
+}

@@ -1,0 +1,42 @@
+using MassRouter.LoadTests.Engine;
+
+namespace MassRouter.LoadTests.Board;
+
+/// <summary>Everything the board measured on one target.</summary>
+internal sealed class TargetResult
+{
+    public required string Name { get; init; }
+
+    public required string Url { get; init; }
+
+    public string? Version { get; init; }
+
+    public bool Available { get; set; }
+
+    public string? Reason { get; set; }
+
+    /// <summary>The round with the median p99 of <see cref="AddedLatencyRounds"/>.</summary>
+    public PhaseResult? AddedLatency { get; set; }
+
+    public List<PhaseResult> AddedLatencyRounds { get; } = [];
+
+    public List<PhaseResult> Frontier { get; } = [];
+
+    /// <summary>Best requests/s with p99 minus the mock delay under each bound and no failure ("inf" = unbounded); null when no step qualified.</summary>
+    public Dictionary<string, double?> FrontierBest { get; } = [];
+
+    /// <summary>The round with the median inter-frame gap p99 of <see cref="StreamLatencyRounds"/>.</summary>
+    public PhaseResult? StreamLatency { get; set; }
+
+    public List<PhaseResult> StreamLatencyRounds { get; } = [];
+
+    public List<PhaseResult> StreamSweep { get; } = [];
+
+    public StreamSweepResult? Streams { get; set; }
+
+    public PhaseResult? MemoryLoad { get; set; }
+
+    public MemoryResult? Memory { get; set; }
+
+    public TranslationResult? Translation { get; set; }
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text;
+using MassRouter.LoadTests.Board;
+
+namespace MassRouter.LoadTests.Reporting;
+
+/// <summary>The Markdown report of a side-by-side board run.</summary>
+internal static class BoardMarkdown
+{
+    public static string Render(BoardReport report, IReadOnlyList<string> charts)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(charts);
+        var m = report.Machine;
+        var s = report.Settings;
+        var text = new StringBuilder();
+        text.AppendLine("# Gateway benchmark: side by side, one run").AppendLine();
+        text.AppendLine(Invariant($"Taken {m.TakenUtc} on `{m.Host}`: {m.CpuModel}, {m.LogicalCores} logical cores (generator allowed {m.CoresAvailableToGenerator}), {m.Os} (kernel {m.Kernel}), {m.Runtime}, commit `{m.Commit}`, load average at start {m.LoadAverage1m}."));
+        text.AppendLine(Invariant($"Profile `{s.Profile}`. Baselines: direct = `{report.Direct}`, floor = `{report.Floor}`; subject `{report.Subject}`; peer `{report.Peer ?? "none"}`."));
+        if (report.Note is not null)
+        {
+            text.AppendLine().AppendLine("> " + report.Note);
+        }
+
+        text.AppendLine().AppendLine("## Goals (subject against the in-run baselines)").AppendLine();
+        var goals = new MarkdownTable("goal", "measured", "met");
+        foreach (var goal in report.Goals)
+        {
+            goals.Row(goal.Goal, goal.Measured, goal.Met is null ? "n/a" : goal.Met.Value ? "yes" : "**no**");
+        }
+
+        text.Append(goals).AppendLine();
+        text.AppendLine("## Comparison").AppendLine();
+        text.AppendLine("Added figures are the target minus `direct` in this run; ratios are to the floor or the peer in this run.").AppendLine();
+        var latency = new MarkdownTable("target", "p50 c=1 (us)", "p99 c=1 (us)", "added p50 (us)", "added p99 (us)", "CPU/req c=1 (us)", "CPU/req load (us)", "CPU vs floor");
+        var throughput = new MarkdownTable("target", "rps @added p99<10ms", "vs floor", "vs peer", "rps unbounded");
+        var streams = new MarkdownTable("target", "added TTFT p50 (us)", "added TTFT p99 (us)", "added gap p50 (us)", "added gap p99 (us)", "streams sustained", "frames/s there", "mock-bound");
+        var memory = new MarkdownTable("target", "idle RSS (MiB)", "steady RSS (MiB)", "growth (MiB/min)", "RSS after (MiB)", "translation lane", "translated added p99 (us)", "translated gap p99 vs passthrough (us)");
+        foreach (var r in report.Comparison)
+        {
+            if (!r.Available)
+            {
+                latency.Row(r.Target, "not available: " + r.Translation, null, null, null, null, null, null);
+                continue;
+            }
+
+            latency.Row(r.Target, r.P50Us, r.P99Us, r.AddedP50Us, r.AddedP99Us, r.CpuUsPerRequestC1, r.CpuUsPerRequestLoad, r.CpuLoadVsFloor);
+            throughput.Row(r.Target, r.Rps10Ms, r.Rps10MsVsFloor, r.Rps10MsVsPeer, r.RpsUnbounded);
+            streams.Row(
+                r.Target, r.AddedTtftP50Us, r.AddedTtftP99Us, r.AddedGapP50Us, r.AddedGapP99Us,
+                r.StreamsSustained is { } n ? (r.StreamsCeilingReached == true ? "≥ " : string.Empty) + n.ToString(CultureInfo.InvariantCulture) : null,
+                r.StreamsFramesPerSecond, r.MockBound);
+            memory.Row(r.Target, r.IdleMiB, r.SteadyMiB, r.GrowthMiBPerMinute, r.AfterMiB, r.Translation, r.TranslationAddedP99Us, r.TranslationGapP99VsPassthroughUs);
+        }
+
+        text.AppendLine("### Added latency and CPU").AppendLine().Append(latency).AppendLine();
+        text.AppendLine("### Throughput frontier").AppendLine().Append(throughput).AppendLine();
+        text.AppendLine("### Streaming").AppendLine().Append(streams).AppendLine();
+        text.AppendLine("### Memory and translation").AppendLine().Append(memory).AppendLine();
+
+        text.AppendLine("## Full frontier sweeps").AppendLine();
+        var bounds = s.BoundsMs.Select(BoardRunner.BoundName).ToArray();
+        var best = new MarkdownTable(["target", .. bounds.Select(b => "best rps, added p99 < " + b)]);
+        foreach (var t in report.Targets.Where(t => t.Available))
+        {
+            best.Row([t.Name, .. bounds.Select(b => (object?)t.FrontierBest.GetValueOrDefault(b))]);
+        }
+
+        text.Append(best).AppendLine();
+        var sweep = new MarkdownTable("target", "step", "rps", "ok", "failed", "p50 (us)", "p99 (us)", "p99.9 (us)", "target CPU (cores)");
+        foreach (var t in report.Targets.Where(t => t.Available))
+        {
+            foreach (var step in t.Frontier)
+            {
+                sweep.Row(t.Name, step.Name, step.Rps, step.Ok, step.Failed, step.Latency.P50Us, step.Latency.P99Us, step.Latency.P999Us, step.CpuCores);
+            }
+        }
+
+        text.Append(sweep).AppendLine();
+        text.AppendLine("## Stream sweeps").AppendLine();
+        var streamSweep = new MarkdownTable("target", "step", "streams ok", "failed", "stalls", "frames/s", "TTFT p50 (us)", "TTFT p99 (us)", "gap p50 (us)", "gap p99 (us)", "last error");
+        foreach (var t in report.Targets.Where(t => t.Available))
+        {
+            foreach (var step in t.StreamLatency is null ? t.StreamSweep : [t.StreamLatency, .. t.StreamSweep])
+            {
+                streamSweep.Row(t.Name, step.Name, step.Ok, step.Failed, step.Stalls, step.FramesPerSecond, step.Ttft.P50Us, step.Ttft.P99Us, step.Gap.P50Us, step.Gap.P99Us, step.LastError);
+            }
+        }
+
+        text.Append(streamSweep).AppendLine();
+        text.AppendLine("## Charts").AppendLine();
+        foreach (var chart in charts)
+        {
+            text.AppendLine($"![{chart}]({chart})").AppendLine();
+        }
+
+        text.AppendLine("## Method").AppendLine();
+        text.AppendLine(Invariant($"- Added latency: closed model, 1 in flight, zero-delay mock, non-streaming, {s.LatencyWarmup.TotalSeconds:0.#} s warm-up then {s.LatencyDuration.TotalSeconds:0.#} s measured, in {s.LatencyRounds} round(s) interleaved across the targets (the round with the median p99 is reported; every round is in results.json); p99 of the target minus p99 direct. The streaming c=1 phase runs the same way in {s.StreamRounds} round(s), the median by gap p99 reported."));
+        text.AppendLine(Invariant($"- Frontier: the mock answers after {s.FrontierDelayMs} ms; concurrency {string.Join(", ", s.FrontierConcurrency)}; {s.FrontierWarmup.TotalSeconds:0.#} s warm-up and {s.FrontierStep.TotalSeconds:0.#} s per step; best requests/s whose added p99 (p99 minus the mock's {s.FrontierDelayMs} ms) stayed under each bound with no failed request."));
+        text.AppendLine(Invariant($"- Streaming: role chunk, {s.StreamTokens} content deltas {s.StreamIntervalMs} ms apart, finish, [DONE]. TTFT counts to the first content frame. Streams sustained: concurrency {string.Join(", ", s.StreamConcurrency)} ({s.StreamStep.TotalSeconds:0.#} s each, starts staggered over one stream length); a step passes when every content frame and [DONE] arrive, no gap exceeds {10 * s.StreamIntervalMs} ms and errors stay under 0.1%. Mock-bound: direct sustained at most 10% more."));
+        text.AppendLine(Invariant($"- Memory: RSS (/proc/PID/status VmRSS) before the target's first request, sampled every 250 ms under {s.MemoryConcurrency} in flight for {s.MemoryDuration.TotalSeconds:0.#} s (steady = median of the second half, growth = its slope), and {s.MemoryAfter.TotalSeconds:0.#} s after the load."));
+        text.AppendLine("- CPU per request: utime+stime of the target process (/proc/PID/stat) over the measured window divided by the requests started in it.");
+        return text.ToString();
+    }
+
+    private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,97 @@
+using System.Text.Json;
+using MassRouter.LoadTests.Cli;
+using MassRouter.LoadTests.Scenarios;
+
+namespace MassRouter.LoadTests.Tests;
+
+/// <summary>Every load-tester scenario and the board run in smoke mode against a real gateway: they must run and report, not time anything.</summary>
+public sealed class ScenarioSmokeTests : IClassFixture<LoopbackRig>
+{
+    private readonly LoopbackRig _rig;
+
+    public ScenarioSmokeTests(LoopbackRig rig) => _rig = rig;
+
+    public static TheoryData<string> Scenarios() => [.. ScenarioCatalog.All.Select(s => s.Name)];
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public async Task Scenario_in_smoke_mode_succeeds_and_writes_its_reports(string name)
+    {
+        var output = Path.Combine(_rig.Output, "scenarios");
+        var log = new StringWriter();
+        string[] args =
+        [
+            "scenario", name, "--smoke", "--target", _rig.GatewayTarget, "--out", output,
+            "--models", "bench,bench-b", "--keys", string.Join(',', LoopbackRig.Keys),
+        ];
+
+        var reports = await Commands.ScenariosAsync(new Arguments(args), log, CancellationToken.None);
+
+        var report = Assert.Single(reports);
+        var folder = Path.Combine(output, name);
+        Assert.True(File.Exists(Path.Combine(folder, "report.md")), log.ToString());
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "results.json")));
+        Assert.Equal(name, json.RootElement.GetProperty("scenario").GetString());
+        if (name == "translation" && report.Status.StartsWith("not available", StringComparison.Ordinal))
+        {
+            // The /v1/messages route is another issue's work: until it exists the scenario must say so cleanly.
+            Assert.Empty(report.Phases);
+            return;
+        }
+
+        Assert.Equal("measured", report.Status);
+        Assert.True(report.Succeeded > 0, log.ToString());
+        Assert.True(report.UnexpectedFailures == 0, log.ToString());
+        Assert.NotEmpty(Directory.GetFiles(folder, "*.png"));
+        var phase = Assert.Single(report.Phases);
+        switch (name)
+        {
+            case "faults":
+                Assert.True(phase.InjectedFailures > 0, log.ToString());
+                break;
+            case "steady":
+                Assert.Equal(4, phase.Templates.Count);
+                Assert.All(phase.Templates.Values, t => Assert.True(t.Ok > 0, log.ToString()));
+                Assert.True(phase.ContentFrames > 0);
+                break;
+            case "ratelimit":
+                Assert.Equal(LoopbackRig.Keys.Length, phase.Templates.Count);
+                Assert.All(phase.Templates.Values, t => Assert.True(t.Ok + t.Limited > 0, log.ToString()));
+                break;
+            case "soak":
+                Assert.Contains(phase.Resources, r => r.RssMiB > 0 && r.Gen0 is not null);
+                break;
+        }
+    }
+
+    [Fact]
+    public async Task Board_in_smoke_mode_compares_the_gateway_with_direct_and_writes_its_reports()
+    {
+        var output = Path.Combine(_rig.Output, "board");
+        var log = new StringWriter();
+        string[] args =
+        [
+            "board", "--profile", "smoke", "--out", output, "--target", _rig.DirectTarget, "--target", _rig.GatewayTarget,
+            "--target", "name=portkey;url=http://127.0.0.1:9;unavailable=not started in tests",
+        ];
+
+        var report = await Commands.BoardAsync(new Arguments(args), log, CancellationToken.None);
+
+        Assert.True(File.Exists(Path.Combine(output, "report.md")));
+        Assert.True(File.Exists(Path.Combine(output, "results.json")));
+        Assert.Equal(4, Directory.GetFiles(output, "*.png").Length);
+        var gateway = report.Targets.Single(t => t.Name == "massrouter");
+        Assert.True(gateway.Available, gateway.Reason + log);
+        Assert.True(gateway.AddedLatency!.Ok > 0 && gateway.AddedLatency.Failed == 0, log.ToString());
+        Assert.True(gateway.StreamLatency!.Ok > 0 && gateway.StreamLatency.Ttft.Count > 0, log.ToString());
+        Assert.True(gateway.Memory!.IdleMiB > 0);
+        // Until the /v1/messages route exists the lane reports "not available"; once it does, it is measured.
+        Assert.True(
+            gateway.Translation!.Status == "measured" || gateway.Translation.Status.StartsWith("not available", StringComparison.Ordinal),
+            gateway.Translation.Status);
+        var row = report.Comparison.Single(r => r.Target == "massrouter");
+        Assert.NotNull(row.AddedP99Us);
+        Assert.False(report.Comparison.Single(r => r.Target == "portkey").Available);
+        Assert.NotEmpty(report.Goals);
+    }
+}
