@@ -28,10 +28,11 @@ internal sealed class ChatCompletionsHandler(
         var requestId = RequestId.Resolve(context);
         context.Response.Headers[RequestId.HeaderName] = requestId;
 
-        if (!authenticator.TryAuthenticate(context, out var key, out var missing))
+        var auth = await authenticator.AuthenticateAsync(context);
+        if (auth.Key is not { } key)
         {
-            metrics.Rejected(missing ? "missing_api_key" : "invalid_api_key");
-            await WriteAuthErrorAsync(context, missing);
+            metrics.Rejected(auth.Code);
+            await ApiKeyAuthenticator.WriteFailureAsync(context, auth);
             return;
         }
 
@@ -167,18 +168,6 @@ internal sealed class ChatCompletionsHandler(
         }
 
         return false;
-    }
-
-    internal static Task WriteAuthErrorAsync(HttpContext context, bool missing)
-    {
-        context.Response.Headers.WWWAuthenticate = "Bearer";
-        return OpenAIErrorResponse.WriteAsync(
-            context,
-            StatusCodes.Status401Unauthorized,
-            missing
-                ? "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY' (or in the 'x-api-key' header)."
-                : "Incorrect API key provided.",
-            code: missing ? "missing_api_key" : "invalid_api_key");
     }
 
     private static bool IsJson(string? contentType)

@@ -1,0 +1,46 @@
+using MassRouter.Gateway.Admin;
+using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Limits;
+using MassRouter.Gateway.Redis;
+using StackExchange.Redis;
+
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>Registers keys, limits and metering: Redis (or an embedded Garnet), the key store, admission and settlement.</summary>
+internal static class MeteringServices
+{
+    public static WebApplicationBuilder AddMetering(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.AddOptions<MeteringOptions>().Bind(configuration.GetSection(MeteringOptions.SectionName));
+        services.AddOptions<SeedOptions>().Bind(configuration.GetSection(SeedOptions.SectionName));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ClientIpLimiter>();
+        services.AddSingleton<ConfiguredApiKeyStore>();
+
+        var options = configuration.GetSection(MeteringOptions.SectionName).Get<MeteringOptions>() ?? new MeteringOptions();
+        if (!options.Enabled)
+        {
+            services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<ConfiguredApiKeyStore>());
+            return builder;
+        }
+
+        var connectionString = configuration[MeteringOptions.RedisConnectionKey];
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            var garnet = EmbeddedGarnet.Start(options.EmbeddedMemory);
+            services.AddSingleton(garnet);
+            connectionString = garnet.ConnectionString;
+        }
+
+        services.AddSingleton<IConnectionMultiplexer>(_ => RedisConnection.Connect(connectionString, options.RedisTimeout));
+
+        // Hosted services start in registration order: seed records first, then subscribe and serve.
+        services.AddHostedService<RedisSeeder>();
+        services.AddSingleton<RedisApiKeyStore>();
+        services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<RedisApiKeyStore>());
+        services.AddHostedService(sp => sp.GetRequiredService<RedisApiKeyStore>());
+        return builder;
+    }
+}
