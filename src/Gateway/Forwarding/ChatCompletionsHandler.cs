@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
+using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
@@ -17,6 +18,7 @@ internal sealed class ChatCompletionsHandler(
     ApiKeyAuthenticator authenticator,
     ModelCatalog catalog,
     GatewayMetrics metrics,
+    RequestMeter meter,
     IOptions<GatewayOptions> options,
     ILogger<ChatCompletionsHandler> logger)
 {
@@ -90,6 +92,13 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
+        // Metering: local concurrency limit, then one Redis round trip (RPM/TPM, caps, balance).
+        using var metered = await meter.AdmitAsync(context, key, body.WrittenSpan);
+        if (metered.IsRejected)
+        {
+            return;
+        }
+
         var deployment = route.Primary;
         using var rewritten = ChatRequestRewriter.NeedsRewrite(request, deployment.UpstreamModel)
             ? new PooledBufferWriter(body.WrittenCount + 64 + (deployment.UpstreamModel.Length * 6))
@@ -110,13 +119,19 @@ internal sealed class ChatCompletionsHandler(
             request.Stream,
             stripUsageChunk: ChatRequestRewriter.NeedsUsage(request),
             metrics,
-            logger);
+            logger)
+        {
+            Output = metered.Output,
+        };
         var provider = deployment.Provider;
         var forwardError = await forwarder.SendAsync(context, provider.BaseUrl, provider.Invoker, provider.RequestConfig, exchange);
         if (forwardError != ForwarderError.None)
         {
             await WriteForwardErrorAsync(context, forwardError, provider.Name);
         }
+
+        // Metering: queue the charge and usage event; settled in the background, never delaying the response.
+        meter.Settle(context, metered, exchange, route.Id, deployment, requestId, started);
 
         var usage = exchange.Usage;
         metrics.RequestCompleted(new RequestOutcome(

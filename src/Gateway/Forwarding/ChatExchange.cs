@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
@@ -49,6 +50,9 @@ internal sealed class ChatExchange : HttpTransformer
 
     /// <summary>Usage as the provider reported it.</summary>
     public TokenUsage Usage => _usage;
+
+    /// <summary>Metering's collector of relayed output (null when unmetered).</summary>
+    public DeliveredOutput? Output { get; init; }
 
     /// <summary>True when the relay ended the stream early with an error event (upstream failure mid-stream).</summary>
     public bool EndedWithError { get; private set; }
@@ -291,6 +295,7 @@ internal sealed class ChatExchange : HttpTransformer
                     }
 
                     _lastOutputTimestamp = now;
+                    Output?.Append(sseEvent.Data);
                 }
 
                 if (_stripUsageChunk && (facts & (ChunkFacts.HasUsage | ChunkFacts.HasChoices)) == ChunkFacts.HasUsage)

@@ -18,11 +18,17 @@ internal static class MeteringServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ClientIpLimiter>();
         services.AddSingleton<ConfiguredApiKeyStore>();
+        services.AddSingleton<TokenCounter>();
+        services.AddSingleton<PromptTokenEstimator>();
+        services.AddSingleton<KeyConcurrencyLimiter>();
+        services.AddSingleton<LocalFallbackLimiter>();
+        services.AddSingleton<PriceTable>();
 
         var options = configuration.GetSection(MeteringOptions.SectionName).Get<MeteringOptions>() ?? new MeteringOptions();
         if (!options.Enabled)
         {
             services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<ConfiguredApiKeyStore>());
+            services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RequestMeter>(sp));
             return builder;
         }
 
@@ -41,6 +47,11 @@ internal static class MeteringServices
         services.AddSingleton<RedisApiKeyStore>();
         services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<RedisApiKeyStore>());
         services.AddHostedService(sp => sp.GetRequiredService<RedisApiKeyStore>());
+        services.AddSingleton<RedisAdmission>();
+        services.AddSingleton<UsageSettler>();
+        services.AddHostedService(sp => sp.GetRequiredService<UsageSettler>());
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RequestMeter>(
+            sp, sp.GetRequiredService<RedisAdmission>(), sp.GetRequiredService<UsageSettler>()));
         return builder;
     }
 }

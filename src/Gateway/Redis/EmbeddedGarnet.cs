@@ -34,6 +34,7 @@ internal sealed class EmbeddedGarnet : IDisposable
             "--port", port.ToString(CultureInfo.InvariantCulture),
             "--lua",
             "--memory", memory,
+            "--page", "1m",
             "--index", "1m",
             "--logger-level", "Warning",
         ]);
