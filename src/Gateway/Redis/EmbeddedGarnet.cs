@@ -33,6 +33,8 @@ internal sealed class EmbeddedGarnet : IDisposable
             "--bind", "127.0.0.1",
             "--port", port.ToString(CultureInfo.InvariantCulture),
             "--lua",
+            // Without it Garnet runs a script without locking its keys: admission and settlement would not be atomic.
+            "--lua-transaction-mode", "true",
             "--memory", memory,
             "--page", "1m",
             "--index", "1m",

@@ -39,6 +39,16 @@ public sealed class MeteringFixture : IAsyncLifetime
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>Completes once the simulator has received the request tagged <paramref name="requestId"/> (it was admitted).</summary>
+    public async Task WaitForUpstreamAsync(HttpClient http, string requestId)
+    {
+        await KeyTests.AssertEventuallyAsync(async () =>
+        {
+            using var response = await http.GetAsync(new Uri(SimulatorAddress, "sim/requests/" + requestId));
+            return response.StatusCode == System.Net.HttpStatusCode.OK;
+        }, 10_000);
+    }
+
     public async Task DisposeAsync()
     {
         foreach (var backend in _backends.Values)
