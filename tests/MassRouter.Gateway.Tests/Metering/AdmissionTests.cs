@@ -122,18 +122,14 @@ public class AdmissionTests(MeteringFixture fixture)
         var b = fixture[backend];
         var key = await b.CreateKeyAsync(Dollar, k => k with { MaxConcurrency = 1 });
         var hold = Guid.NewGuid().ToString("N");
-        var held = b.Http.SendAsync(b.Chat(0, key.Secret, headers: ("x-sim-fault", "hold:" + hold)));
-        await KeyTests.AssertEventuallyAsync(async () =>
-        {
-            using var second = await b.Http.SendAsync(b.Chat(0, key.Secret));
-            if (second.StatusCode != HttpStatusCode.TooManyRequests)
-            {
-                return false;
-            }
+        var held = b.Http.SendAsync(b.Chat(0, key.Secret, headers: [("x-sim-fault", "hold:" + hold), ("x-sim-request-id", hold)]));
+        await fixture.WaitForUpstreamAsync(b.Http, hold);
 
+        using (var second = await b.Http.SendAsync(b.Chat(0, key.Secret)))
+        {
+            Assert.NotNull(second.Headers.RetryAfter);
             await OpenAIErrorAssert.IsErrorAsync(second, HttpStatusCode.TooManyRequests, "rate_limit_exceeded");
-            return true;
-        });
+        }
 
         await fixture.ReleaseAsync(b.Http, hold);
         using var first = await held;
