@@ -96,8 +96,8 @@ internal sealed partial class RedisApiKeyStore : IApiKeyStore, IHostedService, I
 
     public void Dispose() => _stopping.Dispose();
 
-    /// <summary>Drops every cached key (tests, and after a reconnect).</summary>
-    public void Flush()
+    /// <summary>Drops every cached key (when a flood of unknown keys fills the negative cache).</summary>
+    private void Flush()
     {
         Interlocked.Increment(ref _generation);
         _cache.Clear();
@@ -180,47 +180,54 @@ internal sealed partial class RedisApiKeyStore : IApiKeyStore, IHostedService, I
     {
         if (e.ConnectionType == ConnectionType.Interactive)
         {
-            // Invalidations published while we were away are lost: start over.
-            Flush();
+            // Invalidations published while we were away are lost: reload everything now (in place, so keys keep
+            // working from memory should Redis drop again).
+            _ = ResyncAsync();
         }
     }
 
     private async Task ResyncLoopAsync(CancellationToken stopping)
     {
         using var timer = new PeriodicTimer(_options.ResyncInterval, _time);
-        while (!stopping.IsCancellationRequested)
+        try
         {
-            try
+            while (await timer.WaitForNextTickAsync(stopping))
             {
-                await timer.WaitForNextTickAsync(stopping);
-                // Reload in place, so keys keep working from memory if Redis fails half-way; unknown keys are forgotten.
-                var hashes = new List<KeyHash>();
-                foreach (var (hash, cached) in _cache)
-                {
-                    if (cached.Key is null)
-                    {
-                        _cache.TryRemove(hash, out _);
-                    }
-                    else
-                    {
-                        hashes.Add(hash);
-                    }
-                }
+                await ResyncAsync();
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
 
-                _negativeCount = 0;
-                foreach (var chunk in hashes.Chunk(256))
+    private async Task ResyncAsync()
+    {
+        try
+        {
+            var hashes = new List<KeyHash>();
+            foreach (var (hash, cached) in _cache)
+            {
+                if (cached.Key is null)
                 {
-                    await Task.WhenAll(chunk.Select(LoadAsync));
+                    _cache.TryRemove(hash, out _);
+                }
+                else
+                {
+                    hashes.Add(hash);
                 }
             }
-            catch (RedisException ex)
+
+            _negativeCount = 0;
+            foreach (var chunk in hashes.Chunk(256))
             {
-                LogRedisDown(ex.Message);
+                await Task.WhenAll(chunk.Select(LoadAsync));
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogRedisDown(ex.Message);
         }
     }
 

@@ -75,6 +75,29 @@ public sealed class MeteringBackend : IAsyncDisposable
         return backend;
     }
 
+    /// <summary>Makes Redis reachable again and waits until every gateway has reconnected.</summary>
+    public async Task RestoreRedisAsync()
+    {
+        Proxy.Restore();
+        foreach (var gateway in Gateways)
+        {
+            var redis = gateway.Services.GetRequiredService<IConnectionMultiplexer>();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    await redis.GetDatabase().PingAsync();
+                    break;
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException && clock.Elapsed < TimeSpan.FromSeconds(15))
+                {
+                    await Task.Delay(50);
+                }
+            }
+        }
+    }
+
     internal UsageSettler Settler(int gateway) => Gateways[gateway].Services.GetRequiredService<UsageSettler>();
 
     /// <summary>Completes when both gateways have settled (or spooled) everything they queued.</summary>
@@ -178,7 +201,7 @@ public sealed class MeteringBackend : IAsyncDisposable
         }
 
         return GatewayHost.BuildAsync(
-            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"],
+            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:MassRouter=Information"],
             builder => builder.Configuration.AddInMemoryCollection(config));
     }
 
