@@ -23,7 +23,9 @@ internal sealed partial class RedisApiKeyStore : IApiKeyStore, IHostedService, I
     private readonly MeteringOptions _options;
     private readonly ConcurrentDictionary<KeyHash, CachedKey> _cache = new();
     private readonly CancellationTokenSource _stopping = new();
-    private long _generation;
+    private readonly ConcurrentDictionary<KeyHash, long> _keyInvalidations = new();
+    private readonly ConcurrentDictionary<string, long> _accountInvalidations = new(StringComparer.Ordinal);
+    private long _sequence;
     private int _negativeCount;
     private Task? _resync;
 
@@ -99,25 +101,25 @@ internal sealed partial class RedisApiKeyStore : IApiKeyStore, IHostedService, I
     /// <summary>Drops every cached key (when a flood of unknown keys fills the negative cache).</summary>
     private void Flush()
     {
-        Interlocked.Increment(ref _generation);
         _cache.Clear();
         _negativeCount = 0;
     }
 
     private async Task<ApiKeyInfo?> LoadAsync(KeyHash keyHash)
     {
-        var generation = Volatile.Read(ref _generation);
+        var started = Interlocked.Read(ref _sequence);
         var db = _redis.GetDatabase();
         var record = await db.HashGetAllAsync(RedisKeys.Key(keyHash.ToHex()));
         ApiKeyInfo? key = null;
-        if (record.Length > 0 && KeyRecordParser.AccountOf(record) is { Length: > 0 } account)
+        var account = KeyRecordParser.AccountOf(record);
+        if (record.Length > 0 && account is { Length: > 0 })
         {
             var accountFields = await db.HashGetAsync(RedisKeys.Account(account), [AccountFields.Status, AccountFields.Paid]);
             key = KeyRecordParser.Parse(record, accountFields[0], accountFields[1]);
         }
 
-        // An invalidation that raced with this load wins: the result is returned but not cached.
-        if (Volatile.Read(ref _generation) == generation)
+        // An invalidation of this key or its account that raced with the load wins: the result is returned, not cached.
+        if (!InvalidatedSince(_keyInvalidations, keyHash, started) && (account is null || !InvalidatedSince(_accountInvalidations, account, started)))
         {
             Store(keyHash, key);
         }
@@ -151,12 +153,14 @@ internal sealed partial class RedisApiKeyStore : IApiKeyStore, IHostedService, I
             return;
         }
 
-        Interlocked.Increment(ref _generation);
+        var sequence = Interlocked.Increment(ref _sequence);
         if (text.StartsWith("key:", StringComparison.Ordinal) && text.Length == 4 + 64)
         {
             try
             {
-                _cache.TryRemove(KeyHash.FromHex(text[4..]), out _);
+                var hash = KeyHash.FromHex(text[4..]);
+                _keyInvalidations[hash] = sequence;
+                _cache.TryRemove(hash, out _);
             }
             catch (FormatException)
             {
@@ -166,6 +170,7 @@ internal sealed partial class RedisApiKeyStore : IApiKeyStore, IHostedService, I
         else if (text.StartsWith("account:", StringComparison.Ordinal))
         {
             var account = text[8..];
+            _accountInvalidations[account] = sequence;
             foreach (var (hash, cached) in _cache)
             {
                 if (cached.Key is null || cached.Key.Account == account)
@@ -206,6 +211,9 @@ internal sealed partial class RedisApiKeyStore : IApiKeyStore, IHostedService, I
     {
         try
         {
+            // Loads take far less than a resync interval: older invalidation stamps can no longer race with one.
+            _keyInvalidations.Clear();
+            _accountInvalidations.Clear();
             var hashes = new List<KeyHash>();
             foreach (var (hash, cached) in _cache)
             {
@@ -230,6 +238,9 @@ internal sealed partial class RedisApiKeyStore : IApiKeyStore, IHostedService, I
             LogRedisDown(ex.Message);
         }
     }
+
+    private static bool InvalidatedSince<T>(ConcurrentDictionary<T, long> invalidations, T id, long sequence)
+        where T : notnull => invalidations.TryGetValue(id, out var at) && at > sequence;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unavailable for key lookups: {Error}")]
     private partial void LogRedisDown(string error);

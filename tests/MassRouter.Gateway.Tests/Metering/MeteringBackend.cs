@@ -98,6 +98,23 @@ public sealed class MeteringBackend : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Uses the key on a gateway until that instance holds it in memory (a load that raced with the key's own
+    /// invalidation message is deliberately not cached), then waits for the settlements.
+    /// </summary>
+    public static async Task WarmAsync(HttpClient http, WebApplication gateway, string secret)
+    {
+        var store = gateway.Services.GetRequiredService<IApiKeyStore>();
+        var address = new Uri(gateway.Urls.First());
+        await Tests.Metering.KeyTests.AssertEventuallyAsync(async () =>
+        {
+            using var response = await http.SendAsync(Chat(address, secret));
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            return store.TryFindCached(KeyHash.Of(secret), out var cached) && cached is not null;
+        });
+        await gateway.Services.GetRequiredService<UsageSettler>().WhenIdleAsync();
+    }
+
     internal UsageSettler Settler(int gateway) => Gateways[gateway].Services.GetRequiredService<UsageSettler>();
 
     /// <summary>Completes when both gateways have settled (or spooled) everything they queued.</summary>
