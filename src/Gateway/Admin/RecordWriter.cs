@@ -10,7 +10,8 @@ namespace MassRouter.Gateway.Admin;
 /// </summary>
 internal static class RecordWriter
 {
-    public static async Task WriteKeyAsync(IDatabaseAsync db, KeyHash hash, KeyRecord key)
+    /// <summary>Writes the key record; <paramref name="announce"/> publishes <c>key:&lt;hash&gt;</c> so every gateway reloads it.</summary>
+    public static async Task WriteKeyAsync(IDatabaseAsync db, KeyHash hash, KeyRecord key, bool announce = true)
     {
         var hex = hash.ToHex();
         await db.HashSetAsync(RedisKeys.Key(hex),
@@ -26,11 +27,14 @@ internal static class RecordWriter
             new(KeyFields.DailyCapNanos, key.DailyCapNanos),
             new(KeyFields.MonthlyCapNanos, key.MonthlyCapNanos),
         ]);
-        await db.PublishAsync(RedisChannel.Literal(RedisKeys.EventsChannel), RedisKeys.KeyChanged(hex));
+        if (announce)
+        {
+            await db.PublishAsync(RedisChannel.Literal(RedisKeys.EventsChannel), RedisKeys.KeyChanged(hex));
+        }
     }
 
     /// <summary>Writes the account; <paramref name="initialBalanceNanos"/> is set only if the account has no balance yet.</summary>
-    public static async Task WriteAccountAsync(IDatabaseAsync db, AccountRecord account, long? initialBalanceNanos = null)
+    public static async Task WriteAccountAsync(IDatabaseAsync db, AccountRecord account, long? initialBalanceNanos = null, bool announce = true)
     {
         var key = RedisKeys.Account(account.Id);
         await db.HashSetAsync(key,
@@ -47,7 +51,10 @@ internal static class RecordWriter
             await db.HashSetAsync(key, AccountFields.BalanceNanos, balance, When.NotExists);
         }
 
-        await db.PublishAsync(RedisChannel.Literal(RedisKeys.EventsChannel), RedisKeys.AccountChanged(account.Id));
+        if (announce)
+        {
+            await db.PublishAsync(RedisChannel.Literal(RedisKeys.EventsChannel), RedisKeys.AccountChanged(account.Id));
+        }
     }
 
     /// <summary>Sets the working balance outright (top-ups in production are <c>HINCRBY</c>; this is for tests and seeding).</summary>

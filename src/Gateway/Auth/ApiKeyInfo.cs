@@ -30,6 +30,11 @@ public sealed record ApiKeyInfo(string KeyId, string? Name, IReadOnlySet<string>
     /// <summary>The account ever paid: admission fails closed for it when Redis is unreachable (by default).</summary>
     public bool AccountPaid { get; init; }
 
+    /// <summary>Redis key names for admission, built on first use (a benign race may build them twice).</summary>
+    internal Limits.AccountKeyNames RedisNames => _redisNames ??= new Limits.AccountKeyNames(this);
+
+    private Limits.AccountKeyNames? _redisNames;
+
     /// <summary>True when the key may use <paramref name="model"/>.</summary>
     public bool MayUse(string model) => AllowedModels is null || AllowedModels.Contains(model);
 

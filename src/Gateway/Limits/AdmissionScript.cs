@@ -1,4 +1,3 @@
-using MassRouter.Core.Redis;
 using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Limits;
@@ -61,14 +60,9 @@ internal static class AdmissionScript
         return {0, 0, state[1], state[2], state[3], state[4], state[5], state[6]}
         """;
 
-    public static RedisKey[] Keys(string account, string keyId, DateTimeOffset now) =>
-    [
-        RedisKeys.Account(account),
-        RedisKeys.RateLimit(account, keyId, "rpm"),
-        RedisKeys.RateLimit(account, keyId, "tpm"),
-        RedisKeys.RateLimit(account, null, "rpm"),
-        RedisKeys.RateLimit(account, null, "tpm"),
-        RedisKeys.DailySpend(account, now),
-        RedisKeys.MonthlySpend(account, now),
-    ];
+    public static RedisKey[] Keys(AccountKeyNames names, DateTimeOffset now)
+    {
+        var (daily, monthly) = names.Spend(now);
+        return [names.Account, names.KeyRpm, names.KeyTpm, names.AccountRpm, names.AccountTpm, daily, monthly];
+    }
 }

@@ -10,11 +10,11 @@ internal sealed class RedisAdmission(IConnectionMultiplexer redis, TimeProvider 
     /// <summary>Checks and counts; throws <see cref="RedisException"/> when Redis cannot be reached.</summary>
     public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens)
     {
-        var account = key.Account!;
+        var names = key.RedisNames;
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
             AdmissionScript.Lua,
-            AdmissionScript.Keys(account, key.KeyId, time.GetUtcNow()),
-            [key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, "k:" + key.KeyId]))!;
+            AdmissionScript.Keys(names, time.GetUtcNow()),
+            [key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, names.SpendField]))!;
         var code = (int)result[0];
         var verdict = code switch
         {

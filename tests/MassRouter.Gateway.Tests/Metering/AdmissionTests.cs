@@ -110,7 +110,7 @@ public class AdmissionTests(MeteringFixture fixture)
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         }
 
-        await b.WhenSettledAsync();
+        await b.WaitForEventsAsync(key.Account, 1);
         using var response = await b.Http.SendAsync(b.Chat(1, key.Secret));
         await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.PaymentRequired, "insufficient_quota");
     }

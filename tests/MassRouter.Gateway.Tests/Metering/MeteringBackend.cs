@@ -127,11 +127,23 @@ public sealed class MeteringBackend : IAsyncDisposable
         var secret = "sk-mr-test-" + Guid.NewGuid().ToString("N");
         var keyId = "key_" + Guid.NewGuid().ToString("N")[..10];
         var accountRecord = account is null ? new AccountRecord(accountId) : account(new AccountRecord(accountId));
-        await RecordWriter.WriteAccountAsync(Db, accountRecord);
+        // Brand-new ids are cached nowhere: no announcement, so no late invalidation can race with a test's warm-up.
+        await RecordWriter.WriteAccountAsync(Db, accountRecord, announce: false);
         await RecordWriter.SetBalanceAsync(Db, accountId, balanceNanos);
         var keyRecord = new KeyRecord(keyId, accountId);
-        await RecordWriter.WriteKeyAsync(Db, KeyHash.Of(secret), key is null ? keyRecord : key(keyRecord));
+        await RecordWriter.WriteKeyAsync(Db, KeyHash.Of(secret), key is null ? keyRecord : key(keyRecord), announce: false);
         return new TestKey(secret, keyId, accountId);
+    }
+
+    /// <summary>
+    /// Waits until the account's outbox holds <paramref name="count"/> events and returns them. The client can have the
+    /// whole response before the gateway queues the settlement, so this waits on Redis, not on the settlers.
+    /// </summary>
+    public async Task<List<UsageEvent>> WaitForEventsAsync(string account, int count)
+    {
+        await Tests.Metering.KeyTests.AssertEventuallyAsync(async () => (await OutboxAsync(account)).Count >= count, 10_000);
+        await WhenSettledAsync();
+        return await OutboxAsync(account);
     }
 
     public async Task<long> BalanceAsync(string account) => (long)await Db.HashGetAsync(RedisKeys.Account(account), AccountFields.BalanceNanos);

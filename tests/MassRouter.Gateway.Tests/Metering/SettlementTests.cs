@@ -30,8 +30,7 @@ public class SettlementTests(MeteringFixture fixture)
             _ = await response.Content.ReadAsStringAsync();
         }));
 
-        await b.WhenSettledAsync();
-        var events = await b.OutboxAsync(key.Account);
+        var events = await b.WaitForEventsAsync(key.Account, 20);
         Assert.Equal(20, events.Count);
         Assert.Equal(20, events.Select(e => e.Id).Distinct().Count());
         Assert.All(events, e =>
@@ -131,8 +130,7 @@ public class SettlementTests(MeteringFixture fixture)
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        await b.WhenSettledAsync();
-        var events = await b.OutboxAsync(key.Account);
+        var events = await b.WaitForEventsAsync(key.Account, inFlight);
         Assert.Equal(inFlight, events.Count);
         var balance = await b.BalanceAsync(key.Account);
         Assert.Equal(initial - events.Sum(e => e.CostNanos), balance);
@@ -142,5 +140,29 @@ public class SettlementTests(MeteringFixture fixture)
 
         using var refused = await b.Http.SendAsync(b.Chat(0, key.Secret));
         Assert.Equal(HttpStatusCode.PaymentRequired, refused.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task ActualTokens_ReplaceTheEstimate_InTheTpmWindow(string backend)
+    {
+        var b = fixture[backend];
+        const long tpm = 6_000;
+        var key = await b.CreateKeyAsync(Dollar, k => k with { Tpm = tpm });
+        using var first = await b.Http.SendAsync(b.Chat(0, key.Secret, headers: [("x-sim-tokens", "1000"), ("x-sim-itl-ms", "0")]));
+        var sinceFirst = System.Diagnostics.Stopwatch.StartNew();
+        var afterEstimate = long.Parse(AdmissionTests.Header(first, "x-ratelimit-remaining-tokens"), System.Globalization.CultureInfo.InvariantCulture);
+        var estimate = tpm - afterEstimate;
+        var usage = Assert.Single(await b.WaitForEventsAsync(key.Account, 1));
+        var actual = usage.PromptTokens + usage.CompletionTokens;
+        Assert.True(actual > estimate + 900);
+
+        // The second request (same prompt, same estimate) sees the first one's actual tokens, give or take the refill
+        // since the first was admitted (100 tokens per second here); without the correction it would be near 6000 - 2 * estimate.
+        using var second = await b.Http.SendAsync(b.Chat(1, key.Secret));
+        var remaining = long.Parse(AdmissionTests.Header(second, "x-ratelimit-remaining-tokens"), System.Globalization.CultureInfo.InvariantCulture);
+        var refill = (long)(sinceFirst.Elapsed.TotalSeconds * tpm / 60) + 2;
+        Assert.InRange(remaining, tpm - actual - estimate - 1, tpm - actual - estimate + refill);
+        Assert.True(refill < actual - estimate, "too slow a machine for this test to tell the correction from the refill");
     }
 }
