@@ -13,7 +13,8 @@ internal static class MeteringServices
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
-        services.AddOptions<MeteringOptions>().Bind(configuration.GetSection(MeteringOptions.SectionName));
+        services.AddOptions<MeteringOptions>().Bind(configuration.GetSection(MeteringOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<MeteringOptions>, MeteringOptionsValidator>();
         services.AddOptions<SeedOptions>().Bind(configuration.GetSection(SeedOptions.SectionName));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ClientIpLimiter>();
