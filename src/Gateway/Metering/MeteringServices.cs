@@ -49,6 +49,7 @@ internal static class MeteringServices
         services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<RedisApiKeyStore>());
         services.AddHostedService(sp => sp.GetRequiredService<RedisApiKeyStore>());
         services.AddSingleton<RedisAdmission>();
+        services.AddSingleton<MeteringMetrics>();
         services.AddSingleton<UsageSettler>();
         services.AddHostedService(sp => sp.GetRequiredService<UsageSettler>());
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RequestMeter>(

@@ -21,14 +21,16 @@ internal sealed partial class UsageSettler : BackgroundService
     private readonly UsageSpool _spool;
     private readonly MeteringOptions _options;
     private readonly ILogger<UsageSettler> _logger;
+    private readonly MeteringMetrics _metrics;
     private readonly Lock _idleLock = new();
     private readonly SemaphoreSlim _replayGate = new(1, 1);
     private TaskCompletionSource _idle = CompletedSource();
     private int _pending;
 
-    public UsageSettler(IConnectionMultiplexer redis, IOptions<MeteringOptions> options, IHostEnvironment environment, ILogger<UsageSettler> logger)
+    public UsageSettler(IConnectionMultiplexer redis, IOptions<MeteringOptions> options, IHostEnvironment environment, MeteringMetrics metrics, ILogger<UsageSettler> logger)
     {
         _redis = redis;
+        _metrics = metrics;
         _options = options.Value;
         _logger = logger;
         _spool = new UsageSpool(Path.IsPathRooted(_options.SpoolPath) ? _options.SpoolPath : Path.Combine(environment.ContentRootPath, _options.SpoolPath));
@@ -84,6 +86,7 @@ internal sealed partial class UsageSettler : BackgroundService
                 },
                 line => LogCorruptSpoolLine(line));
             LogReplayed(count);
+            _metrics.Replayed(count);
             return true;
         }
         catch (Exception ex)
@@ -131,11 +134,13 @@ internal sealed partial class UsageSettler : BackgroundService
             {
                 // The script may or may not have run (a timeout): the replay is idempotent either way.
                 _spool.Append(settlement);
+                _metrics.Spooled();
                 LogSpooled(settlement.Event.Id, ex.Message);
             }
             catch (Exception ex)
             {
                 _spool.Append(settlement);
+                _metrics.Spooled();
                 LogSettleFailed(ex, settlement.Event.Id);
             }
             finally
@@ -174,6 +179,11 @@ internal sealed partial class UsageSettler : BackgroundService
         {
             // Tells the flusher where to look; losing it is harmless (it also scans for outboxes).
             db.SetAdd(RedisKeys.OutboxAccounts, settlement.Event.Account, CommandFlags.FireAndForget);
+            _metrics.Settled(settlement.Event.Model, settlement.Event.CostNanos);
+        }
+        else
+        {
+            _metrics.Duplicate();
         }
     }
 

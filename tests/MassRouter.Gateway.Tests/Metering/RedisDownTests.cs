@@ -111,6 +111,10 @@ public class RedisDownTests(MeteringFixture fixture)
         var events = await b.OutboxAsync(key.Account);
         Assert.Equal(settlement.Event.Id, Assert.Single(events).Id);
         Assert.Equal(initial - 12_345, await b.BalanceAsync(key.Account));
+
+        // The second replay was recognised as a duplicate, and says so in the metrics.
+        using var metrics = await b.Http.GetAsync(new Uri(b.Addresses[1], "metrics"));
+        Assert.Matches("massrouter_settlements_total\\{outcome=\"duplicate\"\\} [1-9]", await metrics.Content.ReadAsStringAsync());
     }
 
     [Theory]

@@ -149,8 +149,8 @@ public class SettlementTests(MeteringFixture fixture)
         var b = fixture[backend];
         const long tpm = 6_000;
         var key = await b.CreateKeyAsync(Dollar, k => k with { Tpm = tpm });
-        using var first = await b.Http.SendAsync(b.Chat(0, key.Secret, headers: [("x-sim-tokens", "1000"), ("x-sim-itl-ms", "0")]));
         var sinceFirst = System.Diagnostics.Stopwatch.StartNew();
+        using var first = await b.Http.SendAsync(b.Chat(0, key.Secret, headers: [("x-sim-tokens", "1000"), ("x-sim-itl-ms", "0")]));
         var afterEstimate = long.Parse(AdmissionTests.Header(first, "x-ratelimit-remaining-tokens"), System.Globalization.CultureInfo.InvariantCulture);
         var estimate = tpm - afterEstimate;
         var usage = Assert.Single(await b.WaitForEventsAsync(key.Account, 1));
