@@ -93,7 +93,7 @@ internal sealed class ChatCompletionsHandler(
         }
 
         // Metering: local concurrency limit, then one Redis round trip (RPM/TPM, caps, balance).
-        using var metered = await meter.AdmitAsync(context, key, body.WrittenSpan);
+        using var metered = await meter.AdmitAsync(context, key, route.Id, body.WrittenSpan);
         if (metered.IsRejected)
         {
             return;

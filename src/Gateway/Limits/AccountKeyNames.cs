@@ -22,7 +22,11 @@ internal sealed class AccountKeyNames
         AccountRpm = RedisKeys.RateLimit(_account, null, "rpm");
         AccountTpm = RedisKeys.RateLimit(_account, null, "tpm");
         SpendField = "k:" + key.KeyId;
+        Inflight = RedisKeys.Inflight(_account);
     }
+
+    /// <summary>The account's hash of admitted, unsettled requests.</summary>
+    public RedisKey Inflight { get; }
 
     public RedisKey Account { get; }
 

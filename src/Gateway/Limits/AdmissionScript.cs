@@ -17,8 +17,9 @@ internal static class AdmissionScript
     public const int Suspended = 4;
     public const int CapReached = 5;
 
-    // KEYS: 1 account, 2 key rpm, 3 key tpm, 4 account rpm, 5 account tpm, 6 daily spend, 7 monthly spend
-    // ARGV: 1 key rpm, 2 key tpm, 3 tokens, 4 key daily cap, 5 key monthly cap, 6 key spend field
+    // KEYS: 1 account, 2 key rpm, 3 key tpm, 4 account rpm, 5 account tpm, 6 daily spend, 7 monthly spend, 8 in-flight
+    // ARGV: 1 key rpm, 2 key tpm, 3 tokens, 4 key daily cap, 5 key monthly cap, 6 key spend field, 7 event id,
+    //       8 the settlement to charge should this gateway die before settling (recorded in the in-flight hash)
     // Returns {code, retry ms, rpm limit, rpm remaining, rpm reset ms, tpm limit, tpm remaining, tpm reset ms}.
     public const string Lua = """
         local acct = redis.call('HMGET', KEYS[1], 'status', 'balance_nanos', 'rpm', 'tpm', 'daily_cap_nanos', 'monthly_cap_nanos')
@@ -57,12 +58,13 @@ internal static class AdmissionScript
         for _, w in ipairs(writes) do
           redis.call('SET', w[1], string.format('%.3f', w[2]), 'PX', w[3])
         end
+        redis.call('HSET', KEYS[8], ARGV[7], ARGV[8])
         return {0, 0, state[1], state[2], state[3], state[4], state[5], state[6]}
         """;
 
     public static RedisKey[] Keys(AccountKeyNames names, DateTimeOffset now)
     {
         var (daily, monthly) = names.Spend(now);
-        return [names.Account, names.KeyRpm, names.KeyTpm, names.AccountRpm, names.AccountTpm, daily, monthly];
+        return [names.Account, names.KeyRpm, names.KeyTpm, names.AccountRpm, names.AccountTpm, daily, monthly, names.Inflight];
     }
 }

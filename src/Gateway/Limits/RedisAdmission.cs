@@ -8,13 +8,15 @@ namespace MassRouter.Gateway.Limits;
 internal sealed class RedisAdmission(IConnectionMultiplexer redis, TimeProvider time)
 {
     /// <summary>Checks and counts; throws <see cref="RedisException"/> when Redis cannot be reached.</summary>
-    public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens)
+    /// <remarks><paramref name="inflight"/> is recorded under <paramref name="eventId"/> when admitted, and charged by
+    /// the abandoned-request sweep if no gateway settles it.</remarks>
+    public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens, string eventId, string inflight)
     {
         var names = key.RedisNames;
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
             AdmissionScript.Lua,
             AdmissionScript.Keys(names, time.GetUtcNow()),
-            [key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, names.SpendField]))!;
+            [key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, names.SpendField, eventId, inflight]))!;
         var code = (int)result[0];
         var verdict = code switch
         {

@@ -18,8 +18,9 @@ internal sealed class MeteredRequest : IDisposable
 
     private RateLimitLease? _lease;
 
-    public MeteredRequest(ApiKeyInfo? key, long promptEstimate, RateLimitLease? lease)
+    public MeteredRequest(ApiKeyInfo? key, long promptEstimate, RateLimitLease? lease, string eventId = "")
     {
+        EventId = eventId;
         Key = key;
         PromptEstimate = promptEstimate;
         _lease = lease;
@@ -32,6 +33,12 @@ internal sealed class MeteredRequest : IDisposable
     public ApiKeyInfo? Key { get; }
 
     public long PromptEstimate { get; }
+
+    /// <summary>The usage event id, chosen at admission (it names the in-flight record too).</summary>
+    public string EventId { get; }
+
+    /// <summary>False when admitted without Redis (fail-open): no in-flight record exists.</summary>
+    public bool HasInflightRecord { get; init; }
 
     /// <summary>Collects relayed output, for billing a stream whose final usage never came.</summary>
     public DeliveredOutput? Output { get; }

@@ -27,6 +27,15 @@ public sealed class MeteringOptions
     /// <summary>How long Redis remembers a settled event id, so a replay cannot charge it twice.</summary>
     public TimeSpan SettledMarkerTtl { get; set; } = TimeSpan.FromHours(48);
 
+    /// <summary>
+    /// An admitted request still unsettled after this long is taken for lost with its gateway (a crash mid-request) and
+    /// charged its prompt estimate as <c>aborted</c>. Must exceed the longest request a provider may take.
+    /// </summary>
+    public TimeSpan AbandonedAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often a gateway sweeps for abandoned requests.</summary>
+    public TimeSpan AbandonedSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Safety-net reload of every cached key (pub/sub invalidation is the primary path).</summary>
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(30);
 

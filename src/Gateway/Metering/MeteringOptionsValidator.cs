@@ -26,6 +26,8 @@ internal sealed class MeteringOptionsValidator : IValidateOptions<MeteringOption
             ("ResyncInterval", options.ResyncInterval),
             ("NegativeCacheTtl", options.NegativeCacheTtl),
             ("RedisTimeout", options.RedisTimeout),
+            ("AbandonedAfter", options.AbandonedAfter),
+            ("AbandonedSweepInterval", options.AbandonedSweepInterval),
         })
         {
             if (value <= TimeSpan.Zero)

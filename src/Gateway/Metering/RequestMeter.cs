@@ -60,7 +60,7 @@ internal sealed partial class RequestMeter
     /// Admits the request or writes the OpenAI-shaped rejection. The prompt estimate is taken from
     /// <paramref name="body"/> before anything is awaited.
     /// </summary>
-    public ValueTask<MeteredRequest> AdmitAsync(HttpContext context, ApiKeyInfo key, ReadOnlySpan<byte> body)
+    public ValueTask<MeteredRequest> AdmitAsync(HttpContext context, ApiKeyInfo key, string model, ReadOnlySpan<byte> body)
     {
         if (key.Account is null || _admission is null)
         {
@@ -72,7 +72,7 @@ internal sealed partial class RequestMeter
             return new ValueTask<MeteredRequest>(RejectAsync(context, new AdmissionOutcome(AdmissionVerdict.ConcurrencyExceeded, 1000, default, key.MaxConcurrency)));
         }
 
-        return new ValueTask<MeteredRequest>(AdmitCoreAsync(context, key, _estimator.Estimate(body), lease));
+        return new ValueTask<MeteredRequest>(AdmitCoreAsync(context, key, model, _estimator.Estimate(body), lease));
     }
 
     /// <summary>Builds the usage event and queues it for settlement; returns at once.</summary>
@@ -89,6 +89,11 @@ internal sealed partial class RequestMeter
         if (!usage.IsKnown && !aborted && (status >= 400 || exchange.FirstOutputTimestamp == 0) && !exchange.EndedWithError)
         {
             // Nothing was generated (an upstream error, an unreachable provider): nothing to bill.
+            if (request.HasInflightRecord)
+            {
+                _settler.Release(account, request.EventId);
+            }
+
             return;
         }
 
@@ -101,7 +106,7 @@ internal sealed partial class RequestMeter
         var latencyMs = (long)Stopwatch.GetElapsedTime(startedTimestamp, now).TotalMilliseconds;
         var usageEvent = new UsageEvent
         {
-            Id = Guid.CreateVersion7().ToString("N"),
+            Id = request.EventId,
             RequestId = requestId,
             KeyId = key.KeyId,
             Account = account,
@@ -124,16 +129,19 @@ internal sealed partial class RequestMeter
         _settler.Enqueue(new Settlement(usageEvent, key.Tpm, promptTokens + completionTokens - request.PromptEstimate));
     }
 
-    private async Task<MeteredRequest> AdmitCoreAsync(HttpContext context, ApiKeyInfo key, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease)
+    private async Task<MeteredRequest> AdmitCoreAsync(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease)
     {
+        var eventId = Guid.CreateVersion7().ToString("N");
         AdmissionOutcome outcome;
+        var recorded = true;
         try
         {
-            outcome = await _admission!.AdmitAsync(key, promptEstimate);
+            outcome = await _admission!.AdmitAsync(key, promptEstimate, eventId, AbandonedSettlement(context, key, model, promptEstimate, eventId));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             outcome = AdmitWithoutRedis(key, ex);
+            recorded = false;
         }
 
         if (outcome.Verdict != AdmissionVerdict.Admitted)
@@ -142,7 +150,7 @@ internal sealed partial class RequestMeter
             return await RejectAsync(context, outcome);
         }
 
-        var request = new MeteredRequest(key, promptEstimate, lease) { Limits = outcome.State };
+        var request = new MeteredRequest(key, promptEstimate, lease, eventId) { Limits = outcome.State, HasInflightRecord = recorded };
         if (outcome.State != default)
         {
             context.Response.OnStarting(static state =>
@@ -154,6 +162,31 @@ internal sealed partial class RequestMeter
         }
 
         return request;
+    }
+
+    /// <summary>
+    /// What to charge if this gateway dies before settling: the prompt estimate, as an aborted, estimated event. The
+    /// abandoned-request sweep settles it under the same event id, so a late real settlement is a no-op.
+    /// </summary>
+    private string AbandonedSettlement(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, string eventId)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var usageEvent = new UsageEvent
+        {
+            Id = eventId,
+            RequestId = context.Response.Headers[RequestId.HeaderName].ToString(),
+            KeyId = key.KeyId,
+            Account = key.Account!,
+            Model = model,
+            Provider = "unknown",
+            PromptTokens = promptEstimate,
+            CostNanos = _prices.For(model).Cost(promptEstimate, 0),
+            Status = UsageStatus.Aborted,
+            StartedAt = now,
+            EndedAt = now,
+            Estimated = true,
+        };
+        return System.Text.Json.JsonSerializer.Serialize(new Settlement(usageEvent, key.Tpm, 0), MeteringJson.Default.Settlement);
     }
 
     private AdmissionOutcome AdmitWithoutRedis(ApiKeyInfo key, Exception ex)

@@ -19,10 +19,12 @@ internal static class SettleScript
     private const long DailyTtlMs = 8L * 24 * 3600 * 1000;
     private const long MonthlyTtlMs = 400L * 24 * 3600 * 1000;
 
-    // KEYS: 1 account, 2 outbox, 3 daily spend, 4 monthly spend, 5 settled marker, 6 key tpm, 7 account tpm, 8 daily tokens
+    // KEYS: 1 account, 2 outbox, 3 daily spend, 4 monthly spend, 5 settled marker, 6 key tpm, 7 account tpm, 8 daily tokens,
+    //       9 in-flight
     // ARGV: 1 cost, 2 -cost, 3 event json, 4 key field, 5 marker ttl ms, 6 key tpm, 7 token delta, 8 tokens in,
-    //       9 tokens out, 10 daily ttl ms, 11 monthly ttl ms
+    //       9 tokens out, 10 daily ttl ms, 11 monthly ttl ms, 12 event id
     public const string Lua = """
+        redis.call('HDEL', KEYS[9], ARGV[12])
         if not redis.call('SET', KEYS[5], '1', 'NX', 'PX', ARGV[5]) then return 0 end
         if ARGV[1] ~= '0' then
           redis.call('HINCRBY', KEYS[1], 'balance_nanos', ARGV[2])
@@ -74,6 +76,7 @@ internal static class SettleScript
             RedisKeys.RateLimit(account, usage.KeyId, "tpm"),
             RedisKeys.RateLimit(account, null, "tpm"),
             RedisKeys.DailyTokens(account, at),
+            RedisKeys.Inflight(account),
         ];
     }
 
@@ -94,6 +97,7 @@ internal static class SettleScript
             usage.CompletionTokens,
             DailyTtlMs,
             MonthlyTtlMs,
+            usage.Id,
         ];
     }
 }

@@ -57,6 +57,63 @@ internal sealed partial class UsageSettler : BackgroundService
         }
     }
 
+    /// <summary>Drops the in-flight record of a request that turned out to have nothing to bill (fire and forget).</summary>
+    public void Release(string account, string eventId)
+    {
+        try
+        {
+            _redis.GetDatabase().HashDelete(RedisKeys.Inflight(account), eventId, CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (IsRedisDown(ex))
+        {
+            // Left for the abandoned-request sweep, which would charge the prompt estimate: rare, and on the safe side.
+        }
+    }
+
+    /// <summary>
+    /// Settles every request admitted more than <see cref="MeteringOptions.AbandonedAfter"/> ago that no gateway
+    /// settled (its gateway died mid-request), charging the prompt estimate recorded at admission. Safe to run on every
+    /// instance at once: the settle script's marker lets each event through once. Returns how many it settled.
+    /// </summary>
+    public async Task<int> SweepAbandonedAsync()
+    {
+        var cutoff = DateTimeOffset.UtcNow.Subtract(_options.AbandonedAfter).ToUnixTimeMilliseconds();
+        var db = _redis.GetDatabase();
+        var swept = 0;
+        foreach (var endpoint in _redis.GetEndPoints())
+        {
+            var server = _redis.GetServer(endpoint);
+            if (!server.IsConnected || server.IsReplica)
+            {
+                continue;
+            }
+
+            await foreach (var key in server.KeysAsync(pattern: RedisKeys.InflightPattern, pageSize: 250))
+            {
+                foreach (var entry in await db.HashGetAllAsync(key))
+                {
+                    var settlement = ReadSettlement(entry.Value);
+                    if (settlement is null)
+                    {
+                        await db.HashDeleteAsync(key, entry.Name);
+                    }
+                    else if (settlement.Event.StartedAt < cutoff)
+                    {
+                        await SettleAsync(settlement);
+                        swept++;
+                    }
+                }
+            }
+        }
+
+        if (swept > 0)
+        {
+            LogSwept(swept);
+        }
+
+        return swept;
+    }
+
     /// <summary>Completes when every queued settlement has been settled or spooled.</summary>
     public Task WhenIdleAsync()
     {
@@ -119,7 +176,7 @@ internal sealed partial class UsageSettler : BackgroundService
         }
 
         workers[Workers] = ReplayLoopAsync(stoppingToken);
-        await Task.WhenAll(workers);
+        await Task.WhenAll([.. workers, SweepLoopAsync(stoppingToken)]);
     }
 
     private async Task WorkAsync()
@@ -170,6 +227,41 @@ internal sealed partial class UsageSettler : BackgroundService
         }
     }
 
+    private async Task SweepLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.AbandonedSweepInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await SweepAbandonedAsync();
+                }
+                catch (Exception ex) when (IsRedisDown(ex))
+                {
+                    // Next tick.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private static Settlement? ReadSettlement(RedisValue json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize((string?)json ?? "", MeteringJson.Default.Settlement);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private async Task SettleAsync(Settlement settlement)
     {
         var json = JsonSerializer.Serialize(settlement.Event, CoreJson.Default.UsageEvent);
@@ -216,6 +308,9 @@ internal sealed partial class UsageSettler : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Replaying the usage spool failed; it is kept and retried")]
     private partial void LogReplayFailed(Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Charged {Count} abandoned request(s) (their gateway never settled them)")]
+    private partial void LogSwept(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replayed {Count} spooled usage event(s)")]
     private partial void LogReplayed(int count);

@@ -49,6 +49,12 @@ public static class RedisKeys
     /// <summary>Marker that a usage event was settled (exists for a limited time), making replays idempotent.</summary>
     public static string Settled(string account, string eventId) => "mr:{a:" + account + "}:settled:" + eventId;
 
+    /// <summary>Requests admitted but not yet settled (hash: event id → settlement JSON to charge if the gateway dies).</summary>
+    public static string Inflight(string account) => "mr:{a:" + account + "}:inflight";
+
+    /// <summary>SCAN pattern matching every account's in-flight hash.</summary>
+    public const string InflightPattern = "mr:{a:*}:inflight";
+
     /// <summary>Invalidation message for one key.</summary>
     public static string KeyChanged(string sha256Hex) => "key:" + sha256Hex;
 

@@ -98,4 +98,60 @@ public class RestartTests(MeteringFixture fixture)
 
         Assert.Equal(balance, await b.BalanceAsync(account));
     }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task RequestWhoseGatewayDied_IsChargedOnceByTheSweep_AndALateSettleIsANoOp(string backend)
+    {
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(Dollar);
+        var hold = Guid.NewGuid().ToString("N");
+        var held = b.Http.SendAsync(b.Chat(0, key.Secret, headers: [("x-sim-fault", "hold:" + hold), ("x-sim-request-id", hold)]));
+        await fixture.WaitForUpstreamAsync(b.Http, hold);
+        Assert.Equal(1, await b.Db.HashLengthAsync(RedisKeys.Inflight(key.Account)));
+
+        // Another instance, configured to consider anything admitted over a millisecond ago abandoned, sweeps: to it the
+        // held request looks exactly like one whose gateway crashed.
+        var sweeper = await b.StartExtraGatewayAsync(new Uri(fixture.SimulatorAddress, "v1"), new()
+        {
+            ["MassRouter:Metering:AbandonedAfter"] = "00:00:00.001",
+            ["MassRouter:Metering:AbandonedSweepInterval"] = "01:00:00",
+        });
+        try
+        {
+            Assert.True(await sweeper.Services.GetRequiredService<Gateway.Metering.UsageSettler>().SweepAbandonedAsync() >= 1);
+        }
+        finally
+        {
+            await sweeper.StopAsync();
+            await sweeper.DisposeAsync();
+        }
+
+        var charged = Assert.Single(await b.OutboxAsync(key.Account));
+        Assert.Equal(UsageStatus.Aborted, charged.Status);
+        Assert.True(charged.Estimated);
+        Assert.True(charged.PromptTokens > 0);
+        Assert.Equal(new ModelPrice(MeteringBackend.InputPerMillion, MeteringBackend.OutputPerMillion).Cost(charged.PromptTokens, 0), charged.CostNanos);
+        Assert.Equal(Dollar - charged.CostNanos, await b.BalanceAsync(key.Account));
+        Assert.Equal(0, await b.Db.HashLengthAsync(RedisKeys.Inflight(key.Account)));
+
+        // The "dead" gateway was only slow: its settlement arrives under the same event id and changes nothing.
+        var duplicatesBefore = await DuplicatesAsync(b);
+        await fixture.ReleaseAsync(b.Http, hold);
+        using (var response = await held)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await KeyTests.AssertEventuallyAsync(async () => await DuplicatesAsync(b) > duplicatesBefore, 5_000);
+        Assert.Equal(charged.Id, Assert.Single(await b.OutboxAsync(key.Account)).Id);
+        Assert.Equal(Dollar - charged.CostNanos, await b.BalanceAsync(key.Account));
+    }
+
+    private static async Task<double> DuplicatesAsync(MeteringBackend b)
+    {
+        var text = await b.Http.GetStringAsync(new Uri(b.Addresses[0], "metrics"));
+        var match = System.Text.RegularExpressions.Regex.Match(text, "massrouter_settlements_total\\{outcome=\"duplicate\"\\} ([0-9.e+]+)");
+        return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
 }
