@@ -37,7 +37,8 @@ internal static class MeteringServices
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             var garnet = EmbeddedGarnet.Start(options.EmbeddedMemory);
-            services.AddSingleton(garnet);
+            // Registered through a factory so the container owns it and disposes it with the host.
+            services.AddSingleton(_ => garnet);
             connectionString = garnet.ConnectionString;
         }
 
