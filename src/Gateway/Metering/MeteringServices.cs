@@ -42,7 +42,12 @@ internal static class MeteringServices
             connectionString = garnet.ConnectionString;
         }
 
-        services.AddSingleton<IConnectionMultiplexer>(_ => RedisConnection.Connect(connectionString, options.RedisTimeout));
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            // Resolving the embedded server (if any) here ties its lifetime to the host's.
+            _ = sp.GetService<EmbeddedGarnet>();
+            return RedisConnection.Connect(connectionString, options.RedisTimeout);
+        });
 
         // Hosted services start in registration order: seed records first, then subscribe and serve.
         services.AddHostedService<RedisSeeder>();
