@@ -6,6 +6,7 @@ using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Forwarding;
 using MassRouter.Gateway.Health;
 using MassRouter.Gateway.Resilience;
+using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
@@ -64,7 +65,7 @@ public static class GatewayHost
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddHttpForwarder();
-        services.AddSingleton<IApiKeyStore, ConfiguredApiKeyStore>();
+        builder.AddMetering();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<ModelCatalog>();
         // One registry per host: tests run several gateways in one process, and the process-wide default registry would

@@ -1,11 +1,43 @@
 namespace MassRouter.Gateway.Auth;
 
 /// <summary>What the gateway knows of an authenticated API key.</summary>
-/// <param name="KeyId">A stable, non-secret id (a hash prefix).</param>
+/// <param name="KeyId">A stable, non-secret id.</param>
 /// <param name="Name">Display name.</param>
 /// <param name="AllowedModels">Public model ids this key may use; null means all.</param>
 public sealed record ApiKeyInfo(string KeyId, string? Name, IReadOnlySet<string>? AllowedModels)
 {
+    /// <summary>The paying account; null for keys from configuration, which are not metered.</summary>
+    public string? Account { get; init; }
+
+    /// <summary>Unix ms after which the key is rejected; 0 = never.</summary>
+    public long ExpiresAt { get; init; }
+
+    /// <summary>Requests per minute; 0 = unlimited.</summary>
+    public long Rpm { get; init; }
+
+    /// <summary>Tokens per minute; 0 = unlimited.</summary>
+    public long Tpm { get; init; }
+
+    /// <summary>Concurrent requests; 0 = unlimited.</summary>
+    public int MaxConcurrency { get; init; }
+
+    /// <summary>Spend cap per UTC day in nano-dollars; 0 = none.</summary>
+    public long DailyCapNanos { get; init; }
+
+    /// <summary>Spend cap per calendar month in nano-dollars; 0 = none.</summary>
+    public long MonthlyCapNanos { get; init; }
+
+    /// <summary>The account ever paid: admission fails closed for it when Redis is unreachable (by default).</summary>
+    public bool AccountPaid { get; init; }
+
+    /// <summary>Redis key names for admission, built on first use (a benign race may build them twice).</summary>
+    internal Limits.AccountKeyNames RedisNames => _redisNames ??= new Limits.AccountKeyNames(this);
+
+    private Limits.AccountKeyNames? _redisNames;
+
     /// <summary>True when the key may use <paramref name="model"/>.</summary>
     public bool MayUse(string model) => AllowedModels is null || AllowedModels.Contains(model);
+
+    /// <summary>True once <see cref="ExpiresAt"/> has passed.</summary>
+    public bool IsExpired(long nowMs) => ExpiresAt > 0 && nowMs >= ExpiresAt;
 }

@@ -1,53 +1,42 @@
 using System.Collections.Frozen;
-using System.Security.Cryptography;
-using System.Text;
 using MassRouter.Gateway.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace MassRouter.Gateway.Auth;
 
-/// <summary>Keys from configuration, held only as SHA-256 hashes and compared in constant time.</summary>
+/// <summary>
+/// Keys from configuration, held only as SHA-256 hashes. They are not metered (no account). Looking up a hash of the
+/// secret needs no constant-time comparison: timing could at most leak bits of a SHA-256 output, never of a secret.
+/// </summary>
 internal sealed class ConfiguredApiKeyStore : IApiKeyStore
 {
-    private readonly FrozenDictionary<ulong, Entry[]> _byHashPrefix;
+    private readonly FrozenDictionary<KeyHash, ApiKeyInfo> _keys;
 
     public ConfiguredApiKeyStore(IOptions<GatewayOptions> options)
     {
-        var entries = new List<Entry>();
+        var keys = new Dictionary<KeyHash, ApiKeyInfo>();
         foreach (var configured in options.Value.ApiKeys)
         {
-            var hash = configured.Key is { Length: > 0 } secret
-                ? SHA256.HashData(Encoding.UTF8.GetBytes(secret))
-                : Convert.FromHexString(configured.KeyHash!);
-            var id = "key_" + Convert.ToHexStringLower(hash, 0, 6);
+            var hash = configured.Key is { Length: > 0 } secret ? KeyHash.Of(secret) : KeyHash.FromHex(configured.KeyHash!);
+            var id = "key_" + hash.ToHex()[..12];
             var models = configured.Models.Count == 0 ? null : configured.Models.ToFrozenSet(StringComparer.Ordinal);
-            entries.Add(new Entry(hash, new ApiKeyInfo(id, configured.Name, models)));
+            keys[hash] = new ApiKeyInfo(id, configured.Name, models);
         }
 
-        _byHashPrefix = entries
-            .GroupBy(e => BitConverter.ToUInt64(e.Hash, 0))
-            .ToFrozenDictionary(g => g.Key, g => g.ToArray());
+        _keys = keys.ToFrozenDictionary();
     }
 
-    public bool TryFind(ReadOnlySpan<byte> keyHash, out ApiKeyInfo key)
+    /// <summary>True when no key is configured.</summary>
+    public bool IsEmpty => _keys.Count == 0;
+
+    /// <summary>The synchronous lookup the Redis-backed store tries first.</summary>
+    public ApiKeyInfo? Find(KeyHash keyHash) => _keys.GetValueOrDefault(keyHash);
+
+    public bool TryFindCached(KeyHash keyHash, out ApiKeyInfo? key)
     {
-        key = null!;
-        if (keyHash.Length != SHA256.HashSizeInBytes || !_byHashPrefix.TryGetValue(BitConverter.ToUInt64(keyHash), out var candidates))
-        {
-            return false;
-        }
-
-        foreach (var candidate in candidates)
-        {
-            if (CryptographicOperations.FixedTimeEquals(candidate.Hash, keyHash))
-            {
-                key = candidate.Info;
-                return true;
-            }
-        }
-
-        return false;
+        key = Find(keyHash);
+        return true;
     }
 
-    private sealed record Entry(byte[] Hash, ApiKeyInfo Info);
+    public ValueTask<ApiKeyInfo?> FindAsync(KeyHash keyHash, CancellationToken cancellationToken) => ValueTask.FromResult(Find(keyHash));
 }

@@ -1,4 +1,5 @@
 using MassRouter.Gateway.Configuration;
+using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
@@ -33,6 +34,7 @@ internal sealed class ChatAttempts : IRetryGate
     private readonly RetryBudget _budget;
     private readonly ShutdownDrain _drain;
     private readonly CancellationToken _stop;
+    private readonly DeliveredOutput? _output;
     private int _index;
     private int _attempts;
     private int _sameDeploymentRetries;
@@ -50,8 +52,10 @@ internal sealed class ChatAttempts : IRetryGate
         ResilienceOptions options,
         RetryBudget budget,
         ShutdownDrain drain,
+        DeliveredOutput? output,
         CancellationToken stop)
     {
+        _output = output;
         _context = context;
         _forwarder = forwarder;
         _plan = plan;
@@ -144,7 +148,10 @@ internal sealed class ChatAttempts : IRetryGate
                 _logger,
                 retryGate: this,
                 _drain,
-                _stop);
+                _stop)
+            {
+                Output = _output,
+            };
             Exchange = exchange;
             _context.Request.Body = MemoryMarshal.TryGetArray(outgoing, out var segment)
                 ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)

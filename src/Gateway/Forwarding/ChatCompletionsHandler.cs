@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
+using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
@@ -19,6 +20,7 @@ internal sealed class ChatCompletionsHandler(
     ModelCatalog catalog,
     GatewayMetrics metrics,
     ShutdownDrain drain,
+    RequestMeter meter,
     IOptions<GatewayOptions> options,
     ILogger<ChatCompletionsHandler> logger)
 {
@@ -32,10 +34,11 @@ internal sealed class ChatCompletionsHandler(
         var requestId = RequestId.Resolve(context);
         context.Response.Headers[RequestId.HeaderName] = requestId;
 
-        if (!authenticator.TryAuthenticate(context, out var key, out var missing))
+        var auth = await authenticator.AuthenticateAsync(context);
+        if (auth.Key is not { } key)
         {
-            metrics.Rejected(missing ? "missing_api_key" : "invalid_api_key");
-            await WriteAuthErrorAsync(context, missing);
+            metrics.Rejected(auth.Code);
+            await ApiKeyAuthenticator.WriteFailureAsync(context, auth);
             return;
         }
 
@@ -101,9 +104,17 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
+        // Metering: local concurrency limit, then one Redis round trip (RPM/TPM, caps, balance).
+        using var metered = await meter.AdmitAsync(context, key, route.Id, body.WrittenSpan);
+        if (metered.IsRejected)
+        {
+            return;
+        }
+
         var plan = AttemptPlanner.Plan(routes, request.Provider, out var planFailure);
         if (plan.Count == 0)
         {
+            meter.Release(metered);
             if (planFailure == PlanFailure.NoMatchingProvider)
             {
                 metrics.Rejected("no_matching_provider");
@@ -138,14 +149,20 @@ internal sealed class ChatCompletionsHandler(
             _resilience,
             _budget,
             drain,
+            metered.Output,
             totalTimeout?.Token ?? drain.Token);
         await attempts.RunAsync();
 
         if (attempts.Exchange is not { } exchange)
         {
             // Refused before any attempt (no deployment can honour the request); the rejection is already counted.
+            meter.Release(metered);
             return;
         }
+
+        // Metering: queue the charge and usage event at the price of the model that answered; settled in the
+        // background, never delaying the response.
+        meter.Settle(context, metered, exchange, attempts.Deployment.PublicModel, attempts.Deployment, requestId, started);
 
         var usage = exchange.Usage;
         metrics.RequestCompleted(new RequestOutcome(

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using MassRouter.Gateway.Resilience;
+using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
@@ -69,6 +70,9 @@ internal sealed partial class ChatExchange : HttpTransformer
 
     /// <summary>Usage as the provider reported it.</summary>
     public TokenUsage Usage => _usage;
+
+    /// <summary>Metering's collector of relayed output (null when unmetered).</summary>
+    public DeliveredOutput? Output { get; init; }
 
     /// <summary>True when the relay ended the stream early with an error event (upstream failure mid-stream).</summary>
     public bool EndedWithError { get; private set; }
@@ -362,6 +366,7 @@ internal sealed partial class ChatExchange : HttpTransformer
                 if ((facts & ChunkFacts.HasOutput) != 0)
                 {
                     MarkOutput();
+                    Output?.Append(sseEvent.Data);
                 }
 
                 if (_stripUsageChunk && (facts & (ChunkFacts.HasUsage | ChunkFacts.HasChoices)) == ChunkFacts.HasUsage)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
+using MassRouter.Gateway.Limits;
 using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
@@ -38,13 +39,21 @@ internal sealed class MessagesHandler(
         // Anthropic's SDKs report "request-id" with every error.
         context.Response.Headers[AnthropicRequestIdHeader] = requestId;
 
-        if (!authenticator.TryAuthenticate(context, out var key, out var missing))
+        var auth = await authenticator.AuthenticateAsync(context);
+        if (auth.Key is not { } key)
         {
-            metrics.Rejected(missing ? "missing_api_key" : "invalid_api_key");
+            metrics.Rejected(auth.Code);
+            if (auth.Failure == AuthFailure.Throttled)
+            {
+                RateLimitHeaders.WriteRetryAfter(context.Response, auth.RetryAfter);
+                await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many unauthenticated requests from your address. Please try again later.");
+                return;
+            }
+
             await AnthropicErrorResponse.WriteAsync(
                 context,
                 StatusCodes.Status401Unauthorized,
-                missing ? "x-api-key header is required (or send 'Authorization: Bearer YOUR_KEY')." : "invalid x-api-key");
+                auth.Failure == AuthFailure.MissingKey ? "x-api-key header is required (or send 'Authorization: Bearer YOUR_KEY')." : "invalid x-api-key");
             return;
         }
 

@@ -19,9 +19,10 @@ internal static class ModelsApi
     private static async Task ListAsync(HttpContext context, ApiKeyAuthenticator authenticator, ModelCatalog catalog)
     {
         context.Response.Headers[RequestId.HeaderName] = RequestId.Resolve(context);
-        if (!authenticator.TryAuthenticate(context, out var key, out var missing))
+        var auth = await authenticator.AuthenticateAsync(context);
+        if (auth.Key is not { } key)
         {
-            await ChatCompletionsHandler.WriteAuthErrorAsync(context, missing);
+            await ApiKeyAuthenticator.WriteFailureAsync(context, auth);
             return;
         }
 
@@ -45,9 +46,10 @@ internal static class ModelsApi
     private static async Task GetAsync(HttpContext context, ApiKeyAuthenticator authenticator, ModelCatalog catalog)
     {
         context.Response.Headers[RequestId.HeaderName] = RequestId.Resolve(context);
-        if (!authenticator.TryAuthenticate(context, out var key, out var missing))
+        var auth = await authenticator.AuthenticateAsync(context);
+        if (auth.Key is not { } key)
         {
-            await ChatCompletionsHandler.WriteAuthErrorAsync(context, missing);
+            await ApiKeyAuthenticator.WriteFailureAsync(context, auth);
             return;
         }
 

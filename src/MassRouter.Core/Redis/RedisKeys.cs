@@ -39,6 +39,22 @@ public static class RedisKeys
     /// <summary>Monthly spend hash, UTC calendar month.</summary>
     public static string MonthlySpend(string account, DateTimeOffset at) => "mr:{a:" + account + "}:spend:m:" + at.UtcDateTime.ToString("yyyyMM", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>GCRA state (theoretical arrival time, ms) of a per-minute limiter: the account's, or one key's when <paramref name="keyId"/> is given. <paramref name="unit"/> is <c>rpm</c> or <c>tpm</c>.</summary>
+    public static string RateLimit(string account, string? keyId, string unit) =>
+        keyId is null ? "mr:{a:" + account + "}:rl:" + unit : "mr:{a:" + account + "}:rl:k:" + keyId + ":" + unit;
+
+    /// <summary>Daily token counters (fields <c>account:in</c>, <c>account:out</c>, <c>k:&lt;key id&gt;:in</c>, <c>k:&lt;key id&gt;:out</c>), UTC day.</summary>
+    public static string DailyTokens(string account, DateTimeOffset at) => "mr:{a:" + account + "}:tokens:d:" + at.UtcDateTime.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Marker that a usage event was settled (exists for a limited time), making replays idempotent.</summary>
+    public static string Settled(string account, string eventId) => "mr:{a:" + account + "}:settled:" + eventId;
+
+    /// <summary>Requests admitted but not yet settled (hash: event id → settlement JSON to charge if the gateway dies).</summary>
+    public static string Inflight(string account) => "mr:{a:" + account + "}:inflight";
+
+    /// <summary>SCAN pattern matching every account's in-flight hash.</summary>
+    public const string InflightPattern = "mr:{a:*}:inflight";
+
     /// <summary>Invalidation message for one key.</summary>
     public static string KeyChanged(string sha256Hex) => "key:" + sha256Hex;
 

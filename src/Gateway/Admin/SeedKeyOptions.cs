@@ -1,0 +1,30 @@
+namespace MassRouter.Gateway.Admin;
+
+/// <summary>A seeded API key: the secret or its SHA-256 hex; money in decimal USD.</summary>
+public sealed class SeedKeyOptions
+{
+    public string? Key { get; set; }
+
+    public string? KeyHash { get; set; }
+
+    /// <summary>Key id; derived from the hash when absent.</summary>
+    public string? Id { get; set; }
+
+    public string Account { get; set; } = "";
+
+    public string Status { get; set; } = "active";
+
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    public List<string> Models { get; set; } = [];
+
+    public long Rpm { get; set; }
+
+    public long Tpm { get; set; }
+
+    public int MaxConcurrency { get; set; }
+
+    public decimal DailyCap { get; set; }
+
+    public decimal MonthlyCap { get; set; }
+}

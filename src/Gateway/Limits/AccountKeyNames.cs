@@ -1,0 +1,59 @@
+using MassRouter.Core.Redis;
+using MassRouter.Gateway.Auth;
+using StackExchange.Redis;
+
+namespace MassRouter.Gateway.Limits;
+
+/// <summary>
+/// The Redis key names one API key's admission touches, built once per cached key (and once per UTC day for the spend
+/// hashes) instead of on every request.
+/// </summary>
+internal sealed class AccountKeyNames
+{
+    private readonly string _account;
+    private DayKeys _day = new(-1, default, default);
+
+    public AccountKeyNames(ApiKeyInfo key)
+    {
+        _account = key.Account!;
+        Account = RedisKeys.Account(_account);
+        KeyRpm = RedisKeys.RateLimit(_account, key.KeyId, "rpm");
+        KeyTpm = RedisKeys.RateLimit(_account, key.KeyId, "tpm");
+        AccountRpm = RedisKeys.RateLimit(_account, null, "rpm");
+        AccountTpm = RedisKeys.RateLimit(_account, null, "tpm");
+        SpendField = "k:" + key.KeyId;
+        Inflight = RedisKeys.Inflight(_account);
+    }
+
+    /// <summary>The account's hash of admitted, unsettled requests.</summary>
+    public RedisKey Inflight { get; }
+
+    public RedisKey Account { get; }
+
+    public RedisKey KeyRpm { get; }
+
+    public RedisKey KeyTpm { get; }
+
+    public RedisKey AccountRpm { get; }
+
+    public RedisKey AccountTpm { get; }
+
+    /// <summary>The key's field in the spend hashes (<c>k:&lt;key id&gt;</c>).</summary>
+    public RedisValue SpendField { get; }
+
+    /// <summary>The daily and monthly spend hashes for the UTC day of <paramref name="now"/>.</summary>
+    public (RedisKey Daily, RedisKey Monthly) Spend(DateTimeOffset now)
+    {
+        var day = now.UtcDateTime.Date.Ticks / TimeSpan.TicksPerDay;
+        var cached = _day;
+        if (cached.Day != day)
+        {
+            cached = new DayKeys(day, RedisKeys.DailySpend(_account, now), RedisKeys.MonthlySpend(_account, now));
+            _day = cached;
+        }
+
+        return (cached.Daily, cached.Monthly);
+    }
+
+    private sealed record DayKeys(long Day, RedisKey Daily, RedisKey Monthly);
+}

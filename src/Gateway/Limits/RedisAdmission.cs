@@ -1,0 +1,39 @@
+using System.Globalization;
+using MassRouter.Gateway.Auth;
+using StackExchange.Redis;
+
+namespace MassRouter.Gateway.Limits;
+
+/// <summary>Runs <see cref="AdmissionScript"/>: one Redis round trip per metered request.</summary>
+internal sealed class RedisAdmission(IConnectionMultiplexer redis, TimeProvider time)
+{
+    /// <summary>Checks and counts; throws <see cref="RedisException"/> when Redis cannot be reached.</summary>
+    /// <remarks><paramref name="inflight"/> is recorded under <paramref name="eventId"/> when admitted, and charged by
+    /// the abandoned-request sweep if no gateway settles it.</remarks>
+    public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens, string eventId, string inflight)
+    {
+        var names = key.RedisNames;
+        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
+            AdmissionScript.Lua,
+            AdmissionScript.Keys(names, time.GetUtcNow()),
+            [key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, names.SpendField, eventId, inflight]))!;
+        var code = (int)result[0];
+        var verdict = code switch
+        {
+            AdmissionScript.Admitted => AdmissionVerdict.Admitted,
+            AdmissionScript.RequestsExceeded => AdmissionVerdict.RequestsExceeded,
+            AdmissionScript.TokensExceeded => AdmissionVerdict.TokensExceeded,
+            AdmissionScript.NoBalance => AdmissionVerdict.NoBalance,
+            AdmissionScript.Suspended => AdmissionVerdict.Suspended,
+            AdmissionScript.CapReached => AdmissionVerdict.CapReached,
+            _ => throw new InvalidOperationException("Unknown admission result " + code.ToString(CultureInfo.InvariantCulture)),
+        };
+        if (verdict != AdmissionVerdict.Admitted)
+        {
+            return new AdmissionOutcome(verdict, (long)result[1], default, result.Length > 2 ? (long)result[2] : 0);
+        }
+
+        var state = new RateLimitState((long)result[2], (long)result[3], (long)result[4], (long)result[5], (long)result[6], (long)result[7]);
+        return new AdmissionOutcome(verdict, 0, state);
+    }
+}

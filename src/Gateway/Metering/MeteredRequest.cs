@@ -1,0 +1,54 @@
+using System.Threading.RateLimiting;
+using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Limits;
+
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>
+/// One admitted (or rejected) request as metering sees it, from admission to settlement: holds the key's concurrency
+/// lease, the prompt estimate and the delivered-output collector. Dispose at the end of the request.
+/// </summary>
+internal sealed class MeteredRequest : IDisposable
+{
+    /// <summary>Rejected; the error response has been written.</summary>
+    public static readonly MeteredRequest Rejected = new(null, 0, null) { IsRejected = true };
+
+    /// <summary>A key without an account (from configuration): not metered.</summary>
+    public static readonly MeteredRequest Unmetered = new(null, 0, null);
+
+    private RateLimitLease? _lease;
+
+    public MeteredRequest(ApiKeyInfo? key, long promptEstimate, RateLimitLease? lease, string eventId = "")
+    {
+        EventId = eventId;
+        Key = key;
+        PromptEstimate = promptEstimate;
+        _lease = lease;
+        Output = key is null ? null : new DeliveredOutput();
+    }
+
+    public bool IsRejected { get; private init; }
+
+    /// <summary>The metered key, or null when unmetered or rejected.</summary>
+    public ApiKeyInfo? Key { get; }
+
+    public long PromptEstimate { get; }
+
+    /// <summary>The usage event id, chosen at admission (it names the in-flight record too).</summary>
+    public string EventId { get; }
+
+    /// <summary>False when admitted without Redis (fail-open): no in-flight record exists.</summary>
+    public bool HasInflightRecord { get; init; }
+
+    /// <summary>Collects relayed output, for billing a stream whose final usage never came.</summary>
+    public DeliveredOutput? Output { get; }
+
+    /// <summary>The limits state for the <c>x-ratelimit-*</c> headers.</summary>
+    public RateLimitState Limits { get; init; }
+
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _lease, null)?.Dispose();
+        Output?.Dispose();
+    }
+}

@@ -1,0 +1,53 @@
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>Keys, limits and usage metering on Redis, bound from <c>MassRouter:Metering</c>.</summary>
+public sealed class MeteringOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "MassRouter:Metering";
+
+    /// <summary>The Redis connection string (StackExchange.Redis syntax); empty starts an embedded Garnet.</summary>
+    public const string RedisConnectionKey = "MassRouter:Redis";
+
+    /// <summary>Off: no Redis at all; only configured (unmetered) keys work.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Unauthenticated and failed-auth requests allowed per client IP per minute.</summary>
+    public int UnauthenticatedRequestsPerMinute { get; set; } = 100;
+
+    /// <summary>What admission does when Redis cannot be reached.</summary>
+    public AdmissionFailurePolicy WhenRedisDown { get; set; } = AdmissionFailurePolicy.ClosedForPaid;
+
+    /// <summary>Append-only file for usage events that could not be settled; relative paths are under the content root.</summary>
+    public string SpoolPath { get; set; } = "data/usage-spool.jsonl";
+
+    /// <summary>How often the spool is retried while it holds events.</summary>
+    public TimeSpan SpoolReplayInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long Redis remembers a settled event id, so a replay cannot charge it twice.</summary>
+    public TimeSpan SettledMarkerTtl { get; set; } = TimeSpan.FromHours(48);
+
+    /// <summary>
+    /// An admitted request still unsettled after this long is taken for lost with its gateway (a crash mid-request) and
+    /// charged its prompt estimate as <c>aborted</c>. Must exceed the longest request a provider may take.
+    /// </summary>
+    public TimeSpan AbandonedAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often a gateway sweeps for abandoned requests.</summary>
+    public TimeSpan AbandonedSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Safety-net reload of every cached key (pub/sub invalidation is the primary path).</summary>
+    public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an unknown key is remembered as unknown.</summary>
+    public TimeSpan NegativeCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Timeout of one Redis call; admission and settlement treat a timeout as Redis being down.</summary>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Memory of the embedded Garnet's log (Garnet size syntax).</summary>
+    public string EmbeddedMemory { get; set; } = "64m";
+
+    /// <summary>Prices per public model id (USD per million tokens); models without one are free.</summary>
+    public Dictionary<string, PriceOptions> Prices { get; set; } = new(StringComparer.Ordinal);
+}

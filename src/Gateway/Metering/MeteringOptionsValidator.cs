@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Options;
+
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>Fails start-up with a message naming the metering setting that is wrong.</summary>
+internal sealed class MeteringOptionsValidator : IValidateOptions<MeteringOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MeteringOptions options)
+    {
+        const string Prefix = MeteringOptions.SectionName + ":";
+        var failures = new List<string>();
+        if (options.UnauthenticatedRequestsPerMinute <= 0)
+        {
+            failures.Add(Prefix + "UnauthenticatedRequestsPerMinute must be positive.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.SpoolPath))
+        {
+            failures.Add(Prefix + "SpoolPath is required (usage events are spooled there while Redis is unreachable).");
+        }
+
+        foreach (var (setting, value) in new[]
+        {
+            ("SpoolReplayInterval", options.SpoolReplayInterval),
+            ("SettledMarkerTtl", options.SettledMarkerTtl),
+            ("ResyncInterval", options.ResyncInterval),
+            ("NegativeCacheTtl", options.NegativeCacheTtl),
+            ("RedisTimeout", options.RedisTimeout),
+            ("AbandonedAfter", options.AbandonedAfter),
+            ("AbandonedSweepInterval", options.AbandonedSweepInterval),
+        })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                failures.Add($"{Prefix}{setting} must be positive.");
+            }
+        }
+
+        foreach (var (model, price) in options.Prices)
+        {
+            if (price.InputPerMillion < 0 || price.OutputPerMillion < 0 || price.CachedInputPerMillion < 0)
+            {
+                failures.Add($"{Prefix}Prices:{model} has a negative price.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,65 @@
+using MassRouter.Gateway.Admin;
+using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Limits;
+using MassRouter.Gateway.Redis;
+using StackExchange.Redis;
+
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>Registers keys, limits and metering: Redis (or an embedded Garnet), the key store, admission and settlement.</summary>
+internal static class MeteringServices
+{
+    public static WebApplicationBuilder AddMetering(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.AddOptions<MeteringOptions>().Bind(configuration.GetSection(MeteringOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<MeteringOptions>, MeteringOptionsValidator>();
+        services.AddOptions<SeedOptions>().Bind(configuration.GetSection(SeedOptions.SectionName));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ClientIpLimiter>();
+        services.AddSingleton<ConfiguredApiKeyStore>();
+        services.AddSingleton<TokenCounter>();
+        services.AddSingleton<PromptTokenEstimator>();
+        services.AddSingleton<KeyConcurrencyLimiter>();
+        services.AddSingleton<LocalFallbackLimiter>();
+        services.AddSingleton<PriceTable>();
+
+        var options = configuration.GetSection(MeteringOptions.SectionName).Get<MeteringOptions>() ?? new MeteringOptions();
+        if (!options.Enabled)
+        {
+            services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<ConfiguredApiKeyStore>());
+            services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RequestMeter>(sp));
+            return builder;
+        }
+
+        var connectionString = configuration[MeteringOptions.RedisConnectionKey];
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            var garnet = EmbeddedGarnet.Start(options.EmbeddedMemory);
+            // Registered through a factory so the container owns it and disposes it with the host.
+            services.AddSingleton(_ => garnet);
+            connectionString = garnet.ConnectionString;
+        }
+
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            // Resolving the embedded server (if any) here ties its lifetime to the host's.
+            _ = sp.GetService<EmbeddedGarnet>();
+            return RedisConnection.Connect(connectionString, options.RedisTimeout);
+        });
+
+        // Hosted services start in registration order: seed records first, then subscribe and serve.
+        services.AddHostedService<RedisSeeder>();
+        services.AddSingleton<RedisApiKeyStore>();
+        services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<RedisApiKeyStore>());
+        services.AddHostedService(sp => sp.GetRequiredService<RedisApiKeyStore>());
+        services.AddSingleton<RedisAdmission>();
+        services.AddSingleton<MeteringMetrics>();
+        services.AddSingleton<UsageSettler>();
+        services.AddHostedService(sp => sp.GetRequiredService<UsageSettler>());
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RequestMeter>(
+            sp, sp.GetRequiredService<RedisAdmission>(), sp.GetRequiredService<UsageSettler>()));
+        return builder;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>
+/// Estimates a chat request's prompt tokens the way OpenAI's cookbook does: the tokens of every string in
+/// <c>messages</c> (roles, names, content and content parts), plus 3 per message and 3 to prime the reply.
+/// </summary>
+internal sealed class PromptTokenEstimator(TokenCounter counter)
+{
+    private const int PerMessage = 3;
+    private const int ReplyPriming = 3;
+
+    public int Estimate(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        var total = 0;
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return 0;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isMessages = reader.ValueTextEquals("messages"u8);
+                reader.Read();
+                if (isMessages && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    total += CountMessages(ref reader) + ReplyPriming;
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // The parser already accepted the body; a surprise here only makes the estimate smaller.
+        }
+
+        return total;
+    }
+
+    private int CountMessages(ref Utf8JsonReader reader)
+    {
+        var total = 0;
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            if (reader.TokenType == JsonTokenType.StartObject && reader.CurrentDepth == depth + 1)
+            {
+                total += PerMessage;
+            }
+            else if (reader.TokenType == JsonTokenType.String)
+            {
+                total += CountString(ref reader);
+            }
+        }
+
+        return total;
+    }
+
+    private int CountString(ref Utf8JsonReader reader)
+    {
+        // Unescaped UTF-16 never has more chars than the escaped UTF-8 has bytes.
+        var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+        var chars = ArrayPool<char>.Shared.Rent(Math.Max(1, length));
+        try
+        {
+            var written = reader.CopyString(chars);
+            return counter.Count(chars.AsSpan(0, written));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+}

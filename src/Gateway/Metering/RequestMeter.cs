@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using MassRouter.Core.Usage;
+using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Errors;
+using MassRouter.Gateway.Forwarding;
+using MassRouter.Gateway.Limits;
+using MassRouter.Gateway.Routing;
+using MassRouter.Gateway.Telemetry;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>
+/// What the chat handler calls for metering: <see cref="AdmitAsync"/> before forwarding (local concurrency limit, then
+/// one Redis round trip), <see cref="Settle"/> after the response is complete (queued, off the latency path).
+/// </summary>
+internal sealed partial class RequestMeter
+{
+    private readonly MeteringOptions _options;
+    private readonly PromptTokenEstimator _estimator;
+    private readonly TokenCounter _counter;
+    private readonly KeyConcurrencyLimiter _concurrency;
+    private readonly LocalFallbackLimiter _fallback;
+    private readonly RedisAdmission? _admission;
+    private readonly UsageSettler? _settler;
+    private readonly PriceTable _prices;
+    private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RequestMeter> _logger;
+
+    public RequestMeter(
+        IOptions<MeteringOptions> options,
+        PromptTokenEstimator estimator,
+        TokenCounter counter,
+        KeyConcurrencyLimiter concurrency,
+        LocalFallbackLimiter fallback,
+        PriceTable prices,
+        GatewayMetrics metrics,
+        TimeProvider time,
+        ILogger<RequestMeter> logger,
+        RedisAdmission? admission = null,
+        UsageSettler? settler = null)
+    {
+        _options = options.Value;
+        _estimator = estimator;
+        _counter = counter;
+        _concurrency = concurrency;
+        _fallback = fallback;
+        _prices = prices;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _admission = admission;
+        _settler = settler;
+        counter.Warm();
+    }
+
+    /// <summary>
+    /// Admits the request or writes the OpenAI-shaped rejection. The prompt estimate is taken from
+    /// <paramref name="body"/> before anything is awaited.
+    /// </summary>
+    public ValueTask<MeteredRequest> AdmitAsync(HttpContext context, ApiKeyInfo key, string model, ReadOnlySpan<byte> body)
+    {
+        if (key.Account is null || _admission is null)
+        {
+            return ValueTask.FromResult(MeteredRequest.Unmetered);
+        }
+
+        if (!_concurrency.TryEnter(key, out var lease))
+        {
+            return new ValueTask<MeteredRequest>(RejectAsync(context, new AdmissionOutcome(AdmissionVerdict.ConcurrencyExceeded, 1000, default, key.MaxConcurrency)));
+        }
+
+        return new ValueTask<MeteredRequest>(AdmitCoreAsync(context, key, model, _estimator.Estimate(body), lease));
+    }
+
+    /// <summary>Releases an admitted request that never reached a provider: nothing to bill.</summary>
+    public void Release(MeteredRequest request)
+    {
+        if (request.Key is { Account: { } account } && request.HasInflightRecord && _settler is not null)
+        {
+            _settler.Release(account, request.EventId);
+        }
+    }
+
+    /// <summary>Builds the usage event and queues it for settlement; returns at once.</summary>
+    public void Settle(HttpContext context, MeteredRequest request, ChatExchange exchange, string model, Deployment deployment, string requestId, long startedTimestamp)
+    {
+        if (request.Key is not { Account: { } account } key || _settler is null)
+        {
+            return;
+        }
+
+        var usage = exchange.Usage;
+        var aborted = context.RequestAborted.IsCancellationRequested;
+        var status = context.Response.StatusCode;
+        if (!usage.IsKnown && !aborted && (status >= 400 || exchange.FirstOutputTimestamp == 0) && !exchange.EndedWithError)
+        {
+            // Nothing was generated (an upstream error, an unreachable provider): nothing to bill.
+            if (request.HasInflightRecord)
+            {
+                _settler.Release(account, request.EventId);
+            }
+
+            return;
+        }
+
+        var estimated = !usage.IsKnown;
+        var promptTokens = estimated ? request.PromptEstimate : usage.PromptTokens;
+        var completionTokens = estimated ? request.Output?.CountTokens(_counter) ?? 0 : usage.CompletionTokens;
+        var cost = _prices.For(model).Cost(promptTokens, completionTokens, usage.CachedPromptTokens);
+        var now = Stopwatch.GetTimestamp();
+        var endedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var latencyMs = (long)Stopwatch.GetElapsedTime(startedTimestamp, now).TotalMilliseconds;
+        var usageEvent = new UsageEvent
+        {
+            Id = request.EventId,
+            RequestId = requestId,
+            KeyId = key.KeyId,
+            Account = account,
+            Model = model,
+            Provider = deployment.Provider.Name,
+            UpstreamModel = deployment.UpstreamModel,
+            PromptTokens = promptTokens,
+            CompletionTokens = completionTokens,
+            CachedTokens = usage.CachedPromptTokens,
+            ReasoningTokens = usage.ReasoningTokens,
+            CostNanos = cost,
+            Status = aborted ? UsageStatus.Aborted : exchange.EndedWithError ? UsageStatus.Error : UsageStatus.Ok,
+            HttpStatus = aborted ? 499 : status,
+            StartedAt = endedAt - latencyMs,
+            EndedAt = endedAt,
+            LatencyMs = latencyMs,
+            TtftMs = exchange.FirstOutputTimestamp == 0 ? 0 : (long)Stopwatch.GetElapsedTime(startedTimestamp, exchange.FirstOutputTimestamp).TotalMilliseconds,
+            Estimated = estimated,
+        };
+        _settler.Enqueue(new Settlement(usageEvent, key.Tpm, promptTokens + completionTokens - request.PromptEstimate));
+    }
+
+    private async Task<MeteredRequest> AdmitCoreAsync(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease)
+    {
+        var eventId = Guid.CreateVersion7().ToString("N");
+        AdmissionOutcome outcome;
+        var recorded = true;
+        try
+        {
+            outcome = await _admission!.AdmitAsync(key, promptEstimate, eventId, AbandonedSettlement(context, key, model, promptEstimate, eventId));
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            outcome = AdmitWithoutRedis(key, ex);
+            recorded = false;
+        }
+
+        if (outcome.Verdict != AdmissionVerdict.Admitted)
+        {
+            lease?.Dispose();
+            return await RejectAsync(context, outcome);
+        }
+
+        var request = new MeteredRequest(key, promptEstimate, lease, eventId) { Limits = outcome.State, HasInflightRecord = recorded };
+        if (outcome.State != default)
+        {
+            context.Response.OnStarting(static state =>
+            {
+                var (response, limits) = ((HttpResponse, RateLimitState))state;
+                RateLimitHeaders.Write(response, limits);
+                return Task.CompletedTask;
+            }, (context.Response, outcome.State));
+        }
+
+        return request;
+    }
+
+    /// <summary>
+    /// What to charge if this gateway dies before settling: the prompt estimate, as an aborted, estimated event. The
+    /// abandoned-request sweep settles it under the same event id, so a late real settlement is a no-op.
+    /// </summary>
+    private string AbandonedSettlement(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, string eventId)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var usageEvent = new UsageEvent
+        {
+            Id = eventId,
+            RequestId = context.Response.Headers[RequestId.HeaderName].ToString(),
+            KeyId = key.KeyId,
+            Account = key.Account!,
+            Model = model,
+            Provider = "unknown",
+            PromptTokens = promptEstimate,
+            CostNanos = _prices.For(model).Cost(promptEstimate, 0),
+            Status = UsageStatus.Aborted,
+            StartedAt = now,
+            EndedAt = now,
+            Estimated = true,
+        };
+        return System.Text.Json.JsonSerializer.Serialize(new Settlement(usageEvent, key.Tpm, 0), MeteringJson.Default.Settlement);
+    }
+
+    private AdmissionOutcome AdmitWithoutRedis(ApiKeyInfo key, Exception ex)
+    {
+        LogRedisDown(ex.Message);
+        var closed = _options.WhenRedisDown == AdmissionFailurePolicy.Closed
+            || (_options.WhenRedisDown == AdmissionFailurePolicy.ClosedForPaid && key.AccountPaid);
+        if (closed)
+        {
+            return new AdmissionOutcome(AdmissionVerdict.Unavailable, 1000, default);
+        }
+
+        return _fallback.TryAdmit(key, out var retryAfter)
+            ? new AdmissionOutcome(AdmissionVerdict.Admitted, 0, default)
+            : new AdmissionOutcome(AdmissionVerdict.RequestsExceeded, (long)retryAfter.TotalMilliseconds, default, key.Rpm);
+    }
+
+    private async Task<MeteredRequest> RejectAsync(HttpContext context, AdmissionOutcome outcome)
+    {
+        var (status, type, code, message) = outcome.Verdict switch
+        {
+            AdmissionVerdict.RequestsExceeded => (429, "requests", "rate_limit_exceeded",
+                $"Rate limit reached for requests per min (RPM): Limit {outcome.RejectedLimit}. Please try again in {RateLimitHeaders.FormatDuration(outcome.RetryAfterMs)}."),
+            AdmissionVerdict.TokensExceeded => (429, "tokens", "rate_limit_exceeded",
+                $"Rate limit reached for tokens per min (TPM): Limit {outcome.RejectedLimit}. Please try again in {RateLimitHeaders.FormatDuration(outcome.RetryAfterMs)}."),
+            AdmissionVerdict.ConcurrencyExceeded => (429, "requests", "rate_limit_exceeded",
+                $"Too many concurrent requests for this API key: Limit {outcome.RejectedLimit}. Please retry when one has finished."),
+            AdmissionVerdict.NoBalance => (402, "insufficient_quota", "insufficient_quota",
+                "You exceeded your current quota: the account balance is exhausted. Please add credit to continue."),
+            AdmissionVerdict.CapReached => (402, "insufficient_quota", "insufficient_quota",
+                "You exceeded your current quota: a daily or monthly spending limit has been reached."),
+            AdmissionVerdict.Suspended => (403, OpenAIErrorResponse.InvalidRequest, "account_suspended",
+                "The account this API key belongs to is suspended."),
+            _ => (503, OpenAIErrorResponse.ServerError, "service_unavailable",
+                "Usage limits cannot be checked right now. Please try again shortly."),
+        };
+        _metrics.Rejected(code);
+        if (status is 429 or 503)
+        {
+            RateLimitHeaders.WriteRetryAfter(context.Response, TimeSpan.FromMilliseconds(outcome.RetryAfterMs));
+        }
+
+        if (outcome.Verdict == AdmissionVerdict.RequestsExceeded && outcome.RejectedLimit > 0)
+        {
+            RateLimitHeaders.Write(context.Response, new RateLimitState(outcome.RejectedLimit, 0, outcome.RetryAfterMs, 0, 0, 0));
+        }
+        else if (outcome.Verdict == AdmissionVerdict.TokensExceeded && outcome.RejectedLimit > 0)
+        {
+            RateLimitHeaders.Write(context.Response, new RateLimitState(0, 0, 0, outcome.RejectedLimit, 0, outcome.RetryAfterMs));
+        }
+
+        await OpenAIErrorResponse.WriteAsync(context, status, message, type, code: code);
+        return MeteredRequest.Rejected;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unreachable at admission: {Error}")]
+    private partial void LogRedisDown(string error);
+}

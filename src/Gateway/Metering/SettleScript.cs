@@ -1,0 +1,103 @@
+using System.Globalization;
+using MassRouter.Core.Redis;
+using MassRouter.Core.Usage;
+using StackExchange.Redis;
+
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>
+/// The settlement, one Lua call in the account's hash slot: claims the event id (<c>SET NX PX</c>, so a replay of the
+/// same event is a no-op), charges the balance, bumps the daily and monthly spend and token counters of the key and
+/// the account, moves the TPM windows by the difference between actual and estimated tokens, and pushes the event
+/// onto the outbox. Lua only adds integers; the cost was computed in C#.
+/// </summary>
+internal static class SettleScript
+{
+    public const int Settled = 1;
+    public const int Duplicate = 0;
+
+    private const long DailyTtlMs = 8L * 24 * 3600 * 1000;
+    private const long MonthlyTtlMs = 400L * 24 * 3600 * 1000;
+
+    // KEYS: 1 account, 2 outbox, 3 daily spend, 4 monthly spend, 5 settled marker, 6 key tpm, 7 account tpm, 8 daily tokens,
+    //       9 in-flight
+    // ARGV: 1 cost, 2 -cost, 3 event json, 4 key field, 5 marker ttl ms, 6 key tpm, 7 token delta, 8 tokens in,
+    //       9 tokens out, 10 daily ttl ms, 11 monthly ttl ms, 12 event id
+    public const string Lua = """
+        redis.call('HDEL', KEYS[9], ARGV[12])
+        if not redis.call('SET', KEYS[5], '1', 'NX', 'PX', ARGV[5]) then return 0 end
+        if ARGV[1] ~= '0' then
+          redis.call('HINCRBY', KEYS[1], 'balance_nanos', ARGV[2])
+          redis.call('HINCRBY', KEYS[3], 'account', ARGV[1])
+          redis.call('HINCRBY', KEYS[3], ARGV[4], ARGV[1])
+          redis.call('PEXPIRE', KEYS[3], ARGV[10])
+          redis.call('HINCRBY', KEYS[4], 'account', ARGV[1])
+          redis.call('HINCRBY', KEYS[4], ARGV[4], ARGV[1])
+          redis.call('PEXPIRE', KEYS[4], ARGV[11])
+        end
+        redis.call('HINCRBY', KEYS[8], 'account:in', ARGV[8])
+        redis.call('HINCRBY', KEYS[8], 'account:out', ARGV[9])
+        redis.call('HINCRBY', KEYS[8], ARGV[4] .. ':in', ARGV[8])
+        redis.call('HINCRBY', KEYS[8], ARGV[4] .. ':out', ARGV[9])
+        redis.call('PEXPIRE', KEYS[8], ARGV[10])
+        local delta = tonumber(ARGV[7])
+        if delta ~= 0 then
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          local limits = {{KEYS[6], tonumber(ARGV[6]) or 0}, {KEYS[7], tonumber(redis.call('HGET', KEYS[1], 'tpm')) or 0}}
+          for _, l in ipairs(limits) do
+            local tat = tonumber(redis.call('GET', l[1]))
+            if l[2] > 0 and tat then
+              tat = tat + delta * 60000 / l[2]
+              if tat > now then
+                redis.call('SET', l[1], string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
+              else
+                redis.call('DEL', l[1])
+              end
+            end
+          end
+        end
+        redis.call('RPUSH', KEYS[2], ARGV[3])
+        return 1
+        """;
+
+    public static RedisKey[] Keys(Settlement settlement)
+    {
+        var usage = settlement.Event;
+        var account = usage.Account;
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(usage.EndedAt);
+        return
+        [
+            RedisKeys.Account(account),
+            RedisKeys.Outbox(account),
+            RedisKeys.DailySpend(account, at),
+            RedisKeys.MonthlySpend(account, at),
+            RedisKeys.Settled(account, usage.Id),
+            RedisKeys.RateLimit(account, usage.KeyId, "tpm"),
+            RedisKeys.RateLimit(account, null, "tpm"),
+            RedisKeys.DailyTokens(account, at),
+            RedisKeys.Inflight(account),
+        ];
+    }
+
+    public static RedisValue[] Values(Settlement settlement, string eventJson, TimeSpan markerTtl)
+    {
+        var usage = settlement.Event;
+        var cost = usage.CostNanos;
+        return
+        [
+            cost.ToString(CultureInfo.InvariantCulture),
+            (-cost).ToString(CultureInfo.InvariantCulture),
+            eventJson,
+            "k:" + usage.KeyId,
+            (long)markerTtl.TotalMilliseconds,
+            settlement.KeyTpm,
+            settlement.TokenDelta,
+            usage.PromptTokens,
+            usage.CompletionTokens,
+            DailyTtlMs,
+            MonthlyTtlMs,
+            usage.Id,
+        ];
+    }
+}

@@ -1,0 +1,17 @@
+using Microsoft.ML.Tokenizers;
+
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>
+/// Counts tokens with the o200k_base encoding (GPT-4o and later), from the offline data package: estimates for TPM
+/// admission and for billing streams whose final usage never arrived. Loaded once, in the background at start.
+/// </summary>
+internal sealed class TokenCounter
+{
+    private readonly Lazy<Tokenizer> _tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
+
+    /// <summary>Loads the vocabulary now, off the request path.</summary>
+    public void Warm() => ThreadPool.UnsafeQueueUserWorkItem(static counter => _ = counter._tokenizer.Value, this, preferLocal: false);
+
+    public int Count(ReadOnlySpan<char> text) => text.IsEmpty ? 0 : _tokenizer.Value.CountTokens(text);
+}

@@ -1,0 +1,89 @@
+using System.Text;
+using System.Text.Json;
+
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>
+/// Local append-only file (one JSON settlement per line) for events that could not be settled because Redis was
+/// unreachable. Replay renames the file aside first, so new events keep appending to a fresh one; a replay that fails
+/// half-way keeps its file and is retried (events already settled are no-ops thanks to the settle script's marker).
+/// A torn last line (a crash mid-append) is skipped.
+/// </summary>
+internal sealed class UsageSpool
+{
+    private readonly Lock _lock = new();
+    private readonly string _path;
+    private readonly string _replayPath;
+
+    public UsageSpool(string path)
+    {
+        _path = Path.GetFullPath(path);
+        _replayPath = _path + ".replaying";
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+    }
+
+    public string FilePath => _path;
+
+    /// <summary>True when there is something to replay.</summary>
+    public bool HasEntries => File.Exists(_replayPath) || (File.Exists(_path) && new FileInfo(_path).Length > 0);
+
+    public void Append(Settlement settlement)
+    {
+        var line = JsonSerializer.SerializeToUtf8Bytes(settlement, MeteringJson.Default.Settlement);
+        lock (_lock)
+        {
+            using var file = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.None);
+            file.Write(line);
+            file.WriteByte((byte)'\n');
+
+            // The event is the only record of a charge: it must survive a crash of this process or machine.
+            file.Flush(flushToDisk: true);
+        }
+    }
+
+    /// <summary>Settles every spooled event with <paramref name="settle"/>; false when it must be retried later.</summary>
+    public async Task<bool> ReplayAsync(Func<Settlement, Task> settle, Action<string> onCorruptLine)
+    {
+        lock (_lock)
+        {
+            if (!File.Exists(_replayPath))
+            {
+                if (!File.Exists(_path))
+                {
+                    return true;
+                }
+
+                File.Move(_path, _replayPath);
+            }
+        }
+
+        foreach (var line in await File.ReadAllLinesAsync(_replayPath, Encoding.UTF8))
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            Settlement? settlement;
+            try
+            {
+                settlement = JsonSerializer.Deserialize(line, MeteringJson.Default.Settlement);
+            }
+            catch (JsonException)
+            {
+                settlement = null;
+            }
+
+            if (settlement is null)
+            {
+                onCorruptLine(line.Length > 200 ? line[..200] : line);
+                continue;
+            }
+
+            await settle(settlement);
+        }
+
+        File.Delete(_replayPath);
+        return true;
+    }
+}

@@ -1,0 +1,168 @@
+using System.Net;
+using MassRouter.Core.Money;
+using MassRouter.Core.Redis;
+using MassRouter.Core.Usage;
+using MassRouter.Gateway.Tests.Infrastructure;
+
+namespace MassRouter.Gateway.Tests.Metering;
+
+[Collection(MeteringCollection.Name)]
+public class SettlementTests(MeteringFixture fixture)
+{
+    private const long Dollar = Nanos.PerDollar;
+    private static readonly ModelPrice Price = new(MeteringBackend.InputPerMillion, MeteringBackend.OutputPerMillion);
+
+    private static CancellationToken Deadline => new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token;
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task UsageEvents_EqualCharges_EqualBalanceDrop_ToTheNanoDollar(string backend)
+    {
+        var b = fixture[backend];
+        const long initial = 10 * Dollar;
+        var key = await b.CreateKeyAsync(initial);
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            var stream = i % 2 == 0 ? "true" : "false";
+            var body = $$"""{"model":"test/metered","stream":{{stream}},"messages":[{"role":"user","content":"request {{i}}"}]}""";
+            using var response = await b.Http.SendAsync(b.Chat(i % 2, key.Secret, body, ("x-sim-tokens", (5 + i).ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            _ = await response.Content.ReadAsStringAsync();
+        }));
+
+        var events = await b.WaitForEventsAsync(key.Account, 20);
+        Assert.Equal(20, events.Count);
+        Assert.Equal(20, events.Select(e => e.Id).Distinct().Count());
+        Assert.All(events, e =>
+        {
+            Assert.Equal(UsageStatus.Ok, e.Status);
+            Assert.False(e.Estimated);
+            Assert.Equal(key.KeyId, e.KeyId);
+            Assert.Equal(MeteringBackend.Model, e.Model);
+            Assert.Equal("sim", e.Provider);
+            Assert.True(e.PromptTokens > 0);
+            Assert.Equal(Price.Cost(e.PromptTokens, e.CompletionTokens, e.CachedTokens), e.CostNanos);
+            Assert.True(e.CostNanos > 0);
+        });
+        Assert.Equal(Enumerable.Range(5, 20).Sum(), events.Sum(e => e.CompletionTokens));
+
+        var charged = events.Sum(e => e.CostNanos);
+        Assert.Equal(initial - charged, await b.BalanceAsync(key.Account));
+        var day = DateTimeOffset.FromUnixTimeMilliseconds(events[0].EndedAt);
+        Assert.Equal(charged, (long)await b.Db.HashGetAsync(RedisKeys.DailySpend(key.Account, day), "account"));
+        Assert.Equal(charged, (long)await b.Db.HashGetAsync(RedisKeys.MonthlySpend(key.Account, day), "k:" + key.KeyId));
+        Assert.True(await b.Db.SetContainsAsync(RedisKeys.OutboxAccounts, key.Account));
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task AbortedStream_IsBilledForPromptAndDeliveredOutput_AndMarkedAborted(string backend)
+    {
+        var b = fixture[backend];
+        const long initial = Dollar;
+        var key = await b.CreateKeyAsync(initial);
+        var body = """{"model":"test/metered","stream":true,"messages":[{"role":"user","content":"Tell me a long story"}]}""";
+        var response = await b.Http.SendAsync(
+            b.Chat(0, key.Secret, body, ("x-sim-tokens", "200"), ("x-sim-itl-ms", "20")),
+            HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using (var sse = new SseClient(await response.Content.ReadAsStreamAsync()))
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                Assert.NotNull(await sse.NextDataAsync(Deadline));
+            }
+        }
+
+        // Leave mid-stream.
+        response.Dispose();
+        await KeyTests.AssertEventuallyAsync(async () => (await b.OutboxAsync(key.Account)).Count == 1, 5000);
+        await b.WhenSettledAsync();
+
+        var usage = Assert.Single(await b.OutboxAsync(key.Account));
+        Assert.Equal(UsageStatus.Aborted, usage.Status);
+        Assert.True(usage.Estimated);
+        Assert.True(usage.PromptTokens > 0);
+        Assert.InRange(usage.CompletionTokens, 1, 199);
+        Assert.Equal(Price.Cost(usage.PromptTokens, usage.CompletionTokens), usage.CostNanos);
+        Assert.Equal(initial - usage.CostNanos, await b.BalanceAsync(key.Account));
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task UpstreamError_WithNothingGenerated_IsNotBilled(string backend)
+    {
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(Dollar);
+        using var response = await b.Http.SendAsync(b.Chat(0, key.Secret, headers: ("x-sim-fault", "status:500")));
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        await b.WhenSettledAsync();
+        Assert.Empty(await b.OutboxAsync(key.Account));
+        Assert.Equal(Dollar, await b.BalanceAsync(key.Account));
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task OverspendBound_BalanceGoesNegativeByAtMostTheInFlightCost(string backend)
+    {
+        var b = fixture[backend];
+        const long initial = 1;
+        const int inFlight = 6;
+        var key = await b.CreateKeyAsync(initial);
+        var hold = Guid.NewGuid().ToString("N");
+        var requests = Enumerable.Range(0, inFlight)
+            .Select(i => b.Http.SendAsync(b.Chat(i % 2, key.Secret, headers: [("x-sim-fault", $"hold:{hold}-{i}"), ("x-sim-request-id", $"{hold}-{i}"), ("x-sim-tokens", "10")])))
+            .ToList();
+        for (var i = 0; i < inFlight; i++)
+        {
+            await fixture.WaitForUpstreamAsync(b.Http, $"{hold}-{i}");
+        }
+
+        // All six were admitted while the balance was positive; each release lets one held response go.
+        for (var i = 0; i < inFlight; i++)
+        {
+            await fixture.ReleaseAsync(b.Http, $"{hold}-{i}");
+        }
+
+        foreach (var request in requests)
+        {
+            using var response = await request;
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var events = await b.WaitForEventsAsync(key.Account, inFlight);
+        Assert.Equal(inFlight, events.Count);
+        var balance = await b.BalanceAsync(key.Account);
+        Assert.Equal(initial - events.Sum(e => e.CostNanos), balance);
+        Assert.True(balance < 0);
+        // The documented bound: below zero by at most the cost of the requests that were in flight.
+        Assert.True(balance >= initial - (inFlight * events.Max(e => e.CostNanos)));
+
+        using var refused = await b.Http.SendAsync(b.Chat(0, key.Secret));
+        Assert.Equal(HttpStatusCode.PaymentRequired, refused.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task ActualTokens_ReplaceTheEstimate_InTheTpmWindow(string backend)
+    {
+        var b = fixture[backend];
+        const long tpm = 6_000;
+        var key = await b.CreateKeyAsync(Dollar, k => k with { Tpm = tpm });
+        var sinceFirst = System.Diagnostics.Stopwatch.StartNew();
+        using var first = await b.Http.SendAsync(b.Chat(0, key.Secret, headers: [("x-sim-tokens", "1000"), ("x-sim-itl-ms", "0")]));
+        var afterEstimate = long.Parse(AdmissionTests.Header(first, "x-ratelimit-remaining-tokens"), System.Globalization.CultureInfo.InvariantCulture);
+        var estimate = tpm - afterEstimate;
+        var usage = Assert.Single(await b.WaitForEventsAsync(key.Account, 1));
+        var actual = usage.PromptTokens + usage.CompletionTokens;
+        Assert.True(actual > estimate + 900);
+
+        // The second request (same prompt, same estimate) sees the first one's actual tokens, give or take the refill
+        // since the first was admitted (100 tokens per second here); without the correction it would be near 6000 - 2 * estimate.
+        using var second = await b.Http.SendAsync(b.Chat(1, key.Secret));
+        var remaining = long.Parse(AdmissionTests.Header(second, "x-ratelimit-remaining-tokens"), System.Globalization.CultureInfo.InvariantCulture);
+        var refill = (long)(sinceFirst.Elapsed.TotalSeconds * tpm / 60) + 2;
+        Assert.InRange(remaining, tpm - actual - estimate - 1, tpm - actual - estimate + refill);
+        Assert.True(refill < actual - estimate, "too slow a machine for this test to tell the correction from the refill");
+    }
+}
