@@ -14,6 +14,7 @@ internal static class ScenarioCatalog
         new("spike", "Open-model spike: a base rate, ten times that for a fifth of the run, then back; reports recovery.", Spike, ConcludeSpike),
         new("soak", "Long steady mixed load reporting RSS, managed heap and GC counts over time.", Soak, ConcludeSoak),
         new("faults", "Upstream fault injection: 20% of upstream calls fail (HTTP 503 or a mid-stream error).", Faults, ConcludeFaults),
+        new("failover", "20% of upstream calls fail before the first byte (429/500/503/529); with a healthy fallback deployment clients should see (almost) none, and never a spliced stream.", Failover, ConcludeFailover),
         new("ratelimit", "Multi-key rate-limit pressure: several API keys hammer the gateway; reports 429 shares per key.", RateLimit, ConcludeRateLimit),
         new("translation", "Anthropic-format clients (/v1/messages) against an OpenAI upstream; 'not available' until the route exists.", Translation),
     ];
@@ -117,6 +118,43 @@ internal static class ScenarioCatalog
                 Name = "faults", Workload = workload, Concurrency = Concurrency(o, 32), Warmup = Warmup(o, 3), Duration = Duration(o, 30), Pid = target.Pid,
             },
         ];
+    }
+
+    private static IReadOnlyList<LoadPhase> Failover(TargetSpec target, ScenarioOptions o)
+    {
+        // The faults reach the target model's first deployment; its fallback must not pass them on (loadtests/run-failover.sh
+        // configures a fallback provider that overrides x-sim-fault). A stream counts as failed unless it carries exactly
+        // the expected content frames, one [DONE] and no error frame, so a duplicated or spliced answer is a failure.
+        var stream = o.Smoke
+            ? new ChatShape { Stream = true, Tokens = 6, TimeToFirstTokenMs = 1, InterTokenMs = 1 }
+            : new ChatShape { Stream = true, Tokens = 32, TimeToFirstTokenMs = 20, InterTokenMs = 5 };
+        var whole = stream with { Stream = false };
+        var workload = new Workload(
+            (RequestTemplate.Chat(target, "clean stream", stream), 40),
+            (RequestTemplate.Chat(target, "clean whole", whole), 40),
+            (RequestTemplate.Chat(target, "fault 503 whole", whole with { Fault = "status:503" }), 5),
+            (RequestTemplate.Chat(target, "fault 429 whole", whole with { Fault = "status:429" }), 5),
+            (RequestTemplate.Chat(target, "fault 529 stream", stream with { Fault = "status:529" }), 5),
+            (RequestTemplate.Chat(target, "fault 500 stream", stream with { Fault = "status:500" }), 5));
+        return
+        [
+            new LoadPhase
+            {
+                Name = "failover", Workload = workload, Concurrency = Concurrency(o, 32), Warmup = Warmup(o, 3), Duration = Duration(o, 30), Pid = target.Pid,
+            },
+        ];
+    }
+
+    private static void ConcludeFailover(ScenarioReport report, ScenarioOptions o)
+    {
+        var phase = report.Phases[0];
+        var injected = phase.Templates.Where(t => t.Key.StartsWith("fault", StringComparison.Ordinal)).Sum(t => t.Value.Ok + t.Value.Failed);
+        var failed = phase.Templates.Sum(t => t.Value.Failed);
+        var total = phase.Templates.Sum(t => t.Value.Ok + t.Value.Failed);
+        report.Findings["requests"] = total.ToString(CultureInfo.InvariantCulture);
+        report.Findings["injected upstream failures"] = total == 0 ? "0%" : (100.0 * injected / total).ToString("F1", CultureInfo.InvariantCulture) + "% of requests";
+        report.Findings["client-visible error rate"] = total == 0 ? "n/a" : (100.0 * failed / total).ToString("F3", CultureInfo.InvariantCulture) + "% (" + failed.ToString(CultureInfo.InvariantCulture) + " failed; goal < 0.1%)";
+        report.Findings["p99 (all requests)"] = phase.Latency.P99Us + " us";
     }
 
     private static IReadOnlyList<LoadPhase> RateLimit(TargetSpec target, ScenarioOptions o)

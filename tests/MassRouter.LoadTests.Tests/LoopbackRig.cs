@@ -42,6 +42,13 @@ public sealed class LoopbackRig : IAsyncLifetime
             ["MassRouter:Models:0:Deployments:0:Provider"] = "sim",
             ["MassRouter:Models:1:Id"] = "bench-b",
             ["MassRouter:Models:1:Deployments:0:Provider"] = "sim-b",
+
+            // The failover scenario's model: faults steered at the first deployment; the fallback drops the fault header.
+            ["MassRouter:Providers:healthy:BaseUrl"] = upstream,
+            ["MassRouter:Providers:healthy:Headers:x-sim-fault"] = "",
+            ["MassRouter:Models:2:Id"] = "bench-failover",
+            ["MassRouter:Models:2:Deployments:0:Provider"] = "sim",
+            ["MassRouter:Models:2:Deployments:1:Provider"] = "healthy",
         };
         for (var i = 0; i < Keys.Length; i++)
         {

@@ -21,7 +21,7 @@ public sealed class ScenarioSmokeTests : IClassFixture<LoopbackRig>
         var log = new StringWriter();
         string[] args =
         [
-            "scenario", name, "--smoke", "--target", _rig.GatewayTarget, "--out", output,
+            "scenario", name, "--smoke", "--target", name == "failover" ? _rig.GatewayTarget + ";model=bench-failover" : _rig.GatewayTarget, "--out", output,
             "--models", "bench,bench-b", "--keys", string.Join(',', LoopbackRig.Keys),
         ];
 
@@ -48,6 +48,11 @@ public sealed class ScenarioSmokeTests : IClassFixture<LoopbackRig>
         {
             case "faults":
                 Assert.True(phase.InjectedFailures > 0, log.ToString());
+                break;
+            case "failover":
+                // Every injected upstream failure was absorbed by the fallback, and no stream was cut or spliced.
+                Assert.True(phase.Templates.Where(t => t.Key.StartsWith("fault", StringComparison.Ordinal)).Sum(t => t.Value.Ok) > 0, log.ToString());
+                Assert.Equal(0, phase.Templates.Values.Sum(t => t.Failed));
                 break;
             case "steady":
                 Assert.Equal(4, phase.Templates.Count);
