@@ -114,6 +114,10 @@ public sealed class DeploymentOptions
     /// <summary>Lower is tried first; deployments of equal priority share load. Defaults to the list position, so a
     /// plain list is an ordered fallback chain.</summary>
     public int? Priority { get; set; }
+
+    /// <summary>This deployment's own price when it differs from the model's (<c>MassRouter:Metering:Prices</c>);
+    /// requests it answers are billed at it, and <c>provider.sort: "price"</c> orders by it.</summary>
+    public Metering.PriceOptions? Price { get; set; }
 }
 
 /// <summary>Embedded-default settings.</summary>

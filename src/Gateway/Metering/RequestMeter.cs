@@ -109,7 +109,7 @@ internal sealed partial class RequestMeter
         var estimated = !usage.IsKnown;
         var promptTokens = estimated ? request.PromptEstimate : usage.PromptTokens;
         var completionTokens = estimated ? request.Output?.CountTokens(_counter) ?? 0 : usage.CompletionTokens;
-        var cost = _prices.For(model).Cost(promptTokens, completionTokens, usage.CachedPromptTokens);
+        var cost = deployment.Price.Cost(promptTokens, completionTokens, usage.CachedPromptTokens);
         var now = Stopwatch.GetTimestamp();
         var endedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var latencyMs = (long)Stopwatch.GetElapsedTime(startedTimestamp, now).TotalMilliseconds;

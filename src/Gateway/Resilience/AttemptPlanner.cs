@@ -92,6 +92,13 @@ internal static class AttemptPlanner
             }
         }
 
+        if (preferences?.Sort == "price")
+        {
+            // Cheapest first by list price per million tokens (input + output), stable for equal prices.
+            plan.AddRange(candidates.OrderBy(static d => d.Price.InputPerMillion + d.Price.OutputPerMillion));
+            return;
+        }
+
         if (preferences?.Sort is "latency" or "throughput")
         {
             // Fastest first by measured time to first byte (unmeasured deployments first, so they get measured).

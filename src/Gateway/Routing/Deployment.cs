@@ -1,3 +1,4 @@
+using MassRouter.Core.Money;
 using MassRouter.Gateway.Providers;
 using MassRouter.Gateway.Resilience;
 using Yarp.ReverseProxy.Forwarder;
@@ -7,8 +8,9 @@ namespace MassRouter.Gateway.Routing;
 /// <summary>One place a public model is served: a provider, the upstream model id, its URL, priority and health.</summary>
 internal sealed class Deployment
 {
-    public Deployment(string publicModel, ProviderEndpoint provider, string upstreamModel, int weight, int priority, DeploymentHealth health, TimeSpan? firstTokenTimeout)
+    public Deployment(string publicModel, ProviderEndpoint provider, string upstreamModel, int weight, int priority, DeploymentHealth health, TimeSpan? firstTokenTimeout, ModelPrice price)
     {
+        Price = price;
         PublicModel = publicModel;
         Provider = provider;
         UpstreamModel = upstreamModel;
@@ -22,6 +24,9 @@ internal sealed class Deployment
             ? provider.RequestConfig with { ActivityTimeout = timeout }
             : provider.RequestConfig;
     }
+
+    /// <summary>What a request answered here costs: the deployment's own price, else its model's.</summary>
+    public ModelPrice Price { get; }
 
     /// <summary>The public model id this deployment serves.</summary>
     public string PublicModel { get; }

@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
 using MassRouter.Gateway.Configuration;
+using MassRouter.Core.Money;
+using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Providers;
 using MassRouter.Gateway.Resilience;
 using Microsoft.Extensions.Options;
@@ -12,7 +14,7 @@ internal sealed class ModelCatalog : IDisposable
     private readonly FrozenDictionary<string, ModelRoute> _routes;
     private readonly FrozenDictionary<string, ProviderEndpoint> _providers;
 
-    public ModelCatalog(IOptions<GatewayOptions> options, CircuitBreakers breakers)
+    public ModelCatalog(IOptions<GatewayOptions> options, CircuitBreakers breakers, PriceTable prices)
     {
         var config = options.Value;
         _providers = config.Providers.ToFrozenDictionary(
@@ -28,7 +30,8 @@ internal sealed class ModelCatalog : IDisposable
                     {
                         var provider = _providers[d.Provider];
                         var upstream = d.Model ?? m.Id;
-                        return new Deployment(m.Id, provider, upstream, d.Weight, d.Priority ?? index, breakers.For(provider.Name + "/" + upstream), m.FirstTokenTimeout);
+                        return new Deployment(m.Id, provider, upstream, d.Weight, d.Priority ?? index, breakers.For(provider.Name + "/" + upstream), m.FirstTokenTimeout,
+                            d.Price is { } own ? new ModelPrice(own.InputPerMillion, own.OutputPerMillion, own.CachedInputPerMillion) : prices.For(m.Id));
                     })
                     .OrderBy(d => d.Priority)],
                 string.Equals(m.LoadBalancing, "least-latency", StringComparison.OrdinalIgnoreCase),

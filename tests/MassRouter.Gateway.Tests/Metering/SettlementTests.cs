@@ -90,6 +90,42 @@ public class SettlementTests(MeteringFixture fixture)
 
     [Theory]
     [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task Fallback_IsBilledOnce_AtThePriceOfTheDeploymentThatAnswered(string backend)
+    {
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(Dollar);
+        var simulatorV1 = new Uri(fixture.SimulatorAddress, "v1");
+        var gateway = await b.StartExtraGatewayAsync(simulatorV1, new()
+        {
+            ["MassRouter:Providers:healthy:BaseUrl"] = simulatorV1.ToString(),
+            ["MassRouter:Providers:healthy:Headers:x-sim-fault"] = "",
+            ["MassRouter:Models:0:Deployments:1:Provider"] = "healthy",
+            ["MassRouter:Models:0:Deployments:1:Price:InputPerMillion"] = "7",
+            ["MassRouter:Models:0:Deployments:1:Price:OutputPerMillion"] = "9",
+        });
+        try
+        {
+            using var response = await b.Http.SendAsync(
+                MeteringBackend.Chat(new Uri(gateway.Urls.First()), key.Secret, MeteringBackend.DefaultBody, ("x-sim-fault", "status:503")));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("healthy", response.Headers.GetValues("x-massrouter-provider").Single());
+
+            var usage = Assert.Single(await b.WaitForEventsAsync(key.Account, 1));
+            Assert.Equal("healthy", usage.Provider);
+            var deploymentPrice = new ModelPrice(7m, 9m).Cost(usage.PromptTokens, usage.CompletionTokens, usage.CachedTokens);
+            Assert.Equal(deploymentPrice, usage.CostNanos);
+            Assert.NotEqual(Price.Cost(usage.PromptTokens, usage.CompletionTokens, usage.CachedTokens), usage.CostNanos);
+            Assert.Equal(Dollar - usage.CostNanos, await b.BalanceAsync(key.Account));
+        }
+        finally
+        {
+            await gateway.StopAsync();
+            await gateway.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
     public async Task UpstreamError_WithNothingGenerated_IsNotBilled(string backend)
     {
         var b = fixture[backend];

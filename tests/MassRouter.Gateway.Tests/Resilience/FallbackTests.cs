@@ -126,6 +126,18 @@ public class FallbackTests(ResilienceFixture gateway)
         Assert.False(recorded.ContainsKey("models"));
     }
 
+    [Theory]
+    [InlineData(null, "sim")]
+    [InlineData("price", "healthy")]
+    public async Task SortByPrice_TriesTheCheapestDeploymentFirst(string? sort, string expectedProvider)
+    {
+        var provider = sort is null ? "" : $$""","provider":{"sort":"{{sort}}"}""";
+        using var request = gateway.ChatRequest($$"""{"model":"r/priced"{{provider}},"messages":[{"role":"user","content":"hi"}]}""");
+        using var response = await gateway.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(expectedProvider, Header(response, "x-massrouter-provider"));
+    }
+
     [Fact]
     public async Task ProviderPreferencesMatchingNothing_Are400()
     {

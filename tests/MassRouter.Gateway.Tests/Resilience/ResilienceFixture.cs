@@ -92,6 +92,7 @@ public sealed class ResilienceFixture : GatewayFixture
             ("r/good", ["healthy"]),
             ("r/bad", ["dead"]),
             ("r/balanced", ["sim", "healthy"]),
+            ("r/priced", ["sim", "healthy"]),
         };
         for (var i = 0; i < models.Length; i++)
         {
@@ -105,6 +106,14 @@ public sealed class ResilienceFixture : GatewayFixture
                 {
                     config[$"{prefix}:Deployments:{d}:Priority"] = "0";
                 }
+            }
+
+            if (models[i].Id == "r/priced")
+            {
+                config[$"{prefix}:Deployments:0:Price:InputPerMillion"] = "10";
+                config[$"{prefix}:Deployments:0:Price:OutputPerMillion"] = "30";
+                config[$"{prefix}:Deployments:1:Price:InputPerMillion"] = "0.5";
+                config[$"{prefix}:Deployments:1:Price:OutputPerMillion"] = "1.5";
             }
 
             if (models[i].Id == "r/stall")
