@@ -18,6 +18,10 @@ internal sealed class AnthropicStreamTranslator(in TranslationContext context) :
 
     private int[] _blocks = [IgnoredBlock, IgnoredBlock, IgnoredBlock, IgnoredBlock, IgnoredBlock, IgnoredBlock, IgnoredBlock, IgnoredBlock];
     private int _toolCount;
+
+    // The tool call whose block has sent no argument fragment yet: a tool without parameters streams none, and OpenAI
+    // clients parse the accumulated arguments as JSON, so its block stop writes "{}" (what OpenAI itself sends).
+    private int _toolAwaitingArguments = -1;
     private long _input;
     private long _cacheRead;
     private long _cacheCreation;
@@ -68,6 +72,11 @@ internal sealed class AnthropicStreamTranslator(in TranslationContext context) :
             return OnBlockStart(index, block, output);
         }
 
+        if (t.SequenceEqual("content_block_stop"u8))
+        {
+            return OnBlockStop(index, output);
+        }
+
         if (t.SequenceEqual("message_start"u8))
         {
             OnMessageStart(message, output);
@@ -86,7 +95,7 @@ internal sealed class AnthropicStreamTranslator(in TranslationContext context) :
             OnError(error, output);
         }
 
-        // ping, content_block_stop and event types added later carry nothing for an OpenAI client.
+        // ping and event types added later carry nothing for an OpenAI client.
         return false;
     }
 
@@ -146,6 +155,7 @@ internal sealed class AnthropicStreamTranslator(in TranslationContext context) :
         {
             var toolIndex = _toolCount++;
             SetBlock(index, toolIndex);
+            _toolAwaitingArguments = toolIndex;
             Chunks.ToolCallStart(output, toolIndex, id, name, default);
             return true;
         }
@@ -153,6 +163,19 @@ internal sealed class AnthropicStreamTranslator(in TranslationContext context) :
         // server_tool_use, *_tool_result, redacted_thinking, ...
         SetBlock(index, IgnoredBlock);
         return false;
+    }
+
+    private bool OnBlockStop(int index, IBufferWriter<byte> output)
+    {
+        var kind = BlockKind(index);
+        if (kind < 0 || kind != _toolAwaitingArguments)
+        {
+            return false;
+        }
+
+        _toolAwaitingArguments = -1;
+        Chunks.ToolCallArguments(output, kind, "\"{}\""u8);
+        return true;
     }
 
     private bool OnDelta(int index, ReadOnlySpan<byte> delta, IBufferWriter<byte> output)
@@ -193,6 +216,11 @@ internal sealed class AnthropicStreamTranslator(in TranslationContext context) :
         var kind = BlockKind(index);
         if (JsonProbe.IsString(type, "input_json_delta"u8) && kind >= 0)
         {
+            if (kind == _toolAwaitingArguments)
+            {
+                _toolAwaitingArguments = -1;
+            }
+
             Chunks.ToolCallArguments(output, kind, text);
             return true;
         }

@@ -13,6 +13,10 @@ internal sealed class CohereStreamTranslator(in TranslationContext context) : Ch
 {
     private byte[]? _scratch;
 
+    // The tool call that has streamed no argument text yet: a tool without parameters gets none, and OpenAI clients
+    // parse the accumulated arguments as JSON, so its tool-call-end writes "{}" (what OpenAI itself sends).
+    private int _toolAwaitingArguments = -1;
+
     protected override bool OnEvent(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data, IBufferWriter<byte> output)
     {
         var t = JsonProbe.TryGet(data, "type"u8, out var type) && type.Length > 2 ? type[1..^1] : eventType;
@@ -33,6 +37,11 @@ internal sealed class CohereStreamTranslator(in TranslationContext context) : Ch
             return OnToolCall(data, output, start: t[^1] == (byte)'t');
         }
 
+        if (t.SequenceEqual("tool-call-end"u8))
+        {
+            return OnToolCallEnd((int)JsonProbe.Number(data, "index"u8, 0), output);
+        }
+
         if (t.SequenceEqual("message-start"u8))
         {
             if (JsonProbe.TryGet(data, "id"u8, out var id))
@@ -47,7 +56,7 @@ internal sealed class CohereStreamTranslator(in TranslationContext context) : Ch
             OnMessageEnd(data, output);
         }
 
-        // content-end, tool-call-end, citation-start/end and later additions carry nothing for an OpenAI client.
+        // content-end, citation-start/end and later additions carry nothing for an OpenAI client.
         return false;
     }
 
@@ -92,6 +101,8 @@ internal sealed class CohereStreamTranslator(in TranslationContext context) : Ch
         EnsureStarted(output);
         if (start && JsonProbe.TryGet(call, "id"u8, out var id) && JsonProbe.TryGet(function, "name"u8, out var name))
         {
+            var hasArguments = JsonProbe.IsStringToken(arguments) && !JsonOutput.IsEmptyString(arguments);
+            _toolAwaitingArguments = hasArguments ? -1 : index;
             Chunks.ToolCallStart(output, index, id, name, JsonProbe.IsStringToken(arguments) ? arguments : default);
             return true;
         }
@@ -101,7 +112,24 @@ internal sealed class CohereStreamTranslator(in TranslationContext context) : Ch
             return false;
         }
 
+        if (index == _toolAwaitingArguments)
+        {
+            _toolAwaitingArguments = -1;
+        }
+
         Chunks.ToolCallArguments(output, index, arguments);
+        return true;
+    }
+
+    private bool OnToolCallEnd(int index, IBufferWriter<byte> output)
+    {
+        if (index != _toolAwaitingArguments)
+        {
+            return false;
+        }
+
+        _toolAwaitingArguments = -1;
+        Chunks.ToolCallArguments(output, index, "\"{}\""u8);
         return true;
     }
 

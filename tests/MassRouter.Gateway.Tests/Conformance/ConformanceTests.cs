@@ -1,0 +1,163 @@
+using System.ClientModel;
+using System.Text.Json.Nodes;
+using OpenAI.Chat;
+
+namespace MassRouter.Gateway.Tests.Conformance;
+
+/// <summary>
+/// Every recorded Anthropic, Gemini/Vertex and Cohere fixture, replayed byte-exact by the simulator through the
+/// gateway's /v1/chat/completions to the official OpenAI .NET SDK: what the client gets (Conformance/Expected/) must
+/// match what the translation library is expected to produce for the same recording (Transforms.Tests/Expected/).
+/// A fixture that is not a replayable chat response is listed in Conformance/Expected/not-replayed.json with the reason.
+/// </summary>
+public class ConformanceTests(ConformanceFixture gateway) : IClassFixture<ConformanceFixture>
+{
+    private static readonly ChatTool Weather = ChatTool.CreateFunctionTool(
+        "get_weather",
+        "Get the current weather for a city.",
+        BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}"""));
+
+    public static TheoryData<string> Recordings()
+    {
+        var data = new TheoryData<string>();
+        foreach (var folder in ConformanceFixture.Folders.Keys.Order(StringComparer.Ordinal))
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(MassRouter.Tests.FixturesRoot.Path, folder)).Order(StringComparer.Ordinal))
+            {
+                data.Add(folder + "/" + Path.GetFileName(file));
+            }
+        }
+
+        return data;
+    }
+
+    public static TheoryData<string> WeatherRecordings => new()
+    {
+        "anthropic/anthropic-tool-call-weather.response.json",
+        "google/gemini-tool-call-weather.response.json",
+        "cohere/cohere-v2-tool-call-weather.response.json",
+    };
+
+    [Theory]
+    [MemberData(nameof(Recordings))]
+    public async Task Recording_ReachesTheSdk_AsTheLibraryTranslatesIt(string fixture)
+    {
+        var (folder, name) = Split(fixture);
+        if (NotReplayed()[fixture] is { } reason)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(reason.GetValue<string>()), $"{fixture}: a fixture left out needs a reason");
+            return;
+        }
+
+        var view = (await ReplayAsync(fixture)).ToJson();
+        foreach (var call in view["tool_calls"]?.AsArray() ?? [])
+        {
+            // Clients parse the accumulated arguments: they must be a JSON object even for a tool without parameters.
+            Assert.True(JsonNode.Parse(call!["arguments"]!.GetValue<string>()) is JsonObject, $"{fixture}: arguments of {call["name"]} are not a JSON object");
+        }
+
+        var expectedPath = ExpectedPath(folder, name);
+        ConformanceExpected.Check(expectedPath, view);
+
+        // Both levels agree: the library's expected OpenAI output, seen as a client would see it, is the same result.
+        var kind = ConformanceFixture.Folders[folder].Kind;
+        var stem = Stem(name);
+        var library = new[] { $"{stem}.error.json", $"{stem}.sse", $"{stem}.json" }
+            .Select(f => Path.Combine(ConformanceExpected.LibraryDir, kind, f))
+            .First(File.Exists);
+        var text = File.ReadAllText(library);
+        var fromLibrary = (library.EndsWith(".sse", StringComparison.Ordinal) ? ClientView.FromSse(text) : ClientView.FromJson(text)).ToJson();
+        var stored = ConformanceExpected.Read(expectedPath);
+        Assert.True(JsonNode.DeepEquals(stored, fromLibrary), $"{fixture}: library-level expected output differs from the client's:\nlibrary {fromLibrary.ToJsonString()}\nclient  {stored.ToJsonString()}");
+    }
+
+    [Fact]
+    public void NotReplayedList_NamesOnlyExistingFixtures()
+    {
+        foreach (var (fixture, _) in NotReplayed())
+        {
+            Assert.True(File.Exists(Path.Combine(MassRouter.Tests.FixturesRoot.Path, fixture)), $"{fixture} is listed but does not exist");
+        }
+    }
+
+    /// <summary>The same weather question asked of every provider reaches the client as OpenAI's own answer does.</summary>
+    [Fact]
+    public async Task WeatherAnswer_OfEveryProvider_ReachesTheSdkInOpenAIsShape()
+    {
+        var openAI = Shape(ClientView.FromJson(await File.ReadAllTextAsync(Path.Combine(MassRouter.Tests.FixturesRoot.Path, "openai", "openai-chat-tool-call-weather.response.json"))).ToJson());
+        Assert.Equal("tool_calls", openAI["finish_reason"]!.GetValue<string>());
+        foreach (var fixture in WeatherRecordings)
+        {
+            var view = (await ReplayAsync(fixture)).ToJson();
+            Assert.True(JsonNode.DeepEquals(openAI, Shape(view)), $"{fixture}: {Shape(view).ToJsonString()} is not OpenAI's {openAI.ToJsonString()}");
+            Assert.False(string.IsNullOrEmpty(view["tool_calls"]![0]!["id"]!.GetValue<string>()));
+            Assert.True(view["usage"]!["prompt_tokens"]!.GetValue<int>() > 0 && view["usage"]!["completion_tokens"]!.GetValue<int>() > 0);
+        }
+    }
+
+    /// <summary>Replays <paramref name="fixture"/>: streams through CompleteChatStreamingAsync, the rest through CompleteChatAsync.</summary>
+    private async Task<ClientView> ReplayAsync(string fixture)
+    {
+        var (folder, name) = Split(fixture);
+        var capture = new RawCapturePolicy();
+        var client = gateway.ReplayClient(ConformanceFixture.Folders[folder].Model, fixture, capture);
+        ChatMessage[] messages = [new UserChatMessage("What's the weather in Paris?")];
+        var options = new ChatCompletionOptions { Tools = { Weather } };
+        try
+        {
+            if (name.EndsWith(".sse", StringComparison.Ordinal) || name.EndsWith(".chunks.txt", StringComparison.Ordinal))
+            {
+                var updates = new List<StreamingChatCompletionUpdate>();
+                await foreach (var update in client.CompleteChatStreamingAsync(messages, options))
+                {
+                    updates.Add(update);
+                }
+
+                return ClientView.FromUpdates(updates, capture.Text);
+            }
+
+            ClientResult<ChatCompletion> result = await client.CompleteChatAsync(messages, options);
+            return ClientView.FromCompletion(result.Value, result.GetRawResponse().Content.ToString());
+        }
+        catch (ClientResultException e) when (e.GetRawResponse() is { } response)
+        {
+            Assert.Equal(e.Status, response.Status);
+            return ClientView.FromError(e.Status, response.Content.ToString());
+        }
+    }
+
+    /// <summary>What a client acts on in a tool-call answer: finish reason and each call's name and parsed arguments.</summary>
+    private static JsonObject Shape(JsonObject view) => new()
+    {
+        ["finish_reason"] = view["finish_reason"]?.DeepClone(),
+        ["content"] = view["content"]?.DeepClone(),
+        ["tool_calls"] = new JsonArray([.. view["tool_calls"]!.AsArray().Select(c => (JsonNode)new JsonObject
+        {
+            ["name"] = c!["name"]!.DeepClone(),
+            ["arguments"] = JsonNode.Parse(c["arguments"]!.GetValue<string>()),
+        })]),
+    };
+
+    private static JsonObject NotReplayed() => ConformanceExpected.Read("not-replayed.json");
+
+    private static string ExpectedPath(string folder, string name) => Path.Combine(ConformanceFixture.Folders[folder].Kind, Stem(name) + ".json");
+
+    private static (string Folder, string Name) Split(string fixture)
+    {
+        var slash = fixture.IndexOf('/', StringComparison.Ordinal);
+        return (fixture[..slash], fixture[(slash + 1)..]);
+    }
+
+    private static string Stem(string name)
+    {
+        foreach (var suffix in new[] { ".request.json", ".response.json", ".chunks.txt", ".sse", ".json" })
+        {
+            if (name.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                return name[..^suffix.Length];
+            }
+        }
+
+        return name;
+    }
+}
