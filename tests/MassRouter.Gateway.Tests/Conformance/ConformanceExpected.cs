@@ -25,6 +25,9 @@ internal static class ConformanceExpected
     /// <summary>The translation library's expected OpenAI outputs (tests/MassRouter.Gateway.Transforms.Tests/Expected).</summary>
     public static string LibraryDir { get; } = Path.Combine(TestsDir, "MassRouter.Gateway.Transforms.Tests", "Expected");
 
+    /// <summary>The translation library's OpenAI-format scenario requests (tests/MassRouter.Gateway.Transforms.Tests/Requests).</summary>
+    public static string RequestsDir { get; } = Path.Combine(TestsDir, "MassRouter.Gateway.Transforms.Tests", "Requests");
+
     public static JsonObject Read(string relative) => JsonNode.Parse(File.ReadAllText(Path.Combine(Dir, relative)))!.AsObject();
 
     /// <summary>Compares <paramref name="actual"/> with the stored file by value.</summary>

@@ -19,17 +19,22 @@ public sealed class ConformanceFixture : GatewayFixture
         ["cohere"] = ("conformance/cohere", "cohere"),
     };
 
+    /// <summary>The upstream model of each provider kind's deployment.</summary>
+    public static readonly IReadOnlyDictionary<string, string> UpstreamModels = new Dictionary<string, string>
+    {
+        ["anthropic"] = "claude-sonnet-4-5",
+        ["gemini"] = "gemini-2.5-flash",
+        ["cohere"] = "command-a-03-2025",
+    };
+
+    private static readonly Dictionary<string, string> _basePaths = new() { ["anthropic"] = "v1", ["gemini"] = "v1beta", ["cohere"] = "v2" };
+
     protected override void AddConfiguration(IDictionary<string, string?> config)
     {
-        var providers = new (string Kind, string BasePath, string Model)[]
-        {
-            ("anthropic", "v1", "claude-sonnet-4-5"),
-            ("gemini", "v1beta", "gemini-2.5-flash"),
-            ("cohere", "v2", "command-a-03-2025"),
-        };
         var next = 6; // after GatewayFixture's models
-        foreach (var (kind, basePath, upstream) in providers)
+        foreach (var (kind, upstream) in UpstreamModels)
         {
+            var basePath = _basePaths[kind];
             config[$"MassRouter:Providers:conformance-{kind}:Kind"] = kind;
             config[$"MassRouter:Providers:conformance-{kind}:BaseUrl"] = new Uri(SimulatorAddress, basePath).ToString();
             config[$"MassRouter:Providers:conformance-{kind}:ApiKey"] = UpstreamCredential;

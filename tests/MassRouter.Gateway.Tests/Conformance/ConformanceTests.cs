@@ -71,6 +71,64 @@ public class ConformanceTests(ConformanceFixture gateway) : IClassFixture<Confor
         Assert.True(JsonNode.DeepEquals(stored, fromLibrary), $"{fixture}: library-level expected output differs from the client's:\nlibrary {fromLibrary.ToJsonString()}\nclient  {stored.ToJsonString()}");
     }
 
+    /// <summary>The library's OpenAI-format equivalents of the recorded provider requests (Transforms.Tests/Requests/kind/stem.openai.json).</summary>
+    public static TheoryData<string, string> ScenarioRequests()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var (folder, (_, kind)) in ConformanceFixture.Folders.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(ConformanceExpected.RequestsDir, kind), "*.openai.json").Order(StringComparer.Ordinal))
+            {
+                data.Add(folder, Path.GetFileName(file)[..^".openai.json".Length]);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// End to end, what the gateway sends the provider for a scenario's OpenAI request is the request the provider
+    /// accepted when it was recorded, apart from the differences the library-level check lists with their reasons and
+    /// the model, which is the deployment's.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ScenarioRequests))]
+    public async Task ScenarioRequest_ReachesTheProvider_AsRecorded(string folder, string stem)
+    {
+        var (model, kind) = ConformanceFixture.Folders[folder];
+        var openAI = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(ConformanceExpected.RequestsDir, kind, stem + ".openai.json")))!.AsObject();
+        openAI["model"] = model;
+        var streamed = openAI["stream"]?.GetValue<bool>() == true;
+        var answer = Directory.GetFiles(Path.Combine(MassRouter.Tests.FixturesRoot.Path, folder), stem + ".*")
+            .Select(Path.GetFileName)
+            .Single(f => !f!.EndsWith(".request.json", StringComparison.Ordinal));
+        var id = $"conformance-request-{stem}";
+        using (var response = await gateway.Http.SendAsync(gateway.ChatRequest(openAI.ToJsonString(), ConformanceFixture.Key, ("x-sim-fixture", $"{folder}/{answer}"), ("x-sim-request-id", id))))
+        {
+            var expected = ConformanceExpected.Read(ExpectedPath(folder, answer!));
+            Assert.Equal(expected["status"]?.GetValue<int>() ?? 200, (int)response.StatusCode);
+            await response.Content.ReadAsStringAsync();
+        }
+
+        var sent = await gateway.RecordedRequestAsync(id);
+        var body = JsonNode.Parse(sent["body"]!.GetValue<string>())!;
+        var recorded = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(MassRouter.Tests.FixturesRoot.Path, folder, stem + ".request.json")))!;
+        var upstream = ConformanceFixture.UpstreamModels[kind];
+        if (kind == "gemini")
+        {
+            var method = streamed ? "streamGenerateContent" : "generateContent";
+            Assert.Equal($"/v1beta/models/{upstream}:{method}", sent["path"]!.GetValue<string>());
+        }
+        else
+        {
+            Assert.Equal(upstream, body["model"]!.GetValue<string>());
+        }
+
+        var (fromRecording, fromGateway) = MassRouter.Tests.RecordedRequests.Comparable(
+            recorded, body, Path.Combine(ConformanceExpected.RequestsDir, kind, stem + ".differences.json"), camelCase: kind == "gemini", "model");
+        Assert.True(JsonNode.DeepEquals(fromRecording, fromGateway), $"{stem}: the gateway's provider request differs from the recording.\nrecorded {fromRecording.ToJsonString()}\ngateway  {fromGateway.ToJsonString()}");
+    }
+
     [Fact]
     public void NotReplayedList_NamesOnlyExistingFixtures()
     {

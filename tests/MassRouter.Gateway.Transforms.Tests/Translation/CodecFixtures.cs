@@ -98,22 +98,8 @@ internal static partial class CodecFixtures
         Assert.True(codec.TryWriteRequest(body, info, upstreamModel, output, out var error), error.Message);
         var actual = JsonNode.Parse(output.WrittenSpan)!;
 
-        var differencesPath = Path.Combine(requests, stem + ".differences.json");
-        if (File.Exists(differencesPath))
-        {
-            var differences = JsonNode.Parse(File.ReadAllText(differencesPath))!.AsObject();
-            foreach (var (jsonPath, reason) in differences)
-            {
-                Assert.False(string.IsNullOrWhiteSpace(reason?.GetValue<string>()), $"difference {jsonPath} needs a reason");
-                var inRecording = Remove(recorded, jsonPath);
-                var inTranslation = Remove(actual, jsonPath);
-                Assert.True(inRecording || inTranslation, $"{jsonPath} is listed as a difference but is in neither request");
-            }
-        }
-
-        var normalise = codec.Kind == ProviderKinds.Gemini;
-        var expected = normalise ? CamelCaseKeys(recorded) : recorded;
-        var got = normalise ? CamelCaseKeys(actual) : actual;
+        var (expected, got) = MassRouter.Tests.RecordedRequests.Comparable(
+            recorded, actual, Path.Combine(requests, stem + ".differences.json"), camelCase: codec.Kind == ProviderKinds.Gemini);
         Assert.True(JsonNode.DeepEquals(expected, got), $"{stem}: translated request differs from the recording.\nrecorded   {expected.ToJsonString()}\ntranslated {got.ToJsonString()}");
     }
 
@@ -129,35 +115,6 @@ internal static partial class CodecFixtures
             Assert.NotNull(JsonNode.Parse(e["data: ".Length..]));
         }
     }
-
-    /// <summary>Removes a dotted path (array indices as numbers); true when it existed.</summary>
-    private static bool Remove(JsonNode node, string path)
-    {
-        var parts = path.Split('.');
-        var current = node;
-        for (var i = 0; i < parts.Length - 1; i++)
-        {
-            current = int.TryParse(parts[i], out var index) ? current?.AsArray().ElementAtOrDefault(index) : current?[parts[i]];
-        }
-
-        if (current is JsonArray array && int.TryParse(parts[^1], out var at) && at < array.Count)
-        {
-            array.RemoveAt(at);
-            return true;
-        }
-
-        return current is JsonObject obj && obj.Remove(parts[^1]);
-    }
-
-    /// <summary>Google's JSON accepts snake_case and lowerCamelCase field names alike (proto3 JSON mapping).</summary>
-    private static JsonNode CamelCaseKeys(JsonNode node) => node switch
-    {
-        JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(Camel(p.Key), p.Value is null ? null : CamelCaseKeys(p.Value)))),
-        JsonArray array => new JsonArray([.. array.Select(e => e is null ? null : CamelCaseKeys(e))]),
-        _ => node.DeepClone(),
-    };
-
-    private static string Camel(string key) => Regex.Replace(key, "_([a-z])", m => m.Groups[1].Value.ToUpperInvariant());
 
     private static string Stem(string name)
     {
