@@ -66,6 +66,12 @@ public static class GatewayHost
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddHttpForwarder();
         builder.AddMetering();
+        var controlApi = EmbeddedControlApi.IsEnabled(configuration, initial);
+        if (controlApi)
+        {
+            EmbeddedControlApi.Add(builder, initial);
+        }
+
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<ModelCatalog>();
         // One registry per host: tests run several gateways in one process, and the process-wide default registry would
@@ -90,6 +96,11 @@ public static class GatewayHost
         app.MapHealth();
         app.MapMetrics("/metrics", registry);
         app.MapOpenAIFallbacks();
+        if (controlApi)
+        {
+            EmbeddedControlApi.Map(app);
+        }
+
         app.Lifetime.ApplicationStarted.Register(() => LogStartup(app));
         return app;
     }

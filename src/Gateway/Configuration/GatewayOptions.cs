@@ -124,4 +124,13 @@ public sealed class EmbeddedOptions
 
     /// <summary>Recorded fixtures the embedded simulator can replay; found next to the repository by default.</summary>
     public string? FixturesPath { get; set; }
+
+    /// <summary>
+    /// Host the control API (<c>/api/...</c>) in this process: null means "on the zero-configuration default", i.e.
+    /// when neither <c>MassRouter:Redis</c> nor a provider is configured.
+    /// </summary>
+    public bool? ControlApi { get; set; }
+
+    /// <summary>Directory of the embedded platform's SQLite database and generated keys; relative to the content root.</summary>
+    public string DataPath { get; set; } = "data";
 }
