@@ -66,6 +66,13 @@ public static class GatewayHost
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddHttpForwarder();
         builder.AddMetering();
+        if (services.Any(s => s.ServiceType == typeof(StackExchange.Redis.IConnectionMultiplexer)))
+        {
+            // Before the embedded control API's start-up, which publishes the catalog this loads.
+            services.AddSingleton<RedisCatalog>();
+            services.AddHostedService(sp => sp.GetRequiredService<RedisCatalog>());
+        }
+
         var controlApi = EmbeddedControlApi.IsEnabled(configuration, initial);
         if (controlApi)
         {

@@ -21,6 +21,12 @@ public sealed class GatewayOptions
     /// <summary>The embedded default: simulator provider when no provider is configured.</summary>
     public EmbeddedOptions Embedded { get; set; } = new();
 
+    /// <summary>
+    /// Base64 of 32 bytes: the key provider credentials in the control plane's catalog (<c>mr:catalog</c>) are sealed
+    /// under; the same value the control API is configured with.
+    /// </summary>
+    public string? CredentialKey { get; set; }
+
     /// <summary>Retries, fallbacks, circuit breakers and shutdown draining.</summary>
     public ResilienceOptions Resilience { get; set; } = new();
 }

@@ -17,10 +17,9 @@ namespace MassRouter.Platform.Tests.Journey;
 /// </summary>
 internal static class Journey
 {
-    private const string Model = "sim/openai";
     private const decimal TopUpUsd = 5m;
 
-    public static async Task RunAsync(Uri controlApi, Uri gateway, ModelPrice price)
+    public static async Task RunAsync(Uri controlApi, Uri gateway, string model, ModelPrice price)
     {
         using var http = new HttpClient { BaseAddress = controlApi, Timeout = TimeSpan.FromSeconds(30) };
         var email = $"journey-{Guid.NewGuid():N}@test.local";
@@ -34,7 +33,7 @@ internal static class Journey
         await Expect.JsonAsync<PaymentView>(await http.PostAsJsonAsync("/api/billing/topups", new { amountUsd = TopUpUsd }), HttpStatusCode.Created);
         var key = await Expect.JsonAsync<CreatedKey>(await http.PostAsJsonAsync("/api/keys", new { name = "journey" }), HttpStatusCode.Created);
 
-        var client = new OpenAIClient(new ApiKeyCredential(key.Secret), new OpenAIClientOptions { Endpoint = new Uri(gateway, "v1") }).GetChatClient(Model);
+        var client = new OpenAIClient(new ApiKeyCredential(key.Secret), new OpenAIClientOptions { Endpoint = new Uri(gateway, "v1") }).GetChatClient(model);
         var text = new StringBuilder();
         ChatTokenUsage? usage = null;
         await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("Hello from the journey test")]))
@@ -61,7 +60,7 @@ internal static class Journey
             r => r!.Totals.Requests > 0,
             TimeSpan.FromSeconds(15));
         var row = Assert.Single(report.Groups.Items);
-        Assert.Equal(new UsageRow(Model, 1, usage.InputTokenCount, usage.OutputTokenCount, cached, expectedCost), row);
+        Assert.Equal(new UsageRow(model, 1, usage.InputTokenCount, usage.OutputTokenCount, cached, expectedCost), row);
         Assert.Equal(new UsageTotals(1, usage.InputTokenCount, usage.OutputTokenCount, cached, expectedCost), report.Totals);
 
         var paid = Nanos.FromDollars(TopUpUsd);

@@ -1,8 +1,11 @@
 using System.Security.Cryptography;
 using MassRouter.ControlApi;
+using MassRouter.ControlApi.Auth;
+using MassRouter.ControlApi.Catalog;
 using MassRouter.Core.Money;
 using MassRouter.Gateway;
 using MassRouter.Gateway.Metering;
+using MassRouter.Gateway.Routing;
 using Microsoft.Extensions.Options;
 
 namespace MassRouter.Platform.Tests.Journey;
@@ -12,6 +15,10 @@ public class PlatformJourneyTests
 {
     // Fast password hashing: the journey is about money, not the KDF's cost.
     private const string FastPasswords = "--ControlApi:Auth:PasswordIterations=1000";
+    private const string AdminEmail = "admin@platform.test";
+    private const string AdminPassword = "admin-password-for-tests";
+    private const string UpstreamSecret = "sk-upstream-secret";
+    private const string CatalogModel = "platform/chat";
 
     [Fact]
     public async Task EmbeddedDefault_OneProcess_ChargesTheLedgerToTheNanoDollar()
@@ -37,7 +44,7 @@ public class PlatformJourneyTests
             var address = new Uri(app.Urls.First());
             var configured = app.Services.GetRequiredService<IOptions<MeteringOptions>>().Value.Prices["sim/openai"];
 
-            await Journey.RunAsync(address, address, new ModelPrice(configured.InputPerMillion, configured.OutputPerMillion, configured.CachedInputPerMillion));
+            await Journey.RunAsync(address, address, "sim/openai", new ModelPrice(configured.InputPerMillion, configured.OutputPerMillion, configured.CachedInputPerMillion));
 
             Assert.False(authenticated["gateway"], "Gateway requests went through authentication.");
             Assert.True(authenticated["control"], "Control API requests must be authenticated.");
@@ -58,7 +65,7 @@ public class PlatformJourneyTests
         await using var postgres = await PostgresServer.StartAsync();
         var database = await postgres.CreateDatabaseAsync("massrouter");
         var credentialKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var price = new ModelPrice(1.25m, 3.5m, 0.5m);
+        var configuredPrice = new ModelPrice(1.25m, 3.5m, 0.5m);
 
         // Configured as production is, by settings alone: no shared process, no embedded Garnet, no SQLite.
         await using var controlApi = await ControlApiHost.BuildAsync(
@@ -70,6 +77,8 @@ public class PlatformJourneyTests
                 ["ControlApi:Redis"] = redis.Configuration,
                 ["ControlApi:Jwt:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
                 ["ControlApi:Ledger:PollInterval"] = "00:00:00.050",
+                ["ControlApi:BootstrapAdmin:Email"] = AdminEmail,
+                ["ControlApi:BootstrapAdmin:Password"] = AdminPassword,
                 ["MassRouter:CredentialKey"] = credentialKey,
             }));
         await using var gateway = await GatewayHost.BuildAsync(
@@ -87,7 +96,7 @@ public class PlatformJourneyTests
             }));
         await controlApi.StartAsync();
         await gateway.StartAsync();
-
+        var controlAddress = new Uri(controlApi.Urls.First());
         var gatewayAddress = new Uri(gateway.Urls.First());
         using (var http = new HttpClient())
         {
@@ -95,7 +104,36 @@ public class PlatformJourneyTests
             Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri(gatewayAddress, "api/models"))).StatusCode);
         }
 
-        await Journey.RunAsync(new Uri(controlApi.Urls.First()), gatewayAddress, price);
+        // A configured model, billed at its configured price.
+        await Journey.RunAsync(controlAddress, gatewayAddress, "sim/openai", configuredPrice);
+
+        // A model the control plane adds reaches the gateway within a second (mr:catalog and its invalidation), next to
+        // the configured ones, with its sealed credential opened and billed at the catalog's price.
+        using var admin = new HttpClient { BaseAddress = controlAddress };
+        var tokens = await Expect.JsonAsync<TokenResponse>(await admin.PostAsJsonAsync("/api/auth/login", new { email = AdminEmail, password = AdminPassword }));
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", tokens.AccessToken);
+        await Expect.StatusAsync(
+            await admin.PostAsJsonAsync("/api/admin/providers", new CreateProviderRequest("upstream", "openai", null, gateway.Configuration["MassRouter:Providers:sim:BaseUrl"], null, UpstreamSecret, true)),
+            HttpStatusCode.Created);
+        var model = await Expect.JsonAsync<ModelView>(
+            await admin.PostAsJsonAsync("/api/admin/models", new ModelRequest(CatalogModel, "Platform chat", 8192, 2m, 8m, null, true)), HttpStatusCode.Created);
+        await Expect.StatusAsync(await admin.PutAsJsonAsync($"/api/admin/models/{model.Id}/routes", new[] { new RouteView("upstream", "sim-gpt", 1) }), HttpStatusCode.OK);
+
+        var catalog = gateway.Services.GetRequiredService<ModelCatalog>();
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+        {
+            while (!catalog.TryGet(CatalogModel, out _))
+            {
+                Assert.False(deadline.IsCancellationRequested, "The control plane's model did not reach the gateway within a second.");
+                await Task.Delay(20, CancellationToken.None);
+            }
+        }
+
+        Assert.True(catalog.TryGet(CatalogModel, out var route));
+        Assert.Equal(UpstreamSecret, Assert.Single(route.Deployments).Provider.Credential);
+        Assert.True(catalog.TryGet("sim/openai", out _), "The configured catalog stays next to the control plane's.");
+        await Journey.RunAsync(controlAddress, gatewayAddress, CatalogModel, new ModelPrice(2m, 8m));
+
         await gateway.StopAsync();
         await controlApi.StopAsync();
     }
