@@ -204,11 +204,14 @@ public static class ControlApiHost
         });
     }
 
-    /// <summary>Maps the control API (under <c>/api</c>), its OpenAPI document, the Scalar reference, health and metrics below <paramref name="prefix"/>.</summary>
-    public static IEndpointRouteBuilder MapControlApi(this IEndpointRouteBuilder endpoints, string prefix = "")
+    /// <summary>
+    /// Maps the control API (under <c>/api</c>) below <paramref name="prefix"/>, and its OpenAPI document, the Scalar
+    /// reference, health and metrics below <paramref name="operationsPrefix"/> (default: <paramref name="prefix"/>; a
+    /// host that has its own <c>/healthz</c> and <c>/metrics</c> moves the control API's elsewhere).
+    /// </summary>
+    public static IEndpointRouteBuilder MapControlApi(this IEndpointRouteBuilder endpoints, string prefix = "", string? operationsPrefix = null)
     {
-        var root = endpoints.MapGroup(prefix);
-        var api = root.MapGroup("/api").RequireAuthorization(Roles.UserPolicy);
+        var api = endpoints.MapGroup(prefix + "/api").RequireAuthorization(Roles.UserPolicy);
         api.MapAuth();
         api.MapUsers();
         api.MapTeams();
@@ -218,8 +221,10 @@ public static class ControlApiHost
         api.MapCatalog();
         api.MapAudit();
 
+        operationsPrefix ??= prefix;
+        var root = endpoints.MapGroup(operationsPrefix);
         root.MapOpenApi("/openapi/{documentName}.json");
-        root.MapScalarApiReference("/scalar", options => options.WithTitle("MassRouter control API").WithOpenApiRoutePattern(prefix + "/openapi/{documentName}.json"));
+        root.MapScalarApiReference("/scalar", options => options.WithTitle("MassRouter control API").WithOpenApiRoutePattern(operationsPrefix + "/openapi/{documentName}.json"));
         root.MapHealth();
         root.MapMetrics("/metrics", endpoints.ServiceProvider.GetRequiredService<ControlMetricsRegistry>().Registry);
         return endpoints;

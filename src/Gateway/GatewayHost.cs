@@ -66,6 +66,19 @@ public static class GatewayHost
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddHttpForwarder();
         builder.AddMetering();
+        if (services.Any(s => s.ServiceType == typeof(StackExchange.Redis.IConnectionMultiplexer)))
+        {
+            // Before the embedded control API's start-up, which publishes the catalog this loads.
+            services.AddSingleton<RedisCatalog>();
+            services.AddHostedService(sp => sp.GetRequiredService<RedisCatalog>());
+        }
+
+        var controlApi = EmbeddedControlApi.IsEnabled(configuration, initial);
+        if (controlApi)
+        {
+            EmbeddedControlApi.Add(builder, initial);
+        }
+
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<ModelCatalog>();
         // One registry per host: tests run several gateways in one process, and the process-wide default registry would
@@ -90,6 +103,11 @@ public static class GatewayHost
         app.MapHealth();
         app.MapMetrics("/metrics", registry);
         app.MapOpenAIFallbacks();
+        if (controlApi)
+        {
+            EmbeddedControlApi.Map(app);
+        }
+
         app.Lifetime.ApplicationStarted.Register(() => LogStartup(app));
         return app;
     }

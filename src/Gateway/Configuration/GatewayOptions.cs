@@ -21,6 +21,12 @@ public sealed class GatewayOptions
     /// <summary>The embedded default: simulator provider when no provider is configured.</summary>
     public EmbeddedOptions Embedded { get; set; } = new();
 
+    /// <summary>
+    /// Base64 of 32 bytes: the key provider credentials in the control plane's catalog (<c>mr:catalog</c>) are sealed
+    /// under; the same value the control API is configured with.
+    /// </summary>
+    public string? CredentialKey { get; set; }
+
     /// <summary>Retries, fallbacks, circuit breakers and shutdown draining.</summary>
     public ResilienceOptions Resilience { get; set; } = new();
 }
@@ -128,4 +134,13 @@ public sealed class EmbeddedOptions
 
     /// <summary>Recorded fixtures the embedded simulator can replay; found next to the repository by default.</summary>
     public string? FixturesPath { get; set; }
+
+    /// <summary>
+    /// Host the control API (<c>/api/...</c>) in this process: null means "on the zero-configuration default", i.e.
+    /// when neither <c>MassRouter:Redis</c> nor a provider is configured.
+    /// </summary>
+    public bool? ControlApi { get; set; }
+
+    /// <summary>Directory of the embedded platform's SQLite database and generated keys; relative to the content root.</summary>
+    public string DataPath { get; set; } = "data";
 }

@@ -15,6 +15,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add("MassRouter:MaxRequestBodyBytes must be positive.");
         }
 
+        if (!string.IsNullOrEmpty(options.CredentialKey) && !IsBase64Of32Bytes(options.CredentialKey))
+        {
+            failures.Add("MassRouter:CredentialKey must be base64 of exactly 32 bytes (the control API's value).");
+        }
+
         foreach (var (providerName, provider) in options.Providers)
         {
             var prefix = $"MassRouter:Providers:{providerName}";
@@ -109,5 +114,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool IsBase64Of32Bytes(string value)
+    {
+        Span<byte> buffer = stackalloc byte[64];
+        return Convert.TryFromBase64String(value, buffer, out var written) && written == 32;
     }
 }

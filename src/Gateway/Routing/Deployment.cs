@@ -1,4 +1,5 @@
 using MassRouter.Core.Money;
+using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Providers;
 using MassRouter.Gateway.Resilience;
 using Yarp.ReverseProxy.Forwarder;
@@ -8,9 +9,10 @@ namespace MassRouter.Gateway.Routing;
 /// <summary>One place a public model is served: a provider, the upstream model id, its URL, priority and health.</summary>
 internal sealed class Deployment
 {
-    public Deployment(string publicModel, ProviderEndpoint provider, string upstreamModel, int weight, int priority, DeploymentHealth health, TimeSpan? firstTokenTimeout, ModelPrice price)
+    public Deployment(string publicModel, ProviderEndpoint provider, string upstreamModel, int weight, int priority, DeploymentHealth health, TimeSpan? firstTokenTimeout, PriceTable prices, ModelPrice? ownPrice)
     {
-        Price = price;
+        _prices = prices;
+        _ownPrice = ownPrice;
         PublicModel = publicModel;
         Provider = provider;
         UpstreamModel = upstreamModel;
@@ -25,8 +27,12 @@ internal sealed class Deployment
             : provider.RequestConfig;
     }
 
-    /// <summary>What a request answered here costs: the deployment's own price, else its model's.</summary>
-    public ModelPrice Price { get; }
+    private readonly PriceTable _prices;
+    private readonly ModelPrice? _ownPrice;
+
+    /// <summary>What a request answered here costs: the deployment's own price, else its model's (current, so a price
+    /// change from the control plane applies at once).</summary>
+    public ModelPrice Price => _ownPrice ?? _prices.For(PublicModel);
 
     /// <summary>The public model id this deployment serves.</summary>
     public string PublicModel { get; }

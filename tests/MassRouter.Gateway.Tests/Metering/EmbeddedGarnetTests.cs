@@ -17,6 +17,8 @@ public class EmbeddedGarnetTests
         [
             "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning",
             "--MassRouter:ApiKeys:0:Key=sk-configured",
+            // The gateway's own metering only: the control API would rewrite the seeded accounts from its database.
+            "--MassRouter:Embedded:ControlApi=false",
             "--MassRouter:Seed:Accounts:0:Id=u_embedded", "--MassRouter:Seed:Accounts:0:Balance=1",
             "--MassRouter:Seed:Keys:0:Key=sk-embedded-metered", "--MassRouter:Seed:Keys:0:Account=u_embedded",
             "--MassRouter:Seed:Keys:0:Rpm=10",
