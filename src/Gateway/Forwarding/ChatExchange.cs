@@ -8,6 +8,7 @@ using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Compatible;
 using MassRouter.Gateway.Transforms.OpenAI;
+using MassRouter.Gateway.Transforms.Providers;
 using MassRouter.Gateway.Transforms.Sse;
 using MassRouter.Gateway.Transforms.Usage;
 using Yarp.ReverseProxy.Forwarder;
@@ -60,6 +61,7 @@ internal sealed partial class ChatExchange : HttpTransformer
         _metrics = metrics;
         _logger = logger;
         _normaliser = new OpenAICompatibleNormaliser(includeUsage: !stripUsageChunk);
+        Codec = deployment.Provider.Codec;
     }
 
     /// <summary>Time spent waiting on the provider (headers and body reads), in Stopwatch ticks.</summary>
@@ -70,6 +72,12 @@ internal sealed partial class ChatExchange : HttpTransformer
 
     /// <summary>Usage as the provider reported it.</summary>
     public TokenUsage Usage => _usage;
+
+    /// <summary>
+    /// The codec the answer is read with: the provider's (null for OpenAI-compatible ones), or Anthropic's passthrough when an
+    /// Anthropic client reaches an Anthropic-kind deployment.
+    /// </summary>
+    public IChatCodec? Codec { get; init; }
 
     /// <summary>Metering's collector of relayed output (null when unmetered).</summary>
     public DeliveredOutput? Output { get; init; }
@@ -96,6 +104,13 @@ internal sealed partial class ChatExchange : HttpTransformer
         headers.Remove("Authorization");
         headers.Remove("x-api-key");
         headers.Remove("x-goog-api-key");
+
+        // Anthropic clients' headers: the version is the provider's own; betas mean something to Anthropic only.
+        headers.Remove("anthropic-version");
+        if (_deployment.Provider.Kind != ProviderKinds.Anthropic)
+        {
+            headers.Remove("anthropic-beta");
+        }
 
         // The gateway reads the body, so it must arrive uncompressed.
         headers.Remove("Accept-Encoding");
@@ -142,7 +157,7 @@ internal sealed partial class ChatExchange : HttpTransformer
         headers["x-massrouter-model"] = _model;
 
         using var body = await proxyResponse.Content.ReadAsStreamAsync(cancellationToken);
-        if (_deployment.Provider.Codec is { } codec)
+        if (Codec is { } codec)
         {
             await RelayTranslatedAsync(httpContext, proxyResponse, body, status, codec);
         }
