@@ -103,7 +103,9 @@ internal sealed class ChatAttempts : IRetryGate
                     rewritten.Clear();
                     var written = native
                         ? AnthropicPassthroughCodec.Instance.TryWriteRequest(Anthropic!.Body.WrittenMemory, _request, deployment.UpstreamModel, rewritten, out var refused)
-                        : ProviderRequestBody.TryWrite(_body, _request, deployment, rewritten, out refused);
+                        : Anthropic?.Untranslatable is { } untranslatable
+                            ? Refuse(untranslatable, out refused)
+                            : ProviderRequestBody.TryWrite(_body, _request, deployment, rewritten, out refused);
                     if (!written)
                     {
                         // This provider cannot honour the request (e.g. n>1 on Anthropic): a fallback of another kind may.
@@ -290,6 +292,12 @@ internal sealed class ChatAttempts : IRetryGate
         return error.Value != ForwarderError.None || exchange.RetryableFailure || exchange.EndedWithError || RetryPolicy.IsRetryable(exchange.UpstreamStatus)
             ? AttemptResult.Failed
             : AttemptResult.Succeeded;
+    }
+
+    private static bool Refuse(CodecError why, out CodecError refused)
+    {
+        refused = why;
+        return false;
     }
 
     private void ResetResponse()

@@ -8,6 +8,7 @@ using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Anthropic;
 using MassRouter.Gateway.Transforms.OpenAI;
+using MassRouter.Gateway.Transforms.Providers;
 using Microsoft.Extensions.Options;
 
 namespace MassRouter.Gateway.Forwarding;
@@ -65,7 +66,7 @@ internal sealed class MessagesHandler(
             return;
         }
 
-        if (!AnthropicModelRewriter.TryReadRouting(body.WrittenSpan, out var model, out _))
+        if (!AnthropicModelRewriter.TryReadRouting(body.WrittenSpan, out var model, out var stream))
         {
             metrics.Rejected("invalid_request");
             await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "model: Field required (the body must be a JSON object naming a model)");
@@ -86,26 +87,36 @@ internal sealed class MessagesHandler(
             return;
         }
 
-        // One translation for every non-Anthropic attempt; it also validates the request whichever deployment answers.
+        // One translation for every non-Anthropic attempt. Anthropic-kind deployments validate the request themselves and
+        // take what has no chat-completions equivalent (top_k, server tools): only attempts elsewhere are refused then.
         using var chat = new PooledBufferWriter(body.WrittenCount + 256);
-        if (!AnthropicRequestTranslator.TryTranslate(body.WrittenMemory, chat, route.Id, out _, out var invalid))
+        ChatRequestInfo request;
+        CodecError? untranslatable = null;
+        if (AnthropicRequestTranslator.TryTranslate(body.WrittenMemory, chat, route.Id, out _, out var invalid))
+        {
+            if (!ChatRequestParser.TryParse(chat.WrittenSpan, out request, out var error))
+            {
+                metrics.Rejected(error.Code ?? "invalid_request");
+                await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, error.Message!);
+                return;
+            }
+        }
+        else if (route.Deployments.Any(static d => d.Provider.Kind == ProviderKinds.Anthropic))
+        {
+            request = new ChatRequestInfo { Model = route.Id, Stream = stream };
+            untranslatable = new CodecError(StatusCodes.Status400BadRequest, invalid.Message, null, "invalid_request");
+        }
+        else
         {
             metrics.Rejected("invalid_request");
             await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, invalid.Message);
             return;
         }
 
-        if (!ChatRequestParser.TryParse(chat.WrittenSpan, out var request, out var error))
-        {
-            metrics.Rejected(error.Code ?? "invalid_request");
-            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, error.Message!);
-            return;
-        }
-
         using var client = AnthropicClientBody.Install(context, route.Id, requestId);
         try
         {
-            await pipeline.RunAsync(context, key, route, [route], chat, request, requestId, started, new AnthropicIngress(body, client));
+            await pipeline.RunAsync(context, key, route, [route], chat, request, requestId, started, new AnthropicIngress(body, client, untranslatable));
         }
         finally
         {

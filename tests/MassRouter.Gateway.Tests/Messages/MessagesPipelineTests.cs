@@ -44,6 +44,31 @@ public class MessagesPipelineTests(ResilienceFixture gateway)
         Assert.Equal(5, summary.OutputTokens);
     }
 
+    [Fact]
+    public async Task UntranslatableRequest_SkipsNonAnthropicDeployments_ForAnAnthropicOne()
+    {
+        // top_k has no chat-completions form: the OpenAI deployment cannot take it, the Anthropic one takes it as sent.
+        using var response = await SendJsonAsync(
+            """{"model":"r/openai-then-anthropic","max_tokens":256,"top_k":5,"messages":[{"role":"user","content":"Hi"}]}""",
+            ("x-sim-tokens", "5"));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("healthy-anthropic", Header(response, "x-massrouter-provider"));
+        Assert.Equal(Generated5, body.RootElement.GetProperty("content")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task UntranslatableRequest_WithNoAnthropicDeployment_IsAnInvalidRequestError()
+    {
+        using var response = await SendJsonAsync("""{"model":"r/gemini","max_tokens":256,"top_k":5,"messages":[{"role":"user","content":"Hi"}]}""");
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_request_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains("top_k", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("r/gemini")]
     [InlineData("r/cohere")]
@@ -146,9 +171,13 @@ public class MessagesPipelineTests(ResilienceFixture gateway)
     private AnthropicSdk Sdk(params (string Name, string Value)[] headers) =>
         new(gateway.GatewayAddress, GatewayFixture.Key, strict: true, headers);
 
-    private async Task<HttpResponseMessage> SendAsync(string model, bool stream, params (string Name, string Value)[] headers)
+    private Task<HttpResponseMessage> SendAsync(string model, bool stream, params (string Name, string Value)[] headers) =>
+        SendJsonAsync(
+            $$"""{"model":"{{model}}","max_tokens":256,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"Hi"}]}""",
+            headers);
+
+    private async Task<HttpResponseMessage> SendJsonAsync(string json, params (string Name, string Value)[] headers)
     {
-        var json = $$"""{"model":"{{model}}","max_tokens":256,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"Hi"}]}""";
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.GatewayAddress, "v1/messages"))
         {
             Content = new StringContent(json, Encoding.UTF8, "application/json"),
