@@ -63,20 +63,29 @@ public class MessagesMeteringTests(MeteringFixture fixture)
         Assert.Equal(initial - translated.CostNanos - native.CostNanos, await b.BalanceAsync(key.Account));
     }
 
+    public static TheoryData<string, string> BackendsAndModels { get; } = new()
+    {
+        { "redis", MeteringBackend.Model },
+        { "redis", MeteringBackend.ClaudeModel },
+        { "garnet", MeteringBackend.Model },
+        { "garnet", MeteringBackend.ClaudeModel },
+    };
+
     [Theory]
-    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
-    public async Task AbortedStream_IsBilledForPromptAndDeliveredOutput_AndMarkedAborted(string backend)
+    [MemberData(nameof(BackendsAndModels))]
+    public async Task AbortedStream_IsBilledForPromptAndDeliveredOutput_AndMarkedAborted(string backend, string model)
     {
         var b = fixture[backend];
         const long initial = Dollar;
         var key = await b.CreateKeyAsync(initial);
         var response = await b.Http.SendAsync(
-            Messages(b.Addresses[0], key.Secret, stream: true, ("x-sim-tokens", "200"), ("x-sim-itl-ms", "20")),
+            Messages(b.Addresses[0], key.Secret, stream: true, model, ("x-sim-tokens", "200"), ("x-sim-itl-ms", "20")),
             HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using (var sse = new SseClient(await response.Content.ReadAsStreamAsync()))
         {
-            for (var i = 0; i < 5; i++)
+            // message_start, content_block_start, then at least six deltas (a token each from the simulator).
+            for (var i = 0; i < 8; i++)
             {
                 Assert.NotNull(await sse.NextDataAsync(Deadline));
             }
@@ -90,8 +99,9 @@ public class MessagesMeteringTests(MeteringFixture fixture)
         var usage = Assert.Single(await b.OutboxAsync(key.Account));
         Assert.Equal(UsageStatus.Aborted, usage.Status);
         Assert.True(usage.PromptTokens > 0);
-        Assert.InRange(usage.CompletionTokens, 1, 199);
-        Assert.Equal(Price.Cost(usage.PromptTokens, usage.CompletionTokens), usage.CostNanos);
+        Assert.InRange(usage.CompletionTokens, 6, 199);
+        var price = model == MeteringBackend.Model ? Price : ClaudePrice;
+        Assert.Equal(price.Cost(usage.PromptTokens, usage.CompletionTokens), usage.CostNanos);
         Assert.Equal(initial - usage.CostNanos, await b.BalanceAsync(key.Account));
     }
 
@@ -146,9 +156,12 @@ public class MessagesMeteringTests(MeteringFixture fixture)
         Assert.Equal("authentication_error", errorType);
     }
 
-    private static HttpRequestMessage Messages(Uri gateway, string key, bool stream, params (string Name, string Value)[] headers)
+    private static HttpRequestMessage Messages(Uri gateway, string key, bool stream, params (string Name, string Value)[] headers) =>
+        Messages(gateway, key, stream, MeteringBackend.Model, headers);
+
+    private static HttpRequestMessage Messages(Uri gateway, string key, bool stream, string model, params (string Name, string Value)[] headers)
     {
-        var json = $$"""{"model":"{{MeteringBackend.Model}}","max_tokens":1024,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"Say hello to the metering tests"}]}""";
+        var json = $$"""{"model":"{{model}}","max_tokens":1024,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"Say hello to the metering tests"}]}""";
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway, "v1/messages"))
         {
             Content = new StringContent(json, Encoding.UTF8, "application/json"),
