@@ -168,6 +168,56 @@ public class MessagesPipelineTests(ResilienceFixture gateway)
         Assert.Contains(type, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task EveryCircuitOpen_IsAnAnthropicOverloadedError_WithRetryAfter()
+    {
+        // The only deployment answers 529 until its breaker opens; from then on the gateway itself says 503.
+        HttpStatusCode status = default;
+        for (var i = 0; i < 10 && status != HttpStatusCode.ServiceUnavailable; i++)
+        {
+            using var response = await SendAsync("r/unavailable", stream: false);
+            status = response.StatusCode;
+            if (status == HttpStatusCode.ServiceUnavailable)
+            {
+                using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                Assert.Equal("error", body.RootElement.GetProperty("type").GetString());
+                Assert.Equal("overloaded_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
+                Assert.Contains("failing right now", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+                Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+            }
+            else
+            {
+                Assert.Equal(529, (int)status);
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+    }
+
+    [Fact]
+    public async Task StallBeforeTheFirstToken_IsAnAnthropicTimeoutError()
+    {
+        using var sdk = Sdk(("x-sim-ttft-ms", "5000"), ("x-sim-tokens", "3"));
+
+        var error = await Assert.ThrowsAnyAsync<AnthropicApiException>(() => sdk.StreamAsync(AnthropicSdk.Hello(model: "r/stall-only")));
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, error.StatusCode);
+        Assert.Contains("timeout_error", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StallBetweenTokens_EndsWithAnAnthropicErrorEvent()
+    {
+        using var response = await SendAsync("r/idle", stream: true, ("x-sim-ttft-ms", "0"), ("x-sim-itl-ms", "3000"), ("x-sim-tokens", "5"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = await ReadEventsAsync(response);
+
+        Assert.Equal("message_start", events[0].Name);
+        Assert.Equal("error", events[^1].Name);
+        Assert.Contains("idle timeout", events[^1].Data, StringComparison.Ordinal);
+        Assert.DoesNotContain(events, e => e.Name == "message_stop");
+    }
+
     private AnthropicSdk Sdk(params (string Name, string Value)[] headers) =>
         new(gateway.GatewayAddress, GatewayFixture.Key, strict: true, headers);
 

@@ -96,6 +96,8 @@ public sealed class ResilienceFixture : GatewayFixture
             ("r/cohere-reset", ["cohere-kind"]),
             ("r/anthropic-exhausted", ["anthropic-kind"]),
             ("r/gemini-exhausted", ["gemini-kind"]),
+            ("r/unavailable", ["overloaded"]),
+            ("r/stall-only", ["sim"]),
             ("r/fallback", ["sim", "healthy"]),
             ("r/passthrough", ["sim", "healthy"]),
             ("r/reset", ["sim", "healthy"]),
@@ -130,7 +132,7 @@ public sealed class ResilienceFixture : GatewayFixture
                 }
             }
 
-            if (models[i].Id == "r/stall")
+            if (models[i].Id is "r/stall" or "r/stall-only")
             {
                 config[$"{prefix}:FirstTokenTimeout"] = "00:00:00.300";
             }
