@@ -138,13 +138,14 @@ internal sealed class AnthropicClientBody : PipeWriter, IHttpResponseBodyFeature
         using var translated = new PooledBufferWriter(_staged.WrittenCount + 512);
         var body = _staged.WrittenSpan;
         var status = response.StatusCode;
-        if (OpenAIErrorWriter.IsOpenAIError(body) || (status >= 400 && !_native))
+        if (_native && (status < 400 || AnthropicErrorWriter.IsAnthropicError(body)))
+        {
+            // The provider's own message or error.
+            translated.Write(body);
+        }
+        else if (status >= 400 || OpenAIErrorWriter.IsOpenAIError(body))
         {
             AnthropicErrorWriter.TranslateOpenAIError(status, body, translated);
-        }
-        else if (_native)
-        {
-            translated.Write(body);
         }
         else if (!AnthropicResponseTranslator.TryTranslate(_staged.WrittenMemory, _model, translated, out _))
         {

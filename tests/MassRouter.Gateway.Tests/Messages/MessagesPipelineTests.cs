@@ -218,6 +218,18 @@ public class MessagesPipelineTests(ResilienceFixture gateway)
         Assert.DoesNotContain(events, e => e.Name == "message_stop");
     }
 
+    [Fact]
+    public async Task AnthropicDeploymentError_IsRelayedAsTheProviderSentIt()
+    {
+        using var response = await SendAsync("r/anthropic-exhausted", stream: false, ("x-sim-fault", "status:400"));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_request_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.StartsWith("This model does not support effort level", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.True(body.RootElement.TryGetProperty("request_id", out _), "the provider's own body, not a rewrite");
+    }
+
     private AnthropicSdk Sdk(params (string Name, string Value)[] headers) =>
         new(gateway.GatewayAddress, GatewayFixture.Key, strict: true, headers);
 
