@@ -101,12 +101,7 @@ internal sealed class ChatAttempts : IRetryGate
                 if (!ReferenceEquals(rewrittenFor, deployment))
                 {
                     rewritten.Clear();
-                    var written = native
-                        ? AnthropicPassthroughCodec.Instance.TryWriteRequest(Anthropic!.Body.WrittenMemory, _request, deployment.UpstreamModel, rewritten, out var refused)
-                        : Anthropic?.Untranslatable is { } untranslatable
-                            ? Refuse(untranslatable, out refused)
-                            : ProviderRequestBody.TryWrite(_body, _request, deployment, rewritten, out refused);
-                    if (!written)
+                    if (!TryWriteBody(deployment, native, rewritten, out var refused))
                     {
                         // This provider cannot honour the request (e.g. n>1 on Anthropic): a fallback of another kind may.
                         // When none can, the client learns why from the first refusal.
@@ -294,10 +289,22 @@ internal sealed class ChatAttempts : IRetryGate
             : AttemptResult.Succeeded;
     }
 
-    private static bool Refuse(CodecError why, out CodecError refused)
+    /// <summary>The upstream body for one attempt; false with the client's error when this deployment cannot take the request.</summary>
+    private bool TryWriteBody(Deployment deployment, bool native, PooledBufferWriter output, out CodecError refused)
     {
-        refused = why;
-        return false;
+        if (native)
+        {
+            return AnthropicPassthroughCodec.Instance.TryWriteRequest(Anthropic!.Body.WrittenMemory, _request, deployment.UpstreamModel, output, out refused);
+        }
+
+        if (Anthropic?.Untranslatable is { } untranslatable)
+        {
+            // An Anthropic request with no chat-completions form: only Anthropic-kind deployments can take it.
+            refused = untranslatable;
+            return false;
+        }
+
+        return ProviderRequestBody.TryWrite(_body, _request, deployment, output, out refused);
     }
 
     private void ResetResponse()

@@ -7,6 +7,7 @@ using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Compatible;
+using MassRouter.Gateway.Transforms.Ingress.Anthropic;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Providers;
 using MassRouter.Gateway.Transforms.Sse;
@@ -105,7 +106,9 @@ internal sealed partial class ChatExchange : HttpTransformer
         headers.Remove("x-api-key");
         headers.Remove("x-goog-api-key");
 
-        // Anthropic clients' headers: the version is the provider's own; betas mean something to Anthropic only.
+        // Anthropic clients' headers: an Anthropic client talking to Anthropic keeps its API version and betas; anyone else
+        // gets the provider's own version, and betas mean something to Anthropic only.
+        var clientVersion = Codec is AnthropicPassthroughCodec && headers.TryGetValues("anthropic-version", out var versions) ? versions.FirstOrDefault() : null;
         headers.Remove("anthropic-version");
         if (_deployment.Provider.Kind != ProviderKinds.Anthropic)
         {
@@ -120,6 +123,12 @@ internal sealed partial class ChatExchange : HttpTransformer
         {
             headers.Remove(name);
             headers.TryAddWithoutValidation(name, value);
+        }
+
+        if (clientVersion is not null)
+        {
+            headers.Remove("anthropic-version");
+            headers.TryAddWithoutValidation("anthropic-version", clientVersion);
         }
 
         proxyRequest.RequestUri = _stream ? _deployment.StreamUri : _deployment.ChatCompletionsUri;

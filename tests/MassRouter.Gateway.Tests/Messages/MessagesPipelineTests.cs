@@ -230,6 +230,42 @@ public class MessagesPipelineTests(ResilienceFixture gateway)
         Assert.True(body.RootElement.TryGetProperty("request_id", out _), "the provider's own body, not a rewrite");
     }
 
+    [Fact]
+    public async Task AnthropicDeployment_GetsTheClientsApiVersionAndBetas_OthersDoNot()
+    {
+        var native = Guid.NewGuid().ToString("N");
+        var translated = Guid.NewGuid().ToString("N");
+        using (await SendWithVersionAsync("r/anthropic-then-openai", native))
+        {
+        }
+
+        using (await SendWithVersionAsync("r/gemini", translated))
+        {
+        }
+
+        var nativeHeaders = (await gateway.RecordedRequestAsync(native))["headers"]!;
+        Assert.Equal("2099-01-01", (string?)nativeHeaders["anthropic-version"]);
+        Assert.Equal("tools-2099", (string?)nativeHeaders["anthropic-beta"]);
+        var translatedHeaders = (await gateway.RecordedRequestAsync(translated))["headers"]!;
+        Assert.Null(translatedHeaders["anthropic-version"]);
+        Assert.Null(translatedHeaders["anthropic-beta"]);
+    }
+
+    private async Task<HttpResponseMessage> SendWithVersionAsync(string model, string id)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.GatewayAddress, "v1/messages"))
+        {
+            Content = new StringContent($$"""{"model":"{{model}}","max_tokens":16,"messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-api-key", GatewayFixture.Key);
+        request.Headers.Add("anthropic-version", "2099-01-01");
+        request.Headers.Add("anthropic-beta", "tools-2099");
+        request.Headers.Add("x-sim-request-id", id);
+        var response = await gateway.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response;
+    }
+
     private AnthropicSdk Sdk(params (string Name, string Value)[] headers) =>
         new(gateway.GatewayAddress, GatewayFixture.Key, strict: true, headers);
 
