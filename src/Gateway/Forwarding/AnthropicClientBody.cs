@@ -174,6 +174,12 @@ internal sealed class AnthropicClientBody : PipeWriter, IHttpResponseBodyFeature
 
     public void Dispose()
     {
+        // Whatever runs after the handler writes to the real body again.
+        if (ReferenceEquals(_context.Features.Get<IHttpResponseBodyFeature>(), this))
+        {
+            _context.Features.Set(_inner);
+        }
+
         _staged.Dispose();
         _reader.Dispose();
     }
