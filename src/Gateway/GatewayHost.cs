@@ -89,6 +89,7 @@ public static class GatewayHost
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<CircuitBreakers>();
         services.AddSingleton<ShutdownDrain>();
+        services.AddSingleton<ChatPipeline>();
         services.AddSingleton<ChatCompletionsHandler>();
         services.AddSingleton<MessagesHandler>();
 

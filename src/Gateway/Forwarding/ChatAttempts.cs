@@ -5,6 +5,7 @@ using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.Ingress.Anthropic;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Providers;
 using System.Runtime.CompilerServices;
@@ -70,6 +71,9 @@ internal sealed class ChatAttempts : IRetryGate
         _stop = stop;
     }
 
+    /// <summary>Set for <c>/v1/messages</c>: Anthropic-kind deployments get the client's own body, every answer goes out in Anthropic's dialect.</summary>
+    public AnthropicIngress? Anthropic { get; init; }
+
     /// <summary>The exchange of the last attempt: the one whose answer the client got.</summary>
     public ChatExchange? Exchange { get; private set; }
 
@@ -88,12 +92,16 @@ internal sealed class ChatAttempts : IRetryGate
         {
             var deployment = _plan[_index];
             var outgoing = _body.WrittenMemory;
-            if (ProviderRequestBody.NeedsNewBody(_request, deployment))
+
+            // An Anthropic client reaching an Anthropic-kind deployment: its own body goes upstream, model replaced. Each
+            // attempt of a mixed plan builds its own body (the cache below is per deployment).
+            var native = Anthropic is not null && deployment.Provider.Kind == ProviderKinds.Anthropic;
+            if (native || ProviderRequestBody.NeedsNewBody(_request, deployment))
             {
                 if (!ReferenceEquals(rewrittenFor, deployment))
                 {
                     rewritten.Clear();
-                    if (!ProviderRequestBody.TryWrite(_body, _request, deployment, rewritten, out var refused))
+                    if (!TryWriteBody(deployment, native, rewritten, out var refused))
                     {
                         // This provider cannot honour the request (e.g. n>1 on Anthropic): a fallback of another kind may.
                         // When none can, the client learns why from the first refusal.
@@ -138,6 +146,7 @@ internal sealed class ChatAttempts : IRetryGate
             }
 
             _attempts++;
+            Anthropic?.Client.BeginAttempt(deployment.PublicModel, native);
             var exchange = new ChatExchange(
                 deployment,
                 deployment.PublicModel,
@@ -151,6 +160,7 @@ internal sealed class ChatAttempts : IRetryGate
                 _stop)
             {
                 Output = _output,
+                Codec = native ? AnthropicPassthroughCodec.Instance : deployment.Provider.Codec,
             };
             Exchange = exchange;
             _context.Request.Body = MemoryMarshal.TryGetArray(outgoing, out var segment)
@@ -277,6 +287,24 @@ internal sealed class ChatAttempts : IRetryGate
         return error.Value != ForwarderError.None || exchange.RetryableFailure || exchange.EndedWithError || RetryPolicy.IsRetryable(exchange.UpstreamStatus)
             ? AttemptResult.Failed
             : AttemptResult.Succeeded;
+    }
+
+    /// <summary>The upstream body for one attempt; false with the client's error when this deployment cannot take the request.</summary>
+    private bool TryWriteBody(Deployment deployment, bool native, PooledBufferWriter output, out CodecError refused)
+    {
+        if (native)
+        {
+            return AnthropicPassthroughCodec.Instance.TryWriteRequest(Anthropic!.Body.WrittenMemory, _request, deployment.UpstreamModel, output, out refused);
+        }
+
+        if (Anthropic?.Untranslatable is { } untranslatable)
+        {
+            // An Anthropic request with no chat-completions form: only Anthropic-kind deployments can take it.
+            refused = untranslatable;
+            return false;
+        }
+
+        return ProviderRequestBody.TryWrite(_body, _request, deployment, output, out refused);
     }
 
     private void ResetResponse()

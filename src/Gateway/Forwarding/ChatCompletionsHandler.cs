@@ -2,31 +2,22 @@ using System.Diagnostics;
 using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
-using MassRouter.Gateway.Metering;
-using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
-using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.OpenAI;
 using Microsoft.Extensions.Options;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace MassRouter.Gateway.Forwarding;
 
 /// <summary><c>POST /v1/chat/completions</c>: authenticate, validate, route by model, rewrite, forward, relay, count.</summary>
 internal sealed class ChatCompletionsHandler(
-    IHttpForwarder forwarder,
     ApiKeyAuthenticator authenticator,
     ModelCatalog catalog,
     GatewayMetrics metrics,
-    ShutdownDrain drain,
-    RequestMeter meter,
-    IOptions<GatewayOptions> options,
-    ILogger<ChatCompletionsHandler> logger)
+    ChatPipeline pipeline,
+    IOptions<GatewayOptions> options)
 {
     private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
-    private readonly ResilienceOptions _resilience = options.Value.Resilience;
-    private readonly RetryBudget _budget = new(options.Value.Resilience.RetryBudgetRatio, options.Value.Resilience.RetryBudgetReserve);
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -104,77 +95,7 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
-        // Metering: local concurrency limit, then one Redis round trip (RPM/TPM, caps, balance).
-        using var metered = await meter.AdmitAsync(context, key, route.Id, body.WrittenSpan);
-        if (metered.IsRejected)
-        {
-            return;
-        }
-
-        var plan = AttemptPlanner.Plan(routes, request.Provider, out var planFailure);
-        if (plan.Count == 0)
-        {
-            meter.Release(metered);
-            if (planFailure == PlanFailure.NoMatchingProvider)
-            {
-                metrics.Rejected("no_matching_provider");
-                await OpenAIErrorResponse.WriteAsync(
-                    context,
-                    StatusCodes.Status400BadRequest,
-                    $"No provider of '{route.Id}' matches the request's provider preferences.",
-                    param: "provider",
-                    code: "no_matching_provider");
-            }
-            else
-            {
-                metrics.Rejected("deployments_unavailable");
-                await ForwardingErrors.WriteUnavailableAsync(context, route.Id, _resilience.CircuitBreaker.BreakDuration);
-            }
-
-            return;
-        }
-
-        _budget.Deposit();
-        using var totalTimeout = route.TotalTimeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(drain.Token);
-        totalTimeout?.CancelAfter(route.TotalTimeout!.Value);
-        var attempts = new ChatAttempts(
-            context,
-            forwarder,
-            plan,
-            body,
-            request,
-            requestId,
-            metrics,
-            logger,
-            _resilience,
-            _budget,
-            drain,
-            metered.Output,
-            totalTimeout?.Token ?? drain.Token);
-        await attempts.RunAsync();
-
-        if (attempts.Exchange is not { } exchange)
-        {
-            // Refused before any attempt (no deployment can honour the request); the rejection is already counted.
-            meter.Release(metered);
-            return;
-        }
-
-        // Metering: queue the charge and usage event at the price of the model that answered; settled in the
-        // background, never delaying the response.
-        meter.Settle(context, metered, exchange, attempts.Deployment.PublicModel, attempts.Deployment, requestId, started);
-
-        var usage = exchange.Usage;
-        metrics.RequestCompleted(new RequestOutcome(
-            attempts.Deployment.PublicModel,
-            attempts.Deployment.Provider.Name,
-            context.Response.StatusCode,
-            started,
-            Stopwatch.GetTimestamp(),
-            attempts.UpstreamTicks,
-            exchange.FirstOutputTimestamp,
-            usage.PromptTokens,
-            usage.CompletionTokens));
+        await pipeline.RunAsync(context, key, route, routes, body, request, requestId, started);
     }
 
     /// <summary>The requested model's route followed by those of the request's <c>models</c> fallbacks.</summary>

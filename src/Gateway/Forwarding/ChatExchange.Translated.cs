@@ -86,6 +86,7 @@ internal sealed partial class ChatExchange
             if (translator.Translate(sseEvent, writer))
             {
                 MarkOutput();
+                Output?.Append(sseEvent.Data);
             }
         }
 

@@ -7,7 +7,9 @@ using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Compatible;
+using MassRouter.Gateway.Transforms.Ingress.Anthropic;
 using MassRouter.Gateway.Transforms.OpenAI;
+using MassRouter.Gateway.Transforms.Providers;
 using MassRouter.Gateway.Transforms.Sse;
 using MassRouter.Gateway.Transforms.Usage;
 using Yarp.ReverseProxy.Forwarder;
@@ -60,6 +62,7 @@ internal sealed partial class ChatExchange : HttpTransformer
         _metrics = metrics;
         _logger = logger;
         _normaliser = new OpenAICompatibleNormaliser(includeUsage: !stripUsageChunk);
+        Codec = deployment.Provider.Codec;
     }
 
     /// <summary>Time spent waiting on the provider (headers and body reads), in Stopwatch ticks.</summary>
@@ -70,6 +73,12 @@ internal sealed partial class ChatExchange : HttpTransformer
 
     /// <summary>Usage as the provider reported it.</summary>
     public TokenUsage Usage => _usage;
+
+    /// <summary>
+    /// The codec the answer is read with: the provider's (null for OpenAI-compatible ones), or Anthropic's passthrough when an
+    /// Anthropic client reaches an Anthropic-kind deployment.
+    /// </summary>
+    public IChatCodec? Codec { get; init; }
 
     /// <summary>Metering's collector of relayed output (null when unmetered).</summary>
     public DeliveredOutput? Output { get; init; }
@@ -97,6 +106,15 @@ internal sealed partial class ChatExchange : HttpTransformer
         headers.Remove("x-api-key");
         headers.Remove("x-goog-api-key");
 
+        // Anthropic clients' headers: an Anthropic client talking to Anthropic keeps its API version and betas; anyone else
+        // gets the provider's own version, and betas mean something to Anthropic only.
+        var clientVersion = Codec is AnthropicPassthroughCodec && headers.TryGetValues("anthropic-version", out var versions) ? versions.FirstOrDefault() : null;
+        headers.Remove("anthropic-version");
+        if (_deployment.Provider.Kind != ProviderKinds.Anthropic)
+        {
+            headers.Remove("anthropic-beta");
+        }
+
         // The gateway reads the body, so it must arrive uncompressed.
         headers.Remove("Accept-Encoding");
         var provider = _deployment.Provider;
@@ -105,6 +123,12 @@ internal sealed partial class ChatExchange : HttpTransformer
         {
             headers.Remove(name);
             headers.TryAddWithoutValidation(name, value);
+        }
+
+        if (clientVersion is not null)
+        {
+            headers.Remove("anthropic-version");
+            headers.TryAddWithoutValidation("anthropic-version", clientVersion);
         }
 
         proxyRequest.RequestUri = _stream ? _deployment.StreamUri : _deployment.ChatCompletionsUri;
@@ -142,7 +166,7 @@ internal sealed partial class ChatExchange : HttpTransformer
         headers["x-massrouter-model"] = _model;
 
         using var body = await proxyResponse.Content.ReadAsStreamAsync(cancellationToken);
-        if (_deployment.Provider.Codec is { } codec)
+        if (Codec is { } codec)
         {
             await RelayTranslatedAsync(httpContext, proxyResponse, body, status, codec);
         }

@@ -3,28 +3,28 @@ using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Limits;
-using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Anthropic;
+using MassRouter.Gateway.Transforms.OpenAI;
+using MassRouter.Gateway.Transforms.Providers;
 using Microsoft.Extensions.Options;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace MassRouter.Gateway.Forwarding;
 
 /// <summary>
-/// <c>POST /v1/messages</c>, Anthropic's Messages API: the same authentication, routing and metering as the OpenAI route.
-/// Anthropic-kind deployments get the request as it came (model replaced); OpenAI-kind deployments get it translated to
-/// chat completions and their answer translated back. Every error is Anthropic-shaped.
+/// <c>POST /v1/messages</c>, Anthropic's Messages API, on the same pipeline as the OpenAI route (auth, metering, retries,
+/// fallbacks, circuit breakers, timeouts, drain). The request is translated once to an OpenAI chat request, which every
+/// non-Anthropic deployment gets (through its codec); Anthropic-kind deployments get the client's own body, model replaced.
+/// Every answer and error goes back in Anthropic's shape through <see cref="AnthropicClientBody"/>.
 /// </summary>
 internal sealed class MessagesHandler(
-    IHttpForwarder forwarder,
     ApiKeyAuthenticator authenticator,
     ModelCatalog catalog,
     GatewayMetrics metrics,
-    IOptions<GatewayOptions> options,
-    ILogger<MessagesHandler> logger)
+    ChatPipeline pipeline,
+    IOptions<GatewayOptions> options)
 {
     public const string AnthropicRequestIdHeader = "request-id";
 
@@ -87,70 +87,41 @@ internal sealed class MessagesHandler(
             return;
         }
 
-        // No retries on this route yet: it takes the first deployment routing would try (open circuits skipped).
-        var plan = AttemptPlanner.Plan([route], null, out _);
-        var deployment = plan.Count > 0 ? plan[0] : route.Deployments[0];
-        var provider = deployment.Provider;
-        using var outgoing = new PooledBufferWriter(body.WrittenCount + 256);
-        if (!TryBuildUpstreamBody(body, deployment, outgoing, out var rejection))
+        // One translation for every non-Anthropic attempt. Anthropic-kind deployments validate the request themselves and
+        // take what has no chat-completions equivalent (top_k, server tools): only attempts elsewhere are refused then.
+        using var chat = new PooledBufferWriter(body.WrittenCount + 256);
+        ChatRequestInfo request;
+        CodecError? untranslatable = null;
+        if (AnthropicRequestTranslator.TryTranslate(body.WrittenMemory, chat, route.Id, out _, out var invalid))
+        {
+            if (!ChatRequestParser.TryParse(chat.WrittenSpan, out request, out var error))
+            {
+                metrics.Rejected(error.Code ?? "invalid_request");
+                await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, error.Message!);
+                return;
+            }
+        }
+        else if (route.Deployments.Any(static d => d.Provider.Kind == ProviderKinds.Anthropic))
+        {
+            request = new ChatRequestInfo { Model = route.Id, Stream = stream };
+            untranslatable = new CodecError(StatusCodes.Status400BadRequest, invalid.Message, null, "invalid_request");
+        }
+        else
         {
             metrics.Rejected("invalid_request");
-            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, rejection);
+            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, invalid.Message);
             return;
         }
 
-        context.Request.Body = new MemoryStream(outgoing.Array, 0, outgoing.WrittenCount, writable: false);
-        context.Request.ContentLength = outgoing.WrittenCount;
-        context.Request.ContentType = "application/json";
-
-        var exchange = new MessagesExchange(deployment, route.Id, requestId, stream, metrics, logger);
-        var forwardError = await forwarder.SendAsync(context, provider.BaseUrl, provider.Invoker, provider.RequestConfig, exchange);
-        if (forwardError != ForwarderError.None && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        using var client = AnthropicClientBody.Install(context, route.Id, requestId);
+        try
         {
-            var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-            logger.LogWarning("Forwarding /v1/messages to provider {Provider} failed: {Error} {Message}", provider.Name, forwardError, exception?.Message);
-            context.Response.Headers["x-massrouter-provider"] = provider.Name;
-            await (forwardError == ForwarderError.RequestTimedOut
-                ? AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status504GatewayTimeout, $"The provider '{provider.Name}' did not answer in time.")
-                : AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status502BadGateway, $"The provider '{provider.Name}' could not be reached."));
+            await pipeline.RunAsync(context, key, route, [route], chat, request, requestId, started, new AnthropicIngress(body, client, untranslatable));
         }
-
-        var usage = exchange.Usage;
-        metrics.RequestCompleted(new RequestOutcome(
-            route.Id,
-            provider.Name,
-            context.Response.StatusCode,
-            started,
-            Stopwatch.GetTimestamp(),
-            exchange.UpstreamTicks,
-            exchange.FirstOutputTimestamp,
-            usage.PromptTokens,
-            usage.CompletionTokens));
-    }
-
-    /// <summary>
-    /// The body for the deployment: Anthropic's own request (model replaced) for Anthropic-kind providers, which validate it
-    /// themselves; the chat-completions translation for OpenAI-kind ones, which also validates it. Other kinds are not
-    /// reachable from this route yet. On false, <paramref name="rejection"/> is the 400 message.
-    /// </summary>
-    private static bool TryBuildUpstreamBody(PooledBufferWriter body, Deployment deployment, PooledBufferWriter outgoing, out string rejection)
-    {
-        rejection = string.Empty;
-        switch (deployment.Provider.Kind)
+        finally
         {
-            case "anthropic":
-                return AnthropicModelRewriter.TryRewrite(body.WrittenSpan, deployment.UpstreamModel, outgoing);
-            case "openai":
-                if (AnthropicRequestTranslator.TryTranslate(body.WrittenMemory, outgoing, deployment.UpstreamModel, out _, out var error))
-                {
-                    return true;
-                }
-
-                rejection = error.Message;
-                return false;
-            default:
-                rejection = $"model: served by a '{deployment.Provider.Kind}' provider, which /v1/messages cannot reach yet (supported: openai, anthropic).";
-                return false;
+            // Errors written before any attempt (metering's 429/402, unavailable deployments) are still held.
+            await client.FinishAsync();
         }
     }
 }

@@ -13,7 +13,7 @@ internal sealed class DeliveredOutput : IDisposable
 {
     private PooledBufferWriter? _text;
 
-    /// <summary>Appends the output carried by one OpenAI chunk.</summary>
+    /// <summary>Appends the output carried by one OpenAI chunk (or one provider event of a translated stream).</summary>
     public void Append(ReadOnlySpan<byte> chunkJson)
     {
         var reader = new Utf8JsonReader(chunkJson);
@@ -54,9 +54,12 @@ internal sealed class DeliveredOutput : IDisposable
         _text = null;
     }
 
+    // OpenAI chunks' fields, then the providers' own (Anthropic text/thinking/partial_json deltas, Gemini and Cohere text parts),
+    // for streams relayed through a codec.
     private static bool IsOutputField(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("reasoning_content"u8) || reader.ValueTextEquals("reasoning"u8)
-        || reader.ValueTextEquals("refusal"u8) || reader.ValueTextEquals("arguments"u8);
+        || reader.ValueTextEquals("refusal"u8) || reader.ValueTextEquals("arguments"u8)
+        || reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("thinking"u8) || reader.ValueTextEquals("partial_json"u8);
 
     private void CopyString(ref Utf8JsonReader reader)
     {

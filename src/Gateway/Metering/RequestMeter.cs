@@ -109,6 +109,13 @@ internal sealed partial class RequestMeter
         var estimated = !usage.IsKnown;
         var promptTokens = estimated ? request.PromptEstimate : usage.PromptTokens;
         var completionTokens = estimated ? request.Output?.CountTokens(_counter) ?? 0 : usage.CompletionTokens;
+        if (aborted && !estimated && request.Output?.CountTokens(_counter) is { } delivered && delivered > completionTokens)
+        {
+            // A running count that lags what was delivered (Anthropic's message_start says 1 until message_delta): bill the delivered text.
+            completionTokens = delivered;
+            estimated = true;
+        }
+
         var cost = deployment.Price.Cost(promptTokens, completionTokens, usage.CachedPromptTokens);
         var now = Stopwatch.GetTimestamp();
         var endedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -22,6 +22,11 @@ public sealed class MeteringBackend : IAsyncDisposable
     public const decimal InputPerMillion = 2.50m;
     public const decimal OutputPerMillion = 10.00m;
 
+    /// <summary>Served by an Anthropic-kind deployment (native on <c>/v1/messages</c>), at its own price.</summary>
+    public const string ClaudeModel = "test/metered-claude";
+    public const decimal ClaudeInputPerMillion = 3.00m;
+    public const decimal ClaudeOutputPerMillion = 15.00m;
+
     private readonly IAsyncDisposable _server;
     private readonly string _spoolDirectory;
 
@@ -218,6 +223,12 @@ public sealed class MeteringBackend : IAsyncDisposable
             ["MassRouter:Models:0:Deployments:0:Provider"] = "sim",
             ["MassRouter:Models:1:Id"] = OtherModel,
             ["MassRouter:Models:1:Deployments:0:Provider"] = "sim",
+            ["MassRouter:Providers:sim-anthropic:Kind"] = "anthropic",
+            ["MassRouter:Providers:sim-anthropic:BaseUrl"] = simulatorV1.ToString(),
+            ["MassRouter:Models:2:Id"] = ClaudeModel,
+            ["MassRouter:Models:2:Deployments:0:Provider"] = "sim-anthropic",
+            ["MassRouter:Metering:Prices:test/metered-claude:InputPerMillion"] = ClaudeInputPerMillion.ToString(CultureInfo.InvariantCulture),
+            ["MassRouter:Metering:Prices:test/metered-claude:OutputPerMillion"] = ClaudeOutputPerMillion.ToString(CultureInfo.InvariantCulture),
             ["MassRouter:Metering:Prices:test/metered:InputPerMillion"] = InputPerMillion.ToString(CultureInfo.InvariantCulture),
             ["MassRouter:Metering:Prices:test/metered:OutputPerMillion"] = OutputPerMillion.ToString(CultureInfo.InvariantCulture),
             ["MassRouter:Metering:SpoolPath"] = Path.Combine(_spoolDirectory, $"gateway{index}", "spool.jsonl"),

@@ -71,8 +71,33 @@ public sealed class ResilienceFixture : GatewayFixture
         config["MassRouter:Providers:idle:BaseUrl"] = simV1;
         config["MassRouter:Providers:idle:ActivityTimeout"] = "00:00:00.300";
 
+        // Other wire formats, for /v1/messages reaching every provider kind (the client's faults reach them all but healthy-anthropic).
+        config["MassRouter:Providers:anthropic-kind:Kind"] = "anthropic";
+        config["MassRouter:Providers:anthropic-kind:BaseUrl"] = simV1;
+        config["MassRouter:Providers:healthy-anthropic:Kind"] = "anthropic";
+        config["MassRouter:Providers:healthy-anthropic:BaseUrl"] = simV1;
+        config["MassRouter:Providers:healthy-anthropic:Headers:x-sim-fault"] = "";
+        config["MassRouter:Providers:gemini-kind:Kind"] = "gemini";
+        config["MassRouter:Providers:gemini-kind:BaseUrl"] = new Uri(SimulatorAddress, "v1beta").ToString();
+        config["MassRouter:Providers:cohere-kind:Kind"] = "cohere";
+        config["MassRouter:Providers:cohere-kind:BaseUrl"] = new Uri(SimulatorAddress, "v2").ToString();
+
         var models = new (string Id, string[] Providers)[]
         {
+            ("r/openai-then-anthropic", ["sim", "healthy-anthropic"]),
+            ("r/anthropic-then-openai", ["anthropic-kind", "healthy"]),
+            ("r/gemini", ["gemini-kind"]),
+            ("r/cohere", ["cohere-kind"]),
+
+            // Failing on purpose, each its own deployment so no breaker opens on the ones above.
+            ("r/openai-reset", ["sim"]),
+            ("r/anthropic-reset", ["anthropic-kind"]),
+            ("r/gemini-reset", ["gemini-kind"]),
+            ("r/cohere-reset", ["cohere-kind"]),
+            ("r/anthropic-exhausted", ["anthropic-kind"]),
+            ("r/gemini-exhausted", ["gemini-kind"]),
+            ("r/unavailable", ["overloaded"]),
+            ("r/stall-only", ["sim"]),
             ("r/fallback", ["sim", "healthy"]),
             ("r/passthrough", ["sim", "healthy"]),
             ("r/reset", ["sim", "healthy"]),
@@ -116,7 +141,7 @@ public sealed class ResilienceFixture : GatewayFixture
                 config[$"{prefix}:Deployments:1:Price:OutputPerMillion"] = "1.5";
             }
 
-            if (models[i].Id == "r/stall")
+            if (models[i].Id is "r/stall" or "r/stall-only")
             {
                 config[$"{prefix}:FirstTokenTimeout"] = "00:00:00.300";
             }

@@ -25,6 +25,36 @@ public static class AnthropicErrorWriter
         _ => "api_error",
     };
 
+    /// <summary>True when <paramref name="body"/> already is an Anthropic error (<c>"type":"error"</c> at the top level).</summary>
+    public static bool IsAnthropicError(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isType = reader.ValueTextEquals("type"u8);
+                reader.Read();
+                if (isType)
+                {
+                    return reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("error"u8);
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return false;
+    }
+
     /// <summary>Writes a complete error body.</summary>
     public static void Write(IBufferWriter<byte> output, string type, string message)
     {

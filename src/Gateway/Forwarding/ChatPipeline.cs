@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Configuration;
+using MassRouter.Gateway.Errors;
+using MassRouter.Gateway.Metering;
+using MassRouter.Gateway.Resilience;
+using MassRouter.Gateway.Routing;
+using MassRouter.Gateway.Telemetry;
+using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.OpenAI;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MassRouter.Gateway.Forwarding;
+
+/// <summary>
+/// What every chat route runs once the request is authenticated, parsed and routed: metering admission, the attempt plan,
+/// the attempts (retries, fallbacks, circuit breakers, timeouts, drain), settlement at the answering model's price and the
+/// request's metrics. Shared by <c>/v1/chat/completions</c> and <c>/v1/messages</c> (one global retry budget).
+/// </summary>
+internal sealed class ChatPipeline(
+    IHttpForwarder forwarder,
+    GatewayMetrics metrics,
+    ShutdownDrain drain,
+    RequestMeter meter,
+    IOptions<GatewayOptions> options,
+    ILogger<ChatPipeline> logger)
+{
+    private readonly ResilienceOptions _resilience = options.Value.Resilience;
+    private readonly RetryBudget _budget = new(options.Value.Resilience.RetryBudgetRatio, options.Value.Resilience.RetryBudgetReserve);
+
+    /// <param name="body">The OpenAI chat request the attempts send (rewritten per deployment as needed).</param>
+    /// <param name="anthropic">For <c>/v1/messages</c>: the client's Anthropic body and the dialect its answer is written in.</param>
+    public async Task RunAsync(
+        HttpContext context,
+        ApiKeyInfo key,
+        ModelRoute route,
+        ModelRoute[] routes,
+        PooledBufferWriter body,
+        ChatRequestInfo request,
+        string requestId,
+        long started,
+        AnthropicIngress? anthropic = null)
+    {
+        // Metering: local concurrency limit, then one Redis round trip (RPM/TPM, caps, balance).
+        using var metered = await meter.AdmitAsync(context, key, route.Id, body.WrittenSpan);
+        if (metered.IsRejected)
+        {
+            return;
+        }
+
+        var plan = AttemptPlanner.Plan(routes, request.Provider, out var planFailure);
+        if (plan.Count == 0)
+        {
+            meter.Release(metered);
+            if (planFailure == PlanFailure.NoMatchingProvider)
+            {
+                metrics.Rejected("no_matching_provider");
+                await OpenAIErrorResponse.WriteAsync(
+                    context,
+                    StatusCodes.Status400BadRequest,
+                    $"No provider of '{route.Id}' matches the request's provider preferences.",
+                    param: "provider",
+                    code: "no_matching_provider");
+            }
+            else
+            {
+                metrics.Rejected("deployments_unavailable");
+                await ForwardingErrors.WriteUnavailableAsync(context, route.Id, _resilience.CircuitBreaker.BreakDuration);
+            }
+
+            return;
+        }
+
+        _budget.Deposit();
+        using var totalTimeout = route.TotalTimeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(drain.Token);
+        totalTimeout?.CancelAfter(route.TotalTimeout!.Value);
+        var attempts = new ChatAttempts(
+            context,
+            forwarder,
+            plan,
+            body,
+            request,
+            requestId,
+            metrics,
+            logger,
+            _resilience,
+            _budget,
+            drain,
+            metered.Output,
+            totalTimeout?.Token ?? drain.Token)
+        {
+            Anthropic = anthropic,
+        };
+        await attempts.RunAsync();
+        if (anthropic is not null)
+        {
+            // The answer's last bytes (or its whole translated body) before settlement reads the final status.
+            await anthropic.Client.FinishAsync();
+        }
+
+        if (attempts.Exchange is not { } exchange)
+        {
+            // Refused before any attempt (no deployment can honour the request); the rejection is already counted.
+            meter.Release(metered);
+            return;
+        }
+
+        // Metering: queue the charge and usage event at the price of the model that answered; settled in the
+        // background, never delaying the response.
+        meter.Settle(context, metered, exchange, attempts.Deployment.PublicModel, attempts.Deployment, requestId, started);
+
+        var usage = exchange.Usage;
+        metrics.RequestCompleted(new RequestOutcome(
+            attempts.Deployment.PublicModel,
+            attempts.Deployment.Provider.Name,
+            context.Response.StatusCode,
+            started,
+            Stopwatch.GetTimestamp(),
+            attempts.UpstreamTicks,
+            exchange.FirstOutputTimestamp,
+            usage.PromptTokens,
+            usage.CompletionTokens));
+    }
+}

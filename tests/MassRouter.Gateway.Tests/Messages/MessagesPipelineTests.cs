@@ -1,0 +1,325 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Anthropic.Exceptions;
+using MassRouter.Gateway.Tests.Infrastructure;
+using MassRouter.Gateway.Tests.Resilience;
+using MassRouter.Tests.Anthropic;
+
+namespace MassRouter.Gateway.Tests.Messages;
+
+/// <summary>
+/// <c>/v1/messages</c> on the chat pipeline, with the official Anthropic SDK as client: fallbacks across provider kinds
+/// (each attempt with its own upstream body), Gemini- and Cohere-kind deployments, mid-stream failures and gateway errors
+/// in Anthropic's shape.
+/// </summary>
+[Collection(ResilienceCollection.Name)]
+public class MessagesPipelineTests(ResilienceFixture gateway)
+{
+    private const string Generated5 = "Hello from the MassRouter simulator";
+
+    [Fact]
+    public async Task RetryableStatus_OnAnOpenAIDeployment_FallsBackToAnAnthropicDeployment()
+    {
+        using var response = await SendAsync("r/openai-then-anthropic", stream: false, ("x-sim-fault", "status:503"), ("x-sim-tokens", "5"));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("healthy-anthropic", Header(response, "x-massrouter-provider"));
+        Assert.Equal("message", body.RootElement.GetProperty("type").GetString());
+        Assert.Equal(Generated5, body.RootElement.GetProperty("content")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task RetryableStatus_OnAnAnthropicDeployment_FallsBackToAnOpenAIDeployment_WithATranslatedBody()
+    {
+        using var sdk = Sdk(("x-sim-fault", "status:529"), ("x-sim-tokens", "5"));
+
+        var summary = await sdk.StreamAsync(AnthropicSdk.Hello(model: "r/anthropic-then-openai"));
+
+        // One whole answer: the 529 never reached the client, the OpenAI fallback's answer was translated back.
+        Assert.Equal(Generated5, summary.Text.ToString());
+        Assert.Single(summary.Events, e => e == "message_start");
+        Assert.Equal("end_turn", summary.StopReason);
+        Assert.Equal(5, summary.OutputTokens);
+    }
+
+    [Fact]
+    public async Task UntranslatableRequest_SkipsNonAnthropicDeployments_ForAnAnthropicOne()
+    {
+        // top_k has no chat-completions form: the OpenAI deployment cannot take it, the Anthropic one takes it as sent.
+        using var response = await SendJsonAsync(
+            """{"model":"r/openai-then-anthropic","max_tokens":256,"top_k":5,"messages":[{"role":"user","content":"Hi"}]}""",
+            ("x-sim-tokens", "5"));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("healthy-anthropic", Header(response, "x-massrouter-provider"));
+        Assert.Equal(Generated5, body.RootElement.GetProperty("content")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task UntranslatableRequest_WithNoAnthropicDeployment_IsAnInvalidRequestError()
+    {
+        using var response = await SendJsonAsync("""{"model":"r/gemini","max_tokens":256,"top_k":5,"messages":[{"role":"user","content":"Hi"}]}""");
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_request_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains("top_k", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("r/gemini")]
+    [InlineData("r/cohere")]
+    public async Task OtherProviderKinds_AnswerAMessage(string model)
+    {
+        using var sdk = Sdk(("x-sim-tokens", "5"));
+
+        var message = await sdk.Client.Messages.Create(AnthropicSdk.Hello(model: model));
+
+        Assert.Equal(model, message.Model.Raw());
+        Assert.True(Assert.Single(message.Content).TryPickText(out var text));
+        Assert.Equal(Generated5, text.Text);
+        Assert.Equal("end_turn", message.StopReason?.Raw());
+        Assert.Equal(5, message.Usage.OutputTokens);
+        Assert.True(message.Usage.InputTokens > 0);
+    }
+
+    [Theory]
+    [InlineData("r/gemini")]
+    [InlineData("r/cohere")]
+    public async Task OtherProviderKinds_StreamAMessage(string model)
+    {
+        using var sdk = Sdk(("x-sim-tokens", "5"));
+
+        var summary = await sdk.StreamAsync(AnthropicSdk.Hello(model: model));
+
+        Assert.Equal(Generated5, summary.Text.ToString());
+        Assert.Equal(5, summary.Events.Count(e => e == "content_block_delta"));
+        Assert.Equal(["message_start", "content_block_start"], summary.Events[..2]);
+        Assert.Equal(["content_block_stop", "message_delta", "message_stop"], summary.Events[^3..]);
+        Assert.Equal("end_turn", summary.StopReason);
+        Assert.Equal(5, summary.OutputTokens);
+    }
+
+    [Theory]
+    [InlineData("r/openai-reset")]
+    [InlineData("r/gemini-reset")]
+    [InlineData("r/cohere-reset")]
+    [InlineData("r/anthropic-reset")]
+    public async Task MidStreamReset_EndsWithAnAnthropicErrorEvent(string model)
+    {
+        using var response = await SendAsync(model, stream: true, ("x-sim-fault", "reset:3"), ("x-sim-tokens", "10"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = await ReadEventsAsync(response);
+
+        // The chunks already relayed, then Anthropic's error event; no second answer, no message_stop.
+        Assert.Equal("message_start", events[0].Name);
+        Assert.Equal("error", events[^1].Name);
+        using var error = JsonDocument.Parse(events[^1].Data);
+        Assert.Equal("error", error.RootElement.GetProperty("type").GetString());
+        Assert.Equal("api_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Single(events, e => e.Name == "message_start");
+        Assert.DoesNotContain(events, e => e.Name == "message_stop");
+        Assert.Contains(events, e => e.Name == "content_block_delta");
+    }
+
+    [Fact]
+    public async Task MidStreamReset_IsSeenByTheSdkAsAnError()
+    {
+        using var sdk = Sdk(("x-sim-fault", "reset:3"), ("x-sim-tokens", "10"));
+        var summary = new StreamSummary();
+
+        await Assert.ThrowsAnyAsync<AnthropicSseException>(async () =>
+        {
+            await foreach (var streamEvent in sdk.Client.Messages.CreateStreaming(AnthropicSdk.Hello(model: "r/gemini-reset")))
+            {
+                summary.Add(streamEvent);
+            }
+        });
+
+        Assert.StartsWith("Hello", summary.Text.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("message_stop", summary.Events);
+    }
+
+    [Fact]
+    public async Task UnreachableProvider_IsAnAnthropic502()
+    {
+        using var sdk = Sdk();
+
+        var error = await Assert.ThrowsAnyAsync<AnthropicApiException>(() => sdk.Client.Messages.Create(AnthropicSdk.Hello(model: "r/bad")));
+
+        Assert.Equal(HttpStatusCode.BadGateway, error.StatusCode);
+        Assert.Contains("api_error", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("req_", error.RequestID, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("r/gemini-exhausted", 503, "overloaded_error")]
+    [InlineData("r/anthropic-exhausted", 529, "overloaded_error")]
+    public async Task RetriesExhausted_AreAnAnthropicErrorWithTheLastStatus(string model, int status, string type)
+    {
+        using var sdk = Sdk(("x-sim-fault", $"status:{status}"));
+
+        var error = await Assert.ThrowsAnyAsync<AnthropicApiException>(() => sdk.Client.Messages.Create(AnthropicSdk.Hello(model: model)));
+
+        Assert.Equal(status, (int)error.StatusCode);
+        Assert.Contains(type, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EveryCircuitOpen_IsAnAnthropicOverloadedError_WithRetryAfter()
+    {
+        // The only deployment answers 529 until its breaker opens; from then on the gateway itself says 503.
+        HttpStatusCode status = default;
+        for (var i = 0; i < 10 && status != HttpStatusCode.ServiceUnavailable; i++)
+        {
+            using var response = await SendAsync("r/unavailable", stream: false);
+            status = response.StatusCode;
+            if (status == HttpStatusCode.ServiceUnavailable)
+            {
+                using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                Assert.Equal("error", body.RootElement.GetProperty("type").GetString());
+                Assert.Equal("overloaded_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
+                Assert.Contains("failing right now", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+                Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+            }
+            else
+            {
+                Assert.Equal(529, (int)status);
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+    }
+
+    [Fact]
+    public async Task StallBeforeTheFirstToken_IsAnAnthropicTimeoutError()
+    {
+        using var sdk = Sdk(("x-sim-ttft-ms", "5000"), ("x-sim-tokens", "3"));
+
+        var error = await Assert.ThrowsAnyAsync<AnthropicApiException>(() => sdk.StreamAsync(AnthropicSdk.Hello(model: "r/stall-only")));
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, error.StatusCode);
+        Assert.Contains("timeout_error", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StallBetweenTokens_EndsWithAnAnthropicErrorEvent()
+    {
+        using var response = await SendAsync("r/idle", stream: true, ("x-sim-ttft-ms", "0"), ("x-sim-itl-ms", "3000"), ("x-sim-tokens", "5"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = await ReadEventsAsync(response);
+
+        Assert.Equal("message_start", events[0].Name);
+        Assert.Equal("error", events[^1].Name);
+        Assert.Contains("idle timeout", events[^1].Data, StringComparison.Ordinal);
+        Assert.DoesNotContain(events, e => e.Name == "message_stop");
+    }
+
+    [Fact]
+    public async Task AnthropicDeploymentError_IsRelayedAsTheProviderSentIt()
+    {
+        using var response = await SendAsync("r/anthropic-exhausted", stream: false, ("x-sim-fault", "status:400"));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_request_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.StartsWith("This model does not support effort level", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.True(body.RootElement.TryGetProperty("request_id", out _), "the provider's own body, not a rewrite");
+    }
+
+    [Fact]
+    public async Task AnthropicDeployment_GetsTheClientsApiVersionAndBetas_OthersDoNot()
+    {
+        var native = Guid.NewGuid().ToString("N");
+        var translated = Guid.NewGuid().ToString("N");
+        using (await SendWithVersionAsync("r/anthropic-then-openai", native))
+        {
+        }
+
+        using (await SendWithVersionAsync("r/gemini", translated))
+        {
+        }
+
+        var nativeHeaders = (await gateway.RecordedRequestAsync(native))["headers"]!;
+        Assert.Equal("2099-01-01", (string?)nativeHeaders["anthropic-version"]);
+        Assert.Equal("tools-2099", (string?)nativeHeaders["anthropic-beta"]);
+        var translatedHeaders = (await gateway.RecordedRequestAsync(translated))["headers"]!;
+        Assert.Null(translatedHeaders["anthropic-version"]);
+        Assert.Null(translatedHeaders["anthropic-beta"]);
+    }
+
+    private async Task<HttpResponseMessage> SendWithVersionAsync(string model, string id)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.GatewayAddress, "v1/messages"))
+        {
+            Content = new StringContent($$"""{"model":"{{model}}","max_tokens":16,"messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-api-key", GatewayFixture.Key);
+        request.Headers.Add("anthropic-version", "2099-01-01");
+        request.Headers.Add("anthropic-beta", "tools-2099");
+        request.Headers.Add("x-sim-request-id", id);
+        var response = await gateway.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response;
+    }
+
+    private AnthropicSdk Sdk(params (string Name, string Value)[] headers) =>
+        new(gateway.GatewayAddress, GatewayFixture.Key, strict: true, headers);
+
+    private Task<HttpResponseMessage> SendAsync(string model, bool stream, params (string Name, string Value)[] headers) =>
+        SendJsonAsync(
+            $$"""{"model":"{{model}}","max_tokens":256,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"Hi"}]}""",
+            headers);
+
+    private async Task<HttpResponseMessage> SendJsonAsync(string json, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.GatewayAddress, "v1/messages"))
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-api-key", GatewayFixture.Key);
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Add(name, value);
+        }
+
+        return await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.First() : null;
+
+    /// <summary>The whole Anthropic event stream as (event name, data) pairs.</summary>
+    private static async Task<List<(string Name, string Data)>> ReadEventsAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        var events = new List<(string Name, string Data)>();
+        foreach (var block in text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            string? name = null;
+            var data = new StringBuilder();
+            foreach (var line in block.Split('\n'))
+            {
+                if (line.StartsWith("event: ", StringComparison.Ordinal))
+                {
+                    name = line["event: ".Length..];
+                }
+                else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                    data.Append(line["data: ".Length..]);
+                }
+            }
+
+            if (name is not null)
+            {
+                events.Add((name, data.ToString()));
+            }
+        }
+
+        return events;
+    }
+}
