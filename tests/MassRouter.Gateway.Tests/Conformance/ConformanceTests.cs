@@ -17,19 +17,7 @@ public class ConformanceTests(ConformanceFixture gateway) : IClassFixture<Confor
         "Get the current weather for a city.",
         BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}"""));
 
-    public static TheoryData<string> Recordings()
-    {
-        var data = new TheoryData<string>();
-        foreach (var folder in ConformanceFixture.Folders.Keys.Order(StringComparer.Ordinal))
-        {
-            foreach (var file in Directory.GetFiles(Path.Combine(MassRouter.Tests.FixturesRoot.Path, folder)).Order(StringComparer.Ordinal))
-            {
-                data.Add(folder + "/" + Path.GetFileName(file));
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string> Recordings() => [.. AllFixtures()];
 
     public static TheoryData<string> WeatherRecordings => new()
     {
@@ -129,6 +117,55 @@ public class ConformanceTests(ConformanceFixture gateway) : IClassFixture<Confor
         Assert.True(JsonNode.DeepEquals(fromRecording, fromGateway), $"{stem}: the gateway's provider request differs from the recording.\nrecorded {fromRecording.ToJsonString()}\ngateway  {fromGateway.ToJsonString()}");
     }
 
+    /// <summary>The streams of the providers the Anthropic ingress reaches through translation (Anthropic's own are passed through, see MessagesConformanceTests).</summary>
+    public static TheoryData<string> TranslatedStreams()
+    {
+        var data = new TheoryData<string>();
+        foreach (var fixture in AllFixtures())
+        {
+            if (!fixture.StartsWith("anthropic/", StringComparison.Ordinal)
+                && (fixture.EndsWith(".sse", StringComparison.Ordinal) || fixture.EndsWith(".chunks.txt", StringComparison.Ordinal)))
+            {
+                data.Add(fixture);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>On /v1/messages, a Gemini or Cohere stream reaches the official Anthropic SDK with what the OpenAI route's client gets.</summary>
+    [Theory]
+    [MemberData(nameof(TranslatedStreams))]
+    public async Task ProviderStream_ReachesTheAnthropicSdk_OnTheMessagesRoute(string fixture)
+    {
+        var (folder, name) = Split(fixture);
+        var expected = ConformanceExpected.Read(ExpectedPath(folder, name));
+        using var sdk = new MassRouter.Tests.Anthropic.AnthropicSdk(gateway.GatewayAddress, ConformanceFixture.Key, strict: true, ("x-sim-fixture", fixture));
+
+        var summary = await sdk.StreamAsync(MassRouter.Tests.Anthropic.AnthropicSdk.Hello(model: ConformanceFixture.Folders[folder].Model));
+
+        Assert.Equal(expected["content"]?.GetValue<string>() ?? string.Empty, summary.Text.ToString());
+        Assert.Equal(expected["reasoning"]?.GetValue<string>() ?? string.Empty, summary.Thinking.ToString());
+        var calls = expected["tool_calls"]!.AsArray();
+        Assert.Equal(calls.Count, summary.ToolCount);
+        if (calls.Count > 0)
+        {
+            Assert.Equal(calls[^1]!["name"]!.GetValue<string>(), summary.ToolName);
+            Assert.True(JsonNode.DeepEquals(JsonNode.Parse(calls[^1]!["arguments"]!.GetValue<string>()), JsonNode.Parse(summary.ToolInput.ToString())), $"tool input {summary.ToolInput}");
+        }
+
+        var stopReason = expected["finish_reason"]!.GetValue<string>() switch
+        {
+            "tool_calls" => "tool_use",
+            "length" => "max_tokens",
+            "content_filter" => "refusal",
+            _ => "end_turn",
+        };
+        Assert.Equal(stopReason, summary.StopReason);
+        Assert.Equal(expected["usage"]!["completion_tokens"]!.GetValue<long>(), summary.OutputTokens);
+        Assert.Equal("message_stop", summary.Events[^1]);
+    }
+
     [Fact]
     public void NotReplayedList_NamesOnlyExistingFixtures()
     {
@@ -195,6 +232,11 @@ public class ConformanceTests(ConformanceFixture gateway) : IClassFixture<Confor
             ["arguments"] = JsonNode.Parse(c["arguments"]!.GetValue<string>()),
         })]),
     };
+
+    /// <summary>Every recording of the translated providers, as folder/name.</summary>
+    private static IEnumerable<string> AllFixtures() =>
+        ConformanceFixture.Folders.Keys.Order(StringComparer.Ordinal).SelectMany(folder =>
+            Directory.GetFiles(Path.Combine(MassRouter.Tests.FixturesRoot.Path, folder)).Order(StringComparer.Ordinal).Select(file => folder + "/" + Path.GetFileName(file)));
 
     private static JsonObject NotReplayed() => ConformanceExpected.Read("not-replayed.json");
 
