@@ -4,6 +4,7 @@ using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Embedded;
 using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Forwarding;
+using MassRouter.Gateway.Memory;
 using MassRouter.Gateway.Health;
 using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Metering;
@@ -76,6 +77,7 @@ public static class GatewayHost
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<CircuitBreakers>();
         services.AddSingleton<ShutdownDrain>();
+        services.AddHostedService<IdleHeapTrimmer>();
         services.AddSingleton<ChatCompletionsHandler>();
         services.AddSingleton<MessagesHandler>();
 
