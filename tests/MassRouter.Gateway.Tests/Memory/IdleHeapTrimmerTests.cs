@@ -19,25 +19,16 @@ public sealed class IdleHeapTrimmerTests
         Assert.False(trimmer.ShouldTrim(total + Idle));
     }
 
-    [Fact]
-    public void SteadyLoad_IsNeverTrimmed()
+    [Theory]
+    [InlineData(Busy)]
+    [InlineData(Idle)]
+    public void SteadyLoadOrSteadyIdle_IsNeverTrimmed(long perInterval)
     {
         var trimmer = new IdleHeapTrimmer(TimeProvider.System);
         long total = 0;
         for (var i = 0; i < 10; i++)
         {
-            Assert.False(trimmer.ShouldTrim(total += Busy));
-        }
-    }
-
-    [Fact]
-    public void IdleWithoutLoad_IsNotTrimmed()
-    {
-        var trimmer = new IdleHeapTrimmer(TimeProvider.System);
-        long total = 0;
-        for (var i = 0; i < 10; i++)
-        {
-            Assert.False(trimmer.ShouldTrim(total += Idle));
+            Assert.False(trimmer.ShouldTrim(total += perInterval));
         }
     }
 
