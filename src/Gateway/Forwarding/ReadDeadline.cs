@@ -22,7 +22,11 @@ internal sealed class ReadDeadline : IDisposable
     public ReadDeadline(CancellationToken first, CancellationToken second)
     {
         _cancel = CancellationTokenSource.CreateLinkedTokenSource(first, second);
-        _timer = new Timer(static state => ((ReadDeadline)state!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
+        // The callback needs none of the request's async-locals; capturing them would keep them alive with the timer.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _timer = new Timer(static state => ((ReadDeadline)state!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
+        }
     }
 
     /// <summary>Cancelled when the deadline passes or either linked token is cancelled.</summary>
