@@ -4,6 +4,7 @@ using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Embedded;
 using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Forwarding;
+using MassRouter.Gateway.Memory;
 using MassRouter.Gateway.Health;
 using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Metering;
@@ -90,6 +91,7 @@ public static class GatewayHost
         services.AddSingleton<CircuitBreakers>();
         services.AddSingleton<ShutdownDrain>();
         services.AddSingleton<ChatPipeline>();
+        services.AddHostedService<IdleHeapTrimmer>();
         services.AddSingleton<ChatCompletionsHandler>();
         services.AddSingleton<MessagesHandler>();
 

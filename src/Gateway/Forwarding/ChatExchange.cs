@@ -231,12 +231,12 @@ internal sealed partial class ChatExchange : HttpTransformer
     private async Task<bool> ReadToEndAsync(HttpContext context, Stream body, PooledBufferWriter buffer, int limit)
     {
         var start = Stopwatch.GetTimestamp();
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stop);
+        using var idle = new ReadDeadline(context.RequestAborted, _stop);
         try
         {
             while (buffer.WrittenCount < limit)
             {
-                idle.CancelAfter(_deployment.Provider.ActivityTimeout);
+                idle.Set(_deployment.Provider.ActivityTimeout);
                 var read = await body.ReadAsync(buffer.GetMemory(8192), idle.Token);
                 if (read == 0)
                 {
@@ -277,24 +277,33 @@ internal sealed partial class ChatExchange : HttpTransformer
         var response = context.Response;
         var writer = response.BodyWriter;
         var aborted = context.RequestAborted;
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+
+        // Held only while there is data to relay (or the tail of a partial event): a stream spends nearly all its time
+        // waiting for the provider, and with hundreds of streams holding 16 KB each the shared pool would run dry.
+        byte[]? buffer = null;
         var start = 0;
         var end = 0;
         using var reader = new SseReader();
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted, _stop);
+        using var idle = new ReadDeadline(aborted, _stop);
         var relayedAny = false;
         _metrics.StreamStarted(_model, _deployment.Provider.Name);
         try
         {
             while (true)
             {
-                if (end == buffer.Length)
+                idle.Set(relayedAny ? _deployment.Provider.ActivityTimeout : FirstEventWait());
+                var waitStart = Stopwatch.GetTimestamp();
+                if (buffer is null)
+                {
+                    // Wait for data without a buffer (as YARP's own copier does); the read after it completes at once.
+                    _ = await body.ReadAsync(Memory<byte>.Empty, idle.Token);
+                    buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+                }
+                else if (end == buffer.Length)
                 {
                     buffer = MakeRoom(buffer, ref start, ref end);
                 }
 
-                idle.CancelAfter(relayedAny ? _deployment.Provider.ActivityTimeout : FirstEventWait());
-                var waitStart = Stopwatch.GetTimestamp();
                 var read = await body.ReadAsync(buffer.AsMemory(end), idle.Token);
                 UpstreamTicks += Stopwatch.GetTimestamp() - waitStart;
                 end += read;
@@ -313,6 +322,8 @@ internal sealed partial class ChatExchange : HttpTransformer
                 if (start == end)
                 {
                     start = end = 0;
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
                 }
             }
         }
@@ -360,7 +371,11 @@ internal sealed partial class ChatExchange : HttpTransformer
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             _metrics.StreamEnded(_model, _deployment.Provider.Name);
         }
     }

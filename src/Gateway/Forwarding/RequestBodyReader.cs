@@ -23,12 +23,14 @@ internal static class RequestBodyReader
             sizeFeature.MaxRequestBodySize = limit + 1;
         }
 
+        // A declared length gets exactly its size plus the byte that lets the final read see the end of the body.
         var buffer = new PooledBufferWriter((int)Math.Min(declared ?? 4096, limit) + 1);
         try
         {
             while (true)
             {
-                var memory = buffer.GetMemory(4096);
+                // Any free space will do: asking for more than is left would rent a second, bigger array per body.
+                var memory = buffer.GetMemory(1);
                 var read = await request.Body.ReadAsync(memory, context.RequestAborted);
                 if (read == 0)
                 {

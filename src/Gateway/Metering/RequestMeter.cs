@@ -53,7 +53,11 @@ internal sealed partial class RequestMeter
         _logger = logger;
         _admission = admission;
         _settler = settler;
-        counter.Warm();
+        if (admission is not null)
+        {
+            // The o200k vocabulary is about 50 MiB of resident memory: load it only when requests can be metered.
+            counter.Warm();
+        }
     }
 
     /// <summary>

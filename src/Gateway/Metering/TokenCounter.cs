@@ -11,7 +11,17 @@ internal sealed class TokenCounter
     private readonly Lazy<Tokenizer> _tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
 
     /// <summary>Loads the vocabulary now, off the request path.</summary>
-    public void Warm() => ThreadPool.UnsafeQueueUserWorkItem(static counter => _ = counter._tokenizer.Value, this, preferLocal: false);
+    public void Warm()
+    {
+        WarmRequested = true;
+        ThreadPool.UnsafeQueueUserWorkItem(static counter => _ = counter._tokenizer.Value, this, preferLocal: false);
+    }
+
+    /// <summary>True once <see cref="Warm"/> has been called.</summary>
+    public bool WarmRequested { get; private set; }
+
+    /// <summary>True once the vocabulary has been loaded.</summary>
+    public bool IsLoaded => _tokenizer.IsValueCreated;
 
     public int Count(ReadOnlySpan<char> text) => text.IsEmpty ? 0 : _tokenizer.Value.CountTokens(text);
 }

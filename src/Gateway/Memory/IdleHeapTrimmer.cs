@@ -1,0 +1,70 @@
+namespace MassRouter.Gateway.Memory;
+
+/// <summary>
+/// Gives the memory a burst of load grew back to the OS once the gateway is idle again.
+/// </summary>
+/// <remarks>
+/// Server GC keeps its heap at the loaded size until the next collection, and an idle gateway allocates nothing, so
+/// without a nudge the resident set stays at its peak for good. Every interval this looks at how much was allocated:
+/// after a busy interval followed by an idle one it runs one aggressive (decommitting) full collection. An idle heap is
+/// small, so the pause is short, and it happens when there are (nearly) no requests to delay.
+/// </remarks>
+internal sealed class IdleHeapTrimmer(TimeProvider time) : BackgroundService
+{
+    /// <summary>How often allocation is sampled.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+
+    /// <summary>An interval that allocated more than this was load worth trimming after.</summary>
+    public const long BusyBytes = 32L * 1024 * 1024;
+
+    /// <summary>An interval that allocated less than this was idle.</summary>
+    public const long IdleBytes = 1024 * 1024;
+
+    private long _lastAllocated = -1;
+    private bool _grownSinceTrim;
+
+    /// <summary>Takes the process's total allocated bytes at the end of an interval; true when the heap should be trimmed now.</summary>
+    public bool ShouldTrim(long totalAllocated)
+    {
+        var previous = _lastAllocated;
+        _lastAllocated = totalAllocated;
+        if (previous < 0)
+        {
+            return false;
+        }
+
+        var allocated = totalAllocated - previous;
+        if (allocated > BusyBytes)
+        {
+            _grownSinceTrim = true;
+            return false;
+        }
+
+        if (allocated < IdleBytes && _grownSinceTrim)
+        {
+            _grownSinceTrim = false;
+            return true;
+        }
+
+        return false;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                if (ShouldTrim(GC.GetTotalAllocatedBytes()))
+                {
+                    GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Host shutdown.
+        }
+    }
+}
