@@ -134,6 +134,8 @@ public static class ControlApiHost
         services.AddSingleton<IPaymentProvider, DevelopmentPaymentProvider>();
         services.AddSingleton<DevelopmentSeeder>();
         services.AddSingleton<RedisResync>();
+        services.AddSingleton<PeriodicRedisResync>();
+        services.AddHostedService(sp => sp.GetRequiredService<PeriodicRedisResync>());
         services.AddSingleton(new ControlMetricsRegistry());
         services.AddSingleton(sp => new LedgerMetrics(sp.GetRequiredService<ControlMetricsRegistry>().Registry));
         services.AddSingleton<LedgerFlusher>();

@@ -19,6 +19,12 @@ public sealed class ControlApiOptions
 
     public LedgerOptions Ledger { get; set; } = new();
 
+    /// <summary>
+    /// How often everything the gateways read is rewritten to Redis from the database, so a change made while Redis was
+    /// unreachable (the database committed, the Redis write failed) still reaches every gateway. Zero turns it off.
+    /// </summary>
+    public TimeSpan RedisResyncInterval { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Directory of the Data Protection key ring; when empty the key ring is kept in the database.</summary>
     public string? DataProtectionKeysPath { get; set; }
 

@@ -51,6 +51,21 @@ public abstract class KeysApiTests(ControlApiFixture fixture)
     }
 
     [Fact]
+    public async Task RevokeMissedByRedis_IsRepairedByThePeriodicResync()
+    {
+        var user = await fixture.NewUserAsync();
+        var created = await CreateAsync(user);
+        var hash = RedisKeys.Key(KeySecret.Hash(created.Secret));
+        await Expect.JsonAsync<KeyView>(await user.Http.PostAsync($"/api/keys/{created.Key.Id}/revoke", null));
+
+        // As if the revocation's Redis write had been lost: Redis still says active.
+        await fixture.RedisDb.HashSetAsync(hash, KeyFields.Status, RecordStatus.Active);
+
+        Assert.True(await fixture.Get<MassRouter.ControlApi.Seed.PeriodicRedisResync>().TickAsync());
+        Assert.Equal(RecordStatus.Revoked, (string?)await fixture.RedisDb.HashGetAsync(hash, KeyFields.Status));
+    }
+
+    [Fact]
     public async Task Update_ChangesLimitsInRedis()
     {
         var user = await fixture.NewUserAsync();
