@@ -8,7 +8,7 @@ using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Anthropic;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Providers;
-using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using Polly;
 using Polly.CircuitBreaker;
@@ -38,6 +38,9 @@ internal sealed class ChatAttempts : IRetryGate
     private readonly DeliveredOutput? _output;
     private int _index;
     private int _attempts;
+
+    // What the forwarder reported for the attempt in progress (attempts of one request run one at a time).
+    private ForwarderError _forwardError;
     private int _sameDeploymentRetries;
     private TimeSpan _delay;
 
@@ -250,17 +253,21 @@ internal sealed class ChatAttempts : IRetryGate
         deployment.Health.AttemptStarted();
         try
         {
-            var state = (Attempts: this, Deployment: deployment, Exchange: exchange, Error: new StrongBox<ForwarderError>());
+            _forwardError = ForwarderError.None;
             var outcome = await deployment.Health.Pipeline.ExecuteOutcomeAsync(
-                static async (_, s) => Outcome.FromResult(await s.Attempts.ForwardAsync(s.Deployment, s.Exchange, s.Error)),
+                static async (_, s) => Outcome.FromResult(await s.Attempts.ForwardAsync(s.Deployment, s.Exchange)),
                 resilience,
-                state);
-            return outcome.Exception switch
+                (Attempts: this, Deployment: deployment, Exchange: exchange));
+            switch (outcome.Exception)
             {
-                BrokenCircuitException or IsolatedCircuitException => (AttemptResult.Failed, ForwarderError.None, true),
-                { } exception => throw exception,
-                _ => (outcome.Result, state.Error.Value, false),
-            };
+                case BrokenCircuitException or IsolatedCircuitException:
+                    return (AttemptResult.Failed, ForwarderError.None, true);
+                case { } exception:
+                    ExceptionDispatchInfo.Throw(exception);
+                    break;
+            }
+
+            return (outcome.Result, _forwardError, false);
         }
         finally
         {
@@ -269,11 +276,11 @@ internal sealed class ChatAttempts : IRetryGate
         }
     }
 
-    private async ValueTask<AttemptResult> ForwardAsync(Deployment deployment, ChatExchange exchange, StrongBox<ForwarderError> error)
+    private async ValueTask<AttemptResult> ForwardAsync(Deployment deployment, ChatExchange exchange)
     {
         var provider = deployment.Provider;
         var config = _request.Stream ? deployment.StreamingRequestConfig : provider.RequestConfig;
-        error.Value = await _forwarder.SendAsync(_context, provider.BaseUrl, provider.Invoker, config, exchange, _stop);
+        _forwardError = await _forwarder.SendAsync(_context, provider.BaseUrl, provider.Invoker, config, exchange, _stop);
         if (exchange.HeadersTimestamp != 0)
         {
             deployment.Health.ObserveFirstByte(exchange.TimeToHeaders);
@@ -284,7 +291,7 @@ internal sealed class ChatAttempts : IRetryGate
             return AttemptResult.Abandoned;
         }
 
-        return error.Value != ForwarderError.None || exchange.RetryableFailure || exchange.EndedWithError || RetryPolicy.IsRetryable(exchange.UpstreamStatus)
+        return _forwardError != ForwarderError.None || exchange.RetryableFailure || exchange.EndedWithError || RetryPolicy.IsRetryable(exchange.UpstreamStatus)
             ? AttemptResult.Failed
             : AttemptResult.Succeeded;
     }

@@ -20,6 +20,7 @@ public partial class CircuitBreakerTests(ResilienceFixture gateway)
         var metrics = await MetricsAsync();
         Assert.Equal(2, Gauge(metrics, "massrouter_circuit_state", "deployment=\"overloaded/r-breaker-upstream\""));
         var retriesWhileOpen = Gauge(metrics, "massrouter_upstream_retries_total", "provider=\"overloaded\",reason=\"529\"");
+        Assert.True(retriesWhileOpen >= 4, $"retries counted while opening: {retriesWhileOpen}");
 
         // While open, the overloaded deployment is skipped: no further attempt, so no further retry from it.
         using (var response = await SendAsync("r/breaker"))
