@@ -6,9 +6,12 @@
 # Starts the mock (the simulator, its own process), plain YARP (the floor), MassRouter (Release, auth on) and Portkey's
 # gateway, pins them with taskset (targets on one core, mock + generator on the other, when there are 2+ cores), runs the
 # board methodology against each in the same run and writes results.json, report.md and charts to $OUT.
+# MassRouter runs as in production: auth, limits and metering on, a metered key (seeded account, limits far above the
+# load), against a redis-server on the targets' core ("massrouter"); a second MassRouter with metering off and a
+# configured key ("massrouter-unmetered") shows what metering costs in the same run.
 # Environment: PROFILE, OUT, NOTE, SKIP_PORTKEY=1, PORTKEY_DIR (npm install cache), MASSROUTER_ARGS (extra gateway
-# configuration for the subject), MASSROUTER_METERED_ARGS (when set, a second MassRouter with these extra switches runs
-# as target "massrouter-metered", so metering on vs off is measured in the same run), BASE_PORT (default 18100),
+# configuration for both MassRouters), REDIS=embedded (the subject uses its embedded Garnet instead of redis-server;
+# also the fallback when redis-server is not installed), SKIP_UNMETERED=1, BASE_PORT (default 18100),
 # TARGET_CPUS / RIG_CPUS (taskset lists).
 set -euo pipefail
 
@@ -20,8 +23,10 @@ BASE_PORT=${BASE_PORT:-18100}
 PORTKEY_DIR=${PORTKEY_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/massrouter-bench/portkey}
 PORTKEY_VERSION=1.15.2
 HONO_NODE_SERVER_VERSION=1.14.1
-MOCK_PORT=$BASE_PORT; YARP_PORT=$((BASE_PORT + 1)); MR_PORT=$((BASE_PORT + 2)); PK_PORT=$((BASE_PORT + 3)); MRM_PORT=$((BASE_PORT + 4))
+MOCK_PORT=$BASE_PORT; YARP_PORT=$((BASE_PORT + 1)); MR_PORT=$((BASE_PORT + 2)); PK_PORT=$((BASE_PORT + 3)); MRU_PORT=$((BASE_PORT + 4))
+REDIS_PORT=$((BASE_PORT + 5))
 KEY=sk-bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+UNMETERED_KEY=sk-bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 mkdir -p "$OUT"
 
 CORES=$(nproc --all)
@@ -73,23 +78,38 @@ start_massrouter() { # port log extra-switches...
   local port=$1 log=$2; shift 2
   (pin_target dotnet src/Gateway/$BIN/MassRouter.Gateway.dll --urls "http://127.0.0.1:$port" \
     --Logging:LogLevel:Default=Warning \
-    --MassRouter:ApiKeys:0:Key="$KEY" \
     --MassRouter:Providers:sim:BaseUrl="http://127.0.0.1:$MOCK_PORT/v1" \
     --MassRouter:Models:0:Id=bench --MassRouter:Models:0:Deployments:0:Provider=sim \
     "$@") >"$OUT/$log" 2>&1 &
 }
-echo "== starting MassRouter on :$MR_PORT"
-# shellcheck disable=SC2086 # the *_ARGS variables are lists of --Key=value switches
-start_massrouter "$MR_PORT" massrouter.log ${MASSROUTER_ARGS:-}
+
+REDIS_ARGS=()
+if [ "${REDIS:-server}" != embedded ] && command -v redis-server >/dev/null; then
+  echo "== starting redis-server on :$REDIS_PORT (the subject's Redis, on the targets' core)"
+  (pin_target redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no) >"$OUT/redis.log" 2>&1 &
+  PIDS+=("$!")
+  REDIS_ARGS=(--MassRouter:Redis="127.0.0.1:$REDIS_PORT")
+  REDIS_NOTE="MassRouter meters into redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on the targets' core (its CPU is not in MassRouter's CPU per request)."
+else
+  REDIS_NOTE="MassRouter meters into its embedded Garnet (in-process)."
+fi
+
+echo "== starting MassRouter on :$MR_PORT (metered key)"
+start_massrouter "$MR_PORT" massrouter.log "${REDIS_ARGS[@]}" \
+  --MassRouter:Seed:Accounts:0:Id=u_bench --MassRouter:Seed:Accounts:0:Balance=1000000 --MassRouter:Seed:Accounts:0:Paid=true \
+  --MassRouter:Seed:Keys:0:Key="$KEY" --MassRouter:Seed:Keys:0:Account=u_bench \
+  --MassRouter:Seed:Keys:0:Rpm=1000000000 --MassRouter:Seed:Keys:0:Tpm=1000000000000 \
+  --MassRouter:Metering:Prices:bench:InputPerMillion=0.15 --MassRouter:Metering:Prices:bench:OutputPerMillion=0.60 \
+  ${MASSROUTER_ARGS:-}
 MR_PID=$!; PIDS+=("$MR_PID")
-METERED_TARGETS=()
-if [ -n "${MASSROUTER_METERED_ARGS:-}" ]; then
-  echo "== starting MassRouter (metered) on :$MRM_PORT"
-  # shellcheck disable=SC2086
-  start_massrouter "$MRM_PORT" massrouter-metered.log ${MASSROUTER_ARGS:-} $MASSROUTER_METERED_ARGS
-  MRM_PID=$!; PIDS+=("$MRM_PID")
-  wait_http "http://127.0.0.1:$MRM_PORT/healthz" 60 || { echo "!! massrouter-metered did not start (see $OUT/massrouter-metered.log)" >&2; exit 1; }
-  METERED_TARGETS=(--target "name=massrouter-metered;url=http://127.0.0.1:$MRM_PORT;pid=$MRM_PID;model=bench;header=Authorization: Bearer $KEY;metrics=http://127.0.0.1:$MRM_PORT/metrics;version=$MASSROUTER_COMMIT")
+UNMETERED_TARGETS=()
+if [ "${SKIP_UNMETERED:-0}" != 1 ]; then
+  echo "== starting MassRouter with metering off on :$MRU_PORT"
+  start_massrouter "$MRU_PORT" massrouter-unmetered.log --MassRouter:Metering:Enabled=false \
+    --MassRouter:ApiKeys:0:Key="$UNMETERED_KEY" ${MASSROUTER_ARGS:-}
+  MRU_PID=$!; PIDS+=("$MRU_PID")
+  wait_http "http://127.0.0.1:$MRU_PORT/healthz" 60 || { echo "!! massrouter-unmetered did not start (see $OUT/massrouter-unmetered.log)" >&2; exit 1; }
+  UNMETERED_TARGETS=(--target "name=massrouter-unmetered;url=http://127.0.0.1:$MRU_PORT;pid=$MRU_PID;model=bench;header=Authorization: Bearer $UNMETERED_KEY;metrics=http://127.0.0.1:$MRU_PORT/metrics;version=$MASSROUTER_COMMIT (metering off)")
 fi
 
 PORTKEY_TARGET="name=portkey;url=http://127.0.0.1:$PK_PORT;unavailable=skipped (SKIP_PORTKEY=1)"
@@ -135,9 +155,9 @@ done
 DOTNET_VERSION=$(dotnet --version)
 echo "== running the board (profile $PROFILE) into $OUT"
 pin_rig dotnet loadtests/$BIN/MassRouter.LoadTests.dll board --profile "$PROFILE" --out "$OUT" \
-  --note "${NOTE:-}${NOTE:+ }Pinning: $PINNING. .NET SDK $DOTNET_VERSION." \
+  --note "${NOTE:-}${NOTE:+ }Pinning: $PINNING. $REDIS_NOTE .NET SDK $DOTNET_VERSION." \
   --target "name=direct;url=http://127.0.0.1:$MOCK_PORT;pid=$MOCK_PID;model=bench;version=simulator@$MASSROUTER_COMMIT" \
   --target "name=plain-yarp;url=http://127.0.0.1:$YARP_PORT;pid=$YARP_PID;model=bench;version=Yarp.ReverseProxy 2.3.0" \
   --target "name=massrouter;url=http://127.0.0.1:$MR_PORT;pid=$MR_PID;model=bench;header=Authorization: Bearer $KEY;metrics=http://127.0.0.1:$MR_PORT/metrics;version=$MASSROUTER_COMMIT" \
-  "${METERED_TARGETS[@]}" \
+  "${UNMETERED_TARGETS[@]}" \
   --target "$PORTKEY_TARGET" | tee "$OUT/console.txt"

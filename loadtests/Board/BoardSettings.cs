@@ -86,7 +86,8 @@ internal sealed record BoardSettings
             StreamRounds = 2,
             LatencyWarmup = TimeSpan.FromSeconds(1),
             LatencyDuration = TimeSpan.FromSeconds(4),
-            FrontierConcurrency = [1, 8, 32, 64, 128, 256, 512],
+            // Steps of about 1.5x above 32, so the 10 ms bound is not decided by one doubling.
+            FrontierConcurrency = [1, 8, 32, 48, 64, 96, 128, 192, 256, 384, 512],
             FrontierWarmup = TimeSpan.FromSeconds(1),
             FrontierStep = TimeSpan.FromSeconds(3),
             StreamLatencyDuration = TimeSpan.FromSeconds(8),
@@ -94,7 +95,7 @@ internal sealed record BoardSettings
             StreamStep = TimeSpan.FromSeconds(3),
             MemoryConcurrency = 64,
             MemoryDuration = TimeSpan.FromSeconds(12),
-            MemoryAfter = TimeSpan.FromSeconds(3),
+            MemoryAfter = TimeSpan.FromSeconds(6),
         },
         _ => throw new ArgumentException($"Unknown profile '{profile}': smoke, quick or standard.", nameof(profile)),
     };

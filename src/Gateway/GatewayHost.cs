@@ -21,8 +21,11 @@ public static class GatewayHost
     /// <summary>The address used when no <c>--urls</c>, <c>ASPNETCORE_URLS</c> or <c>ASPNETCORE_HTTP_PORTS</c> is given.</summary>
     public const string DefaultUrl = "http://localhost:8080";
 
-    /// <summary>Builds the gateway; <paramref name="configure"/> may add configuration (tests use it).</summary>
-    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <summary>
+    /// Builds the gateway; <paramref name="configure"/> may add configuration (tests use it). <paramref name="ownsProcess"/>
+    /// is true only for the gateway's own <c>Program</c>: process-wide runtime switches are set only then.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, bool ownsProcess = false)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -36,6 +39,11 @@ public static class GatewayHost
         }
 
         var initial = configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+        if (InlineIo.IsEnabled(configuration, initial))
+        {
+            InlineIo.Apply(builder, ownsProcess);
+        }
+
         if (initial.Embedded.Simulator ?? initial.Providers.Count == 0)
         {
             var simulator = await EmbeddedSimulator.StartAsync(builder, initial.Embedded.FixturesPath);

@@ -1,4 +1,4 @@
 using MassRouter.Gateway;
 
-var app = await GatewayHost.BuildAsync(args);
+var app = await GatewayHost.BuildAsync(args, ownsProcess: true);
 await app.RunAsync();

@@ -29,6 +29,13 @@ public sealed class GatewayOptions
 
     /// <summary>Retries, fallbacks, circuit breakers and shutdown draining.</summary>
     public ResilienceOptions Resilience { get; set; } = new();
+
+    /// <summary>
+    /// Runs socket completions and Kestrel's continuations on the I/O threads instead of queueing them to the thread
+    /// pool: about half the thread hops per request, so a shorter latency tail. Unset means on, unless something runs
+    /// in this process that could block an I/O thread (the embedded Garnet, simulator or control API). Read at start-up.
+    /// </summary>
+    public bool? InlineIo { get; set; }
 }
 
 /// <summary>One API key: either the secret itself or its SHA-256 hash (hex), so secrets need not sit in config.</summary>

@@ -11,14 +11,17 @@ namespace MassRouter.Gateway.Memory;
 /// </remarks>
 internal sealed class IdleHeapTrimmer(TimeProvider time) : BackgroundService
 {
-    /// <summary>How often allocation is sampled.</summary>
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How often allocation is sampled: short enough that memory is back within seconds of a load ending, long enough
+    /// that a pause between two bursts (a load generator's think time) is not taken for idleness.
+    /// </summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
-    /// <summary>An interval that allocated more than this was load worth trimming after.</summary>
-    public const long BusyBytes = 32L * 1024 * 1024;
+    /// <summary>An interval that allocated more than this (8 MiB/s) was load worth trimming after.</summary>
+    public const long BusyBytes = 16L * 1024 * 1024;
 
-    /// <summary>An interval that allocated less than this was idle.</summary>
-    public const long IdleBytes = 1024 * 1024;
+    /// <summary>An interval that allocated less than this was idle (a health probe or a metrics scrape stays under it).</summary>
+    public const long IdleBytes = 512 * 1024;
 
     private long _lastAllocated = -1;
     private bool _grownSinceTrim;

@@ -78,6 +78,9 @@ public class GatewayFixture : IAsyncLifetime
             // Retries, fallbacks and circuits are tested with ResilienceFixture.
             ["MassRouter:Resilience:MaxAttempts"] = "1",
             ["MassRouter:Resilience:CircuitBreaker:MinimumThroughput"] = "1000000",
+
+            // Kestrel's inline scheduling (what a production gateway runs with) under every relay test.
+            ["MassRouter:InlineIo"] = "true",
         };
         AddConfiguration(config);
         _gateway = await StartGatewayAsync(config);

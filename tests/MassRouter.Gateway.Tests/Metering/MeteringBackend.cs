@@ -111,12 +111,20 @@ public sealed class MeteringBackend : IAsyncDisposable
     {
         var store = gateway.Services.GetRequiredService<IApiKeyStore>();
         var address = new Uri(gateway.Urls.First());
+        var requests = 0;
+        ApiKeyInfo? key = null;
         await Tests.Metering.KeyTests.AssertEventuallyAsync(async () =>
         {
             using var response = await http.SendAsync(Chat(address, secret));
             Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
-            return store.TryFindCached(KeyHash.Of(secret), out var cached) && cached is not null;
+            requests++;
+            return store.TryFindCached(KeyHash.Of(secret), out key) && key is not null;
         });
+
+        // The client can hold its answer before the gateway has queued the settlement, so an idle settler proves
+        // nothing yet: wait for the warm-up's own events, or a test counting events afterwards would count them late.
+        var db = gateway.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        await Tests.Metering.KeyTests.AssertEventuallyAsync(async () => await db.ListLengthAsync(RedisKeys.Outbox(key!.Account!)) >= requests);
         await gateway.Services.GetRequiredService<UsageSettler>().WhenIdleAsync();
     }
 
