@@ -92,8 +92,8 @@ internal sealed class LocalFallbackLimiter(TimeProvider time)
     /// <summary>Drops what was counted for <paramref name="account"/> while Redis was unreachable (Redis answers again).</summary>
     public void Forget(string account)
     {
-        // Free on the normal path: nothing is held unless requests were admitted without Redis.
-        if (!_accounts.IsEmpty)
+        // A lock-free lookup on the normal path (IsEmpty and Count would take every lock of an empty dictionary).
+        if (_accounts.ContainsKey(account))
         {
             _accounts.TryRemove(account, out _);
         }
