@@ -50,18 +50,28 @@ public static class GatewayHost
             builder.Services.AddSingleton<IHostedService>(simulator);
         }
 
+        // With an external Redis (production) keys come from it; an invented, unmetered key would be a back door. Only
+        // the embedded default invents one, unless the developer names it with MASSROUTER_DEV_KEY.
+        var keysFromRedisOnly = false;
         if (initial.ApiKeys.Count == 0)
         {
             var devKey = Environment.GetEnvironmentVariable("MASSROUTER_DEV_KEY");
-            if (string.IsNullOrEmpty(devKey))
+            if (string.IsNullOrEmpty(devKey) && string.IsNullOrWhiteSpace(configuration[MeteringOptions.RedisConnectionKey]))
             {
                 devKey = "sk-mr-dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             }
 
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["MassRouter:ApiKeys:0:Key"] = devKey });
+            if (string.IsNullOrEmpty(devKey))
+            {
+                keysFromRedisOnly = true;
+            }
+            else
+            {
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["MassRouter:ApiKeys:0:Key"] = devKey });
 
-            // Printed once, on purpose: the embedded default is for a developer's own machine.
-            Console.WriteLine($"MassRouter development API key: {devKey}");
+                // Printed once, on purpose: the embedded default is for a developer's own machine.
+                Console.WriteLine($"MassRouter development API key: {devKey}");
+            }
         }
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -119,11 +129,11 @@ public static class GatewayHost
             EmbeddedControlApi.Map(app);
         }
 
-        app.Lifetime.ApplicationStarted.Register(() => LogStartup(app));
+        app.Lifetime.ApplicationStarted.Register(() => LogStartup(app, keysFromRedisOnly));
         return app;
     }
 
-    private static void LogStartup(WebApplication app)
+    private static void LogStartup(WebApplication app, bool keysFromRedisOnly)
     {
         var catalog = app.Services.GetRequiredService<ModelCatalog>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MassRouter.Gateway");
@@ -131,5 +141,10 @@ public static class GatewayHost
         var modelIds = string.Join(", ", catalog.Models.Select(m => m.Id));
         logger.LogInformation(
             "MassRouter gateway listening on {Urls} with {Models} model(s): {ModelIds}", urls, catalog.Models.Count, modelIds);
+        if (keysFromRedisOnly)
+        {
+            logger.LogInformation(
+                "No MassRouter:ApiKeys configured and MassRouter:Redis is set: API keys come from Redis only (no development key; set MASSROUTER_DEV_KEY for one)");
+        }
     }
 }

@@ -8,6 +8,8 @@ namespace MassRouter.ControlApi.Catalog;
 /// <summary>Builds the catalog document from the database and publishes it to <c>mr:catalog</c> with a <c>catalog</c> invalidation.</summary>
 internal sealed class CatalogPublisher(CatalogRepository catalog, CredentialProtector credentials, RedisState redis, TimeProvider time)
 {
+    private static readonly IReadOnlyList<CatalogDeployment> NoDeployments = [];
+
     /// <summary>Formats nano-dollars per million tokens as the decimal-USD string the catalog carries.</summary>
     public static string Price(long nanosPerMillion) => Nanos.ToDollars(nanosPerMillion).ToString("0.#########", CultureInfo.InvariantCulture);
 
@@ -50,5 +52,50 @@ internal sealed class CatalogPublisher(CatalogRepository catalog, CredentialProt
         var document = await BuildAsync();
         await redis.WriteCatalogAsync(document);
         return document;
+    }
+
+    /// <summary>
+    /// Publishes the catalog only when Redis lacks it or holds different content (ignoring the version, and comparing
+    /// credentials by the secret they seal); true when it did. Gateways reload the catalog on every publication.
+    /// </summary>
+    public async Task<bool> PublishIfChangedAsync()
+    {
+        var document = await BuildAsync();
+        if (await redis.ReadCatalogAsync() is { } current && SameContent(current, document))
+        {
+            return false;
+        }
+
+        await redis.WriteCatalogAsync(document);
+        return true;
+    }
+
+    private bool SameContent(CatalogDocument current, CatalogDocument fresh)
+    {
+        if (current.Providers.Count != fresh.Providers.Count || current.Models.Count != fresh.Models.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < fresh.Providers.Count; i++)
+        {
+            var (was, now) = (current.Providers[i], fresh.Providers[i]);
+            if (was with { Credential = null } != now with { Credential = null } || !credentials.SameSealedSecret(was.Credential, now.Credential))
+            {
+                return false;
+            }
+        }
+
+        for (var i = 0; i < fresh.Models.Count; i++)
+        {
+            var (was, now) = (current.Models[i], fresh.Models[i]);
+            // Records compare lists by reference: the deployments are compared element by element.
+            if (was with { Deployments = NoDeployments } != now with { Deployments = NoDeployments } || !was.Deployments.SequenceEqual(now.Deployments))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

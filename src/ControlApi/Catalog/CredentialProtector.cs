@@ -18,4 +18,27 @@ internal sealed class CredentialProtector(IDataProtectionProvider dataProtection
 
     /// <summary>Re-seals a stored credential for the catalog without it ever leaving memory in clear.</summary>
     public string SealForCatalog(string protectedCredential) => _sealer.Value.Seal(_protector.Unprotect(protectedCredential));
+
+    /// <summary>
+    /// True when two sealed credentials hold the same secret (sealing is randomised, so the texts always differ); a
+    /// credential that cannot be opened (another key, tampered) matches nothing.
+    /// </summary>
+    public bool SameSealedSecret(string? first, string? second)
+    {
+        if (first is null || second is null)
+        {
+            return first == second;
+        }
+
+        try
+        {
+            var a = System.Text.Encoding.UTF8.GetBytes(_sealer.Value.Open(first));
+            var b = System.Text.Encoding.UTF8.GetBytes(_sealer.Value.Open(second));
+            return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(a, b);
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or FormatException)
+        {
+            return false;
+        }
+    }
 }

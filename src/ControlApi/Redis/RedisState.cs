@@ -17,20 +17,20 @@ internal sealed class RedisState(IConnectionMultiplexer redis)
 
     public async Task WriteKeyAsync(KeyRecord key)
     {
-        await Db.HashSetAsync(RedisKeys.Key(key.Hash),
-        [
-            new(KeyFields.Id, key.Id),
-            new(KeyFields.Account, key.Account),
-            new(KeyFields.Status, key.Status),
-            new(KeyFields.ExpiresAt, key.ExpiresAt),
-            new(KeyFields.Models, key.Models),
-            new(KeyFields.Rpm, key.Rpm),
-            new(KeyFields.Tpm, key.Tpm),
-            new(KeyFields.MaxConcurrency, key.MaxConcurrency),
-            new(KeyFields.DailyCapNanos, key.DailyCapNanos),
-            new(KeyFields.MonthlyCapNanos, key.MonthlyCapNanos),
-        ]);
+        await Db.HashSetAsync(RedisKeys.Key(key.Hash), Entries(key));
         await PublishAsync(RedisKeys.KeyChanged(key.Hash));
+    }
+
+    /// <summary>Writes (and announces) the key record only when Redis holds something else; true when it did.</summary>
+    public async Task<bool> SyncKeyAsync(KeyRecord key)
+    {
+        if (Matches(await Db.HashGetAllAsync(RedisKeys.Key(key.Hash)), Entries(key), out _))
+        {
+            return false;
+        }
+
+        await WriteKeyAsync(key);
+        return true;
     }
 
     /// <summary>Writes status and limits, creating the balance field at <paramref name="initialBalanceNanos"/> only if it is missing.</summary>
@@ -38,19 +38,29 @@ internal sealed class RedisState(IConnectionMultiplexer redis)
     {
         var key = RedisKeys.Account(account);
         var batch = Db.CreateBatch();
-        var set = batch.HashSetAsync(key,
-        [
-            new(AccountFields.Status, record.Status),
-            new(AccountFields.Rpm, record.Rpm),
-            new(AccountFields.Tpm, record.Tpm),
-            new(AccountFields.DailyCapNanos, record.DailyCapNanos),
-            new(AccountFields.MonthlyCapNanos, record.MonthlyCapNanos),
-        ]);
+        var set = batch.HashSetAsync(key, Entries(record));
         var balance = batch.HashSetAsync(key, AccountFields.BalanceNanos, initialBalanceNanos, When.NotExists);
         Task paid = record.Paid ? batch.HashSetAsync(key, AccountFields.Paid, 1) : Task.CompletedTask;
         batch.Execute();
         await Task.WhenAll(set, balance, paid);
         await PublishAsync(RedisKeys.AccountChanged(account));
+    }
+
+    /// <summary>
+    /// Writes (and announces) the account record only when Redis holds something else, lacks the balance, or lacks the
+    /// paid flag the database has; true when it did.
+    /// </summary>
+    public async Task<bool> SyncAccountAsync(string account, AccountRecord record, long initialBalanceNanos)
+    {
+        if (Matches(await Db.HashGetAllAsync(RedisKeys.Account(account)), Entries(record), out var current)
+            && current.ContainsKey(AccountFields.BalanceNanos)
+            && (!record.Paid || current.GetValueOrDefault(AccountFields.Paid) == "1"))
+        {
+            return false;
+        }
+
+        await WriteAccountAsync(account, record, initialBalanceNanos);
+        return true;
     }
 
     public async Task SetAccountStatusAsync(string account, string status)
@@ -83,6 +93,59 @@ internal sealed class RedisState(IConnectionMultiplexer redis)
     {
         await Db.StringSetAsync(RedisKeys.Catalog, JsonSerializer.Serialize(document, CoreJson.Default.CatalogDocument));
         await PublishAsync(RedisKeys.CatalogChanged);
+    }
+
+    /// <summary>The catalog document Redis holds, or null.</summary>
+    public async Task<CatalogDocument?> ReadCatalogAsync()
+    {
+        var json = await Db.StringGetAsync(RedisKeys.Catalog);
+        try
+        {
+            return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize((string)json!, CoreJson.Default.CatalogDocument);
+        }
+        catch (JsonException)
+        {
+            // Unreadable for the gateways too: treated as missing, so it is rewritten.
+            return null;
+        }
+    }
+
+    private static HashEntry[] Entries(KeyRecord key) =>
+    [
+        new(KeyFields.Id, key.Id),
+        new(KeyFields.Account, key.Account),
+        new(KeyFields.Status, key.Status),
+        new(KeyFields.ExpiresAt, key.ExpiresAt),
+        new(KeyFields.Models, key.Models),
+        new(KeyFields.Rpm, key.Rpm),
+        new(KeyFields.Tpm, key.Tpm),
+        new(KeyFields.MaxConcurrency, key.MaxConcurrency),
+        new(KeyFields.DailyCapNanos, key.DailyCapNanos),
+        new(KeyFields.MonthlyCapNanos, key.MonthlyCapNanos),
+    ];
+
+    private static HashEntry[] Entries(AccountRecord record) =>
+    [
+        new(AccountFields.Status, record.Status),
+        new(AccountFields.Rpm, record.Rpm),
+        new(AccountFields.Tpm, record.Tpm),
+        new(AccountFields.DailyCapNanos, record.DailyCapNanos),
+        new(AccountFields.MonthlyCapNanos, record.MonthlyCapNanos),
+    ];
+
+    /// <summary>True when every field of <paramref name="wanted"/> is in <paramref name="stored"/> with the same text.</summary>
+    private static bool Matches(HashEntry[] stored, HashEntry[] wanted, out Dictionary<string, string?> current)
+    {
+        current = stored.ToDictionary(e => e.Name.ToString(), e => (string?)e.Value, StringComparer.Ordinal);
+        foreach (var entry in wanted)
+        {
+            if (!current.TryGetValue(entry.Name.ToString(), out var value) || value != (string?)entry.Value)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private Task PublishAsync(string message) => Db.PublishAsync(RedisChannel.Literal(RedisKeys.EventsChannel), message);

@@ -15,7 +15,13 @@ internal sealed class PeriodicRedisResync(RedisResync resync, IOptions<ControlAp
     {
         try
         {
-            await resync.RunAsync();
+            var written = await resync.RunAsync();
+            if (written > 0)
+            {
+                // Something reached the database but not Redis (or Redis lost it): worth knowing about.
+                logger.LogInformation("Periodic Redis resync rewrote {Count} record(s) that differed from the database", written);
+            }
+
             return true;
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException or System.Data.Common.DbException)

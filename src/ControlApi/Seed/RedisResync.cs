@@ -14,30 +14,36 @@ namespace MassRouter.ControlApi.Seed;
 /// missed a write while the control plane was down converges. A missing balance is restored from the ledger; an
 /// existing one is left alone (it is ahead of the ledger by the usage still in the outbox).
 /// </summary>
+/// <remarks>
+/// Only what differs from Redis is written and announced, and the catalog gets a new version only when its content
+/// changed: a periodic resync of an unchanged database costs reads, not a reload on every gateway.
+/// </remarks>
 internal sealed class RedisResync(UserRepository users, TeamRepository teams, KeyRepository keys, BillingRepository billing, RedisState redis, CatalogPublisher catalog)
 {
-    public async Task RunAsync()
+    /// <summary>Brings Redis in line with the database; returns how many records (and catalogs) were rewritten.</summary>
+    public async Task<int> RunAsync()
     {
+        var written = 0;
         foreach (var user in await users.AllAsync())
         {
             var account = AccountId.User(user.Id);
-            await WriteAccountAsync(account, new AccountRecord(user.Status, Paid: await billing.HasPaidAsync(account)));
+            written += await SyncAccountAsync(account, new AccountRecord(user.Status, Paid: await billing.HasPaidAsync(account)));
         }
 
         foreach (var team in await teams.AllAsync())
         {
             var account = AccountId.Team(team.Id);
-            await WriteAccountAsync(account, new AccountRecord(RecordStatus.Active, team.Rpm, team.Tpm, team.DailyCapNanos, team.MonthlyCapNanos, await billing.HasPaidAsync(account)));
+            written += await SyncAccountAsync(account, new AccountRecord(RecordStatus.Active, team.Rpm, team.Tpm, team.DailyCapNanos, team.MonthlyCapNanos, await billing.HasPaidAsync(account)));
         }
 
         foreach (var key in await keys.AllAsync())
         {
-            await redis.WriteKeyAsync(key.ToRecord());
+            written += await redis.SyncKeyAsync(key.ToRecord()) ? 1 : 0;
         }
 
-        await catalog.PublishAsync();
+        return written + (await catalog.PublishIfChangedAsync() ? 1 : 0);
     }
 
-    private async Task WriteAccountAsync(string account, AccountRecord record) =>
-        await redis.WriteAccountAsync(account, record, (await billing.BalanceAsync(account)).Balance);
+    private async Task<int> SyncAccountAsync(string account, AccountRecord record) =>
+        await redis.SyncAccountAsync(account, record, (await billing.BalanceAsync(account)).Balance) ? 1 : 0;
 }

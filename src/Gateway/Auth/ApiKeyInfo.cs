@@ -30,10 +30,27 @@ public sealed record ApiKeyInfo(string KeyId, string? Name, IReadOnlySet<string>
     /// <summary>The account ever paid: admission fails closed for it when Redis is unreachable (by default).</summary>
     public bool AccountPaid { get; init; }
 
+    /// <summary>The account's requests per minute (all its keys); 0 = unlimited.</summary>
+    public long AccountRpm { get; init; }
+
+    /// <summary>The account's tokens per minute (all its keys); 0 = unlimited.</summary>
+    public long AccountTpm { get; init; }
+
+    /// <summary>The account's spend cap per UTC day in nano-dollars; 0 = none.</summary>
+    public long AccountDailyCapNanos { get; init; }
+
+    /// <summary>The account's spend cap per calendar month in nano-dollars; 0 = none.</summary>
+    public long AccountMonthlyCapNanos { get; init; }
+
     /// <summary>Redis key names for admission, built on first use (a benign race may build them twice).</summary>
     internal Limits.AccountKeyNames RedisNames => _redisNames ??= new Limits.AccountKeyNames(this);
 
     private Limits.AccountKeyNames? _redisNames;
+
+    /// <summary>The spend Redis last reported at admission, the baseline for local caps while Redis is unreachable.</summary>
+    internal Limits.ObservedSpend ObservedSpend => _observedSpend ??= new Limits.ObservedSpend();
+
+    private Limits.ObservedSpend? _observedSpend;
 
     /// <summary>True when the key may use <paramref name="model"/>.</summary>
     public bool MayUse(string model) => AllowedModels is null || AllowedModels.Contains(model);

@@ -8,17 +8,25 @@ namespace MassRouter.Gateway.Auth;
 /// <summary>Turns a <c>mr:key:&lt;hash&gt;</c> hash (and its account's status) into an <see cref="ApiKeyInfo"/>.</summary>
 internal static class KeyRecordParser
 {
+    /// <summary>The account fields a key record is parsed with, in the order <see cref="Parse"/> expects them.</summary>
+    public static readonly RedisValue[] AccountFieldNames =
+    [
+        AccountFields.Status, AccountFields.Paid, AccountFields.Rpm, AccountFields.Tpm, AccountFields.DailyCapNanos, AccountFields.MonthlyCapNanos,
+    ];
+
     /// <summary>The usable key, or null when the record is missing, not active, or its account is suspended.</summary>
-    public static ApiKeyInfo? Parse(HashEntry[] key, RedisValue accountStatus, RedisValue accountPaid)
+    /// <param name="key">The key record.</param>
+    /// <param name="account">The account's <see cref="AccountFieldNames"/> values.</param>
+    public static ApiKeyInfo? Parse(HashEntry[] key, RedisValue[] account)
     {
-        string? id = null, account = null, status = null, models = null;
+        string? id = null, accountId = null, status = null, models = null;
         long expiresAt = 0, rpm = 0, tpm = 0, concurrency = 0, dailyCap = 0, monthlyCap = 0;
         foreach (var entry in key)
         {
             switch ((string?)entry.Name)
             {
                 case KeyFields.Id: id = entry.Value; break;
-                case KeyFields.Account: account = entry.Value; break;
+                case KeyFields.Account: accountId = entry.Value; break;
                 case KeyFields.Status: status = entry.Value; break;
                 case KeyFields.Models: models = entry.Value; break;
                 case KeyFields.ExpiresAt: expiresAt = Long(entry.Value); break;
@@ -30,8 +38,8 @@ internal static class KeyRecordParser
             }
         }
 
-        if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(account) || status != RecordStatus.Active
-            || (string?)accountStatus == RecordStatus.Suspended)
+        if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(accountId) || status != RecordStatus.Active
+            || (string?)account[0] == RecordStatus.Suspended)
         {
             return null;
         }
@@ -41,14 +49,18 @@ internal static class KeyRecordParser
             : models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToFrozenSet(StringComparer.Ordinal);
         return new ApiKeyInfo(id, null, allowed)
         {
-            Account = account,
+            Account = accountId,
             ExpiresAt = expiresAt,
             Rpm = rpm,
             Tpm = tpm,
             MaxConcurrency = (int)Math.Clamp(concurrency, 0, int.MaxValue),
             DailyCapNanos = dailyCap,
             MonthlyCapNanos = monthlyCap,
-            AccountPaid = (string?)accountPaid == "1",
+            AccountPaid = (string?)account[1] == "1",
+            AccountRpm = Long(account[2]),
+            AccountTpm = Long(account[3]),
+            AccountDailyCapNanos = Long(account[4]),
+            AccountMonthlyCapNanos = Long(account[5]),
         };
     }
 

@@ -114,8 +114,8 @@ internal sealed partial class RedisApiKeyStore : IApiKeyStore, IHostedService, I
         var account = KeyRecordParser.AccountOf(record);
         if (record.Length > 0 && account is { Length: > 0 })
         {
-            var accountFields = await db.HashGetAsync(RedisKeys.Account(account), [AccountFields.Status, AccountFields.Paid]);
-            key = KeyRecordParser.Parse(record, accountFields[0], accountFields[1]);
+            var accountFields = await db.HashGetAsync(RedisKeys.Account(account), KeyRecordParser.AccountFieldNames);
+            key = KeyRecordParser.Parse(record, accountFields);
         }
 
         // An invalidation of this key or its account that raced with the load wins: the result is returned, not cached.

@@ -20,7 +20,9 @@ internal static class AdmissionScript
     // KEYS: 1 account, 2 key rpm, 3 key tpm, 4 account rpm, 5 account tpm, 6 daily spend, 7 monthly spend, 8 in-flight
     // ARGV: 1 key rpm, 2 key tpm, 3 tokens, 4 key daily cap, 5 key monthly cap, 6 key spend field, 7 event id,
     //       8 the settlement to charge should this gateway die before settling (recorded in the in-flight hash)
-    // Returns {code, retry ms, rpm limit, rpm remaining, rpm reset ms, tpm limit, tpm remaining, tpm reset ms}.
+    // Returns {code, retry ms, rpm limit, rpm remaining, rpm reset ms, tpm limit, tpm remaining, tpm reset ms}, and when
+    // admitted or over a cap also {key daily spend, account daily spend, key monthly spend, account monthly spend} after
+    // them (the baseline for local caps should Redis become unreachable).
     public const string Lua = """
         local acct = redis.call('HMGET', KEYS[1], 'status', 'balance_nanos', 'rpm', 'tpm', 'daily_cap_nanos', 'monthly_cap_nanos')
         if acct[1] == 'suspended' then return {4, 0} end
@@ -28,7 +30,10 @@ internal static class AdmissionScript
         local function over(cap, spent) cap = tonumber(cap) or 0; return cap > 0 and (tonumber(spent) or 0) >= cap end
         local daily = redis.call('HMGET', KEYS[6], 'account', ARGV[6])
         local monthly = redis.call('HMGET', KEYS[7], 'account', ARGV[6])
-        if over(acct[5], daily[1]) or over(acct[6], monthly[1]) or over(ARGV[4], daily[2]) or over(ARGV[5], monthly[2]) then return {5, 0} end
+        local spend = {daily[2] or '0', daily[1] or '0', monthly[2] or '0', monthly[1] or '0'}
+        if over(acct[5], daily[1]) or over(acct[6], monthly[1]) or over(ARGV[4], daily[2]) or over(ARGV[5], monthly[2]) then
+          return {5, 0, 0, 0, 0, 0, 0, 0, spend[1], spend[2], spend[3], spend[4]}
+        end
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local tokens = tonumber(ARGV[3])
@@ -59,7 +64,7 @@ internal static class AdmissionScript
           redis.call('SET', w[1], string.format('%.3f', w[2]), 'PX', w[3])
         end
         redis.call('HSET', KEYS[8], ARGV[7], ARGV[8])
-        return {0, 0, state[1], state[2], state[3], state[4], state[5], state[6]}
+        return {0, 0, state[1], state[2], state[3], state[4], state[5], state[6], spend[1], spend[2], spend[3], spend[4]}
         """;
 
     public static RedisKey[] Keys(AccountKeyNames names, DateTimeOffset now)

@@ -1,34 +1,149 @@
-using System.Threading.RateLimiting;
+using System.Collections.Concurrent;
 using MassRouter.Gateway.Auth;
 
 namespace MassRouter.Gateway.Limits;
 
 /// <summary>
-/// The per-key RPM limit enforced in process alone, for fail-open admission while Redis is unreachable: each instance
-/// allows the key's full RPM, so N instances may admit up to N times it until Redis returns.
+/// Admission in process alone, for fail-open while Redis is unreachable: the same checks as <see cref="AdmissionScript"/>
+/// as far as the cached key record knows them. RPM and TPM of the key and of its account use the same GCRA windows
+/// (the prompt estimate enters the TPM windows); daily and monthly spend caps of the key and the account compare the
+/// spend Redis last reported to this instance plus what this instance admitted since, each request counted at its
+/// prompt-estimate cost. Nothing is counted unless every check passes. The balance is not checked (this instance
+/// cannot know it).
 /// </summary>
-internal sealed class LocalFallbackLimiter : IDisposable
+/// <remarks>
+/// The bound is per instance: each gateway admits up to a key's full limits and remaining caps on its own, so N
+/// instances may admit up to N times them until Redis returns; and a request's output is charged only when it is
+/// settled into Redis, so local caps see prompt costs only. The first Redis admission of an account after the outage
+/// drops its local state: Redis is the truth again.
+/// </remarks>
+internal sealed class LocalFallbackLimiter(TimeProvider time)
 {
-    private readonly PartitionedRateLimiter<ApiKeyInfo> _limiter = PartitionedRateLimiter.Create<ApiKeyInfo, (string, long)>(key =>
-        key.Rpm <= 0
-            ? RateLimitPartition.GetNoLimiter((key.KeyId, 0L))
-            : RateLimitPartition.GetTokenBucketLimiter(
-                (key.KeyId, key.Rpm),
-                partition => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = (int)Math.Min(partition.Item2, int.MaxValue),
-                    TokensPerPeriod = (int)Math.Max(1, Math.Min(partition.Item2 / 60, int.MaxValue)),
-                    ReplenishmentPeriod = partition.Item2 >= 60 ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(60_000.0 / partition.Item2),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                }));
+    private const double WindowMs = 60_000;
 
-    public bool TryAdmit(ApiKeyInfo key, out TimeSpan retryAfter)
+    private readonly ConcurrentDictionary<string, AccountState> _accounts = new(StringComparer.Ordinal);
+
+    /// <summary>Checks and, when every check passes, counts one request of <paramref name="tokens"/> prompt tokens costing at least <paramref name="costNanos"/>.</summary>
+    public AdmissionOutcome TryAdmit(ApiKeyInfo key, long tokens, long costNanos)
     {
-        using var lease = _limiter.AttemptAcquire(key);
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
-        return lease.IsAcquired;
+        var now = time.GetUtcNow();
+        var nowMs = (double)now.ToUnixTimeMilliseconds();
+        var (day, month) = ObservedSpend.Periods(now);
+        var seen = key.ObservedSpend.Read(now);
+        var account = _accounts.GetOrAdd(key.Account!, static _ => new AccountState());
+        lock (account.Gate)
+        {
+            var own = account.Keys.TryGetValue(key.KeyId, out var found) ? found : account.Keys[key.KeyId] = new Counters();
+            if (Over(key.AccountDailyCapNanos, seen.AccountDaily, account.Spend.Daily(day))
+                || Over(key.AccountMonthlyCapNanos, seen.AccountMonthly, account.Spend.Monthly(month))
+                || Over(key.DailyCapNanos, seen.KeyDaily, own.Spend.Daily(day))
+                || Over(key.MonthlyCapNanos, seen.KeyMonthly, own.Spend.Monthly(month)))
+            {
+                return new AdmissionOutcome(AdmissionVerdict.CapReached, 0, default);
+            }
+
+            Span<Step> steps =
+            [
+                new(own.Requests, key.Rpm, 1, Tokens: false),
+                new(own.Tokens, key.Tpm, tokens, Tokens: true),
+                new(account.Requests, key.AccountRpm, 1, Tokens: false),
+                new(account.Tokens, key.AccountTpm, tokens, Tokens: true),
+            ];
+            var state = default(RateLimitState);
+            for (var i = 0; i < steps.Length; i++)
+            {
+                ref var step = ref steps[i];
+                if (step.Limit <= 0)
+                {
+                    continue;
+                }
+
+                var interval = WindowMs / step.Limit;
+                step.Next = Math.Max(step.Window.Tat, nowMs) + (interval * step.Cost);
+                var ahead = step.Next - nowMs;
+                if (ahead > WindowMs)
+                {
+                    var verdict = step.Tokens ? AdmissionVerdict.TokensExceeded : AdmissionVerdict.RequestsExceeded;
+                    return new AdmissionOutcome(verdict, Math.Max(1, (long)Math.Ceiling(ahead - WindowMs)), default, step.Limit);
+                }
+
+                // The tighter of the key's and the account's window is the one the x-ratelimit-* headers report.
+                var remaining = (long)Math.Floor((WindowMs - ahead) / interval);
+                var reset = (long)Math.Ceiling(ahead);
+                state = step.Tokens
+                    ? state.TokenLimit == 0 || remaining < state.TokensRemaining ? state with { TokenLimit = step.Limit, TokensRemaining = remaining, TokensResetMs = reset } : state
+                    : state.RequestLimit == 0 || remaining < state.RequestsRemaining ? state with { RequestLimit = step.Limit, RequestsRemaining = remaining, RequestsResetMs = reset } : state;
+            }
+
+            foreach (var step in steps)
+            {
+                if (step.Limit > 0)
+                {
+                    step.Window.Tat = step.Next;
+                }
+            }
+
+            own.Spend.Add(day, month, costNanos);
+            account.Spend.Add(day, month, costNanos);
+            return new AdmissionOutcome(AdmissionVerdict.Admitted, 0, state);
+        }
     }
 
-    public void Dispose() => _limiter.Dispose();
+    /// <summary>Drops what was counted for <paramref name="account"/> while Redis was unreachable (Redis answers again).</summary>
+    public void Forget(string account)
+    {
+        // A lock-free lookup on the normal path (IsEmpty and Count would take every lock of an empty dictionary).
+        if (_accounts.ContainsKey(account))
+        {
+            _accounts.TryRemove(account, out _);
+        }
+    }
+
+    private static bool Over(long cap, long seen, long local) => cap > 0 && seen + local >= cap;
+
+    private sealed class Window
+    {
+        /// <summary>GCRA theoretical arrival time, Unix ms.</summary>
+        public double Tat;
+    }
+
+    private sealed class LocalSpend
+    {
+        private long _day = -1;
+        private long _month = -1;
+        private long _daily;
+        private long _monthly;
+
+        public long Daily(long day) => day == _day ? _daily : 0;
+
+        public long Monthly(long month) => month == _month ? _monthly : 0;
+
+        public void Add(long day, long month, long cost)
+        {
+            (_daily, _day) = (Daily(day) + cost, day);
+            (_monthly, _month) = (Monthly(month) + cost, month);
+        }
+    }
+
+    private class Counters
+    {
+        public Window Requests { get; } = new();
+
+        public Window Tokens { get; } = new();
+
+        public LocalSpend Spend { get; } = new();
+    }
+
+    private sealed class AccountState : Counters
+    {
+        public Lock Gate { get; } = new();
+
+        /// <summary>The account's keys; guarded by the account's lock like everything else here.</summary>
+        public Dictionary<string, Counters> Keys { get; } = new(StringComparer.Ordinal);
+    }
+
+    private record struct Step(Window Window, long Limit, long Cost, bool Tokens)
+    {
+        public double Next;
+    }
 }

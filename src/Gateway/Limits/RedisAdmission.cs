@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace MassRouter.Gateway.Limits;
 
 /// <summary>Runs <see cref="AdmissionScript"/>: one Redis round trip per metered request.</summary>
-internal sealed class RedisAdmission(IConnectionMultiplexer redis, TimeProvider time)
+internal sealed class RedisAdmission(IConnectionMultiplexer redis, LocalFallbackLimiter fallback, TimeProvider time)
 {
     /// <summary>Checks and counts; throws <see cref="RedisException"/> when Redis cannot be reached.</summary>
     /// <remarks><paramref name="inflight"/> is recorded under <paramref name="eventId"/> when admitted, and charged by
@@ -13,9 +13,10 @@ internal sealed class RedisAdmission(IConnectionMultiplexer redis, TimeProvider 
     public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens, string eventId, string inflight)
     {
         var names = key.RedisNames;
+        var now = time.GetUtcNow();
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
             AdmissionScript.Lua,
-            AdmissionScript.Keys(names, time.GetUtcNow()),
+            AdmissionScript.Keys(names, now),
             [key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, names.SpendField, eventId, inflight]))!;
         var code = (int)result[0];
         var verdict = code switch
@@ -28,6 +29,13 @@ internal sealed class RedisAdmission(IConnectionMultiplexer redis, TimeProvider 
             AdmissionScript.CapReached => AdmissionVerdict.CapReached,
             _ => throw new InvalidOperationException("Unknown admission result " + code.ToString(CultureInfo.InvariantCulture)),
         };
+        if (result.Length >= 12)
+        {
+            // Redis answers again: its counters are the truth, and what it says the key has spent is the local baseline.
+            key.ObservedSpend.Record(now, new SpendSnapshot((long)result[8], (long)result[9], (long)result[10], (long)result[11]));
+            fallback.Forget(key.Account!);
+        }
+
         if (verdict != AdmissionVerdict.Admitted)
         {
             return new AdmissionOutcome(verdict, (long)result[1], default, result.Length > 2 ? (long)result[2] : 0);

@@ -33,6 +33,10 @@ internal static class MeteringServices
             return builder;
         }
 
+        // Seed records are written only with metering on: only then is a bad one worth stopping start-up for.
+        services.AddOptions<SeedOptions>().ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SeedOptions>, SeedOptionsValidator>();
+
         var connectionString = configuration[MeteringOptions.RedisConnectionKey];
         if (string.IsNullOrWhiteSpace(connectionString))
         {

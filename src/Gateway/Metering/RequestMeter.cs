@@ -160,7 +160,7 @@ internal sealed partial class RequestMeter
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            outcome = AdmitWithoutRedis(key, ex);
+            outcome = AdmitWithoutRedis(key, model, promptEstimate, ex);
             recorded = false;
         }
 
@@ -209,7 +209,7 @@ internal sealed partial class RequestMeter
         return System.Text.Json.JsonSerializer.Serialize(new Settlement(usageEvent, key.Tpm, 0), MeteringJson.Default.Settlement);
     }
 
-    private AdmissionOutcome AdmitWithoutRedis(ApiKeyInfo key, Exception ex)
+    private AdmissionOutcome AdmitWithoutRedis(ApiKeyInfo key, string model, long promptEstimate, Exception ex)
     {
         LogRedisDown(ex.Message);
         var closed = _options.WhenRedisDown == AdmissionFailurePolicy.Closed
@@ -219,9 +219,8 @@ internal sealed partial class RequestMeter
             return new AdmissionOutcome(AdmissionVerdict.Unavailable, 1000, default);
         }
 
-        return _fallback.TryAdmit(key, out var retryAfter)
-            ? new AdmissionOutcome(AdmissionVerdict.Admitted, 0, default)
-            : new AdmissionOutcome(AdmissionVerdict.RequestsExceeded, (long)retryAfter.TotalMilliseconds, default, key.Rpm);
+        // The prompt is the least this request will cost; its output reaches the caps once settled into Redis.
+        return _fallback.TryAdmit(key, promptEstimate, _prices.For(model).Cost(promptEstimate, 0));
     }
 
     private async Task<MeteredRequest> RejectAsync(HttpContext context, AdmissionOutcome outcome)

@@ -20,6 +20,13 @@ public sealed class EventsSubscription
         return subscription;
     }
 
+    /// <summary>The next message (waiting at most 5 s), whatever it is.</summary>
+    public async Task<string> NextAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        return await _messages.Reader.ReadAsync(timeout.Token);
+    }
+
     /// <summary>Waits (at most 5 s) for <paramref name="expected"/>, skipping other tests' messages.</summary>
     public async Task<string> ReadAsync(string expected)
     {

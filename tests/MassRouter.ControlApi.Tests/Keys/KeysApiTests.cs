@@ -66,6 +66,39 @@ public abstract class KeysApiTests(ControlApiFixture fixture)
     }
 
     [Fact]
+    public async Task Resync_WithNothingChanged_WritesAndPublishesNothing_ButStillRepairsDrift()
+    {
+        var user = await fixture.NewUserAsync();
+        await CreateAsync(user);
+        var resync = fixture.Get<MassRouter.ControlApi.Seed.RedisResync>();
+        // Converge whatever earlier tests left behind (some change Redis behind the database's back on purpose).
+        await resync.RunAsync();
+        var catalog = (string?)await fixture.RedisDb.StringGetAsync(RedisKeys.Catalog);
+        Assert.NotNull(catalog);
+        var events = await EventsSubscription.StartAsync(fixture.Redis.Connection);
+
+        Assert.Equal(0, await resync.RunAsync());
+        Assert.True(await fixture.Get<MassRouter.ControlApi.Seed.PeriodicRedisResync>().TickAsync());
+
+        // Redis delivers messages in the order it ran the commands: nothing was published before this marker.
+        var marker = "test:" + Guid.NewGuid().ToString("N");
+        await fixture.RedisDb.PublishAsync(StackExchange.Redis.RedisChannel.Literal(RedisKeys.EventsChannel), marker);
+        Assert.Equal(marker, await events.NextAsync());
+        Assert.Equal(catalog, (string?)await fixture.RedisDb.StringGetAsync(RedisKeys.Catalog));
+
+        // A catalog Redis lost, and a key and account changed behind the database's back, are rewritten and announced.
+        var hash = KeySecret.Hash((await CreateAsync(user)).Secret);
+        await fixture.RedisDb.HashSetAsync(RedisKeys.Key(hash), KeyFields.Rpm, 12345);
+        await fixture.RedisDb.HashSetAsync(RedisKeys.Account(user.Account), AccountFields.Status, RecordStatus.Suspended);
+        await fixture.RedisDb.KeyDeleteAsync(RedisKeys.Catalog);
+        Assert.Equal(3, await resync.RunAsync());
+        Assert.Equal("0", (string?)await fixture.RedisDb.HashGetAsync(RedisKeys.Key(hash), KeyFields.Rpm));
+        Assert.Equal(RecordStatus.Active, (string?)await fixture.RedisDb.HashGetAsync(RedisKeys.Account(user.Account), AccountFields.Status));
+        await events.ReadAsync(RedisKeys.CatalogChanged);
+        Assert.NotNull((string?)await fixture.RedisDb.StringGetAsync(RedisKeys.Catalog));
+    }
+
+    [Fact]
     public async Task Update_ChangesLimitsInRedis()
     {
         var user = await fixture.NewUserAsync();

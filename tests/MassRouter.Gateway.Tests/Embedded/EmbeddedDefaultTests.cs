@@ -2,6 +2,10 @@ using System.ClientModel;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using MassRouter.Gateway.Configuration;
+using MassRouter.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -63,6 +67,45 @@ public class EmbeddedDefaultTests
             }
 
             await app.StopAsync();
+        }
+    }
+
+    // In this class because it changes MASSROUTER_DEV_KEY too: tests of one class never run in parallel.
+    [Fact]
+    public async Task RedisConfigured_InventsNoDevKey_UnlessMassRouterDevKeyIsSet()
+    {
+        using var garnet = Gateway.Redis.EmbeddedGarnet.Start("32m");
+        string[] args = ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:MassRouter=Information", "--MassRouter:Redis=" + garnet.ConnectionString];
+        var logs = new CapturingLoggerProvider();
+        await using (var app = await GatewayHost.BuildAsync(args, builder => builder.Logging.AddProvider(logs)))
+        {
+            Assert.Empty(app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.ApiKeys);
+            await app.StartAsync();
+            Assert.Contains(logs.Messages, m => m.Level == LogLevel.Information && m.Message.Contains("API keys come from Redis only", StringComparison.Ordinal));
+
+            using var http = new HttpClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(app.Urls.First()), "v1/models"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "sk-mr-dev-guessed");
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            await app.StopAsync();
+        }
+
+        const string devKey = "sk-mr-dev-explicit";
+        Environment.SetEnvironmentVariable("MASSROUTER_DEV_KEY", devKey);
+        WebApplication withKey;
+        try
+        {
+            withKey = await GatewayHost.BuildAsync(args);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("MASSROUTER_DEV_KEY", null);
+        }
+
+        await using (withKey)
+        {
+            Assert.Equal(devKey, Assert.Single(withKey.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.ApiKeys).Key);
         }
     }
 }

@@ -107,7 +107,7 @@ public sealed class MeteringBackend : IAsyncDisposable
     /// Uses the key on a gateway until that instance holds it in memory (a load that raced with the key's own
     /// invalidation message is deliberately not cached), then waits for the settlements.
     /// </summary>
-    public static async Task WarmAsync(HttpClient http, WebApplication gateway, string secret)
+    public static async Task WarmAsync(HttpClient http, WebApplication gateway, string secret, string body = DefaultBody)
     {
         var store = gateway.Services.GetRequiredService<IApiKeyStore>();
         var address = new Uri(gateway.Urls.First());
@@ -115,7 +115,7 @@ public sealed class MeteringBackend : IAsyncDisposable
         ApiKeyInfo? key = null;
         await Tests.Metering.KeyTests.AssertEventuallyAsync(async () =>
         {
-            using var response = await http.SendAsync(Chat(address, secret));
+            using var response = await http.SendAsync(Chat(address, secret, body));
             Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
             requests++;
             return store.TryFindCached(KeyHash.Of(secret), out key) && key is not null;
@@ -168,6 +168,9 @@ public sealed class MeteringBackend : IAsyncDisposable
         Chat(Addresses[gateway], key, body, headers);
 
     public const string DefaultBody = """{"model":"test/metered","messages":[{"role":"user","content":"Say hello to the metering tests"}]}""";
+
+    /// <summary>The same request for <see cref="OtherModel"/>, which has no price: it costs nothing.</summary>
+    public const string FreeBody = """{"model":"test/other","messages":[{"role":"user","content":"Say hello to the metering tests"}]}""";
 
     public static HttpRequestMessage Chat(Uri gateway, string key, string body = DefaultBody, params (string Name, string Value)[] headers)
     {

@@ -1,6 +1,8 @@
 using System.Net;
 using MassRouter.Core.Money;
 using MassRouter.Core.Usage;
+using MassRouter.Gateway.Admin;
+using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Tests.Forwarding;
 
@@ -144,6 +146,129 @@ public class RedisDownTests(MeteringFixture fixture)
         await KeyTests.AssertEventuallyAsync(async () => (await b.OutboxAsync(known.Account)).Count == knownWarm + 1, 15_000);
         using var afterwards = await b.Http.SendAsync(b.Chat(0, unknownToInstance.Secret));
         Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task RedisDown_FailOpen_EnforcesKeyTpmLocally_AndOtherKeysPass(string backend)
+    {
+        var b = fixture[backend];
+        const long tpm = 100;
+        var limited = await b.CreateKeyAsync(Dollar, key: k => k with { Tpm = tpm });
+        var other = await b.CreateKeyAsync(Dollar);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], limited.Secret);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], other.Secret);
+
+        await WhileRedisIsCutAsync(b, other, async () =>
+        {
+            // Every request takes at least one token of the estimate, so the budget is gone within tpm + 1 requests.
+            var admitted = 0;
+            HttpResponseMessage response;
+            while ((response = await b.Http.SendAsync(b.Chat(0, limited.Secret))).StatusCode == HttpStatusCode.OK)
+            {
+                response.Dispose();
+                Assert.InRange(++admitted, 1, tpm);
+            }
+
+            using (response)
+            {
+                Assert.True(admitted > 0, "the key's first requests fit its token budget");
+                var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.TooManyRequests, "rate_limit_exceeded");
+                Assert.Contains("tokens per min (TPM): Limit 100", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+                Assert.True(response.Headers.RetryAfter is not null, "retry-after is sent");
+                Assert.Equal("100", response.Headers.GetValues("x-ratelimit-limit-tokens").Single());
+            }
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task RedisDown_FailOpen_EnforcesAccountRpmAcrossItsKeysLocally(string backend)
+    {
+        var b = fixture[backend];
+        var first = await b.CreateKeyAsync(Dollar, account: a => a with { Rpm = 4 });
+        var secondSecret = "sk-mr-test-" + Guid.NewGuid().ToString("N");
+        await RecordWriter.WriteKeyAsync(b.Db, KeyHash.Of(secondSecret), new KeyRecord("key_" + Guid.NewGuid().ToString("N")[..10], first.Account), announce: false);
+        var other = await b.CreateKeyAsync(Dollar, account: a => a with { Rpm = 4 });
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], first.Secret);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], secondSecret);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], other.Secret);
+
+        await WhileRedisIsCutAsync(b, other, async () =>
+        {
+            // A full minute's budget bursts (GCRA, as in Redis): 4 requests of the account's two keys, then 429.
+            foreach (var secret in new[] { first.Secret, secondSecret, first.Secret, secondSecret })
+            {
+                using var admitted = await b.Http.SendAsync(b.Chat(0, secret));
+                Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+            }
+
+            using var rejected = await b.Http.SendAsync(b.Chat(0, first.Secret));
+            var error = await OpenAIErrorAssert.IsErrorAsync(rejected, HttpStatusCode.TooManyRequests, "rate_limit_exceeded");
+            Assert.Contains("requests per min (RPM): Limit 4", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.True(rejected.Headers.RetryAfter is not null, "retry-after is sent");
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task RedisDown_FailOpen_SpendCaps_CountLocalSpendOnTopOfWhatRedisLastReported(string backend)
+    {
+        var b = fixture[backend];
+        var fresh = await b.CreateKeyAsync(Dollar, key: k => k with { DailyCapNanos = 1 });
+        var spent = await b.CreateKeyAsync(Dollar, account: a => a with { MonthlyCapNanos = 1 });
+        var other = await b.CreateKeyAsync(Dollar);
+        // Warmed on the free model, so nothing is spent yet.
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], fresh.Secret, MeteringBackend.FreeBody);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], other.Secret, MeteringBackend.FreeBody);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], spent.Secret);
+
+        // The account's cap is reached while Redis is up: Redis says so, and this instance remembers the spend.
+        using (var over = await b.Http.SendAsync(b.Chat(0, spent.Secret)))
+        {
+            await OpenAIErrorAssert.IsErrorAsync(over, HttpStatusCode.PaymentRequired, "insufficient_quota");
+        }
+
+        await WhileRedisIsCutAsync(b, other, async () =>
+        {
+            using (var overStill = await b.Http.SendAsync(b.Chat(0, spent.Secret)))
+            {
+                await OpenAIErrorAssert.IsErrorAsync(overStill, HttpStatusCode.PaymentRequired, "insufficient_quota");
+            }
+
+            // Nothing spent before the outage: one paid request is admitted, and its cost reaches the cap locally.
+            using (var admitted = await b.Http.SendAsync(b.Chat(0, fresh.Secret)))
+            {
+                Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+            }
+
+            using (var capped = await b.Http.SendAsync(b.Chat(0, fresh.Secret, MeteringBackend.FreeBody)))
+            {
+                var error = await OpenAIErrorAssert.IsErrorAsync(capped, HttpStatusCode.PaymentRequired, "insufficient_quota");
+                Assert.Equal("insufficient_quota", error["type"]!.GetValue<string>());
+            }
+        });
+    }
+
+    /// <summary>Runs <paramref name="body"/> with Redis cut off from the gateways, then checks that a key of another
+    /// account still passes on the same instance, restores Redis and waits until what was spooled meanwhile is settled
+    /// (so the next test starts with empty spools).</summary>
+    private static async Task WhileRedisIsCutAsync(MeteringBackend b, TestKey unaffected, Func<Task> body)
+    {
+        b.Proxy.Cut();
+        try
+        {
+            await body();
+            using var response = await b.Http.SendAsync(b.Chat(0, unaffected.Secret));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await b.WhenSettledAsync();
+        }
+        finally
+        {
+            await b.RestoreRedisAsync();
+        }
+
+        await KeyTests.AssertEventuallyAsync(() => Task.FromResult(!b.Settler(0).Spool.HasEntries && !b.Settler(1).Spool.HasEntries), 15_000);
     }
 
     private static int SpooledLines(MeteringBackend b, int gateway)
