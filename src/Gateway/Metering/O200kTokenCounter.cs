@@ -99,9 +99,11 @@ internal sealed partial class O200kTokenCounter(O200kVocabulary vocabulary)
             : (rented = ArrayPool<byte>.Shared.Rent(piece.Length * 3));
         try
         {
-            var length = EncodeUtf8(piece, buffer, out var wholeLookup);
-            var bytes = buffer[..length];
-            if (length == 1 || (wholeLookup && Vocabulary.RankOf(bytes) >= 0))
+            var bytes = buffer[..EncodeUtf8(piece, buffer)];
+
+            // Only a shortcut: every o200k token merges back to itself from its bytes (a test holds that), so Microsoft's
+            // whole-piece lookup by decoded string, which skips tokens that decode to U+FFFD, gives the same counts.
+            if (bytes.Length == 1 || Vocabulary.RankOf(bytes) >= 0)
             {
                 return 1;
             }
@@ -118,14 +120,11 @@ internal sealed partial class O200kTokenCounter(O200kVocabulary vocabulary)
     }
 
     /// <summary>
-    /// UTF-8 as Microsoft encodes it: a lone surrogate becomes the three bytes of its code unit (not U+FFFD), so it
-    /// merges like any other byte run. <paramref name="wholeLookup"/> is false when the piece holds a lone surrogate or
-    /// U+FFFD: Microsoft looks whole pieces up by their decoded string in a map that leaves out every token whose bytes
-    /// decode to U+FFFD, so such a piece is always merged, never taken whole.
+    /// UTF-8 as Microsoft encodes it: a lone surrogate becomes the three bytes of its code unit (not U+FFFD's), which
+    /// then merge like any other bytes.
     /// </summary>
-    private static int EncodeUtf8(ReadOnlySpan<char> text, Span<byte> destination, out bool wholeLookup)
+    private static int EncodeUtf8(ReadOnlySpan<char> text, Span<byte> destination)
     {
-        wholeLookup = true;
         var written = 0;
         for (var i = 0; i < text.Length; i++)
         {
@@ -149,11 +148,6 @@ internal sealed partial class O200kTokenCounter(O200kVocabulary vocabulary)
             }
             else
             {
-                if (char.IsSurrogate((char)c) || c == 0xFFFD)
-                {
-                    wholeLookup = false;
-                }
-
                 destination[written++] = (byte)(0xE0 | (c >> 12));
                 destination[written++] = (byte)(0x80 | ((c >> 6) & 0x3F));
                 destination[written++] = (byte)(0x80 | (c & 0x3F));

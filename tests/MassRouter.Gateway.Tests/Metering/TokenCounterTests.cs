@@ -56,6 +56,19 @@ public class TokenCounterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void EveryToken_MergesBackToItself()
+    {
+        // The counter takes a piece found whole in the vocabulary as one token without merging; Microsoft skips that
+        // shortcut for tokens that decode to U+FFFD. Both agree only because merging a token's bytes yields that token.
+        var vocabulary = Ours.Value.Vocabulary;
+        for (var rank = 0; rank < vocabulary.Count; rank++)
+        {
+            var token = vocabulary.Token(rank);
+            Assert.True(token.Length == 1 || BytePairMerge.Count(vocabulary, token) == 1, $"token {rank} does not merge back to itself");
+        }
+    }
+
+    [Fact]
     public void Vocabulary_IsCompact()
     {
         GC.Collect();
