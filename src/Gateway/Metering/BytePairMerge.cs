@@ -21,8 +21,8 @@ internal static class BytePairMerge
     {
         // starts[i] is where part i begins (starts[parts] = the end); ranks[i] is the rank of part i joined with part i + 1
         // (None from parts - 1 on).
-        Span<int> starts = stackalloc int[LinearLimit + 1];
-        Span<int> ranks = stackalloc int[LinearLimit + 1];
+        Span<int> starts = stackalloc int[piece.Length + 1];
+        Span<int> ranks = stackalloc int[piece.Length + 1];
         var parts = piece.Length;
         for (var i = 0; i <= parts; i++)
         {

@@ -95,7 +95,7 @@ internal sealed partial class O200kTokenCounter(O200kVocabulary vocabulary)
     {
         byte[]? rented = null;
         var buffer = piece.Length <= StackChars
-            ? stackalloc byte[StackChars * 3]
+            ? stackalloc byte[piece.Length * 3]
             : (rented = ArrayPool<byte>.Shared.Rent(piece.Length * 3));
         try
         {
