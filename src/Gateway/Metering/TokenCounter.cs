@@ -1,5 +1,3 @@
-using Microsoft.ML.Tokenizers;
-
 namespace MassRouter.Gateway.Metering;
 
 /// <summary>
@@ -8,20 +6,20 @@ namespace MassRouter.Gateway.Metering;
 /// </summary>
 internal sealed class TokenCounter
 {
-    private readonly Lazy<Tokenizer> _tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
+    private readonly Lazy<O200kTokenCounter> _counter = new(O200kTokenCounter.Load);
 
     /// <summary>Loads the vocabulary now, off the request path.</summary>
     public void Warm()
     {
         WarmRequested = true;
-        ThreadPool.UnsafeQueueUserWorkItem(static counter => _ = counter._tokenizer.Value, this, preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static counter => _ = counter._counter.Value, this, preferLocal: false);
     }
 
     /// <summary>True once <see cref="Warm"/> has been called.</summary>
     public bool WarmRequested { get; private set; }
 
     /// <summary>True once the vocabulary has been loaded.</summary>
-    public bool IsLoaded => _tokenizer.IsValueCreated;
+    public bool IsLoaded => _counter.IsValueCreated;
 
-    public int Count(ReadOnlySpan<char> text) => text.IsEmpty ? 0 : _tokenizer.Value.CountTokens(text);
+    public int Count(ReadOnlySpan<char> text) => text.IsEmpty ? 0 : _counter.Value.Count(text);
 }

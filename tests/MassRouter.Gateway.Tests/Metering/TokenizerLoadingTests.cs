@@ -5,7 +5,7 @@ using MassRouter.Gateway.Metering;
 
 namespace MassRouter.Gateway.Tests.Metering;
 
-/// <summary>The tokenizer's vocabulary is large (tens of MiB resident): it is loaded only when requests can be metered.</summary>
+/// <summary>The tokenizer's vocabulary costs memory (~4 MiB of arrays, ~18 MiB resident with the decompression behind it): it is loaded only when requests can be metered.</summary>
 public class TokenizerLoadingTests
 {
     [Fact]
