@@ -119,7 +119,7 @@ public class RestartTests(MeteringFixture fixture)
         });
         try
         {
-            Assert.True(await sweeper.Services.GetRequiredService<Gateway.Metering.UsageSettler>().SweepAbandonedAsync() >= 1);
+            Assert.True(await sweeper.Services.GetRequiredService<Gateway.Metering.AbandonedSweeper>().SweepAbandonedAsync() >= 1);
         }
         finally
         {
