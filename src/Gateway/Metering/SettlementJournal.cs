@@ -13,15 +13,19 @@ namespace MassRouter.Gateway.Metering;
 /// process (a kill, a crash, an OOM kill), which is the failure this guards against, but not a power loss or a kernel
 /// panic; the spool, which holds settlements Redis refused, is the one that fsyncs. The line is serialized into a
 /// per-thread buffer, so an append allocates nothing.</para>
-/// <para>Entries are reclaimed by segment: a segment counts its unsettled entries; when it has none left it is deleted
-/// (or, while it is still the current one, truncated), and a segment that reaches <see cref="SegmentBytes"/> gives way
-/// to a new one. Segments are held with an exclusive lock (<see cref="FileShare.None"/>), so a gateway never replays a
+/// <para>Entries are reclaimed by segment: a segment counts its unsettled entries; when it has none left it is deleted,
+/// or, while it is still the current one and holds at least <see cref="IdleResetBytes"/>, truncated (a truncation costs
+/// tens of microseconds, so not after every request of a quiet gateway); a segment that reaches
+/// <see cref="SegmentBytes"/> gives way to a new one. Segments are held with an exclusive lock (<see cref="FileShare.None"/>), so a gateway never replays a
 /// segment another live gateway sharing the directory is still writing.</para>
 /// </remarks>
 internal sealed partial class SettlementJournal : IDisposable
 {
     /// <summary>Size after which appends move to a new segment (bounds what a restart replays in vain).</summary>
     public const long SegmentBytes = 1 << 20;
+
+    /// <summary>Size from which the current segment is truncated whenever all its entries are settled.</summary>
+    public const long IdleResetBytes = 64 << 10;
 
     private const string Extension = ".jsonl";
 
@@ -38,6 +42,7 @@ internal sealed partial class SettlementJournal : IDisposable
     private readonly List<JournalSegment> _open = [];
     private JournalSegment? _current;
     private bool _disposed;
+    private bool _failing;
 
     public SettlementJournal(string directory, ILogger logger)
     {
@@ -92,11 +97,18 @@ internal sealed partial class SettlementJournal : IDisposable
                 RandomAccess.Write(segment.Handle, line.WrittenSpan, segment.Length);
                 segment.Length += line.WrittenCount;
                 segment.Pending++;
+                _failing = false;
                 return segment;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                LogWriteFailed(ex.Message);
+                // Once per failure streak: a full disk must not also flood the log on every request.
+                if (!_failing)
+                {
+                    _failing = true;
+                    LogWriteFailed(ex.Message);
+                }
+
                 return null;
             }
         }
@@ -124,7 +136,7 @@ internal sealed partial class SettlementJournal : IDisposable
                     segment.Delete();
                     _open.Remove(segment);
                 }
-                else if (segment.Length > 0)
+                else if (segment.Length >= IdleResetBytes)
                 {
                     // Idle: every entry is settled, so the file starts over instead of growing to the rotation size.
                     RandomAccess.SetLength(segment.Handle, 0);

@@ -19,11 +19,27 @@ public sealed class SettlementJournalTests : IDisposable
         Assert.True(Bytes() > 0);
 
         journal.Complete(first);
-        Assert.True(Bytes() > 0);
         journal.Complete(second);
+        journal.Dispose();
+        Assert.Empty(Directory.GetFiles(_directory));
+    }
 
-        // Idle: the current segment starts over instead of growing.
+    [Fact]
+    public void IdleSegment_StartsOverOnceItHasGrown()
+    {
+        var journal = new SettlementJournal(_directory, NullLogger.Instance);
+        var entries = new List<JournalSegment?>();
+        while (Bytes() < SettlementJournal.IdleResetBytes)
+        {
+            entries.Add(journal.Append(Settlement(Guid.NewGuid().ToString("N"))));
+        }
+
+        entries.ForEach(journal.Complete);
         Assert.Equal(0, Bytes());
+
+        // A small idle segment is left as it is (truncating costs more than replaying a few settled entries).
+        journal.Complete(journal.Append(Settlement("small")));
+        Assert.True(Bytes() > 0);
         journal.Dispose();
         Assert.Empty(Directory.GetFiles(_directory));
     }
