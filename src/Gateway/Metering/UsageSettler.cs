@@ -47,8 +47,6 @@ internal sealed partial class UsageSettler : BackgroundService
 
     public UsageSpool Spool => _spool;
 
-    public SettlementJournal Journal => _journal;
-
     /// <summary>Completes once the first replay of the journal's leftovers and the spool has been tried.</summary>
     public Task Recovered => _recovered.Task;
 

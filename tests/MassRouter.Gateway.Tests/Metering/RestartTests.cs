@@ -163,12 +163,16 @@ public class RestartTests(MeteringFixture fixture)
     {
         var b = fixture[backend];
         var key = await b.CreateKeyAsync(Dollar);
-        var hold = Guid.NewGuid().ToString("N");
-        var held = b.Http.SendAsync(b.Chat(0, key.Secret, headers: [("x-sim-fault", "hold:" + hold), ("x-sim-request-id", hold)]));
-        await fixture.WaitForUpstreamAsync(b.Http, hold);
-        var serving = b.Gateways[0].Services.GetRequiredService<GatewayInstance>();
+        var simulator = new Uri(fixture.SimulatorAddress, "v1");
+
+        // The serving instance beats only when the test says so (its own loop beats once at start, then every 10 min).
+        var gateway = await b.StartExtraGatewayAsync(simulator, new()
+        {
+            ["MassRouter:Metering:HeartbeatInterval"] = "00:10:00",
+            ["MassRouter:Metering:HeartbeatTtl"] = "00:20:00",
+        });
         var ttl = TimeSpan.FromMilliseconds(500);
-        var sweeper = await b.StartExtraGatewayAsync(new Uri(fixture.SimulatorAddress, "v1"), new()
+        var sweeper = await b.StartExtraGatewayAsync(simulator, new()
         {
             ["MassRouter:Metering:HeartbeatInterval"] = "00:00:00.200",
             ["MassRouter:Metering:HeartbeatTtl"] = ttl.ToString(),
@@ -176,6 +180,10 @@ public class RestartTests(MeteringFixture fixture)
         });
         try
         {
+            var serving = gateway.Services.GetRequiredService<GatewayInstance>();
+            var hold = Guid.NewGuid().ToString("N");
+            var held = b.Http.SendAsync(MeteringBackend.Chat(new Uri(gateway.Urls.First()), key.Secret, MeteringBackend.DefaultBody, ("x-sim-fault", "hold:" + hold), ("x-sim-request-id", hold)));
+            await fixture.WaitForUpstreamAsync(b.Http, hold);
             var sweep = sweeper.Services.GetRequiredService<AbandonedSweeper>();
             await serving.BeatAsync();
 
@@ -193,28 +201,31 @@ public class RestartTests(MeteringFixture fixture)
             Assert.Equal(0, await sweep.SweepDeadGatewaysAsync());
             await Task.Delay(ttl * 1.5);
             Assert.Equal(1, await sweep.SweepDeadGatewaysAsync());
+
+            var charged = Assert.Single(await b.OutboxAsync(key.Account));
+            Assert.Equal(UsageStatus.Aborted, charged.Status);
+            Assert.Equal(0, await b.Db.HashLengthAsync(RedisKeys.Inflight(key.Account)));
+            Assert.False(await b.Db.SetContainsAsync(RedisKeys.Gateways, serving.Id));
+
+            // The instance was only paused: its own settlement arrives under the same event id and changes nothing.
+            await serving.BeatAsync();
+            await fixture.ReleaseAsync(b.Http, hold);
+            using (var response = await held)
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            await gateway.Services.GetRequiredService<UsageSettler>().WhenIdleAsync();
+            Assert.Equal(charged.Id, Assert.Single(await b.OutboxAsync(key.Account)).Id);
+            Assert.Equal(Dollar - charged.CostNanos, await b.BalanceAsync(key.Account));
         }
         finally
         {
-            await serving.BeatAsync();
             await sweeper.StopAsync();
             await sweeper.DisposeAsync();
+            await gateway.StopAsync();
+            await gateway.DisposeAsync();
         }
-
-        var charged = Assert.Single(await b.OutboxAsync(key.Account));
-        Assert.Equal(UsageStatus.Aborted, charged.Status);
-        Assert.Equal(0, await b.Db.HashLengthAsync(RedisKeys.Inflight(key.Account)));
-
-        // The instance was only paused: its own settlement arrives under the same event id and changes nothing.
-        await fixture.ReleaseAsync(b.Http, hold);
-        using (var response = await held)
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
-
-        await b.WhenSettledAsync();
-        Assert.Equal(charged.Id, Assert.Single(await b.OutboxAsync(key.Account)).Id);
-        Assert.Equal(Dollar - charged.CostNanos, await b.BalanceAsync(key.Account));
     }
 
     private static async Task<double> DuplicatesAsync(MeteringBackend b)
