@@ -44,4 +44,20 @@ internal sealed class RedisAdmission(IConnectionMultiplexer redis, LocalFallback
         var state = new RateLimitState((long)result[2], (long)result[3], (long)result[4], (long)result[5], (long)result[6], (long)result[7]);
         return new AdmissionOutcome(verdict, 0, state);
     }
+
+    /// <summary>
+    /// Replaces an admitted request's in-flight record (only while it exists), fire and forget: never waits on Redis,
+    /// and a lost update only leaves the previous, smaller estimate.
+    /// </summary>
+    public void UpdateInflight(ApiKeyInfo key, string eventId, string inflight)
+    {
+        try
+        {
+            redis.GetDatabase().ScriptEvaluate(Metering.ProgressScript.Lua, [key.RedisNames.Inflight], [eventId, inflight], CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Redis unreachable: the record keeps its previous value.
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using MassRouter.Gateway.Transforms.Buffers;
@@ -7,11 +8,26 @@ namespace MassRouter.Gateway.Metering;
 
 /// <summary>
 /// The generated text relayed to the client so far (content, reasoning, refusals and tool-call arguments), kept as
-/// UTF-8 in pooled memory: an aborted stream without the provider's final usage is billed for what it delivered.
+/// UTF-8 in pooled memory: an aborted stream without the provider's final usage is billed for what it delivered. With a
+/// progress observer, a long stream also reports what it delivered every interval (a timestamp check per chunk), so the
+/// request's in-flight record can bill it should the gateway die mid-stream.
 /// </summary>
 internal sealed class DeliveredOutput : IDisposable
 {
     private PooledBufferWriter? _text;
+    private IDeliveryProgress? _progress;
+    private long _progressInterval;
+    private long _progressDue;
+    private int _countedBytes;
+    private int _countedTokens;
+
+    /// <summary>Reports to <paramref name="progress"/> at most every <paramref name="interval"/> while output arrives.</summary>
+    public void ReportProgressTo(IDeliveryProgress progress, TimeSpan interval)
+    {
+        _progressInterval = (long)(interval.TotalSeconds * Stopwatch.Frequency);
+        _progressDue = Stopwatch.GetTimestamp() + _progressInterval;
+        _progress = progress;
+    }
 
     /// <summary>Appends the output carried by one OpenAI chunk (or one provider event of a translated stream).</summary>
     public void Append(ReadOnlySpan<byte> chunkJson)
@@ -35,6 +51,44 @@ internal sealed class DeliveredOutput : IDisposable
         {
             // A malformed chunk delivers nothing countable.
         }
+
+        if (_progress is not null)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (now >= _progressDue)
+            {
+                _progressDue = now + _progressInterval;
+                _progress.OnDelivered(this);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Counts the delivered text's tokens incrementally: only what arrived since the last call is tokenized (a token
+    /// split across the boundary may count twice; this is for progress estimates, <see cref="CountTokens"/> is exact).
+    /// </summary>
+    public int CountTokensSoFar(TokenCounter counter)
+    {
+        if (_text is null || _text.WrittenCount == _countedBytes)
+        {
+            return _countedTokens;
+        }
+
+        // Strings are appended whole, so the boundary never splits a UTF-8 sequence.
+        var fresh = _text.WrittenSpan[_countedBytes..];
+        var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(fresh.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetChars(fresh, chars);
+            _countedTokens += counter.Count(chars.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+
+        _countedBytes = _text.WrittenCount;
+        return _countedTokens;
     }
 
     /// <summary>Counts the delivered text's tokens.</summary>
@@ -50,6 +104,7 @@ internal sealed class DeliveredOutput : IDisposable
 
     public void Dispose()
     {
+        _progress = null;
         _text?.Dispose();
         _text = null;
     }

@@ -6,9 +6,10 @@ namespace MassRouter.Gateway.Metering;
 
 /// <summary>
 /// One admitted (or rejected) request as metering sees it, from admission to settlement: holds the key's concurrency
-/// lease, the prompt estimate and the delivered-output collector. Dispose at the end of the request.
+/// lease, the prompt estimate and the delivered-output collector, and refreshes its in-flight record with the output a
+/// long stream has delivered. Dispose at the end of the request.
 /// </summary>
-internal sealed class MeteredRequest : IDisposable
+internal sealed class MeteredRequest : IDisposable, IDeliveryProgress
 {
     /// <summary>Rejected; the error response has been written.</summary>
     public static readonly MeteredRequest Rejected = new(null, 0, null) { IsRejected = true };
@@ -45,6 +46,20 @@ internal sealed class MeteredRequest : IDisposable
 
     /// <summary>The limits state for the <c>x-ratelimit-*</c> headers.</summary>
     public RateLimitState Limits { get; init; }
+
+    /// <summary>The public model id the request was admitted for (priced for the in-flight record).</summary>
+    public string Model { get; init; } = "";
+
+    /// <summary>The gateway's request id.</summary>
+    public string RequestId { get; init; } = "";
+
+    /// <summary>When admission ran (Unix ms).</summary>
+    public long AdmittedAt { get; init; }
+
+    /// <summary>Who refreshes the in-flight record (null: no progress reports).</summary>
+    public RequestMeter? Meter { get; init; }
+
+    void IDeliveryProgress.OnDelivered(DeliveredOutput output) => Meter?.ReportProgress(this, output);
 
     public void Dispose()
     {

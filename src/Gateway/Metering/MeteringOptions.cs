@@ -21,6 +21,13 @@ public sealed class MeteringOptions
     /// <summary>Append-only file for usage events that could not be settled; relative paths are under the content root.</summary>
     public string SpoolPath { get; set; } = "data/usage-spool.jsonl";
 
+    /// <summary>
+    /// Directory of the settlement journal (final settlements written before they are queued, so a killed process
+    /// loses none; replayed on the next start). Empty: next to the spool, <c>&lt;spool path without extension&gt;.journal</c>.
+    /// One gateway process per directory.
+    /// </summary>
+    public string JournalPath { get; set; } = "";
+
     /// <summary>How often the spool is retried while it holds events.</summary>
     public TimeSpan SpoolReplayInterval { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -28,13 +35,29 @@ public sealed class MeteringOptions
     public TimeSpan SettledMarkerTtl { get; set; } = TimeSpan.FromHours(48);
 
     /// <summary>
-    /// An admitted request still unsettled after this long is taken for lost with its gateway (a crash mid-request) and
-    /// charged its prompt estimate as <c>aborted</c>. Must exceed the longest request a provider may take.
+    /// Backstop for the heartbeat-based sweep: an in-flight record without a sign of life (admission or a progress
+    /// refresh) for this long is taken for lost with its gateway and charged what it records (prompt estimate plus the
+    /// output delivered so far) as <c>aborted</c>. Must exceed the longest silence of a request (time to first token).
     /// </summary>
     public TimeSpan AbandonedAfter { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>How often a gateway sweeps for abandoned requests.</summary>
+    /// <summary>How often a gateway runs the <see cref="AbandonedAfter"/> backstop sweep (a SCAN of every in-flight hash).</summary>
     public TimeSpan AbandonedSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often this instance refreshes its heartbeat key.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The heartbeat key's TTL: an instance silent this long is gone; a live instance that has seen it gone for this long
+    /// again settles its in-flight requests. Must exceed <see cref="HeartbeatInterval"/> comfortably (a Redis hiccup).
+    /// </summary>
+    public TimeSpan HeartbeatTtl { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often each instance checks the other instances' heartbeats (a cheap check; a SCAN only when one died).</summary>
+    public TimeSpan DeadGatewaySweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a long stream refreshes its in-flight record with the output delivered so far.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Safety-net reload of every cached key (pub/sub invalidation is the primary path).</summary>
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(30);

@@ -28,12 +28,21 @@ internal sealed class MeteringOptionsValidator : IValidateOptions<MeteringOption
             ("RedisTimeout", options.RedisTimeout),
             ("AbandonedAfter", options.AbandonedAfter),
             ("AbandonedSweepInterval", options.AbandonedSweepInterval),
+            ("HeartbeatInterval", options.HeartbeatInterval),
+            ("HeartbeatTtl", options.HeartbeatTtl),
+            ("DeadGatewaySweepInterval", options.DeadGatewaySweepInterval),
+            ("ProgressInterval", options.ProgressInterval),
         })
         {
             if (value <= TimeSpan.Zero)
             {
                 failures.Add($"{Prefix}{setting} must be positive.");
             }
+        }
+
+        if (options.HeartbeatTtl < options.HeartbeatInterval * 2)
+        {
+            failures.Add(Prefix + "HeartbeatTtl must be at least twice HeartbeatInterval (a live instance would be taken for dead).");
         }
 
         foreach (var (model, price) in options.Prices)

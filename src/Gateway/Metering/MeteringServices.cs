@@ -61,9 +61,16 @@ internal static class MeteringServices
         services.AddSingleton<RedisAdmission>();
         services.AddSingleton<MeteringMetrics>();
         services.AddSingleton<UsageSettler>();
+        services.AddSingleton<GatewayInstance>();
+        services.AddSingleton<AbandonedSweeper>();
+
+        // The heartbeat starts before and stops after the settler (hosted services stop in reverse order), so the
+        // instance stays alive to the others until its queue is drained.
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayInstance>());
         services.AddHostedService(sp => sp.GetRequiredService<UsageSettler>());
+        services.AddHostedService(sp => sp.GetRequiredService<AbandonedSweeper>());
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RequestMeter>(
-            sp, sp.GetRequiredService<RedisAdmission>(), sp.GetRequiredService<UsageSettler>()));
+            sp, sp.GetRequiredService<RedisAdmission>(), sp.GetRequiredService<UsageSettler>(), sp.GetRequiredService<GatewayInstance>()));
         return builder;
     }
 }

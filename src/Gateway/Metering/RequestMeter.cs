@@ -24,6 +24,7 @@ internal sealed partial class RequestMeter
     private readonly LocalFallbackLimiter _fallback;
     private readonly RedisAdmission? _admission;
     private readonly UsageSettler? _settler;
+    private readonly GatewayInstance? _instance;
     private readonly PriceTable _prices;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
@@ -40,7 +41,8 @@ internal sealed partial class RequestMeter
         TimeProvider time,
         ILogger<RequestMeter> logger,
         RedisAdmission? admission = null,
-        UsageSettler? settler = null)
+        UsageSettler? settler = null,
+        GatewayInstance? instance = null)
     {
         _options = options.Value;
         _estimator = estimator;
@@ -53,6 +55,7 @@ internal sealed partial class RequestMeter
         _logger = logger;
         _admission = admission;
         _settler = settler;
+        _instance = instance;
         if (admission is not null)
         {
             // The o200k vocabulary is about 50 MiB of resident memory: load it only when requests can be metered.
@@ -88,7 +91,24 @@ internal sealed partial class RequestMeter
         }
     }
 
-    /// <summary>Builds the usage event and queues it for settlement; returns at once.</summary>
+    /// <summary>
+    /// Refreshes the request's in-flight record with the output delivered so far (fire and forget, every
+    /// <see cref="MeteringOptions.ProgressInterval"/> of a long stream), so a gateway killed mid-stream leaves a record
+    /// that bills the prompt and that output.
+    /// </summary>
+    public void ReportProgress(MeteredRequest request, DeliveredOutput output)
+    {
+        if (request.Key is not { Account: not null } key || _admission is null)
+        {
+            return;
+        }
+
+        var delivered = output.CountTokensSoFar(_counter);
+        var record = InflightRecord(key, request.Model, request.RequestId, request.EventId, request.PromptEstimate, delivered, request.AdmittedAt);
+        _admission.UpdateInflight(key, request.EventId, record);
+    }
+
+    /// <summary>Builds the usage event, journals it and queues it for settlement; returns at once.</summary>
     public void Settle(HttpContext context, MeteredRequest request, ChatExchange exchange, string model, Deployment deployment, string requestId, long startedTimestamp)
     {
         if (request.Key is not { Account: { } account } key || _settler is null)
@@ -152,11 +172,13 @@ internal sealed partial class RequestMeter
     private async Task<MeteredRequest> AdmitCoreAsync(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease)
     {
         var eventId = Guid.CreateVersion7().ToString("N");
+        var requestId = context.Response.Headers[RequestId.HeaderName].ToString();
+        var admittedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
         AdmissionOutcome outcome;
         var recorded = true;
         try
         {
-            outcome = await _admission!.AdmitAsync(key, promptEstimate, eventId, AbandonedSettlement(context, key, model, promptEstimate, eventId));
+            outcome = await _admission!.AdmitAsync(key, promptEstimate, eventId, InflightRecord(key, model, requestId, eventId, promptEstimate, 0, admittedAt));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -170,7 +192,20 @@ internal sealed partial class RequestMeter
             return await RejectAsync(context, outcome);
         }
 
-        var request = new MeteredRequest(key, promptEstimate, lease, eventId) { Limits = outcome.State, HasInflightRecord = recorded };
+        var request = new MeteredRequest(key, promptEstimate, lease, eventId)
+        {
+            Limits = outcome.State,
+            HasInflightRecord = recorded,
+            Model = model,
+            RequestId = requestId,
+            AdmittedAt = admittedAt,
+            Meter = this,
+        };
+        if (recorded)
+        {
+            request.Output!.ReportProgressTo(request, _options.ProgressInterval);
+        }
+
         if (outcome.State != default)
         {
             context.Response.OnStarting(static state =>
@@ -185,28 +220,33 @@ internal sealed partial class RequestMeter
     }
 
     /// <summary>
-    /// What to charge if this gateway dies before settling: the prompt estimate, as an aborted, estimated event. The
-    /// abandoned-request sweep settles it under the same event id, so a late real settlement is a no-op.
+    /// What to charge if this gateway dies before settling: the prompt estimate plus the output delivered so far, as an
+    /// aborted, estimated event, with this instance's id (the sweep settles it once the instance's heartbeat is gone)
+    /// and the time of this sign of life as <c>endedAt</c>. The sweep settles it under the same event id, so a late real
+    /// settlement is a no-op.
     /// </summary>
-    private string AbandonedSettlement(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, string eventId)
+    private string InflightRecord(ApiKeyInfo key, string model, string requestId, string eventId, long promptEstimate, long delivered, long admittedAt)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var usageEvent = new UsageEvent
         {
             Id = eventId,
-            RequestId = context.Response.Headers[RequestId.HeaderName].ToString(),
+            RequestId = requestId,
             KeyId = key.KeyId,
             Account = key.Account!,
             Model = model,
             Provider = "unknown",
             PromptTokens = promptEstimate,
-            CostNanos = _prices.For(model).Cost(promptEstimate, 0),
+            CompletionTokens = delivered,
+            CostNanos = _prices.For(model).Cost(promptEstimate, delivered),
             Status = UsageStatus.Aborted,
-            StartedAt = now,
+            HttpStatus = 499,
+            StartedAt = admittedAt,
             EndedAt = now,
+            LatencyMs = now - admittedAt,
             Estimated = true,
         };
-        return System.Text.Json.JsonSerializer.Serialize(new Settlement(usageEvent, key.Tpm, 0), MeteringJson.Default.Settlement);
+        return System.Text.Json.JsonSerializer.Serialize(new Settlement(usageEvent, key.Tpm, delivered, _instance?.Id), MeteringJson.Default.Settlement);
     }
 
     private AdmissionOutcome AdmitWithoutRedis(ApiKeyInfo key, string model, long promptEstimate, Exception ex)

@@ -2,8 +2,13 @@ using MassRouter.Core.Usage;
 
 namespace MassRouter.Gateway.Metering;
 
-/// <summary>A usage event to settle, with what the settle script needs beyond it (also the spool's line format).</summary>
+/// <summary>
+/// A usage event to settle, with what the settle script needs beyond it (also the line format of the spool and the
+/// journal, and the value of an in-flight record).
+/// </summary>
 /// <param name="Event">The usage event; its id makes settlement idempotent.</param>
 /// <param name="KeyTpm">The key's TPM limit, to move its window by <paramref name="TokenDelta"/>.</param>
 /// <param name="TokenDelta">Actual minus estimated tokens counted at admission.</param>
-internal sealed record Settlement(UsageEvent Event, long KeyTpm, long TokenDelta);
+/// <param name="Instance">In an in-flight record: the id of the gateway instance serving the request, whose heartbeat
+/// tells the sweep whether the request can still be settled by its own gateway.</param>
+internal sealed record Settlement(UsageEvent Event, long KeyTpm, long TokenDelta, string? Instance = null);

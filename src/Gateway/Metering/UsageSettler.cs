@@ -8,22 +8,27 @@ using StackExchange.Redis;
 namespace MassRouter.Gateway.Metering;
 
 /// <summary>
-/// Settles usage off the request path: the handler enqueues after the response is complete, background workers run
+/// Settles usage off the request path: the handler enqueues after the response is complete (the settlement is first
+/// written to the <see cref="SettlementJournal"/>, so a killed process loses nothing), background workers run
 /// <see cref="SettleScript"/> (one round trip each), and events that cannot reach Redis go to the <see cref="UsageSpool"/>,
-/// replayed when Redis answers again. Stopping drains the queue first.
+/// replayed when Redis answers again. On start, what an earlier process left in the journal is replayed like the spool.
+/// Stopping drains the queue first.
 /// </summary>
 internal sealed partial class UsageSettler : BackgroundService
 {
     private const int Workers = 4;
 
-    private readonly Channel<Settlement> _queue = Channel.CreateUnbounded<Settlement>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Channel<(Settlement Settlement, JournalSegment? Entry)> _queue =
+        Channel.CreateUnbounded<(Settlement, JournalSegment?)>(new UnboundedChannelOptions { SingleReader = false });
     private readonly IConnectionMultiplexer _redis;
     private readonly UsageSpool _spool;
+    private readonly SettlementJournal _journal;
     private readonly MeteringOptions _options;
     private readonly ILogger<UsageSettler> _logger;
     private readonly MeteringMetrics _metrics;
     private readonly Lock _idleLock = new();
     private readonly SemaphoreSlim _replayGate = new(1, 1);
+    private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _idle = CompletedSource();
     private int _pending;
 
@@ -33,12 +38,39 @@ internal sealed partial class UsageSettler : BackgroundService
         _metrics = metrics;
         _options = options.Value;
         _logger = logger;
-        _spool = new UsageSpool(Path.IsPathRooted(_options.SpoolPath) ? _options.SpoolPath : Path.Combine(environment.ContentRootPath, _options.SpoolPath));
+        var spool = Path.GetFullPath(_options.SpoolPath, environment.ContentRootPath);
+        _spool = new UsageSpool(spool);
+        _journal = new SettlementJournal(
+            string.IsNullOrWhiteSpace(_options.JournalPath) ? Path.ChangeExtension(spool, ".journal") : Path.GetFullPath(_options.JournalPath, environment.ContentRootPath),
+            logger);
     }
 
     public UsageSpool Spool => _spool;
 
-    /// <summary>Queues a settlement; never blocks.</summary>
+    /// <summary>Completes once the first replay of the journal's leftovers and the spool has been tried.</summary>
+    public Task Recovered => _recovered.Task;
+
+    /// <summary>True while anything this gateway accepted is not yet in Redis (queued, journalled by an earlier process, or spooled).</summary>
+    public bool HasUnsettled
+    {
+        get
+        {
+            lock (_idleLock)
+            {
+                if (_pending > 0)
+                {
+                    return true;
+                }
+            }
+
+            return _spool.HasEntries || _journal.HasLeftovers;
+        }
+    }
+
+    /// <summary>
+    /// Writes the settlement to the journal, then queues it; never blocks on Redis. Called on the request's thread once
+    /// the response is complete: the journal append is one small file write.
+    /// </summary>
     public void Enqueue(Settlement settlement)
     {
         lock (_idleLock)
@@ -49,10 +81,12 @@ internal sealed partial class UsageSettler : BackgroundService
             }
         }
 
-        if (!_queue.Writer.TryWrite(settlement))
+        var entry = _journal.Append(settlement);
+        if (!_queue.Writer.TryWrite((settlement, entry)))
         {
             // Shutting down: the queue is closed, the spool still takes it.
             _spool.Append(settlement);
+            _journal.Complete(entry);
             Done();
         }
     }
@@ -70,50 +104,6 @@ internal sealed partial class UsageSettler : BackgroundService
         }
     }
 
-    /// <summary>
-    /// Settles every request admitted more than <see cref="MeteringOptions.AbandonedAfter"/> ago that no gateway
-    /// settled (its gateway died mid-request), charging the prompt estimate recorded at admission. Safe to run on every
-    /// instance at once: the settle script's marker lets each event through once. Returns how many it settled.
-    /// </summary>
-    public async Task<int> SweepAbandonedAsync()
-    {
-        var cutoff = DateTimeOffset.UtcNow.Subtract(_options.AbandonedAfter).ToUnixTimeMilliseconds();
-        var db = _redis.GetDatabase();
-        var swept = 0;
-        foreach (var endpoint in _redis.GetEndPoints())
-        {
-            var server = _redis.GetServer(endpoint);
-            if (!server.IsConnected || server.IsReplica)
-            {
-                continue;
-            }
-
-            await foreach (var key in server.KeysAsync(pattern: RedisKeys.InflightPattern, pageSize: 250))
-            {
-                foreach (var entry in await db.HashGetAllAsync(key))
-                {
-                    var settlement = ReadSettlement(entry.Value);
-                    if (settlement is null)
-                    {
-                        await db.HashDeleteAsync(key, entry.Name);
-                    }
-                    else if (settlement.Event.StartedAt < cutoff)
-                    {
-                        await SettleAsync(settlement);
-                        swept++;
-                    }
-                }
-            }
-        }
-
-        if (swept > 0)
-        {
-            LogSwept(swept);
-        }
-
-        return swept;
-    }
-
     /// <summary>Completes when every queued settlement has been settled or spooled.</summary>
     public Task WhenIdleAsync()
     {
@@ -123,12 +113,22 @@ internal sealed partial class UsageSettler : BackgroundService
         }
     }
 
-    /// <summary>Replays the spool now; false when Redis is still unreachable.</summary>
+    /// <summary>
+    /// Replays what an earlier process left in the journal, then the spool; false when Redis is still unreachable (what
+    /// is left stays on disk for the next attempt).
+    /// </summary>
     public async Task<bool> ReplaySpoolAsync()
     {
         await _replayGate.WaitAsync();
         try
         {
+            if (_journal.HasLeftovers)
+            {
+                var journalled = await _journal.ReplayLeftoversAsync(SettleAsync, line => LogCorruptSpoolLine(line));
+                LogRecovered(journalled);
+                _metrics.Replayed(journalled);
+            }
+
             if (!_spool.HasEntries)
             {
                 return true;
@@ -165,6 +165,10 @@ internal sealed partial class UsageSettler : BackgroundService
     {
         _queue.Writer.TryComplete();
         await base.StopAsync(cancellationToken);
+
+        // Drained: every journal entry is settled or spooled, so the journal leaves nothing behind (unless the host's
+        // shutdown timeout cut the drain short; then the next start replays what is left).
+        _journal.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -176,12 +180,12 @@ internal sealed partial class UsageSettler : BackgroundService
         }
 
         workers[Workers] = ReplayLoopAsync(stoppingToken);
-        await Task.WhenAll([.. workers, SweepLoopAsync(stoppingToken)]);
+        await Task.WhenAll(workers);
     }
 
     private async Task WorkAsync()
     {
-        await foreach (var settlement in _queue.Reader.ReadAllAsync())
+        await foreach (var (settlement, entry) in _queue.Reader.ReadAllAsync())
         {
             try
             {
@@ -202,6 +206,8 @@ internal sealed partial class UsageSettler : BackgroundService
             }
             finally
             {
+                // Settled or fsync'd to the spool: the journal entry has served its purpose.
+                _journal.Complete(entry);
                 Done();
             }
         }
@@ -212,57 +218,29 @@ internal sealed partial class UsageSettler : BackgroundService
         using var timer = new PeriodicTimer(_options.SpoolReplayInterval);
         try
         {
-            do
+            // First what an earlier process left behind, before the abandoned-request sweep may look at its requests.
+            await ReplaySpoolAsync();
+            _recovered.TrySetResult();
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (_spool.HasEntries && _redis.IsConnected)
+                if ((_spool.HasEntries || _journal.HasLeftovers) && _redis.IsConnected)
                 {
                     await ReplaySpoolAsync();
                 }
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping: whatever is left stays spooled for the next start.
         }
-    }
-
-    private async Task SweepLoopAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(_options.AbandonedSweepInterval);
-        try
+        finally
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await SweepAbandonedAsync();
-                }
-                catch (Exception ex) when (IsRedisDown(ex))
-                {
-                    // Next tick.
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping.
+            _recovered.TrySetResult();
         }
     }
 
-    private static Settlement? ReadSettlement(RedisValue json)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize((string?)json ?? "", MeteringJson.Default.Settlement);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private async Task SettleAsync(Settlement settlement)
+    /// <summary>Runs the settle script (idempotent by the event's marker); throws when Redis cannot be reached.</summary>
+    public async Task SettleAsync(Settlement settlement)
     {
         var json = JsonSerializer.Serialize(settlement.Event, CoreJson.Default.UsageEvent);
         var db = _redis.GetDatabase();
@@ -290,7 +268,7 @@ internal sealed partial class UsageSettler : BackgroundService
         }
     }
 
-    private static bool IsRedisDown(Exception ex) => ex is RedisConnectionException or RedisTimeoutException or TimeoutException
+    public static bool IsRedisDown(Exception ex) => ex is RedisConnectionException or RedisTimeoutException or TimeoutException
         || (ex is RedisServerException server && server.Message.StartsWith("LOADING", StringComparison.Ordinal));
 
     private static TaskCompletionSource CompletedSource()
@@ -309,8 +287,8 @@ internal sealed partial class UsageSettler : BackgroundService
     [LoggerMessage(Level = LogLevel.Error, Message = "Replaying the usage spool failed; it is kept and retried")]
     private partial void LogReplayFailed(Exception ex);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Charged {Count} abandoned request(s) (their gateway never settled them)")]
-    private partial void LogSwept(int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replayed {Count} settlement(s) an earlier process left in the journal")]
+    private partial void LogRecovered(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replayed {Count} spooled usage event(s)")]
     private partial void LogReplayed(int count);

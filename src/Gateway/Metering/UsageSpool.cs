@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace MassRouter.Gateway.Metering;
@@ -57,30 +56,9 @@ internal sealed class UsageSpool
             }
         }
 
-        foreach (var line in await File.ReadAllLinesAsync(_replayPath, Encoding.UTF8))
+        await using (var file = new FileStream(_replayPath, FileMode.Open, FileAccess.Read, FileShare.Read))
         {
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            Settlement? settlement;
-            try
-            {
-                settlement = JsonSerializer.Deserialize(line, MeteringJson.Default.Settlement);
-            }
-            catch (JsonException)
-            {
-                settlement = null;
-            }
-
-            if (settlement is null)
-            {
-                onCorruptLine(line.Length > 200 ? line[..200] : line);
-                continue;
-            }
-
-            await settle(settlement);
+            await SettlementFile.ReplayAsync(file, settle, onCorruptLine);
         }
 
         File.Delete(_replayPath);

@@ -49,11 +49,20 @@ public static class RedisKeys
     /// <summary>Marker that a usage event was settled (exists for a limited time), making replays idempotent.</summary>
     public static string Settled(string account, string eventId) => "mr:{a:" + account + "}:settled:" + eventId;
 
-    /// <summary>Requests admitted but not yet settled (hash: event id → settlement JSON to charge if the gateway dies).</summary>
+    /// <summary>Requests admitted but not yet settled (hash: event id → settlement JSON to charge if the gateway dies, with the serving instance's id).</summary>
     public static string Inflight(string account) => "mr:{a:" + account + "}:inflight";
 
     /// <summary>SCAN pattern matching every account's in-flight hash.</summary>
     public const string InflightPattern = "mr:{a:*}:inflight";
+
+    /// <summary>Set of the ids of gateway instances that may own in-flight records (each one adds itself with every heartbeat).</summary>
+    public const string Gateways = "mr:gateways";
+
+    /// <summary>A gateway instance's heartbeat (a string with a short TTL, refreshed while the instance lives).</summary>
+    public static string GatewayAlive(string instance) => "mr:gateway:" + instance + ":alive";
+
+    /// <summary>Claim of the gateway that settles a dead instance's in-flight records (<c>SET NX PX</c>), so one sweeps, not all.</summary>
+    public static string GatewaySweep(string instance) => "mr:gateway:" + instance + ":sweep";
 
     /// <summary>Invalidation message for one key.</summary>
     public static string KeyChanged(string sha256Hex) => "key:" + sha256Hex;

@@ -33,6 +33,7 @@ public sealed class MeteringBackend : IAsyncDisposable
     private MeteringBackend(string name, IAsyncDisposable server, int port, string spoolDirectory)
     {
         Name = name;
+        ServerPort = port;
         _server = server;
         _spoolDirectory = spoolDirectory;
         Proxy = new TcpProxy(port);
@@ -40,6 +41,9 @@ public sealed class MeteringBackend : IAsyncDisposable
     }
 
     public string Name { get; }
+
+    /// <summary>The server's own port (no proxy in between).</summary>
+    public int ServerPort { get; }
 
     /// <summary>Between the gateways and the server; the tests' own connection goes around it.</summary>
     public TcpProxy Proxy { get; }
@@ -225,9 +229,18 @@ public sealed class MeteringBackend : IAsyncDisposable
 
     private Task<WebApplication> BuildGatewayAsync(int index, Uri simulatorV1, Dictionary<string, string?> overrides)
     {
+        var config = GatewayConfiguration(simulatorV1, Proxy.Port, Path.Combine(_spoolDirectory, $"gateway{index}", "spool.jsonl"), overrides);
+        return GatewayHost.BuildAsync(
+            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:MassRouter=Information"],
+            builder => builder.Configuration.AddInMemoryCollection(config));
+    }
+
+    /// <summary>A test gateway's settings (catalog, prices, Redis on <paramref name="redisPort"/>, spool), with overrides.</summary>
+    public static Dictionary<string, string?> GatewayConfiguration(Uri simulatorV1, int redisPort, string spoolPath, Dictionary<string, string?> overrides)
+    {
         var config = new Dictionary<string, string?>
         {
-            ["MassRouter:Redis"] = "127.0.0.1:" + Proxy.Port.ToString(CultureInfo.InvariantCulture) + ",connectRetry=1",
+            ["MassRouter:Redis"] = "127.0.0.1:" + redisPort.ToString(CultureInfo.InvariantCulture) + ",connectRetry=1",
             ["MassRouter:ApiKeys:0:Key"] = "sk-configured-unmetered",
             ["MassRouter:Providers:sim:BaseUrl"] = simulatorV1.ToString(),
             ["MassRouter:Models:0:Id"] = Model,
@@ -242,7 +255,7 @@ public sealed class MeteringBackend : IAsyncDisposable
             ["MassRouter:Metering:Prices:test/metered-claude:OutputPerMillion"] = ClaudeOutputPerMillion.ToString(CultureInfo.InvariantCulture),
             ["MassRouter:Metering:Prices:test/metered:InputPerMillion"] = InputPerMillion.ToString(CultureInfo.InvariantCulture),
             ["MassRouter:Metering:Prices:test/metered:OutputPerMillion"] = OutputPerMillion.ToString(CultureInfo.InvariantCulture),
-            ["MassRouter:Metering:SpoolPath"] = Path.Combine(_spoolDirectory, $"gateway{index}", "spool.jsonl"),
+            ["MassRouter:Metering:SpoolPath"] = spoolPath,
             ["MassRouter:Metering:SpoolReplayInterval"] = "00:00:00.200",
             ["MassRouter:Metering:RedisTimeout"] = "00:00:02",
         };
@@ -251,9 +264,7 @@ public sealed class MeteringBackend : IAsyncDisposable
             config[name] = value;
         }
 
-        return GatewayHost.BuildAsync(
-            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:MassRouter=Information"],
-            builder => builder.Configuration.AddInMemoryCollection(config));
+        return config;
     }
 
     private sealed class AsyncDisposer(IDisposable inner) : IAsyncDisposable

@@ -2,6 +2,7 @@ using System.Net;
 using MassRouter.Core.Money;
 using MassRouter.Core.Redis;
 using MassRouter.Core.Usage;
+using MassRouter.Gateway.Metering;
 
 namespace MassRouter.Gateway.Tests.Metering;
 
@@ -34,10 +35,12 @@ public class RestartTests(MeteringFixture fixture)
                     Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                 }
 
-                // A graceful stop drains the settlement queue: what Redis could not take is on disk.
+                // A graceful stop drains the settlement queue: what Redis could not take is in the (fsync'd) spool, and the
+                // journal, whose entries were all spooled, is gone.
                 await first.StopAsync();
                 await first.DisposeAsync();
                 Assert.Equal(3, File.ReadAllLines(spool).Length);
+                Assert.Empty(Directory.GetFiles(Path.ChangeExtension(spool, ".journal")));
             }
             finally
             {
@@ -52,7 +55,13 @@ public class RestartTests(MeteringFixture fixture)
             Assert.Equal(warmed + 3, events.Select(e => e.Id).Distinct().Count());
             Assert.All(events, e => Assert.Equal(UsageStatus.Ok, e.Status));
             Assert.Equal(Dollar - events.Sum(e => e.CostNanos), await b.BalanceAsync(key.Account));
+
+            // Stopped with nothing unsettled, an instance unregisters at once: nobody needs to sweep after it.
+            var instance = second.Services.GetRequiredService<GatewayInstance>().Id;
+            Assert.True(await b.Db.SetContainsAsync(RedisKeys.Gateways, instance));
             await second.StopAsync();
+            Assert.False(await b.Db.SetContainsAsync(RedisKeys.Gateways, instance));
+            Assert.False(await b.Db.KeyExistsAsync(RedisKeys.GatewayAlive(instance)));
         }
         finally
         {
@@ -119,7 +128,7 @@ public class RestartTests(MeteringFixture fixture)
         });
         try
         {
-            Assert.True(await sweeper.Services.GetRequiredService<Gateway.Metering.UsageSettler>().SweepAbandonedAsync() >= 1);
+            Assert.True(await sweeper.Services.GetRequiredService<AbandonedSweeper>().SweepAbandonedAsync() >= 1);
         }
         finally
         {
@@ -146,6 +155,77 @@ public class RestartTests(MeteringFixture fixture)
         await KeyTests.AssertEventuallyAsync(async () => await DuplicatesAsync(b) > duplicatesBefore, 5_000);
         Assert.Equal(charged.Id, Assert.Single(await b.OutboxAsync(key.Account)).Id);
         Assert.Equal(Dollar - charged.CostNanos, await b.BalanceAsync(key.Account));
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task HeartbeatMissingBriefly_IsNotTakenForDeath_ButMissingForAWholeTtlIs(string backend)
+    {
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(Dollar);
+        var simulator = new Uri(fixture.SimulatorAddress, "v1");
+
+        // The serving instance beats only when the test says so (its own loop beats once at start, then every 10 min).
+        var gateway = await b.StartExtraGatewayAsync(simulator, new()
+        {
+            ["MassRouter:Metering:HeartbeatInterval"] = "00:10:00",
+            ["MassRouter:Metering:HeartbeatTtl"] = "00:20:00",
+        });
+        var ttl = TimeSpan.FromMilliseconds(500);
+        var sweeper = await b.StartExtraGatewayAsync(simulator, new()
+        {
+            ["MassRouter:Metering:HeartbeatInterval"] = "00:00:00.200",
+            ["MassRouter:Metering:HeartbeatTtl"] = ttl.ToString(),
+            ["MassRouter:Metering:DeadGatewaySweepInterval"] = "01:00:00",
+        });
+        try
+        {
+            var serving = gateway.Services.GetRequiredService<GatewayInstance>();
+            var hold = Guid.NewGuid().ToString("N");
+            var held = b.Http.SendAsync(MeteringBackend.Chat(new Uri(gateway.Urls.First()), key.Secret, MeteringBackend.DefaultBody, ("x-sim-fault", "hold:" + hold), ("x-sim-request-id", hold)));
+            await fixture.WaitForUpstreamAsync(b.Http, hold);
+            var sweep = sweeper.Services.GetRequiredService<AbandonedSweeper>();
+            await serving.BeatAsync();
+
+            // The heartbeat lapses (as during a Redis outage longer than its TTL) and comes back within a TTL of the
+            // sweeper first seeing it missing: the instance is alive, its request untouched.
+            await b.Db.KeyDeleteAsync(RedisKeys.GatewayAlive(serving.Id));
+            Assert.Equal(0, await sweep.SweepDeadGatewaysAsync());
+            await serving.BeatAsync();
+            await Task.Delay(ttl * 1.5); // time itself is what is tested: the grace must have passed
+            Assert.Equal(0, await sweep.SweepDeadGatewaysAsync());
+            Assert.Equal(1, await b.Db.HashLengthAsync(RedisKeys.Inflight(key.Account)));
+
+            // Gone for a whole TTL of the sweeper's own observation: taken for dead, its request settled as aborted.
+            await b.Db.KeyDeleteAsync(RedisKeys.GatewayAlive(serving.Id));
+            Assert.Equal(0, await sweep.SweepDeadGatewaysAsync());
+            await Task.Delay(ttl * 1.5);
+            Assert.Equal(1, await sweep.SweepDeadGatewaysAsync());
+
+            var charged = Assert.Single(await b.OutboxAsync(key.Account));
+            Assert.Equal(UsageStatus.Aborted, charged.Status);
+            Assert.Equal(0, await b.Db.HashLengthAsync(RedisKeys.Inflight(key.Account)));
+            Assert.False(await b.Db.SetContainsAsync(RedisKeys.Gateways, serving.Id));
+
+            // The instance was only paused: its own settlement arrives under the same event id and changes nothing.
+            await serving.BeatAsync();
+            await fixture.ReleaseAsync(b.Http, hold);
+            using (var response = await held)
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            await gateway.Services.GetRequiredService<UsageSettler>().WhenIdleAsync();
+            Assert.Equal(charged.Id, Assert.Single(await b.OutboxAsync(key.Account)).Id);
+            Assert.Equal(Dollar - charged.CostNanos, await b.BalanceAsync(key.Account));
+        }
+        finally
+        {
+            await sweeper.StopAsync();
+            await sweeper.DisposeAsync();
+            await gateway.StopAsync();
+            await gateway.DisposeAsync();
+        }
     }
 
     private static async Task<double> DuplicatesAsync(MeteringBackend b)

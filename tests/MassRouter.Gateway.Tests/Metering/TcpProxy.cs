@@ -5,7 +5,8 @@ namespace MassRouter.Gateway.Tests.Metering;
 
 /// <summary>
 /// A loopback TCP proxy in front of a Redis server that can be cut and restored: "Redis is unreachable" for the
-/// gateways while the server itself keeps its data, the same way for redis-server and Garnet.
+/// gateways while the server itself keeps its data, the same way for redis-server and Garnet. It can also be stalled:
+/// connections stay open but nothing is forwarded ("Redis is slow"), until it resumes or is cut (which drops what was held).
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -15,6 +16,8 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private volatile bool _cut;
+    private volatile int _generation;
+    private volatile TaskCompletionSource _flowing = Flowing();
 
     public TcpProxy(int targetPort)
     {
@@ -25,10 +28,11 @@ public sealed class TcpProxy : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    /// <summary>Drops every connection and refuses new ones.</summary>
+    /// <summary>Drops every connection (and whatever a stall held) and refuses new ones.</summary>
     public void Cut()
     {
         _cut = true;
+        _generation++;
         lock (_open)
         {
             foreach (var client in _open)
@@ -38,9 +42,18 @@ public sealed class TcpProxy : IAsyncDisposable
 
             _open.Clear();
         }
+
+        _flowing.TrySetResult();
     }
 
-    public void Restore() => _cut = false;
+    public void Restore()
+    {
+        _cut = false;
+        _flowing.TrySetResult();
+    }
+
+    /// <summary>Keeps every connection open but forwards nothing, either way, until <see cref="Restore"/> or <see cref="Cut"/>.</summary>
+    public void Stall() => _flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async ValueTask DisposeAsync()
     {
@@ -66,6 +79,30 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    private async Task PumpAsync(NetworkStream from, NetworkStream to, int generation)
+    {
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer)) > 0)
+        {
+            await _flowing.Task;
+            if (generation != _generation)
+            {
+                // Cut while stalled: what was held is dropped, as a broken connection would drop it.
+                return;
+            }
+
+            await to.WriteAsync(buffer.AsMemory(0, read));
+        }
+    }
+
+    private static TaskCompletionSource Flowing()
+    {
+        var flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        flowing.SetResult();
+        return flowing;
+    }
+
     private async Task PipeAsync(TcpClient client)
     {
         var upstream = new TcpClient();
@@ -80,7 +117,8 @@ public sealed class TcpProxy : IAsyncDisposable
 
             using var a = client.GetStream();
             using var b = upstream.GetStream();
-            await Task.WhenAny(a.CopyToAsync(b), b.CopyToAsync(a));
+            var generation = _generation;
+            await Task.WhenAny(PumpAsync(a, b, generation), PumpAsync(b, a, generation));
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {

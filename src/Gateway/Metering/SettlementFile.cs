@@ -1,0 +1,46 @@
+using System.Text;
+using System.Text.Json;
+
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>
+/// Reads the line format shared by the <see cref="UsageSpool"/> and the <see cref="SettlementJournal"/>: one JSON
+/// <see cref="Settlement"/> per line. A line that does not parse (a torn last line after a crash) is reported and skipped.
+/// </summary>
+internal static class SettlementFile
+{
+    /// <summary>Settles every line of <paramref name="file"/> in order; returns how many it settled.</summary>
+    public static async Task<int> ReplayAsync(Stream file, Func<Settlement, Task> settle, Action<string> onCorruptLine)
+    {
+        using var reader = new StreamReader(file, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
+        var count = 0;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            Settlement? settlement;
+            try
+            {
+                settlement = JsonSerializer.Deserialize(line, MeteringJson.Default.Settlement);
+            }
+            catch (JsonException)
+            {
+                settlement = null;
+            }
+
+            if (settlement?.Event is null)
+            {
+                onCorruptLine(line.Length > 200 ? line[..200] : line);
+                continue;
+            }
+
+            await settle(settlement);
+            count++;
+        }
+
+        return count;
+    }
+}

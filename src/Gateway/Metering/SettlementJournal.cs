@@ -1,0 +1,255 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>
+/// Write-ahead journal of final settlements: <see cref="Append"/> writes the settlement to the current segment file
+/// before it is queued, so a gateway process killed between the response's last byte and the settle script's answer
+/// (Redis slow or unreachable) leaves it on disk, and the next start replays it (idempotent by the settle marker).
+/// </summary>
+/// <remarks>
+/// <para>The append is one positional <c>write</c> into the page cache, without fsync: it survives the death of the
+/// process (a kill, a crash, an OOM kill), which is the failure this guards against, but not a power loss or a kernel
+/// panic; the spool, which holds settlements Redis refused, is the one that fsyncs. The line is serialized into a
+/// per-thread buffer, so an append allocates nothing.</para>
+/// <para>Entries are reclaimed by segment: a segment counts its unsettled entries; when it has none left it is deleted,
+/// or, while it is still the current one and holds at least <see cref="IdleResetBytes"/>, truncated (a truncation costs
+/// tens of microseconds, so not after every request of a quiet gateway); a segment that reaches
+/// <see cref="SegmentBytes"/> gives way to a new one. Segments are held with an exclusive lock (<see cref="FileShare.None"/>), so a gateway never replays a
+/// segment another live gateway sharing the directory is still writing.</para>
+/// </remarks>
+internal sealed partial class SettlementJournal : IDisposable
+{
+    /// <summary>Size after which appends move to a new segment (bounds what a restart replays in vain).</summary>
+    public const long SegmentBytes = 1 << 20;
+
+    /// <summary>Size from which the current segment is truncated whenever all its entries are settled.</summary>
+    public const long IdleResetBytes = 64 << 10;
+
+    private const string Extension = ".jsonl";
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_line;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    private readonly Lock _lock = new();
+    private readonly string _directory;
+    private readonly ILogger _logger;
+    private readonly List<string> _leftovers;
+    private readonly List<JournalSegment> _open = [];
+    private JournalSegment? _current;
+    private bool _disposed;
+    private bool _failing;
+
+    public SettlementJournal(string directory, ILogger logger)
+    {
+        _directory = Path.GetFullPath(directory);
+        _logger = logger;
+        Directory.CreateDirectory(_directory);
+
+        // Everything already here was left by an earlier process (or belongs to a live one sharing the directory,
+        // which the replay recognises by its lock).
+        _leftovers = [.. Directory.GetFiles(_directory, "*" + Extension).Order(StringComparer.Ordinal)];
+    }
+
+    public string DirectoryPath => _directory;
+
+    /// <summary>True while segments left by an earlier process wait to be replayed.</summary>
+    public bool HasLeftovers
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _leftovers.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="settlement"/> to the journal; returns its segment, to be passed to <see cref="Complete"/>
+    /// once the settlement is settled or spooled, or null when the journal could not be written (the settlement then
+    /// lives in memory only, as it would without a journal).
+    /// </summary>
+    public JournalSegment? Append(Settlement settlement)
+    {
+        var line = t_line ??= new ArrayBufferWriter<byte>(1024);
+        line.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(line);
+        writer.Reset(line);
+        JsonSerializer.Serialize(writer, settlement, MeteringJson.Default.Settlement);
+        line.GetSpan(1)[0] = (byte)'\n';
+        line.Advance(1);
+
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return null;
+            }
+
+            try
+            {
+                var segment = _current is { Length: < SegmentBytes } current ? current : Rotate();
+                RandomAccess.Write(segment.Handle, line.WrittenSpan, segment.Length);
+                segment.Length += line.WrittenCount;
+                segment.Pending++;
+                _failing = false;
+                return segment;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Once per failure streak: a full disk must not also flood the log on every request.
+                if (!_failing)
+                {
+                    _failing = true;
+                    LogWriteFailed(ex.Message);
+                }
+
+                return null;
+            }
+        }
+    }
+
+    /// <summary>The entry appended to <paramref name="segment"/> is settled or spooled: it no longer needs the journal.</summary>
+    public void Complete(JournalSegment? segment)
+    {
+        if (segment is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (--segment.Pending > 0 || _disposed)
+            {
+                return;
+            }
+
+            try
+            {
+                if (segment != _current)
+                {
+                    segment.Delete();
+                    _open.Remove(segment);
+                }
+                else if (segment.Length >= IdleResetBytes)
+                {
+                    // Idle: every entry is settled, so the file starts over instead of growing to the rotation size.
+                    RandomAccess.SetLength(segment.Handle, 0);
+                    segment.Length = 0;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Left as is: a replay of settled entries is a no-op.
+                LogWriteFailed(ex.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Settles every entry of the segments an earlier process left behind, deleting each segment once replayed; throws
+    /// what <paramref name="settle"/> throws (the segment stays for the next attempt). Returns how many entries it settled.
+    /// </summary>
+    public async Task<int> ReplayLeftoversAsync(Func<Settlement, Task> settle, Action<string> onCorruptLine)
+    {
+        string[] leftovers;
+        lock (_lock)
+        {
+            leftovers = [.. _leftovers];
+        }
+
+        var count = 0;
+        foreach (var path in leftovers)
+        {
+            FileStream file;
+            try
+            {
+                file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+            }
+            catch (FileNotFoundException)
+            {
+                Forget(path);
+                continue;
+            }
+            catch (IOException)
+            {
+                // Locked: a live gateway sharing this directory still writes it; it is not ours to replay.
+                Forget(path);
+                continue;
+            }
+
+            await using (file)
+            {
+                count += await SettlementFile.ReplayAsync(file, settle, onCorruptLine);
+
+                // Deleted while still locked, so no other process starts replaying it in between.
+                File.Delete(path);
+            }
+
+            Forget(path);
+        }
+
+        return count;
+    }
+
+    /// <summary>Closes the journal; segments with no unsettled entry are deleted, the others stay for the next start.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (var segment in _open)
+            {
+                if (segment.Pending == 0)
+                {
+                    segment.Delete();
+                }
+                else
+                {
+                    segment.Handle.Dispose();
+                }
+            }
+
+            _open.Clear();
+            _current = null;
+        }
+    }
+
+    private JournalSegment Rotate()
+    {
+        // Version 7 GUIDs sort by time, so leftovers replay in the order they were written.
+        var path = Path.Combine(_directory, Guid.CreateVersion7().ToString("N") + Extension);
+        var segment = new JournalSegment(path, File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None));
+        var previous = _current;
+        _current = segment;
+        _open.Add(segment);
+        if (previous is { Pending: 0 })
+        {
+            previous.Delete();
+            _open.Remove(previous);
+        }
+
+        return segment;
+    }
+
+    private void Forget(string path)
+    {
+        lock (_lock)
+        {
+            _leftovers.Remove(path);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The settlement journal could not be written: {Error}")]
+    private partial void LogWriteFailed(string error);
+}
