@@ -7,7 +7,7 @@
 # gateway, pins them with taskset (targets on one core, mock + generator on the other, when there are 2+ cores), runs the
 # board methodology against each in the same run and writes results.json, report.md and charts to $OUT.
 # MassRouter runs as in production: auth, limits and metering on, a metered key (seeded account, limits far above the
-# load), against a redis-server on the targets' core ("massrouter"); a second MassRouter with metering off and a
+# load), against a redis-server pinned beside the mock ("massrouter"); a second MassRouter with metering off and a
 # configured key ("massrouter-unmetered") shows what metering costs in the same run.
 # Environment: PROFILE, OUT, NOTE, SKIP_PORTKEY=1, PORTKEY_DIR (npm install cache), MASSROUTER_ARGS (extra gateway
 # configuration for both MassRouters), REDIS=embedded (the subject uses its embedded Garnet instead of redis-server;
@@ -85,11 +85,12 @@ start_massrouter() { # port log extra-switches...
 
 REDIS_ARGS=()
 if [ "${REDIS:-server}" != embedded ] && command -v redis-server >/dev/null; then
-  echo "== starting redis-server on :$REDIS_PORT (the subject's Redis, on the targets' core)"
-  (pin_target redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no) >"$OUT/redis.log" 2>&1 &
+  # Pinned with the rig, like the mock: in production Redis is a service of its own, not a tenant of the gateway's cores.
+  echo "== starting redis-server on :$REDIS_PORT (the subject's Redis, beside the mock)"
+  (pin_rig_exec redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no) >"$OUT/redis.log" 2>&1 &
   PIDS+=("$!")
   REDIS_ARGS=(--MassRouter:Redis="127.0.0.1:$REDIS_PORT")
-  REDIS_NOTE="MassRouter meters into redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on the targets' core (its CPU is not in MassRouter's CPU per request)."
+  REDIS_NOTE="MassRouter meters into redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') beside the mock (its CPU is not in MassRouter's CPU per request)."
 else
   REDIS_NOTE="MassRouter meters into its embedded Garnet (in-process)."
 fi

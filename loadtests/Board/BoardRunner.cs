@@ -46,6 +46,16 @@ internal sealed class BoardRunner
         }
 
         var available = Enumerable.Range(0, targets.Count).Where(i => results[i].Available).ToList();
+        if (s.TargetWarmup > TimeSpan.Zero)
+        {
+            foreach (var i in available)
+            {
+                var target = targets[i].Target;
+                var zeroDelay = Workload.Single(RequestTemplate.Chat(target, "chat", new ChatShape { Tokens = 16 }));
+                _ = await Phase(target, "warm-up c=4", zeroDelay, 4, TimeSpan.Zero, s.TargetWarmup, cancellationToken);
+            }
+        }
+
         var latencyRounds = available.ToDictionary(i => i, _ => new List<PhaseResult>());
         var streamRounds = available.ToDictionary(i => i, _ => new List<PhaseResult>());
         for (var round = 1; round <= s.LatencyRounds; round++)

@@ -15,6 +15,12 @@ internal sealed record BoardSettings
 
     public TimeSpan LatencyDuration { get; init; }
 
+    /// <summary>
+    /// Unrecorded load on every target before the first measured round (4 in flight, zero-delay answers), so round 1
+    /// does not measure a cold JIT, cold connection pools or a mock that has not warmed up either.
+    /// </summary>
+    public TimeSpan TargetWarmup { get; init; }
+
     /// <summary>The mock's answer delay for the throughput frontier (the board uses 20 ms).</summary>
     public int FrontierDelayMs { get; init; } = 20;
 
@@ -67,6 +73,7 @@ internal sealed record BoardSettings
         {
             Profile = profile,
             LatencyRounds = 2,
+            TargetWarmup = TimeSpan.FromSeconds(2),
             LatencyWarmup = TimeSpan.FromSeconds(1),
             LatencyDuration = TimeSpan.FromSeconds(3),
             FrontierConcurrency = [1, 16, 64, 256],
@@ -83,6 +90,7 @@ internal sealed record BoardSettings
         {
             Profile = profile,
             LatencyRounds = 3,
+            TargetWarmup = TimeSpan.FromSeconds(5),
             StreamRounds = 2,
             LatencyWarmup = TimeSpan.FromSeconds(1),
             LatencyDuration = TimeSpan.FromSeconds(4),

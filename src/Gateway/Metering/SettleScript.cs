@@ -9,7 +9,9 @@ namespace MassRouter.Gateway.Metering;
 /// The settlement, one Lua call in the account's hash slot: claims the event id (<c>SET NX PX</c>, so a replay of the
 /// same event is a no-op), charges the balance, bumps the daily and monthly spend and token counters of the key and
 /// the account, moves the TPM windows by the difference between actual and estimated tokens, and pushes the event
-/// onto the outbox. Lua only adds integers; the cost was computed in C#.
+/// onto the outbox. Lua only adds integers; the cost was computed in C#. Outside Redis Cluster it also announces the
+/// account to the ledger flusher (<c>SADD mr:outbox:accounts</c>), which under Cluster lives in another slot and is a
+/// command of its own.
 /// </summary>
 internal static class SettleScript
 {
@@ -20,9 +22,9 @@ internal static class SettleScript
     private const long MonthlyTtlMs = 400L * 24 * 3600 * 1000;
 
     // KEYS: 1 account, 2 outbox, 3 daily spend, 4 monthly spend, 5 settled marker, 6 key tpm, 7 account tpm, 8 daily tokens,
-    //       9 in-flight
+    //       9 in-flight, 10 (optional) the flusher's account set
     // ARGV: 1 cost, 2 -cost, 3 event json, 4 key field, 5 marker ttl ms, 6 key tpm, 7 token delta, 8 tokens in,
-    //       9 tokens out, 10 daily ttl ms, 11 monthly ttl ms, 12 event id
+    //       9 tokens out, 10 daily ttl ms, 11 monthly ttl ms, 12 event id, 13 account
     public const string Lua = """
         redis.call('HDEL', KEYS[9], ARGV[12])
         if not redis.call('SET', KEYS[5], '1', 'NX', 'PX', ARGV[5]) then return 0 end
@@ -58,10 +60,12 @@ internal static class SettleScript
           end
         end
         redis.call('RPUSH', KEYS[2], ARGV[3])
+        if KEYS[10] then redis.call('SADD', KEYS[10], ARGV[13]) end
         return 1
         """;
 
-    public static RedisKey[] Keys(Settlement settlement)
+    /// <summary>The script's keys; <paramref name="announce"/> adds the flusher's account set (never under Cluster).</summary>
+    public static RedisKey[] Keys(Settlement settlement, bool announce)
     {
         var usage = settlement.Event;
         var account = usage.Account;
@@ -77,6 +81,7 @@ internal static class SettleScript
             RedisKeys.RateLimit(account, null, "tpm"),
             RedisKeys.DailyTokens(account, at),
             RedisKeys.Inflight(account),
+            .. (announce ? (ReadOnlySpan<RedisKey>)[RedisKeys.OutboxAccounts] : []),
         ];
     }
 
@@ -98,6 +103,7 @@ internal static class SettleScript
             DailyTtlMs,
             MonthlyTtlMs,
             usage.Id,
+            usage.Account,
         ];
     }
 }

@@ -28,6 +28,7 @@ internal sealed partial class UsageSettler : BackgroundService
     private readonly MeteringMetrics _metrics;
     private readonly Lock _idleLock = new();
     private readonly SemaphoreSlim _replayGate = new(1, 1);
+    private bool? _announceInScript;
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _idle = CompletedSource();
     private int _pending;
@@ -244,17 +245,43 @@ internal sealed partial class UsageSettler : BackgroundService
     {
         var json = JsonSerializer.Serialize(settlement.Event, CoreJson.Default.UsageEvent);
         var db = _redis.GetDatabase();
-        var result = (int)await db.ScriptEvaluateAsync(SettleScript.Lua, SettleScript.Keys(settlement), SettleScript.Values(settlement, json, _options.SettledMarkerTtl));
+        var announced = AnnounceInScript();
+        var result = (int)await db.ScriptEvaluateAsync(SettleScript.Lua, SettleScript.Keys(settlement, announced), SettleScript.Values(settlement, json, _options.SettledMarkerTtl));
         if (result == SettleScript.Settled)
         {
-            // Tells the flusher where to look; losing it is harmless (it also scans for outboxes).
-            db.SetAdd(RedisKeys.OutboxAccounts, settlement.Event.Account, CommandFlags.FireAndForget);
+            if (!announced)
+            {
+                // Tells the flusher where to look; losing it is harmless (it also scans for outboxes).
+                db.SetAdd(RedisKeys.OutboxAccounts, settlement.Event.Account, CommandFlags.FireAndForget);
+            }
+
             _metrics.Settled(settlement.Event.Model, settlement.Event.CostNanos);
         }
         else
         {
             _metrics.Duplicate();
         }
+    }
+
+    /// <summary>
+    /// Whether the settle script may announce the account itself: not under Redis Cluster, where the account set is in
+    /// another slot. Decided once a server has answered; until then the announcement is a command of its own.
+    /// </summary>
+    private bool AnnounceInScript()
+    {
+        if (_announceInScript is { } known)
+        {
+            return known;
+        }
+
+        var servers = _redis.GetEndPoints().Select(endpoint => _redis.GetServer(endpoint)).Where(server => server.IsConnected).ToList();
+        if (servers.Count == 0)
+        {
+            return false;
+        }
+
+        _announceInScript = servers.All(server => server.ServerType != ServerType.Cluster);
+        return _announceInScript.Value;
     }
 
     private void Done()
