@@ -58,7 +58,7 @@ internal sealed partial class RequestMeter
         _instance = instance;
         if (admission is not null)
         {
-            // The o200k vocabulary is about 50 MiB of resident memory: load it only when requests can be metered.
+            // The o200k vocabulary (about 4 MiB, loaded in the background) is needed only when requests can be metered.
             counter.Warm();
         }
     }
