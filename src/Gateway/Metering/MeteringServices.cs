@@ -9,6 +9,9 @@ namespace MassRouter.Gateway.Metering;
 /// <summary>Registers keys, limits and metering: Redis (or an embedded Garnet), the key store, admission and settlement.</summary>
 internal static class MeteringServices
 {
+    /// <summary>Redis call timeout with the embedded Garnet unless configured (see <see cref="MeteringOptions.RedisTimeout"/>).</summary>
+    public static readonly TimeSpan EmbeddedRedisTimeout = TimeSpan.FromSeconds(5);
+
     public static WebApplicationBuilder AddMetering(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -38,19 +41,28 @@ internal static class MeteringServices
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SeedOptions>, SeedOptionsValidator>();
 
         var connectionString = configuration[MeteringOptions.RedisConnectionKey];
+        var timeout = options.RedisTimeout;
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             var garnet = EmbeddedGarnet.Start(options.EmbeddedMemory);
             // Registered through a factory so the container owns it and disposes it with the host.
             services.AddSingleton(_ => garnet);
             connectionString = garnet.ConnectionString;
+
+            // The embedded control API shares this connection, and a payment already taken must not fail on a busy
+            // machine's scheduling hiccup; an in-process Garnet is never "down" for a second without the whole process
+            // being stalled. An explicit setting still wins.
+            if (configuration[$"{MeteringOptions.SectionName}:{nameof(MeteringOptions.RedisTimeout)}"] is null)
+            {
+                timeout = EmbeddedRedisTimeout;
+            }
         }
 
         services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
             // Resolving the embedded server (if any) here ties its lifetime to the host's.
             _ = sp.GetService<EmbeddedGarnet>();
-            return RedisConnection.Connect(connectionString, options.RedisTimeout);
+            return RedisConnection.Connect(connectionString, timeout);
         });
 
         // Hosted services start in registration order: seed records first, then subscribe and serve.
