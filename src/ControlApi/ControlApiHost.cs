@@ -119,6 +119,7 @@ public static class ControlApiHost
         services.AddSingleton<TeamRepository>();
         services.AddSingleton<KeyRepository>();
         services.AddSingleton<BillingRepository>();
+        services.AddSingleton<PaymentCredits>();
         services.AddSingleton<LedgerRepository>();
         services.AddSingleton<CatalogRepository>();
         services.AddSingleton<AuditLog>();

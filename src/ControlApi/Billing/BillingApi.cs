@@ -9,12 +9,20 @@ using MassRouter.ControlApi.Redis;
 using MassRouter.ControlApi.Storage;
 using MassRouter.Core.Money;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace MassRouter.ControlApi.Billing;
 
 /// <summary>Balances, top-ups, admin adjustments and the ledger-versus-Redis reconciliation.</summary>
 internal static class BillingApi
 {
+    /// <summary>Optional request header (Stripe-style): a repeated key for the same account returns the first top-up.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    private const int MaxIdempotencyKeyLength = 255;
+    private static readonly TimeSpan PendingWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PendingPoll = TimeSpan.FromMilliseconds(50);
+
     public static IEndpointRouteBuilder MapBilling(this IEndpointRouteBuilder api)
     {
         var billing = api.MapGroup("/billing").WithTags("Billing");
@@ -28,6 +36,8 @@ internal static class BillingApi
         admin.MapGet("/reconciliation", ReconcileAsync);
         return api;
     }
+
+    private static string PaymentLocation(PaymentView payment) => "/api/billing/payments/" + payment.Id.ToString(CultureInfo.InvariantCulture);
 
     internal static string FormatUsd(long nanos) => Nanos.ToDollars(nanos).ToString("0.00########", CultureInfo.InvariantCulture);
 
@@ -45,7 +55,8 @@ internal static class BillingApi
     }
 
     private static async Task<Results<Created<PaymentView>, ValidationProblem, ProblemHttpResult>> TopUpAsync(
-        TopUpRequest request, HttpContext context, BillingRepository billing, IPaymentProvider payments, RedisState redis, AccountAccess access, AuditLog audit, TimeProvider time)
+        TopUpRequest request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, HttpContext context, BillingRepository billing,
+        IPaymentProvider payments, PaymentCredits credits, AccountAccess access, AuditLog audit, TimeProvider time)
     {
         var account = AccountId.Of(context.User.UserId(), request.TeamId);
         if (await access.DenyAsync(context.User, account, AccessLevel.Admin, "The team") is { } denied)
@@ -54,25 +65,82 @@ internal static class BillingApi
         }
 
         var errors = new ValidationErrors()
-            .Check(request.AmountUsd is > 0m && decimal.Round(request.AmountUsd.Value, 2) == request.AmountUsd.Value, "amountUsd", "Must be a positive amount in dollars with at most 2 decimals.");
+            .Check(request.AmountUsd is > 0m && decimal.Round(request.AmountUsd.Value, 2) == request.AmountUsd.Value, "amountUsd", "Must be a positive amount in dollars with at most 2 decimals.")
+            .Check(idempotencyKey is null || idempotencyKey.Length is > 0 and <= MaxIdempotencyKeyLength, IdempotencyKeyHeader, $"Must be 1 to {MaxIdempotencyKeyLength} characters.");
         if (!errors.IsValid)
         {
             return errors.Problem();
         }
 
         var amount = Nanos.FromDollars(request.AmountUsd!.Value);
-        var result = await payments.ChargeAsync(new PaymentRequest(account, context.User.UserId(), amount), context.RequestAborted);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var payment = await billing.AddPaymentAsync(account, context.User.UserId(), amount, payments.Name, result.ExternalId,
-            result.Succeeded ? BillingRepository.Succeeded : BillingRepository.Failed, now);
+        if (idempotencyKey is not null && await billing.FindByIdempotencyKeyAsync(account, idempotencyKey) is { } earlier)
+        {
+            return await ReplayAsync(earlier, idempotencyKey, amount, billing, credits, time);
+        }
+
+        // The row is reserved before the provider is charged: of two concurrent requests with the same key, the unique
+        // index lets one insert, and the other answers with that one's payment without charging.
+        var reserved = await billing.ReservePaymentAsync(account, context.User.UserId(), amount, payments.Name, idempotencyKey, time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (reserved is null)
+        {
+            return await ReplayAsync((await billing.FindByIdempotencyKeyAsync(account, idempotencyKey!))!, idempotencyKey!, amount, billing, credits, time);
+        }
+
+        PaymentResult result;
+        try
+        {
+            result = await payments.ChargeAsync(new PaymentRequest(account, context.User.UserId(), amount), context.RequestAborted);
+        }
+        catch
+        {
+            await billing.CompletePaymentAsync(reserved.Id, "", BillingRepository.Failed);
+            throw;
+        }
+
+        var payment = await billing.CompletePaymentAsync(reserved.Id, result.ExternalId, result.Succeeded ? BillingRepository.Succeeded : BillingRepository.Failed);
         if (!result.Succeeded)
         {
             return Problems.PaymentFailed(result.FailureReason ?? "The payment was declined.");
         }
 
-        await redis.AddBalanceAsync(account, amount, markPaid: true);
+        // The money is taken and recorded: a Redis failure must not turn that into an error the client would retry.
+        await credits.TryCreditAsync(payment);
         await audit.WriteAsync(context, "billing.topup", account, $"{FormatUsd(amount)} USD, payment {payment.Id}");
-        return TypedResults.Created($"/api/billing/payments/{payment.Id}", payment);
+        return TypedResults.Created(PaymentLocation(payment), payment);
+    }
+
+    /// <summary>The answer to a repeated Idempotency-Key: the first request's payment, never a second charge.</summary>
+    private static async Task<Results<Created<PaymentView>, ValidationProblem, ProblemHttpResult>> ReplayAsync(
+        PaymentView earlier, string idempotencyKey, long amountNanos, BillingRepository billing, PaymentCredits credits, TimeProvider time)
+    {
+        if (earlier.AmountNanos != amountNanos)
+        {
+            return Problems.Conflict($"The Idempotency-Key was already used for a top-up of {FormatUsd(earlier.AmountNanos)} USD.");
+        }
+
+        // A concurrent first request is still charging: its answer is worth a short wait, not a second charge.
+        for (var waited = TimeSpan.Zero; earlier.Status == BillingRepository.Pending && waited < PendingWait; waited += PendingPoll)
+        {
+            await Task.Delay(PendingPoll, time);
+            earlier = (await billing.FindByIdempotencyKeyAsync(earlier.Account, idempotencyKey))!;
+        }
+
+        if (earlier.Status == BillingRepository.Pending)
+        {
+            return Problems.Conflict("A top-up with this Idempotency-Key is still in progress; retry it shortly.");
+        }
+
+        if (earlier.Status != BillingRepository.Succeeded)
+        {
+            return Problems.PaymentFailed("The top-up with this Idempotency-Key was declined.");
+        }
+
+        if (!await billing.IsCreditedAsync(earlier.Id))
+        {
+            await credits.TryCreditAsync(earlier);
+        }
+
+        return TypedResults.Created(PaymentLocation(earlier), earlier);
     }
 
     private static async Task<Results<Ok<Page<PaymentView>>, ProblemHttpResult>> PaymentsAsync(

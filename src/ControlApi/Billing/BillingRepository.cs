@@ -9,13 +9,77 @@ internal sealed class BillingRepository(Database database)
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
 
+    /// <summary>Reserved before the provider is charged, so a concurrent request with the same Idempotency-Key cannot charge too.</summary>
+    public const string Pending = "pending";
+
+    private const string PaymentColumns = "id, account, user_id AS userid, amount_nanos AS amountnanos, provider, external_id AS externalid, status, created_at AS createdat";
+
     public async Task<PaymentView> AddPaymentAsync(string account, long userId, long amountNanos, string provider, string externalId, string status, long now)
     {
         await using var connection = await database.OpenAsync();
         return await connection.QuerySingleAsync<PaymentView>(
             "INSERT INTO payments (account, user_id, amount_nanos, provider, external_id, status, created_at) VALUES (@account, @userId, @amountNanos, @provider, @externalId, @status, @now) " +
-            "RETURNING id, account, user_id AS userid, amount_nanos AS amountnanos, provider, external_id AS externalid, status, created_at AS createdat",
+            "RETURNING " + PaymentColumns,
             new { account, userId, amountNanos, provider, externalId, status, now });
+    }
+
+    /// <summary>
+    /// Inserts a <see cref="Pending"/> payment before the provider is charged; null when the account already has a payment
+    /// with <paramref name="idempotencyKey"/> (the unique index decides between concurrent requests).
+    /// </summary>
+    public async Task<PaymentView?> ReservePaymentAsync(string account, long userId, long amountNanos, string provider, string? idempotencyKey, long now)
+    {
+        await using var connection = await database.OpenAsync();
+        try
+        {
+            return await connection.QuerySingleAsync<PaymentView>(
+                "INSERT INTO payments (account, user_id, amount_nanos, provider, external_id, status, created_at, idempotency_key) " +
+                "VALUES (@account, @userId, @amountNanos, @provider, '', @pending, @now, @idempotencyKey) RETURNING " + PaymentColumns,
+                new { account, userId, amountNanos, provider, pending = Pending, now, idempotencyKey });
+        }
+        catch (Exception ex) when (idempotencyKey is not null && database.IsUniqueViolation(ex))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Records the provider's answer on a reserved payment.</summary>
+    public async Task<PaymentView> CompletePaymentAsync(long id, string externalId, string status)
+    {
+        await using var connection = await database.OpenAsync();
+        return await connection.QuerySingleAsync<PaymentView>(
+            "UPDATE payments SET external_id = @externalId, status = @status WHERE id = @id RETURNING " + PaymentColumns,
+            new { id, externalId, status });
+    }
+
+    public async Task<PaymentView?> FindByIdempotencyKeyAsync(string account, string idempotencyKey)
+    {
+        await using var connection = await database.OpenAsync();
+        return await connection.QuerySingleOrDefaultAsync<PaymentView>(
+            "SELECT " + PaymentColumns + " FROM payments WHERE account = @account AND idempotency_key = @idempotencyKey",
+            new { account, idempotencyKey });
+    }
+
+    /// <summary>Notes that the payment's amount reached the Redis working balance.</summary>
+    public async Task MarkCreditedAsync(long id, long now)
+    {
+        await using var connection = await database.OpenAsync();
+        await connection.ExecuteAsync("UPDATE payments SET credited_at = @now WHERE id = @id AND credited_at IS NULL", new { id, now });
+    }
+
+    public async Task<bool> IsCreditedAsync(long id)
+    {
+        await using var connection = await database.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM payments WHERE id = @id AND credited_at IS NOT NULL", new { id }) > 0;
+    }
+
+    /// <summary>Succeeded payments whose credit has not reached Redis yet, oldest first.</summary>
+    public async Task<IReadOnlyList<PaymentView>> UncreditedAsync(int limit)
+    {
+        await using var connection = await database.OpenAsync();
+        return (await connection.QueryAsync<PaymentView>(
+            "SELECT " + PaymentColumns + " FROM payments WHERE status = @succeeded AND credited_at IS NULL ORDER BY id LIMIT @limit",
+            new { succeeded = Succeeded, limit })).AsList();
     }
 
     public async Task<Page<PaymentView>> PaymentsAsync(string account, PageRequest page)
@@ -23,7 +87,7 @@ internal sealed class BillingRepository(Database database)
         await using var connection = await database.OpenAsync();
         var total = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM payments WHERE account = @account", new { account });
         var rows = await connection.QueryAsync<PaymentView>(
-            "SELECT id, account, user_id AS userid, amount_nanos AS amountnanos, provider, external_id AS externalid, status, created_at AS createdat FROM payments WHERE account = @account ORDER BY id DESC LIMIT @PageSize OFFSET @Offset",
+            "SELECT " + PaymentColumns + " FROM payments WHERE account = @account ORDER BY id DESC LIMIT @PageSize OFFSET @Offset",
             new { account, page.PageSize, page.Offset });
         return page.Of(rows, total);
     }

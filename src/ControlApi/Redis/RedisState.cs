@@ -13,6 +13,24 @@ namespace MassRouter.ControlApi.Redis;
 /// </summary>
 internal sealed class RedisState(IConnectionMultiplexer redis)
 {
+    /// <summary>How long a payment's credit marker lives: far longer than any retry of its credit.</summary>
+    public static readonly TimeSpan PaymentCreditedTtl = TimeSpan.FromDays(30);
+
+    // KEYS: account hash, credit marker. ARGV: amount, marker TTL (s), balance field, paid field.
+    // Returns 0 when already credited, 1 when credited, 2 when credited and the paid flag was newly set.
+    private const string CreditScript = """
+        if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
+          return 0
+        end
+        if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 1 then
+          redis.call('HINCRBY', KEYS[1], ARGV[3], ARGV[1])
+        end
+        if redis.call('HSET', KEYS[1], ARGV[4], '1') == 1 then
+          return 2
+        end
+        return 1
+        """;
+
     public IDatabase Db => redis.GetDatabase();
 
     public async Task WriteKeyAsync(KeyRecord key)
@@ -81,6 +99,27 @@ internal sealed class RedisState(IConnectionMultiplexer redis)
         }
 
         return balance;
+    }
+
+    /// <summary>
+    /// Credits a payment at most once: the marker is set (<c>NX</c>) in the same script that moves the balance, so a
+    /// retried credit (the top-up's, then the resync's after a crash between credit and database mark) is a no-op.
+    /// A missing balance is not created: the resync restores it from the database, which already counts the payment.
+    /// </summary>
+    /// <returns>True when the credit was applied now, false when the marker said it already was.</returns>
+    public async Task<bool> CreditPaymentAsync(string account, long paymentId, long amountNanos)
+    {
+        var result = (long)await Db.ScriptEvaluateAsync(
+            CreditScript,
+            [RedisKeys.Account(account), RedisKeys.PaymentCredited(account, paymentId)],
+            [amountNanos, (long)PaymentCreditedTtl.TotalSeconds, AccountFields.BalanceNanos, AccountFields.Paid]);
+        if (result == 2)
+        {
+            // The paid flag changes how gateways fail when Redis is unreachable, so they must reload it.
+            await PublishAsync(RedisKeys.AccountChanged(account));
+        }
+
+        return result > 0;
     }
 
     public async Task<long?> GetBalanceAsync(string account)

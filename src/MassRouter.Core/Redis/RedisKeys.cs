@@ -49,6 +49,10 @@ public static class RedisKeys
     /// <summary>Marker that a usage event was settled (exists for a limited time), making replays idempotent.</summary>
     public static string Settled(string account, string eventId) => "mr:{a:" + account + "}:settled:" + eventId;
 
+    /// <summary>Marker that the control plane credited payment <paramref name="paymentId"/> to the balance (<c>SET NX EX</c>, 30 days), making the credit idempotent.</summary>
+    public static string PaymentCredited(string account, long paymentId) =>
+        "mr:{a:" + account + "}:credited:" + paymentId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Requests admitted but not yet settled (hash: event id → settlement JSON to charge if the gateway dies, with the serving instance's id).</summary>
     public static string Inflight(string account) => "mr:{a:" + account + "}:inflight";
 

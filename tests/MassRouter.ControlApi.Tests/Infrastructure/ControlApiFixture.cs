@@ -37,6 +37,9 @@ public abstract class ControlApiFixture : IAsyncLifetime, IDisposable
 
     public Session Admin { get; private set; } = null!;
 
+    /// <summary>The configuration the shared host runs with (same database and signing key), for a second host beside it.</summary>
+    public IReadOnlyDictionary<string, string?> HostSettings { get; private set; } = null!;
+
     protected abstract Task<(string Provider, string ConnectionString)> StartDatabaseAsync();
 
     protected virtual ValueTask StopDatabaseAsync() => ValueTask.CompletedTask;
@@ -45,9 +48,10 @@ public abstract class ControlApiFixture : IAsyncLifetime, IDisposable
     {
         Redis = await RedisServer.StartAsync();
         var (provider, connectionString) = await StartDatabaseAsync();
+        HostSettings = Settings(provider, connectionString, Redis.Configuration, CredentialKey);
         _app = await ControlApiHost.BuildAsync(
             ["--urls", "http://127.0.0.1:0", "--environment", "Testing", "--Logging:LogLevel:Default=Warning"],
-            builder => builder.Configuration.AddInMemoryCollection(Settings(provider, connectionString, Redis.Configuration, CredentialKey)));
+            builder => builder.Configuration.AddInMemoryCollection(HostSettings));
         await _app.StartAsync();
         Address = new Uri(_app.Urls.First());
         Admin = await LoginAsync(AdminEmail, AdminPassword);

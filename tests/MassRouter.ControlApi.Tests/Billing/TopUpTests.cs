@@ -1,0 +1,155 @@
+using MassRouter.ControlApi.Billing;
+using MassRouter.ControlApi.Redis;
+using MassRouter.ControlApi.Seed;
+using MassRouter.Core.Money;
+using MassRouter.Core.Redis;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+
+namespace MassRouter.ControlApi.Tests.Billing;
+
+/// <summary>Top-ups move money exactly once: through Redis outages and through retried requests.</summary>
+public abstract class TopUpTests(ControlApiFixture fixture)
+{
+    [Fact]
+    public async Task TopUp_CreditsRedisAtOnce_AndMarksThePaymentCredited()
+    {
+        var user = await fixture.NewUserAsync();
+        var payment = await TopUpAsync(user.Http, 2m, key: null, HttpStatusCode.Created);
+
+        Assert.Equal(2 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+        Assert.True(await fixture.Get<BillingRepository>().IsCreditedAsync(payment.Id));
+        Assert.True(await fixture.RedisDb.KeyExistsAsync(RedisKeys.PaymentCredited(user.Account, payment.Id)));
+    }
+
+    [Fact]
+    public async Task TopUp_WhileRedisIsDown_Is201_AndTheResyncCreditsItExactlyOnce()
+    {
+        var user = await fixture.NewUserAsync();
+        var billing = fixture.Get<BillingRepository>();
+        PaymentView payment;
+
+        // A second control API on the same database whose Redis dies after start-up: its top-up cannot reach Redis.
+        var doomed = await RedisServer.StartAsync();
+        var stopped = false;
+        try
+        {
+            var settings = new Dictionary<string, string?>(fixture.HostSettings)
+            {
+                ["ControlApi:Redis"] = doomed.Configuration + ",connectTimeout=500,syncTimeout=500,asyncTimeout=500",
+                ["ControlApi:RedisResyncInterval"] = "00:00:00",
+            };
+            await using var app = await ControlApiHost.BuildAsync(
+                ["--urls", "http://127.0.0.1:0", "--environment", "Testing", "--Logging:LogLevel:Default=Error"],
+                builder => builder.Configuration.AddInMemoryCollection(settings));
+            await app.StartAsync();
+            stopped = true;
+            await doomed.DisposeAsync();
+
+            using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+            http.DefaultRequestHeaders.Authorization = user.Http.DefaultRequestHeaders.Authorization;
+            payment = await TopUpAsync(http, 4m, key: null, HttpStatusCode.Created);
+            await app.StopAsync();
+        }
+        finally
+        {
+            if (!stopped)
+            {
+                await doomed.DisposeAsync();
+            }
+        }
+
+        Assert.Equal(BillingRepository.Succeeded, payment.Status);
+        Assert.False(await billing.IsCreditedAsync(payment.Id));
+        Assert.Equal(0, await RedisBalanceAsync(user.Account));
+        Assert.Equal(4 * Nanos.PerDollar, (await billing.BalanceAsync(user.Account)).Balance);
+
+        // Redis (the shared host's) is back: the periodic pass credits the payment, once.
+        Assert.True(await fixture.Get<PeriodicRedisResync>().TickAsync());
+        Assert.Equal(4 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+        Assert.True(await billing.IsCreditedAsync(payment.Id));
+        Assert.Equal("1", (string?)await fixture.RedisDb.HashGetAsync(RedisKeys.Account(user.Account), AccountFields.Paid));
+
+        Assert.True(await fixture.Get<PeriodicRedisResync>().TickAsync());
+        Assert.Equal(4 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+
+        // A crash between the credit and the database mark re-runs the credit: the marker makes it a no-op.
+        Assert.False(await fixture.Get<RedisState>().CreditPaymentAsync(user.Account, payment.Id, payment.AmountNanos));
+        Assert.Equal(4 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+    }
+
+    [Fact]
+    public async Task TopUp_SameIdempotencyKeyTwice_ChargesAndCreditsOnce_AndAnswersTheSame()
+    {
+        var user = await fixture.NewUserAsync();
+        var key = Guid.NewGuid().ToString("N");
+        var first = await TopUpAsync(user.Http, 3m, key, HttpStatusCode.Created);
+        var second = await TopUpAsync(user.Http, 3m, key, HttpStatusCode.Created);
+
+        Assert.Equal(first, second);
+        var payments = await user.Http.GetFromJsonAsync<JsonPage<PaymentView>>("/api/billing/payments");
+        Assert.Equal(first.Id, Assert.Single(payments!.Items).Id);
+        Assert.Equal(3 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+        Assert.Equal(3 * Nanos.PerDollar, (await fixture.Get<BillingRepository>().BalanceAsync(user.Account)).Balance);
+
+        // Another key is another top-up.
+        await TopUpAsync(user.Http, 3m, Guid.NewGuid().ToString("N"), HttpStatusCode.Created);
+        Assert.Equal(6 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+    }
+
+    [Fact]
+    public async Task TopUp_SameIdempotencyKeyConcurrently_ChargesOnce()
+    {
+        var user = await fixture.NewUserAsync();
+        var key = Guid.NewGuid().ToString("N");
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => TopUpAsync(user.Http, 1m, key, HttpStatusCode.Created)));
+
+        Assert.Single(answers.Select(a => a.Id).Distinct());
+        Assert.All(answers, a => Assert.Equal(BillingRepository.Succeeded, a.Status));
+        var payments = await user.Http.GetFromJsonAsync<JsonPage<PaymentView>>("/api/billing/payments");
+        Assert.Single(payments!.Items);
+        Assert.Equal(Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+    }
+
+    [Fact]
+    public async Task TopUp_SameIdempotencyKeyWithAnotherAmount_IsConflict()
+    {
+        var user = await fixture.NewUserAsync();
+        var key = Guid.NewGuid().ToString("N");
+        await TopUpAsync(user.Http, 5m, key, HttpStatusCode.Created);
+
+        using var request = TopUpRequest(6m, key);
+        await Expect.ProblemAsync(await user.Http.SendAsync(request), HttpStatusCode.Conflict);
+        Assert.Equal(5 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+        Assert.Equal(5 * Nanos.PerDollar, (await fixture.Get<BillingRepository>().BalanceAsync(user.Account)).Balance);
+    }
+
+    private static async Task<PaymentView> TopUpAsync(HttpClient http, decimal amountUsd, string? key, HttpStatusCode expected)
+    {
+        using var request = TopUpRequest(amountUsd, key);
+        var response = await http.SendAsync(request);
+        var payment = await Expect.JsonAsync<PaymentView>(response, expected);
+        Assert.Equal($"/api/billing/payments/{payment.Id}", response.Headers.Location?.OriginalString);
+        return payment;
+    }
+
+    private static HttpRequestMessage TopUpRequest(decimal amountUsd, string? key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/billing/topups") { Content = JsonContent.Create(new { amountUsd }) };
+        if (key is not null)
+        {
+            request.Headers.Add("Idempotency-Key", key);
+        }
+
+        return request;
+    }
+
+    private async Task<long> RedisBalanceAsync(string account) =>
+        (long)await fixture.RedisDb.HashGetAsync(RedisKeys.Account(account), AccountFields.BalanceNanos);
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class TopUpTests_Postgres(PostgresControlApiFixture fixture) : TopUpTests(fixture);
+
+[Collection(SqliteCollection.Name)]
+public sealed class TopUpTests_Sqlite(SqliteControlApiFixture fixture) : TopUpTests(fixture);
