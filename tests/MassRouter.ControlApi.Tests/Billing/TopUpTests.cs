@@ -36,7 +36,8 @@ public abstract class TopUpTests(ControlApiFixture fixture)
         {
             var settings = new Dictionary<string, string?>(fixture.HostSettings)
             {
-                ["ControlApi:Redis"] = doomed.Configuration + ",connectTimeout=500,syncTimeout=500,asyncTimeout=500",
+                // Short enough that the top-up gives up on the dead Redis quickly, long enough for a slow start-up resync.
+                ["ControlApi:Redis"] = doomed.Configuration + ",syncTimeout=2000,asyncTimeout=2000",
                 ["ControlApi:RedisResyncInterval"] = "00:00:00",
             };
             await using var app = await ControlApiHost.BuildAsync(
