@@ -193,7 +193,7 @@ public static class ControlApiHost
             .AddPolicy(Roles.UserPolicy, policy => policy.AddAuthenticationSchemes(Roles.Scheme).RequireAuthenticatedUser())
             .AddPolicy(Roles.AdminPolicy, policy => policy.AddAuthenticationSchemes(Roles.Scheme).RequireAuthenticatedUser().RequireRole(Roles.Admin));
         services.AddProblemDetails();
-        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityTransformer>());
+        services.AddOpenApi(options => options.AddDocumentTransformer<ControlApiDocumentTransformer>());
         return builder;
     }
 

@@ -21,6 +21,7 @@ public sealed class HostingTests(SqliteControlApiFixture fixture)
         }
 
         Assert.True(document.RootElement.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("Bearer", out _));
+        Assert.Equal("MassRouter control API", document.RootElement.GetProperty("info").GetProperty("title").GetString());
         var page = await http.GetAsync("/scalar/v1");
         await Expect.StatusAsync(page, HttpStatusCode.OK);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);

@@ -3,11 +3,17 @@ using Microsoft.OpenApi;
 
 namespace MassRouter.ControlApi.Http;
 
-/// <summary>Declares the JWT bearer scheme in the OpenAPI document so the reference page can send tokens.</summary>
-internal sealed class BearerSecurityTransformer : IOpenApiDocumentTransformer
+/// <summary>
+/// Names the OpenAPI document for the service and declares the JWT bearer scheme so the reference page can send tokens.
+/// </summary>
+internal sealed class ControlApiDocumentTransformer : IOpenApiDocumentTransformer
 {
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
+        // Named for the service, not the host assembly: embedded in the gateway the document would read "MassRouter.Gateway".
+        document.Info ??= new OpenApiInfo();
+        document.Info.Title = "MassRouter control API";
+        document.Info.Description = "Users, teams, API keys, billing, usage, providers, models and routes of a MassRouter platform.";
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
         document.Components.SecuritySchemes["Bearer"] = new OpenApiSecurityScheme
