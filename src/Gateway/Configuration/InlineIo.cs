@@ -25,8 +25,7 @@ internal static class InlineIo
             return explicitly;
         }
 
-        var embeddedGarnet = string.IsNullOrWhiteSpace(configuration[MeteringOptions.RedisConnectionKey])
-            && configuration.GetValue<bool?>($"{MeteringOptions.SectionName}:{nameof(MeteringOptions.Enabled)}") != false;
+        var embeddedGarnet = MeteringOptions.UsesEmbeddedGarnet(configuration);
         var embeddedSimulator = options.Embedded.Simulator ?? options.Providers.Count == 0;
         return !embeddedGarnet && !embeddedSimulator && !EmbeddedControlApi.IsEnabled(configuration, options);
     }

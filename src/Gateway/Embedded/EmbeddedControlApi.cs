@@ -21,10 +21,8 @@ internal static class EmbeddedControlApi
     public static readonly (string Input, string Output, string CachedInput) SimulatorPrice = ("0.15", "0.60", "0.075");
 
     public static bool IsEnabled(IConfiguration configuration, GatewayOptions options) =>
-        options.Embedded.ControlApi ?? (string.IsNullOrWhiteSpace(configuration[MeteringOptions.RedisConnectionKey])
-            && options.Providers.Count == 0
-            // Without metering there is no embedded Redis (Garnet) for the control API to publish to.
-            && !string.Equals(configuration["MassRouter:Metering:Enabled"], "false", StringComparison.OrdinalIgnoreCase));
+        // Without metering there is no embedded Redis (Garnet) for the control API to publish to.
+        options.Embedded.ControlApi ?? (MeteringOptions.UsesEmbeddedGarnet(configuration) && options.Providers.Count == 0);
 
     /// <summary>Registers the control API with embedded defaults for every setting the configuration leaves empty.</summary>
     public static void Add(WebApplicationBuilder builder, GatewayOptions options)

@@ -9,6 +9,14 @@ public sealed class MeteringOptions
     /// <summary>The Redis connection string (StackExchange.Redis syntax); empty starts an embedded Garnet.</summary>
     public const string RedisConnectionKey = "MassRouter:Redis";
 
+    /// <summary>
+    /// True when this configuration runs an embedded Garnet in the process: metering on and no Redis connection
+    /// configured. The one place that decides it (start-up, inline I/O and the embedded control API all ask).
+    /// </summary>
+    public static bool UsesEmbeddedGarnet(IConfiguration configuration) =>
+        string.IsNullOrWhiteSpace(configuration[RedisConnectionKey])
+        && configuration.GetValue<bool?>($"{SectionName}:{nameof(Enabled)}") != false;
+
     /// <summary>Off: no Redis at all; only configured (unmetered) keys work.</summary>
     public bool Enabled { get; set; } = true;
 
