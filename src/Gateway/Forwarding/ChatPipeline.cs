@@ -106,6 +106,12 @@ internal sealed class ChatPipeline(
             return;
         }
 
+        if (context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The client gets its last byte (a stream's terminating chunk) now, not after the bookkeeping below.
+            await context.Response.CompleteAsync();
+        }
+
         // Metering: queue the charge and usage event at the price of the model that answered; settled in the
         // background, never delaying the response.
         meter.Settle(context, metered, exchange, attempts.Deployment.PublicModel, attempts.Deployment, requestId, started);

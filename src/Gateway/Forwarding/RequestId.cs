@@ -13,7 +13,7 @@ internal static class RequestId
             return value;
         }
 
-        return "req_" + Guid.NewGuid().ToString("N");
+        return "req_" + Telemetry.UniqueId.NewHex();
     }
 
     private static bool IsSafe(string value)

@@ -67,6 +67,9 @@ internal static class AdmissionScript
         return {0, 0, state[1], state[2], state[3], state[4], state[5], state[6], spend[1], spend[2], spend[3], spend[4]}
         """;
 
+    /// <summary>The script as the request-path pipeline sends it.</summary>
+    public static readonly Redis.RespScript Script = new(Lua);
+
     public static RedisKey[] Keys(AccountKeyNames names, DateTimeOffset now)
     {
         var (daily, monthly) = names.Spend(now);

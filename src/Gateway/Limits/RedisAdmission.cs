@@ -1,11 +1,12 @@
 using System.Globalization;
 using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Redis;
 using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Limits;
 
 /// <summary>Runs <see cref="AdmissionScript"/>: one Redis round trip per metered request.</summary>
-internal sealed class RedisAdmission(IConnectionMultiplexer redis, LocalFallbackLimiter fallback, TimeProvider time)
+internal sealed class RedisAdmission(IConnectionMultiplexer redis, RespPipeline pipeline, LocalFallbackLimiter fallback, TimeProvider time)
 {
     /// <summary>Checks and counts; throws <see cref="RedisException"/> when Redis cannot be reached.</summary>
     /// <remarks><paramref name="inflight"/> is recorded under <paramref name="eventId"/> when admitted, and charged by
@@ -14,10 +15,21 @@ internal sealed class RedisAdmission(IConnectionMultiplexer redis, LocalFallback
     {
         var names = key.RedisNames;
         var now = time.GetUtcNow();
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
-            AdmissionScript.Lua,
-            AdmissionScript.Keys(names, now),
-            [key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, names.SpendField, eventId, inflight]))!;
+        var keys = AdmissionScript.Keys(names, now);
+        RedisValue[] values = [key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, names.SpendField, eventId, inflight];
+        long[] result;
+        var operation = new RespTaskOperation();
+        if (pipeline.TrySend(operation, AdmissionScript.Script, keys, values))
+        {
+            // Completed on the I/O thread that read the reply: the request goes on from there without a hop.
+            result = (await operation.Task).Array ?? throw RespErrors.Server("ERR the admission script did not return an array");
+        }
+        else
+        {
+            var results = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AdmissionScript.Lua, keys, values))!;
+            result = Array.ConvertAll(results, static item => item.IsNull ? 0 : (long)item);
+        }
+
         var code = (int)result[0];
         var verdict = code switch
         {
@@ -32,16 +44,16 @@ internal sealed class RedisAdmission(IConnectionMultiplexer redis, LocalFallback
         if (result.Length >= 12)
         {
             // Redis answers again: its counters are the truth, and what it says the key has spent is the local baseline.
-            key.ObservedSpend.Record(now, new SpendSnapshot((long)result[8], (long)result[9], (long)result[10], (long)result[11]));
+            key.ObservedSpend.Record(now, new SpendSnapshot(result[8], result[9], result[10], result[11]));
             fallback.Forget(key.Account!);
         }
 
         if (verdict != AdmissionVerdict.Admitted)
         {
-            return new AdmissionOutcome(verdict, (long)result[1], default, result.Length > 2 ? (long)result[2] : 0);
+            return new AdmissionOutcome(verdict, result[1], default, result.Length > 2 ? result[2] : 0);
         }
 
-        var state = new RateLimitState((long)result[2], (long)result[3], (long)result[4], (long)result[5], (long)result[6], (long)result[7]);
+        var state = new RateLimitState(result[2], result[3], result[4], result[5], result[6], result[7]);
         return new AdmissionOutcome(verdict, 0, state);
     }
 

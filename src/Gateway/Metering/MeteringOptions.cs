@@ -76,6 +76,13 @@ public sealed class MeteringOptions
     /// <summary>Timeout of one Redis call; admission and settlement treat a timeout as Redis being down.</summary>
     public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Send the admission and settlement scripts on a dedicated connection whose replies complete the request on the
+    /// I/O thread that read them, instead of through StackExchange.Redis (which completes on the thread pool). Used
+    /// only with a single plain-TCP standalone server; off, or otherwise, the multiplexer carries them.
+    /// </summary>
+    public bool RequestPipeline { get; set; } = true;
+
     /// <summary>Memory of the embedded Garnet's log (Garnet size syntax).</summary>
     public string EmbeddedMemory { get; set; } = "64m";
 

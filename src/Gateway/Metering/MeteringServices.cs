@@ -65,6 +65,9 @@ internal static class MeteringServices
             return RedisConnection.Connect(connectionString, timeout);
         });
 
+        services.AddSingleton(sp => new RespPipeline(
+            connectionString, timeout, options.RequestPipeline, sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<ILogger<RespPipeline>>()));
+
         // Hosted services start in registration order: seed records first, then subscribe and serve.
         services.AddHostedService<RedisSeeder>();
         services.AddSingleton<RedisApiKeyStore>();

@@ -171,7 +171,7 @@ internal sealed partial class RequestMeter
 
     private async Task<MeteredRequest> AdmitCoreAsync(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease)
     {
-        var eventId = Guid.CreateVersion7().ToString("N");
+        var eventId = UniqueId.NewHex();
         var requestId = context.Response.Headers[RequestId.HeaderName].ToString();
         var admittedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
         AdmissionOutcome outcome;

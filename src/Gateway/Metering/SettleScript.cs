@@ -64,6 +64,9 @@ internal static class SettleScript
         return 1
         """;
 
+    /// <summary>The script as the request-path pipeline sends it.</summary>
+    public static readonly Redis.RespScript Script = new(Lua);
+
     /// <summary>The script's keys; <paramref name="announce"/> adds the flusher's account set (never under Cluster).</summary>
     public static RedisKey[] Keys(Settlement settlement, bool announce)
     {

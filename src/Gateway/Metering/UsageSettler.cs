@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using MassRouter.Core.Redis;
 using MassRouter.Core.Usage;
+using MassRouter.Gateway.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -9,8 +10,10 @@ namespace MassRouter.Gateway.Metering;
 
 /// <summary>
 /// Settles usage off the request path: the handler enqueues after the response is complete (the settlement is first
-/// written to the <see cref="SettlementJournal"/>, so a killed process loses nothing), background workers run
-/// <see cref="SettleScript"/> (one round trip each), and events that cannot reach Redis go to the <see cref="UsageSpool"/>,
+/// written to the <see cref="SettlementJournal"/>, so a killed process loses nothing), then <see cref="SettleScript"/>
+/// runs (one round trip each): sent at once on the request-path <see cref="RespPipeline"/> and handled where its reply
+/// is read, or, while that pipeline is not usable, by background workers through the multiplexer. Events that cannot
+/// reach Redis go to the <see cref="UsageSpool"/>,
 /// replayed when Redis answers again. On start, what an earlier process left in the journal is replayed like the spool.
 /// Stopping drains the queue first.
 /// </summary>
@@ -21,6 +24,7 @@ internal sealed partial class UsageSettler : BackgroundService
     private readonly Channel<(Settlement Settlement, JournalSegment? Entry)> _queue =
         Channel.CreateUnbounded<(Settlement, JournalSegment?)>(new UnboundedChannelOptions { SingleReader = false });
     private readonly IConnectionMultiplexer _redis;
+    private readonly RespPipeline _pipeline;
     private readonly UsageSpool _spool;
     private readonly SettlementJournal _journal;
     private readonly MeteringOptions _options;
@@ -32,10 +36,12 @@ internal sealed partial class UsageSettler : BackgroundService
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _idle = CompletedSource();
     private int _pending;
+    private volatile bool _stopping;
 
-    public UsageSettler(IConnectionMultiplexer redis, IOptions<MeteringOptions> options, IHostEnvironment environment, MeteringMetrics metrics, ILogger<UsageSettler> logger)
+    public UsageSettler(IConnectionMultiplexer redis, RespPipeline pipeline, IOptions<MeteringOptions> options, IHostEnvironment environment, MeteringMetrics metrics, ILogger<UsageSettler> logger)
     {
         _redis = redis;
+        _pipeline = pipeline;
         _metrics = metrics;
         _options = options.Value;
         _logger = logger;
@@ -83,6 +89,17 @@ internal sealed partial class UsageSettler : BackgroundService
         }
 
         var entry = _journal.Append(settlement);
+        if (!_stopping && _pipeline.IsUsable)
+        {
+            // The pipeline is used only with a standalone server, where the script announces the account itself.
+            var json = JsonSerializer.Serialize(settlement.Event, CoreJson.Default.UsageEvent);
+            var values = SettleScript.Values(settlement, json, _options.SettledMarkerTtl);
+            if (_pipeline.TrySend(new PipelinedSettlement(this, settlement, entry), SettleScript.Script, SettleScript.Keys(settlement, announce: true), values))
+            {
+                return;
+            }
+        }
+
         if (!_queue.Writer.TryWrite((settlement, entry)))
         {
             // Shutting down: the queue is closed, the spool still takes it.
@@ -164,8 +181,12 @@ internal sealed partial class UsageSettler : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
         _queue.Writer.TryComplete();
         await base.StopAsync(cancellationToken);
+
+        // Settlements sent on the pipeline are answered, or fail and are spooled, within the Redis timeout.
+        await WhenIdleAsync().WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         // Drained: every journal entry is settled or spooled, so the journal leaves nothing behind (unless the host's
         // shutdown timeout cut the drain short; then the next start replays what is left).
@@ -188,29 +209,61 @@ internal sealed partial class UsageSettler : BackgroundService
     {
         await foreach (var (settlement, entry) in _queue.Reader.ReadAllAsync())
         {
+            bool settled;
             try
             {
-                await SettleAsync(settlement);
-            }
-            catch (Exception ex) when (IsRedisDown(ex))
-            {
-                // The script may or may not have run (a timeout): the replay is idempotent either way.
-                _spool.Append(settlement);
-                _metrics.Spooled();
-                LogSpooled(settlement.Event.Id, ex.Message);
+                settled = await RunSettleScriptAsync(settlement);
             }
             catch (Exception ex)
             {
-                _spool.Append(settlement);
-                _metrics.Spooled();
-                LogSettleFailed(ex, settlement.Event.Id);
+                SpoolFailed(settlement, entry, ex);
+                continue;
             }
-            finally
+
+            Settled(settlement, settled, entry);
+        }
+    }
+
+    /// <summary>Counts a settlement Redis answered (settled, or a duplicate of one already settled) and reclaims its journal entry.</summary>
+    internal void Settled(Settlement settlement, bool settled, JournalSegment? entry)
+    {
+        if (settled)
+        {
+            _metrics.Settled(settlement.Event.Model, settlement.Event.CostNanos);
+        }
+        else
+        {
+            _metrics.Duplicate();
+        }
+
+        _journal.Complete(entry);
+        Done();
+    }
+
+    /// <summary>
+    /// Spools a settlement Redis did not answer (unreachable, or a timeout after which the script may or may not have
+    /// run: the replay is idempotent either way), then reclaims its journal entry: fsync'd to the spool, it has served
+    /// its purpose.
+    /// </summary>
+    internal void SpoolFailed(Settlement settlement, JournalSegment? entry, Exception error)
+    {
+        try
+        {
+            _spool.Append(settlement);
+            _metrics.Spooled();
+            if (IsRedisDown(error))
             {
-                // Settled or fsync'd to the spool: the journal entry has served its purpose.
-                _journal.Complete(entry);
-                Done();
+                LogSpooled(settlement.Event.Id, error.Message);
             }
+            else
+            {
+                LogSettleFailed(error, settlement.Event.Id);
+            }
+        }
+        finally
+        {
+            _journal.Complete(entry);
+            Done();
         }
     }
 
@@ -240,21 +293,11 @@ internal sealed partial class UsageSettler : BackgroundService
         }
     }
 
-    /// <summary>Runs the settle script (idempotent by the event's marker); throws when Redis cannot be reached.</summary>
+    /// <summary>Runs the settle script (idempotent by the event's marker) and counts it; throws when Redis cannot be reached.</summary>
     public async Task SettleAsync(Settlement settlement)
     {
-        var json = JsonSerializer.Serialize(settlement.Event, CoreJson.Default.UsageEvent);
-        var db = _redis.GetDatabase();
-        var announced = AnnounceInScript();
-        var result = (int)await db.ScriptEvaluateAsync(SettleScript.Lua, SettleScript.Keys(settlement, announced), SettleScript.Values(settlement, json, _options.SettledMarkerTtl));
-        if (result == SettleScript.Settled)
+        if (await RunSettleScriptAsync(settlement))
         {
-            if (!announced)
-            {
-                // Tells the flusher where to look; losing it is harmless (it also scans for outboxes).
-                db.SetAdd(RedisKeys.OutboxAccounts, settlement.Event.Account, CommandFlags.FireAndForget);
-            }
-
             _metrics.Settled(settlement.Event.Model, settlement.Event.CostNanos);
         }
         else
@@ -264,25 +307,29 @@ internal sealed partial class UsageSettler : BackgroundService
     }
 
     /// <summary>
+    /// Runs the settle script through the multiplexer: true when it charged, false for a duplicate; throws when Redis
+    /// cannot be reached.
+    /// </summary>
+    private async Task<bool> RunSettleScriptAsync(Settlement settlement)
+    {
+        var json = JsonSerializer.Serialize(settlement.Event, CoreJson.Default.UsageEvent);
+        var db = _redis.GetDatabase();
+        var announced = AnnounceInScript();
+        var result = (int)await db.ScriptEvaluateAsync(SettleScript.Lua, SettleScript.Keys(settlement, announced), SettleScript.Values(settlement, json, _options.SettledMarkerTtl));
+        if (result == SettleScript.Settled && !announced)
+        {
+            // Tells the flusher where to look; losing it is harmless (it also scans for outboxes).
+            db.SetAdd(RedisKeys.OutboxAccounts, settlement.Event.Account, CommandFlags.FireAndForget);
+        }
+
+        return result == SettleScript.Settled;
+    }
+
+    /// <summary>
     /// Whether the settle script may announce the account itself: not under Redis Cluster, where the account set is in
     /// another slot. Decided once a server has answered; until then the announcement is a command of its own.
     /// </summary>
-    private bool AnnounceInScript()
-    {
-        if (_announceInScript is { } known)
-        {
-            return known;
-        }
-
-        var servers = _redis.GetEndPoints().Select(endpoint => _redis.GetServer(endpoint)).Where(server => server.IsConnected).ToList();
-        if (servers.Count == 0)
-        {
-            return false;
-        }
-
-        _announceInScript = servers.All(server => server.ServerType != ServerType.Cluster);
-        return _announceInScript.Value;
-    }
+    private bool AnnounceInScript() => (_announceInScript ??= RedisTopology.IsStandalone(_redis)) ?? false;
 
     private void Done()
     {

@@ -3,6 +3,7 @@ using MassRouter.Core.Money;
 using MassRouter.Core.Redis;
 using MassRouter.Core.Usage;
 using MassRouter.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MassRouter.Gateway.Tests.Metering;
 
@@ -52,6 +53,36 @@ public class SettlementTests(MeteringFixture fixture)
         Assert.Equal(charged, (long)await b.Db.HashGetAsync(RedisKeys.DailySpend(key.Account, day), "account"));
         Assert.Equal(charged, (long)await b.Db.HashGetAsync(RedisKeys.MonthlySpend(key.Account, day), "k:" + key.KeyId));
         Assert.True(await b.Db.SetContainsAsync(RedisKeys.OutboxAccounts, key.Account));
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task AdmissionAndSettlement_TakeTheRequestPipeline_NotTheMultiplexer(string backend)
+    {
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(10 * Dollar);
+        var pipeline = b.Gateways[0].Services.GetRequiredService<Gateway.Redis.RespPipeline>();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!pipeline.IsUsable)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the request pipeline did not connect");
+            await Task.Delay(20);
+        }
+
+        var before = pipeline.Sent;
+        for (var i = 0; i < 3; i++)
+        {
+            var body = $$"""{"model":"test/metered","stream":{{(i == 1 ? "true" : "false")}},"messages":[{"role":"user","content":"pipeline {{i}}"}]}""";
+            using var response = await b.Http.SendAsync(b.Chat(0, key.Secret, body));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            _ = await response.Content.ReadAsStringAsync();
+        }
+
+        var events = await b.WaitForEventsAsync(key.Account, 3);
+
+        Assert.Equal(3, events.Count);
+        Assert.Equal(6, pipeline.Sent - before);
+        Assert.Equal(10 * Dollar - events.Sum(e => e.CostNanos), await b.BalanceAsync(key.Account));
     }
 
     [Theory]

@@ -1,0 +1,606 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using StackExchange.Redis;
+
+namespace MassRouter.Gateway.Redis;
+
+/// <summary>
+/// A dedicated RESP2 connection for the two scripts on the request path (admission and settlement), beside the
+/// StackExchange.Redis multiplexer that does everything else.
+/// </summary>
+/// <remarks>
+/// <para>Why: StackExchange.Redis 3.x completes every awaited command on the thread pool, so a metered request paid a
+/// thread hop (a futex wake and a context switch on a small box) for its admission, and another for its settlement.
+/// Here the reply completes the command synchronously on the connection's reader, which with inline socket completions
+/// is the I/O thread that received it: the request continues there, as an unmetered one does.</para>
+/// <para>Commands are written by the caller's thread; while one send is in progress, later commands are appended to
+/// the next batch and that sender flushes them too (group commit), so concurrent requests share syscalls.</para>
+/// <para>It is an accelerator, never the only way: <see cref="TrySend"/> answers false until the connection is up and
+/// the multiplexer has seen a standalone server (not Cluster, where keys live on several nodes), and callers then use
+/// the multiplexer. Failures surface as StackExchange.Redis's own exceptions (connection lost, timeout), so callers
+/// keep one failure path: while it is down, commands fail at once, like the multiplexer's fail-fast backlog.</para>
+/// </remarks>
+internal sealed partial class RespPipeline : IAsyncDisposable
+{
+    /// <summary>The connection's name on the server (<c>CLIENT SETNAME</c>).</summary>
+    public const string ClientName = "massrouter-gateway-pipeline";
+
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+
+    private readonly EndPoint? _endpoint;
+    private readonly string? _user;
+    private readonly string? _password;
+    private readonly int _database;
+    private readonly TimeSpan _timeout;
+    private readonly IConnectionMultiplexer _multiplexer;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Timer? _timeoutTimer;
+    private Connection? _connection;
+    private bool _reconnecting;
+    private bool _disposed;
+    private bool? _standalone;
+    private long _sent;
+
+    public RespPipeline(string connectionString, TimeSpan timeout, bool enabled, IConnectionMultiplexer multiplexer, ILogger<RespPipeline> logger)
+    {
+        _multiplexer = multiplexer;
+        _logger = logger;
+        _timeout = timeout;
+        var options = ConfigurationOptions.Parse(connectionString);
+
+        // TLS, Sentinel and several endpoints stay with the multiplexer, which knows how to handle them.
+        if (!enabled || options.EndPoints.Count != 1 || options.Ssl || !string.IsNullOrEmpty(options.ServiceName) || options.Proxy != Proxy.None)
+        {
+            return;
+        }
+
+        _endpoint = options.EndPoints[0];
+        _user = options.User;
+        _password = options.Password;
+        _database = options.DefaultDatabase ?? 0;
+        var tick = TimeSpan.FromMilliseconds(Math.Clamp(timeout.TotalMilliseconds / 4, 20, 250));
+        _timeoutTimer = new Timer(static state => ((RespPipeline)state!).CheckTimeout(), this, tick, tick);
+        StartReconnect();
+    }
+
+    /// <summary>Commands accepted by <see cref="TrySend"/> since start.</summary>
+    public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>True while commands can go through this connection (connected, standalone server).</summary>
+    public bool IsUsable => Volatile.Read(ref _connection) is { Failed: false } && IsStandalone();
+
+    /// <summary>
+    /// Sends <paramref name="script"/> (by SHA1, by text after a <c>NOSCRIPT</c>) and completes <paramref name="operation"/>
+    /// on the reader; false, with nothing sent, when the connection is not usable (use the multiplexer).
+    /// </summary>
+    public bool TrySend(RespOperation operation, RespScript script, RedisKey[] keys, RedisValue[] values)
+    {
+        var connection = Volatile.Read(ref _connection);
+        if (connection is null || !IsStandalone())
+        {
+            return false;
+        }
+
+        operation.Script = script;
+        operation.Keys = keys;
+        operation.Values = values;
+        if (!Write(connection, operation))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _sent);
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Connection? connection;
+        lock (_lock)
+        {
+            _disposed = true;
+            connection = _connection;
+        }
+
+        await _stopping.CancelAsync();
+        if (_timeoutTimer is not null)
+        {
+            await _timeoutTimer.DisposeAsync();
+        }
+
+        if (connection is not null)
+        {
+            Fail(connection, RespErrors.ConnectionLost("The Redis pipeline was disposed.", type: ConnectionFailureType.ConnectionDisposed));
+        }
+
+        _stopping.Dispose();
+    }
+
+    // Decided once the multiplexer has met a server; until then the multiplexer carries the commands.
+    private bool IsStandalone() => (_standalone ??= RedisTopology.IsStandalone(_multiplexer)) ?? false;
+
+    private bool Write(Connection connection, RespOperation operation)
+    {
+        lock (connection.WriteLock)
+        {
+            if (connection.Failed)
+            {
+                return false;
+            }
+
+            WriteEval(connection.Out, operation);
+            operation.QueuedAt = Stopwatch.GetTimestamp();
+            connection.Pending.Enqueue(operation);
+            if (connection.Flushing)
+            {
+                // The sender in progress takes this command with its next batch.
+                return true;
+            }
+
+            connection.Flushing = true;
+        }
+
+        _ = FlushAsync(connection);
+        return true;
+    }
+
+    private async Task FlushAsync(Connection connection)
+    {
+        try
+        {
+            while (true)
+            {
+                ArrayBufferWriter<byte> batch;
+                lock (connection.WriteLock)
+                {
+                    if (connection.Out.WrittenCount == 0 || connection.Failed)
+                    {
+                        connection.Flushing = false;
+                        return;
+                    }
+
+                    batch = connection.Out;
+                    connection.Out = connection.Spare;
+                    connection.Spare = batch;
+                }
+
+                var data = batch.WrittenMemory;
+                while (!data.IsEmpty)
+                {
+                    var sent = await connection.Socket.SendAsync(data, SocketFlags.None);
+                    data = data[sent..];
+                }
+
+                batch.ResetWrittenCount();
+            }
+        }
+        catch (Exception ex)
+        {
+            lock (connection.WriteLock)
+            {
+                connection.Flushing = false;
+            }
+
+            Fail(connection, RespErrors.ConnectionLost("Writing to Redis failed: " + ex.Message, ex));
+        }
+    }
+
+    private async Task ReadAsync(Connection connection)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var start = 0;
+        var end = 0;
+        Exception failure;
+        try
+        {
+            while (true)
+            {
+                if (end == buffer.Length)
+                {
+                    if (start > 0)
+                    {
+                        buffer.AsSpan(start, end - start).CopyTo(buffer);
+                        end -= start;
+                        start = 0;
+                    }
+                    else
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, end).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+                }
+
+                var read = await connection.Socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None);
+                if (read == 0)
+                {
+                    throw RespErrors.ConnectionLost("Redis closed the connection.", type: ConnectionFailureType.SocketClosed);
+                }
+
+                end += read;
+                while (start < end && RespParser.TryParse(buffer.AsSpan(start, end - start), out var reply, out var consumed))
+                {
+                    start += consumed;
+                    if (!connection.Pending.TryDequeue(out var operation))
+                    {
+                        throw new InvalidDataException("Redis sent a reply no command was waiting for.");
+                    }
+
+                    Complete(connection, operation, reply);
+                }
+
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            failure = ex as RedisException
+                ?? RespErrors.ConnectionLost("Reading from Redis failed: " + ex.Message, ex);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        Fail(connection, failure);
+
+        // Only the reader dequeues, so no reply can be paired with the wrong command; writers stopped when Fail marked
+        // the connection failed.
+        var error = connection.FailReason ?? failure;
+        while (connection.Pending.TryDequeue(out var operation))
+        {
+            Fail(operation, error);
+        }
+    }
+
+    private void Complete(Connection connection, RespOperation operation, in RespReply reply)
+    {
+        if (reply.IsError && !operation.SentByText && reply.Text is { } text && text.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            // The server does not know the script yet (first use, a restart, SCRIPT FLUSH): send its text, which also
+            // caches it for the next EVALSHA.
+            operation.SentByText = true;
+            if (!Write(connection, operation))
+            {
+                Fail(operation, connection.FailReason ?? RespErrors.ConnectionLost("The Redis connection was lost."));
+            }
+
+            return;
+        }
+
+        try
+        {
+            operation.OnReply(reply);
+        }
+        catch (Exception ex)
+        {
+            LogCompletionFailed(ex);
+        }
+    }
+
+    private void Fail(RespOperation operation, Exception error)
+    {
+        try
+        {
+            operation.OnFailure(error);
+        }
+        catch (Exception ex)
+        {
+            LogCompletionFailed(ex);
+        }
+    }
+
+    private void CheckTimeout()
+    {
+        var connection = Volatile.Read(ref _connection);
+        if (connection is not null && connection.Pending.TryPeek(out var oldest) && Stopwatch.GetElapsedTime(oldest.QueuedAt) > _timeout)
+        {
+            // The command may or may not have run; callers treat it like the multiplexer's timeout (fail-open
+            // admission, spooled settlement, both idempotent where it matters).
+            Fail(connection, RespErrors.Timeout(
+                $"Timeout awaiting a Redis reply after {(long)_timeout.TotalMilliseconds} ms ({connection.Pending.Count} command(s) in flight)."));
+        }
+    }
+
+    /// <summary>Marks the connection failed (first reason wins), closes it, and starts reconnecting.</summary>
+    private void Fail(Connection connection, Exception reason)
+    {
+        lock (connection.WriteLock)
+        {
+            if (connection.Failed)
+            {
+                return;
+            }
+
+            connection.Failed = true;
+            connection.FailReason = reason;
+        }
+
+        // Closing makes the reader's receive fail; the reader then fails whatever is still in flight.
+        connection.Socket.Dispose();
+        bool reconnect;
+        lock (_lock)
+        {
+            if (_connection == connection)
+            {
+                _connection = null;
+            }
+
+            reconnect = !_disposed;
+        }
+
+        if (reconnect)
+        {
+            LogDisconnected(reason.Message);
+            StartReconnect();
+        }
+    }
+
+    private void StartReconnect()
+    {
+        lock (_lock)
+        {
+            if (_reconnecting || _disposed)
+            {
+                return;
+            }
+
+            _reconnecting = true;
+        }
+
+        _ = Task.Run(ReconnectAsync);
+    }
+
+    private async Task ReconnectAsync()
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        var attempts = 0;
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var connection = await ConnectAsync(_stopping.Token);
+                lock (_lock)
+                {
+                    _reconnecting = false;
+                    if (_disposed)
+                    {
+                        connection.Socket.Dispose();
+                        return;
+                    }
+
+                    _connection = connection;
+                }
+
+                _ = ReadAsync(connection);
+                if (attempts > 0)
+                {
+                    LogConnected(attempts);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (!_stopping.IsCancellationRequested)
+            {
+                if (attempts++ == 0)
+                {
+                    LogConnectFailed(ex.Message);
+                }
+
+                try
+                {
+                    await Task.Delay(delay, _stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+            }
+            catch (Exception)
+            {
+                break;
+            }
+        }
+
+        lock (_lock)
+        {
+            _reconnecting = false;
+        }
+    }
+
+    /// <summary>Connects, authenticates, selects the database, names the connection and checks the server answers (PING).</summary>
+    private async Task<Connection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(_timeout.TotalMilliseconds, 1000)));
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(_endpoint!, deadline.Token);
+            var hello = new ArrayBufferWriter<byte>(256);
+            var replies = 1;
+            if (!string.IsNullOrEmpty(_password))
+            {
+                WriteCommand(hello, _user is null ? ["AUTH", _password] : ["AUTH", _user, _password]);
+                replies++;
+            }
+
+            if (_database != 0)
+            {
+                WriteCommand(hello, ["SELECT", _database.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                replies++;
+            }
+
+            // Named, so CLIENT LIST tells it from the multiplexer's connections.
+            WriteCommand(hello, ["CLIENT", "SETNAME", ClientName]);
+            WriteCommand(hello, ["PING"]);
+            replies++;
+            await socket.SendAsync(hello.WrittenMemory, SocketFlags.None, deadline.Token);
+
+            var buffer = new byte[1024];
+            var filled = 0;
+            var offset = 0;
+            while (replies > 0)
+            {
+                if (offset < filled && RespParser.TryParse(buffer.AsSpan(offset, filled - offset), out var reply, out var consumed))
+                {
+                    offset += consumed;
+                    replies--;
+                    if (reply.IsError)
+                    {
+                        throw RespErrors.ConnectionLost("Redis refused the connection set-up: " + reply.Text, type: ConnectionFailureType.AuthenticationFailure);
+                    }
+
+                    continue;
+                }
+
+                if (filled == buffer.Length)
+                {
+                    throw new InvalidDataException("Redis answered the connection set-up with more than expected.");
+                }
+
+                var read = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, deadline.Token);
+                if (read == 0)
+                {
+                    throw RespErrors.ConnectionLost("Redis closed the connection during set-up.", type: ConnectionFailureType.SocketClosed);
+                }
+
+                filled += read;
+            }
+
+            return new Connection(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static void WriteEval(ArrayBufferWriter<byte> output, RespOperation operation)
+    {
+        var keys = operation.Keys!;
+        var values = operation.Values!;
+        WriteHeader(output, '*', 3 + keys.Length + values.Length);
+        if (operation.SentByText)
+        {
+            WriteBulk(output, "EVAL"u8);
+            WriteBulk(output, operation.Script!.Text);
+        }
+        else
+        {
+            WriteBulk(output, "EVALSHA"u8);
+            WriteBulk(output, operation.Script!.Sha);
+        }
+
+        WriteBulk(output, keys.Length);
+        foreach (var key in keys)
+        {
+            WriteBulk(output, (string?)key ?? string.Empty);
+        }
+
+        foreach (var value in values)
+        {
+            if (value.IsInteger)
+            {
+                WriteBulk(output, (long)value);
+            }
+            else
+            {
+                WriteBulk(output, (string?)value ?? string.Empty);
+            }
+        }
+    }
+
+    private static void WriteCommand(ArrayBufferWriter<byte> output, string[] parts)
+    {
+        WriteHeader(output, '*', parts.Length);
+        foreach (var part in parts)
+        {
+            WriteBulk(output, part);
+        }
+    }
+
+    private static void WriteHeader(ArrayBufferWriter<byte> output, char type, long count)
+    {
+        var span = output.GetSpan(24);
+        span[0] = (byte)type;
+        Utf8Formatter.TryFormat(count, span[1..], out var written);
+        span[1 + written] = (byte)'\r';
+        span[2 + written] = (byte)'\n';
+        output.Advance(3 + written);
+    }
+
+    private static void WriteBulk(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
+    {
+        WriteHeader(output, '$', bytes.Length);
+        var span = output.GetSpan(bytes.Length + 2);
+        bytes.CopyTo(span);
+        span[bytes.Length] = (byte)'\r';
+        span[bytes.Length + 1] = (byte)'\n';
+        output.Advance(bytes.Length + 2);
+    }
+
+    private static void WriteBulk(ArrayBufferWriter<byte> output, string text)
+    {
+        var length = Encoding.UTF8.GetByteCount(text);
+        WriteHeader(output, '$', length);
+        var span = output.GetSpan(length + 2);
+        Encoding.UTF8.GetBytes(text, span);
+        span[length] = (byte)'\r';
+        span[length + 1] = (byte)'\n';
+        output.Advance(length + 2);
+    }
+
+    private static void WriteBulk(ArrayBufferWriter<byte> output, long number)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        Utf8Formatter.TryFormat(number, digits, out var written);
+        WriteBulk(output, digits[..written]);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The Redis request-path connection is down, the multiplexer carries its commands until it is back: {Error}")]
+    private partial void LogDisconnected(string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The Redis request-path connection cannot connect yet (retrying): {Error}")]
+    private partial void LogConnectFailed(string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The Redis request-path connection is up again after {Attempts} attempt(s)")]
+    private partial void LogConnected(int attempts);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Completing a Redis command failed")]
+    private partial void LogCompletionFailed(Exception ex);
+
+    private sealed class Connection(Socket socket)
+    {
+        public Socket Socket { get; } = socket;
+
+        public Lock WriteLock { get; } = new();
+
+        public ConcurrentQueue<RespOperation> Pending { get; } = new();
+
+        /// <summary>Commands written since the last send began; swapped with <see cref="Spare"/> by the sender.</summary>
+        public ArrayBufferWriter<byte> Out { get; set; } = new(4096);
+
+        public ArrayBufferWriter<byte> Spare { get; set; } = new(4096);
+
+        public bool Flushing { get; set; }
+
+        public bool Failed { get; set; }
+
+        public Exception? FailReason { get; set; }
+    }
+}

@@ -1,0 +1,9 @@
+namespace MassRouter.Gateway.Redis;
+
+internal enum RespReplyKind
+{
+    Integer,
+    Text,
+    Error,
+    Array,
+}

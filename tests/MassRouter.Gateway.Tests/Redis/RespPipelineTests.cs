@@ -1,0 +1,179 @@
+using System.Globalization;
+using MassRouter.Gateway.Redis;
+using MassRouter.Gateway.Tests.Metering;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace MassRouter.Gateway.Tests.Redis;
+
+/// <summary>The request-path RESP connection against a real redis-server and an embedded Garnet, both behind a cuttable proxy.</summary>
+public sealed class RespPipelineTests : IAsyncLifetime
+{
+    private static readonly RespScript Echo = new("return tonumber(ARGV[1])");
+    private static readonly RespScript Shape = new("return {1, ARGV[1], false, -5, redis.call('INCRBY', KEYS[1], 2)}");
+    private static readonly RespScript Boom = new("return redis.error_reply('ERR boom')");
+
+    private RedisServerProcess? _redis;
+    private EmbeddedGarnet? _garnet;
+
+    public static TheoryData<string> Servers => ["redis-server", "garnet"];
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServerProcess.StartAsync();
+        _garnet = EmbeddedGarnet.Start();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+
+        _garnet?.Dispose();
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task RunsAScript_TheServerDidNotKnow_ThenByItsSha(string server)
+    {
+        await using var setup = await SetUpAsync(server);
+        await setup.Direct.GetServer(setup.Direct.GetEndPoints()[0]).ScriptFlushAsync();
+
+        var first = await SendAsync(setup.Pipeline, Shape, ["counter"], ["12"]);
+        var second = await SendAsync(setup.Pipeline, Shape, ["counter"], ["13"]);
+
+        Assert.Equal([1L, 12L, 0L, -5L, 2L], first.Array!);
+        Assert.Equal([1L, 13L, 0L, -5L, 4L], second.Array!);
+        Assert.True(await setup.Direct.GetServer(setup.Direct.GetEndPoints()[0]).ScriptExistsAsync(Shape.Lua));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task PairsEveryReplyWithItsCommand_UnderManyConcurrentSenders(string server)
+    {
+        await using var setup = await SetUpAsync(server);
+        await SendAsync(setup.Pipeline, Echo, [], ["0"]);
+
+        var results = await Task.WhenAll(Enumerable.Range(1, 2000).Select(i => Task.Run(async () =>
+            (i, (await SendAsync(setup.Pipeline, Echo, [], [i])).Integer))));
+
+        Assert.All(results, result => Assert.Equal(result.i, result.Integer));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task AScriptError_FailsThatCommandOnly(string server)
+    {
+        await using var setup = await SetUpAsync(server);
+
+        var error = await Assert.ThrowsAsync<RedisServerException>(() => SendAsync(setup.Pipeline, Boom, [], []));
+        var after = await SendAsync(setup.Pipeline, Echo, [], [7]);
+
+        Assert.Contains("boom", error.Message, StringComparison.Ordinal);
+        Assert.Equal(7, after.Integer);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task AStalledServer_TimesOutInFlightCommands_ThenTheConnectionComesBack(string server)
+    {
+        await using var setup = await SetUpAsync(server, TimeSpan.FromMilliseconds(300));
+        await SendAsync(setup.Pipeline, Echo, [], [1]);
+
+        setup.Proxy.Stall();
+        var stalled = Assert.ThrowsAsync<RedisTimeoutException>(() => SendAsync(setup.Pipeline, Echo, [], [2]));
+        var error = await stalled.WaitAsync(TimeSpan.FromSeconds(10));
+        setup.Proxy.Restore();
+
+        Assert.Contains("Timeout", error.Message, StringComparison.Ordinal);
+        await WaitUsableAsync(setup.Pipeline);
+        Assert.Equal(3, (await SendAsync(setup.Pipeline, Echo, [], [3])).Integer);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task ACutConnection_FailsWhatWasInFlight_RefusesWhileDown_AndReconnects(string server)
+    {
+        await using var setup = await SetUpAsync(server);
+        await SendAsync(setup.Pipeline, Echo, [], [1]);
+
+        setup.Proxy.Stall();
+        var inFlight = SendAsync(setup.Pipeline, Echo, [], [2]);
+        setup.Proxy.Cut();
+
+        await Assert.ThrowsAsync<RedisConnectionException>(() => inFlight.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(setup.Pipeline.IsUsable);
+        Assert.False(setup.Pipeline.TrySend(new RespTaskOperation(), Echo, [], [3]));
+
+        setup.Proxy.Restore();
+        await WaitUsableAsync(setup.Pipeline);
+        Assert.Equal(4, (await SendAsync(setup.Pipeline, Echo, [], [4])).Integer);
+    }
+
+    [Fact]
+    public async Task NamesItsConnection_SoOperatorsCanTellItApart()
+    {
+        await using var setup = await SetUpAsync("redis-server");
+
+        var clients = await setup.Direct.GetServer(setup.Direct.GetEndPoints()[0]).ClientListAsync();
+
+        Assert.Contains(clients, client => client.Name == RespPipeline.ClientName);
+    }
+
+    [Theory]
+    [InlineData(false, "")]
+    [InlineData(true, ",ssl=true")]
+    [InlineData(true, ",127.0.0.1:1")]
+    public async Task IsNeverUsed_WhenDisabled_OrForTlsOrSeveralEndpoints(bool enabled, string extra)
+    {
+        using var direct = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + _redis!.Port.ToString(CultureInfo.InvariantCulture));
+        await using var pipeline = new RespPipeline(
+            "127.0.0.1:" + _redis.Port.ToString(CultureInfo.InvariantCulture) + extra, TimeSpan.FromSeconds(1), enabled, direct, NullLogger<RespPipeline>.Instance);
+
+        // The multiplexer is connected; were the pipeline going to connect, it would within this time.
+        await Task.Delay(300);
+
+        Assert.False(pipeline.IsUsable);
+        Assert.False(pipeline.TrySend(new RespTaskOperation(), Echo, [], [1]));
+    }
+
+    private static async Task<RespReply> SendAsync(RespPipeline pipeline, RespScript script, RedisKey[] keys, RedisValue[] values)
+    {
+        var operation = new RespTaskOperation();
+        Assert.True(pipeline.TrySend(operation, script, keys, values), "the pipeline was not usable");
+        return await operation.Task;
+    }
+
+    private static async Task WaitUsableAsync(RespPipeline pipeline)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!pipeline.IsUsable)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the pipeline did not (re)connect within 15 s");
+            await Task.Delay(20);
+        }
+    }
+
+    private async Task<Setup> SetUpAsync(string server, TimeSpan? timeout = null)
+    {
+        var port = server == "garnet" ? _garnet!.Port : _redis!.Port;
+        var proxy = new TcpProxy(port);
+        var endpoint = "127.0.0.1:" + proxy.Port.ToString(CultureInfo.InvariantCulture);
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture) + ",allowAdmin=true");
+        var pipeline = new RespPipeline(endpoint, timeout ?? TimeSpan.FromSeconds(5), true, multiplexer, NullLogger<RespPipeline>.Instance);
+        await WaitUsableAsync(pipeline);
+        return new Setup(proxy, multiplexer, pipeline);
+    }
+
+    private sealed record Setup(TcpProxy Proxy, IConnectionMultiplexer Direct, RespPipeline Pipeline) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Pipeline.DisposeAsync();
+            await Proxy.DisposeAsync();
+            await Direct.DisposeAsync();
+        }
+    }
+}
