@@ -1,3 +1,4 @@
+using MassRouter.ControlApi.Audit;
 using MassRouter.ControlApi.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,7 @@ namespace MassRouter.ControlApi.Billing;
 /// <see cref="ControlApiOptions.PendingPaymentGrace"/> are touched, so a live request finishes its own charge.
 /// </remarks>
 internal sealed partial class PendingPaymentRecovery(
-    BillingRepository billing, IPaymentProvider payments, PaymentCredits credits, PaymentMetrics metrics, IOptions<ControlApiOptions> options,
+    BillingRepository billing, IPaymentProvider payments, PaymentCredits credits, AuditLog audit, PaymentMetrics metrics, IOptions<ControlApiOptions> options,
     TimeProvider time, ILogger<PendingPaymentRecovery> logger)
 {
     private const int BatchSize = 100;
@@ -79,7 +80,11 @@ internal sealed partial class PendingPaymentRecovery(
         }
 
         metrics.Recovered(status);
-        LogRecovered(pending.Id, pending.Account, BillingApi.FormatUsd(pending.AmountNanos), status);
+        var amountUsd = BillingApi.FormatUsd(pending.AmountNanos);
+        LogRecovered(pending.Id, pending.Account, amountUsd, status);
+
+        // No request carries this one: the audit entry has no actor (the payment row names the user who asked).
+        await audit.WriteAsync(null, "billing.topup.recovered", pending.Account, $"{amountUsd} USD, payment {pending.Id}: {status}", null);
         if (resolved.Status == BillingRepository.Succeeded)
         {
             await credits.TryCreditAsync(resolved);

@@ -1,4 +1,5 @@
 using Dapper;
+using MassRouter.ControlApi.Audit;
 using MassRouter.ControlApi.Billing;
 using MassRouter.ControlApi.Seed;
 using MassRouter.ControlApi.Storage;
@@ -44,7 +45,11 @@ public abstract class PendingPaymentRecoveryTests(ControlApiFixture fixture)
         Assert.Equal(7 * Nanos.PerDollar, (await billing.BalanceAsync(user.Account)).Balance);
 
         using var anonymous = fixture.Anonymous();
-        Assert.Contains("massrouter_payments_recovered_total{outcome=\"succeeded\"}", await anonymous.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        const string Series = "massrouter_payments_recovered_total{outcome=\"succeeded\"} ";
+        var sample = (await anonymous.GetStringAsync("/metrics")).Split('\n').Single(line => line.StartsWith(Series, StringComparison.Ordinal));
+        Assert.True(double.Parse(sample[Series.Length..], System.Globalization.CultureInfo.InvariantCulture) >= 1, sample);
+        var audit = await fixture.Admin.Http.GetFromJsonAsync<JsonPage<AuditEntry>>($"/api/admin/audit?action=billing.topup.recovered&target={user.Account}");
+        Assert.Equal($"7.00 USD, payment {pending.Id}: succeeded", Assert.Single(audit!.Items).Detail);
     }
 
     [Fact]
