@@ -120,6 +120,7 @@ public static class ControlApiHost
         services.AddSingleton<KeyRepository>();
         services.AddSingleton<BillingRepository>();
         services.AddSingleton<PaymentCredits>();
+        services.AddSingleton<PendingPaymentRecovery>();
         services.AddSingleton<LedgerRepository>();
         services.AddSingleton<CatalogRepository>();
         services.AddSingleton<AuditLog>();
@@ -132,13 +133,15 @@ public static class ControlApiHost
         services.AddSingleton<CredentialProtector>();
         services.AddSingleton<CatalogPublisher>();
         services.AddSingleton<OutboxInspector>();
-        services.AddSingleton<IPaymentProvider, DevelopmentPaymentProvider>();
+        // TryAdd: a host registers its real provider (or a test its fake) before AddControlApi.
+        services.TryAddSingleton<IPaymentProvider, DevelopmentPaymentProvider>();
         services.AddSingleton<DevelopmentSeeder>();
         services.AddSingleton<RedisResync>();
         services.AddSingleton<PeriodicRedisResync>();
         services.AddHostedService(sp => sp.GetRequiredService<PeriodicRedisResync>());
         services.AddSingleton(new ControlMetricsRegistry());
         services.AddSingleton(sp => new LedgerMetrics(sp.GetRequiredService<ControlMetricsRegistry>().Registry));
+        services.AddSingleton(sp => new PaymentMetrics(sp.GetRequiredService<ControlMetricsRegistry>().Registry));
         services.AddSingleton<LedgerFlusher>();
 
         services.AddHostedService(sp => sp.GetRequiredService<LedgerFlusher>());

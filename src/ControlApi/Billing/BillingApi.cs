@@ -56,7 +56,7 @@ internal static class BillingApi
 
     private static async Task<Results<Created<PaymentView>, ValidationProblem, ProblemHttpResult>> TopUpAsync(
         TopUpRequest request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, HttpContext context, BillingRepository billing,
-        IPaymentProvider payments, PaymentCredits credits, AccountAccess access, AuditLog audit, TimeProvider time)
+        IPaymentProvider payments, PaymentCredits credits, PendingPaymentRecovery recovery, AccountAccess access, AuditLog audit, TimeProvider time)
     {
         var account = AccountId.Of(context.User.UserId(), request.TeamId);
         if (await access.DenyAsync(context.User, account, AccessLevel.Admin, "The team") is { } denied)
@@ -75,7 +75,7 @@ internal static class BillingApi
         var amount = Nanos.FromDollars(request.AmountUsd!.Value);
         if (idempotencyKey is not null && await billing.FindByIdempotencyKeyAsync(account, idempotencyKey) is { } earlier)
         {
-            return await ReplayAsync(earlier, idempotencyKey, amount, billing, credits, time);
+            return await ReplayAsync(earlier, idempotencyKey, amount, context, billing, credits, recovery, time);
         }
 
         // The row is reserved before the provider is charged: of two concurrent requests with the same key, the unique
@@ -83,22 +83,18 @@ internal static class BillingApi
         var reserved = await billing.ReservePaymentAsync(account, context.User.UserId(), amount, payments.Name, idempotencyKey, time.GetUtcNow().ToUnixTimeMilliseconds());
         if (reserved is null)
         {
-            return await ReplayAsync((await billing.FindByIdempotencyKeyAsync(account, idempotencyKey!))!, idempotencyKey!, amount, billing, credits, time);
+            return await ReplayAsync((await billing.FindByIdempotencyKeyAsync(account, idempotencyKey!))!, idempotencyKey!, amount, context, billing, credits, recovery, time);
         }
 
-        PaymentResult result;
-        try
-        {
-            result = await payments.ChargeAsync(new PaymentRequest(account, context.User.UserId(), amount), context.RequestAborted);
-        }
-        catch
-        {
-            await billing.CompletePaymentAsync(reserved.Id, "", BillingRepository.Failed);
-            throw;
-        }
+        // Not the request's abort token: a charge once started is finished and recorded even if the client leaves. If
+        // the charge throws, the outcome is unknown (the provider may have taken the money): the row stays pending and
+        // the recovery re-drives the charge, idempotent by payment id, after the grace.
+        var result = await payments.ChargeAsync(new PaymentRequest(reserved.Id, account, context.User.UserId(), amount), CancellationToken.None);
 
-        var payment = await billing.CompletePaymentAsync(reserved.Id, result.ExternalId, result.Succeeded ? BillingRepository.Succeeded : BillingRepository.Failed);
-        if (!result.Succeeded)
+        // Null: the recovery resolved it first (this request outlived the grace), with the same provider answer.
+        var payment = await billing.CompletePaymentAsync(reserved.Id, result.ExternalId, result.Succeeded ? BillingRepository.Succeeded : BillingRepository.Failed)
+            ?? (await billing.FindPaymentAsync(reserved.Id))!;
+        if (payment.Status != BillingRepository.Succeeded)
         {
             return Problems.PaymentFailed(result.FailureReason ?? "The payment was declined.");
         }
@@ -111,15 +107,19 @@ internal static class BillingApi
 
     /// <summary>The answer to a repeated Idempotency-Key: the first request's payment, never a second charge.</summary>
     private static async Task<Results<Created<PaymentView>, ValidationProblem, ProblemHttpResult>> ReplayAsync(
-        PaymentView earlier, string idempotencyKey, long amountNanos, BillingRepository billing, PaymentCredits credits, TimeProvider time)
+        PaymentView earlier, string idempotencyKey, long amountNanos, HttpContext context, BillingRepository billing, PaymentCredits credits,
+        PendingPaymentRecovery recovery, TimeProvider time)
     {
         if (earlier.AmountNanos != amountNanos)
         {
             return Problems.Conflict($"The Idempotency-Key was already used for a top-up of {FormatUsd(earlier.AmountNanos)} USD.");
         }
 
-        // A concurrent first request is still charging: its answer is worth a short wait, not a second charge.
-        for (var waited = TimeSpan.Zero; earlier.Status == BillingRepository.Pending && waited < PendingWait; waited += PendingPoll)
+        // A concurrent first request is still charging: its answer is worth a short wait, not a second charge. A payment
+        // pending for longer than that is not waited for: its request is stuck or its process gone.
+        var reservedAt = DateTimeOffset.FromUnixTimeMilliseconds(earlier.CreatedAt);
+        var wait = PendingWait < recovery.Grace ? PendingWait : recovery.Grace;
+        while (earlier.Status == BillingRepository.Pending && time.GetUtcNow() - reservedAt < wait)
         {
             await Task.Delay(PendingPoll, time);
             earlier = (await billing.FindByIdempotencyKeyAsync(earlier.Account, idempotencyKey))!;
@@ -127,7 +127,23 @@ internal static class BillingApi
 
         if (earlier.Status == BillingRepository.Pending)
         {
-            return Problems.Conflict("A top-up with this Idempotency-Key is still in progress; retry it shortly.");
+            var age = time.GetUtcNow() - reservedAt;
+            if (age < recovery.Grace)
+            {
+                context.Response.Headers.RetryAfter = RetryAfterSeconds(recovery.Grace - age);
+                return Problems.Conflict(
+                    $"A top-up with this Idempotency-Key is still in progress (reserved {(long)age.TotalSeconds} s ago); retry after the Retry-After delay. " +
+                    "It is never charged twice: a retry answers with its outcome once it is resolved.");
+            }
+
+            // Past the grace its process is taken for dead: finish it now, as the periodic recovery would.
+            if (await recovery.TryResolveAsync(earlier, CancellationToken.None) is not { } resolved)
+            {
+                context.Response.Headers.RetryAfter = RetryAfterSeconds(PendingWait);
+                return Problems.Conflict("A top-up with this Idempotency-Key is still in progress: the payment provider cannot confirm it yet; retry after the Retry-After delay.");
+            }
+
+            earlier = resolved.Payment;
         }
 
         if (earlier.Status != BillingRepository.Succeeded)
@@ -142,6 +158,8 @@ internal static class BillingApi
 
         return TypedResults.Created(PaymentLocation(earlier), earlier);
     }
+
+    private static string RetryAfterSeconds(TimeSpan delay) => Math.Max(1, (long)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
     private static async Task<Results<Ok<Page<PaymentView>>, ProblemHttpResult>> PaymentsAsync(
         ClaimsPrincipal user, BillingRepository billing, AccountAccess access, long? teamId, int? page, int? pageSize)

@@ -43,13 +43,32 @@ internal sealed class BillingRepository(Database database)
         }
     }
 
-    /// <summary>Records the provider's answer on a reserved payment.</summary>
-    public async Task<PaymentView> CompletePaymentAsync(long id, string externalId, string status)
+    /// <summary>
+    /// Records the provider's answer on a reserved payment that is still <see cref="Pending"/>; null when someone else
+    /// (the request that reserved it, or the pending-payment recovery of any instance) resolved it first. The
+    /// conditional update is the claim: of two resolvers exactly one moves the row, and only that one credits it.
+    /// </summary>
+    public async Task<PaymentView?> CompletePaymentAsync(long id, string externalId, string status)
     {
         await using var connection = await database.OpenAsync();
-        return await connection.QuerySingleAsync<PaymentView>(
-            "UPDATE payments SET external_id = @externalId, status = @status WHERE id = @id RETURNING " + PaymentColumns,
-            new { id, externalId, status });
+        return await connection.QuerySingleOrDefaultAsync<PaymentView>(
+            "UPDATE payments SET external_id = @externalId, status = @status WHERE id = @id AND status = @pending RETURNING " + PaymentColumns,
+            new { id, externalId, status, pending = Pending });
+    }
+
+    public async Task<PaymentView?> FindPaymentAsync(long id)
+    {
+        await using var connection = await database.OpenAsync();
+        return await connection.QuerySingleOrDefaultAsync<PaymentView>("SELECT " + PaymentColumns + " FROM payments WHERE id = @id", new { id });
+    }
+
+    /// <summary><see cref="Pending"/> payments reserved before <paramref name="before"/> (Unix ms) with an id above <paramref name="afterId"/>, by id.</summary>
+    public async Task<IReadOnlyList<PaymentView>> PendingAsync(long before, long afterId, int limit)
+    {
+        await using var connection = await database.OpenAsync();
+        return (await connection.QueryAsync<PaymentView>(
+            "SELECT " + PaymentColumns + " FROM payments WHERE status = @pending AND created_at < @before AND id > @afterId ORDER BY id LIMIT @limit",
+            new { pending = Pending, before, afterId, limit })).AsList();
     }
 
     public async Task<PaymentView?> FindByIdempotencyKeyAsync(string account, string idempotencyKey)

@@ -25,6 +25,12 @@ public sealed class ControlApiOptions
     /// </summary>
     public TimeSpan RedisResyncInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a top-up may stay <c>pending</c> before the recovery (at start-up and with every Redis resync) takes
+    /// its control API for dead and finishes the charge; until then a retry with its Idempotency-Key answers 409.
+    /// </summary>
+    public TimeSpan PendingPaymentGrace { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Directory of the Data Protection key ring; when empty the key ring is kept in the database.</summary>
     public string? DataProtectionKeysPath { get; set; }
 

@@ -49,6 +49,13 @@ internal sealed class ControlApiOptionsValidator : IValidateOptions<ControlApiOp
             failures.Add($"{P}:KeyRotationGrace must not be negative.");
         }
 
+        // Below a second a live request could lose its own charge to the recovery (harmless, only wasteful); above a
+        // day a real provider may have forgotten the payment id its idempotent re-charge relies on (Stripe keeps 24 h).
+        if (options.PendingPaymentGrace < TimeSpan.FromSeconds(1) || options.PendingPaymentGrace > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{P}:PendingPaymentGrace must be between 00:00:01 and 1.00:00:00.");
+        }
+
         if (options.Ledger.BatchSize is <= 0 or > 10_000 || options.Ledger.PollInterval <= TimeSpan.Zero
             || options.Ledger.ScanInterval <= TimeSpan.Zero || options.Ledger.LockTtl < TimeSpan.FromSeconds(1))
         {

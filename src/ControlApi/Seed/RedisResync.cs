@@ -18,13 +18,17 @@ namespace MassRouter.ControlApi.Seed;
 /// Only what differs from Redis is written and announced, and the catalog gets a new version only when its content
 /// changed: a periodic resync of an unchanged database costs reads, not a reload on every gateway.
 /// </remarks>
-internal sealed class RedisResync(UserRepository users, TeamRepository teams, KeyRepository keys, BillingRepository billing, PaymentCredits credits, RedisState redis, CatalogPublisher catalog)
+internal sealed class RedisResync(
+    UserRepository users, TeamRepository teams, KeyRepository keys, BillingRepository billing, PendingPaymentRecovery pendingPayments, PaymentCredits credits,
+    RedisState redis, CatalogPublisher catalog)
 {
     /// <summary>Brings Redis in line with the database; returns how many records, payment credits (and catalogs) were written.</summary>
     public async Task<int> RunAsync()
     {
         // Payments first: their credit leaves a missing balance alone, and the account sync below then restores that
-        // balance from the database, which counts them. The other order would count such a payment twice.
+        // balance from the database, which counts them. The other order would count such a payment twice. Payments a
+        // dead control API left pending are resolved (and credited) first, so this pass already counts them.
+        await pendingPayments.RecoverAsync();
         var written = await credits.CreditOutstandingAsync();
         foreach (var user in await users.AllAsync())
         {

@@ -15,9 +15,9 @@ public abstract class TopUpTests(ControlApiFixture fixture)
     public async Task TopUp_CreditsRedisAtOnce_AndMarksThePaymentCredited()
     {
         var user = await fixture.NewUserAsync();
-        var payment = await TopUpAsync(user.Http, 2m, key: null, HttpStatusCode.Created);
+        var payment = await TopUps.PostAsync(user.Http, 2m, key: null, HttpStatusCode.Created);
 
-        Assert.Equal(2 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+        Assert.Equal(2 * Nanos.PerDollar, await TopUps.RedisBalanceAsync(fixture, user.Account));
         Assert.True(await fixture.Get<BillingRepository>().IsCreditedAsync(payment.Id));
         Assert.True(await fixture.RedisDb.KeyExistsAsync(RedisKeys.PaymentCredited(user.Account, payment.Id)));
     }
@@ -49,7 +49,7 @@ public abstract class TopUpTests(ControlApiFixture fixture)
 
             using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
             http.DefaultRequestHeaders.Authorization = user.Http.DefaultRequestHeaders.Authorization;
-            payment = await TopUpAsync(http, 4m, key: null, HttpStatusCode.Created);
+            payment = await TopUps.PostAsync(http, 4m, key: null, HttpStatusCode.Created);
             await app.StopAsync();
         }
         finally
@@ -62,21 +62,21 @@ public abstract class TopUpTests(ControlApiFixture fixture)
 
         Assert.Equal(BillingRepository.Succeeded, payment.Status);
         Assert.False(await billing.IsCreditedAsync(payment.Id));
-        Assert.Equal(0, await RedisBalanceAsync(user.Account));
+        Assert.Equal(0, await TopUps.RedisBalanceAsync(fixture, user.Account));
         Assert.Equal(4 * Nanos.PerDollar, (await billing.BalanceAsync(user.Account)).Balance);
 
         // Redis (the shared host's) is back: the periodic pass credits the payment, once.
         Assert.True(await fixture.Get<PeriodicRedisResync>().TickAsync());
-        Assert.Equal(4 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+        Assert.Equal(4 * Nanos.PerDollar, await TopUps.RedisBalanceAsync(fixture, user.Account));
         Assert.True(await billing.IsCreditedAsync(payment.Id));
         Assert.Equal("1", (string?)await fixture.RedisDb.HashGetAsync(RedisKeys.Account(user.Account), AccountFields.Paid));
 
         Assert.True(await fixture.Get<PeriodicRedisResync>().TickAsync());
-        Assert.Equal(4 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+        Assert.Equal(4 * Nanos.PerDollar, await TopUps.RedisBalanceAsync(fixture, user.Account));
 
         // A crash between the credit and the database mark re-runs the credit: the marker makes it a no-op.
         Assert.False(await fixture.Get<RedisState>().CreditPaymentAsync(user.Account, payment.Id, payment.AmountNanos));
-        Assert.Equal(4 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+        Assert.Equal(4 * Nanos.PerDollar, await TopUps.RedisBalanceAsync(fixture, user.Account));
     }
 
     [Fact]
@@ -84,18 +84,18 @@ public abstract class TopUpTests(ControlApiFixture fixture)
     {
         var user = await fixture.NewUserAsync();
         var key = Guid.NewGuid().ToString("N");
-        var first = await TopUpAsync(user.Http, 3m, key, HttpStatusCode.Created);
-        var second = await TopUpAsync(user.Http, 3m, key, HttpStatusCode.Created);
+        var first = await TopUps.PostAsync(user.Http, 3m, key, HttpStatusCode.Created);
+        var second = await TopUps.PostAsync(user.Http, 3m, key, HttpStatusCode.Created);
 
         Assert.Equal(first, second);
         var payments = await user.Http.GetFromJsonAsync<JsonPage<PaymentView>>("/api/billing/payments");
         Assert.Equal(first.Id, Assert.Single(payments!.Items).Id);
-        Assert.Equal(3 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+        Assert.Equal(3 * Nanos.PerDollar, await TopUps.RedisBalanceAsync(fixture, user.Account));
         Assert.Equal(3 * Nanos.PerDollar, (await fixture.Get<BillingRepository>().BalanceAsync(user.Account)).Balance);
 
         // Another key is another top-up.
-        await TopUpAsync(user.Http, 3m, Guid.NewGuid().ToString("N"), HttpStatusCode.Created);
-        Assert.Equal(6 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+        await TopUps.PostAsync(user.Http, 3m, Guid.NewGuid().ToString("N"), HttpStatusCode.Created);
+        Assert.Equal(6 * Nanos.PerDollar, await TopUps.RedisBalanceAsync(fixture, user.Account));
     }
 
     [Fact]
@@ -103,13 +103,13 @@ public abstract class TopUpTests(ControlApiFixture fixture)
     {
         var user = await fixture.NewUserAsync();
         var key = Guid.NewGuid().ToString("N");
-        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => TopUpAsync(user.Http, 1m, key, HttpStatusCode.Created)));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => TopUps.PostAsync(user.Http, 1m, key, HttpStatusCode.Created)));
 
         Assert.Single(answers.Select(a => a.Id).Distinct());
         Assert.All(answers, a => Assert.Equal(BillingRepository.Succeeded, a.Status));
         var payments = await user.Http.GetFromJsonAsync<JsonPage<PaymentView>>("/api/billing/payments");
         Assert.Single(payments!.Items);
-        Assert.Equal(Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+        Assert.Equal(Nanos.PerDollar, await TopUps.RedisBalanceAsync(fixture, user.Account));
     }
 
     [Fact]
@@ -117,36 +117,13 @@ public abstract class TopUpTests(ControlApiFixture fixture)
     {
         var user = await fixture.NewUserAsync();
         var key = Guid.NewGuid().ToString("N");
-        await TopUpAsync(user.Http, 5m, key, HttpStatusCode.Created);
+        await TopUps.PostAsync(user.Http, 5m, key, HttpStatusCode.Created);
 
-        using var request = TopUpRequest(6m, key);
+        using var request = TopUps.Request(6m, key);
         await Expect.ProblemAsync(await user.Http.SendAsync(request), HttpStatusCode.Conflict);
-        Assert.Equal(5 * Nanos.PerDollar, await RedisBalanceAsync(user.Account));
+        Assert.Equal(5 * Nanos.PerDollar, await TopUps.RedisBalanceAsync(fixture, user.Account));
         Assert.Equal(5 * Nanos.PerDollar, (await fixture.Get<BillingRepository>().BalanceAsync(user.Account)).Balance);
     }
-
-    private static async Task<PaymentView> TopUpAsync(HttpClient http, decimal amountUsd, string? key, HttpStatusCode expected)
-    {
-        using var request = TopUpRequest(amountUsd, key);
-        var response = await http.SendAsync(request);
-        var payment = await Expect.JsonAsync<PaymentView>(response, expected);
-        Assert.Equal($"/api/billing/payments/{payment.Id}", response.Headers.Location?.OriginalString);
-        return payment;
-    }
-
-    private static HttpRequestMessage TopUpRequest(decimal amountUsd, string? key)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/billing/topups") { Content = JsonContent.Create(new { amountUsd }) };
-        if (key is not null)
-        {
-            request.Headers.Add("Idempotency-Key", key);
-        }
-
-        return request;
-    }
-
-    private async Task<long> RedisBalanceAsync(string account) =>
-        (long)await fixture.RedisDb.HashGetAsync(RedisKeys.Account(account), AccountFields.BalanceNanos);
 }
 
 [Collection(PostgresCollection.Name)]

@@ -56,11 +56,12 @@ public sealed class HostingTests(SqliteControlApiFixture fixture)
     public async Task MissingSettings_FailStartup_NamingTheSetting()
     {
         await using var app = await ControlApiHost.BuildAsync(["--urls", "http://127.0.0.1:0", "--environment", "Production"], builder =>
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ControlApi:Database:Provider"] = "mysql" }));
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ControlApi:Database:Provider"] = "mysql", ["ControlApi:PendingPaymentGrace"] = "00:00:00" }));
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
         Assert.Contains("ControlApi:Database:Provider", error.Message, StringComparison.Ordinal);
         Assert.Contains("ControlApi:Redis", error.Message, StringComparison.Ordinal);
         Assert.Contains("ControlApi:Jwt:SigningKey", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ControlApi:PendingPaymentGrace", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
