@@ -240,7 +240,7 @@ internal sealed partial class UsageSettler : BackgroundService
         }
     }
 
-    /// <summary>Runs the settle script (idempotent by the event's marker); throws when Redis cannot be reached.</summary>
+    /// <summary>Runs the settle script (idempotent by the settlement's <see cref="Settlement.Claim"/>); throws when Redis cannot be reached.</summary>
     public async Task SettleAsync(Settlement settlement)
     {
         var json = JsonSerializer.Serialize(settlement.Event, CoreJson.Default.UsageEvent);
