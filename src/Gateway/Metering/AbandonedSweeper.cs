@@ -176,7 +176,7 @@ internal sealed partial class AbandonedSweeper(
                     }
                     else if (abandoned(settlement))
                     {
-                        await settler.SettleAsync(settlement);
+                        await settler.SettleAsync(settlement with { Claim = SettlementClaim.Sweep });
                         swept++;
                     }
                 }

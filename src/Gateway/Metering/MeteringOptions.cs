@@ -39,7 +39,11 @@ public sealed class MeteringOptions
     /// <summary>How often the spool is retried while it holds events.</summary>
     public TimeSpan SpoolReplayInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long Redis remembers a settled event id, so a replay cannot charge it twice.</summary>
+    /// <summary>
+    /// How long Redis remembers the id of a settled event that had no in-flight record (admitted while Redis was
+    /// unreachable) or that the sweep charged, so a replay cannot charge it twice. A request admitted through Redis needs
+    /// no such marker: removing its in-flight record is its claim, so it leaves nothing behind once settled.
+    /// </summary>
     public TimeSpan SettledMarkerTtl { get; set; } = TimeSpan.FromHours(48);
 
     /// <summary>

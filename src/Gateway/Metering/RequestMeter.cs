@@ -166,7 +166,9 @@ internal sealed partial class RequestMeter
             TtftMs = exchange.FirstOutputTimestamp == 0 ? 0 : (long)Stopwatch.GetElapsedTime(startedTimestamp, exchange.FirstOutputTimestamp).TotalMilliseconds,
             Estimated = estimated,
         };
-        _settler.Enqueue(new Settlement(usageEvent, key.Tpm, promptTokens + completionTokens - request.PromptEstimate));
+        // Admitted through Redis: its in-flight record is the claim, so the settlement leaves no per-event key behind.
+        var claim = request.HasInflightRecord ? SettlementClaim.Inflight : SettlementClaim.Marker;
+        _settler.Enqueue(new Settlement(usageEvent, key.Tpm, promptTokens + completionTokens - request.PromptEstimate, Claim: claim));
     }
 
     private async Task<MeteredRequest> AdmitCoreAsync(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease)

@@ -6,12 +6,13 @@ using StackExchange.Redis;
 namespace MassRouter.Gateway.Metering;
 
 /// <summary>
-/// The settlement, one Lua call in the account's hash slot: claims the event id (<c>SET NX PX</c>, so a replay of the
-/// same event is a no-op), charges the balance, bumps the daily and monthly spend and token counters of the key and
-/// the account, moves the TPM windows by the difference between actual and estimated tokens, and pushes the event
-/// onto the outbox. Lua only adds integers; the cost was computed in C#. Outside Redis Cluster it also announces the
-/// account to the ledger flusher (<c>SADD mr:outbox:accounts</c>), which under Cluster lives in another slot and is a
-/// command of its own.
+/// The settlement, one Lua call in the account's hash slot: claims the event (see <see cref="SettlementClaim"/>: for a
+/// request admitted through Redis, removing its in-flight record is the claim and nothing is left behind; only a request
+/// that never had a record, and a sweep, use a per-event marker), so a replay of the same event is a no-op; then charges
+/// the balance, bumps the daily and monthly spend and token counters of the key and the account, moves the TPM windows
+/// by the difference between actual and estimated tokens, and pushes the event onto the outbox. Lua only adds integers;
+/// the cost was computed in C#. Outside Redis Cluster it also announces the account to the ledger flusher
+/// (<c>SADD mr:outbox:accounts</c>), which under Cluster lives in another slot and is a command of its own.
 /// </summary>
 internal static class SettleScript
 {
@@ -24,10 +25,19 @@ internal static class SettleScript
     // KEYS: 1 account, 2 outbox, 3 daily spend, 4 monthly spend, 5 settled marker, 6 key tpm, 7 account tpm, 8 daily tokens,
     //       9 in-flight, 10 (optional) the flusher's account set
     // ARGV: 1 cost, 2 -cost, 3 event json, 4 key field, 5 marker ttl ms, 6 key tpm, 7 token delta, 8 tokens in,
-    //       9 tokens out, 10 daily ttl ms, 11 monthly ttl ms, 12 event id, 13 account
+    //       9 tokens out, 10 daily ttl ms, 11 monthly ttl ms, 12 event id, 13 account, 14 claim (marker, inflight, sweep)
+    // The record goes in every case (a request whose admission answer was lost has one after all). An in-flight record is
+    // only ever removed by a charge (this script) or by a release with nothing to bill, so its absence means "settled"
+    // for a request that had one; only the other two claims touch the marker key.
     public const string Lua = """
-        redis.call('HDEL', KEYS[9], ARGV[12])
-        if not redis.call('SET', KEYS[5], '1', 'NX', 'PX', ARGV[5]) then return 0 end
+        local removed = redis.call('HDEL', KEYS[9], ARGV[12]) == 1
+        if ARGV[14] == 'marker' then
+          if not redis.call('SET', KEYS[5], '1', 'NX', 'PX', ARGV[5]) then return 0 end
+        elseif not removed then
+          return 0
+        elseif ARGV[14] == 'sweep' then
+          redis.call('SET', KEYS[5], '1', 'PX', ARGV[5])
+        end
         if ARGV[1] ~= '0' then
           redis.call('HINCRBY', KEYS[1], 'balance_nanos', ARGV[2])
           redis.call('HINCRBY', KEYS[3], 'account', ARGV[1])
@@ -107,6 +117,14 @@ internal static class SettleScript
             MonthlyTtlMs,
             usage.Id,
             usage.Account,
+            ClaimArgument(settlement.Claim),
         ];
     }
+
+    private static string ClaimArgument(SettlementClaim claim) => claim switch
+    {
+        SettlementClaim.Inflight => "inflight",
+        SettlementClaim.Sweep => "sweep",
+        _ => "marker",
+    };
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using MassRouter.Core.Usage;
 
 namespace MassRouter.Gateway.Metering;
@@ -11,4 +12,11 @@ namespace MassRouter.Gateway.Metering;
 /// <param name="TokenDelta">Actual minus estimated tokens counted at admission.</param>
 /// <param name="Instance">In an in-flight record: the id of the gateway instance serving the request, whose heartbeat
 /// tells the sweep whether the request can still be settled by its own gateway.</param>
-internal sealed record Settlement(UsageEvent Event, long KeyTpm, long TokenDelta, string? Instance = null);
+/// <param name="Claim">What makes the settlement exactly-once (left out of the JSON when <see cref="SettlementClaim.Marker"/>,
+/// as in lines written before claims existed and in in-flight records, which the sweep settles as <see cref="SettlementClaim.Sweep"/>).</param>
+internal sealed record Settlement(
+    UsageEvent Event,
+    long KeyTpm,
+    long TokenDelta,
+    string? Instance = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] SettlementClaim Claim = SettlementClaim.Marker);

@@ -6,7 +6,7 @@ namespace MassRouter.Gateway.Metering;
 /// <summary>
 /// Write-ahead journal of final settlements: <see cref="Append"/> writes the settlement to the current segment file
 /// before it is queued, so a gateway process killed between the response's last byte and the settle script's answer
-/// (Redis slow or unreachable) leaves it on disk, and the next start replays it (idempotent by the settle marker).
+/// (Redis slow or unreachable) leaves it on disk, and the next start replays it (idempotent by the settlement's claim, see <see cref="SettlementClaim"/>).
 /// </summary>
 /// <remarks>
 /// <para>The append is one positional <c>write</c> into the page cache, without fsync: it survives the death of the

@@ -293,7 +293,10 @@ internal sealed partial class UsageSettler : BackgroundService
         }
     }
 
-    /// <summary>Runs the settle script (idempotent by the event's marker) and counts it; throws when Redis cannot be reached.</summary>
+    /// <summary>
+    /// Runs the settle script (idempotent by the settlement's <see cref="Settlement.Claim"/>) and counts it; throws when
+    /// Redis cannot be reached.
+    /// </summary>
     public async Task SettleAsync(Settlement settlement)
     {
         if (await RunSettleScriptAsync(settlement))

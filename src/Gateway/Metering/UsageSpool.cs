@@ -5,7 +5,7 @@ namespace MassRouter.Gateway.Metering;
 /// <summary>
 /// Local append-only file (one JSON settlement per line) for events that could not be settled because Redis was
 /// unreachable. Replay renames the file aside first, so new events keep appending to a fresh one; a replay that fails
-/// half-way keeps its file and is retried (events already settled are no-ops thanks to the settle script's marker).
+/// half-way keeps its file and is retried (events already settled are no-ops thanks to the settle script's claim).
 /// A torn last line (a crash mid-append) is skipped.
 /// </summary>
 internal sealed class UsageSpool

@@ -163,6 +163,31 @@ public sealed class MeteringBackend : IAsyncDisposable
         return await OutboxAsync(account);
     }
 
+    /// <summary>A usage event of <paramref name="key"/> with a fresh id, as a gateway would settle it, for tests that settle directly.</summary>
+    internal static UsageEvent Event(TestKey key, long costNanos) => new()
+    {
+        Id = Guid.CreateVersion7().ToString("N"),
+        RequestId = "req_" + Guid.NewGuid().ToString("N")[..8],
+        KeyId = key.KeyId,
+        Account = key.Account,
+        Model = Model,
+        Provider = "sim",
+        PromptTokens = 100,
+        CompletionTokens = 50,
+        CostNanos = costNanos,
+        Status = UsageStatus.Ok,
+        HttpStatus = 200,
+        EndedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+    };
+
+    /// <summary>How many settlements <paramref name="gateway"/> found already settled (its duplicate-outcome counter).</summary>
+    public async Task<double> DuplicateSettlementsAsync(int gateway)
+    {
+        var text = await Http.GetStringAsync(new Uri(Addresses[gateway], "metrics"));
+        var match = System.Text.RegularExpressions.Regex.Match(text, "massrouter_settlements_total\\{outcome=\"duplicate\"\\} ([0-9.e+]+)");
+        return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+    }
+
     public async Task<long> BalanceAsync(string account) => (long)await Db.HashGetAsync(RedisKeys.Account(account), AccountFields.BalanceNanos);
 
     public async Task<List<UsageEvent>> OutboxAsync(string account) =>

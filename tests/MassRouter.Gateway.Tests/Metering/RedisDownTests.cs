@@ -85,24 +85,7 @@ public class RedisDownTests(MeteringFixture fixture)
         var b = fixture[backend];
         const long initial = Dollar;
         var key = await b.CreateKeyAsync(initial);
-        var settlement = new Settlement(
-            new UsageEvent
-            {
-                Id = Guid.CreateVersion7().ToString("N"),
-                RequestId = "req_replay",
-                KeyId = key.KeyId,
-                Account = key.Account,
-                Model = MeteringBackend.Model,
-                Provider = "sim",
-                PromptTokens = 100,
-                CompletionTokens = 50,
-                CostNanos = 12_345,
-                Status = UsageStatus.Ok,
-                HttpStatus = 200,
-                EndedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            },
-            KeyTpm: 0,
-            TokenDelta: 0);
+        var settlement = new Settlement(MeteringBackend.Event(key, 12_345), KeyTpm: 0, TokenDelta: 0);
 
         // Two gateways spool the same event (a settle that timed out after Redis ran it looks like this).
         b.Settler(0).Spool.Append(settlement);

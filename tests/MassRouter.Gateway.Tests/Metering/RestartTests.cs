@@ -145,14 +145,14 @@ public class RestartTests(MeteringFixture fixture)
         Assert.Equal(0, await b.Db.HashLengthAsync(RedisKeys.Inflight(key.Account)));
 
         // The "dead" gateway was only slow: its settlement arrives under the same event id and changes nothing.
-        var duplicatesBefore = await DuplicatesAsync(b);
+        var duplicatesBefore = await b.DuplicateSettlementsAsync(0);
         await fixture.ReleaseAsync(b.Http, hold);
         using (var response = await held)
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        await KeyTests.AssertEventuallyAsync(async () => await DuplicatesAsync(b) > duplicatesBefore, 5_000);
+        await KeyTests.AssertEventuallyAsync(async () => await b.DuplicateSettlementsAsync(0) > duplicatesBefore, 5_000);
         Assert.Equal(charged.Id, Assert.Single(await b.OutboxAsync(key.Account)).Id);
         Assert.Equal(Dollar - charged.CostNanos, await b.BalanceAsync(key.Account));
     }
@@ -226,12 +226,5 @@ public class RestartTests(MeteringFixture fixture)
             await gateway.StopAsync();
             await gateway.DisposeAsync();
         }
-    }
-
-    private static async Task<double> DuplicatesAsync(MeteringBackend b)
-    {
-        var text = await b.Http.GetStringAsync(new Uri(b.Addresses[0], "metrics"));
-        var match = System.Text.RegularExpressions.Regex.Match(text, "massrouter_settlements_total\\{outcome=\"duplicate\"\\} ([0-9.e+]+)");
-        return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
     }
 }
