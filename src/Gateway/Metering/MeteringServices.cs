@@ -65,8 +65,13 @@ internal static class MeteringServices
             return RedisConnection.Connect(connectionString, timeout);
         });
 
-        services.AddSingleton(sp => new RespPipeline(
-            connectionString, timeout, options.RequestPipeline, sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<ILogger<RespPipeline>>()));
+        services.AddSingleton(sp =>
+        {
+            var pipeline = new RespPipeline(
+                connectionString, timeout, options.RequestPipeline, sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<ILogger<RespPipeline>>());
+            _ = new RespPipelineMetrics(sp.GetRequiredService<Prometheus.CollectorRegistry>(), pipeline);
+            return pipeline;
+        });
 
         // Hosted services start in registration order: seed records first, then subscribe and serve.
         services.AddHostedService<RedisSeeder>();

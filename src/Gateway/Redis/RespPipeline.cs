@@ -47,6 +47,8 @@ internal sealed partial class RespPipeline : IAsyncDisposable
     private bool _disposed;
     private bool? _standalone;
     private long _sent;
+    private long _disconnects;
+    private long _timeouts;
 
     public RespPipeline(string connectionString, TimeSpan timeout, bool enabled, IConnectionMultiplexer multiplexer, ILogger<RespPipeline> logger)
     {
@@ -72,6 +74,12 @@ internal sealed partial class RespPipeline : IAsyncDisposable
 
     /// <summary>Commands accepted by <see cref="TrySend"/> since start.</summary>
     public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>Connections lost since start (a timeout included).</summary>
+    public long Disconnects => Interlocked.Read(ref _disconnects);
+
+    /// <summary>Connections given up because a reply took longer than the timeout.</summary>
+    public long Timeouts => Interlocked.Read(ref _timeouts);
 
     /// <summary>True while commands can go through this connection (connected, standalone server).</summary>
     public bool IsUsable => Volatile.Read(ref _connection) is { Failed: false } && IsStandalone();
@@ -342,6 +350,12 @@ internal sealed partial class RespPipeline : IAsyncDisposable
 
         if (reconnect)
         {
+            Interlocked.Increment(ref _disconnects);
+            if (reason is RedisTimeoutException)
+            {
+                Interlocked.Increment(ref _timeouts);
+            }
+
             LogDisconnected(reason.Message);
             StartReconnect();
         }
@@ -431,39 +445,42 @@ internal sealed partial class RespPipeline : IAsyncDisposable
         {
             await socket.ConnectAsync(_endpoint!, deadline.Token);
             var hello = new ArrayBufferWriter<byte>(256);
-            var replies = 1;
+            // One entry per command sent: whether an error reply to it stops the set-up.
+            var mustSucceed = new List<bool>(4);
             if (!string.IsNullOrEmpty(_password))
             {
                 WriteCommand(hello, _user is null ? ["AUTH", _password] : ["AUTH", _user, _password]);
-                replies++;
+                mustSucceed.Add(true);
             }
 
             if (_database != 0)
             {
                 WriteCommand(hello, ["SELECT", _database.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                replies++;
+                mustSucceed.Add(true);
             }
 
-            // Named, so CLIENT LIST tells it from the multiplexer's connections.
+            // Named, so CLIENT LIST tells it from the multiplexer's connections; an ACL user without CLIENT still works.
             WriteCommand(hello, ["CLIENT", "SETNAME", ClientName]);
+            mustSucceed.Add(false);
             WriteCommand(hello, ["PING"]);
-            replies++;
+            mustSucceed.Add(true);
             await socket.SendAsync(hello.WrittenMemory, SocketFlags.None, deadline.Token);
 
             var buffer = new byte[1024];
             var filled = 0;
             var offset = 0;
-            while (replies > 0)
+            var answered = 0;
+            while (answered < mustSucceed.Count)
             {
                 if (offset < filled && RespParser.TryParse(buffer.AsSpan(offset, filled - offset), out var reply, out var consumed))
                 {
                     offset += consumed;
-                    replies--;
-                    if (reply.IsError)
+                    if (reply.IsError && mustSucceed[answered])
                     {
                         throw RespErrors.ConnectionLost("Redis refused the connection set-up: " + reply.Text, type: ConnectionFailureType.AuthenticationFailure);
                     }
 
+                    answered++;
                     continue;
                 }
 

@@ -83,6 +83,11 @@ public class SettlementTests(MeteringFixture fixture)
         Assert.Equal(3, events.Count);
         Assert.Equal(6, pipeline.Sent - before);
         Assert.Equal(10 * Dollar - events.Sum(e => e.CostNanos), await b.BalanceAsync(key.Account));
+
+        // What an SRE sees: the pipeline up, and the commands it carried.
+        var metrics = await b.Http.GetStringAsync(new Uri(b.Addresses[0], "/metrics"));
+        Assert.Contains("massrouter_redis_pipeline_up 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("massrouter_redis_pipeline_commands_total " + pipeline.Sent.ToString(System.Globalization.CultureInfo.InvariantCulture), metrics, StringComparison.Ordinal);
     }
 
     [Theory]

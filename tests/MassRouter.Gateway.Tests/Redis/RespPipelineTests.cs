@@ -122,6 +122,22 @@ public sealed class RespPipelineTests : IAsyncLifetime
         Assert.Contains(clients, client => client.Name == RespPipeline.ClientName);
     }
 
+    [Fact]
+    public async Task AuthenticatesAsAnAclUser_EvenOneNotAllowedToNameItsConnection()
+    {
+        using var admin = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + _redis!.Port.ToString(CultureInfo.InvariantCulture));
+        await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "metering", "on", ">s3cret-pass", "~*", "+@all", "-client");
+        var endpoint = "127.0.0.1:" + _redis.Port.ToString(CultureInfo.InvariantCulture);
+        await using var pipeline = new RespPipeline(endpoint + ",user=metering,password=s3cret-pass", TimeSpan.FromSeconds(5), true, admin, NullLogger<RespPipeline>.Instance);
+        await using var refused = new RespPipeline(endpoint + ",user=metering,password=wrong", TimeSpan.FromSeconds(5), true, admin, NullLogger<RespPipeline>.Instance);
+
+        await WaitUsableAsync(pipeline);
+        var reply = await SendAsync(pipeline, Echo, [], [5]);
+
+        Assert.Equal(5, reply.Integer);
+        Assert.False(refused.IsUsable);
+    }
+
     [Theory]
     [InlineData(false, "")]
     [InlineData(true, ",ssl=true")]

@@ -1,0 +1,30 @@
+using Prometheus;
+
+namespace MassRouter.Gateway.Redis;
+
+/// <summary>
+/// The request-path pipeline's Prometheus series, read from it at scrape time: whether it is carrying admission and
+/// settlement (else StackExchange.Redis is), the commands it took, and its connection losses by cause.
+/// </summary>
+internal sealed class RespPipelineMetrics
+{
+    public RespPipelineMetrics(CollectorRegistry registry, RespPipeline pipeline)
+    {
+        var factory = Metrics.WithCustomRegistry(registry);
+        var up = factory.CreateGauge(
+            "massrouter_redis_pipeline_up",
+            "1 while admission and settlement go over the request-path Redis pipeline; 0 while StackExchange.Redis carries them (disabled, TLS/Sentinel/Cluster, or reconnecting).");
+        var commands = factory.CreateCounter("massrouter_redis_pipeline_commands_total", "Commands sent on the request-path Redis pipeline.");
+        var losses = factory.CreateCounter(
+            "massrouter_redis_pipeline_disconnects_total", "Connections of the request-path Redis pipeline lost, by cause (timeout, connection).", "cause");
+        var timeouts = losses.WithLabels("timeout");
+        var dropped = losses.WithLabels("connection");
+        registry.AddBeforeCollectCallback(() =>
+        {
+            up.Set(pipeline.IsUsable ? 1 : 0);
+            commands.IncTo(pipeline.Sent);
+            timeouts.IncTo(pipeline.Timeouts);
+            dropped.IncTo(pipeline.Disconnects - pipeline.Timeouts);
+        });
+    }
+}
