@@ -52,6 +52,11 @@ public sealed record ApiKeyInfo(string KeyId, string? Name, IReadOnlySet<string>
 
     private Limits.ObservedSpend? _observedSpend;
 
+    /// <summary>The room Redis last reported for this key, for optimistic admission.</summary>
+    internal Limits.AdmissionHeadroom Headroom => LazyInitializer.EnsureInitialized(ref _headroom);
+
+    private Limits.AdmissionHeadroom? _headroom;
+
     /// <summary>True when the key may use <paramref name="model"/>.</summary>
     public bool MayUse(string model) => AllowedModels is null || AllowedModels.Contains(model);
 

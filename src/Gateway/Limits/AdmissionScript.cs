@@ -22,7 +22,8 @@ internal static class AdmissionScript
     //       8 the settlement to charge should this gateway die before settling (recorded in the in-flight hash)
     // Returns {code, retry ms, rpm limit, rpm remaining, rpm reset ms, tpm limit, tpm remaining, tpm reset ms}, and when
     // admitted or over a cap also {key daily spend, account daily spend, key monthly spend, account monthly spend} after
-    // them (the baseline for local caps should Redis become unreachable).
+    // them (the baseline for local caps should Redis become unreachable), and when admitted also {balance, the smallest
+    // room left under a spend cap (-1: no cap)} (what optimistic admission judges the next requests by).
     public const string Lua = """
         local acct = redis.call('HMGET', KEYS[1], 'status', 'balance_nanos', 'rpm', 'tpm', 'daily_cap_nanos', 'monthly_cap_nanos')
         if acct[1] == 'suspended' then return {4, 0} end
@@ -64,7 +65,17 @@ internal static class AdmissionScript
           redis.call('SET', w[1], string.format('%.3f', w[2]), 'PX', w[3])
         end
         redis.call('HSET', KEYS[8], ARGV[7], ARGV[8])
-        return {0, 0, state[1], state[2], state[3], state[4], state[5], state[6], spend[1], spend[2], spend[3], spend[4]}
+        local caproom = -1
+        local function room(cap, spent)
+          cap = tonumber(cap) or 0
+          if cap > 0 then
+            local r = cap - (tonumber(spent) or 0)
+            if caproom < 0 or r < caproom then caproom = r end
+          end
+        end
+        room(acct[5], daily[1]); room(acct[6], monthly[1]); room(ARGV[4], daily[2]); room(ARGV[5], monthly[2])
+        return {0, 0, state[1], state[2], state[3], state[4], state[5], state[6], spend[1], spend[2], spend[3], spend[4],
+          tonumber(acct[2]) or 0, caproom}
         """;
 
     /// <summary>The script as the request-path pipeline sends it.</summary>

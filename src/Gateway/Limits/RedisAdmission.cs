@@ -5,7 +5,10 @@ using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Limits;
 
-/// <summary>Runs <see cref="AdmissionScript"/>: one Redis round trip per metered request.</summary>
+/// <summary>
+/// Runs <see cref="AdmissionScript"/>: one Redis round trip per metered request, waited for, or, while the key has
+/// plenty of room by Redis's last answer, sent without waiting (<see cref="TryAdmitOptimistically"/>).
+/// </summary>
 internal sealed class RedisAdmission(IConnectionMultiplexer redis, RespPipeline pipeline, LocalFallbackLimiter fallback, TimeProvider time)
 {
     /// <summary>Checks and counts; throws <see cref="RedisException"/> when Redis cannot be reached.</summary>
@@ -13,10 +16,9 @@ internal sealed class RedisAdmission(IConnectionMultiplexer redis, RespPipeline 
     /// the abandoned-request sweep if no gateway settles it.</remarks>
     public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens, string eventId, string inflight)
     {
-        var names = key.RedisNames;
         var now = time.GetUtcNow();
-        var keys = AdmissionScript.Keys(names, now);
-        RedisValue[] values = [key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, names.SpendField, eventId, inflight];
+        var keys = AdmissionScript.Keys(key.RedisNames, now);
+        var values = Values(key, tokens, eventId, inflight);
         long[] result;
         var operation = new RespTaskOperation();
         if (pipeline.TrySend(operation, AdmissionScript.Script, keys, values))
@@ -30,6 +32,43 @@ internal sealed class RedisAdmission(IConnectionMultiplexer redis, RespPipeline 
             result = Array.ConvertAll(results, static item => item.IsNull ? 0 : (long)item);
         }
 
+        return Interpret(key, now, result);
+    }
+
+    /// <summary>
+    /// Admits without waiting for Redis when its last answer for this key leaves plenty of room (see
+    /// <see cref="AdmissionHeadroom"/>): the admission script is sent now, on the request-path pipeline, ahead of
+    /// anything else this request sends to Redis, and its answer arrives on the returned operation. Null: wait for Redis.
+    /// </summary>
+    public OptimisticAdmission? TryAdmitOptimistically(
+        ApiKeyInfo key, long tokens, string eventId, string inflight, long minBalanceNanos, TimeSpan maxAge, out RateLimitState limits)
+    {
+        limits = default;
+        if (!pipeline.IsUsable)
+        {
+            return null;
+        }
+
+        var headroom = key.Headroom;
+        if (!headroom.TryReserve(tokens, minBalanceNanos, maxAge, out limits))
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var operation = new OptimisticAdmission(this, key, headroom, tokens, now);
+        if (pipeline.TrySend(operation, AdmissionScript.Script, AdmissionScript.Keys(key.RedisNames, now), Values(key, tokens, eventId, inflight)))
+        {
+            return operation;
+        }
+
+        headroom.Release(tokens);
+        return null;
+    }
+
+    /// <summary>Reads the script's answer, and records what it says about the key's spend and room.</summary>
+    internal AdmissionOutcome Interpret(ApiKeyInfo key, DateTimeOffset now, long[] result)
+    {
         var code = (int)result[0];
         var verdict = code switch
         {
@@ -50,12 +89,21 @@ internal sealed class RedisAdmission(IConnectionMultiplexer redis, RespPipeline 
 
         if (verdict != AdmissionVerdict.Admitted)
         {
+            key.Headroom.Invalidate();
             return new AdmissionOutcome(verdict, result[1], default, result.Length > 2 ? result[2] : 0);
         }
 
         var state = new RateLimitState(result[2], result[3], result[4], result[5], result[6], result[7]);
+        if (result.Length >= 14)
+        {
+            key.Headroom.Record(state, result[12], result[13]);
+        }
+
         return new AdmissionOutcome(verdict, 0, state);
     }
+
+    private static RedisValue[] Values(ApiKeyInfo key, long tokens, string eventId, string inflight) =>
+        [key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, key.RedisNames.SpendField, eventId, inflight];
 
     /// <summary>
     /// Replaces an admitted request's in-flight record (only while it exists), fire and forget: never waits on Redis,

@@ -41,6 +41,9 @@ internal sealed class MeteredRequest : IDisposable, IDeliveryProgress
     /// <summary>False when admitted without Redis (fail-open): no in-flight record exists.</summary>
     public bool HasInflightRecord { get; init; }
 
+    /// <summary>Set when admitted without waiting for Redis: its answer decides how settlement claims the event.</summary>
+    public OptimisticAdmission? Optimistic { get; init; }
+
     /// <summary>Collects relayed output, for billing a stream whose final usage never came.</summary>
     public DeliveredOutput? Output { get; }
 

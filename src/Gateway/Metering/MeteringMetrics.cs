@@ -13,6 +13,10 @@ internal sealed class MeteringMetrics
     private readonly Counter.Child _spooled;
     private readonly Counter _replayed;
     private readonly Counter _costNanos;
+    private readonly Counter.Child _admittedByRedis;
+    private readonly Counter.Child _admittedOptimistically;
+    private readonly Counter.Child _admittedLocally;
+    private readonly Counter _optimisticRefused;
 
     public MeteringMetrics(CollectorRegistry registry)
     {
@@ -23,6 +27,16 @@ internal sealed class MeteringMetrics
         _spooled = settlements.WithLabels("spooled");
         _replayed = factory.CreateCounter("massrouter_spool_replayed_total", "Spooled usage events replayed to Redis.");
         _costNanos = factory.CreateCounter("massrouter_cost_nanodollars_total", "Money charged, in nano-dollars, by model.", "model");
+        var admissions = factory.CreateCounter(
+            "massrouter_admissions_total",
+            "Metered requests admitted, by how: waiting for Redis's verdict (redis), without waiting while its last answer left plenty of room (optimistic), or by the local limits while Redis was unreachable (local).",
+            "mode");
+        _admittedByRedis = admissions.WithLabels("redis");
+        _admittedOptimistically = admissions.WithLabels("optimistic");
+        _admittedLocally = admissions.WithLabels("local");
+        _optimisticRefused = factory.CreateCounter(
+            "massrouter_optimistic_refused_total",
+            "Requests admitted without waiting whose admission script then refused them (served and charged; the key's next requests wait for Redis).");
     }
 
     public void Settled(string model, long costNanos)
@@ -32,6 +46,14 @@ internal sealed class MeteringMetrics
     }
 
     public void Duplicate() => _duplicates.Inc();
+
+    public void AdmittedByRedis() => _admittedByRedis.Inc();
+
+    public void AdmittedOptimistically() => _admittedOptimistically.Inc();
+
+    public void AdmittedLocally() => _admittedLocally.Inc();
+
+    public void OptimisticRefused() => _optimisticRefused.Inc();
 
     public void Spooled() => _spooled.Inc();
 

@@ -87,6 +87,22 @@ public sealed class MeteringOptions
     /// </summary>
     public bool RequestPipeline { get; set; } = true;
 
+    /// <summary>
+    /// Admit a request without waiting for Redis while Redis's last answer for its key (younger than
+    /// <see cref="OptimisticMaxAge"/>) leaves plenty of room: at least a quarter of each RPM/TPM limit and 100 requests'
+    /// worth after the requests already admitted this way, a balance and spend-cap room of at least
+    /// <see cref="OptimisticMinBalance"/>. The admission script is still sent before the request is forwarded and
+    /// counts it; a refusal makes the key's next requests wait again. Near any limit, admission waits for Redis, so
+    /// small limits and balances stay exact. Needs the request pipeline.
+    /// </summary>
+    public bool OptimisticAdmission { get; set; } = true;
+
+    /// <summary>The least balance (and room under a spend cap), in dollars, for a request to be admitted without waiting.</summary>
+    public decimal OptimisticMinBalance { get; set; } = 1m;
+
+    /// <summary>How old Redis's last answer for a key may be for a request to be admitted without waiting.</summary>
+    public TimeSpan OptimisticMaxAge { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Memory of the embedded Garnet's log (Garnet size syntax).</summary>
     public string EmbeddedMemory { get; set; } = "64m";
 

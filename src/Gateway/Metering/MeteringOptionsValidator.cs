@@ -32,12 +32,18 @@ internal sealed class MeteringOptionsValidator : IValidateOptions<MeteringOption
             ("HeartbeatTtl", options.HeartbeatTtl),
             ("DeadGatewaySweepInterval", options.DeadGatewaySweepInterval),
             ("ProgressInterval", options.ProgressInterval),
+            ("OptimisticMaxAge", options.OptimisticMaxAge),
         })
         {
             if (value <= TimeSpan.Zero)
             {
                 failures.Add($"{Prefix}{setting} must be positive.");
             }
+        }
+
+        if (options.OptimisticMinBalance < 0 || options.OptimisticMinBalance > 1_000_000_000m)
+        {
+            failures.Add(Prefix + "OptimisticMinBalance must be between 0 and 1,000,000,000 dollars.");
         }
 
         if (options.HeartbeatTtl < options.HeartbeatInterval * 2)

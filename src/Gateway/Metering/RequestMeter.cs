@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MassRouter.Core.Money;
 using MassRouter.Core.Usage;
 using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Errors;
@@ -29,6 +30,8 @@ internal sealed partial class RequestMeter
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<RequestMeter> _logger;
+    private readonly MeteringMetrics? _meteringMetrics;
+    private readonly long _minOptimisticBalance;
 
     public RequestMeter(
         IOptions<MeteringOptions> options,
@@ -42,8 +45,11 @@ internal sealed partial class RequestMeter
         ILogger<RequestMeter> logger,
         RedisAdmission? admission = null,
         UsageSettler? settler = null,
-        GatewayInstance? instance = null)
+        GatewayInstance? instance = null,
+        MeteringMetrics? meteringMetrics = null)
     {
+        _meteringMetrics = meteringMetrics;
+        _minOptimisticBalance = Nanos.FromDollars(options.Value.OptimisticMinBalance);
         _options = options.Value;
         _estimator = estimator;
         _counter = counter;
@@ -167,8 +173,27 @@ internal sealed partial class RequestMeter
             Estimated = estimated,
         };
         // Admitted through Redis: its in-flight record is the claim, so the settlement leaves no per-event key behind.
+        var tokenDelta = promptTokens + completionTokens - request.PromptEstimate;
+        if (request.Optimistic is { } optimistic)
+        {
+            // Admitted without waiting: only Redis's answer tells whether an in-flight record exists to claim, so the
+            // settlement waits for it (it is usually there already). Refused or unanswered, the event's marker claims it.
+            var settler = _settler;
+            var metrics = _meteringMetrics;
+            optimistic.WhenAnswered(answered =>
+            {
+                if (answered.WasRefused)
+                {
+                    metrics?.OptimisticRefused();
+                }
+
+                settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: answered.IsAdmitted ? SettlementClaim.Inflight : SettlementClaim.Marker));
+            });
+            return;
+        }
+
         var claim = request.HasInflightRecord ? SettlementClaim.Inflight : SettlementClaim.Marker;
-        _settler.Enqueue(new Settlement(usageEvent, key.Tpm, promptTokens + completionTokens - request.PromptEstimate, Claim: claim));
+        _settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: claim));
     }
 
     private async Task<MeteredRequest> AdmitCoreAsync(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease)
@@ -176,11 +201,19 @@ internal sealed partial class RequestMeter
         var eventId = UniqueId.NewHex();
         var requestId = context.Response.Headers[RequestId.HeaderName].ToString();
         var admittedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var inflight = InflightRecord(key, model, requestId, eventId, promptEstimate, 0, admittedAt);
+        if (_options.OptimisticAdmission
+            && _admission!.TryAdmitOptimistically(key, promptEstimate, eventId, inflight, _minOptimisticBalance, _options.OptimisticMaxAge, out var projected) is { } optimistic)
+        {
+            _meteringMetrics?.AdmittedOptimistically();
+            return Admitted(context, key, model, promptEstimate, lease, eventId, requestId, admittedAt, projected, recorded: true, optimistic);
+        }
+
         AdmissionOutcome outcome;
         var recorded = true;
         try
         {
-            outcome = await _admission!.AdmitAsync(key, promptEstimate, eventId, InflightRecord(key, model, requestId, eventId, promptEstimate, 0, admittedAt));
+            outcome = await _admission!.AdmitAsync(key, promptEstimate, eventId, inflight);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -194,28 +227,54 @@ internal sealed partial class RequestMeter
             return await RejectAsync(context, outcome);
         }
 
+        if (recorded)
+        {
+            _meteringMetrics?.AdmittedByRedis();
+        }
+        else
+        {
+            _meteringMetrics?.AdmittedLocally();
+        }
+
+        return Admitted(context, key, model, promptEstimate, lease, eventId, requestId, admittedAt, outcome.State, recorded, optimistic: null);
+    }
+
+    private MeteredRequest Admitted(
+        HttpContext context,
+        ApiKeyInfo key,
+        string model,
+        long promptEstimate,
+        System.Threading.RateLimiting.RateLimitLease? lease,
+        string eventId,
+        string requestId,
+        long admittedAt,
+        RateLimitState limits,
+        bool recorded,
+        OptimisticAdmission? optimistic)
+    {
         var request = new MeteredRequest(key, promptEstimate, lease, eventId)
         {
-            Limits = outcome.State,
+            Limits = limits,
             HasInflightRecord = recorded,
             Model = model,
             RequestId = requestId,
             AdmittedAt = admittedAt,
             Meter = this,
+            Optimistic = optimistic,
         };
         if (recorded)
         {
             request.Output!.ReportProgressTo(request, _options.ProgressInterval);
         }
 
-        if (outcome.State != default)
+        if (limits != default)
         {
             context.Response.OnStarting(static state =>
             {
                 var (response, limits) = ((HttpResponse, RateLimitState))state;
                 RateLimitHeaders.Write(response, limits);
                 return Task.CompletedTask;
-            }, (context.Response, outcome.State));
+            }, (context.Response, limits));
         }
 
         return request;

@@ -21,6 +21,8 @@ internal sealed partial class UsageSettler : BackgroundService
 {
     private const int Workers = 4;
 
+    private static readonly RespScript ReleaseScript = new("return redis.call('HDEL', KEYS[1], ARGV[1])");
+
     private readonly Channel<(Settlement Settlement, JournalSegment? Entry)> _queue =
         Channel.CreateUnbounded<(Settlement, JournalSegment?)>(new UnboundedChannelOptions { SingleReader = false });
     private readonly IConnectionMultiplexer _redis;
@@ -109,9 +111,18 @@ internal sealed partial class UsageSettler : BackgroundService
         }
     }
 
-    /// <summary>Drops the in-flight record of a request that turned out to have nothing to bill (fire and forget).</summary>
+    /// <summary>
+    /// Drops the in-flight record of a request that turned out to have nothing to bill (fire and forget). On the
+    /// request pipeline when it is usable, behind the request's admission script (which may not have been answered
+    /// yet), so the removal cannot overtake the record's creation.
+    /// </summary>
     public void Release(string account, string eventId)
     {
+        if (_pipeline.TrySend(new RespIgnoredOperation(), ReleaseScript, [RedisKeys.Inflight(account)], [eventId]))
+        {
+            return;
+        }
+
         try
         {
             _redis.GetDatabase().HashDelete(RedisKeys.Inflight(account), eventId, CommandFlags.FireAndForget);
