@@ -93,9 +93,10 @@ public sealed class MeteringOptions
     /// worth after the requests already admitted this way, a balance and spend-cap room of at least
     /// <see cref="OptimisticMinBalance"/>. The admission script is still sent before the request is forwarded and
     /// counts it; a refusal makes the key's next requests wait again. Near any limit, admission waits for Redis, so
-    /// small limits and balances stay exact. Needs the request pipeline.
+    /// small limits and balances stay exact. Needs the request pipeline. Off by default: it takes the Redis round trip
+    /// off each request's latency (about 100 µs at concurrency 1 here) but costs CPU under load (docs/benchmarks.md).
     /// </summary>
-    public bool OptimisticAdmission { get; set; } = true;
+    public bool OptimisticAdmission { get; set; }
 
     /// <summary>The least balance (and room under a spend cap), in dollars, for a request to be admitted without waiting.</summary>
     public decimal OptimisticMinBalance { get; set; } = 1m;

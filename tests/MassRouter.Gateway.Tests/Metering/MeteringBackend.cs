@@ -244,9 +244,13 @@ public sealed class MeteringBackend : IAsyncDisposable
         return app;
     }
 
+    /// <summary>The gateway (of the two) that admits optimistically (off by default, on here so both ways are exercised).</summary>
+    public const int OptimisticGateway = 1;
+
     private async Task StartGatewayAsync(int index, Uri simulatorV1)
     {
-        var app = await BuildGatewayAsync(index, simulatorV1, []);
+        Dictionary<string, string?> overrides = index == OptimisticGateway ? new() { ["MassRouter:Metering:OptimisticAdmission"] = "true" } : [];
+        var app = await BuildGatewayAsync(index, simulatorV1, overrides);
         await app.StartAsync();
         Gateways.Add(app);
         Addresses.Add(new Uri(app.Urls.First()));

@@ -16,6 +16,27 @@ namespace MassRouter.Gateway.Tests.Metering;
 public class OptimisticAdmissionTests(MeteringFixture fixture)
 {
     private const long Dollar = Nanos.PerDollar;
+    private const int G = MeteringBackend.OptimisticGateway;
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task OffByDefault_EveryRequestWaitsForRedis(string backend)
+    {
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(10 * Dollar);
+        var metrics = new Uri(b.Addresses[1 - G], "/metrics");
+        var before = Value(await b.Http.GetStringAsync(metrics), "massrouter_admissions_total{mode=\"redis\"}");
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await b.Http.SendAsync(b.Chat(1 - G, key.Secret));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var text = await b.Http.GetStringAsync(metrics);
+        Assert.Equal(5, Value(text, "massrouter_admissions_total{mode=\"redis\"}") - before);
+        Assert.Equal(0, Value(text, "massrouter_admissions_total{mode=\"optimistic\"}"));
+    }
 
     [Theory]
     [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
@@ -28,7 +49,7 @@ public class OptimisticAdmissionTests(MeteringFixture fixture)
 
         for (var i = 0; i < 12; i++)
         {
-            using var response = await b.Http.SendAsync(b.Chat(0, key.Secret));
+            using var response = await b.Http.SendAsync(b.Chat(G, key.Secret));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.True(long.Parse(response.Headers.GetValues("x-ratelimit-remaining-requests").Single(), CultureInfo.InvariantCulture) < 100_000);
         }
@@ -58,7 +79,7 @@ public class OptimisticAdmissionTests(MeteringFixture fixture)
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 150; i++)
         {
-            using var response = await b.Http.SendAsync(b.Chat(0, key.Secret));
+            using var response = await b.Http.SendAsync(b.Chat(G, key.Secret));
             statuses.Add(response.StatusCode);
         }
 
@@ -83,7 +104,7 @@ public class OptimisticAdmissionTests(MeteringFixture fixture)
     {
         var b = fixture[backend];
         var key = await b.CreateKeyAsync(10 * Dollar, k => k with { Rpm = 130 });
-        using (var warm = await b.Http.SendAsync(b.Chat(0, key.Secret)))
+        using (var warm = await b.Http.SendAsync(b.Chat(G, key.Secret)))
         {
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
         }
@@ -91,7 +112,7 @@ public class OptimisticAdmissionTests(MeteringFixture fixture)
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var statuses = await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ =>
         {
-            using var response = await b.Http.SendAsync(b.Chat(0, key.Secret));
+            using var response = await b.Http.SendAsync(b.Chat(G, key.Secret));
             return response.StatusCode;
         }));
         var refilled = (long)Math.Ceiling(clock.Elapsed.TotalMinutes * 130);
@@ -112,7 +133,7 @@ public class OptimisticAdmissionTests(MeteringFixture fixture)
 
         for (var i = 0; i < 5; i++)
         {
-            using var response = await b.Http.SendAsync(b.Chat(0, key.Secret));
+            using var response = await b.Http.SendAsync(b.Chat(G, key.Secret));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
@@ -128,7 +149,7 @@ public class OptimisticAdmissionTests(MeteringFixture fixture)
     {
         var b = fixture[backend];
         var key = await b.CreateKeyAsync(10 * Dollar);
-        using (var warm = await b.Http.SendAsync(b.Chat(0, key.Secret)))
+        using (var warm = await b.Http.SendAsync(b.Chat(G, key.Secret)))
         {
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
         }
@@ -137,9 +158,9 @@ public class OptimisticAdmissionTests(MeteringFixture fixture)
         await b.Db.HashSetAsync(RedisKeys.Account(key.Account), "status", "suspended");
         var before = await AdmissionsAsync(b);
 
-        using var admitted = await b.Http.SendAsync(b.Chat(0, key.Secret));
+        using var admitted = await b.Http.SendAsync(b.Chat(G, key.Secret));
         var events = await b.WaitForEventsAsync(key.Account, 2);
-        using var refused = await b.Http.SendAsync(b.Chat(0, key.Secret));
+        using var refused = await b.Http.SendAsync(b.Chat(G, key.Secret));
         var after = await AdmissionsAsync(b);
 
         Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
@@ -168,7 +189,7 @@ public class OptimisticAdmissionTests(MeteringFixture fixture)
 
     private static async Task<(long Redis, long Optimistic, long Refused)> AdmissionsAsync(MeteringBackend b)
     {
-        var metrics = await b.Http.GetStringAsync(new Uri(b.Addresses[0], "/metrics"));
+        var metrics = await b.Http.GetStringAsync(new Uri(b.Addresses[G], "/metrics"));
         return (Value(metrics, "massrouter_admissions_total{mode=\"redis\"}"),
             Value(metrics, "massrouter_admissions_total{mode=\"optimistic\"}"),
             Value(metrics, "massrouter_optimistic_refused_total"));
