@@ -1,6 +1,8 @@
 using System.Globalization;
 using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Redis;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Limits;
@@ -9,8 +11,12 @@ namespace MassRouter.Gateway.Limits;
 /// Runs <see cref="AdmissionScript"/>: one Redis round trip per metered request, waited for, or, while the key has
 /// plenty of room by Redis's last answer, sent without waiting (<see cref="TryAdmitOptimistically"/>).
 /// </summary>
-internal sealed class RedisAdmission(IConnectionMultiplexer redis, RespPipeline pipeline, LocalFallbackLimiter fallback, TimeProvider time)
+internal sealed class RedisAdmission(
+    IConnectionMultiplexer redis, RespPipeline pipeline, LocalFallbackLimiter fallback, TimeProvider time, IOptions<MeteringOptions> options)
 {
+    // The key's room is tracked only when it is used: otherwise it would be a lock per request for nothing.
+    private readonly bool _tracksHeadroom = options.Value.OptimisticAdmission;
+
     /// <summary>Checks and counts; throws <see cref="RedisException"/> when Redis cannot be reached.</summary>
     /// <remarks><paramref name="inflight"/> is recorded under <paramref name="eventId"/> when admitted, and charged by
     /// the abandoned-request sweep if no gateway settles it.</remarks>
@@ -89,12 +95,16 @@ internal sealed class RedisAdmission(IConnectionMultiplexer redis, RespPipeline 
 
         if (verdict != AdmissionVerdict.Admitted)
         {
-            key.Headroom.Invalidate();
+            if (_tracksHeadroom)
+            {
+                key.Headroom.Invalidate();
+            }
+
             return new AdmissionOutcome(verdict, result[1], default, result.Length > 2 ? result[2] : 0);
         }
 
         var state = new RateLimitState(result[2], result[3], result[4], result[5], result[6], result[7]);
-        if (result.Length >= 14)
+        if (_tracksHeadroom && result.Length >= 14)
         {
             key.Headroom.Record(state, result[12], result[13]);
         }

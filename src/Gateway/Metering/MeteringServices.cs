@@ -69,7 +69,7 @@ internal static class MeteringServices
         {
             var pipeline = new RespPipeline(
                 connectionString, timeout, options.RequestPipeline, sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<ILogger<RespPipeline>>());
-            _ = new RespPipelineMetrics(sp.GetRequiredService<Prometheus.CollectorRegistry>(), pipeline);
+            RespPipelineMetrics.Register(sp.GetRequiredService<Prometheus.CollectorRegistry>(), pipeline);
             return pipeline;
         });
 

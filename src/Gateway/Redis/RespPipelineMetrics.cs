@@ -6,9 +6,9 @@ namespace MassRouter.Gateway.Redis;
 /// The request-path pipeline's Prometheus series, read from it at scrape time: whether it is carrying admission and
 /// settlement (else StackExchange.Redis is), the commands it took, and its connection losses by cause.
 /// </summary>
-internal sealed class RespPipelineMetrics
+internal static class RespPipelineMetrics
 {
-    public RespPipelineMetrics(CollectorRegistry registry, RespPipeline pipeline)
+    public static void Register(CollectorRegistry registry, RespPipeline pipeline)
     {
         var factory = Metrics.WithCustomRegistry(registry);
         var up = factory.CreateGauge(

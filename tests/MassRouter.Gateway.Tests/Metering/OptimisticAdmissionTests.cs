@@ -170,7 +170,7 @@ public class OptimisticAdmissionTests(MeteringFixture fixture)
         Assert.Equal(2, events.Count);
         Assert.Equal(10 * Dollar - events.Sum(e => e.CostNanos), await b.BalanceAsync(key.Account));
 
-        // Its settlement claimed it by the event's marker (no in-flight record was written for a refusal); a replay is a no-op.
+        // Refused, it had no in-flight record: its settlement claimed it by the event's marker.
         var replayed = events.OrderBy(e => e.EndedAt).Last();
         Assert.True(await b.Db.KeyExistsAsync(RedisKeys.Settled(key.Account, replayed.Id)));
     }

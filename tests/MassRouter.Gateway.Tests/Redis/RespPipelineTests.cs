@@ -148,8 +148,10 @@ public sealed class RespPipelineTests : IAsyncLifetime
         await using var pipeline = new RespPipeline(
             "127.0.0.1:" + _redis.Port.ToString(CultureInfo.InvariantCulture) + extra, TimeSpan.FromSeconds(1), enabled, direct, NullLogger<RespPipeline>.Instance);
 
-        // The multiplexer is connected; were the pipeline going to connect, it would within this time.
-        await Task.Delay(300);
+        // A usable twin on the same server, started after it, connects: the one under test had as long and did not.
+        await using var twin = new RespPipeline(
+            "127.0.0.1:" + _redis.Port.ToString(CultureInfo.InvariantCulture), TimeSpan.FromSeconds(1), true, direct, NullLogger<RespPipeline>.Instance);
+        await WaitUsableAsync(twin);
 
         Assert.False(pipeline.IsUsable);
         Assert.False(pipeline.TrySend(new RespTaskOperation(), Echo, [], [1]));
