@@ -1,5 +1,5 @@
 using MassRouter.Gateway.Auth;
-using MassRouter.Gateway.Redis;
+using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Limits;
 
@@ -8,7 +8,13 @@ namespace MassRouter.Gateway.Limits;
 /// updates the key's room (a refusal makes the key's next requests wait for Redis) and tells settlement whether the
 /// request has an in-flight record to claim.
 /// </summary>
-internal sealed class OptimisticAdmission(RedisAdmission admission, ApiKeyInfo key, AdmissionHeadroom headroom, long tokens, DateTimeOffset sentAt) : RespOperation
+/// <remarks>
+/// It goes in the pipeline's admission batches; should the pipeline refuse it after all (reconnecting), the script runs
+/// through the multiplexer instead, since the request is already on its way.
+/// </remarks>
+internal sealed class OptimisticAdmission(
+    RedisAdmission admission, ApiKeyInfo key, AdmissionHeadroom headroom, long tokens, DateTimeOffset sentAt, RedisKey[] keys, RedisValue[] values)
+    : AdmissionBatcher.Item(keys, values)
 {
     private const int Pending = 0;
     private const int Admitted = 1;
@@ -43,18 +49,17 @@ internal sealed class OptimisticAdmission(RedisAdmission admission, ApiKeyInfo k
         action(this);
     }
 
-    public override void OnReply(in RespReply reply)
+    public override void Answer(long[] answer)
     {
         var state = Failed;
         try
         {
-            if (reply.IsError || reply.Array is not { Length: > 0 } result)
-            {
-                headroom.Invalidate();
-                return;
-            }
-
-            state = admission.Interpret(key, sentAt, result).Verdict == AdmissionVerdict.Admitted ? Admitted : Refused;
+            state = admission.Interpret(key, sentAt, answer).Verdict == AdmissionVerdict.Admitted ? Admitted : Refused;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IndexOutOfRangeException)
+        {
+            // An answer this gateway cannot read: as if none came.
+            headroom.Invalidate();
         }
         finally
         {
@@ -63,12 +68,14 @@ internal sealed class OptimisticAdmission(RedisAdmission admission, ApiKeyInfo k
         }
     }
 
-    public override void OnFailure(Exception error)
+    public override void Fail(Exception error)
     {
         headroom.Invalidate();
         headroom.Release(tokens);
         Answer(Failed);
     }
+
+    public override void Reroute() => _ = admission.RunDirectAsync(this);
 
     private void Answer(int state)
     {

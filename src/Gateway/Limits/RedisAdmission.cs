@@ -16,6 +16,8 @@ internal sealed class RedisAdmission(
 {
     // The key's room is tracked only when it is used: otherwise it would be a lock per request for nothing.
     private readonly bool _tracksHeadroom = options.Value.OptimisticAdmission;
+    private readonly AdmissionBatcher _batcher = new(pipeline);
+
 
     /// <summary>Checks and counts; throws <see cref="RedisException"/> when Redis cannot be reached.</summary>
     /// <remarks><paramref name="inflight"/> is recorded under <paramref name="eventId"/> when admitted, and charged by
@@ -25,25 +27,48 @@ internal sealed class RedisAdmission(
         var now = time.GetUtcNow();
         var keys = AdmissionScript.Keys(key.RedisNames, now);
         var values = Values(key, tokens, eventId, inflight);
-        long[] result;
-        var operation = new RespTaskOperation();
-        if (pipeline.TrySend(operation, AdmissionScript.Script, keys, values))
+        long[]? result = null;
+        if (pipeline.IsUsable)
         {
-            // Completed on the I/O thread that read the reply: the request goes on from there without a hop.
-            result = (await operation.Task).Array ?? throw RespErrors.Server("ERR the admission script did not return an array");
-        }
-        else
-        {
-            var results = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AdmissionScript.Lua, keys, values))!;
-            result = Array.ConvertAll(results, static item => item.IsNull ? 0 : (long)item);
+            // Batched with the admissions sent while others await their answer; completed on the I/O thread that read
+            // the reply, where the request goes on without a hop. Null: the pipeline could not take it after all.
+            var request = new AdmissionBatcher.Request(keys, values);
+            _batcher.Submit(request);
+            result = await request.Task;
         }
 
+        result ??= await EvaluateAsync(keys, values);
         return Interpret(key, now, result);
+    }
+
+    /// <summary>The admission script through the multiplexer, for one request: its answer.</summary>
+    private async Task<long[]> EvaluateAsync(RedisKey[] keys, RedisValue[] values)
+    {
+        var results = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AdmissionScript.Lua, keys, values))!;
+        var offset = 0;
+        return AdmissionScript.Answer(Array.ConvertAll(results, static item => item.IsNull ? 0 : (long)item), ref offset);
+    }
+
+    /// <summary>Runs an optimistic admission the pipeline could not take through the multiplexer, and hands it the answer.</summary>
+    internal async Task RunDirectAsync(OptimisticAdmission admission)
+    {
+        long[] answer;
+        try
+        {
+            answer = await EvaluateAsync(admission.Keys, admission.Values);
+        }
+        catch (Exception ex)
+        {
+            admission.Fail(ex);
+            return;
+        }
+
+        admission.Answer(answer);
     }
 
     /// <summary>
     /// Admits without waiting for Redis when its last answer for this key leaves plenty of room (see
-    /// <see cref="AdmissionHeadroom"/>): the admission script is sent now, on the request-path pipeline, ahead of
+    /// <see cref="AdmissionHeadroom"/>): the admission script goes now (or with the pipeline's next batch), ahead of
     /// anything else this request sends to Redis, and its answer arrives on the returned operation. Null: wait for Redis.
     /// </summary>
     public OptimisticAdmission? TryAdmitOptimistically(
@@ -62,14 +87,9 @@ internal sealed class RedisAdmission(
         }
 
         var now = time.GetUtcNow();
-        var operation = new OptimisticAdmission(this, key, headroom, tokens, now);
-        if (pipeline.TrySend(operation, AdmissionScript.Script, AdmissionScript.Keys(key.RedisNames, now), Values(key, tokens, eventId, inflight)))
-        {
-            return operation;
-        }
-
-        headroom.Release(tokens);
-        return null;
+        var operation = new OptimisticAdmission(this, key, headroom, tokens, now, AdmissionScript.Keys(key.RedisNames, now), Values(key, tokens, eventId, inflight));
+        _batcher.Submit(operation);
+        return operation;
     }
 
     /// <summary>Reads the script's answer, and records what it says about the key's spend and room.</summary>

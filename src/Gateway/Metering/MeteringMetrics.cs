@@ -17,6 +17,7 @@ internal sealed class MeteringMetrics
     private readonly Counter.Child _admittedOptimistically;
     private readonly Counter.Child _admittedLocally;
     private readonly Counter _optimisticRefused;
+    private readonly Histogram _admissionWait;
 
     public MeteringMetrics(CollectorRegistry registry)
     {
@@ -37,7 +38,13 @@ internal sealed class MeteringMetrics
         _optimisticRefused = factory.CreateCounter(
             "massrouter_optimistic_refused_total",
             "Requests admitted without waiting whose admission script then refused them (served and charged; the key's next requests wait for Redis).");
+        _admissionWait = factory.CreateHistogram(
+            "massrouter_admission_wait_seconds",
+            "Time a metered request waited for Redis's admission verdict (not observed for optimistic admissions, which do not wait).",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.000025, 2, 14) });
     }
+
+    public void AdmissionWaited(TimeSpan wait) => _admissionWait.Observe(wait.TotalSeconds);
 
     public void Settled(string model, long costNanos)
     {

@@ -93,8 +93,31 @@ internal sealed partial class RequestMeter
     {
         if (request.Key is { Account: { } account } && request.HasInflightRecord && _settler is not null)
         {
-            _settler.Release(account, request.EventId);
+            ReleaseRecord(request, account, _settler);
         }
+    }
+
+    /// <summary>
+    /// Drops the in-flight record of a request with nothing to bill. Admitted without waiting, only once Redis has
+    /// answered (its admission may still wait for the pipeline's next batch, and a removal must not overtake it), and
+    /// only if it did admit (otherwise there is no record).
+    /// </summary>
+    private static void ReleaseRecord(MeteredRequest request, string account, UsageSettler settler)
+    {
+        if (request.Optimistic is not { } optimistic)
+        {
+            settler.Release(account, request.EventId);
+            return;
+        }
+
+        var eventId = request.EventId;
+        optimistic.WhenAnswered(answered =>
+        {
+            if (answered.IsAdmitted)
+            {
+                settler.Release(account, eventId);
+            }
+        });
     }
 
     /// <summary>
@@ -130,7 +153,7 @@ internal sealed partial class RequestMeter
             // Nothing was generated (an upstream error, an unreachable provider): nothing to bill.
             if (request.HasInflightRecord)
             {
-                _settler.Release(account, request.EventId);
+                ReleaseRecord(request, account, _settler);
             }
 
             return;
@@ -211,9 +234,11 @@ internal sealed partial class RequestMeter
 
         AdmissionOutcome outcome;
         var recorded = true;
+        var waitStarted = Stopwatch.GetTimestamp();
         try
         {
             outcome = await _admission!.AdmitAsync(key, promptEstimate, eventId, inflight);
+            _meteringMetrics?.AdmissionWaited(Stopwatch.GetElapsedTime(waitStarted));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

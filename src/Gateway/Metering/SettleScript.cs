@@ -22,103 +22,179 @@ internal static class SettleScript
     private const long DailyTtlMs = 8L * 24 * 3600 * 1000;
     private const long MonthlyTtlMs = 400L * 24 * 3600 * 1000;
 
-    // KEYS: 1 account, 2 outbox, 3 daily spend, 4 monthly spend, 5 settled marker, 6 key tpm, 7 account tpm, 8 daily tokens,
-    //       9 in-flight, 10 (optional) the flusher's account set
-    // ARGV: 1 cost, 2 -cost, 3 event json, 4 key field, 5 marker ttl ms, 6 key tpm, 7 token delta, 8 tokens in,
-    //       9 tokens out, 10 daily ttl ms, 11 monthly ttl ms, 12 event id, 13 account, 14 claim (marker, inflight, sweep)
+    // Any number of settlements, each claimed on its own, in order (a batch: see SettlementBatcher):
+    // ARGV: 1 marker ttl ms, 2 daily ttl ms, 3 monthly ttl ms, then 11 per settlement: 1 cost, 2 -cost, 3 event json,
+    //       4 key field, 5 key tpm, 6 token delta, 7 tokens in, 8 tokens out, 9 event id, 10 account, 11 claim (marker,
+    //       inflight, sweep)
+    // KEYS, 9 per settlement: 1 account, 2 outbox, 3 daily spend, 4 monthly spend, 5 settled marker, 6 key tpm,
+    //       7 account tpm, 8 daily tokens, 9 in-flight; then, optionally, the flusher's account set
+    // Returns, for each settlement, 1 (charged) or 0 (a duplicate).
     // The record goes in every case (a request whose admission answer was lost has one after all). An in-flight record is
     // only ever removed by a charge (this script) or by a release with nothing to bill, so its absence means "settled"
     // for a request that had one; only the other two claims touch the marker key.
+    // The counters the claimed settlements move are added up first and written once per field; an amount that Lua's
+    // numbers might not hold exactly (2^50 nanos and over) is written on its own, as the decimal string it came as.
     public const string Lua = """
-        local removed = redis.call('HDEL', KEYS[9], ARGV[12]) == 1
-        if ARGV[14] == 'marker' then
-          if not redis.call('SET', KEYS[5], '1', 'NX', 'PX', ARGV[5]) then return 0 end
-        elseif not removed then
-          return 0
-        elseif ARGV[14] == 'sweep' then
-          redis.call('SET', KEYS[5], '1', 'PX', ARGV[5])
+        local unpack = table.unpack or unpack
+        local sums, summed, ttls, expiring, pushes, pushed, cells, moved, accounts, limits, out = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
+        local function add(key, field, amount)
+          local h = sums[key]
+          if not h then h = {}; sums[key] = h; summed[#summed + 1] = key end
+          local v = tonumber(amount)
+          if math.abs(v) >= 2^50 then redis.call('HINCRBY', key, field, amount); v = 0 end
+          local total = (h[field] or 0) + v
+          if math.abs(total) >= 2^51 then redis.call('HINCRBY', key, field, string.format('%d', total)); total = 0 end
+          h[field] = total
         end
-        if ARGV[1] ~= '0' then
-          redis.call('HINCRBY', KEYS[1], 'balance_nanos', ARGV[2])
-          redis.call('HINCRBY', KEYS[3], 'account', ARGV[1])
-          redis.call('HINCRBY', KEYS[3], ARGV[4], ARGV[1])
-          redis.call('PEXPIRE', KEYS[3], ARGV[10])
-          redis.call('HINCRBY', KEYS[4], 'account', ARGV[1])
-          redis.call('HINCRBY', KEYS[4], ARGV[4], ARGV[1])
-          redis.call('PEXPIRE', KEYS[4], ARGV[11])
+        local function expire(key, ttl)
+          if not ttls[key] then expiring[#expiring + 1] = key end
+          ttls[key] = ttl
         end
-        redis.call('HINCRBY', KEYS[8], 'account:in', ARGV[8])
-        redis.call('HINCRBY', KEYS[8], 'account:out', ARGV[9])
-        redis.call('HINCRBY', KEYS[8], ARGV[4] .. ':in', ARGV[8])
-        redis.call('HINCRBY', KEYS[8], ARGV[4] .. ':out', ARGV[9])
-        redis.call('PEXPIRE', KEYS[8], ARGV[10])
-        local delta = tonumber(ARGV[7])
-        if delta ~= 0 then
-          local t = redis.call('TIME')
-          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-          local limits = {{KEYS[6], tonumber(ARGV[6]) or 0}, {KEYS[7], tonumber(redis.call('HGET', KEYS[1], 'tpm')) or 0}}
-          for _, l in ipairs(limits) do
-            local tat = tonumber(redis.call('GET', l[1]))
-            if l[2] > 0 and tat then
-              tat = tat + delta * 60000 / l[2]
-              if tat > now then
-                redis.call('SET', l[1], string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
-              else
-                redis.call('DEL', l[1])
+        local function cell(key)
+          local tat = cells[key]
+          if tat == nil then tat = tonumber(redis.call('GET', key)) or false; cells[key] = tat end
+          return tat
+        end
+        local now
+        local function settle(k, a)
+          local removed = redis.call('HDEL', KEYS[k + 9], ARGV[a + 9]) == 1
+          if ARGV[a + 11] == 'marker' then
+            if not redis.call('SET', KEYS[k + 5], '1', 'NX', 'PX', ARGV[1]) then return 0 end
+          elseif not removed then
+            return 0
+          elseif ARGV[a + 11] == 'sweep' then
+            redis.call('SET', KEYS[k + 5], '1', 'PX', ARGV[1])
+          end
+          local field = ARGV[a + 4]
+          if ARGV[a + 1] ~= '0' then
+            add(KEYS[k + 1], 'balance_nanos', ARGV[a + 2])
+            add(KEYS[k + 3], 'account', ARGV[a + 1]); add(KEYS[k + 3], field, ARGV[a + 1]); expire(KEYS[k + 3], ARGV[2])
+            add(KEYS[k + 4], 'account', ARGV[a + 1]); add(KEYS[k + 4], field, ARGV[a + 1]); expire(KEYS[k + 4], ARGV[3])
+          end
+          add(KEYS[k + 8], 'account:in', ARGV[a + 7]); add(KEYS[k + 8], 'account:out', ARGV[a + 8])
+          add(KEYS[k + 8], field .. ':in', ARGV[a + 7]); add(KEYS[k + 8], field .. ':out', ARGV[a + 8])
+          expire(KEYS[k + 8], ARGV[2])
+          local delta = tonumber(ARGV[a + 6])
+          if delta ~= 0 then
+            if not now then
+              local t = redis.call('TIME')
+              now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            end
+            local account = KEYS[k + 1]
+            if limits[account] == nil then limits[account] = tonumber(redis.call('HGET', account, 'tpm')) or 0 end
+            for _, l in ipairs({{KEYS[k + 6], tonumber(ARGV[a + 5]) or 0}, {KEYS[k + 7], limits[account]}}) do
+              local tat = cell(l[1])
+              if l[2] > 0 and tat then
+                tat = tat + delta * 60000 / l[2]
+                if tat <= now then tat = false end
+                if moved[l[1]] == nil then moved[#moved + 1] = l[1] end
+                moved[l[1]] = true
+                cells[l[1]] = tat
               end
             end
           end
+          local list = pushes[KEYS[k + 2]]
+          if not list then list = {}; pushes[KEYS[k + 2]] = list; pushed[#pushed + 1] = KEYS[k + 2] end
+          list[#list + 1] = ARGV[a + 3]
+          accounts[#accounts + 1] = ARGV[a + 10]
+          return 1
         end
-        redis.call('RPUSH', KEYS[2], ARGV[3])
-        if KEYS[10] then redis.call('SADD', KEYS[10], ARGV[13]) end
-        return 1
+        local n = math.floor(#KEYS / 9)
+        for i = 0, n - 1 do out[i + 1] = settle(i * 9, 3 + i * 11) end
+        for _, key in ipairs(summed) do
+          for field, total in pairs(sums[key]) do redis.call('HINCRBY', key, field, string.format('%d', total)) end
+        end
+        for _, key in ipairs(expiring) do redis.call('PEXPIRE', key, ttls[key]) end
+        for _, key in ipairs(moved) do
+          local tat = cells[key]
+          if tat then
+            redis.call('SET', key, string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
+          else
+            redis.call('DEL', key)
+          end
+        end
+        for _, key in ipairs(pushed) do redis.call('RPUSH', key, unpack(pushes[key])) end
+        if KEYS[n * 9 + 1] and #accounts > 0 then redis.call('SADD', KEYS[n * 9 + 1], unpack(accounts)) end
+        return out
         """;
 
     /// <summary>The script as the request-path pipeline sends it.</summary>
     public static readonly Redis.RespScript Script = new(Lua);
 
-    /// <summary>The script's keys; <paramref name="announce"/> adds the flusher's account set (never under Cluster).</summary>
-    public static RedisKey[] Keys(Settlement settlement, bool announce)
+    /// <summary>The keys of one settlement.</summary>
+    public const int KeyStride = 9;
+
+    /// <summary>The arguments of one settlement, after the <see cref="Prefix"/>.</summary>
+    public const int ValueStride = 11;
+
+    /// <summary>The keys of one settlement, in the order the script reads them.</summary>
+    public static void WriteKeys(Settlement settlement, Span<RedisKey> keys)
     {
         var usage = settlement.Event;
         var account = usage.Account;
         var at = DateTimeOffset.FromUnixTimeMilliseconds(usage.EndedAt);
-        return
-        [
-            RedisKeys.Account(account),
-            RedisKeys.Outbox(account),
-            RedisKeys.DailySpend(account, at),
-            RedisKeys.MonthlySpend(account, at),
-            RedisKeys.Settled(account, usage.Id),
-            RedisKeys.RateLimit(account, usage.KeyId, "tpm"),
-            RedisKeys.RateLimit(account, null, "tpm"),
-            RedisKeys.DailyTokens(account, at),
-            RedisKeys.Inflight(account),
-            .. (announce ? (ReadOnlySpan<RedisKey>)[RedisKeys.OutboxAccounts] : []),
-        ];
+        keys[0] = RedisKeys.Account(account);
+        keys[1] = RedisKeys.Outbox(account);
+        keys[2] = RedisKeys.DailySpend(account, at);
+        keys[3] = RedisKeys.MonthlySpend(account, at);
+        keys[4] = RedisKeys.Settled(account, usage.Id);
+        keys[5] = RedisKeys.RateLimit(account, usage.KeyId, "tpm");
+        keys[6] = RedisKeys.RateLimit(account, null, "tpm");
+        keys[7] = RedisKeys.DailyTokens(account, at);
+        keys[8] = RedisKeys.Inflight(account);
     }
 
-    public static RedisValue[] Values(Settlement settlement, string eventJson, TimeSpan markerTtl)
+    /// <summary>The arguments of one settlement.</summary>
+    public static void WriteValues(Settlement settlement, string eventJson, Span<RedisValue> values)
     {
         var usage = settlement.Event;
         var cost = usage.CostNanos;
-        return
-        [
-            cost.ToString(CultureInfo.InvariantCulture),
-            (-cost).ToString(CultureInfo.InvariantCulture),
-            eventJson,
-            "k:" + usage.KeyId,
-            (long)markerTtl.TotalMilliseconds,
-            settlement.KeyTpm,
-            settlement.TokenDelta,
-            usage.PromptTokens,
-            usage.CompletionTokens,
-            DailyTtlMs,
-            MonthlyTtlMs,
-            usage.Id,
-            usage.Account,
-            ClaimArgument(settlement.Claim),
-        ];
+        values[0] = cost.ToString(CultureInfo.InvariantCulture);
+        values[1] = (-cost).ToString(CultureInfo.InvariantCulture);
+        values[2] = eventJson;
+        values[3] = "k:" + usage.KeyId;
+        values[4] = settlement.KeyTpm;
+        values[5] = settlement.TokenDelta;
+        values[6] = usage.PromptTokens;
+        values[7] = usage.CompletionTokens;
+        values[8] = usage.Id;
+        values[9] = usage.Account;
+        values[10] = ClaimArgument(settlement.Claim);
+    }
+
+    /// <summary>The arguments every call starts with: the marker's, the daily and the monthly counters' time to live.</summary>
+    public static void WritePrefix(TimeSpan markerTtl, Span<RedisValue> values)
+    {
+        values[0] = (long)markerTtl.TotalMilliseconds;
+        values[1] = DailyTtlMs;
+        values[2] = MonthlyTtlMs;
+    }
+
+    /// <summary>The length of <see cref="WritePrefix"/>.</summary>
+    public const int Prefix = 3;
+
+    /// <summary>
+    /// The keys and arguments for <paramref name="settlements"/> (with their events' JSON in <paramref name="json"/>);
+    /// <paramref name="announce"/> adds the flusher's account set (never under Cluster, where a call holds one account).
+    /// </summary>
+    public static (RedisKey[] Keys, RedisValue[] Values) Call(
+        IReadOnlyList<Settlement> settlements, IReadOnlyList<string> json, TimeSpan markerTtl, bool announce)
+    {
+        var keys = new RedisKey[(settlements.Count * KeyStride) + (announce ? 1 : 0)];
+        var values = new RedisValue[Prefix + (settlements.Count * ValueStride)];
+        WritePrefix(markerTtl, values);
+        for (var i = 0; i < settlements.Count; i++)
+        {
+            WriteKeys(settlements[i], keys.AsSpan(i * KeyStride, KeyStride));
+            WriteValues(settlements[i], json[i], values.AsSpan(Prefix + (i * ValueStride), ValueStride));
+        }
+
+        if (announce)
+        {
+            keys[^1] = RedisKeys.OutboxAccounts;
+        }
+
+        return (keys, values);
     }
 
     private static string ClaimArgument(SettlementClaim claim) => claim switch

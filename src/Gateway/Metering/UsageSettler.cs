@@ -27,6 +27,7 @@ internal sealed partial class UsageSettler : BackgroundService
         Channel.CreateUnbounded<(Settlement, JournalSegment?)>(new UnboundedChannelOptions { SingleReader = false });
     private readonly IConnectionMultiplexer _redis;
     private readonly RespPipeline _pipeline;
+    private readonly SettlementBatcher _batcher;
     private readonly UsageSpool _spool;
     private readonly SettlementJournal _journal;
     private readonly MeteringOptions _options;
@@ -47,6 +48,7 @@ internal sealed partial class UsageSettler : BackgroundService
         _metrics = metrics;
         _options = options.Value;
         _logger = logger;
+        _batcher = new SettlementBatcher(pipeline, this, _options.SettledMarkerTtl);
         var spool = Path.GetFullPath(_options.SpoolPath, environment.ContentRootPath);
         _spool = new UsageSpool(spool);
         _journal = new SettlementJournal(
@@ -93,15 +95,16 @@ internal sealed partial class UsageSettler : BackgroundService
         var entry = _journal.Append(settlement);
         if (!_stopping && _pipeline.IsUsable)
         {
-            // The pipeline is used only with a standalone server, where the script announces the account itself.
-            var json = JsonSerializer.Serialize(settlement.Event, CoreJson.Default.UsageEvent);
-            var values = SettleScript.Values(settlement, json, _options.SettledMarkerTtl);
-            if (_pipeline.TrySend(new PipelinedSettlement(this, settlement, entry), SettleScript.Script, SettleScript.Keys(settlement, announce: true), values))
-            {
-                return;
-            }
+            _batcher.Submit(new SettlementBatcher.Item(settlement, entry, JsonSerializer.Serialize(settlement.Event, CoreJson.Default.UsageEvent)));
+            return;
         }
 
+        Requeue(settlement, entry);
+    }
+
+    /// <summary>Queues a journalled settlement for the workers (the multiplexer), or spools it when stopping.</summary>
+    internal void Requeue(Settlement settlement, JournalSegment? entry)
+    {
         if (!_queue.Writer.TryWrite((settlement, entry)))
         {
             // Shutting down: the queue is closed, the spool still takes it.
@@ -132,6 +135,7 @@ internal sealed partial class UsageSettler : BackgroundService
             // Left for the abandoned-request sweep, which would charge the prompt estimate: rare, and on the safe side.
         }
     }
+
 
     /// <summary>Completes when every queued settlement has been settled or spooled.</summary>
     public Task WhenIdleAsync()
@@ -329,7 +333,8 @@ internal sealed partial class UsageSettler : BackgroundService
         var json = JsonSerializer.Serialize(settlement.Event, CoreJson.Default.UsageEvent);
         var db = _redis.GetDatabase();
         var announced = AnnounceInScript();
-        var result = (int)await db.ScriptEvaluateAsync(SettleScript.Lua, SettleScript.Keys(settlement, announced), SettleScript.Values(settlement, json, _options.SettledMarkerTtl));
+        var (keys, values) = SettleScript.Call([settlement], [json], _options.SettledMarkerTtl, announced);
+        var result = (int)((RedisResult[])(await db.ScriptEvaluateAsync(SettleScript.Lua, keys, values))!)[0];
         if (result == SettleScript.Settled && !announced)
         {
             // Tells the flusher where to look; losing it is harmless (it also scans for outboxes).

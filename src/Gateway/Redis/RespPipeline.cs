@@ -50,6 +50,8 @@ internal sealed partial class RespPipeline : IAsyncDisposable
     private long _disconnects;
     private long _timeouts;
 
+    private readonly ConcurrentQueue<IRespBatchCounts> _batchers = new();
+
     public RespPipeline(string connectionString, TimeSpan timeout, bool enabled, IConnectionMultiplexer multiplexer, ILogger<RespPipeline> logger)
     {
         _multiplexer = multiplexer;
@@ -107,6 +109,11 @@ internal sealed partial class RespPipeline : IAsyncDisposable
         Interlocked.Increment(ref _sent);
         return true;
     }
+
+    /// <summary>The batchers sending over this pipeline, for its metrics.</summary>
+    public IReadOnlyCollection<IRespBatchCounts> Batchers => _batchers;
+
+    internal void Track(IRespBatchCounts batcher) => _batchers.Enqueue(batcher);
 
     public async ValueTask DisposeAsync()
     {

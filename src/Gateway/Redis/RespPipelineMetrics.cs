@@ -17,6 +17,12 @@ internal static class RespPipelineMetrics
         var commands = factory.CreateCounter("massrouter_redis_pipeline_commands_total", "Commands sent on the request-path Redis pipeline.");
         var losses = factory.CreateCounter(
             "massrouter_redis_pipeline_disconnects_total", "Connections of the request-path Redis pipeline lost, by cause (timeout, connection).", "cause");
+        var calls = factory.CreateCounter(
+            "massrouter_redis_pipeline_script_calls_total", "Batched script calls on the request-path Redis pipeline, by script (admission, settlement).", "script");
+        var items = factory.CreateCounter(
+            "massrouter_redis_pipeline_script_items_total",
+            "Requests carried by those calls, by script: items / calls is the mean batch (1 at low load; a burst shares one call).",
+            "script");
         var timeouts = losses.WithLabels("timeout");
         var dropped = losses.WithLabels("connection");
         registry.AddBeforeCollectCallback(() =>
@@ -25,6 +31,11 @@ internal static class RespPipelineMetrics
             commands.IncTo(pipeline.Sent);
             timeouts.IncTo(pipeline.Timeouts);
             dropped.IncTo(pipeline.Disconnects - pipeline.Timeouts);
+            foreach (var batcher in pipeline.Batchers)
+            {
+                calls.WithLabels(batcher.Name).IncTo(batcher.Batches);
+                items.WithLabels(batcher.Name).IncTo(batcher.Items);
+            }
         });
     }
 }

@@ -7,32 +7,14 @@ using StackExchange.Redis;
 namespace MassRouter.Gateway.Tests.Redis;
 
 /// <summary>The request-path RESP connection against a real redis-server and an embedded Garnet, both behind a cuttable proxy.</summary>
-public sealed class RespPipelineTests : IAsyncLifetime
+public sealed class RespPipelineTests(RedisServers servers) : IClassFixture<RedisServers>
 {
     private static readonly RespScript Echo = new("return tonumber(ARGV[1])");
     private static readonly RespScript Shape = new("return {1, ARGV[1], false, -5, redis.call('INCRBY', KEYS[1], 2)}");
     private static readonly RespScript Boom = new("return redis.error_reply('ERR boom')");
 
-    private RedisServerProcess? _redis;
-    private EmbeddedGarnet? _garnet;
 
-    public static TheoryData<string> Servers => ["redis-server", "garnet"];
-
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServerProcess.StartAsync();
-        _garnet = EmbeddedGarnet.Start();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
-        }
-
-        _garnet?.Dispose();
-    }
+    public static TheoryData<string> Servers => RedisServers.Names;
 
     [Theory]
     [MemberData(nameof(Servers))]
@@ -125,9 +107,9 @@ public sealed class RespPipelineTests : IAsyncLifetime
     [Fact]
     public async Task AuthenticatesAsAnAclUser_EvenOneNotAllowedToNameItsConnection()
     {
-        using var admin = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + _redis!.Port.ToString(CultureInfo.InvariantCulture));
+        using var admin = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + servers.Port("redis-server").ToString(CultureInfo.InvariantCulture));
         await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "metering", "on", ">s3cret-pass", "~*", "+@all", "-client");
-        var endpoint = "127.0.0.1:" + _redis.Port.ToString(CultureInfo.InvariantCulture);
+        var endpoint = "127.0.0.1:" + servers.Port("redis-server").ToString(CultureInfo.InvariantCulture);
         await using var pipeline = new RespPipeline(endpoint + ",user=metering,password=s3cret-pass", TimeSpan.FromSeconds(5), true, admin, NullLogger<RespPipeline>.Instance);
         await using var refused = new RespPipeline(endpoint + ",user=metering,password=wrong", TimeSpan.FromSeconds(5), true, admin, NullLogger<RespPipeline>.Instance);
 
@@ -144,13 +126,13 @@ public sealed class RespPipelineTests : IAsyncLifetime
     [InlineData(true, ",127.0.0.1:1")]
     public async Task IsNeverUsed_WhenDisabled_OrForTlsOrSeveralEndpoints(bool enabled, string extra)
     {
-        using var direct = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + _redis!.Port.ToString(CultureInfo.InvariantCulture));
+        using var direct = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + servers.Port("redis-server").ToString(CultureInfo.InvariantCulture));
         await using var pipeline = new RespPipeline(
-            "127.0.0.1:" + _redis.Port.ToString(CultureInfo.InvariantCulture) + extra, TimeSpan.FromSeconds(1), enabled, direct, NullLogger<RespPipeline>.Instance);
+            "127.0.0.1:" + servers.Port("redis-server").ToString(CultureInfo.InvariantCulture) + extra, TimeSpan.FromSeconds(1), enabled, direct, NullLogger<RespPipeline>.Instance);
 
         // A usable twin on the same server, started after it, connects: the one under test had as long and did not.
         await using var twin = new RespPipeline(
-            "127.0.0.1:" + _redis.Port.ToString(CultureInfo.InvariantCulture), TimeSpan.FromSeconds(1), true, direct, NullLogger<RespPipeline>.Instance);
+            "127.0.0.1:" + servers.Port("redis-server").ToString(CultureInfo.InvariantCulture), TimeSpan.FromSeconds(1), true, direct, NullLogger<RespPipeline>.Instance);
         await WaitUsableAsync(twin);
 
         Assert.False(pipeline.IsUsable);
@@ -176,7 +158,7 @@ public sealed class RespPipelineTests : IAsyncLifetime
 
     private async Task<Setup> SetUpAsync(string server, TimeSpan? timeout = null)
     {
-        var port = server == "garnet" ? _garnet!.Port : _redis!.Port;
+        var port = servers.Port(server);
         var proxy = new TcpProxy(port);
         var endpoint = "127.0.0.1:" + proxy.Port.ToString(CultureInfo.InvariantCulture);
         var multiplexer = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture) + ",allowAdmin=true");

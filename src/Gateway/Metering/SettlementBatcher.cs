@@ -1,0 +1,64 @@
+using MassRouter.Gateway.Redis;
+using StackExchange.Redis;
+
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>
+/// Settlements on the request-path pipeline, batched (see <see cref="RespBatcher{TItem}"/>): one call in flight, and
+/// what completes meanwhile goes in the next, so a wave of responses finishing together costs Redis one script call and
+/// one write per counter. Answers are handled on the I/O thread that read them (count, reclaim the journal entries);
+/// a failure goes to the thread pool, where the spool's fsync may block.
+/// </summary>
+internal sealed class SettlementBatcher(RespPipeline pipeline, UsageSettler settler, TimeSpan markerTtl)
+    : RespBatcher<SettlementBatcher.Item>("settlement", pipeline, SettleScript.Script, maxInFlight: 1, maxBatch: 32)
+{
+    protected override (RedisKey[] Keys, RedisValue[] Values) Encode(List<Item> batch)
+    {
+        var settlements = new Settlement[batch.Count];
+        var json = new string[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            settlements[i] = batch[i].Settlement;
+            json[i] = batch[i].Json;
+        }
+
+        // The pipeline is used only with a standalone server, where the script announces the accounts itself.
+        return SettleScript.Call(settlements, json, markerTtl, announce: true);
+    }
+
+    protected override void OnReply(List<Item> batch, in RespReply reply)
+    {
+        if (reply.IsError || reply.Array is not { } answers || answers.Length != batch.Count)
+        {
+            OnFailure(batch, RespErrors.Server(reply.Text ?? "ERR the settle script did not answer for every settlement"));
+            return;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            settler.Settled(batch[i].Settlement, answers[i] == SettleScript.Settled, batch[i].Entry);
+        }
+    }
+
+    protected override void OnFailure(List<Item> batch, Exception error) =>
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state =>
+            {
+                foreach (var item in state.batch)
+                {
+                    state.settler.SpoolFailed(item.Settlement, item.Entry, state.error);
+                }
+            },
+            (settler, batch, error),
+            preferLocal: false);
+
+    protected override void Reroute(List<Item> batch)
+    {
+        foreach (var item in batch)
+        {
+            settler.Requeue(item.Settlement, item.Entry);
+        }
+    }
+
+    internal readonly record struct Item(Settlement Settlement, JournalSegment? Entry, string Json);
+}

@@ -1,0 +1,313 @@
+using System.Globalization;
+using MassRouter.Core.Redis;
+using MassRouter.Core.Usage;
+using MassRouter.Gateway.Limits;
+using MassRouter.Gateway.Metering;
+using MassRouter.Gateway.Redis;
+using MassRouter.Gateway.Tests.Metering;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace MassRouter.Gateway.Tests.Redis;
+
+/// <summary>
+/// The admission and settle scripts take a batch of requests in one call. A batch must answer and leave Redis exactly as
+/// the same requests sent one call each, in the same order; checked on redis-server and on Garnet, on mixed batches
+/// that cross limits, accounts, claims and duplicates. And the batcher must really gather what arrives while calls are
+/// in flight.
+/// </summary>
+public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<RedisServers>
+{
+    // Rate-limit cells hold a time in ms; one call each runs a few ms apart, so those (and reset times) may differ by that.
+    private const double ClockSlackMs = 1000;
+
+
+    public static TheoryData<string> Servers => RedisServers.Names;
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task AnAdmissionBatch_AnswersAndWrites_AsEachRequestAlone(string server)
+    {
+        using var redis = await ConnectAsync(server);
+        var requests = AdmissionRequests();
+
+        await SeedAccountsAsync(redis);
+        var alone = new List<long[]>();
+        foreach (var (keys, values) in requests)
+        {
+            alone.Add(ReadAdmission(await redis.GetDatabase().ScriptEvaluateAsync(AdmissionScript.Lua, keys, values), 1)[0]);
+        }
+
+        var aloneState = await SnapshotAsync(redis);
+
+        await SeedAccountsAsync(redis);
+        var batched = ReadAdmission(
+            await redis.GetDatabase().ScriptEvaluateAsync(AdmissionScript.Lua, [.. requests.SelectMany(r => r.Keys)], [.. requests.SelectMany(r => r.Values)]),
+            requests.Count);
+        var batchedState = await SnapshotAsync(redis);
+
+        // The scenario does cross every kind of answer, or the comparison proves little.
+        Assert.Equal(
+            [AdmissionScript.Admitted, AdmissionScript.RequestsExceeded, AdmissionScript.TokensExceeded, AdmissionScript.NoBalance, AdmissionScript.Suspended, AdmissionScript.CapReached],
+            alone.Select(a => (int)a[0]).Distinct().Order());
+        Assert.Equal(alone.Count, batched.Count);
+        for (var i = 0; i < alone.Count; i++)
+        {
+            Assert.Equal(alone[i].Length, batched[i].Length);
+            for (var j = 0; j < alone[i].Length; j++)
+            {
+                // Retry and reset times (ms from now) may move with the clock; everything else is exact.
+                var timed = j == 1 || (alone[i][0] == AdmissionScript.Admitted && j is 4 or 7);
+                if (timed)
+                {
+                    Assert.InRange(batched[i][j], alone[i][j] - ClockSlackMs, alone[i][j] + ClockSlackMs);
+                }
+                else
+                {
+                    Assert.True(alone[i][j] == batched[i][j], $"request {i}, value {j}: alone {alone[i][j]}, batched {batched[i][j]}");
+                }
+            }
+        }
+
+        AssertSameState(aloneState, batchedState);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task ASettlementBatch_ClaimsChargesAndCounts_AsEachSettlementAlone(string server)
+    {
+        using var redis = await ConnectAsync(server);
+        var settlements = Settlements();
+        var marker = TimeSpan.FromHours(1);
+
+        await SeedForSettlementAsync(redis);
+        var alone = new List<long>();
+        foreach (var settlement in settlements)
+        {
+            var (keys, values) = SettleScript.Call([settlement.Settlement], [settlement.Json], marker, announce: true);
+            alone.Add((long)((RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(SettleScript.Lua, keys, values))!)[0]);
+        }
+
+        var aloneState = await SnapshotAsync(redis);
+
+        await SeedForSettlementAsync(redis);
+        var (batchKeys, batchValues) = SettleScript.Call([.. settlements.Select(s => s.Settlement)], [.. settlements.Select(s => s.Json)], marker, announce: true);
+        var batched = ((RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(SettleScript.Lua, batchKeys, batchValues))!).Select(r => (long)r).ToList();
+        var batchedState = await SnapshotAsync(redis);
+
+        Assert.Equal([1L, 0L, 1L, 0L, 1L, 1L, 1L, 1L, 0L], alone);
+        Assert.Equal(alone, batched);
+        AssertSameState(aloneState, batchedState);
+
+        // Exact to the nano-dollar, including an amount beyond what a double holds exactly.
+        var balance = (long)await redis.GetDatabase().HashGetAsync(RedisKeys.Account("b"), "balance_nanos");
+        Assert.Equal(4_000_000_000_000_000_000L - 36_028_797_018_963_971L - 1_500, balance);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task TheBatcher_SendsAloneWhileIdle_AndGathersWhatArrivesWhileCallsAreInFlight(string server)
+    {
+        var port = servers.Port(server);
+        await using var proxy = new TcpProxy(port);
+        using var direct = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture) + ",allowAdmin=true");
+        await direct.GetServer(direct.GetEndPoints()[0]).FlushAllDatabasesAsync();
+        await using var pipeline = new RespPipeline(
+            "127.0.0.1:" + proxy.Port.ToString(CultureInfo.InvariantCulture), TimeSpan.FromSeconds(10), true, direct, NullLogger<RespPipeline>.Instance);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!pipeline.IsUsable)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the pipeline did not connect within 15 s");
+            await Task.Delay(20);
+        }
+
+        await direct.GetDatabase().HashSetAsync(RedisKeys.Account("a"), [new("status", "active"), new("balance_nanos", 1_000_000_000)]);
+        var batcher = new AdmissionBatcher(pipeline);
+        var first = Submit(batcher, "a", "k1", 0);
+        Assert.Equal(AdmissionScript.Admitted, (await first.Task)![0]);
+        Assert.Equal((1L, 1L), (batcher.Batches, batcher.Items));
+
+        // Two calls in flight (held by the stalled proxy), then 20 requests that must wait and go together.
+        proxy.Stall();
+        var inFlight = new[] { Submit(batcher, "a", "k1", 1), Submit(batcher, "a", "k1", 2) };
+        var waiting = Enumerable.Range(3, 20).Select(i => Submit(batcher, "a", "k1", i)).ToArray();
+        Assert.Equal((3L, 3L), (batcher.Batches, batcher.Items));
+        proxy.Restore();
+
+        var answers = await Task.WhenAll(inFlight.Concat(waiting).Select(r => r.Task));
+        Assert.All(answers, answer => Assert.Equal(AdmissionScript.Admitted, answer![0]));
+        Assert.Equal((4L, 23L), (batcher.Batches, batcher.Items));
+        Assert.Equal(23, await direct.GetDatabase().HashLengthAsync(RedisKeys.Inflight("a")));
+        Assert.Contains(pipeline.Batchers, b => b.Name == "admission");
+    }
+
+    private static AdmissionBatcher.Request Submit(AdmissionBatcher batcher, string account, string keyId, int n)
+    {
+        var (keys, values) = Admission(account, keyId, rpm: 0, tpm: 0, tokens: 10, dailyCap: 0, eventId: "e" + n.ToString(CultureInfo.InvariantCulture));
+        var request = new AdmissionBatcher.Request(keys, values);
+        batcher.Submit(request);
+        return request;
+    }
+
+    private static List<(RedisKey[] Keys, RedisValue[] Values)> AdmissionRequests()
+    {
+        List<(RedisKey[], RedisValue[])> requests = [];
+        for (var i = 0; i < 4; i++)
+        {
+            requests.Add(Admission("a", "k1", rpm: 3, tpm: 0, tokens: 10, dailyCap: 0, eventId: "a1-" + i));   // the 4th: over the key's RPM
+            requests.Add(Admission("a", "k2", rpm: 0, tpm: 100, tokens: 40, dailyCap: 0, eventId: "a2-" + i)); // the 3rd: over its TPM
+            requests.Add(Admission("b", "k3", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "b3-" + i));    // account b: RPM 6 ...
+            requests.Add(Admission("b", "k4", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "b4-" + i));    // ... shared by both keys
+        }
+
+        requests.Add(Admission("c", "k5", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "c5"));       // suspended
+        requests.Add(Admission("d", "k6", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "d6"));       // no balance
+        requests.Add(Admission("b", "k7", rpm: 0, tpm: 0, tokens: 5, dailyCap: 2_000, eventId: "b7"));   // over its daily cap
+        return requests;
+    }
+
+    private static (RedisKey[] Keys, RedisValue[] Values) Admission(string account, string keyId, long rpm, long tpm, long tokens, long dailyCap, string eventId)
+    {
+        var now = DateTimeOffset.UtcNow;
+        RedisKey[] keys =
+        [
+            RedisKeys.Account(account), RedisKeys.RateLimit(account, keyId, "rpm"), RedisKeys.RateLimit(account, keyId, "tpm"),
+            RedisKeys.RateLimit(account, null, "rpm"), RedisKeys.RateLimit(account, null, "tpm"),
+            RedisKeys.DailySpend(account, now), RedisKeys.MonthlySpend(account, now), RedisKeys.Inflight(account),
+        ];
+        RedisValue[] values = [rpm, tpm, tokens, dailyCap, 0, "k:" + keyId, eventId, "{\"record\":\"" + eventId + "\"}"];
+        return (keys, values);
+    }
+
+    private static async Task SeedAccountsAsync(ConnectionMultiplexer redis)
+    {
+        await redis.GetServer(redis.GetEndPoints()[0]).FlushAllDatabasesAsync();
+        var db = redis.GetDatabase();
+        await db.HashSetAsync(RedisKeys.Account("a"), [new("status", "active"), new("balance_nanos", 5_000_000_000), new("monthly_cap_nanos", 9_000_000_000)]);
+        await db.HashSetAsync(RedisKeys.Account("b"), [new("status", "active"), new("balance_nanos", 7_000_000_000), new("rpm", 6)]);
+        await db.HashSetAsync(RedisKeys.Account("c"), [new("status", "suspended"), new("balance_nanos", 7_000_000_000)]);
+        await db.HashSetAsync(RedisKeys.Account("d"), [new("status", "active"), new("balance_nanos", 0)]);
+        var now = DateTimeOffset.UtcNow;
+        await db.HashSetAsync(RedisKeys.DailySpend("b", now), [new("account", 1_000), new("k:k7", 2_000)]);
+        await db.HashSetAsync(RedisKeys.MonthlySpend("a", now), [new("account", 3_000)]);
+    }
+
+    private static List<(Settlement Settlement, string Json)> Settlements()
+    {
+        List<(Settlement, string)> settlements =
+        [
+            Settle("e1", "a", "k1", cost: 1_000, tokensIn: 10, tokensOut: 20, delta: 5, SettlementClaim.Inflight),   // its record exists: charged
+            Settle("e2", "a", "k1", cost: 2_000, tokensIn: 1, tokensOut: 1, delta: 0, SettlementClaim.Inflight),     // no record: already settled
+            Settle("e3", "a", "k2", cost: 3_000, tokensIn: 7, tokensOut: 9, delta: -30, SettlementClaim.Marker),     // first with its marker
+            Settle("e3", "a", "k2", cost: 3_000, tokensIn: 7, tokensOut: 9, delta: -30, SettlementClaim.Marker),     // the same again: duplicate
+            Settle("e5", "b", "k3", cost: 1_500, tokensIn: 3, tokensOut: 4, delta: 200, SettlementClaim.Sweep),      // swept, with a record
+            Settle("e6", "a", "k1", cost: 0, tokensIn: 2, tokensOut: 0, delta: -1_000_000, SettlementClaim.Inflight),  // free; drains the TPM cells
+            Settle("e7", "b", "k4", cost: 36_028_797_018_963_971, tokensIn: 1, tokensOut: 1, delta: 0, SettlementClaim.Marker), // beyond 2^53
+            Settle("e8", "c", "k5", cost: 10, tokensIn: 1, tokensOut: 2, delta: 1, SettlementClaim.Marker),
+            Settle("e1", "a", "k1", cost: 1_000, tokensIn: 10, tokensOut: 20, delta: 5, SettlementClaim.Inflight),   // replayed: duplicate
+        ];
+        return settlements;
+    }
+
+    private static (Settlement, string) Settle(string id, string account, string keyId, long cost, long tokensIn, long tokensOut, long delta, SettlementClaim claim)
+    {
+        var usage = new UsageEvent
+        {
+            Id = id,
+            RequestId = "req-" + id,
+            KeyId = keyId,
+            Account = account,
+            Model = "m",
+            Provider = "p",
+            PromptTokens = tokensIn,
+            CompletionTokens = tokensOut,
+            CostNanos = cost,
+            Status = UsageStatus.Ok,
+            HttpStatus = 200,
+            EndedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        };
+        return (new Settlement(usage, KeyTpm: 6_000, TokenDelta: delta, Claim: claim), "{\"id\":\"" + id + "\"}");
+    }
+
+    private static async Task SeedForSettlementAsync(ConnectionMultiplexer redis)
+    {
+        await redis.GetServer(redis.GetEndPoints()[0]).FlushAllDatabasesAsync();
+        var db = redis.GetDatabase();
+        await db.HashSetAsync(RedisKeys.Account("a"), [new("status", "active"), new("balance_nanos", 5_000_000_000), new("tpm", 60_000)]);
+        await db.HashSetAsync(RedisKeys.Account("b"), [new("status", "active"), new("balance_nanos", 4_000_000_000_000_000_000)]);
+        await db.HashSetAsync(RedisKeys.Account("c"), [new("status", "active"), new("balance_nanos", 100)]);
+        await db.HashSetAsync(RedisKeys.Inflight("a"), [new("e1", "{}"), new("e6", "{}"), new("other", "{}")]);
+        await db.HashSetAsync(RedisKeys.Inflight("b"), [new("e5", "{}")]);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var (account, keyId) in new[] { ("a", "k1"), ("a", "k2"), ("b", "k3") })
+        {
+            await db.StringSetAsync(RedisKeys.RateLimit(account, keyId, "tpm"), (now + 30_000).ToString(CultureInfo.InvariantCulture), TimeSpan.FromMinutes(2));
+        }
+
+        await db.StringSetAsync(RedisKeys.RateLimit("a", null, "tpm"), (now + 20_000).ToString(CultureInfo.InvariantCulture), TimeSpan.FromMinutes(2));
+    }
+
+    private static List<long[]> ReadAdmission(RedisResult result, int count)
+    {
+        var flat = ((RedisResult[])result!).Select(r => r.IsNull ? 0 : (long)r).ToArray();
+        var answers = new List<long[]>();
+        var offset = 0;
+        for (var i = 0; i < count; i++)
+        {
+            answers.Add(AdmissionScript.Answer(flat, ref offset));
+        }
+
+        Assert.Equal(flat.Length, offset);
+        return answers;
+    }
+
+    /// <summary>Every key: its value (hash fields sorted, list in order, set sorted) and whether it expires.</summary>
+    private static async Task<SortedDictionary<string, (string Value, bool Expires)>> SnapshotAsync(ConnectionMultiplexer redis)
+    {
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var db = redis.GetDatabase();
+        var state = new SortedDictionary<string, (string, bool)>(StringComparer.Ordinal);
+        await foreach (var key in server.KeysAsync(pattern: "*"))
+        {
+            var value = await db.KeyTypeAsync(key) switch
+            {
+                RedisType.Hash => string.Join(",", (await db.HashGetAllAsync(key)).Select(e => e.Name + "=" + e.Value).Order(StringComparer.Ordinal)),
+                RedisType.List => string.Join(",", (await db.ListRangeAsync(key)).Select(v => v.ToString())),
+                RedisType.Set => string.Join(",", (await db.SetMembersAsync(key)).Select(v => v.ToString()).Order(StringComparer.Ordinal)),
+                RedisType.String => (string?)await db.StringGetAsync(key) ?? "",
+                var other => other.ToString(),
+            };
+            state[key.ToString()] = (value, await db.KeyTimeToLiveAsync(key) is not null);
+        }
+
+        return state;
+    }
+
+    private static void AssertSameState(
+        SortedDictionary<string, (string Value, bool Expires)> alone, SortedDictionary<string, (string Value, bool Expires)> batched)
+    {
+        Assert.Equal(alone.Keys, batched.Keys);
+        foreach (var (key, (value, expires)) in alone)
+        {
+            Assert.True(expires == batched[key].Expires, $"{key}: expires alone {expires}, batched {batched[key].Expires}");
+            if (key.EndsWith(":rpm", StringComparison.Ordinal) || key.EndsWith(":tpm", StringComparison.Ordinal))
+            {
+                // A rate-limit cell: a time, moved by the same amounts from clocks a few ms apart.
+                Assert.InRange(
+                    double.Parse(batched[key].Value, CultureInfo.InvariantCulture),
+                    double.Parse(value, CultureInfo.InvariantCulture) - ClockSlackMs,
+                    double.Parse(value, CultureInfo.InvariantCulture) + ClockSlackMs);
+            }
+            else
+            {
+                Assert.True(value == batched[key].Value, $"{key}: alone {value}, batched {batched[key].Value}");
+            }
+        }
+    }
+
+    private async Task<ConnectionMultiplexer> ConnectAsync(string server)
+    {
+        var port = servers.Port(server);
+        return await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture) + ",allowAdmin=true");
+    }
+}
