@@ -4,7 +4,7 @@ namespace MassRouter.Simulator.Generation;
 
 /// <summary>
 /// Schedules chunk k at start + ttft + k * itl. Waiting against the start time rather than sleeping a fixed interval keeps
-/// timer overshoot from accumulating over a long stream.
+/// timer overshoot from accumulating over a long stream; the wait itself is a <see cref="PreciseDelay"/>.
 /// </summary>
 internal readonly struct Pacer
 {
@@ -34,6 +34,6 @@ internal readonly struct Pacer
         var remaining = due - Stopwatch.GetElapsedTime(_start);
         return remaining <= TimeSpan.Zero
             ? ValueTask.CompletedTask
-            : new ValueTask(Task.Delay(remaining, cancellationToken));
+            : new ValueTask(PreciseDelay.Shared.WaitAsync(remaining, cancellationToken));
     }
 }
