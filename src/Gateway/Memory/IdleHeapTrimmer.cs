@@ -7,7 +7,8 @@ namespace MassRouter.Gateway.Memory;
 /// Server GC keeps its heap at the loaded size until the next collection, and an idle gateway allocates nothing, so
 /// without a nudge the resident set stays at its peak for good. Every interval this looks at how much was allocated:
 /// after a busy interval followed by an idle one it runs one aggressive (decommitting) full collection. An idle heap is
-/// small, so the pause is short, and it happens when there are (nearly) no requests to delay.
+/// small, so the pause is short, and it happens when there are (nearly) no requests to delay. Start-up counts as load
+/// (it always allocates more than an idle interval).
 /// </remarks>
 internal sealed class IdleHeapTrimmer(TimeProvider time) : BackgroundService
 {
@@ -33,6 +34,9 @@ internal sealed class IdleHeapTrimmer(TimeProvider time) : BackgroundService
         _lastAllocated = totalAllocated;
         if (previous < 0)
         {
+            // Start-up counts as load: what it left (configuration, the tokenizer's load buffers, the first JIT work)
+            // is given back at the first idle interval, so an idle gateway sits at its idle size from the start.
+            _grownSinceTrim = totalAllocated >= IdleBytes;
             return false;
         }
 

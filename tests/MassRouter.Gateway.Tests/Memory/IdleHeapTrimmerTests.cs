@@ -42,4 +42,15 @@ public sealed class IdleHeapTrimmerTests
         Assert.False(trimmer.ShouldTrim(total += IdleHeapTrimmer.IdleBytes * 2));
         Assert.True(trimmer.ShouldTrim(total + Idle));
     }
+
+    [Fact]
+    public void StartUp_IsTrimmedAtTheFirstIdleInterval_Once()
+    {
+        var trimmer = new IdleHeapTrimmer(TimeProvider.System);
+        long total = IdleHeapTrimmer.IdleBytes * 8;
+        Assert.False(trimmer.ShouldTrim(total));
+        Assert.False(trimmer.ShouldTrim(total += IdleHeapTrimmer.IdleBytes * 4)); // still loading (the tokenizer)
+        Assert.True(trimmer.ShouldTrim(total += Idle));
+        Assert.False(trimmer.ShouldTrim(total + Idle));
+    }
 }
