@@ -244,12 +244,12 @@ public sealed class MeteringBackend : IAsyncDisposable
         return app;
     }
 
-    /// <summary>The gateway (of the two) that admits optimistically (off by default, on here so both ways are exercised).</summary>
+    /// <summary>The gateway (of the two) that admits optimistically (the default); the other waits for Redis, so both ways are exercised.</summary>
     public const int OptimisticGateway = 1;
 
     private async Task StartGatewayAsync(int index, Uri simulatorV1)
     {
-        Dictionary<string, string?> overrides = index == OptimisticGateway ? new() { ["MassRouter:Metering:OptimisticAdmission"] = "true" } : [];
+        Dictionary<string, string?> overrides = new() { ["MassRouter:Metering:OptimisticAdmission"] = index == OptimisticGateway ? "true" : "false" };
         var app = await BuildGatewayAsync(index, simulatorV1, overrides);
         await app.StartAsync();
         Gateways.Add(app);
