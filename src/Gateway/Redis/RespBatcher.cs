@@ -98,7 +98,25 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
     {
         while (true)
         {
-            var (keys, values) = Encode(batch);
+            RedisKey[] keys;
+            RedisValue[] values;
+            try
+            {
+                (keys, values) = Encode(batch);
+            }
+            catch (Exception ex)
+            {
+                // Never leave a batch counted in flight without a call: the batcher would wait for it forever.
+                OnFailure(batch, ex);
+                if (TakeNext() is not { } following)
+                {
+                    return;
+                }
+
+                batch = following;
+                continue;
+            }
+
             if (_pipeline.TrySend(new Call(this, batch), _script, keys, values))
             {
                 Interlocked.Increment(ref _batches);

@@ -141,6 +141,57 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         Assert.Contains(pipeline.Batchers, b => b.Name == "admission");
     }
 
+    [Fact]
+    public async Task ABatchThatCannotBeEncoded_FailsItsItems_AndTheBatcherGoesOn()
+    {
+        var port = servers.Port("redis-server");
+        using var direct = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
+        await using var pipeline = new RespPipeline(
+            "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), TimeSpan.FromSeconds(10), true, direct, NullLogger<RespPipeline>.Instance);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!pipeline.IsUsable)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the pipeline did not connect within 15 s");
+            await Task.Delay(20);
+        }
+
+        var batcher = new CountingBatcher(pipeline);
+        var broken = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        batcher.Submit((-1, broken));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => broken.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        var next = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        batcher.Submit((7, next));
+        Assert.Equal(1, await next.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    /// <summary>Counts its items' arguments (one each); an item of -1 cannot be encoded.</summary>
+    private sealed class CountingBatcher(RespPipeline pipeline)
+        : RespBatcher<(int Value, TaskCompletionSource<long> Answer)>("test", pipeline, new RespScript("return #ARGV"), maxInFlight: 1, maxBatch: 8)
+    {
+        protected override (RedisKey[] Keys, RedisValue[] Values) Encode(List<(int Value, TaskCompletionSource<long> Answer)> batch) =>
+            batch.Any(item => item.Value < 0) ? throw new InvalidOperationException("cannot encode") : ([], [.. batch.Select(item => (RedisValue)item.Value)]);
+
+        protected override void OnReply(List<(int Value, TaskCompletionSource<long> Answer)> batch, in RespReply reply)
+        {
+            foreach (var item in batch)
+            {
+                item.Answer.TrySetResult(reply.Integer);
+            }
+        }
+
+        protected override void OnFailure(List<(int Value, TaskCompletionSource<long> Answer)> batch, Exception error)
+        {
+            foreach (var item in batch)
+            {
+                item.Answer.TrySetException(error);
+            }
+        }
+
+        protected override void Reroute(List<(int Value, TaskCompletionSource<long> Answer)> batch) =>
+            OnFailure(batch, new InvalidOperationException("rerouted"));
+    }
+
     private static AdmissionBatcher.Request Submit(AdmissionBatcher batcher, string account, string keyId, int n)
     {
         var (keys, values) = Admission(account, keyId, rpm: 0, tpm: 0, tokens: 10, dailyCap: 0, eventId: "e" + n.ToString(CultureInfo.InvariantCulture));
