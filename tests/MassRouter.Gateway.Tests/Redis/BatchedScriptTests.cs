@@ -114,12 +114,7 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         await direct.GetServer(direct.GetEndPoints()[0]).FlushAllDatabasesAsync();
         await using var pipeline = new RespPipeline(
             "127.0.0.1:" + proxy.Port.ToString(CultureInfo.InvariantCulture), TimeSpan.FromSeconds(10), true, direct, NullLogger<RespPipeline>.Instance);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!pipeline.IsUsable)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the pipeline did not connect within 15 s");
-            await Task.Delay(20);
-        }
+        await RedisServers.WaitUsableAsync(pipeline);
 
         await direct.GetDatabase().HashSetAsync(RedisKeys.Account("a"), [new("status", "active"), new("balance_nanos", 1_000_000_000)]);
         var batcher = new AdmissionBatcher(pipeline);
@@ -148,12 +143,7 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         using var direct = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
         await using var pipeline = new RespPipeline(
             "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), TimeSpan.FromSeconds(10), true, direct, NullLogger<RespPipeline>.Instance);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!pipeline.IsUsable)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the pipeline did not connect within 15 s");
-            await Task.Delay(20);
-        }
+        await RedisServers.WaitUsableAsync(pipeline);
 
         var batcher = new CountingBatcher(pipeline);
         var broken = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -13,6 +13,17 @@ public sealed class RedisServers : IAsyncLifetime
 
     public int Port(string server) => server == "garnet" ? _garnet!.Port : _redis!.Port;
 
+    /// <summary>Waits (up to 15 s) until <paramref name="pipeline"/> has (re)connected.</summary>
+    internal static async Task WaitUsableAsync(RespPipeline pipeline)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!pipeline.IsUsable)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the pipeline did not (re)connect within 15 s");
+            await Task.Delay(20);
+        }
+    }
+
     public async Task InitializeAsync()
     {
         _redis = await RedisServerProcess.StartAsync();

@@ -70,7 +70,7 @@ public sealed class RespPipelineTests(RedisServers servers) : IClassFixture<Redi
         setup.Proxy.Restore();
 
         Assert.Contains("Timeout", error.Message, StringComparison.Ordinal);
-        await WaitUsableAsync(setup.Pipeline);
+        await RedisServers.WaitUsableAsync(setup.Pipeline);
         Assert.Equal(3, (await SendAsync(setup.Pipeline, Echo, [], [3])).Integer);
     }
 
@@ -90,7 +90,7 @@ public sealed class RespPipelineTests(RedisServers servers) : IClassFixture<Redi
         Assert.False(setup.Pipeline.TrySend(new RespTaskOperation(), Echo, [], [3]));
 
         setup.Proxy.Restore();
-        await WaitUsableAsync(setup.Pipeline);
+        await RedisServers.WaitUsableAsync(setup.Pipeline);
         Assert.Equal(4, (await SendAsync(setup.Pipeline, Echo, [], [4])).Integer);
     }
 
@@ -113,7 +113,7 @@ public sealed class RespPipelineTests(RedisServers servers) : IClassFixture<Redi
         await using var pipeline = new RespPipeline(endpoint + ",user=metering,password=s3cret-pass", TimeSpan.FromSeconds(5), true, admin, NullLogger<RespPipeline>.Instance);
         await using var refused = new RespPipeline(endpoint + ",user=metering,password=wrong", TimeSpan.FromSeconds(5), true, admin, NullLogger<RespPipeline>.Instance);
 
-        await WaitUsableAsync(pipeline);
+        await RedisServers.WaitUsableAsync(pipeline);
         var reply = await SendAsync(pipeline, Echo, [], [5]);
 
         Assert.Equal(5, reply.Integer);
@@ -133,7 +133,7 @@ public sealed class RespPipelineTests(RedisServers servers) : IClassFixture<Redi
         // A usable twin on the same server, started after it, connects: the one under test had as long and did not.
         await using var twin = new RespPipeline(
             "127.0.0.1:" + servers.Port("redis-server").ToString(CultureInfo.InvariantCulture), TimeSpan.FromSeconds(1), true, direct, NullLogger<RespPipeline>.Instance);
-        await WaitUsableAsync(twin);
+        await RedisServers.WaitUsableAsync(twin);
 
         Assert.False(pipeline.IsUsable);
         Assert.False(pipeline.TrySend(new RespTaskOperation(), Echo, [], [1]));
@@ -146,15 +146,6 @@ public sealed class RespPipelineTests(RedisServers servers) : IClassFixture<Redi
         return await operation.Task;
     }
 
-    private static async Task WaitUsableAsync(RespPipeline pipeline)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!pipeline.IsUsable)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the pipeline did not (re)connect within 15 s");
-            await Task.Delay(20);
-        }
-    }
 
     private async Task<Setup> SetUpAsync(string server, TimeSpan? timeout = null)
     {
@@ -163,7 +154,7 @@ public sealed class RespPipelineTests(RedisServers servers) : IClassFixture<Redi
         var endpoint = "127.0.0.1:" + proxy.Port.ToString(CultureInfo.InvariantCulture);
         var multiplexer = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture) + ",allowAdmin=true");
         var pipeline = new RespPipeline(endpoint, timeout ?? TimeSpan.FromSeconds(5), true, multiplexer, NullLogger<RespPipeline>.Instance);
-        await WaitUsableAsync(pipeline);
+        await RedisServers.WaitUsableAsync(pipeline);
         return new Setup(proxy, multiplexer, pipeline);
     }
 
