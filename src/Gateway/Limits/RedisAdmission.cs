@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace MassRouter.Gateway.Limits;
 
 /// <summary>
-/// Runs <see cref="AdmissionScript"/>: one Redis round trip per metered request, waited for, or, while the key has
+/// Runs <see cref="AdmissionScript"/> (in the pipeline's admission batches): waited for, or, while the key has
 /// plenty of room by Redis's last answer, sent without waiting (<see cref="TryAdmitOptimistically"/>).
 /// </summary>
 internal sealed class RedisAdmission(
