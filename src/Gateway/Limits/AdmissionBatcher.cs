@@ -37,18 +37,27 @@ internal sealed class AdmissionBatcher(RespPipeline pipeline)
             return;
         }
 
+        Dispatch(batch, answers);
+    }
+
+    /// <summary>
+    /// Hands each request its answer, in order; when the reply ends early, the requests left without one fail (none is
+    /// left waiting).
+    /// </summary>
+    internal static void Dispatch(List<Item> batch, ReadOnlySpan<long> answers)
+    {
         var offset = 0;
         for (var i = 0; i < batch.Count; i++)
         {
-            long[] answer;
-            try
+            if (!AdmissionScript.TryAnswer(answers, ref offset, out var answer))
             {
-                answer = AdmissionScript.Answer(answers, ref offset);
-            }
-            catch (ArgumentOutOfRangeException)
-            {
-                batch[i].Fail(RespErrors.Server("ERR the admission script answered for fewer requests than it was sent"));
-                continue;
+                var error = RespErrors.Server("ERR the admission script answered for fewer requests than it was sent");
+                for (; i < batch.Count; i++)
+                {
+                    batch[i].Fail(error);
+                }
+
+                return;
             }
 
             batch[i].Answer(answer);

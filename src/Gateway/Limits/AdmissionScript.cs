@@ -122,14 +122,30 @@ internal static class AdmissionScript
         """;
 
     /// <summary>
-    /// One request's answer from a reply: the script answers with each request's length, then its values.
+    /// One request's answer from a reply: the script answers with each request's length, then its values. False, with
+    /// <paramref name="offset"/> unchanged, when the reply ends before that answer does.
     /// </summary>
-    public static long[] Answer(ReadOnlySpan<long> reply, ref int offset)
+    public static bool TryAnswer(ReadOnlySpan<long> reply, ref int offset, out long[] answer)
     {
+        answer = [];
+        if (offset >= reply.Length || reply[offset] < 0 || reply[offset] > reply.Length - offset - 1)
+        {
+            return false;
+        }
+
         var length = (int)reply[offset];
-        var answer = reply.Slice(offset + 1, length).ToArray();
+        answer = reply.Slice(offset + 1, length).ToArray();
         offset += length + 1;
-        return answer;
+        return true;
+    }
+
+    /// <summary>The only answer of a call that carried one request; throws when the reply does not hold one.</summary>
+    public static long[] SingleAnswer(ReadOnlySpan<long> reply)
+    {
+        var offset = 0;
+        return TryAnswer(reply, ref offset, out var answer)
+            ? answer
+            : throw Redis.RespErrors.Server("ERR the admission script's reply holds no answer");
     }
 
     /// <summary>The script as the request-path pipeline sends it.</summary>

@@ -45,8 +45,7 @@ internal sealed class RedisAdmission(
     private async Task<long[]> EvaluateAsync(RedisKey[] keys, RedisValue[] values)
     {
         var results = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AdmissionScript.Lua, keys, values))!;
-        var offset = 0;
-        return AdmissionScript.Answer(Array.ConvertAll(results, static item => item.IsNull ? 0 : (long)item), ref offset);
+        return AdmissionScript.SingleAnswer(Array.ConvertAll(results, static item => item.IsNull ? 0 : (long)item));
     }
 
     /// <summary>Runs an optimistic admission the pipeline could not take through the multiplexer, and hands it the answer.</summary>

@@ -18,7 +18,8 @@ namespace MassRouter.Gateway.Tests.Redis;
 /// </summary>
 public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<RedisServers>
 {
-    // Rate-limit cells hold a time in ms; one call each runs a few ms apart, so those (and reset times) may differ by that.
+    // Rate-limit cells hold a time in ms; one call each runs a few ms apart, so those (and reset times) may differ by that;
+    // cells are compared relative to their run's start.
     private const double ClockSlackMs = 1000;
 
 
@@ -32,19 +33,21 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         var requests = AdmissionRequests();
 
         await SeedAccountsAsync(redis);
+        var aloneStart = await ServerMillisAsync(redis);
         var alone = new List<long[]>();
         foreach (var (keys, values) in requests)
         {
             alone.Add(ReadAdmission(await redis.GetDatabase().ScriptEvaluateAsync(AdmissionScript.Lua, keys, values), 1)[0]);
         }
 
-        var aloneState = await SnapshotAsync(redis);
+        var aloneState = await SnapshotAsync(redis, aloneStart);
 
         await SeedAccountsAsync(redis);
+        var batchedStart = await ServerMillisAsync(redis);
         var batched = ReadAdmission(
             await redis.GetDatabase().ScriptEvaluateAsync(AdmissionScript.Lua, [.. requests.SelectMany(r => r.Keys)], [.. requests.SelectMany(r => r.Values)]),
             requests.Count);
-        var batchedState = await SnapshotAsync(redis);
+        var batchedState = await SnapshotAsync(redis, batchedStart);
 
         // The scenario does cross every kind of answer, or the comparison proves little.
         Assert.Equal(
@@ -80,7 +83,7 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         var settlements = Settlements();
         var marker = TimeSpan.FromHours(1);
 
-        await SeedForSettlementAsync(redis);
+        var aloneStart = await SeedForSettlementAsync(redis);
         var alone = new List<long>();
         foreach (var settlement in settlements)
         {
@@ -88,12 +91,12 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
             alone.Add((long)((RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(SettleScript.Lua, keys, values))!)[0]);
         }
 
-        var aloneState = await SnapshotAsync(redis);
+        var aloneState = await SnapshotAsync(redis, aloneStart);
 
-        await SeedForSettlementAsync(redis);
+        var batchedStart = await SeedForSettlementAsync(redis);
         var (batchKeys, batchValues) = SettleScript.Call([.. settlements.Select(s => s.Settlement)], [.. settlements.Select(s => s.Json)], marker, announce: true);
         var batched = ((RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(SettleScript.Lua, batchKeys, batchValues))!).Select(r => (long)r).ToList();
-        var batchedState = await SnapshotAsync(redis);
+        var batchedState = await SnapshotAsync(redis, batchedStart);
 
         Assert.Equal([1L, 0L, 1L, 0L, 1L, 1L, 1L, 1L, 0L], alone);
         Assert.Equal(alone, batched);
@@ -153,6 +156,26 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         var next = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         batcher.Submit((7, next));
         Assert.Equal(1, await next.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task AReplyThatEndsEarly_FailsTheRequestsLeftWithoutAnAnswer_AndLeavesNoneWaiting()
+    {
+        var requests = Enumerable.Range(0, 4).Select(_ => new AdmissionBatcher.Request([], [])).ToList<AdmissionBatcher.Item>();
+
+        // Two whole answers, then a third announced as 14 values long with only 2 of them.
+        AdmissionBatcher.Dispatch(requests, [2, 0, 0, 2, 3, 0, 14, 0, 5]);
+
+        var tasks = requests.Cast<AdmissionBatcher.Request>().Select(r => r.Task).ToList();
+        Assert.All(tasks, task => Assert.True(task.IsCompleted));
+        var first = await tasks[0];
+        var second = await tasks[1];
+        Assert.Equal(new long[] { 0, 0 }, first);
+        Assert.Equal(new long[] { 3, 0 }, second);
+        foreach (var task in tasks.Skip(2))
+        {
+            await Assert.ThrowsAsync<RedisServerException>(() => task);
+        }
     }
 
     /// <summary>Counts its items' arguments (one each); an item of -1 cannot be encoded.</summary>
@@ -270,7 +293,8 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         return (new Settlement(usage, KeyTpm: 6_000, TokenDelta: delta, Claim: claim), "{\"id\":\"" + id + "\"}");
     }
 
-    private static async Task SeedForSettlementAsync(ConnectionMultiplexer redis)
+    /// <summary>Seeds the settlement scenario; returns the server's time its rate-limit cells are relative to.</summary>
+    private static async Task<long> SeedForSettlementAsync(ConnectionMultiplexer redis)
     {
         await redis.GetServer(redis.GetEndPoints()[0]).FlushAllDatabasesAsync();
         var db = redis.GetDatabase();
@@ -279,13 +303,14 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         await db.HashSetAsync(RedisKeys.Account("c"), [new("status", "active"), new("balance_nanos", 100)]);
         await db.HashSetAsync(RedisKeys.Inflight("a"), [new("e1", "{}"), new("e6", "{}"), new("other", "{}")]);
         await db.HashSetAsync(RedisKeys.Inflight("b"), [new("e5", "{}")]);
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var now = await ServerMillisAsync(redis);
         foreach (var (account, keyId) in new[] { ("a", "k1"), ("a", "k2"), ("b", "k3") })
         {
             await db.StringSetAsync(RedisKeys.RateLimit(account, keyId, "tpm"), (now + 30_000).ToString(CultureInfo.InvariantCulture), TimeSpan.FromMinutes(2));
         }
 
         await db.StringSetAsync(RedisKeys.RateLimit("a", null, "tpm"), (now + 20_000).ToString(CultureInfo.InvariantCulture), TimeSpan.FromMinutes(2));
+        return now;
     }
 
     private static List<long[]> ReadAdmission(RedisResult result, int count)
@@ -295,15 +320,23 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         var offset = 0;
         for (var i = 0; i < count; i++)
         {
-            answers.Add(AdmissionScript.Answer(flat, ref offset));
+            Assert.True(AdmissionScript.TryAnswer(flat, ref offset, out var answer), $"no answer for request {i}");
+            answers.Add(answer);
         }
 
         Assert.Equal(flat.Length, offset);
         return answers;
     }
 
-    /// <summary>Every key: its value (hash fields sorted, list in order, set sorted) and whether it expires.</summary>
-    private static async Task<SortedDictionary<string, (string Value, bool Expires)>> SnapshotAsync(ConnectionMultiplexer redis)
+    private static async Task<long> ServerMillisAsync(ConnectionMultiplexer redis) =>
+        new DateTimeOffset(await redis.GetServer(redis.GetEndPoints()[0]).TimeAsync(), TimeSpan.Zero).ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// Every key: its value (hash fields sorted, list in order, set sorted) and whether it expires. A rate-limit cell (a
+    /// time in ms) is taken relative to <paramref name="start"/>, the server's time when the run began, so two runs
+    /// seconds apart compare.
+    /// </summary>
+    private static async Task<SortedDictionary<string, (string Value, bool Expires)>> SnapshotAsync(ConnectionMultiplexer redis, long start)
     {
         var server = redis.GetServer(redis.GetEndPoints()[0]);
         var db = redis.GetDatabase();
@@ -315,6 +348,8 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
                 RedisType.Hash => string.Join(",", (await db.HashGetAllAsync(key)).Select(e => e.Name + "=" + e.Value).Order(StringComparer.Ordinal)),
                 RedisType.List => string.Join(",", (await db.ListRangeAsync(key)).Select(v => v.ToString())),
                 RedisType.Set => string.Join(",", (await db.SetMembersAsync(key)).Select(v => v.ToString()).Order(StringComparer.Ordinal)),
+                RedisType.String when IsCell(key.ToString()) =>
+                    (double.Parse((string)(await db.StringGetAsync(key))!, CultureInfo.InvariantCulture) - start).ToString(CultureInfo.InvariantCulture),
                 RedisType.String => (string?)await db.StringGetAsync(key) ?? "",
                 var other => other.ToString(),
             };
@@ -331,9 +366,9 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         foreach (var (key, (value, expires)) in alone)
         {
             Assert.True(expires == batched[key].Expires, $"{key}: expires alone {expires}, batched {batched[key].Expires}");
-            if (key.EndsWith(":rpm", StringComparison.Ordinal) || key.EndsWith(":tpm", StringComparison.Ordinal))
+            if (IsCell(key))
             {
-                // A rate-limit cell: a time, moved by the same amounts from clocks a few ms apart.
+                // A rate-limit cell, relative to its run's start: one call each runs a few ms longer than one batch.
                 Assert.InRange(
                     double.Parse(batched[key].Value, CultureInfo.InvariantCulture),
                     double.Parse(value, CultureInfo.InvariantCulture) - ClockSlackMs,
@@ -345,6 +380,8 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
             }
         }
     }
+
+    private static bool IsCell(string key) => key.EndsWith(":rpm", StringComparison.Ordinal) || key.EndsWith(":tpm", StringComparison.Ordinal);
 
     private async Task<ConnectionMultiplexer> ConnectAsync(string server)
     {
