@@ -30,8 +30,9 @@ internal sealed class ProviderEndpoint : IDisposable
         };
 
         // The settings YARP recommends for forwarding: no proxy, no redirects, no decompression, no cookies.
+        // Headers and body leave in one write (OneWriteRequestHandler).
         Invoker = new HttpMessageInvoker(
-            new SocketsHttpHandler
+            new OneWriteRequestHandler(new SocketsHttpHandler
             {
                 UseProxy = false,
                 AllowAutoRedirect = false,
@@ -42,7 +43,7 @@ internal sealed class ProviderEndpoint : IDisposable
                 ConnectTimeout = options.ConnectTimeout,
                 MaxConnectionsPerServer = options.MaxConnectionsPerServer,
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-            },
+            }),
             disposeHandler: true);
     }
 
