@@ -63,11 +63,16 @@ internal sealed partial class PendingPaymentRecovery(
         PaymentResult result;
         try
         {
-            result = await payments.ChargeAsync(new PaymentRequest(pending.Id, pending.Account, pending.UserId, pending.AmountNanos), cancellationToken);
+            // Bounded even if the provider ignores the token: a hung provider must not stall the pass (or the resync).
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(options.Value.PaymentChargeTimeout);
+            result = await payments.ChargeAsync(new PaymentRequest(pending.Id, pending.Account, pending.UserId, pending.AmountNanos), deadline.Token)
+                .WaitAsync(deadline.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // Whatever a provider throws (network, timeout, its own errors), the payment stays pending and is retried.
+            // Whatever a provider throws (network, timeout, its own errors) or a charge that outlives the timeout: the
+            // payment stays pending and is retried.
             LogProviderFailed(pending.Id, ex.GetType().Name);
             return null;
         }

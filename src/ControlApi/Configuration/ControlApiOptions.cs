@@ -31,6 +31,13 @@ public sealed class ControlApiOptions
     /// </summary>
     public TimeSpan PendingPaymentGrace { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long the recovery waits for the payment provider to answer a re-driven charge; a charge it gives up on stays
+    /// pending for the next pass (the provider answers idempotently by payment id), so a hung provider cannot stall the
+    /// recovery, nor the Redis resync that runs it.
+    /// </summary>
+    public TimeSpan PaymentChargeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Directory of the Data Protection key ring; when empty the key ring is kept in the database.</summary>
     public string? DataProtectionKeysPath { get; set; }
 

@@ -56,6 +56,11 @@ internal sealed class ControlApiOptionsValidator : IValidateOptions<ControlApiOp
             failures.Add($"{P}:PendingPaymentGrace must be between 00:00:01 and 1.00:00:00.");
         }
 
+        if (options.PaymentChargeTimeout <= TimeSpan.Zero || options.PaymentChargeTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"{P}:PaymentChargeTimeout must be positive and at most 00:10:00.");
+        }
+
         if (options.Ledger.BatchSize is <= 0 or > 10_000 || options.Ledger.PollInterval <= TimeSpan.Zero
             || options.Ledger.ScanInterval <= TimeSpan.Zero || options.Ledger.LockTtl < TimeSpan.FromSeconds(1))
         {

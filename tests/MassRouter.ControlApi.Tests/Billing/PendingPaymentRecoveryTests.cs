@@ -178,6 +178,25 @@ public abstract class PendingPaymentRecoveryTests(ControlApiFixture fixture)
         Assert.Equal(8 * Nanos.PerDollar, (await billing.BalanceAsync(user.Account)).Balance);
     }
 
+    [Fact]
+    public async Task AProviderThatNeverAnswers_LeavesThePaymentPending_WithoutStallingTheRecovery()
+    {
+        var user = await fixture.NewUserAsync();
+        var hung = new HangingPaymentProvider();
+        await using var app = await StartSecondHostAsync(hung, new() { ["ControlApi:PaymentChargeTimeout"] = "00:00:00.200" });
+        var stuck = await LeavePendingAsync(user, 4m, Guid.NewGuid().ToString("N"), hung.Name, LongDead);
+
+        var pass = app.Services.GetRequiredService<PendingPaymentRecovery>().RecoverAsync();
+        Assert.Same(pass, await Task.WhenAny(pass, Task.Delay(TimeSpan.FromSeconds(20))));
+        Assert.Equal(0, await pass);
+
+        Assert.True(hung.Asked >= 1);
+        var billing = fixture.Get<BillingRepository>();
+        Assert.Equal(BillingRepository.Pending, (await billing.FindPaymentAsync(stuck.Id))!.Status);
+        Assert.False(await billing.IsCreditedAsync(stuck.Id));
+        Assert.Equal(0, await TopUps.RedisBalanceAsync(fixture, user.Account));
+    }
+
     /// <summary>What a control API that died mid-top-up leaves: the payment reserved, pending for <paramref name="age"/>.</summary>
     private async Task<PaymentView> LeavePendingAsync(Session user, decimal amountUsd, string key, string provider, TimeSpan age)
     {
@@ -195,9 +214,14 @@ public abstract class PendingPaymentRecoveryTests(ControlApiFixture fixture)
     }
 
     /// <summary>A second control API on the same database and Redis (another instance), with its own provider when given.</summary>
-    private async Task<WebApplication> StartSecondHostAsync(IPaymentProvider? provider)
+    private async Task<WebApplication> StartSecondHostAsync(IPaymentProvider? provider, Dictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>(fixture.HostSettings) { ["ControlApi:RedisResyncInterval"] = "00:00:00" };
+        foreach (var (name, value) in extra ?? [])
+        {
+            settings[name] = value;
+        }
+
         var app = await ControlApiHost.BuildAsync(
             ["--urls", "http://127.0.0.1:0", "--environment", "Testing", "--Logging:LogLevel:Default=Error"],
             builder =>
@@ -210,6 +234,22 @@ public abstract class PendingPaymentRecoveryTests(ControlApiFixture fixture)
             });
         await app.StartAsync();
         return app;
+    }
+}
+
+/// <summary>A payment provider that takes every charge and never answers, whatever its token says.</summary>
+internal sealed class HangingPaymentProvider : IPaymentProvider
+{
+    private int _asked;
+
+    public string Name => "hanging";
+
+    public int Asked => Volatile.Read(ref _asked);
+
+    public Task<PaymentResult> ChargeAsync(PaymentRequest request, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _asked);
+        return new TaskCompletionSource<PaymentResult>().Task;
     }
 }
 
