@@ -46,6 +46,11 @@ internal sealed class GatewayMetrics
         _retries = factory.CreateCounter("massrouter_upstream_retries_total", "Upstream attempts after the first, by provider that failed and reason.", "provider", "reason");
         _rejected = factory.CreateCounter("massrouter_rejected_requests_total", "Requests refused before reaching a provider, by error code.", "code");
         _activeStreams = factory.CreateGauge("massrouter_streams_active", "Streams being relayed right now.", byDeployment);
+
+        // Read at each scrape: the time the process stood still for the garbage collector, the usual suspect for a latency
+        // spike that neither the provider nor the CPU explains.
+        var gcPause = factory.CreateCounter("massrouter_gc_pause_seconds_total", "Time the runtime paused the process for garbage collections (process-wide).");
+        registry.AddBeforeCollectCallback(() => gcPause.IncTo(GC.GetTotalPauseDuration().TotalSeconds));
     }
 
     /// <summary>Counts a request refused before forwarding; <paramref name="code"/> is one of the gateway's fixed error codes.</summary>

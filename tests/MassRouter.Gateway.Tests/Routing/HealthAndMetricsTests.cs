@@ -40,6 +40,18 @@ public class HealthAndMetricsTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Metrics_ExposeTheTimePausedForGarbageCollection()
+    {
+        var before = await GcPauseSecondsAsync();
+
+        // The gateway runs in this process: a blocking full collection pauses it.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+
+        var after = await GcPauseSecondsAsync();
+        Assert.True(after > before, $"{before} -> {after}");
+    }
+
+    [Fact]
     public async Task Metrics_CountRejectionsByCode()
     {
         using var request = gateway.ChatRequest("""{"model":"test/gpt","messages":[]}""");
@@ -49,5 +61,13 @@ public class HealthAndMetricsTests(GatewayFixture gateway)
 
         var metrics = await gateway.Http.GetStringAsync(new Uri(gateway.GatewayAddress, "metrics"));
         Assert.Matches("massrouter_rejected_requests_total\\{code=\"invalid_api_key\"\\} [1-9]", metrics);
+    }
+
+    private async Task<double> GcPauseSecondsAsync()
+    {
+        const string Series = "massrouter_gc_pause_seconds_total ";
+        var metrics = await gateway.Http.GetStringAsync(new Uri(gateway.GatewayAddress, "metrics"));
+        var line = metrics.Split('\n').Single(line => line.StartsWith(Series, StringComparison.Ordinal));
+        return double.Parse(line[Series.Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 }
