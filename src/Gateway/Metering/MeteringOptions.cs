@@ -47,6 +47,15 @@ public sealed class MeteringOptions
     public TimeSpan SettledMarkerTtl { get; set; } = TimeSpan.FromHours(48);
 
     /// <summary>
+    /// How long a settlement that would go to Redis alone waits for others to share its script call (zero: at once).
+    /// Nobody waits on it: it is in the journal before it is queued, so a kill meanwhile loses nothing. Under load a
+    /// batch leaves with the first settlement after the linger (one settle call per linger instead of one per request);
+    /// the last one of a burst goes with the request pipeline's next tick (a quarter of <see cref="RedisTimeout"/>,
+    /// 20–250 ms). Balances and spend counters in Redis trail the responses by that much.
+    /// </summary>
+    public TimeSpan SettlementLinger { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>
     /// Backstop for the heartbeat-based sweep: an in-flight record without a sign of life (admission or a progress
     /// refresh) for this long is taken for lost with its gateway and charged what it records (prompt estimate plus the
     /// output delivered so far) as <c>aborted</c>. Must exceed the longest silence of a request (time to first token).

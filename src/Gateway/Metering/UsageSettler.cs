@@ -48,7 +48,7 @@ internal sealed partial class UsageSettler : BackgroundService
         _metrics = metrics;
         _options = options.Value;
         _logger = logger;
-        _batcher = new SettlementBatcher(pipeline, this, _options.SettledMarkerTtl);
+        _batcher = new SettlementBatcher(pipeline, this, _options.SettledMarkerTtl, _options.SettlementLinger);
         var spool = Path.GetFullPath(_options.SpoolPath, environment.ContentRootPath);
         _spool = new UsageSpool(spool);
         _journal = new SettlementJournal(
@@ -197,6 +197,7 @@ internal sealed partial class UsageSettler : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping = true;
+        _batcher.Tick(force: true);
         _queue.Writer.TryComplete();
         await base.StopAsync(cancellationToken);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Redis;
@@ -10,9 +11,11 @@ namespace MassRouter.Gateway.Redis;
 /// takes to answer what is ahead of it, which it would have waited anyway.
 /// </summary>
 /// <remarks>
-/// The script takes each item's keys and arguments one after the other (<see cref="Encode"/>) and answers for each in
+/// <para>The script takes each item's keys and arguments one after the other (<see cref="Encode"/>) and answers for each in
 /// order. Replies are handled on the pipeline's reader: the next batch is sent before the answers are handed out, so
-/// Redis works on it while the waiting requests go on.
+/// Redis works on it while the waiting requests go on.</para>
+/// <para>With a linger, an item that would go alone waits up to that long for company (or until a batch is full): for
+/// work nobody waits on (settlements), where a call's fixed cost in Redis, not its latency, is what matters.</para>
 /// </remarks>
 internal abstract class RespBatcher<TItem> : IRespBatchCounts
 {
@@ -21,19 +24,23 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
     private readonly int _maxInFlight;
     private readonly int _maxBatch;
     private readonly Lock _lock = new();
+    private readonly long _lingerTicks;
     private List<TItem> _waiting = [];
+    private long _waitingSince;
     private int _inFlight;
     private long _batches;
     private long _items;
 
     /// <param name="name">The script's name in the pipeline's metrics.</param>
-    protected RespBatcher(string name, RespPipeline pipeline, RespScript script, int maxInFlight, int maxBatch)
+    /// <param name="linger">How long an item that would go alone waits for others (zero: it goes at once).</param>
+    protected RespBatcher(string name, RespPipeline pipeline, RespScript script, int maxInFlight, int maxBatch, TimeSpan linger = default)
     {
         Name = name;
         _pipeline = pipeline;
         _script = script;
         _maxInFlight = maxInFlight;
         _maxBatch = maxBatch;
+        _lingerTicks = (long)(linger.TotalSeconds * Stopwatch.Frequency);
         pipeline.Track(this);
     }
 
@@ -45,17 +52,46 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
     /// <summary>Items sent so far.</summary>
     public long Items => Interlocked.Read(ref _items);
 
-    /// <summary>Sends <paramref name="item"/> now, or with the next batch when enough are in flight.</summary>
+    /// <summary>Sends <paramref name="item"/> now, or with the next batch when enough are in flight (or it lingers).</summary>
     public void Submit(TItem item)
     {
         List<TItem>? batch = null;
         lock (_lock)
         {
+            var now = Stopwatch.GetTimestamp();
+            if (_waiting.Count == 0)
+            {
+                _waitingSince = now;
+            }
+
             _waiting.Add(item);
-            if (_inFlight < _maxInFlight)
+            if (_inFlight < _maxInFlight && !LingersLocked(now))
             {
                 _inFlight++;
-                batch = TakeLocked();
+                batch = TakeLocked(now);
+            }
+        }
+
+        if (batch is not null)
+        {
+            Send(batch);
+        }
+    }
+
+    /// <summary>
+    /// Sends what has lingered long enough (called on every tick of the pipeline's timer: the backstop for a linger no
+    /// later item ends), or, with <paramref name="force"/>, whatever waits (at shutdown).
+    /// </summary>
+    public void Tick(bool force = false)
+    {
+        List<TItem>? batch = null;
+        lock (_lock)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (_waiting.Count > 0 && _inFlight < _maxInFlight && (force || !LingersLocked(now)))
+            {
+                _inFlight++;
+                batch = TakeLocked(now);
             }
         }
 
@@ -77,8 +113,14 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
     /// <summary>The pipeline is not usable (reconnecting, or the server turned out not to be standalone): nothing was sent.</summary>
     protected abstract void Reroute(List<TItem> batch);
 
-    private List<TItem> TakeLocked()
+    /// <summary>True while the waiting items should wait for more: a linger is set, it has not run out, and the batch is not full.</summary>
+    private bool LingersLocked(long now) =>
+        _lingerTicks > 0 && _waiting.Count < _maxBatch && now - _waitingSince < _lingerTicks;
+
+    private List<TItem> TakeLocked(long now)
     {
+        // What stays behind (beyond a full batch) starts its own wait now.
+        _waitingSince = now;
         List<TItem> batch;
         if (_waiting.Count <= _maxBatch)
         {
@@ -134,18 +176,22 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
         }
     }
 
-    /// <summary>A batch came back: the next one, if any waited, takes its place in flight.</summary>
+    /// <summary>
+    /// A batch came back: the next one, if any waited, takes its place in flight; with a linger, only once the oldest
+    /// waiting item has lingered long enough or the batch is full (else the next submission or tick sends it).
+    /// </summary>
     private List<TItem>? TakeNext()
     {
         lock (_lock)
         {
-            if (_waiting.Count == 0)
+            var now = Stopwatch.GetTimestamp();
+            if (_waiting.Count == 0 || LingersLocked(now))
             {
                 _inFlight--;
                 return null;
             }
 
-            return TakeLocked();
+            return TakeLocked(now);
         }
     }
 
@@ -173,10 +219,13 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
     }
 }
 
-/// <summary>What a <see cref="RespBatcher{TItem}"/> sent, for the pipeline's metrics.</summary>
+/// <summary>What a <see cref="RespBatcher{TItem}"/> sent, for the pipeline's metrics; and its tick, for the pipeline's timer.</summary>
 internal interface IRespBatchCounts
 {
     string Name { get; }
+
+    /// <summary>Sends what has lingered long enough (or, with <paramref name="force"/>, whatever waits).</summary>
+    void Tick(bool force);
 
     long Batches { get; }
 

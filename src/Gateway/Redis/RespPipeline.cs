@@ -318,6 +318,12 @@ internal sealed partial class RespPipeline : IAsyncDisposable
 
     private void CheckTimeout()
     {
+        // Also the backstop of the batchers' lingers: a batch no later submission sent goes within a tick.
+        foreach (var batcher in _batchers)
+        {
+            batcher.Tick(force: false);
+        }
+
         var connection = Volatile.Read(ref _connection);
         if (connection is not null && connection.Pending.TryPeek(out var oldest) && Stopwatch.GetElapsedTime(oldest.QueuedAt) > _timeout)
         {

@@ -70,6 +70,7 @@ public class SettlementTests(MeteringFixture fixture)
         }
 
         var before = pipeline.Sent;
+        var itemsBefore = pipeline.Batchers.ToDictionary(batcher => batcher.Name, batcher => (batcher.Batches, batcher.Items));
         for (var i = 0; i < 3; i++)
         {
             var body = $$"""{"model":"test/metered","stream":{{(i == 1 ? "true" : "false")}},"messages":[{"role":"user","content":"pipeline {{i}}"}]}""";
@@ -81,7 +82,13 @@ public class SettlementTests(MeteringFixture fixture)
         var events = await b.WaitForEventsAsync(key.Account, 3);
 
         Assert.Equal(3, events.Count);
-        Assert.Equal(6, pipeline.Sent - before);
+
+        // Every admission and every settlement went on the pipeline: three of each, in as many script calls as were
+        // sent (settlements linger for company, so two of them may share a call).
+        var sent = pipeline.Batchers.ToDictionary(batcher => batcher.Name, batcher => (Calls: batcher.Batches - itemsBefore[batcher.Name].Batches, Items: batcher.Items - itemsBefore[batcher.Name].Items));
+        Assert.Equal(3, sent["admission"].Items);
+        Assert.Equal(3, sent["settlement"].Items);
+        Assert.Equal(sent["admission"].Calls + sent["settlement"].Calls, pipeline.Sent - before);
         Assert.Equal(10 * Dollar - events.Sum(e => e.CostNanos), await b.BalanceAsync(key.Account));
 
         // What an SRE sees: the pipeline up, and the commands it carried.

@@ -159,6 +159,46 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
     }
 
     [Fact]
+    public async Task WithALinger_ItemsWaitForCompany_AFullBatchGoesAtOnce_AndTheLastOnesGoWithTheTick()
+    {
+        var port = servers.Port("redis-server");
+        using var direct = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
+        await using var pipeline = new RespPipeline(
+            "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), TimeSpan.FromSeconds(1), true, direct, NullLogger<RespPipeline>.Instance);
+        await RedisServers.WaitUsableAsync(pipeline);
+        var batcher = new CountingBatcher(pipeline, linger: TimeSpan.FromMinutes(1));
+
+        // Nothing in flight, yet nothing goes: the items linger for company.
+        var lingering = Enumerable.Range(0, 5).Select(_ => Submit(batcher)).ToList();
+        Assert.Equal((0L, 0L), (batcher.Batches, batcher.Items));
+
+        // The eighth fills the batch: all eight go at once, in one call that carries eight arguments.
+        var filling = Enumerable.Range(0, 3).Select(_ => Submit(batcher)).ToList();
+        Assert.Equal((1L, 8L), (batcher.Batches, batcher.Items));
+        Assert.All(await Task.WhenAll(lingering.Concat(filling).Select(t => t.WaitAsync(TimeSpan.FromSeconds(10)))), count => Assert.Equal(8, count));
+
+        // The last ones of a burst: the pipeline's tick sends them once their linger is over (here, forced: a minute).
+        var last = Enumerable.Range(0, 2).Select(_ => Submit(batcher)).ToList();
+        Assert.Equal((1L, 8L), (batcher.Batches, batcher.Items));
+        batcher.Tick(force: true);
+        Assert.All(await Task.WhenAll(last.Select(t => t.WaitAsync(TimeSpan.FromSeconds(10)))), count => Assert.Equal(2, count));
+        Assert.Equal((2L, 10L), (batcher.Batches, batcher.Items));
+
+        // A short linger ends without help: the pipeline's timer sends what no later item did.
+        var shortLinger = new CountingBatcher(pipeline, linger: TimeSpan.FromMilliseconds(5));
+        var alone = Submit(shortLinger);
+        Assert.Equal(1, await alone.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal((1L, 1L), (shortLinger.Batches, shortLinger.Items));
+
+        static Task<long> Submit(CountingBatcher batcher)
+        {
+            var answer = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            batcher.Submit((1, answer));
+            return answer.Task;
+        }
+    }
+
+    [Fact]
     public async Task AReplyThatEndsEarly_FailsTheRequestsLeftWithoutAnAnswer_AndLeavesNoneWaiting()
     {
         var requests = Enumerable.Range(0, 4).Select(_ => new AdmissionBatcher.Request([], [])).ToList<AdmissionBatcher.Item>();
@@ -179,8 +219,8 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
     }
 
     /// <summary>Counts its items' arguments (one each); an item of -1 cannot be encoded.</summary>
-    private sealed class CountingBatcher(RespPipeline pipeline)
-        : RespBatcher<(int Value, TaskCompletionSource<long> Answer)>("test", pipeline, new RespScript("return #ARGV"), maxInFlight: 1, maxBatch: 8)
+    private sealed class CountingBatcher(RespPipeline pipeline, TimeSpan linger = default)
+        : RespBatcher<(int Value, TaskCompletionSource<long> Answer)>("test", pipeline, new RespScript("return #ARGV"), maxInFlight: 1, maxBatch: 8, linger)
     {
         protected override (RedisKey[] Keys, RedisValue[] Values) Encode(List<(int Value, TaskCompletionSource<long> Answer)> batch) =>
             batch.Any(item => item.Value < 0) ? throw new InvalidOperationException("cannot encode") : ([], [.. batch.Select(item => (RedisValue)item.Value)]);
