@@ -142,11 +142,9 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
     [Fact]
     public async Task ABatchThatCannotBeEncoded_FailsItsItems_AndTheBatcherGoesOn()
     {
-        var port = servers.Port("redis-server");
-        using var direct = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
-        await using var pipeline = new RespPipeline(
-            "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), TimeSpan.FromSeconds(10), true, direct, NullLogger<RespPipeline>.Instance);
-        await RedisServers.WaitUsableAsync(pipeline);
+        var (direct, pipeline) = await PipelineAsync(TimeSpan.FromSeconds(10));
+        using var _ = direct;
+        await using var __ = pipeline;
 
         var batcher = new CountingBatcher(pipeline);
         var broken = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -161,11 +159,9 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
     [Fact]
     public async Task WithALinger_ItemsWaitForCompany_AFullBatchGoesAtOnce_AndTheLastOnesGoWithTheTick()
     {
-        var port = servers.Port("redis-server");
-        using var direct = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
-        await using var pipeline = new RespPipeline(
-            "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), TimeSpan.FromSeconds(1), true, direct, NullLogger<RespPipeline>.Instance);
-        await RedisServers.WaitUsableAsync(pipeline);
+        var (direct, pipeline) = await PipelineAsync(TimeSpan.FromSeconds(1));
+        using var _ = direct;
+        await using var __ = pipeline;
         var batcher = new CountingBatcher(pipeline, linger: TimeSpan.FromMinutes(1));
 
         // Nothing in flight, yet nothing goes: the items linger for company.
@@ -216,6 +212,16 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         {
             await Assert.ThrowsAsync<RedisServerException>(() => task);
         }
+    }
+
+    /// <summary>A request pipeline to the redis-server fixture (with the multiplexer it falls back on), once usable.</summary>
+    private async Task<(ConnectionMultiplexer Direct, RespPipeline Pipeline)> PipelineAsync(TimeSpan timeout)
+    {
+        var endpoint = "127.0.0.1:" + servers.Port("redis-server").ToString(CultureInfo.InvariantCulture);
+        var direct = await ConnectionMultiplexer.ConnectAsync(endpoint);
+        var pipeline = new RespPipeline(endpoint, timeout, true, direct, NullLogger<RespPipeline>.Instance);
+        await RedisServers.WaitUsableAsync(pipeline);
+        return (direct, pipeline);
     }
 
     /// <summary>Counts its items' arguments (one each); an item of -1 cannot be encoded.</summary>
