@@ -51,9 +51,11 @@ public sealed class MeteringOptions
     /// Nobody waits on it: it is in the journal before it is queued, so a kill meanwhile loses nothing. Under load a
     /// batch leaves with the first settlement after the linger (one settle call per linger instead of one per request);
     /// the last one of a burst goes with the request pipeline's next tick (a quarter of <see cref="RedisTimeout"/>,
-    /// 20–250 ms). Balances and spend counters in Redis trail the responses by that much.
+    /// 20–250 ms). Balances and spend counters in Redis trail the responses by that much. Off by default: 2 ms cut
+    /// redis-server's CPU per request by 15–25% in wrk A/Bs, but the two board runs with it measured a worse throughput
+    /// frontier than the two before it (docs/benchmarks.md), which is not explained yet.
     /// </summary>
-    public TimeSpan SettlementLinger { get; set; } = TimeSpan.FromMilliseconds(2);
+    public TimeSpan SettlementLinger { get; set; } = TimeSpan.Zero;
 
     /// <summary>
     /// Backstop for the heartbeat-based sweep: an in-flight record without a sign of life (admission or a progress

@@ -6,9 +6,9 @@ namespace MassRouter.Gateway.Metering;
 /// <summary>
 /// Settlements on the request-path pipeline, batched (see <see cref="RespBatcher{TItem}"/>): one call in flight, and
 /// what completes meanwhile goes in the next, so a wave of responses finishing together costs Redis one script call and
-/// one write per counter. Nobody waits on a settlement (it is journalled before it is submitted), so a batch also
-/// lingers up to <see cref="MeteringOptions.SettlementLinger"/> for company: a steady load costs Redis a call per linger,
-/// not a call per request. Answers are handled on the I/O thread that read them (count, reclaim the journal entries);
+/// one write per counter. Nobody waits on a settlement (it is journalled before it is submitted), so a batch can also
+/// linger up to <see cref="MeteringOptions.SettlementLinger"/> for company: a steady load then costs Redis a call per
+/// linger, not a call per request. Answers are handled on the I/O thread that read them (count, reclaim the journal entries);
 /// a failure goes to the thread pool, where the spool's fsync may block.
 /// </summary>
 internal sealed class SettlementBatcher(RespPipeline pipeline, UsageSettler settler, TimeSpan markerTtl, TimeSpan linger)
