@@ -26,6 +26,9 @@ internal sealed partial class PendingPaymentRecovery(
     /// <summary>How long a payment may stay pending before it is taken for abandoned.</summary>
     public TimeSpan Grace => options.Value.PendingPaymentGrace;
 
+    /// <summary>How long a charge (a top-up's own, or a re-driven one) may take before its outcome is left unknown.</summary>
+    public TimeSpan ChargeTimeout => options.Value.PaymentChargeTimeout;
+
     /// <summary>Resolves every payment pending for longer than the grace; returns how many this call resolved.</summary>
     /// <remarks>A payment the provider cannot answer for now stays pending for the next pass.</remarks>
     public async Task<int> RecoverAsync(CancellationToken cancellationToken = default)
@@ -65,7 +68,7 @@ internal sealed partial class PendingPaymentRecovery(
         {
             // Bounded even if the provider ignores the token: a hung provider must not stall the pass (or the resync).
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(options.Value.PaymentChargeTimeout);
+            deadline.CancelAfter(ChargeTimeout);
             result = await payments.ChargeAsync(new PaymentRequest(pending.Id, pending.Account, pending.UserId, pending.AmountNanos), deadline.Token)
                 .WaitAsync(deadline.Token);
         }

@@ -32,9 +32,9 @@ public sealed class ControlApiOptions
     public TimeSpan PendingPaymentGrace { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// How long the recovery waits for the payment provider to answer a re-driven charge; a charge it gives up on stays
-    /// pending for the next pass (the provider answers idempotently by payment id), so a hung provider cannot stall the
-    /// recovery, nor the Redis resync that runs it.
+    /// How long a top-up, and the recovery re-driving one, wait for the payment provider to answer a charge; a charge
+    /// given up on stays pending (the top-up answers 504; the provider answers the re-driven charge idempotently by
+    /// payment id), so a hung provider cannot hold requests, stall the recovery, nor the Redis resync that runs it.
     /// </summary>
     public TimeSpan PaymentChargeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -14,4 +14,6 @@ internal static class Problems
     public static ProblemHttpResult Unauthorized(string detail) => TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: detail);
 
     public static ProblemHttpResult PaymentFailed(string detail) => TypedResults.Problem(statusCode: StatusCodes.Status402PaymentRequired, title: "Payment failed", detail: detail);
+
+    public static ProblemHttpResult PaymentPending(string detail) => TypedResults.Problem(statusCode: StatusCodes.Status504GatewayTimeout, title: "Payment pending", detail: detail);
 }

@@ -194,6 +194,20 @@ public abstract class PendingPaymentRecoveryTests(ControlApiFixture fixture)
         var billing = fixture.Get<BillingRepository>();
         Assert.Equal(BillingRepository.Pending, (await billing.FindPaymentAsync(stuck.Id))!.Status);
         Assert.False(await billing.IsCreditedAsync(stuck.Id));
+
+        // A live top-up does not wait for it either: 504, the payment pending, and a retry told when to come back.
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = user.Http.DefaultRequestHeaders.Authorization;
+        var key = Guid.NewGuid().ToString("N");
+        using (var request = TopUps.Request(6m, key))
+        {
+            var response = await http.SendAsync(request);
+            await Expect.ProblemAsync(response, HttpStatusCode.GatewayTimeout);
+            Assert.NotNull(response.Headers.RetryAfter?.Delta);
+            Assert.Contains("pending", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(BillingRepository.Pending, (await billing.FindByIdempotencyKeyAsync(user.Account, key))!.Status);
         Assert.Equal(0, await TopUps.RedisBalanceAsync(fixture, user.Account));
     }
 
