@@ -90,20 +90,16 @@ internal static class BillingApi
         // the charge throws, or outlives the charge timeout, the outcome is unknown (the provider may have taken the
         // money): the row stays pending and the recovery re-drives the charge, idempotent by payment id, after the grace.
         PaymentResult result;
-        using (var deadline = new CancellationTokenSource(recovery.ChargeTimeout))
+        try
         {
-            try
-            {
-                result = await payments.ChargeAsync(new PaymentRequest(reserved.Id, account, context.User.UserId(), amount), deadline.Token)
-                    .WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-            {
-                context.Response.Headers.RetryAfter = RetryAfterSeconds(recovery.Grace);
-                return Problems.PaymentPending(
-                    $"The payment provider did not answer in time. Payment {reserved.Id} is pending and is never " +
-                    "charged twice: a retry with the same Idempotency-Key after the Retry-After delay answers with its outcome.");
-            }
+            result = await recovery.ChargeAsync(new PaymentRequest(reserved.Id, account, context.User.UserId(), amount), CancellationToken.None);
+        }
+        catch (TimeoutException)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds(recovery.Grace);
+            return Problems.PaymentPending(
+                $"The payment provider did not answer in time. Payment {reserved.Id} is pending and is never " +
+                "charged twice: a retry with the same Idempotency-Key after the Retry-After delay answers with its outcome.");
         }
 
         // Null: the recovery resolved it first (this request outlived the grace), with the same provider answer.

@@ -26,8 +26,24 @@ internal sealed partial class PendingPaymentRecovery(
     /// <summary>How long a payment may stay pending before it is taken for abandoned.</summary>
     public TimeSpan Grace => options.Value.PendingPaymentGrace;
 
-    /// <summary>How long a charge (a top-up's own, or a re-driven one) may take before its outcome is left unknown.</summary>
-    public TimeSpan ChargeTimeout => options.Value.PaymentChargeTimeout;
+    /// <summary>
+    /// Charges through the provider, giving up after <see cref="ControlApiOptions.PaymentChargeTimeout"/> even if the
+    /// provider ignores its token (a top-up's own charge and a re-driven one alike): throws <see cref="TimeoutException"/>
+    /// then, the outcome unknown, so the payment stays pending for the recovery.
+    /// </summary>
+    public async Task<PaymentResult> ChargeAsync(PaymentRequest request, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Value.PaymentChargeTimeout);
+        try
+        {
+            return await payments.ChargeAsync(request, deadline.Token).WaitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The payment provider did not answer payment {request.PaymentId} in time.", ex);
+        }
+    }
 
     /// <summary>Resolves every payment pending for longer than the grace; returns how many this call resolved.</summary>
     /// <remarks>A payment the provider cannot answer for now stays pending for the next pass.</remarks>
@@ -66,11 +82,8 @@ internal sealed partial class PendingPaymentRecovery(
         PaymentResult result;
         try
         {
-            // Bounded even if the provider ignores the token: a hung provider must not stall the pass (or the resync).
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(ChargeTimeout);
-            result = await payments.ChargeAsync(new PaymentRequest(pending.Id, pending.Account, pending.UserId, pending.AmountNanos), deadline.Token)
-                .WaitAsync(deadline.Token);
+            // Bounded: a hung provider must not stall the pass (or the resync that runs it).
+            result = await ChargeAsync(new PaymentRequest(pending.Id, pending.Account, pending.UserId, pending.AmountNanos), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
