@@ -7,8 +7,8 @@ namespace MassRouter.Benchmarks;
 
 /// <summary>
 /// What settlement added to the request thread: the journal append after the response's last byte (serialize a typical
-/// settlement into a per-thread buffer, one positional write into the page cache). <c>AppendThenComplete</c> is the
-/// low-traffic worst case (the worker's completion truncates the idle segment every time); <c>Append</c> amortises the
+/// settlement into a per-thread buffer, one copy into the mapped segment). <c>AppendThenComplete</c> is the
+/// low-traffic worst case (the completion zeroes the idle segment's line every time); <c>Append</c> amortises the
 /// completions over a burst of 64, as under load.
 /// </summary>
 [MemoryDiagnoser]
@@ -60,14 +60,14 @@ public class SettlementJournalBenchmarks
     }
 
     [Benchmark]
-    public void AppendThenComplete() => _journal.Complete(_journal.Append(_settlement));
+    public void AppendThenComplete() => _journal.Complete(_journal.Append(_settlement, out _));
 
     [Benchmark(OperationsPerInvoke = Burst)]
     public void Append()
     {
         for (var i = 0; i < Burst; i++)
         {
-            _entries[i] = _journal.Append(_settlement);
+            _entries[i] = _journal.Append(_settlement, out _);
         }
 
         for (var i = 0; i < Burst; i++)

@@ -1,23 +1,106 @@
+using System.IO.MemoryMappedFiles;
 using Microsoft.Win32.SafeHandles;
 
 namespace MassRouter.Gateway.Metering;
 
-/// <summary>One file of the <see cref="SettlementJournal"/>: its handle, how much is written and how many entries are unsettled.</summary>
-internal sealed class JournalSegment(string path, SafeFileHandle handle)
+/// <summary>
+/// One file of the <see cref="SettlementJournal"/>: a file of <see cref="SettlementJournal.SegmentBytes"/> allocated on
+/// disk up front and mapped into memory, so an append is a copy into the page cache, not a system call; what follows
+/// the written lines is zeros. Guarded by the journal's lock.
+/// </summary>
+/// <remarks>
+/// The blocks are allocated when the file is created: writing to a mapped page the file system cannot back raises
+/// SIGBUS, so a full disk must fail the creation (an <see cref="IOException"/> the journal reports) rather than a later copy.
+/// </remarks>
+internal sealed class JournalSegment
 {
-    public string FilePath { get; } = path;
+    private static readonly byte[] Zeros = new byte[64 << 10];
 
-    public SafeFileHandle Handle { get; } = handle;
+    private readonly SafeFileHandle _handle;
+    private readonly MemoryMappedFile _map;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly long _capacity;
 
-    /// <summary>Bytes written (the next entry's offset). Guarded by the journal's lock.</summary>
-    public long Length { get; set; }
+    private JournalSegment(string path, SafeFileHandle handle, MemoryMappedFile map, MemoryMappedViewAccessor view, long capacity)
+    {
+        FilePath = path;
+        _handle = handle;
+        _map = map;
+        _view = view;
+        _capacity = capacity;
+    }
 
-    /// <summary>Entries appended but not yet settled or spooled. Guarded by the journal's lock.</summary>
+    public string FilePath { get; }
+
+    /// <summary>Bytes written (the next entry's offset).</summary>
+    public long Length { get; private set; }
+
+    /// <summary>Entries appended but not yet settled or spooled.</summary>
     public int Pending { get; set; }
 
+    /// <summary>
+    /// Creates the segment's file (exclusively locked, so no other gateway replays it while it lives) with
+    /// <paramref name="capacity"/> bytes allocated, and maps it.
+    /// </summary>
+    public static JournalSegment Create(string path, long capacity)
+    {
+        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize: capacity);
+        MemoryMappedFile? map = null;
+        try
+        {
+            RandomAccess.SetLength(handle, capacity);
+            map = MemoryMappedFile.CreateFromFile(handle, mapName: null, capacity, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
+            return new JournalSegment(path, handle, map, map.CreateViewAccessor(0, capacity, MemoryMappedFileAccess.ReadWrite), capacity);
+        }
+        catch
+        {
+            map?.Dispose();
+            handle.Dispose();
+            File.Delete(path);
+            throw;
+        }
+    }
+
+    /// <summary>Copies <paramref name="line"/> after what is written; false when it does not fit.</summary>
+    public bool TryAppend(ReadOnlySpan<byte> line)
+    {
+        if (line.Length > _capacity - Length)
+        {
+            return false;
+        }
+
+        _view.SafeMemoryMappedViewHandle.WriteSpan((ulong)Length, line);
+        Length += line.Length;
+        Pending++;
+        return true;
+    }
+
+    /// <summary>
+    /// Zeros what is written and starts over at the beginning: every entry is settled, and a line left behind would be
+    /// replayed after a crash.
+    /// </summary>
+    public void Reset()
+    {
+        for (var offset = 0L; offset < Length; offset += Zeros.Length)
+        {
+            _view.SafeMemoryMappedViewHandle.WriteSpan((ulong)offset, Zeros.AsSpan(0, (int)Math.Min(Zeros.Length, Length - offset)));
+        }
+
+        Length = 0;
+    }
+
+    /// <summary>Unmaps and closes the file; what was written stays in it (the kernel writes the pages back).</summary>
+    public void Close()
+    {
+        _view.Dispose();
+        _map.Dispose();
+        _handle.Dispose();
+    }
+
+    /// <summary>Deletes the file, then closes it (deleted while still locked, so no other gateway starts replaying it in between).</summary>
     public void Delete()
     {
         File.Delete(FilePath);
-        Handle.Dispose();
+        Close();
     }
 }

@@ -145,7 +145,7 @@ internal static class SettleScript
     }
 
     /// <summary>The arguments of one settlement.</summary>
-    public static void WriteValues(Settlement settlement, string eventJson, Span<RedisValue> values)
+    public static void WriteValues(Settlement settlement, RedisValue eventJson, Span<RedisValue> values)
     {
         var usage = settlement.Event;
         var cost = usage.CostNanos;
@@ -178,7 +178,7 @@ internal static class SettleScript
     /// <paramref name="announce"/> adds the flusher's account set (never under Cluster, where a call holds one account).
     /// </summary>
     public static (RedisKey[] Keys, RedisValue[] Values) Call(
-        IReadOnlyList<Settlement> settlements, IReadOnlyList<string> json, TimeSpan markerTtl, bool announce)
+        IReadOnlyList<Settlement> settlements, IReadOnlyList<RedisValue> json, TimeSpan markerTtl, bool announce)
     {
         var keys = new RedisKey[(settlements.Count * KeyStride) + (announce ? 1 : 0)];
         var values = new RedisValue[Prefix + (settlements.Count * ValueStride)];

@@ -17,11 +17,11 @@ internal sealed class SettlementBatcher(RespPipeline pipeline, UsageSettler sett
     protected override (RedisKey[] Keys, RedisValue[] Values) Encode(List<Item> batch)
     {
         var settlements = new Settlement[batch.Count];
-        var json = new string[batch.Count];
+        var json = new RedisValue[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             settlements[i] = batch[i].Settlement;
-            json[i] = batch[i].Json;
+            json[i] = batch[i].EventJson;
         }
 
         // The pipeline is used only with a standalone server, where the script announces the accounts itself.
@@ -62,5 +62,5 @@ internal sealed class SettlementBatcher(RespPipeline pipeline, UsageSettler sett
         }
     }
 
-    internal readonly record struct Item(Settlement Settlement, JournalSegment? Entry, string Json);
+    internal readonly record struct Item(Settlement Settlement, JournalSegment? Entry, byte[] EventJson);
 }

@@ -6,6 +6,7 @@ namespace MassRouter.Gateway.Metering;
 /// <summary>
 /// Reads the line format shared by the <see cref="UsageSpool"/> and the <see cref="SettlementJournal"/>: one JSON
 /// <see cref="Settlement"/> per line. A line that does not parse (a torn last line after a crash) is reported and skipped.
+/// A zero byte at the start of a line ends the file: the rest of a journal segment is unwritten.
 /// </summary>
 internal static class SettlementFile
 {
@@ -14,8 +15,15 @@ internal static class SettlementFile
     {
         using var reader = new StreamReader(file, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
         var count = 0;
-        while (await reader.ReadLineAsync() is { } line)
+        while (await reader.ReadLineAsync() is { } read)
         {
+            if (read.Length > 0 && read[0] == '\0')
+            {
+                break;
+            }
+
+            // A line cut short by the death of its writer is followed by the segment's zeros.
+            var line = read.TrimEnd('\0');
             if (line.Length == 0)
             {
                 continue;

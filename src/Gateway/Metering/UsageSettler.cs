@@ -92,10 +92,10 @@ internal sealed partial class UsageSettler : BackgroundService
             }
         }
 
-        var entry = _journal.Append(settlement);
+        var entry = _journal.Append(settlement, out var eventJson);
         if (!_stopping && _pipeline.IsUsable)
         {
-            _batcher.Submit(new SettlementBatcher.Item(settlement, entry, JsonSerializer.Serialize(settlement.Event, CoreJson.Default.UsageEvent)));
+            _batcher.Submit(new SettlementBatcher.Item(settlement, entry, eventJson));
             return;
         }
 

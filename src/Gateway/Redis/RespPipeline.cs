@@ -550,7 +550,18 @@ internal sealed partial class RespPipeline : IAsyncDisposable
             }
             else
             {
-                WriteBulk(output, (string?)value ?? string.Empty);
+                // Text is encoded straight into the output, bytes (a usage event's JSON) copied.
+                var length = value.IsNull ? 0 : value.GetByteCount();
+                WriteHeader(output, '$', length);
+                var span = output.GetSpan(length + 2);
+                if (length > 0)
+                {
+                    value.CopyTo(span);
+                }
+
+                span[length] = (byte)'\r';
+                span[length + 1] = (byte)'\n';
+                output.Advance(length + 2);
             }
         }
     }

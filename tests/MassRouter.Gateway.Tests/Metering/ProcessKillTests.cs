@@ -120,10 +120,8 @@ public sealed class ProcessKillTests(MeteringFixture fixture) : IDisposable
 
             await KeyTests.AssertEventuallyAsync(async () => (await b.OutboxAsync(key.Account)).Count == 1, 10_000);
 
-            // The warm-up's entry was journalled before it was queued; settled, it stays until its segment is reclaimed
-            // (and its replay after the restart is a no-op).
-            var journalled = JournalBytes(journal);
-            Assert.True(journalled > 0);
+            // The warm-up's entry was journalled before it was queued; settled, the idle segment is zeroed.
+            await KeyTests.AssertEventuallyAsync(() => Task.FromResult(JournalFiles.ContentBytes(journal) == 0), 5_000);
 
             // Admitted while Redis answers; then Redis stalls while the provider answers.
             var hold = Guid.NewGuid().ToString("N");
@@ -137,7 +135,7 @@ public sealed class ProcessKillTests(MeteringFixture fixture) : IDisposable
             var usage = answer.RootElement.GetProperty("usage");
 
             // The client has everything; the settlement is journalled and its settle script hangs on Redis.
-            await KeyTests.AssertEventuallyAsync(() => Task.FromResult(JournalBytes(journal) > journalled), 5_000);
+            await KeyTests.AssertEventuallyAsync(() => Task.FromResult(JournalFiles.ContentBytes(journal) > 0), 5_000);
             await doomed.KillAsync();
 
             // What the stalled connection held dies with it.
@@ -190,7 +188,4 @@ public sealed class ProcessKillTests(MeteringFixture fixture) : IDisposable
         var entries = await b.Db.HashGetAllAsync(RedisKeys.Inflight(account));
         return entries.Length == 0 ? null : JsonSerializer.Deserialize((string)entries[0].Value!, MeteringJson.Default.Settlement);
     }
-
-    private static long JournalBytes(string journal) =>
-        Directory.Exists(journal) ? Directory.GetFiles(journal).Sum(f => new FileInfo(f).Length) : 0;
 }

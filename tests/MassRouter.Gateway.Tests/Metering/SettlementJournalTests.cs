@@ -12,8 +12,8 @@ public sealed class SettlementJournalTests : IDisposable
     public void SettledEntries_LeaveNothingBehind()
     {
         var journal = new SettlementJournal(_directory, NullLogger.Instance);
-        var first = journal.Append(Settlement("a"));
-        var second = journal.Append(Settlement("b"));
+        var first = journal.Append(Settlement("a"), out _);
+        var second = journal.Append(Settlement("b"), out _);
         Assert.NotNull(first);
         Assert.Same(first, second);
         Assert.True(Bytes() > 0);
@@ -25,21 +25,38 @@ public sealed class SettlementJournalTests : IDisposable
     }
 
     [Fact]
-    public void IdleSegment_StartsOverOnceItHasGrown()
+    public async Task IdleSegment_StartsOver_AndForgetsWhatItHeld()
     {
-        var journal = new SettlementJournal(_directory, NullLogger.Instance);
-        var entries = new List<JournalSegment?>();
-        while (Bytes() < SettlementJournal.IdleResetBytes)
-        {
-            entries.Add(journal.Append(Settlement(Guid.NewGuid().ToString("N"))));
-        }
-
-        entries.ForEach(journal.Complete);
+        var earlier = new SettlementJournal(_directory, NullLogger.Instance);
+        var entries = Enumerable.Range(0, 100).Select(i => earlier.Append(Settlement("settled-" + i), out _)).ToList();
+        var segment = Assert.Single(entries.Distinct());
+        entries.ForEach(earlier.Complete);
         Assert.Equal(0, Bytes());
 
-        // A small idle segment is left as it is (truncating costs more than replaying a few settled entries).
-        journal.Complete(journal.Append(Settlement("small")));
+        // The next entry goes to the start of the same segment; a crash now must replay it alone, not the settled ones
+        // its shorter line would otherwise leave visible behind it.
+        Assert.Same(segment, earlier.Append(Settlement("open"), out _));
         Assert.True(Bytes() > 0);
+        earlier.Dispose();
+
+        var later = new SettlementJournal(_directory, NullLogger.Instance);
+        var replayed = new List<string>();
+        Assert.Equal(1, await later.ReplayLeftoversAsync(s => Record(replayed, s), _ => Assert.Fail("no corrupt line expected")));
+        Assert.Equal(["open"], replayed);
+        later.Dispose();
+        Assert.Empty(Directory.GetFiles(_directory));
+    }
+
+    [Fact]
+    public void SettlementTooLargeForASegment_IsNotJournalled_AndTheJournalGoesOn()
+    {
+        var journal = new SettlementJournal(_directory, NullLogger.Instance);
+        var huge = Settlement("huge") with { Event = Settlement("huge").Event with { RequestId = new string('r', (int)SettlementJournal.SegmentBytes) } };
+        Assert.Null(journal.Append(huge, out _));
+
+        var entry = journal.Append(Settlement("next"), out _);
+        Assert.NotNull(entry);
+        journal.Complete(entry);
         journal.Dispose();
         Assert.Empty(Directory.GetFiles(_directory));
     }
@@ -48,7 +65,7 @@ public sealed class SettlementJournalTests : IDisposable
     public async Task SegmentsLeftByAnEarlierProcess_AreReplayedInOrder_AndDeleted()
     {
         var earlier = new SettlementJournal(_directory, NullLogger.Instance);
-        var entries = new[] { "a", "b", "c" }.Select(id => earlier.Append(Settlement(id))).ToList();
+        var entries = new[] { "a", "b", "c" }.Select(id => earlier.Append(Settlement(id), out _)).ToList();
         earlier.Complete(entries[0]);
 
         // Closed with entries unsettled (a kill leaves the same file; so does a drain cut short).
@@ -71,7 +88,7 @@ public sealed class SettlementJournalTests : IDisposable
     public async Task ReplayThatFails_KeepsTheSegmentForTheNextAttempt()
     {
         var earlier = new SettlementJournal(_directory, NullLogger.Instance);
-        earlier.Append(Settlement("a"));
+        earlier.Append(Settlement("a"), out _);
         earlier.Dispose();
 
         var later = new SettlementJournal(_directory, NullLogger.Instance);
@@ -87,7 +104,7 @@ public sealed class SettlementJournalTests : IDisposable
     public async Task SegmentOfALiveJournal_IsNotReplayedByAnotherSharingTheDirectory()
     {
         var live = new SettlementJournal(_directory, NullLogger.Instance);
-        var entry = live.Append(Settlement("a"));
+        var entry = live.Append(Settlement("a"), out _);
         var other = new SettlementJournal(_directory, NullLogger.Instance);
         Assert.True(other.HasLeftovers);
 
@@ -105,14 +122,14 @@ public sealed class SettlementJournalTests : IDisposable
     public void FullSegment_GivesWayToANewOne_AndIsDeletedOnceSettled()
     {
         var journal = new SettlementJournal(_directory, NullLogger.Instance);
-        var first = journal.Append(Settlement("first"))!;
+        var first = journal.Append(Settlement("first"), out _)!;
         var entries = new List<JournalSegment?> { first };
         while (entries[^1] == first)
         {
-            entries.Add(journal.Append(Settlement(Guid.NewGuid().ToString("N"))));
+            entries.Add(journal.Append(Settlement(Guid.NewGuid().ToString("N")), out _));
         }
 
-        Assert.True(first.Length >= SettlementJournal.SegmentBytes);
+        Assert.True(first.Length > SettlementJournal.SegmentBytes - 1024);
         Assert.Equal(2, Directory.GetFiles(_directory).Length);
         foreach (var entry in entries.Where(e => e == first))
         {
@@ -130,10 +147,15 @@ public sealed class SettlementJournalTests : IDisposable
     public async Task TornLastLine_IsReportedAndSkipped()
     {
         var earlier = new SettlementJournal(_directory, NullLogger.Instance);
-        earlier.Append(Settlement("a"));
+        earlier.Append(Settlement("a"), out _);
         earlier.Dispose();
         var path = Assert.Single(Directory.GetFiles(_directory));
-        await File.AppendAllTextAsync(path, "{\"event\":{\"id\":\"b\",\"acc");
+
+        // Killed halfway through copying the next line: the segment's zeros follow what was copied.
+        using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.Write))
+        {
+            RandomAccess.Write(file, "{\"event\":{\"id\":\"b\",\"acc"u8, Bytes());
+        }
 
         var later = new SettlementJournal(_directory, NullLogger.Instance);
         var replayed = new List<string>();
@@ -152,7 +174,7 @@ public sealed class SettlementJournalTests : IDisposable
         }
     }
 
-    private long Bytes() => Directory.GetFiles(_directory).Sum(f => new FileInfo(f).Length);
+    private long Bytes() => JournalFiles.ContentBytes(_directory);
 
     private static Task Record(List<string> replayed, Settlement settlement)
     {

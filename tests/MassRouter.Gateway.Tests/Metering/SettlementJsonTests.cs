@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using MassRouter.Core.Usage;
 using MassRouter.Gateway.Metering;
@@ -27,5 +28,23 @@ public class SettlementJsonTests
         var line = JsonSerializer.Serialize(new Settlement(Event, 0, 0, Claim: claim), MeteringJson.Default.Settlement);
         Assert.Contains($"\"claim\":\"{name}\"", line, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(claim, JsonSerializer.Deserialize(line, MeteringJson.Default.Settlement)!.Claim);
+    }
+
+    [Theory]
+    [InlineData("marker", null)]
+    [InlineData("inflight", null)]
+    [InlineData("sweep", null)]
+    [InlineData("inflight", "gw-\"quoted\" é")]
+    public void JournalLine_IsTheSerializersLine_AndHoldsTheOutboxEvent(string claim, string? instance)
+    {
+        var usage = Event with { RequestId = "req \"odd\" <tag> ü\u0001", UpstreamModel = null };
+        var settlement = new Settlement(usage, 1_000, -7, instance, Enum.Parse<SettlementClaim>(claim, ignoreCase: true));
+        var line = new ArrayBufferWriter<byte>();
+        using var writer = new Utf8JsonWriter(line);
+
+        var range = SettlementJournal.WriteLine(writer, line, settlement);
+
+        Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(settlement, MeteringJson.Default.Settlement), line.WrittenSpan.ToArray());
+        Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(usage, CoreJson.Default.UsageEvent), line.WrittenSpan[range].ToArray());
     }
 }
