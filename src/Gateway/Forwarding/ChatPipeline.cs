@@ -42,90 +42,99 @@ internal sealed class ChatPipeline(
         long started,
         AnthropicIngress? anthropic = null)
     {
-        // Metering: local concurrency limit, then one Redis round trip (RPM/TPM, caps, balance).
-        using var metered = await meter.AdmitAsync(context, key, route.Id, body.WrittenSpan);
-        if (metered.IsRejected)
+        // Counted for the settlement's linger: see RequestMeter.Started.
+        meter.Started();
+        try
         {
-            return;
-        }
-
-        var plan = AttemptPlanner.Plan(routes, request.Provider, out var planFailure);
-        if (plan.Count == 0)
-        {
-            meter.Release(metered);
-            if (planFailure == PlanFailure.NoMatchingProvider)
+            // Metering: local concurrency limit, then one Redis round trip (RPM/TPM, caps, balance).
+            using var metered = await meter.AdmitAsync(context, key, route.Id, body.WrittenSpan);
+            if (metered.IsRejected)
             {
-                metrics.Rejected("no_matching_provider");
-                await OpenAIErrorResponse.WriteAsync(
-                    context,
-                    StatusCodes.Status400BadRequest,
-                    $"No provider of '{route.Id}' matches the request's provider preferences.",
-                    param: "provider",
-                    code: "no_matching_provider");
-            }
-            else
-            {
-                metrics.Rejected("deployments_unavailable");
-                await ForwardingErrors.WriteUnavailableAsync(context, route.Id, _resilience.CircuitBreaker.BreakDuration);
+                return;
             }
 
-            return;
+            var plan = AttemptPlanner.Plan(routes, request.Provider, out var planFailure);
+            if (plan.Count == 0)
+            {
+                meter.Release(metered);
+                if (planFailure == PlanFailure.NoMatchingProvider)
+                {
+                    metrics.Rejected("no_matching_provider");
+                    await OpenAIErrorResponse.WriteAsync(
+                        context,
+                        StatusCodes.Status400BadRequest,
+                        $"No provider of '{route.Id}' matches the request's provider preferences.",
+                        param: "provider",
+                        code: "no_matching_provider");
+                }
+                else
+                {
+                    metrics.Rejected("deployments_unavailable");
+                    await ForwardingErrors.WriteUnavailableAsync(context, route.Id, _resilience.CircuitBreaker.BreakDuration);
+                }
+
+                return;
+            }
+
+            _budget.Deposit();
+            using var totalTimeout = route.TotalTimeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(drain.Token);
+            totalTimeout?.CancelAfter(route.TotalTimeout!.Value);
+            var attempts = new ChatAttempts(
+                context,
+                forwarder,
+                plan,
+                body,
+                request,
+                requestId,
+                metrics,
+                logger,
+                _resilience,
+                _budget,
+                drain,
+                metered.Output,
+                totalTimeout?.Token ?? drain.Token)
+            {
+                Anthropic = anthropic,
+            };
+            await attempts.RunAsync();
+            if (anthropic is not null)
+            {
+                // The answer's last bytes (or its whole translated body) before settlement reads the final status.
+                await anthropic.Client.FinishAsync();
+            }
+
+            if (attempts.Exchange is not { } exchange)
+            {
+                // Refused before any attempt (no deployment can honour the request); the rejection is already counted.
+                meter.Release(metered);
+                return;
+            }
+
+            if (context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                // The client gets its last byte (a stream's terminating chunk) now, not after the bookkeeping below.
+                await context.Response.CompleteAsync();
+            }
+
+            // Metering: queue the charge and usage event at the price of the model that answered; settled in the
+            // background, never delaying the response.
+            meter.Settle(context, metered, exchange, attempts.Deployment.PublicModel, attempts.Deployment, requestId, started);
+
+            var usage = exchange.Usage;
+            metrics.RequestCompleted(new RequestOutcome(
+                attempts.Deployment.PublicModel,
+                attempts.Deployment.Provider.Name,
+                context.Response.StatusCode,
+                started,
+                Stopwatch.GetTimestamp(),
+                attempts.UpstreamTicks,
+                exchange.FirstOutputTimestamp,
+                usage.PromptTokens,
+                usage.CompletionTokens));
         }
-
-        _budget.Deposit();
-        using var totalTimeout = route.TotalTimeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(drain.Token);
-        totalTimeout?.CancelAfter(route.TotalTimeout!.Value);
-        var attempts = new ChatAttempts(
-            context,
-            forwarder,
-            plan,
-            body,
-            request,
-            requestId,
-            metrics,
-            logger,
-            _resilience,
-            _budget,
-            drain,
-            metered.Output,
-            totalTimeout?.Token ?? drain.Token)
+        finally
         {
-            Anthropic = anthropic,
-        };
-        await attempts.RunAsync();
-        if (anthropic is not null)
-        {
-            // The answer's last bytes (or its whole translated body) before settlement reads the final status.
-            await anthropic.Client.FinishAsync();
+            meter.Ended();
         }
-
-        if (attempts.Exchange is not { } exchange)
-        {
-            // Refused before any attempt (no deployment can honour the request); the rejection is already counted.
-            meter.Release(metered);
-            return;
-        }
-
-        if (context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
-        {
-            // The client gets its last byte (a stream's terminating chunk) now, not after the bookkeeping below.
-            await context.Response.CompleteAsync();
-        }
-
-        // Metering: queue the charge and usage event at the price of the model that answered; settled in the
-        // background, never delaying the response.
-        meter.Settle(context, metered, exchange, attempts.Deployment.PublicModel, attempts.Deployment, requestId, started);
-
-        var usage = exchange.Usage;
-        metrics.RequestCompleted(new RequestOutcome(
-            attempts.Deployment.PublicModel,
-            attempts.Deployment.Provider.Name,
-            context.Response.StatusCode,
-            started,
-            Stopwatch.GetTimestamp(),
-            attempts.UpstreamTicks,
-            exchange.FirstOutputTimestamp,
-            usage.PromptTokens,
-            usage.CompletionTokens));
     }
 }

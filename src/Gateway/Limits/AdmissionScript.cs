@@ -28,91 +28,104 @@ internal static class AdmissionScript
     // become unreachable), and when admitted also {balance, the smallest room left under a spend cap (-1: no cap)} (what
     // optimistic admission judges the next requests by).
     // A hash is read once per call and a rate-limit cell written once, whatever the number of requests on them.
+    // Written for the interpreter's sake: values travel in locals and multiple returns rather than small tables (a Lua
+    // table costs about as much as a redis.call), which took a call of one request from ~33 to ~28 us of Redis's time.
     public const string Lua = """
         local unpack = table.unpack or unpack
-        local hashes, cells, dirty, records, recorded, out = {}, {}, {}, {}, {}, {}
-        local function fields(key, names)
-          local h = hashes[key]
-          if not h then h = {}; hashes[key] = h end
-          local missing = {}
-          for _, name in ipairs(names) do if h[name] == nil then missing[#missing + 1] = name end end
-          if #missing > 0 then
-            local got = redis.call('HMGET', key, unpack(missing))
-            for i, name in ipairs(missing) do h[name] = got[i] end
+        local accounts, spends, cells, dirty, records, recorded, out = {}, {}, {}, {}, {}, {}, {}
+        local now
+        local function spent(key, field)
+          local h = spends[key]
+          if not h then
+            local got = redis.call('HMGET', key, 'account', field)
+            h = {account = got[1], [field] = got[2]}
+            spends[key] = h
+          elseif h[field] == nil then
+            h[field] = redis.call('HGET', key, field)
           end
-          local values = {}
-          for i, name in ipairs(names) do values[i] = h[name] end
-          return values
+          return h.account, h[field]
         end
         local function cell(key)
           local tat = cells[key]
           if tat == nil then tat = tonumber(redis.call('GET', key)) or 0; cells[key] = tat end
           return tat
         end
-        local function over(cap, spent) cap = tonumber(cap) or 0; return cap > 0 and (tonumber(spent) or 0) >= cap end
-        local now
+        local function over(cap, used) cap = tonumber(cap) or 0; return cap > 0 and (tonumber(used) or 0) >= cap end
+        local function room(left, cap, used)
+          cap = tonumber(cap) or 0
+          if cap > 0 then
+            local l = cap - (tonumber(used) or 0)
+            if left < 0 or l < left then return l end
+          end
+          return left
+        end
+        -- One GCRA limit: nil when there is none; else the next theoretical arrival time, the remaining count and the reset
+        -- in ms, or false and the retry in ms when it is exceeded.
+        local function gcra(key, limit, cost)
+          if limit <= 0 then return nil end
+          local interval = 60000 / limit
+          local tat = cell(key)
+          if tat < now then tat = now end
+          local nxt = tat + interval * cost
+          if nxt - now > 60000 then return false, math.max(1, math.ceil(nxt - 60000 - now)) end
+          return nxt, math.floor((60000 - (nxt - now)) / interval), math.ceil(nxt - now)
+        end
+        local function push(...)
+          local n = #out
+          for i = 1, select('#', ...) do out[n + i] = select(i, ...) end
+        end
         local function admit(k, a)
-          local acct = fields(KEYS[k + 1], {'status', 'balance_nanos', 'rpm', 'tpm', 'daily_cap_nanos', 'monthly_cap_nanos'})
-          if acct[1] == 'suspended' then return {4, 0} end
-          if (tonumber(acct[2]) or 0) <= 0 then return {3, 0} end
-          local daily = fields(KEYS[k + 6], {'account', ARGV[a + 6]})
-          local monthly = fields(KEYS[k + 7], {'account', ARGV[a + 6]})
-          local spend = {daily[2] or '0', daily[1] or '0', monthly[2] or '0', monthly[1] or '0'}
-          if over(acct[5], daily[1]) or over(acct[6], monthly[1]) or over(ARGV[a + 4], daily[2]) or over(ARGV[a + 5], monthly[2]) then
-            return {5, 0, 0, 0, 0, 0, 0, 0, spend[1], spend[2], spend[3], spend[4]}
+          local key = KEYS[k + 1]
+          local acct = accounts[key]
+          if not acct then
+            acct = redis.call('HMGET', key, 'status', 'balance_nanos', 'rpm', 'tpm', 'daily_cap_nanos', 'monthly_cap_nanos')
+            accounts[key] = acct
+          end
+          if acct[1] == 'suspended' then return push(2, 4, 0) end
+          local balance = tonumber(acct[2]) or 0
+          if balance <= 0 then return push(2, 3, 0) end
+          local field = ARGV[a + 6]
+          local dAcct, dKey = spent(KEYS[k + 6], field)
+          local mAcct, mKey = spent(KEYS[k + 7], field)
+          local s1, s2, s3, s4 = dKey or '0', dAcct or '0', mKey or '0', mAcct or '0'
+          if over(acct[5], dAcct) or over(acct[6], mAcct) or over(ARGV[a + 4], dKey) or over(ARGV[a + 5], mKey) then
+            return push(12, 5, 0, 0, 0, 0, 0, 0, 0, s1, s2, s3, s4)
           end
           if not now then
             local t = redis.call('TIME')
             now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
           end
           local tokens = tonumber(ARGV[a + 3])
-          local limits = {
-            {KEYS[k + 2], tonumber(ARGV[a + 1]) or 0, 1, 1}, {KEYS[k + 3], tonumber(ARGV[a + 2]) or 0, tokens, 2},
-            {KEYS[k + 4], tonumber(acct[3]) or 0, 1, 1}, {KEYS[k + 5], tonumber(acct[4]) or 0, tokens, 2}}
-          local state = {0, 0, 0, 0, 0, 0}
-          local writes = {}
-          for i = 1, 4 do
-            local l = limits[i]
-            if l[2] > 0 then
-              local interval = 60000 / l[2]
-              local tat = cell(l[1])
-              if tat < now then tat = now end
-              local nxt = tat + interval * l[3]
-              if nxt - now > 60000 then
-                return {l[4], math.max(1, math.ceil(nxt - 60000 - now)), l[2]}
-              end
-              local remaining = math.floor((60000 - (nxt - now)) / interval)
-              local s = (l[4] - 1) * 3
-              if state[s + 1] == 0 or remaining < state[s + 2] then
-                state[s + 1] = l[2]; state[s + 2] = remaining; state[s + 3] = math.ceil(nxt - now)
-              end
-              writes[#writes + 1] = {l[1], nxt}
+          local kr, kt, ar, at = tonumber(ARGV[a + 1]) or 0, tonumber(ARGV[a + 2]) or 0, tonumber(acct[3]) or 0, tonumber(acct[4]) or 0
+          local n1, r1, t1 = gcra(KEYS[k + 2], kr, 1)
+          if n1 == false then return push(3, 1, r1, kr) end
+          local n2, r2, t2 = gcra(KEYS[k + 3], kt, tokens)
+          if n2 == false then return push(3, 2, r2, kt) end
+          local n3, r3, t3 = gcra(KEYS[k + 4], ar, 1)
+          if n3 == false then return push(3, 1, r3, ar) end
+          local n4, r4, t4 = gcra(KEYS[k + 5], at, tokens)
+          if n4 == false then return push(3, 2, r4, at) end
+          -- The tightest of the key's and the account's limit, for each of RPM and TPM.
+          local rl, rr, rt = 0, 0, 0
+          if n1 then rl, rr, rt = kr, r1, t1 end
+          if n3 and (rl == 0 or r3 < rr) then rl, rr, rt = ar, r3, t3 end
+          local tl, tr, tt = 0, 0, 0
+          if n2 then tl, tr, tt = kt, r2, t2 end
+          if n4 and (tl == 0 or r4 < tr) then tl, tr, tt = at, r4, t4 end
+          for i, nxt in ipairs({n1 or false, n2 or false, n3 or false, n4 or false}) do
+            if nxt then
+              local c = KEYS[k + 1 + i]
+              if not dirty[c] then dirty[c] = true; dirty[#dirty + 1] = c end
+              cells[c] = nxt
             end
-          end
-          for _, w in ipairs(writes) do
-            if not dirty[w[1]] then dirty[w[1]] = true; dirty[#dirty + 1] = w[1] end
-            cells[w[1]] = w[2]
           end
           local r = records[KEYS[k + 8]]
           if not r then r = {}; records[KEYS[k + 8]] = r; recorded[#recorded + 1] = KEYS[k + 8] end
           r[#r + 1] = ARGV[a + 7]; r[#r + 1] = ARGV[a + 8]
-          local caproom = -1
-          local function room(cap, spent)
-            cap = tonumber(cap) or 0
-            if cap > 0 then
-              local left = cap - (tonumber(spent) or 0)
-              if caproom < 0 or left < caproom then caproom = left end
-            end
-          end
-          room(acct[5], daily[1]); room(acct[6], monthly[1]); room(ARGV[a + 4], daily[2]); room(ARGV[a + 5], monthly[2])
-          return {0, 0, state[1], state[2], state[3], state[4], state[5], state[6], spend[1], spend[2], spend[3], spend[4],
-            tonumber(acct[2]) or 0, caproom}
+          local left = room(room(room(room(-1, acct[5], dAcct), acct[6], mAcct), ARGV[a + 4], dKey), ARGV[a + 5], mKey)
+          push(14, 0, 0, rl, rr, rt, tl, tr, tt, s1, s2, s3, s4, balance, left)
         end
-        for i = 0, math.floor(#KEYS / 8) - 1 do
-          local answer = admit(i * 8, i * 8)
-          out[#out + 1] = #answer
-          for _, v in ipairs(answer) do out[#out + 1] = v end
-        end
+        for i = 0, math.floor(#KEYS / 8) - 1 do admit(i * 8, i * 8) end
         for _, key in ipairs(dirty) do
           local tat = cells[key]
           redis.call('SET', key, string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)

@@ -32,6 +32,7 @@ internal sealed partial class RequestMeter
     private readonly ILogger<RequestMeter> _logger;
     private readonly MeteringMetrics? _meteringMetrics;
     private readonly long _minOptimisticBalance;
+    private int _inFlight;
 
     public RequestMeter(
         IOptions<MeteringOptions> options,
@@ -68,6 +69,14 @@ internal sealed partial class RequestMeter
             counter.Warm();
         }
     }
+
+    /// <summary>Chat requests between <see cref="Started"/> and <see cref="Ended"/> (metered or not).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>A chat request begins: while others are in flight, its settlement may linger for company.</summary>
+    public void Started() => Interlocked.Increment(ref _inFlight);
+
+    public void Ended() => Interlocked.Decrement(ref _inFlight);
 
     /// <summary>
     /// Admits the request or writes the OpenAI-shaped rejection. The prompt estimate is taken from
@@ -197,6 +206,10 @@ internal sealed partial class RequestMeter
         };
         // Admitted through Redis: its in-flight record is the claim, so the settlement leaves no per-event key behind.
         var tokenDelta = promptTokens + completionTokens - request.PromptEstimate;
+
+        // This request is still counted in flight; any other one will write to Redis soon, and this settlement can go
+        // with it.
+        var mayLinger = InFlight > 1;
         if (request.Optimistic is { } optimistic)
         {
             // Admitted without waiting: only Redis's answer tells whether an in-flight record exists to claim, so the
@@ -210,13 +223,13 @@ internal sealed partial class RequestMeter
                     metrics?.OptimisticRefused();
                 }
 
-                settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: answered.IsAdmitted ? SettlementClaim.Inflight : SettlementClaim.Marker));
+                settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: answered.IsAdmitted ? SettlementClaim.Inflight : SettlementClaim.Marker), mayLinger);
             });
             return;
         }
 
         var claim = request.HasInflightRecord ? SettlementClaim.Inflight : SettlementClaim.Marker;
-        _settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: claim));
+        _settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: claim), mayLinger);
     }
 
     private async Task<MeteredRequest> AdmitCoreAsync(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease)

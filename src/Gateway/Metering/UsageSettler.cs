@@ -80,9 +80,11 @@ internal sealed partial class UsageSettler : BackgroundService
 
     /// <summary>
     /// Writes the settlement to the journal, then queues it; never blocks on Redis. Called on the request's thread once
-    /// the response is complete: the journal append is one small file write.
+    /// the response is complete: the journal append is a copy into a mapped file. <paramref name="mayLinger"/>: other
+    /// requests are in flight, so the settlement may wait (<see cref="MeteringOptions.SettlementLinger"/>) to go with
+    /// their commands; a lone request's goes at once.
     /// </summary>
-    public void Enqueue(Settlement settlement)
+    public void Enqueue(Settlement settlement, bool mayLinger = true)
     {
         lock (_idleLock)
         {
@@ -95,7 +97,7 @@ internal sealed partial class UsageSettler : BackgroundService
         var entry = _journal.Append(settlement, out var eventJson);
         if (!_stopping && _pipeline.IsUsable)
         {
-            _batcher.Submit(new SettlementBatcher.Item(settlement, entry, eventJson));
+            _batcher.Submit(new SettlementBatcher.Item(settlement, entry, eventJson), mayLinger);
             return;
         }
 

@@ -15,7 +15,8 @@ namespace MassRouter.Gateway.Redis;
 /// order. Replies are handled on the pipeline's reader: the next batch is sent before the answers are handed out, so
 /// Redis works on it while the waiting requests go on.</para>
 /// <para>With a linger, an item that would go alone waits up to that long for company (or until a batch is full): for
-/// work nobody waits on (settlements), where a call's fixed cost in Redis, not its latency, is what matters.</para>
+/// work nobody waits on (settlements), where a call's fixed cost in Redis, not its latency, is what matters. It goes
+/// sooner with any other command the pipeline writes (see <see cref="Tick"/>): riding along costs no send of its own.</para>
 /// </remarks>
 internal abstract class RespBatcher<TItem> : IRespBatchCounts
 {
@@ -52,8 +53,11 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
     /// <summary>Items sent so far.</summary>
     public long Items => Interlocked.Read(ref _items);
 
-    /// <summary>Sends <paramref name="item"/> now, or with the next batch when enough are in flight (or it lingers).</summary>
-    public void Submit(TItem item)
+    /// <summary>
+    /// Sends <paramref name="item"/> now, or with the next batch when enough are in flight (or it lingers: only when
+    /// <paramref name="mayLinger"/>, since an item with no company in sight is better sent while Redis is idle).
+    /// </summary>
+    public void Submit(TItem item, bool mayLinger = true)
     {
         List<TItem>? batch = null;
         lock (_lock)
@@ -65,7 +69,7 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
             }
 
             _waiting.Add(item);
-            if (_inFlight < _maxInFlight && !LingersLocked(now))
+            if (_inFlight < _maxInFlight && !(mayLinger && LingersLocked(now)))
             {
                 _inFlight++;
                 batch = TakeLocked(now);
@@ -80,7 +84,8 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
 
     /// <summary>
     /// Sends what has lingered long enough (called on every tick of the pipeline's timer: the backstop for a linger no
-    /// later item ends), or, with <paramref name="force"/>, whatever waits (at shutdown).
+    /// later item ends), or, with <paramref name="force"/>, whatever waits (at shutdown, and whenever the pipeline starts
+    /// a send, which the waiting items join).
     /// </summary>
     public void Tick(bool force = false)
     {
@@ -224,7 +229,7 @@ internal interface IRespBatchCounts
 {
     string Name { get; }
 
-    /// <summary>Sends what has lingered long enough (or, with <paramref name="force"/>, whatever waits).</summary>
+    /// <summary>Sends what has lingered long enough (or, with <paramref name="force"/>, whatever waits, when nothing holds it back).</summary>
     void Tick(bool force);
 
     long Batches { get; }

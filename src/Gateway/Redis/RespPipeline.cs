@@ -162,6 +162,13 @@ internal sealed partial class RespPipeline : IAsyncDisposable
             connection.Flushing = true;
         }
 
+        // What lingers in a batcher for company rides along: one send carries both, and Redis's answers to both come
+        // back in one read (appended behind this command, since this write started no send yet).
+        foreach (var batcher in _batchers)
+        {
+            batcher.Tick(force: true);
+        }
+
         _ = FlushAsync(connection);
         return true;
     }

@@ -185,13 +185,38 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         var alone = Submit(shortLinger);
         Assert.Equal(1, await alone.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal((1L, 1L), (shortLinger.Batches, shortLinger.Items));
+    }
 
-        static Task<long> Submit(CountingBatcher batcher)
-        {
-            var answer = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-            batcher.Submit((1, answer));
-            return answer.Task;
-        }
+    [Fact]
+    public async Task LingeringItems_RideAlongWithTheNextCommandThePipelineWrites_AndALoneItemDoesNotLinger()
+    {
+        var (direct, pipeline) = await PipelineAsync(TimeSpan.FromSeconds(1));
+        using var _ = direct;
+        await using var __ = pipeline;
+        var lingering = new CountingBatcher(pipeline, linger: TimeSpan.FromMinutes(1));
+        var prompt = new CountingBatcher(pipeline);
+
+        var waiting = Enumerable.Range(0, 3).Select(_ => Submit(lingering)).ToList();
+        Assert.Equal((0L, 0L), (lingering.Batches, lingering.Items));
+
+        // Another command goes: the lingering items go with it, long before their linger (a minute) or a tick would send them.
+        var other = Submit(prompt);
+        Assert.Equal((1L, 3L), (lingering.Batches, lingering.Items));
+        Assert.Equal(1, await other.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.All(await Task.WhenAll(waiting.Select(t => t.WaitAsync(TimeSpan.FromSeconds(10)))), count => Assert.Equal(3, count));
+
+        // An item with no company in sight does not linger at all.
+        var alone = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lingering.Submit((1, alone), mayLinger: false);
+        Assert.Equal((2L, 4L), (lingering.Batches, lingering.Items));
+        Assert.Equal(1, await alone.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    private static Task<long> Submit(CountingBatcher batcher)
+    {
+        var answer = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        batcher.Submit((1, answer));
+        return answer.Task;
     }
 
     [Fact]
