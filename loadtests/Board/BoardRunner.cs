@@ -58,6 +58,7 @@ internal sealed class BoardRunner
 
         var latencyRounds = available.ToDictionary(i => i, _ => new List<PhaseResult>());
         var streamRounds = available.ToDictionary(i => i, _ => new List<PhaseResult>());
+        var ttftRounds = available.ToDictionary(i => i, _ => new List<PhaseResult>());
         for (var round = 1; round <= s.LatencyRounds; round++)
         {
             foreach (var i in available)
@@ -65,6 +66,21 @@ internal sealed class BoardRunner
                 var target = targets[i].Target;
                 var zeroDelay = Workload.Single(RequestTemplate.Chat(target, "chat", new ChatShape { Tokens = 16 }));
                 latencyRounds[i].Add(await Phase(target, $"added-latency c=1 #{round}", zeroDelay, 1, s.LatencyWarmup, s.LatencyDuration, cancellationToken));
+            }
+
+            // Time to first content frame, from many short streams: a 64-frame stream yields one first frame per
+            // 1.3 s, too few for a median that means anything.
+            foreach (var i in available)
+            {
+                var target = targets[i].Target;
+                ttftRounds[i].Add(await PhaseAsync(
+                    new LoadPhase
+                    {
+                        Name = $"ttft c=1 #{round}", Workload = TtftWorkload(target), Concurrency = 1,
+                        Warmup = s.LatencyWarmup, Duration = s.LatencyDuration, StallThreshold = StallThreshold, Pid = target.Pid,
+                    },
+                    target,
+                    cancellationToken));
             }
         }
 
@@ -90,6 +106,8 @@ internal sealed class BoardRunner
             var result = results[i];
             result.AddedLatencyRounds.AddRange(latencyRounds[i]);
             result.AddedLatency = MedianBy(latencyRounds[i], p => p.Latency.P99Us);
+            result.TtftRounds.AddRange(ttftRounds[i]);
+            result.Ttft = MedianBy(ttftRounds[i], p => p.Ttft.P50Us);
             result.StreamLatencyRounds.AddRange(streamRounds[i]);
             result.StreamLatency = MedianBy(streamRounds[i], p => p.Gap.P99Us);
             await RunSweepsAsync(targets[i].Target, result, idle[i], targets[i].Translation, cancellationToken);
@@ -102,6 +120,9 @@ internal sealed class BoardRunner
 
     private Workload StreamWorkload(TargetSpec target) => Workload.Single(RequestTemplate.Chat(
         target, "stream", new ChatShape { Stream = true, Tokens = _settings.StreamTokens, InterTokenMs = _settings.StreamIntervalMs }));
+
+    private Workload TtftWorkload(TargetSpec target) => Workload.Single(RequestTemplate.Chat(
+        target, "stream-short", new ChatShape { Stream = true, Tokens = 2, InterTokenMs = _settings.StreamIntervalMs }));
 
     private static PhaseResult MedianBy(List<PhaseResult> rounds, Func<PhaseResult, long> key) =>
         rounds.OrderBy(key).ElementAt(rounds.Count / 2);

@@ -25,6 +25,12 @@ internal sealed class TargetResult
     /// <summary>Best requests/s with p99 minus the mock delay under each bound and no failure ("inf" = unbounded); null when no step qualified.</summary>
     public Dictionary<string, double?> FrontierBest { get; } = [];
 
+    /// <summary>The round with the median time to first content frame (p50) of <see cref="TtftRounds"/>.</summary>
+    public PhaseResult? Ttft { get; set; }
+
+    /// <summary>Short streams at concurrency 1 (a role chunk, two content deltas): hundreds of first frames a round.</summary>
+    public List<PhaseResult> TtftRounds { get; } = [];
+
     /// <summary>The round with the median inter-frame gap p99 of <see cref="StreamLatencyRounds"/>.</summary>
     public PhaseResult? StreamLatency { get; set; }
 

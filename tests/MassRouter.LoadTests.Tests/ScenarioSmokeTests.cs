@@ -89,6 +89,7 @@ public sealed class ScenarioSmokeTests : IClassFixture<LoopbackRig>
         Assert.True(gateway.Available, gateway.Reason + log);
         Assert.True(gateway.AddedLatency!.Ok > 0 && gateway.AddedLatency.Failed == 0, log.ToString());
         Assert.True(gateway.StreamLatency!.Ok > 0 && gateway.StreamLatency.Ttft.Count > 0, log.ToString());
+        Assert.True(gateway.Ttft!.Ok > 0 && gateway.Ttft.Failed == 0 && gateway.Ttft.Ttft.Count > 0, log.ToString());
         Assert.True(gateway.Memory!.IdleMiB > 0);
         // Until the /v1/messages route exists the lane reports "not available"; once it does, it is measured.
         Assert.True(

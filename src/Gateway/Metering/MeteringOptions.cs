@@ -47,15 +47,16 @@ public sealed class MeteringOptions
     public TimeSpan SettledMarkerTtl { get; set; } = TimeSpan.FromHours(48);
 
     /// <summary>
-    /// How long a settlement that would go to Redis alone waits for others to share its script call (zero: at once).
-    /// Nobody waits on it: it is in the journal before it is queued, so a kill meanwhile loses nothing. Under load a
-    /// batch leaves with the first settlement after the linger (one settle call per linger instead of one per request);
-    /// the last one of a burst goes with the request pipeline's next tick (a quarter of <see cref="RedisTimeout"/>,
-    /// 20–250 ms). Balances and spend counters in Redis trail the responses by that much. Off by default: 2 ms cut
-    /// redis-server's CPU per request by 15–25% in wrk A/Bs, but the two board runs with it measured a worse throughput
-    /// frontier than the two before it (docs/benchmarks.md), which is not explained yet.
+    /// How long a settlement that would go to Redis alone waits for company while other requests are in flight (zero:
+    /// at once; a lone request's settlement never waits). Nobody waits on it: it is in the journal before it is queued,
+    /// so a kill meanwhile loses nothing. It goes with the next command the request pipeline writes (an admission, most
+    /// often: no send of its own, one read for both answers), with the first settlement after the linger, or with the
+    /// pipeline's next tick (a quarter of <see cref="RedisTimeout"/>, 20–250 ms) when nothing else comes. Balances and
+    /// spend counters in Redis trail the responses by that much. 2 ms: in wrk A/Bs redis-server's CPU per request fell
+    /// ~18% and the gateway's sends per request from ~3.7 to ~2.7 with c=1 latency unchanged; on the board the metered
+    /// throughput at the 10 ms bound was 0.66× YARP against 0.52× without it, back to back (docs/benchmarks.md).
     /// </summary>
-    public TimeSpan SettlementLinger { get; set; } = TimeSpan.Zero;
+    public TimeSpan SettlementLinger { get; set; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>
     /// Backstop for the heartbeat-based sweep: an in-flight record without a sign of life (admission or a progress
