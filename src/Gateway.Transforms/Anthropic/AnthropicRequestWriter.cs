@@ -52,7 +52,7 @@ internal static class AnthropicRequestWriter
         json.WriteNumber("max_tokens"u8, maxTokens);
         WriteSystem(json, request);
         json.WritePropertyName("messages"u8);
-        if (!TryWriteMessages(json, request, out error))
+        if (!AnthropicTurnWriter.Instance.TryWrite(json, request, out error))
         {
             return false;
         }
@@ -122,181 +122,11 @@ internal static class AnthropicRequestWriter
             json.WriteStartArray("system"u8);
             foreach (var text in texts)
             {
-                WriteTextBlock(json, text);
+                AnthropicTurnWriter.WriteTextBlock(json, text);
             }
 
             json.WriteEndArray();
         }
-    }
-
-    private static bool TryWriteMessages(Utf8JsonWriter json, OpenAIChatRequest request, out CodecError error)
-    {
-        error = default;
-        json.WriteStartArray();
-        var inToolResults = false;
-        foreach (var message in request.Messages.EnumerateArray())
-        {
-            var role = message.TryGetProperty("role", out var r) ? r.GetString() : null;
-            if (role != "tool" && inToolResults)
-            {
-                EndMessage(json);
-                inToolResults = false;
-            }
-
-            switch (role)
-            {
-                case "system" or "developer":
-                    break;
-                case "user":
-                    json.WriteStartObject();
-                    json.WriteString("role"u8, "user"u8);
-                    json.WriteStartArray("content"u8);
-                    if (!TryWriteUserContent(json, message, out error))
-                    {
-                        return false;
-                    }
-
-                    EndMessage(json);
-                    break;
-                case "assistant":
-                    if (!TryWriteAssistant(json, message, out error))
-                    {
-                        return false;
-                    }
-
-                    break;
-                case "tool":
-                    if (!inToolResults)
-                    {
-                        // Consecutive OpenAI tool messages answer one assistant turn: one Anthropic user turn of tool_result blocks.
-                        json.WriteStartObject();
-                        json.WriteString("role"u8, "user"u8);
-                        json.WriteStartArray("content"u8);
-                        inToolResults = true;
-                    }
-
-                    json.WriteStartObject();
-                    json.WriteString("type"u8, "tool_result"u8);
-                    json.WriteString("tool_use_id"u8, message.TryGetProperty("tool_call_id", out var id) ? id.GetString() : null);
-                    json.WriteString("content"u8, message.TryGetProperty("content", out var c) ? OpenAIChatRequest.TextOf(c) ?? "" : "");
-                    json.WriteEndObject();
-                    break;
-                default:
-                    error = OpenAIChatRequest.Invalid("messages", $"Messages with role '{role}' cannot be sent to Anthropic models.");
-                    return false;
-            }
-        }
-
-        if (inToolResults)
-        {
-            EndMessage(json);
-        }
-
-        json.WriteEndArray();
-        return true;
-    }
-
-    private static void EndMessage(Utf8JsonWriter json)
-    {
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
-
-    private static void WriteTextBlock(Utf8JsonWriter json, string? text)
-    {
-        json.WriteStartObject();
-        json.WriteString("type"u8, "text"u8);
-        json.WriteString("text"u8, text);
-        json.WriteEndObject();
-    }
-
-    private static bool TryWriteUserContent(Utf8JsonWriter json, JsonElement message, out CodecError error)
-    {
-        error = default;
-        if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.String)
-        {
-            WriteTextBlock(json, content.ValueKind == JsonValueKind.String ? content.GetString() : "");
-            return true;
-        }
-
-        foreach (var part in content.EnumerateArray())
-        {
-            var type = part.TryGetProperty("type", out var t) ? t.GetString() : null;
-            if (type == "text")
-            {
-                WriteTextBlock(json, part.GetProperty("text").GetString());
-            }
-            else if (type == "image_url" && part.TryGetProperty("image_url", out var image) && image.TryGetProperty("url", out var u))
-            {
-                var url = u.GetString() ?? "";
-                json.WriteStartObject();
-                json.WriteString("type"u8, "image"u8);
-                json.WriteStartObject("source"u8);
-                if (OpenAIChatRequest.TryParseDataUrl(url, out var mediaType, out var data))
-                {
-                    json.WriteString("type"u8, "base64"u8);
-                    json.WriteString("media_type"u8, mediaType);
-                    json.WriteString("data"u8, data);
-                }
-                else
-                {
-                    json.WriteString("type"u8, "url"u8);
-                    json.WriteString("url"u8, url);
-                }
-
-                json.WriteEndObject();
-                json.WriteEndObject();
-            }
-            else
-            {
-                error = OpenAIChatRequest.Invalid("messages", $"Content parts of type '{type}' cannot be sent to Anthropic models.");
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool TryWriteAssistant(Utf8JsonWriter json, JsonElement message, out CodecError error)
-    {
-        error = default;
-        var text = message.TryGetProperty("content", out var content) ? OpenAIChatRequest.TextOf(content) : null;
-        var hasCalls = message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array && calls.GetArrayLength() > 0;
-        if (string.IsNullOrEmpty(text) && !hasCalls)
-        {
-            // Anthropic rejects empty assistant turns; an empty OpenAI assistant message carries nothing.
-            return true;
-        }
-
-        json.WriteStartObject();
-        json.WriteString("role"u8, "assistant"u8);
-        json.WriteStartArray("content"u8);
-        if (!string.IsNullOrEmpty(text))
-        {
-            WriteTextBlock(json, text);
-        }
-
-        if (hasCalls)
-        {
-            foreach (var call in calls.EnumerateArray())
-            {
-                var function = call.GetProperty("function");
-                json.WriteStartObject();
-                json.WriteString("type"u8, "tool_use"u8);
-                json.WriteString("id"u8, call.TryGetProperty("id", out var id) ? id.GetString() : null);
-                json.WriteString("name"u8, function.GetProperty("name").GetString());
-                json.WritePropertyName("input"u8);
-                if (!OpenAIChatRequest.TryWriteCallArguments(json, function, out error))
-                {
-                    return false;
-                }
-
-                json.WriteEndObject();
-            }
-        }
-
-        EndMessage(json);
-        return true;
     }
 
     private static bool TryWriteTools(Utf8JsonWriter json, OpenAIChatRequest request, out CodecError error)
