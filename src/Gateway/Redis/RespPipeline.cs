@@ -50,7 +50,9 @@ internal sealed partial class RespPipeline : IAsyncDisposable
     private long _disconnects;
     private long _timeouts;
 
-    private readonly ConcurrentQueue<IRespBatchCounts> _batchers = new();
+    // Copied on write (batchers register once, at start-up): every write that starts a send walks it, so no enumerator
+    // is allocated per request.
+    private IRespBatchCounts[] _batchers = [];
 
     public RespPipeline(string connectionString, TimeSpan timeout, bool enabled, IConnectionMultiplexer multiplexer, ILogger<RespPipeline> logger)
     {
@@ -113,7 +115,13 @@ internal sealed partial class RespPipeline : IAsyncDisposable
     /// <summary>The batchers sending over this pipeline, for its metrics.</summary>
     public IReadOnlyCollection<IRespBatchCounts> Batchers => _batchers;
 
-    internal void Track(IRespBatchCounts batcher) => _batchers.Enqueue(batcher);
+    internal void Track(IRespBatchCounts batcher)
+    {
+        lock (_lock)
+        {
+            _batchers = [.. _batchers, batcher];
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -164,7 +172,7 @@ internal sealed partial class RespPipeline : IAsyncDisposable
 
         // What lingers in a batcher for company rides along: one send carries both, and Redis's answers to both come
         // back in one read (appended behind this command, since this write started no send yet).
-        foreach (var batcher in _batchers)
+        foreach (var batcher in Volatile.Read(ref _batchers))
         {
             batcher.Tick(force: true);
         }
@@ -326,7 +334,7 @@ internal sealed partial class RespPipeline : IAsyncDisposable
     private void CheckTimeout()
     {
         // Also the backstop of the batchers' lingers: a batch no later submission sent goes within a tick.
-        foreach (var batcher in _batchers)
+        foreach (var batcher in Volatile.Read(ref _batchers))
         {
             batcher.Tick(force: false);
         }
@@ -557,18 +565,7 @@ internal sealed partial class RespPipeline : IAsyncDisposable
             }
             else
             {
-                // Text is encoded straight into the output, bytes (a usage event's JSON) copied.
-                var length = value.IsNull ? 0 : value.GetByteCount();
-                WriteHeader(output, '$', length);
-                var span = output.GetSpan(length + 2);
-                if (length > 0)
-                {
-                    value.CopyTo(span);
-                }
-
-                span[length] = (byte)'\r';
-                span[length + 1] = (byte)'\n';
-                output.Advance(length + 2);
+                WriteBulk(output, value);
             }
         }
     }
@@ -608,6 +605,22 @@ internal sealed partial class RespPipeline : IAsyncDisposable
         WriteHeader(output, '$', length);
         var span = output.GetSpan(length + 2);
         Encoding.UTF8.GetBytes(text, span);
+        span[length] = (byte)'\r';
+        span[length + 1] = (byte)'\n';
+        output.Advance(length + 2);
+    }
+
+    /// <summary>Text is encoded straight into the output, bytes (a usage event's JSON) copied.</summary>
+    private static void WriteBulk(ArrayBufferWriter<byte> output, in RedisValue value)
+    {
+        var length = value.IsNull ? 0 : value.GetByteCount();
+        WriteHeader(output, '$', length);
+        var span = output.GetSpan(length + 2);
+        if (length > 0)
+        {
+            value.CopyTo(span);
+        }
+
         span[length] = (byte)'\r';
         span[length + 1] = (byte)'\n';
         output.Advance(length + 2);
