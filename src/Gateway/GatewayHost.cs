@@ -9,6 +9,7 @@ using MassRouter.Gateway.Health;
 using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Routing;
+using MassRouter.Gateway.Scheduling;
 using MassRouter.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
 using Prometheus;
@@ -109,6 +110,7 @@ public static class GatewayHost
         services.AddSingleton<CircuitBreakers>();
         services.AddSingleton<ShutdownDrain>();
         services.AddSingleton<ChatPipeline>();
+        services.AddSingleton<WakeSpinner>();
         services.AddHostedService<IdleHeapTrimmer>();
         services.AddSingleton<ChatCompletionsHandler>();
         services.AddSingleton<MessagesHandler>();

@@ -36,6 +36,13 @@ public sealed class GatewayOptions
     /// in this process that could block an I/O thread (the embedded Garnet, simulator or control API). Read at start-up.
     /// </summary>
     public bool? InlineIo { get; set; }
+
+    /// <summary>
+    /// How long a core is kept awake (a thread yielding in a loop) after a chat request starts or ends while at most a
+    /// few requests are in flight, so the next answer does not wait for an idle core to wake: a lower latency for lone
+    /// requests at the price of up to this much CPU per request. Zero turns it off. Read at start-up.
+    /// </summary>
+    public TimeSpan WakeSpin { get; set; } = TimeSpan.FromMicroseconds(200);
 }
 
 /// <summary>One API key: either the secret itself or its SHA-256 hash (hex), so secrets need not sit in config.</summary>

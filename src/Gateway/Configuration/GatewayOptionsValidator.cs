@@ -113,8 +113,16 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             }
         }
 
+        if (options.WakeSpin < TimeSpan.Zero || options.WakeSpin > MaxWakeSpin)
+        {
+            failures.Add($"MassRouter:WakeSpin must be between 0 (off) and {MaxWakeSpin.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} ms.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    /// <summary>Beyond a few milliseconds a spin no longer bridges a wait for an answer; it only burns a core.</summary>
+    internal static readonly TimeSpan MaxWakeSpin = TimeSpan.FromMilliseconds(5);
 
     private static bool IsBase64Of32Bytes(string value)
     {

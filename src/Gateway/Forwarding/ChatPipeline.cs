@@ -5,6 +5,7 @@ using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
+using MassRouter.Gateway.Scheduling;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.OpenAI;
@@ -23,6 +24,7 @@ internal sealed class ChatPipeline(
     GatewayMetrics metrics,
     ShutdownDrain drain,
     RequestMeter meter,
+    WakeSpinner spinner,
     IOptions<GatewayOptions> options,
     ILogger<ChatPipeline> logger)
 {
@@ -44,6 +46,7 @@ internal sealed class ChatPipeline(
     {
         // Counted for the settlement's linger: see RequestMeter.Started.
         meter.Started();
+        spinner.Poke(meter.InFlight);
         try
         {
             // Metering: local concurrency limit, then one Redis round trip (RPM/TPM, caps, balance).
@@ -135,6 +138,7 @@ internal sealed class ChatPipeline(
         finally
         {
             meter.Ended();
+            spinner.Poke(meter.InFlight);
         }
     }
 }

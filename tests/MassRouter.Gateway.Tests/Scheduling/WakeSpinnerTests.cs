@@ -1,0 +1,128 @@
+using System.Globalization;
+using MassRouter.Gateway.Configuration;
+using MassRouter.Gateway.Scheduling;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace MassRouter.Gateway.Tests.Scheduling;
+
+/// <summary>
+/// The wake spinner's thread as the kernel sees it (<c>/proc/self/task/TID/stat</c>): its scheduling policy, whether it
+/// runs or sleeps, and how a poke wakes it.
+/// </summary>
+public sealed class WakeSpinnerTests
+{
+    private const int SchedIdle = 5;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public void ZeroWindow_StartsNoThread()
+    {
+        using var spinner = Spinner(TimeSpan.Zero);
+        spinner.Poke(1);
+        Assert.False(spinner.IsEnabled);
+        Assert.False(spinner.IsSpinning);
+        Assert.Equal(0, spinner.Wakes);
+        Assert.Null(spinner.OsThreadId);
+    }
+
+    [Fact]
+    public async Task Thread_RunsUnderSchedIdle_AndSleepsUntilPoked()
+    {
+        using var spinner = Spinner(TimeSpan.FromMilliseconds(300));
+        var tid = await WaitForAsync(() => spinner.OsThreadId);
+        Assert.True(await EventuallyAsync(() => spinner.RunsAsIdleClass is not null));
+        Assert.True(spinner.RunsAsIdleClass);
+        Assert.Equal(SchedIdle, Stat(tid).Policy);
+
+        // Never poked: it sleeps.
+        Assert.True(await EventuallyAsync(() => Stat(tid).State == 'S'));
+        Assert.Equal(0, spinner.Wakes);
+
+        // A poke wakes it and it spins (runnable) through the window, then sleeps again.
+        spinner.Poke(1);
+        Assert.Equal(1, spinner.Wakes);
+        Assert.True(spinner.IsSpinning);
+        Assert.True(await EventuallyAsync(() => !spinner.IsSpinning && Stat(tid).State == 'S'));
+
+        // Pokes within a window extend it without another wake.
+        spinner.Poke(1);
+        spinner.Poke(2);
+        Assert.Equal(2, spinner.Wakes);
+    }
+
+    [Fact]
+    public async Task PokeUnderLoad_DoesNotWakeIt()
+    {
+        using var spinner = Spinner(TimeSpan.FromMilliseconds(300));
+        var tid = await WaitForAsync(() => spinner.OsThreadId);
+        Assert.True(await EventuallyAsync(() => spinner.RunsAsIdleClass is not null && Stat(tid).State == 'S'));
+        spinner.Poke(WakeSpinner.MaxInFlight + 1);
+        Assert.Equal(0, spinner.Wakes);
+        Assert.False(spinner.IsSpinning);
+        spinner.Poke(WakeSpinner.MaxInFlight);
+        Assert.Equal(1, spinner.Wakes);
+        Assert.True(spinner.IsSpinning);
+    }
+
+    [Theory]
+    [InlineData("00:00:00", true)]
+    [InlineData("00:00:00.0002", true)]
+    [InlineData("00:00:00.005", true)]
+    [InlineData("00:00:00.006", false)]
+    [InlineData("-00:00:00.001", false)]
+    public void Validator_BoundsTheWindow(string window, bool valid)
+    {
+        var options = new GatewayOptions { WakeSpin = TimeSpan.Parse(window, CultureInfo.InvariantCulture) };
+        var result = new GatewayOptionsValidator().Validate(null, options);
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("MassRouter:WakeSpin", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
+    private static WakeSpinner Spinner(TimeSpan window) =>
+        new(Options.Create(new GatewayOptions { WakeSpin = window }), NullLogger<WakeSpinner>.Instance);
+
+    /// <summary>The thread's state letter and scheduling policy (fields 3 and 41 of its stat line).</summary>
+    private static (char State, int Policy) Stat(int tid)
+    {
+        var line = File.ReadAllText($"/proc/self/task/{tid}/stat");
+        var fields = line[(line.LastIndexOf(')') + 2)..].Split(' ');
+        return (fields[0][0], int.Parse(fields[41 - 3], CultureInfo.InvariantCulture));
+    }
+
+    private static async Task<T> WaitForAsync<T>(Func<T?> read)
+        where T : struct
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (read() is { } value)
+            {
+                return value;
+            }
+
+            await Task.Delay(5);
+        }
+
+        throw new TimeoutException("The spinner's thread did not start.");
+    }
+
+    private static async Task<bool> EventuallyAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(5);
+        }
+
+        return true;
+    }
+}
