@@ -30,8 +30,65 @@ internal static class AdmissionScript
     // A hash is read once per call and a rate-limit cell written once, whatever the number of requests on them.
     // Written for the interpreter's sake: values travel in locals and multiple returns rather than small tables (a Lua
     // table costs about as much as a redis.call), which took a call of one request from ~33 to ~28 us of Redis's time.
+    // A call of one request (the common case: a batch forms only while another call is in flight) takes a path of its
+    // own: the same reads, checks and writes in straight-line code, none of the batch's tables (~28 -> ~20 us).
     public const string Lua = """
         local unpack = table.unpack or unpack
+        if #KEYS == 8 then
+          local acct = redis.call('HMGET', KEYS[1], 'status', 'balance_nanos', 'rpm', 'tpm', 'daily_cap_nanos', 'monthly_cap_nanos')
+          if acct[1] == 'suspended' then return {2, 4, 0} end
+          local balance = tonumber(acct[2]) or 0
+          if balance <= 0 then return {2, 3, 0} end
+          local field = ARGV[6]
+          local d = redis.call('HMGET', KEYS[6], 'account', field)
+          local m = redis.call('HMGET', KEYS[7], 'account', field)
+          local dAcct, dKey, mAcct, mKey = d[1], d[2], m[1], m[2]
+          local s1, s2, s3, s4 = dKey or '0', dAcct or '0', mKey or '0', mAcct or '0'
+          -- The caps in the batch path's order: the account's daily and monthly, then the key's.
+          local c1, c2, c3, c4 = tonumber(acct[5]) or 0, tonumber(acct[6]) or 0, tonumber(ARGV[4]) or 0, tonumber(ARGV[5]) or 0
+          local u1, u2, u3, u4 = tonumber(dAcct) or 0, tonumber(mAcct) or 0, tonumber(dKey) or 0, tonumber(mKey) or 0
+          if (c1 > 0 and u1 >= c1) or (c2 > 0 and u2 >= c2) or (c3 > 0 and u3 >= c3) or (c4 > 0 and u4 >= c4) then
+            return {12, 5, 0, 0, 0, 0, 0, 0, 0, s1, s2, s3, s4}
+          end
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          local function gcra(key, limit, cost)
+            if limit <= 0 then return nil end
+            local interval = 60000 / limit
+            local tat = tonumber(redis.call('GET', key)) or 0
+            if tat < now then tat = now end
+            local nxt = tat + interval * cost
+            if nxt - now > 60000 then return false, math.max(1, math.ceil(nxt - 60000 - now)) end
+            return nxt, math.floor((60000 - (nxt - now)) / interval), math.ceil(nxt - now)
+          end
+          local tokens = tonumber(ARGV[3])
+          local kr, kt, ar, at = tonumber(ARGV[1]) or 0, tonumber(ARGV[2]) or 0, tonumber(acct[3]) or 0, tonumber(acct[4]) or 0
+          local n1, r1, t1 = gcra(KEYS[2], kr, 1)
+          if n1 == false then return {3, 1, r1, kr} end
+          local n2, r2, t2 = gcra(KEYS[3], kt, tokens)
+          if n2 == false then return {3, 2, r2, kt} end
+          local n3, r3, t3 = gcra(KEYS[4], ar, 1)
+          if n3 == false then return {3, 1, r3, ar} end
+          local n4, r4, t4 = gcra(KEYS[5], at, tokens)
+          if n4 == false then return {3, 2, r4, at} end
+          local rl, rr, rt = 0, 0, 0
+          if n1 then rl, rr, rt = kr, r1, t1 end
+          if n3 and (rl == 0 or r3 < rr) then rl, rr, rt = ar, r3, t3 end
+          local tl, tr, tt = 0, 0, 0
+          if n2 then tl, tr, tt = kt, r2, t2 end
+          if n4 and (tl == 0 or r4 < tr) then tl, tr, tt = at, r4, t4 end
+          if n1 then redis.call('SET', KEYS[2], string.format('%.3f', n1), 'PX', math.ceil(n1 - now) + 1000) end
+          if n2 then redis.call('SET', KEYS[3], string.format('%.3f', n2), 'PX', math.ceil(n2 - now) + 1000) end
+          if n3 then redis.call('SET', KEYS[4], string.format('%.3f', n3), 'PX', math.ceil(n3 - now) + 1000) end
+          if n4 then redis.call('SET', KEYS[5], string.format('%.3f', n4), 'PX', math.ceil(n4 - now) + 1000) end
+          redis.call('HSET', KEYS[8], ARGV[7], ARGV[8])
+          local left = -1
+          if c1 > 0 and (left < 0 or c1 - u1 < left) then left = c1 - u1 end
+          if c2 > 0 and (left < 0 or c2 - u2 < left) then left = c2 - u2 end
+          if c3 > 0 and (left < 0 or c3 - u3 < left) then left = c3 - u3 end
+          if c4 > 0 and (left < 0 or c4 - u4 < left) then left = c4 - u4 end
+          return {14, 0, 0, rl, rr, rt, tl, tr, tt, s1, s2, s3, s4, balance, left}
+        end
         local accounts, spends, cells, dirty, records, recorded, out = {}, {}, {}, {}, {}, {}, {}
         local now
         local function spent(key, field)
