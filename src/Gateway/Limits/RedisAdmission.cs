@@ -22,7 +22,7 @@ internal sealed class RedisAdmission(
     /// <summary>Checks and counts; throws <see cref="RedisException"/> when Redis cannot be reached.</summary>
     /// <remarks><paramref name="inflight"/> is recorded under <paramref name="eventId"/> when admitted, and charged by
     /// the abandoned-request sweep if no gateway settles it.</remarks>
-    public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens, string eventId, string inflight)
+    public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens, string eventId, byte[] inflight)
     {
         var now = time.GetUtcNow();
         var keys = AdmissionScript.Keys(key.RedisNames, now);
@@ -71,7 +71,7 @@ internal sealed class RedisAdmission(
     /// anything else this request sends to Redis, and its answer arrives on the returned operation. Null: wait for Redis.
     /// </summary>
     public OptimisticAdmission? TryAdmitOptimistically(
-        ApiKeyInfo key, long tokens, string eventId, string inflight, long minBalanceNanos, TimeSpan maxAge, out RateLimitState limits)
+        ApiKeyInfo key, long tokens, string eventId, byte[] inflight, long minBalanceNanos, TimeSpan maxAge, out RateLimitState limits)
     {
         limits = default;
         if (!pipeline.IsUsable)
@@ -131,14 +131,14 @@ internal sealed class RedisAdmission(
         return new AdmissionOutcome(verdict, 0, state);
     }
 
-    private static RedisValue[] Values(ApiKeyInfo key, long tokens, string eventId, string inflight) =>
+    private static RedisValue[] Values(ApiKeyInfo key, long tokens, string eventId, byte[] inflight) =>
         [key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, key.RedisNames.SpendField, eventId, inflight];
 
     /// <summary>
     /// Replaces an admitted request's in-flight record (only while it exists), fire and forget: never waits on Redis,
     /// and a lost update only leaves the previous, smaller estimate.
     /// </summary>
-    public void UpdateInflight(ApiKeyInfo key, string eventId, string inflight)
+    public void UpdateInflight(ApiKeyInfo key, string eventId, byte[] inflight)
     {
         try
         {

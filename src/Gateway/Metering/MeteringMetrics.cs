@@ -21,7 +21,7 @@ internal sealed class MeteringMetrics
 
     public MeteringMetrics(CollectorRegistry registry)
     {
-        var factory = Metrics.WithCustomRegistry(registry);
+        var factory = Telemetry.GatewayMetrics.Factory(registry);
         var settlements = factory.CreateCounter("massrouter_settlements_total", "Usage settlements, by outcome (settled, duplicate, spooled).", "outcome");
         _settled = settlements.WithLabels("settled");
         _duplicates = settlements.WithLabels("duplicate");

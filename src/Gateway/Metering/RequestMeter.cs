@@ -324,7 +324,8 @@ internal sealed partial class RequestMeter
     /// and the time of this sign of life as <c>endedAt</c>. The sweep settles it under the same event id, so a late real
     /// settlement is a no-op.
     /// </summary>
-    private string InflightRecord(ApiKeyInfo key, string model, string requestId, string eventId, long promptEstimate, long delivered, long admittedAt)
+    /// <summary>The in-flight record as UTF-8 JSON: bytes, since they go to Redis as they are (no string in between).</summary>
+    private byte[] InflightRecord(ApiKeyInfo key, string model, string requestId, string eventId, long promptEstimate, long delivered, long admittedAt)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var usageEvent = new UsageEvent
@@ -345,7 +346,7 @@ internal sealed partial class RequestMeter
             LatencyMs = now - admittedAt,
             Estimated = true,
         };
-        return System.Text.Json.JsonSerializer.Serialize(new Settlement(usageEvent, key.Tpm, delivered, _instance?.Id), MeteringJson.Default.Settlement);
+        return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Settlement(usageEvent, key.Tpm, delivered, _instance?.Id), MeteringJson.Default.Settlement);
     }
 
     private AdmissionOutcome AdmitWithoutRedis(ApiKeyInfo key, string model, long promptEstimate, Exception ex)

@@ -10,7 +10,7 @@ internal static class RespPipelineMetrics
 {
     public static void Register(CollectorRegistry registry, RespPipeline pipeline)
     {
-        var factory = Metrics.WithCustomRegistry(registry);
+        var factory = Telemetry.GatewayMetrics.Factory(registry);
         var up = factory.CreateGauge(
             "massrouter_redis_pipeline_up",
             "1 while admission and settlement go over the request-path Redis pipeline; 0 while StackExchange.Redis carries them (disabled, TLS/Sentinel/Cluster, or reconnecting).");

@@ -26,9 +26,20 @@ internal sealed class GatewayMetrics
     private readonly Counter _retries;
     private readonly ConcurrentDictionary<(string Model, string Provider), Series> _series = new();
 
-    public GatewayMetrics(CollectorRegistry registry)
+    /// <summary>
+    /// The factory every gateway metric is made with: no exemplars, since the gateway starts no traces (an exemplar
+    /// would always be empty, and looking for one costs each observation a clock read and a callback).
+    /// </summary>
+    internal static MetricFactory Factory(CollectorRegistry registry)
     {
         var factory = Metrics.WithCustomRegistry(registry);
+        factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
+        return factory;
+    }
+
+    public GatewayMetrics(CollectorRegistry registry)
+    {
+        var factory = Factory(registry);
         string[] byDeployment = ["model", "provider"];
         string[] byStatus = ["model", "provider", "status_class"];
         _requests = factory.CreateCounter("massrouter_requests_total", "Chat requests handled, by model, provider and status class.", byStatus);
