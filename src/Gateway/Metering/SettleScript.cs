@@ -62,8 +62,9 @@ internal static class SettleScript
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
             local function move(key, limit)
+              if limit <= 0 then return end
               local tat = tonumber(redis.call('GET', key))
-              if limit > 0 and tat then
+              if tat then
                 tat = tat + delta * 60000 / limit
                 if tat <= now then
                   redis.call('DEL', key)
