@@ -110,7 +110,12 @@ public static class GatewayHost
         services.AddSingleton<CircuitBreakers>();
         services.AddSingleton<ShutdownDrain>();
         services.AddSingleton<ChatPipeline>();
-        services.AddSingleton<WakeSpinner>();
+        services.AddSingleton(sp =>
+        {
+            var spinner = new WakeSpinner(sp.GetRequiredService<IOptions<GatewayOptions>>(), sp.GetRequiredService<ILogger<WakeSpinner>>());
+            GatewayMetrics.Register(sp.GetRequiredService<CollectorRegistry>(), spinner);
+            return spinner;
+        });
         services.AddHostedService<IdleHeapTrimmer>();
         services.AddSingleton<ChatCompletionsHandler>();
         services.AddSingleton<MessagesHandler>();

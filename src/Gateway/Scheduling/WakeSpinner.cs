@@ -37,6 +37,7 @@ internal sealed class WakeSpinner : IDisposable
     private long _spinUntil;
     private int _sleeping;
     private long _wakes;
+    private long _awakeTicks;
     private volatile bool _disposed;
 
     public WakeSpinner(IOptions<GatewayOptions> options, ILogger<WakeSpinner> logger)
@@ -59,6 +60,12 @@ internal sealed class WakeSpinner : IDisposable
 
     /// <summary>How many times a poke woke the sleeping thread.</summary>
     public long Wakes => Interlocked.Read(ref _wakes);
+
+    /// <summary>
+    /// Time the thread has spent awake (spinning) up to its last sleep: an upper bound of the CPU it used, since any other
+    /// thread on its core preempts it.
+    /// </summary>
+    public TimeSpan AwakeTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _awakeTicks));
 
     /// <summary>True when the thread runs under <c>SCHED_IDLE</c> (known once it has started).</summary>
     public bool? RunsAsIdleClass { get; private set; }
@@ -108,6 +115,7 @@ internal sealed class WakeSpinner : IDisposable
             _logger.LogDebug("The wake spinner could not run under SCHED_IDLE; it yields between spins instead");
         }
 
+        var awakeSince = Stopwatch.GetTimestamp();
         while (!_disposed)
         {
             if (Stopwatch.GetTimestamp() < Volatile.Read(ref _spinUntil))
@@ -133,7 +141,9 @@ internal sealed class WakeSpinner : IDisposable
             }
 
             // No window: sleep until a poke clears the mark and releases (or one already has).
+            Interlocked.Add(ref _awakeTicks, Stopwatch.GetTimestamp() - awakeSince);
             _wake.Wait();
+            awakeSince = Stopwatch.GetTimestamp();
         }
     }
 

@@ -37,6 +37,22 @@ internal sealed class GatewayMetrics
         return factory;
     }
 
+    /// <summary>The wake spinner's series, read at scrape time: how often it was woken and how long it spun.</summary>
+    internal static void Register(CollectorRegistry registry, Scheduling.WakeSpinner spinner)
+    {
+        var factory = Factory(registry);
+        var wakes = factory.CreateCounter(
+            "massrouter_wake_spinner_wakes_total", "Times a lone request woke the wake spinner (MassRouter:WakeSpin) from its sleep.");
+        var awake = factory.CreateCounter(
+            "massrouter_wake_spinner_awake_seconds_total",
+            "Time the wake spinner spent spinning to keep a core awake for lone requests: an upper bound of the CPU it used (it runs only when nothing else wants the core).");
+        registry.AddBeforeCollectCallback(() =>
+        {
+            wakes.IncTo(spinner.Wakes);
+            awake.IncTo(spinner.AwakeTime.TotalSeconds);
+        });
+    }
+
     public GatewayMetrics(CollectorRegistry registry)
     {
         var factory = Factory(registry);

@@ -65,6 +65,27 @@ public sealed class WakeSpinnerTests
         Assert.True(spinner.IsSpinning);
     }
 
+    [Fact]
+    public async Task ItsSeries_CountWakesAndTimeSpentSpinning()
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        using var spinner = Spinner(TimeSpan.FromMilliseconds(100));
+        MassRouter.Gateway.Telemetry.GatewayMetrics.Register(registry, spinner);
+        var tid = await WaitForAsync(() => spinner.OsThreadId);
+        Assert.True(await EventuallyAsync(() => spinner.RunsAsIdleClass is not null && Stat(tid).State == 'S'));
+        var before = await ScrapeAsync(registry);
+        Assert.Equal(0, Series(before, "massrouter_wake_spinner_wakes_total"));
+        var awakeBefore = Series(before, "massrouter_wake_spinner_awake_seconds_total");
+
+        var poked = DateTime.UtcNow;
+        spinner.Poke(1);
+        Assert.True(await EventuallyAsync(() => !spinner.IsSpinning && Stat(tid).State == 'S' && spinner.AwakeTime > TimeSpan.Zero));
+        var after = await ScrapeAsync(registry);
+        Assert.Equal(1, Series(after, "massrouter_wake_spinner_wakes_total"));
+        var awake = Series(after, "massrouter_wake_spinner_awake_seconds_total");
+        Assert.InRange(awake - awakeBefore, double.Epsilon, (DateTime.UtcNow - poked).TotalSeconds);
+    }
+
     [Theory]
     [InlineData("00:00:00", true)]
     [InlineData("00:00:00.0002", true)]
@@ -80,6 +101,19 @@ public sealed class WakeSpinnerTests
         {
             Assert.Contains("MassRouter:WakeSpin", result.FailureMessage, StringComparison.Ordinal);
         }
+    }
+
+    private static async Task<string> ScrapeAsync(Prometheus.CollectorRegistry registry)
+    {
+        using var stream = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static double Series(string exposition, string name)
+    {
+        var line = exposition.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+        return double.Parse(line[(name.Length + 1)..], CultureInfo.InvariantCulture);
     }
 
     private static WakeSpinner Spinner(TimeSpan window) =>
