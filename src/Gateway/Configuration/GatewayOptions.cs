@@ -38,9 +38,10 @@ public sealed class GatewayOptions
     public bool? InlineIo { get; set; }
 
     /// <summary>
-    /// How long a core is kept awake (a thread yielding in a loop) after a chat request starts or ends while at most a
-    /// few requests are in flight, so the next answer does not wait for an idle core to wake: a lower latency for lone
-    /// requests at the price of up to this much CPU per request. Zero turns it off. Read at start-up.
+    /// How long a core is kept awake (a spinning thread under <c>SCHED_IDLE</c>, which any other thread preempts) after a
+    /// chat request starts or ends while at most a few requests are in flight, so the next answer does not wait for an
+    /// idle core to wake: a lower latency for lone requests at the price of up to this much CPU per request. Zero turns
+    /// it off; at most 5 ms. Read at start-up. See <c>Scheduling.WakeSpinner</c>.
     /// </summary>
     public TimeSpan WakeSpin { get; set; } = TimeSpan.FromMicroseconds(200);
 }
