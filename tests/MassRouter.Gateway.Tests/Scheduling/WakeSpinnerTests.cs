@@ -55,8 +55,7 @@ public sealed class WakeSpinnerTests
     public async Task PokeUnderLoad_DoesNotWakeIt()
     {
         using var spinner = Spinner(TimeSpan.FromMilliseconds(300));
-        var tid = await WaitForAsync(() => spinner.OsThreadId);
-        Assert.True(await EventuallyAsync(() => spinner.RunsAsIdleClass is not null && Stat(tid).State == 'S'));
+        var tid = await AsleepAsync(spinner);
         spinner.Poke(WakeSpinner.MaxInFlight + 1);
         Assert.Equal(0, spinner.Wakes);
         Assert.False(spinner.IsSpinning);
@@ -71,8 +70,7 @@ public sealed class WakeSpinnerTests
         var registry = Prometheus.Metrics.NewCustomRegistry();
         using var spinner = Spinner(TimeSpan.FromMilliseconds(100));
         MassRouter.Gateway.Telemetry.GatewayMetrics.Register(registry, spinner);
-        var tid = await WaitForAsync(() => spinner.OsThreadId);
-        Assert.True(await EventuallyAsync(() => spinner.RunsAsIdleClass is not null && Stat(tid).State == 'S'));
+        var tid = await AsleepAsync(spinner);
         var before = await ScrapeAsync(registry);
         Assert.Equal(0, Series(before, "massrouter_wake_spinner_wakes_total"));
         var awakeBefore = Series(before, "massrouter_wake_spinner_awake_seconds_total");
@@ -101,6 +99,14 @@ public sealed class WakeSpinnerTests
         {
             Assert.Contains("MassRouter:WakeSpin", result.FailureMessage, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>Waits until the spinner's thread has started, set its policy and gone to sleep; returns its kernel id.</summary>
+    private static async Task<int> AsleepAsync(WakeSpinner spinner)
+    {
+        var tid = await WaitForAsync(() => spinner.OsThreadId);
+        Assert.True(await EventuallyAsync(() => spinner.RunsAsIdleClass is not null && Stat(tid).State == 'S'));
+        return tid;
     }
 
     private static async Task<string> ScrapeAsync(Prometheus.CollectorRegistry registry)
