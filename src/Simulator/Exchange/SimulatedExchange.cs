@@ -43,7 +43,7 @@ internal sealed class SimulatedExchange
             var body = new ReadOnlySequence<byte>(rented, 0, length);
             record?.SetBody(body);
             await DispatchAsync(context, provider, body, routeModel);
-            if (record is not null && !context.RequestAborted.IsCancellationRequested && !FaultPlan.WasReset(context))
+            if (record is not null && !context.RequestAborted.IsCancellationRequested && !FaultPlan.WasReset(context) && !ClientGone.Was(context))
             {
                 record.MarkCompleted();
             }
@@ -59,7 +59,7 @@ internal sealed class SimulatedExchange
                 ArrayPool<byte>.Shared.Return(rented);
             }
 
-            record?.Detach(aborted: context.RequestAborted.IsCancellationRequested || FaultPlan.WasReset(context));
+            record?.Detach(aborted: context.RequestAborted.IsCancellationRequested || FaultPlan.WasReset(context) || ClientGone.Was(context));
         }
     }
 

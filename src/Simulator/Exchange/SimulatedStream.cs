@@ -59,8 +59,7 @@ internal sealed class SimulatedStream
     /// <summary>Flushes closing events, which no fault interrupts.</summary>
     public async ValueTask<bool> FlushAsync()
     {
-        var result = await Writer.FlushAsync(_context.RequestAborted);
-        return !(result.IsCanceled || result.IsCompleted);
+        return ClientGone.CanContinue(_context, await Writer.FlushAsync(_context.RequestAborted));
     }
 
     /// <summary>

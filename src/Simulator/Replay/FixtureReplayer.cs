@@ -56,7 +56,7 @@ internal sealed class FixtureReplayer
             await pacer.WaitForChunkAsync(i, cancellationToken);
             var flush = await response.BodyWriter.WriteAsync(fixture.Body.AsMemory(start, ends[i] - start), cancellationToken);
             start = ends[i];
-            if (flush.IsCanceled || flush.IsCompleted)
+            if (!Exchange.ClientGone.CanContinue(context, flush))
             {
                 return;
             }

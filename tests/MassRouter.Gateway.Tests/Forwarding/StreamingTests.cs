@@ -98,7 +98,11 @@ public class StreamingTests(GatewayFixture gateway)
         using var request = gateway.ChatRequest(
             """{"model":"test/gpt","stream":true,"messages":[{"role":"user","content":"long story"}]}""",
             headers: [("x-sim-request-id", id), ("x-sim-tokens", "100000"), ("x-sim-itl-ms", "20")]);
-        var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Deadline);
+        // A client that drops the connection when it lets go of the response: a pooled client first drains the stream
+        // for up to two seconds (SocketsHttpHandler's ResponseDrainTimeout) to reuse the connection, and that wait was
+        // most of what this test measured.
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxResponseDrainSize = 0 });
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Deadline);
         var sse = new SseClient(await response.Content.ReadAsStreamAsync());
         Assert.NotNull(await sse.NextDataAsync(Deadline));
         sse.Dispose();

@@ -79,7 +79,7 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
 
         await pacer.WaitForChunkAsync(0, cancellationToken);
         encoder.WriteRole(writer);
-        if (!await FlushAsync(writer, cancellationToken)
+        if (!await FlushAsync(context, writer, cancellationToken)
             || (faults is not null && !await faults.ContinueAfterChunkAsync(context, 0, chunks == 0, MidstreamErrorEvent, _gates)))
         {
             return;
@@ -94,7 +94,7 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
 
             var first = chunk * settings.ChunkSize;
             encoder.WriteContent(writer, first, Math.Min(settings.ChunkSize, settings.Tokens - first));
-            if (!await FlushAsync(writer, cancellationToken)
+            if (!await FlushAsync(context, writer, cancellationToken)
                 || (faults is not null && !await faults.ContinueAfterChunkAsync(context, chunk + 1, chunk + 1 == chunks, MidstreamErrorEvent, _gates)))
             {
                 return;
@@ -102,7 +102,7 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
         }
 
         encoder.WriteFinish(writer, truncated);
-        if (!await FlushAsync(writer, cancellationToken))
+        if (!await FlushAsync(context, writer, cancellationToken))
         {
             return;
         }
@@ -110,14 +110,14 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
         if (includeUsage)
         {
             encoder.WriteUsage(writer, promptTokens, settings.Tokens);
-            if (!await FlushAsync(writer, cancellationToken))
+            if (!await FlushAsync(context, writer, cancellationToken))
             {
                 return;
             }
         }
 
         OpenAIChunkEncoder.WriteDone(writer);
-        await FlushAsync(writer, cancellationToken);
+        await FlushAsync(context, writer, cancellationToken);
     }
 
     private async Task CompleteAsync(
@@ -146,9 +146,6 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, body.WrittenMemory);
     }
 
-    private static async ValueTask<bool> FlushAsync(PipeWriter writer, CancellationToken cancellationToken)
-    {
-        var result = await writer.FlushAsync(cancellationToken);
-        return !(result.IsCanceled || result.IsCompleted);
-    }
+    private static async ValueTask<bool> FlushAsync(HttpContext context, PipeWriter writer, CancellationToken cancellationToken) =>
+        Exchange.ClientGone.CanContinue(context, await writer.FlushAsync(cancellationToken));
 }
