@@ -43,6 +43,9 @@ internal sealed class ProviderEndpoint : IDisposable
                 ConnectTimeout = options.ConnectTimeout,
                 MaxConnectionsPerServer = options.MaxConnectionsPerServer,
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+                // An answer let go of before its end (the client left) closes its connection at once: draining it for
+                // reuse would keep the provider generating, and billing, for up to ResponseDrainTimeout (2 s).
+                MaxResponseDrainSize = 0,
             }),
             disposeHandler: true);
     }
