@@ -1,15 +1,28 @@
 namespace MassRouter.Gateway.Health;
 
 /// <summary>Liveness (<c>/healthz</c>) and readiness (<c>/readyz</c>, false once shutdown begins so load balancers drain us).</summary>
+/// <remarks>
+/// Plain <see cref="RequestDelegate"/>s, not minimal-API lambdas: a lambda endpoint is compiled by the request delegate
+/// factory on its first hit, which loads System.Linq.Expressions and compiles an expression tree — ~4 MiB of resident
+/// memory for a probe that runs every few seconds.
+/// </remarks>
 internal static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder endpoints)
     {
         var lifetime = endpoints.ServiceProvider.GetRequiredService<IHostApplicationLifetime>();
-        endpoints.MapGet("/healthz", () => TypedResults.Text("ok"));
-        endpoints.MapGet("/readyz", () => lifetime.ApplicationStopping.IsCancellationRequested || !lifetime.ApplicationStarted.IsCancellationRequested
-            ? Results.Text("stopping", statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Text("ready"));
+        endpoints.MapGet("/healthz", (RequestDelegate)(context => WriteTextAsync(context, StatusCodes.Status200OK, "ok")));
+        endpoints.MapGet("/readyz", (RequestDelegate)(context =>
+            lifetime.ApplicationStopping.IsCancellationRequested || !lifetime.ApplicationStarted.IsCancellationRequested
+                ? WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "stopping")
+                : WriteTextAsync(context, StatusCodes.Status200OK, "ready")));
         return endpoints;
+    }
+
+    private static Task WriteTextAsync(HttpContext context, int status, string text)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(text);
     }
 }
