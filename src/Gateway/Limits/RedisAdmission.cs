@@ -107,8 +107,13 @@ internal sealed class RedisAdmission(
         };
         if (result.Length >= 12)
         {
-            // Redis answers again: its counters are the truth, and what it says the key has spent is the local baseline.
-            key.ObservedSpend.Record(now, new SpendSnapshot(result[8], result[9], result[10], result[11]));
+            // Redis answers again: its counters are the truth, and what it says the key has spent is the local baseline
+            // (not read, -1, when no cap applied: then there is no local cap to count against either).
+            if (result[8] >= 0)
+            {
+                key.ObservedSpend.Record(now, new SpendSnapshot(result[8], result[9], result[10], result[11]));
+            }
+
             fallback.Forget(key.Account!);
         }
 

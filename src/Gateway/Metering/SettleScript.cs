@@ -9,7 +9,7 @@ namespace MassRouter.Gateway.Metering;
 /// The settlement, one Lua call in the account's hash slot: claims the event (see <see cref="SettlementClaim"/>: for a
 /// request admitted through Redis, removing its in-flight record is the claim and nothing is left behind; only a request
 /// that never had a record, and a sweep, use a per-event marker), so a replay of the same event is a no-op; then charges
-/// the balance, bumps the daily and monthly spend and token counters of the key and the account, moves the TPM windows
+/// the balance, bumps the daily and monthly spend counters of the key and the account, moves the TPM windows
 /// by the difference between actual and estimated tokens, and pushes the event onto the outbox. Lua only adds integers;
 /// the cost was computed in C#. Outside Redis Cluster it also announces the account to the ledger flusher
 /// (<c>SADD mr:outbox:accounts</c>), which under Cluster lives in another slot and is a command of its own.
@@ -23,11 +23,10 @@ internal static class SettleScript
     private const long MonthlyTtlMs = 400L * 24 * 3600 * 1000;
 
     // Any number of settlements, each claimed on its own, in order (a batch: see SettlementBatcher):
-    // ARGV: 1 marker ttl ms, 2 daily ttl ms, 3 monthly ttl ms, then 11 per settlement: 1 cost, 2 -cost, 3 event json,
-    //       4 key field, 5 key tpm, 6 token delta, 7 tokens in, 8 tokens out, 9 event id, 10 account, 11 claim (marker,
-    //       inflight, sweep)
-    // KEYS, 9 per settlement: 1 account, 2 outbox, 3 daily spend, 4 monthly spend, 5 settled marker, 6 key tpm,
-    //       7 account tpm, 8 daily tokens, 9 in-flight; then, optionally, the flusher's account set
+    // ARGV: 1 marker ttl ms, 2 daily ttl ms, 3 monthly ttl ms, then 9 per settlement: 1 cost, 2 -cost, 3 event json,
+    //       4 key field, 5 key tpm, 6 token delta, 7 event id, 8 account, 9 claim (marker, inflight, sweep)
+    // KEYS, 8 per settlement: 1 account, 2 outbox, 3 daily spend, 4 monthly spend, 5 settled marker, 6 key tpm,
+    //       7 account tpm, 8 in-flight; then, optionally, the flusher's account set
     // Returns, for each settlement, 1 (charged) or 0 (a duplicate).
     // The record goes in every case (a request whose admission answer was lost has one after all). An in-flight record is
     // only ever removed by a charge (this script) or by a release with nothing to bill, so its absence means "settled"
@@ -35,28 +34,30 @@ internal static class SettleScript
     // The counters the claimed settlements move are added up first and written once per field; an amount that Lua's
     // numbers might not hold exactly (2^50 nanos and over) is written on its own, as the decimal string it came as.
     // A call of one settlement (the common case) takes a path of its own with the same writes, passing the decimal
-    // strings straight through: without the batch's tables it costs Redis ~25 us instead of ~37.
+    // strings straight through: without the batch's tables it costs Redis ~25 us instead of ~37. It gives a spend
+    // counter its time to live only when its write creates it (the `account` field then equals the amount; no other
+    // writer creates these hashes): a PEXPIRE is a write, ~2 us of Redis each, and both periods' keys carry their date.
     public const string Lua = """
         local unpack = table.unpack or unpack
         -- One settlement (the common call): the same writes without the batch's bookkeeping tables.
-        if #KEYS == 9 or #KEYS == 10 then
-          local removed = redis.call('HDEL', KEYS[9], ARGV[12]) == 1
-          if ARGV[14] == 'marker' then
+        if #KEYS == 8 or #KEYS == 9 then
+          local removed = redis.call('HDEL', KEYS[8], ARGV[10]) == 1
+          if ARGV[12] == 'marker' then
             if not redis.call('SET', KEYS[5], '1', 'NX', 'PX', ARGV[1]) then return {0} end
           elseif not removed then
             return {0}
-          elseif ARGV[14] == 'sweep' then
+          elseif ARGV[12] == 'sweep' then
             redis.call('SET', KEYS[5], '1', 'PX', ARGV[1])
           end
           local field = ARGV[7]
           if ARGV[4] ~= '0' then
+            local cost = tonumber(ARGV[4])
             redis.call('HINCRBY', KEYS[1], 'balance_nanos', ARGV[5])
-            redis.call('HINCRBY', KEYS[3], 'account', ARGV[4]); redis.call('HINCRBY', KEYS[3], field, ARGV[4]); redis.call('PEXPIRE', KEYS[3], ARGV[2])
-            redis.call('HINCRBY', KEYS[4], 'account', ARGV[4]); redis.call('HINCRBY', KEYS[4], field, ARGV[4]); redis.call('PEXPIRE', KEYS[4], ARGV[3])
+            if redis.call('HINCRBY', KEYS[3], 'account', ARGV[4]) == cost then redis.call('PEXPIRE', KEYS[3], ARGV[2]) end
+            redis.call('HINCRBY', KEYS[3], field, ARGV[4])
+            if redis.call('HINCRBY', KEYS[4], 'account', ARGV[4]) == cost then redis.call('PEXPIRE', KEYS[4], ARGV[3]) end
+            redis.call('HINCRBY', KEYS[4], field, ARGV[4])
           end
-          redis.call('HINCRBY', KEYS[8], 'account:in', ARGV[10]); redis.call('HINCRBY', KEYS[8], 'account:out', ARGV[11])
-          redis.call('HINCRBY', KEYS[8], field .. ':in', ARGV[10]); redis.call('HINCRBY', KEYS[8], field .. ':out', ARGV[11])
-          redis.call('PEXPIRE', KEYS[8], ARGV[2])
           local delta = tonumber(ARGV[9])
           if delta ~= 0 then
             local t = redis.call('TIME')
@@ -77,7 +78,7 @@ internal static class SettleScript
             move(KEYS[7], tonumber(redis.call('HGET', KEYS[1], 'tpm')) or 0)
           end
           redis.call('RPUSH', KEYS[2], ARGV[6])
-          if KEYS[10] then redis.call('SADD', KEYS[10], ARGV[13]) end
+          if KEYS[9] then redis.call('SADD', KEYS[9], ARGV[11]) end
           return {1}
         end
         local sums, summed, ttls, expiring, pushes, pushed, cells, moved, accounts, limits, out = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
@@ -101,12 +102,12 @@ internal static class SettleScript
         end
         local now
         local function settle(k, a)
-          local removed = redis.call('HDEL', KEYS[k + 9], ARGV[a + 9]) == 1
-          if ARGV[a + 11] == 'marker' then
+          local removed = redis.call('HDEL', KEYS[k + 8], ARGV[a + 7]) == 1
+          if ARGV[a + 9] == 'marker' then
             if not redis.call('SET', KEYS[k + 5], '1', 'NX', 'PX', ARGV[1]) then return 0 end
           elseif not removed then
             return 0
-          elseif ARGV[a + 11] == 'sweep' then
+          elseif ARGV[a + 9] == 'sweep' then
             redis.call('SET', KEYS[k + 5], '1', 'PX', ARGV[1])
           end
           local field = ARGV[a + 4]
@@ -115,9 +116,6 @@ internal static class SettleScript
             add(KEYS[k + 3], 'account', ARGV[a + 1]); add(KEYS[k + 3], field, ARGV[a + 1]); expire(KEYS[k + 3], ARGV[2])
             add(KEYS[k + 4], 'account', ARGV[a + 1]); add(KEYS[k + 4], field, ARGV[a + 1]); expire(KEYS[k + 4], ARGV[3])
           end
-          add(KEYS[k + 8], 'account:in', ARGV[a + 7]); add(KEYS[k + 8], 'account:out', ARGV[a + 8])
-          add(KEYS[k + 8], field .. ':in', ARGV[a + 7]); add(KEYS[k + 8], field .. ':out', ARGV[a + 8])
-          expire(KEYS[k + 8], ARGV[2])
           local delta = tonumber(ARGV[a + 6])
           if delta ~= 0 then
             if not now then
@@ -140,11 +138,11 @@ internal static class SettleScript
           local list = pushes[KEYS[k + 2]]
           if not list then list = {}; pushes[KEYS[k + 2]] = list; pushed[#pushed + 1] = KEYS[k + 2] end
           list[#list + 1] = ARGV[a + 3]
-          accounts[#accounts + 1] = ARGV[a + 10]
+          accounts[#accounts + 1] = ARGV[a + 8]
           return 1
         end
-        local n = math.floor(#KEYS / 9)
-        for i = 0, n - 1 do out[i + 1] = settle(i * 9, 3 + i * 11) end
+        local n = math.floor(#KEYS / 8)
+        for i = 0, n - 1 do out[i + 1] = settle(i * 8, 3 + i * 9) end
         for _, key in ipairs(summed) do
           for field, total in pairs(sums[key]) do redis.call('HINCRBY', key, field, string.format('%d', total)) end
         end
@@ -158,7 +156,7 @@ internal static class SettleScript
           end
         end
         for _, key in ipairs(pushed) do redis.call('RPUSH', key, unpack(pushes[key])) end
-        if KEYS[n * 9 + 1] and #accounts > 0 then redis.call('SADD', KEYS[n * 9 + 1], unpack(accounts)) end
+        if KEYS[n * 8 + 1] and #accounts > 0 then redis.call('SADD', KEYS[n * 8 + 1], unpack(accounts)) end
         return out
         """;
 
@@ -166,10 +164,10 @@ internal static class SettleScript
     public static readonly Redis.RespScript Script = new(Lua);
 
     /// <summary>The keys of one settlement.</summary>
-    public const int KeyStride = 9;
+    public const int KeyStride = 8;
 
     /// <summary>The arguments of one settlement, after the <see cref="Prefix"/>.</summary>
-    public const int ValueStride = 11;
+    public const int ValueStride = 9;
 
     /// <summary>The keys of one settlement, in the order the script reads them.</summary>
     public static void WriteKeys(Settlement settlement, Span<RedisKey> keys)
@@ -184,8 +182,7 @@ internal static class SettleScript
         keys[4] = RedisKeys.Settled(account, usage.Id);
         keys[5] = RedisKeys.RateLimit(account, usage.KeyId, "tpm");
         keys[6] = RedisKeys.RateLimit(account, null, "tpm");
-        keys[7] = RedisKeys.DailyTokens(account, at);
-        keys[8] = RedisKeys.Inflight(account);
+        keys[7] = RedisKeys.Inflight(account);
     }
 
     /// <summary>The arguments of one settlement.</summary>
@@ -199,11 +196,9 @@ internal static class SettleScript
         values[3] = "k:" + usage.KeyId;
         values[4] = settlement.KeyTpm;
         values[5] = settlement.TokenDelta;
-        values[6] = usage.PromptTokens;
-        values[7] = usage.CompletionTokens;
-        values[8] = usage.Id;
-        values[9] = usage.Account;
-        values[10] = ClaimArgument(settlement.Claim);
+        values[6] = usage.Id;
+        values[7] = usage.Account;
+        values[8] = ClaimArgument(settlement.Claim);
     }
 
     /// <summary>The arguments every call starts with: the marker's, the daily and the monthly counters' time to live.</summary>

@@ -43,9 +43,6 @@ public static class RedisKeys
     public static string RateLimit(string account, string? keyId, string unit) =>
         keyId is null ? "mr:{a:" + account + "}:rl:" + unit : "mr:{a:" + account + "}:rl:k:" + keyId + ":" + unit;
 
-    /// <summary>Daily token counters (fields <c>account:in</c>, <c>account:out</c>, <c>k:&lt;key id&gt;:in</c>, <c>k:&lt;key id&gt;:out</c>), UTC day.</summary>
-    public static string DailyTokens(string account, DateTimeOffset at) => "mr:{a:" + account + "}:tokens:d:" + at.UtcDateTime.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
-
     /// <summary>Marker that a usage event was settled (exists for a limited time), making replays idempotent.</summary>
     public static string Settled(string account, string eventId) => "mr:{a:" + account + "}:settled:" + eventId;
 

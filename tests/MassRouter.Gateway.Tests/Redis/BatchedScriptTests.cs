@@ -53,6 +53,12 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         Assert.Equal(
             [AdmissionScript.Admitted, AdmissionScript.RequestsExceeded, AdmissionScript.TokensExceeded, AdmissionScript.NoBalance, AdmissionScript.Suspended, AdmissionScript.CapReached],
             alone.Select(a => (int)a[0]).Distinct().Order());
+
+        // The spend hashes are read where a cap applies (account a's monthly cap), and not where none does (account b's
+        // keys k3 and k4 without caps): their spend comes back as -1, not as a zero someone could count from.
+        var admitted = alone.Where(a => a[0] == AdmissionScript.Admitted).ToList();
+        Assert.Contains(admitted, a => a[8] >= 0 && a[9] >= 0 && a[10] >= 0 && a[11] >= 0);
+        Assert.Contains(admitted, a => a[8] == -1 && a[9] == -1 && a[10] == -1 && a[11] == -1);
         Assert.Equal(alone.Count, batched.Count);
         for (var i = 0; i < alone.Count; i++)
         {
