@@ -22,13 +22,32 @@ public static class GatewayHost
     /// <summary>The address used when no <c>--urls</c>, <c>ASPNETCORE_URLS</c> or <c>ASPNETCORE_HTTP_PORTS</c> is given.</summary>
     public const string DefaultUrl = "http://localhost:8080";
 
+    /// <summary>The host setting that makes the appsettings files watched for changes.</summary>
+    internal const string ReloadConfigOnChangeKey = "hostBuilder:reloadConfigOnChange";
+
+    /// <summary>
+    /// The configuration is read once, at start: nothing reloads options, so the files are not watched (a watcher is an
+    /// inotify instance and a thread: ~1 MiB of idle RSS, and containers run out of inotify instances) unless the
+    /// command line or <c>DOTNET_hostBuilder__reloadConfigOnChange</c> asks for it.
+    /// </summary>
+    internal static string[] WithoutConfigurationWatch(string[] args)
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange") is not null
+            || args.Any(a => a.Contains(ReloadConfigOnChangeKey, StringComparison.OrdinalIgnoreCase)))
+        {
+            return args;
+        }
+
+        return [.. args, "--" + ReloadConfigOnChangeKey + "=false"];
+    }
+
     /// <summary>
     /// Builds the gateway; <paramref name="configure"/> may add configuration (tests use it). <paramref name="ownsProcess"/>
     /// is true only for the gateway's own <c>Program</c>: process-wide runtime switches are set only then.
     /// </summary>
     public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, bool ownsProcess = false)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = WithoutConfigurationWatch(args) });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         configure?.Invoke(builder);
