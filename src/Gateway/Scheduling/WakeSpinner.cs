@@ -58,6 +58,12 @@ internal sealed class WakeSpinner : IDisposable
     /// <summary>True while the thread spins (a window is open and it has seen it).</summary>
     public bool IsSpinning => _thread is not null && Volatile.Read(ref _sleeping) == 0 && Stopwatch.GetTimestamp() < Volatile.Read(ref _spinUntil);
 
+    /// <summary>
+    /// True once the thread has marked itself asleep (the next poke wakes it and counts), which it does only after its
+    /// window ran out and it got the core to see so: a starved <c>SCHED_IDLE</c> thread may stay unmarked long after.
+    /// </summary>
+    public bool IsAsleep => _thread is not null && Volatile.Read(ref _sleeping) == 1;
+
     /// <summary>How many times a poke woke the sleeping thread.</summary>
     public long Wakes => Interlocked.Read(ref _wakes);
 
