@@ -28,11 +28,12 @@ public static class GatewayHost
     /// <summary>
     /// The configuration is read once, at start: nothing reloads options, so the files are not watched (a watcher is an
     /// inotify instance and a thread: ~1 MiB of idle RSS, and containers run out of inotify instances) unless the
-    /// command line or <c>DOTNET_hostBuilder__reloadConfigOnChange</c> asks for it.
+    /// command line or <c>DOTNET_hostBuilder__reloadConfigOnChange</c> (or its <c>ASPNETCORE_</c> twin) asks for it.
     /// </summary>
     internal static string[] WithoutConfigurationWatch(string[] args)
     {
         if (Environment.GetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange") is not null
+            || Environment.GetEnvironmentVariable("ASPNETCORE_hostBuilder__reloadConfigOnChange") is not null
             || args.Any(a => a.Contains(ReloadConfigOnChangeKey, StringComparison.OrdinalIgnoreCase)))
         {
             return args;

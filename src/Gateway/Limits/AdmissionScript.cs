@@ -26,8 +26,8 @@ internal static class AdmissionScript
     // rpm reset ms, tpm limit, tpm remaining, tpm reset ms}, and when admitted or over a cap also {key daily spend,
     // account daily spend, key monthly spend, account monthly spend} after them (the baseline for local caps should Redis
     // become unreachable; -1 each when neither the key nor the account has a cap, and the spend hashes are not read: two
-    // HMGETs, ~6 us of Redis per request), and when admitted also {balance, the smallest room left under a spend cap (-1: no cap)} (what
-    // optimistic admission judges the next requests by).
+    // HMGETs, ~6 us of Redis per request), and when admitted also {balance, the smallest room left under a spend cap
+    // (-1: no cap)} (what optimistic admission judges the next requests by).
     // A hash is read once per call and a rate-limit cell written once, whatever the number of requests on them.
     // Written for the interpreter's sake: values travel in locals and multiple returns rather than small tables (a Lua
     // table costs about as much as a redis.call), which took a call of one request from ~33 to ~28 us of Redis's time.
