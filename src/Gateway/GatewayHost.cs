@@ -32,8 +32,10 @@ public static class GatewayHost
     /// </summary>
     internal static string[] WithoutConfigurationWatch(string[] args)
     {
-        if (Environment.GetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange") is not null
-            || Environment.GetEnvironmentVariable("ASPNETCORE_hostBuilder__reloadConfigOnChange") is not null
+        // The host matches environment names without regard to case, so this does too.
+        if (Environment.GetEnvironmentVariables().Keys.OfType<string>().Any(static name =>
+                name.Equals("DOTNET_hostBuilder__reloadConfigOnChange", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("ASPNETCORE_hostBuilder__reloadConfigOnChange", StringComparison.OrdinalIgnoreCase))
             || args.Any(a => a.Contains(ReloadConfigOnChangeKey, StringComparison.OrdinalIgnoreCase)))
         {
             return args;

@@ -25,4 +25,21 @@ public sealed class ConfigurationWatchTests
         Assert.Same(args, GatewayHost.WithoutConfigurationWatch(args));
         Assert.Equal(["--x=1", "--hostBuilder:reloadConfigOnChange=false"], GatewayHost.WithoutConfigurationWatch(["--x=1"]));
     }
+
+    [Fact]
+    public void AnExplicitSettingInTheEnvironment_InAnyCase_IsLeftAsGiven()
+    {
+        // "false", the value this gateway would set anyway: harmless to hosts other tests build meanwhile.
+        const string name = "DOTNET_HOSTBUILDER__RELOADCONFIGONCHANGE";
+        Environment.SetEnvironmentVariable(name, "false");
+        try
+        {
+            string[] args = ["--x=1"];
+            Assert.Same(args, GatewayHost.WithoutConfigurationWatch(args));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
 }
