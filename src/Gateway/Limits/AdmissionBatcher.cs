@@ -1,3 +1,4 @@
+using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Redis;
 using StackExchange.Redis;
 
@@ -6,10 +7,12 @@ namespace MassRouter.Gateway.Limits;
 /// <summary>
 /// Admissions waiting for Redis, batched on the request-path pipeline (see <see cref="RespBatcher{TItem}"/>): two
 /// batches in flight keep Redis busy while the next one gathers; the script checks a batch's requests in order, as if
-/// each ran alone.
+/// each ran alone. An optimistic admission (nobody waits on its answer) may linger up to
+/// <see cref="MeteringOptions.AdmissionLinger"/> for company while other requests are in flight; a waited one never
+/// lingers, and takes whatever lingers with it.
 /// </summary>
-internal sealed class AdmissionBatcher(RespPipeline pipeline)
-    : RespBatcher<AdmissionBatcher.Item>("admission", pipeline, AdmissionScript.Script, maxInFlight: 2, maxBatch: 64)
+internal sealed class AdmissionBatcher(RespPipeline pipeline, TimeSpan linger = default)
+    : RespBatcher<AdmissionBatcher.Item>("admission", pipeline, AdmissionScript.Script, maxInFlight: 2, maxBatch: 64, linger)
 {
     protected override (RedisKey[] Keys, RedisValue[] Values) Encode(List<Item> batch)
     {

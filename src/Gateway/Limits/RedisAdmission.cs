@@ -16,7 +16,7 @@ internal sealed class RedisAdmission(
 {
     // The key's room is tracked only when it is used: otherwise it would be a lock per request for nothing.
     private readonly bool _tracksHeadroom = options.Value.OptimisticAdmission;
-    private readonly AdmissionBatcher _batcher = new(pipeline);
+    private readonly AdmissionBatcher _batcher = new(pipeline, options.Value.AdmissionLinger);
 
 
     /// <summary>Checks and counts; throws <see cref="RedisException"/> when Redis cannot be reached.</summary>
@@ -33,7 +33,7 @@ internal sealed class RedisAdmission(
             // Batched with the admissions sent while others await their answer; completed on the I/O thread that read
             // the reply, where the request goes on without a hop. Null: the pipeline could not take it after all.
             var request = new AdmissionBatcher.Request(keys, values);
-            _batcher.Submit(request);
+            _batcher.Submit(request, mayLinger: false);
             result = await request.Task;
         }
 
@@ -69,9 +69,11 @@ internal sealed class RedisAdmission(
     /// Admits without waiting for Redis when its last answer for this key leaves plenty of room (see
     /// <see cref="AdmissionHeadroom"/>): the admission script goes now (or with the pipeline's next batch), ahead of
     /// anything else this request sends to Redis, and its answer arrives on the returned operation. Null: wait for Redis.
+    /// With <paramref name="mayLinger"/> (other requests in flight) it may wait up to
+    /// <see cref="MeteringOptions.AdmissionLinger"/> for their Redis traffic.
     /// </summary>
     public OptimisticAdmission? TryAdmitOptimistically(
-        ApiKeyInfo key, long tokens, string eventId, byte[] inflight, long minBalanceNanos, TimeSpan maxAge, out RateLimitState limits)
+        ApiKeyInfo key, long tokens, string eventId, byte[] inflight, long minBalanceNanos, TimeSpan maxAge, bool mayLinger, out RateLimitState limits)
     {
         limits = default;
         if (!pipeline.IsUsable)
@@ -87,7 +89,7 @@ internal sealed class RedisAdmission(
 
         var now = time.GetUtcNow();
         var operation = new OptimisticAdmission(this, key, headroom, tokens, now, AdmissionScript.Keys(key.RedisNames, now), Values(key, tokens, eventId, inflight));
-        _batcher.Submit(operation);
+        _batcher.Submit(operation, mayLinger);
         return operation;
     }
 

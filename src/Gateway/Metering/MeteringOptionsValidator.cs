@@ -46,6 +46,11 @@ internal sealed class MeteringOptionsValidator : IValidateOptions<MeteringOption
             failures.Add(Prefix + "SettlementLinger must be between 0 and 100 ms.");
         }
 
+        if (options.AdmissionLinger < TimeSpan.Zero || options.AdmissionLinger > TimeSpan.FromMilliseconds(100))
+        {
+            failures.Add(Prefix + "AdmissionLinger must be between 0 and 100 ms.");
+        }
+
         if (options.OptimisticMinBalance < 0 || options.OptimisticMinBalance > 1_000_000_000m)
         {
             failures.Add(Prefix + "OptimisticMinBalance must be between 0 and 1,000,000,000 dollars.");

@@ -239,7 +239,7 @@ internal sealed partial class RequestMeter
         var admittedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var inflight = InflightRecord(key, model, requestId, eventId, promptEstimate, 0, admittedAt);
         if (_options.OptimisticAdmission
-            && _admission!.TryAdmitOptimistically(key, promptEstimate, eventId, inflight, _minOptimisticBalance, _options.OptimisticMaxAge, out var projected) is { } optimistic)
+            && _admission!.TryAdmitOptimistically(key, promptEstimate, eventId, inflight, _minOptimisticBalance, _options.OptimisticMaxAge, mayLinger: InFlight > 1, out var projected) is { } optimistic)
         {
             _meteringMetrics?.AdmittedOptimistically();
             return Admitted(context, key, model, promptEstimate, lease, eventId, requestId, admittedAt, projected, recorded: true, optimistic);

@@ -16,7 +16,9 @@ namespace MassRouter.Gateway.Redis;
 /// Redis works on it while the waiting requests go on.</para>
 /// <para>With a linger, an item that would go alone waits up to that long for company (or until a batch is full): for
 /// work nobody waits on (settlements), where a call's fixed cost in Redis, not its latency, is what matters. It goes
-/// sooner with any other command the pipeline writes (see <see cref="Tick"/>): riding along costs no send of its own.</para>
+/// sooner with any other command the pipeline writes (see <see cref="Tick"/>): riding along costs no send of its own.
+/// When nothing else comes, the pipeline's wake-up timer sends it about twice the linger after it began to wait (twice:
+/// under a steady load a later submission ends the linger first, without a timer thread's wake-up).</para>
 /// </remarks>
 internal abstract class RespBatcher<TItem> : IRespBatchCounts
 {
@@ -26,6 +28,7 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
     private readonly int _maxBatch;
     private readonly Lock _lock = new();
     private readonly long _lingerTicks;
+    private readonly TimeSpan _wakeAfter;
     private List<TItem> _waiting = [];
     private long _waitingSince;
     private int _inFlight;
@@ -42,6 +45,7 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
         _maxInFlight = maxInFlight;
         _maxBatch = maxBatch;
         _lingerTicks = (long)(linger.TotalSeconds * Stopwatch.Frequency);
+        _wakeAfter = linger * 2;
         pipeline.Track(this);
     }
 
@@ -69,10 +73,15 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
             }
 
             _waiting.Add(item);
-            if (_inFlight < _maxInFlight && !(mayLinger && LingersLocked(now)))
+            var lingers = mayLinger && LingersLocked(now);
+            if (_inFlight < _maxInFlight && !lingers)
             {
                 _inFlight++;
                 batch = TakeLocked(now);
+            }
+            else if (lingers)
+            {
+                _pipeline.WakeAfter(_wakeAfter);
             }
         }
 
@@ -97,6 +106,11 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
             {
                 _inFlight++;
                 batch = TakeLocked(now);
+            }
+            else if (_waiting.Count > 0 && LingersLocked(now))
+            {
+                // Began to linger after the wake-up this tick came from was set.
+                _pipeline.WakeAfter(_wakeAfter);
             }
         }
 
@@ -192,6 +206,11 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
             var now = Stopwatch.GetTimestamp();
             if (_waiting.Count == 0 || LingersLocked(now))
             {
+                if (_waiting.Count > 0)
+                {
+                    _pipeline.WakeAfter(_wakeAfter);
+                }
+
                 _inFlight--;
                 return null;
             }
@@ -229,7 +248,8 @@ internal interface IRespBatchCounts
 {
     string Name { get; }
 
-    /// <summary>Sends what has lingered long enough (or, with <paramref name="force"/>, whatever waits, when nothing holds it back).</summary>
+    /// <summary>Sends what has lingered long enough (or, with <paramref name="force"/>, whatever waits, when nothing holds it
+    /// back); sets the pipeline's wake-up again for what still lingers.</summary>
     void Tick(bool force);
 
     long Batches { get; }

@@ -1,11 +1,15 @@
+using System.Diagnostics;
 using System.Globalization;
 using MassRouter.Core.Redis;
 using MassRouter.Core.Usage;
+using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Limits;
 using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Redis;
+using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Tests.Metering;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Tests.Redis;
@@ -189,11 +193,81 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         Assert.All(await Task.WhenAll(last.Select(t => t.WaitAsync(TimeSpan.FromSeconds(10)))), count => Assert.Equal(2, count));
         Assert.Equal((2L, 10L), (batcher.Batches, batcher.Items));
 
-        // A short linger ends without help: the pipeline's timer sends what no later item did.
-        var shortLinger = new CountingBatcher(pipeline, linger: TimeSpan.FromMilliseconds(5));
-        var alone = Submit(shortLinger);
-        Assert.Equal(1, await alone.WaitAsync(TimeSpan.FromSeconds(10)));
-        Assert.Equal((1L, 1L), (shortLinger.Batches, shortLinger.Items));
+    }
+
+    [Fact]
+    public async Task ALingerEndsWithoutHelp_WithinAboutTwiceTheLinger_NotAtThePipelinesNextTick()
+    {
+        // The pipeline's own tick (the backstop before the batcher had a timer) comes every 250 ms at this timeout.
+        var (direct, pipeline) = await PipelineAsync(TimeSpan.FromSeconds(4));
+        using var _ = direct;
+        await using var __ = pipeline;
+        var batcher = new CountingBatcher(pipeline, linger: TimeSpan.FromMilliseconds(5));
+
+        // Lone items, one after another: each waits out its linger, then the batcher's timer sends it. The median wait
+        // is compared, so a hiccup of this machine does not decide it; with the pipeline's tick as the only backstop
+        // the waits spread over 0-250 ms and their median is about 125.
+        var waits = new List<TimeSpan>();
+        for (var round = 0; round < 15; round++)
+        {
+            var submitted = Stopwatch.GetTimestamp();
+            var alone = Submit(batcher);
+            Assert.Equal(1, await alone.WaitAsync(TimeSpan.FromSeconds(10)));
+            waits.Add(Stopwatch.GetElapsedTime(submitted));
+        }
+
+        Assert.All(waits, wait => Assert.True(wait >= TimeSpan.FromMilliseconds(5), $"sent after {wait.TotalMilliseconds} ms, before its linger was over"));
+        waits.Sort();
+        Assert.InRange(waits[waits.Count / 2], TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(60));
+        Assert.Equal((15L, 15L), (batcher.Batches, batcher.Items));
+    }
+
+    [Fact]
+    public async Task AnOptimisticAdmission_LingersWhileOthersAreInFlight_AWaitedOneNeverDoes_AndTakesItAlong()
+    {
+        var (direct, pipeline) = await PipelineAsync(TimeSpan.FromSeconds(4));
+        using var _ = direct;
+        await using var __ = pipeline;
+        var account = "linger-" + Guid.NewGuid().ToString("N");
+        await direct.GetDatabase().HashSetAsync(RedisKeys.Account(account), [new("status", "active"), new("balance_nanos", 1_000_000_000_000)]);
+        var options = Options.Create(new MeteringOptions { OptimisticAdmission = true, AdmissionLinger = TimeSpan.FromMinutes(1) });
+        var admission = new RedisAdmission(direct, pipeline, new LocalFallbackLimiter(TimeProvider.System), TimeProvider.System, options);
+        var calls = pipeline.Batchers.Single(batcher => batcher.Name == "admission");
+        var key = new ApiKeyInfo("k-" + account, null, null) { Account = account, Rpm = 1_000_000, Tpm = 1_000_000_000 };
+        byte[] record = [.. "{}"u8];
+
+        // Waited for: it goes at once (a minute's linger would show), and Redis's answer tells the key's room.
+        var first = admission.AdmitAsync(key, 10, UniqueId.NewHex(), record);
+        Assert.Equal((1L, 1L), (calls.Batches, calls.Items));
+        Assert.Equal(AdmissionVerdict.Admitted, (await first.WaitAsync(TimeSpan.FromSeconds(10))).Verdict);
+
+        // Optimistic, with other requests in flight: it waits for company.
+        var lingering = admission.TryAdmitOptimistically(key, 10, UniqueId.NewHex(), record, 0, TimeSpan.FromMinutes(1), mayLinger: true, out var lingeringLimits);
+        Assert.NotNull(lingering);
+        Assert.True(lingeringLimits.RequestsRemaining > 0);
+        var lingeringAnswer = Answer(lingering);
+        Assert.Equal((1L, 1L), (calls.Batches, calls.Items));
+
+        // The next waited admission does not linger and takes it along: one call for both.
+        var second = admission.AdmitAsync(key, 10, UniqueId.NewHex(), record);
+        Assert.Equal((2L, 3L), (calls.Batches, calls.Items));
+        Assert.Equal(AdmissionVerdict.Admitted, (await second.WaitAsync(TimeSpan.FromSeconds(10))).Verdict);
+        Assert.True(await lingeringAnswer.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // Optimistic and alone: it goes at once.
+        var alone = admission.TryAdmitOptimistically(key, 10, UniqueId.NewHex(), record, 0, TimeSpan.FromMinutes(1), mayLinger: false, out var aloneLimits);
+        Assert.NotNull(alone);
+        Assert.True(aloneLimits.RequestsRemaining > 0);
+        Assert.Equal((3L, 4L), (calls.Batches, calls.Items));
+        Assert.True(await Answer(alone).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(4, await direct.GetDatabase().HashLengthAsync(RedisKeys.Inflight(account)));
+
+        static Task<bool> Answer(OptimisticAdmission admission)
+        {
+            var answered = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            admission.WhenAnswered(a => answered.TrySetResult(a.IsAdmitted));
+            return answered.Task;
+        }
     }
 
     [Fact]
