@@ -48,7 +48,7 @@ internal sealed partial class O200kTokenCounter(O200kVocabulary vocabulary)
     }
 
     [GeneratedRegex(Pattern, RegexOptions.None)]
-    private static partial Regex Pieces();
+    internal static partial Regex Pieces();
 
     private static int IndexOfSpecial(ReadOnlySpan<char> text, out int length)
     {
@@ -83,9 +83,32 @@ internal sealed partial class O200kTokenCounter(O200kVocabulary vocabulary)
     private int CountOrdinary(ReadOnlySpan<char> text)
     {
         var total = 0;
-        foreach (var match in Pieces().EnumerateMatches(text))
+        while (!text.IsEmpty)
         {
-            total += CountPiece(text.Slice(match.Index, match.Length));
+            var length = O200kAsciiPieces.Next(text);
+            if (length > 0)
+            {
+                total += CountPiece(text[..length]);
+                text = text[length..];
+                continue;
+            }
+
+            // Outside ASCII: the regex takes pieces until one ends before ASCII again. It is matched from a piece's start,
+            // which is where its own scan would have resumed (the pattern looks ahead, never behind).
+            var consumed = 0;
+            foreach (var match in Pieces().EnumerateMatches(text))
+            {
+                total += CountPiece(text.Slice(match.Index, match.Length));
+                consumed = match.Index + match.Length;
+                if (consumed < text.Length && text[consumed] < 128)
+                {
+                    break;
+                }
+            }
+
+            // Every position starts a piece, so the regex always takes one; should it not, the rest is left uncounted, as
+            // the regex alone would leave it.
+            text = consumed == 0 ? default : text[consumed..];
         }
 
         return total;
