@@ -30,7 +30,7 @@ internal sealed class JournalSegment
         _capacity = capacity;
     }
 
-    public string FilePath { get; }
+    public string FilePath { get; private set; }
 
     /// <summary>Bytes written (the next entry's offset).</summary>
     public long Length { get; private set; }
@@ -87,6 +87,26 @@ internal sealed class JournalSegment
         }
 
         Length = 0;
+    }
+
+    /// <summary>
+    /// Renames a drained, zeroed segment to <paramref name="path"/> to serve as a new one: its pages are already in the
+    /// page cache and mapped, so the next appends copy without a page fault each (a new file faults on every page it
+    /// fills). False when the file system refuses (the segment is then deleted).
+    /// </summary>
+    public bool TryReuseAs(string path)
+    {
+        try
+        {
+            File.Move(FilePath, path);
+            FilePath = path;
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Delete();
+            return false;
+        }
     }
 
     /// <summary>Unmaps and closes the file; what was written stays in it (the kernel writes the pages back).</summary>

@@ -119,15 +119,13 @@ public sealed class SettlementJournalTests : IDisposable
     }
 
     [Fact]
-    public void FullSegment_GivesWayToANewOne_AndIsDeletedOnceSettled()
+    public async Task FullSegment_GivesWayToANewOne_IsZeroedOnceSettled_AndServesAgainAsTheNextOne()
     {
         var journal = new SettlementJournal(_directory, NullLogger.Instance);
         var first = journal.Append(Settlement("first"), out _)!;
-        var entries = new List<JournalSegment?> { first };
-        while (entries[^1] == first)
-        {
-            entries.Add(journal.Append(Settlement(Guid.NewGuid().ToString("N")), out _));
-        }
+        var entries = FillUntilRotation(journal, first);
+        entries.Insert(0, first);
+        var second = entries[^1]!;
 
         Assert.True(first.Length > SettlementJournal.SegmentBytes - 1024);
         Assert.Equal(2, Directory.GetFiles(_directory).Length);
@@ -136,11 +134,43 @@ public sealed class SettlementJournalTests : IDisposable
             journal.Complete(entry);
         }
 
-        Assert.False(File.Exists(first.FilePath));
-        Assert.Single(Directory.GetFiles(_directory));
-        journal.Complete(entries[^1]);
+        // Drained: zeroed (nothing of it would replay) and kept for the next rotation.
+        Assert.True(File.Exists(first.FilePath));
+        Assert.Equal(0, first.Length);
+        Assert.Equal(second.Length, Bytes());
+
+        // The second fills up: the first, renamed (so the order of leftovers stays the order of writing), takes over.
+        var oldPath = first.FilePath;
+        var more = FillUntilRotation(journal, second);
+        Assert.Same(first, more[^1]);
+        Assert.NotEqual(oldPath, first.FilePath);
+        Assert.False(File.Exists(oldPath));
+        Assert.True(string.CompareOrdinal(Path.GetFileName(second.FilePath), Path.GetFileName(first.FilePath)) < 0);
+        Assert.Equal(2, Directory.GetFiles(_directory).Length);
+
+        // Killed now: what the reused segment holds replays after what the second holds, and nothing settled comes back.
+        Assert.Same(first, journal.Append(Settlement("last"), out _));
         journal.Dispose();
+        var later = new SettlementJournal(_directory, NullLogger.Instance);
+        var replayed = new List<string>();
+        var expected = entries.Count(e => e == second) + more.Count + 1;
+        Assert.Equal(expected, await later.ReplayLeftoversAsync(s => Record(replayed, s), _ => Assert.Fail("no corrupt line expected")));
+        Assert.Equal("last", replayed[^1]);
+        later.Dispose();
         Assert.Empty(Directory.GetFiles(_directory));
+    }
+
+    /// <summary>Appends until an entry lands outside <paramref name="segment"/> (the last one in the list).</summary>
+    private static List<JournalSegment?> FillUntilRotation(SettlementJournal journal, JournalSegment segment)
+    {
+        var entries = new List<JournalSegment?>();
+        do
+        {
+            entries.Add(journal.Append(Settlement(Guid.NewGuid().ToString("N")), out _));
+        }
+        while (entries[^1] == segment);
+
+        return entries;
     }
 
     [Fact]
