@@ -31,6 +31,9 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
     private readonly TimeSpan _wakeAfter;
     private List<TItem> _waiting = [];
     private long _waitingSince;
+
+    // An item that may not linger waits (for a free slot): what waits goes as soon as it can.
+    private bool _urgent;
     private int _inFlight;
     private long _batches;
     private long _items;
@@ -73,6 +76,7 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
             }
 
             _waiting.Add(item);
+            _urgent |= !mayLinger;
             var lingers = mayLinger && LingersLocked(now);
             if (_inFlight < _maxInFlight && !lingers)
             {
@@ -132,9 +136,12 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
     /// <summary>The pipeline is not usable (reconnecting, or the server turned out not to be standalone): nothing was sent.</summary>
     protected abstract void Reroute(List<TItem> batch);
 
-    /// <summary>True while the waiting items should wait for more: a linger is set, it has not run out, and the batch is not full.</summary>
+    /// <summary>
+    /// True while the waiting items should wait for more: a linger is set, it has not run out, the batch is not full, and
+    /// none of them may not linger.
+    /// </summary>
     private bool LingersLocked(long now) =>
-        _lingerTicks > 0 && _waiting.Count < _maxBatch && now - _waitingSince < _lingerTicks;
+        _lingerTicks > 0 && !_urgent && _waiting.Count < _maxBatch && now - _waitingSince < _lingerTicks;
 
     private List<TItem> TakeLocked(long now)
     {
@@ -145,6 +152,7 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
         {
             batch = _waiting;
             _waiting = [];
+            _urgent = false;
         }
         else
         {

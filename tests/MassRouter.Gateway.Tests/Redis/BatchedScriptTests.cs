@@ -223,6 +223,24 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
     }
 
     [Fact]
+    public async Task AnItemThatMayNotLinger_GoesWithTheNextReply_EvenWhenItHadToWaitForASlot()
+    {
+        var (direct, pipeline) = await PipelineAsync(TimeSpan.FromSeconds(4));
+        using var _ = direct;
+        await using var __ = pipeline;
+        var batcher = new CountingBatcher(pipeline, linger: TimeSpan.FromMinutes(1));
+
+        // The one slot is taken; the next waited item must wait for it, then go at once, not linger a minute.
+        var first = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var second = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        batcher.Submit((1, first), mayLinger: false);
+        batcher.Submit((1, second), mayLinger: false);
+        Assert.Equal(1, await first.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(1, await second.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal((2L, 2L), (batcher.Batches, batcher.Items));
+    }
+
+    [Fact]
     public async Task AnOptimisticAdmission_LingersWhileOthersAreInFlight_AWaitedOneNeverDoes_AndTakesItAlong()
     {
         var (direct, pipeline) = await PipelineAsync(TimeSpan.FromSeconds(4));
