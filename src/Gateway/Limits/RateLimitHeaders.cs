@@ -44,14 +44,31 @@ internal static class RateLimitHeaders
             return ms.ToString(CultureInfo.InvariantCulture) + "ms";
         }
 
-        var time = TimeSpan.FromMilliseconds(ms);
-        var seconds = (time.Seconds + (time.Milliseconds / 1000m)).ToString("0.###", CultureInfo.InvariantCulture) + "s";
-        if (time.TotalMinutes < 1)
+        // Integer arithmetic only: this runs twice per admitted request (decimal formatting cost ~0.5 µs each).
+        var millis = ms % 1000;
+        var totalSeconds = ms / 1000;
+        var seconds = totalSeconds % 60;
+        var totalMinutes = totalSeconds / 60;
+        Span<char> fraction = stackalloc char[4];
+        var fractionLength = 0;
+        if (millis > 0)
         {
-            return seconds;
+            // ".5", ".05", ".005": three digits with the trailing zeros left out.
+            fraction[0] = '.';
+            fraction[1] = (char)('0' + (millis / 100));
+            fraction[2] = (char)('0' + (millis / 10 % 10));
+            fraction[3] = (char)('0' + (millis % 10));
+            fractionLength = fraction[3] != '0' ? 4 : fraction[2] != '0' ? 3 : 2;
         }
 
-        var minutes = time.Minutes.ToString(CultureInfo.InvariantCulture) + "m";
-        return time.TotalHours < 1 ? minutes + seconds : ((long)time.TotalHours).ToString(CultureInfo.InvariantCulture) + "h" + minutes + seconds;
+        ReadOnlySpan<char> fractionText = fraction[..fractionLength];
+        if (totalMinutes == 0)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{seconds}{fractionText}s");
+        }
+
+        return totalMinutes < 60
+            ? string.Create(CultureInfo.InvariantCulture, $"{totalMinutes}m{seconds}{fractionText}s")
+            : string.Create(CultureInfo.InvariantCulture, $"{totalMinutes / 60}h{totalMinutes % 60}m{seconds}{fractionText}s");
     }
 }
