@@ -43,7 +43,10 @@ internal sealed partial class RespPipeline : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Timer? _timeoutTimer;
     private readonly Timer? _wakeTimer;
-    private int _wakeArmed;
+    private readonly Lock _wakeLock = new();
+
+    // When the wake-up timer fires (a Stopwatch timestamp), or 0 when it is not set.
+    private long _wakeAt;
     private Connection? _connection;
     private bool _reconnecting;
     private bool _disposed;
@@ -340,14 +343,32 @@ internal sealed partial class RespPipeline : IAsyncDisposable
     }
 
     /// <summary>
-    /// Ticks the batchers once, after <paramref name="due"/> (unless a wake-up is already set: a batcher whose linger is
-    /// not over by then sets it again from its tick). The backstop of a linger that nothing else ends, within a few
-    /// milliseconds rather than at the timeout check's next tick.
+    /// Ticks the batchers once, <paramref name="due"/> from now or sooner (a wake-up already set for later is brought
+    /// forward; one set for earlier stays, and a batcher whose linger is not over by then sets it again from its tick).
+    /// The backstop of a linger that nothing else ends, within a few milliseconds rather than at the timeout check's next
+    /// tick.
     /// </summary>
     internal void WakeAfter(TimeSpan due)
     {
-        if (_wakeTimer is not null && Interlocked.Exchange(ref _wakeArmed, 1) == 0)
+        if (_wakeTimer is null)
         {
+            return;
+        }
+
+        var at = Stopwatch.GetTimestamp() + (long)(due.TotalSeconds * Stopwatch.Frequency);
+        if (Volatile.Read(ref _wakeAt) is var armed && armed != 0 && armed <= at)
+        {
+            return;
+        }
+
+        lock (_wakeLock)
+        {
+            if (_wakeAt != 0 && _wakeAt <= at)
+            {
+                return;
+            }
+
+            _wakeAt = at;
             try
             {
                 _wakeTimer.Change(due, Timeout.InfiniteTimeSpan);
@@ -361,7 +382,11 @@ internal sealed partial class RespPipeline : IAsyncDisposable
 
     private void WakeUp()
     {
-        Volatile.Write(ref _wakeArmed, 0);
+        lock (_wakeLock)
+        {
+            _wakeAt = 0;
+        }
+
         foreach (var batcher in Volatile.Read(ref _batchers))
         {
             batcher.Tick(force: false);
