@@ -25,8 +25,10 @@ WORKDIR /app
 
 # The usage spool and the settlement journal (next to it) hold usage not yet charged in Redis: they must outlive the
 # container, so they live on a volume. One gateway process per volume: never share one between two instances.
-# The embedded data directory is used only when no MassRouter__Redis is set (the single-node default).
+# The embedded data directory is used only when no MassRouter__Redis is set (the single-node default). The o200k
+# vocabulary file is written there at the first start and mapped afterwards (/app is not writable by the app user).
 ENV MassRouter__Metering__SpoolPath=/var/lib/massrouter/usage-spool.jsonl \
+    MassRouter__Metering__VocabularyPath=/var/lib/massrouter/o200k_base.vocab \
     MassRouter__Embedded__DataPath=/var/lib/massrouter/embedded
 RUN mkdir -p /var/lib/massrouter && chown "$APP_UID:$APP_UID" /var/lib/massrouter
 VOLUME /var/lib/massrouter

@@ -4,7 +4,10 @@ using Microsoft.ML.Tokenizers;
 
 namespace MassRouter.Benchmarks;
 
-/// <summary>Counting the o200k_base tokens of a ~2 KB chat prompt: Microsoft.ML.Tokenizers against the gateway's compact counter.</summary>
+/// <summary>
+/// Counting the o200k_base tokens of a ~2 KB chat prompt: Microsoft.ML.Tokenizers against the gateway's compact counter,
+/// its vocabulary on the heap (a pinned block) and mapped from a file (the gateway's default).
+/// </summary>
 [MemoryDiagnoser]
 public class TokenCounterBenchmarks
 {
@@ -37,10 +40,15 @@ public class TokenCounterBenchmarks
 
     private readonly Tokenizer _microsoft = TiktokenTokenizer.CreateForEncoding("o200k_base");
     private readonly O200kTokenCounter _ours = O200kTokenCounter.Load();
+    private readonly O200kTokenCounter _mapped = new(O200kVocabularyFile.Open(
+        Path.Combine(Path.GetTempPath(), $"massrouter-bench-{Environment.ProcessId}.vocab"), global::Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
 
     [Benchmark(Baseline = true)]
     public int Microsoft() => _microsoft.CountTokens(Prompt);
 
     [Benchmark]
     public int Compact() => _ours.Count(Prompt);
+
+    [Benchmark]
+    public int CompactMapped() => _mapped.Count(Prompt);
 }

@@ -30,6 +30,14 @@ public sealed class MeteringOptions
     public string SpoolPath { get; set; } = "data/usage-spool.jsonl";
 
     /// <summary>
+    /// File the o200k_base vocabulary (token counts for TPM estimates and for streams whose usage never arrived) is
+    /// mapped from: written from the data package at the first start (~4.6 MiB), then shared by every gateway process on
+    /// the machine, no managed heap, pages read in as lookups touch them. Relative paths are under the content root.
+    /// Empty, or a file that cannot be written: the vocabulary is kept on the managed heap instead.
+    /// </summary>
+    public string VocabularyPath { get; set; } = "data/o200k_base.vocab";
+
+    /// <summary>
     /// Directory of the settlement journal (final settlements written before they are queued, so a killed process
     /// loses none; replayed on the next start). Empty: next to the spool, <c>&lt;spool path without extension&gt;.journal</c>.
     /// One gateway process per directory.

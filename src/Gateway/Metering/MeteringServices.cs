@@ -22,7 +22,13 @@ internal static class MeteringServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ClientIpLimiter>();
         services.AddSingleton<ConfiguredApiKeyStore>();
-        services.AddSingleton<TokenCounter>();
+        services.AddSingleton(sp =>
+        {
+            var path = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<MeteringOptions>>().Value.VocabularyPath;
+            return new TokenCounter(
+                string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path, sp.GetRequiredService<IHostEnvironment>().ContentRootPath),
+                sp.GetRequiredService<ILogger<TokenCounter>>());
+        });
         services.AddSingleton<PromptTokenEstimator>();
         services.AddSingleton<KeyConcurrencyLimiter>();
         services.AddSingleton<LocalFallbackLimiter>();

@@ -2,13 +2,15 @@ namespace MassRouter.Gateway.Metering;
 
 /// <summary>
 /// Counts tokens with the o200k_base encoding (GPT-4o and later), from the offline data package: estimates for TPM
-/// admission and for billing streams whose final usage never arrived. Loaded once, in the background at start.
+/// admission and for billing streams whose final usage never arrived. Opened once, in the background at start: mapped
+/// from <paramref name="vocabularyPath"/> (see <see cref="O200kVocabularyFile"/>), or, without a path, loaded onto the heap.
 /// </summary>
-internal sealed class TokenCounter
+internal sealed class TokenCounter(string? vocabularyPath = null, ILogger? logger = null)
 {
-    private readonly Lazy<O200kTokenCounter> _counter = new(O200kTokenCounter.Load);
+    private readonly Lazy<O200kTokenCounter> _counter = new(() => new O200kTokenCounter(
+        vocabularyPath is null ? O200kVocabulary.Load() : O200kVocabularyFile.Open(vocabularyPath, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)));
 
-    /// <summary>Loads the vocabulary now, off the request path.</summary>
+    /// <summary>Opens the vocabulary now, off the request path.</summary>
     public void Warm()
     {
         WarmRequested = true;
@@ -18,8 +20,11 @@ internal sealed class TokenCounter
     /// <summary>True once <see cref="Warm"/> has been called.</summary>
     public bool WarmRequested { get; private set; }
 
-    /// <summary>True once the vocabulary has been loaded.</summary>
+    /// <summary>True once the vocabulary has been opened.</summary>
     public bool IsLoaded => _counter.IsValueCreated;
+
+    /// <summary>The vocabulary, opening it if need be.</summary>
+    public O200kVocabulary Vocabulary => _counter.Value.Vocabulary;
 
     public int Count(ReadOnlySpan<char> text) => text.IsEmpty ? 0 : _counter.Value.Count(text);
 }

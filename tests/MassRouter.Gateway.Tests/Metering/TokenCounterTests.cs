@@ -241,7 +241,8 @@ public class TokenCounterTests(ITestOutputHelper output)
 
     private static string Repeat(string unit, int times) => new StringBuilder(unit.Length * times).Insert(0, unit, times).ToString();
 
-    private static MemoryStream Deflated(string text)
+    /// <summary>A tiktoken file's text, deflated as the data package stores it.</summary>
+    internal static MemoryStream Deflated(string text)
     {
         var compressed = new MemoryStream();
         using (var deflate = new DeflateStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
