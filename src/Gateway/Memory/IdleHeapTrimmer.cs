@@ -8,7 +8,7 @@ namespace MassRouter.Gateway.Memory;
 /// without a nudge the resident set stays at its peak for good. Every interval this looks at how much was allocated:
 /// after a busy interval followed by an idle one it runs one aggressive (decommitting) full collection. An idle heap is
 /// small, so the pause is short, and it happens when there are (nearly) no requests to delay. Start-up counts as load
-/// (it always allocates more than an idle interval).
+/// (it always allocates more than an idle interval). The C library's heap is trimmed with it (<see cref="NativeHeap"/>).
 /// </remarks>
 internal sealed class IdleHeapTrimmer(TimeProvider time) : BackgroundService
 {
@@ -66,6 +66,7 @@ internal sealed class IdleHeapTrimmer(TimeProvider time) : BackgroundService
                 if (ShouldTrim(GC.GetTotalAllocatedBytes()))
                 {
                     GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                    NativeHeap.Trim();
                 }
             }
         }
