@@ -138,6 +138,9 @@ public static class GatewayHost
             GatewayMetrics.Register(sp.GetRequiredService<CollectorRegistry>(), spinner);
             return spinner;
         });
+        // Kestrel's buffers from pools the idle trim can empty (Kestrel registers its own factory first; the last wins).
+        services.AddSingleton<TrimmableMemoryPoolFactory>();
+        services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>>(sp => sp.GetRequiredService<TrimmableMemoryPoolFactory>());
         services.AddHostedService<IdleHeapTrimmer>();
         services.AddSingleton<ChatCompletionsHandler>();
         services.AddSingleton<MessagesHandler>();

@@ -31,7 +31,7 @@ public sealed class MeteringOptions
 
     /// <summary>
     /// File the o200k_base vocabulary (token counts for TPM estimates and for streams whose usage never arrived) is
-    /// mapped from: written from the data package at the first start (~4.6 MiB), then shared by every gateway process on
+    /// mapped from: written from the data package at the first start (~4.1 MiB), then shared by every gateway process on
     /// the machine, no managed heap, pages read in as lookups touch them. Relative paths are under the content root.
     /// Empty, or a file that cannot be written: the vocabulary is kept on the managed heap instead.
     /// </summary>

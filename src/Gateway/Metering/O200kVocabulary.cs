@@ -11,7 +11,7 @@ namespace MassRouter.Gateway.Metering;
 
 /// <summary>
 /// The o200k_base ranks (token bytes → rank) in one flat block: a header, the offsets where each rank's bytes start, an
-/// open-addressing table of rank + 1, and every token's bytes back to back in rank order. About 4.6 MiB, against ~40 MiB
+/// open-addressing table of rank + 1, and every token's bytes back to back in rank order. About 4.1 MiB, against ~40 MiB
 /// of managed heap for a dictionary with one byte[] and one string per token; a counter never decodes, so nothing else
 /// is kept. The block is either a pinned array (<see cref="Load()"/>) or a read-only mapping of a file holding the same
 /// bytes (<see cref="O200kVocabularyFile"/>): then it costs no heap, pages are read in only when a lookup touches them,

@@ -10,7 +10,7 @@ namespace MassRouter.Gateway.Metering;
 /// The o200k vocabulary mapped from a file of its block (<see cref="O200kVocabulary"/>), written from the data package
 /// the first time a gateway starts with that path. A mapped vocabulary costs no managed heap, nothing resident until a
 /// lookup touches its pages (clean pages the kernel may drop and read again), and one copy in memory for every gateway
-/// process on the machine; building it from the deflated package takes a few hundred milliseconds and ~5 MiB of heap
+/// process on the machine; building it from the deflated package takes a few hundred milliseconds and ~4 MiB of heap
 /// (given back at the first idle collection) once.
 /// </summary>
 /// <remarks>
@@ -54,7 +54,7 @@ internal static class O200kVocabularyFile
             reason = ex.Message;
         }
 
-        logger.LogWarning("The o200k vocabulary could not be mapped from {Path} ({Reason}); it is kept on the managed heap (~5 MiB) instead.", path, reason);
+        logger.LogWarning("The o200k vocabulary could not be mapped from {Path} ({Reason}); it is kept on the managed heap (~4 MiB) instead.", path, reason);
         return O200kVocabulary.FromBlock(block);
     }
 

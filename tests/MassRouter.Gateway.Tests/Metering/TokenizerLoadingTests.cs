@@ -5,7 +5,7 @@ using MassRouter.Gateway.Metering;
 
 namespace MassRouter.Gateway.Tests.Metering;
 
-/// <summary>The tokenizer's vocabulary costs memory (~4.6 MiB, mapped from a file by default): it is opened only when requests can be metered.</summary>
+/// <summary>The tokenizer's vocabulary costs memory (~4.1 MiB, mapped from a file by default): it is opened only when requests can be metered.</summary>
 public class TokenizerLoadingTests
 {
     [Fact]
