@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using MassRouter.LoadTests.Engine;
 using MassRouter.LoadTests.Targets;
@@ -46,6 +47,7 @@ internal sealed class BoardRunner
         }
 
         var available = Enumerable.Range(0, targets.Count).Where(i => results[i].Available).ToList();
+        var loadEnded = new long[targets.Count];
         if (s.TargetWarmup > TimeSpan.Zero)
         {
             foreach (var i in available)
@@ -111,9 +113,39 @@ internal sealed class BoardRunner
             result.StreamLatencyRounds.AddRange(streamRounds[i]);
             result.StreamLatency = MedianBy(streamRounds[i], p => p.Gap.P99Us);
             await RunSweepsAsync(targets[i].Target, result, idle[i], targets[i].Translation, cancellationToken);
+            loadEnded[i] = Stopwatch.GetTimestamp();
         }
 
+        await ReadLateMemoryAsync(targets, results, loadEnded, cancellationToken);
         return results;
+    }
+
+    /// <summary>Reads every measured target's RSS once more at the end of the run, at least <see cref="BoardSettings.MemoryLate"/> after the last load.</summary>
+    private async Task ReadLateMemoryAsync(IReadOnlyList<(TargetSpec Target, bool Translation)> targets, List<TargetResult> results, long[] loadEnded, CancellationToken cancellationToken)
+    {
+        var measured = Enumerable.Range(0, targets.Count).Where(i => loadEnded[i] != 0 && results[i].Memory is not null).ToList();
+        if (measured.Count == 0)
+        {
+            return;
+        }
+
+        var wait = _settings.MemoryLate - Stopwatch.GetElapsedTime(measured.Max(i => loadEnded[i]));
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, cancellationToken);
+        }
+
+        foreach (var i in measured)
+        {
+            if (ProcessProbe.RssMiB(targets[i].Target.Pid) is { } rss)
+            {
+                results[i].Memory = results[i].Memory! with
+                {
+                    LateMiB = Math.Round(rss, 1),
+                    LateAfterSeconds = Math.Round(Stopwatch.GetElapsedTime(loadEnded[i]).TotalSeconds),
+                };
+            }
+        }
     }
 
     private TimeSpan StallThreshold => TimeSpan.FromMilliseconds(10 * _settings.StreamIntervalMs);

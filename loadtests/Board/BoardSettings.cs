@@ -46,6 +46,13 @@ internal sealed record BoardSettings
 
     public TimeSpan MemoryAfter { get; init; }
 
+    /// <summary>
+    /// The last RSS reading of every target is taken at the end of the run, at least this long after its memory load
+    /// (memory a process gives back over a minute or two — pooled buffers aged out, idle connections closed — does
+    /// not show at <see cref="MemoryAfter"/>). The targets that ran earlier have waited longer; each report says how long.
+    /// </summary>
+    public TimeSpan MemoryLate { get; init; }
+
     /// <summary>Tail bounds of the frontier in milliseconds; <see cref="double.PositiveInfinity"/> is "unbounded".</summary>
     public double[] BoundsMs { get; init; } = [1, 5, 10, 50, 100, double.PositiveInfinity];
 
@@ -68,6 +75,7 @@ internal sealed record BoardSettings
             MemoryConcurrency = 4,
             MemoryDuration = TimeSpan.FromMilliseconds(800),
             MemoryAfter = TimeSpan.FromMilliseconds(200),
+            MemoryLate = TimeSpan.FromMilliseconds(300),
         },
         "quick" => new BoardSettings
         {
@@ -85,6 +93,7 @@ internal sealed record BoardSettings
             MemoryConcurrency = 64,
             MemoryDuration = TimeSpan.FromSeconds(6),
             MemoryAfter = TimeSpan.FromSeconds(2),
+            MemoryLate = TimeSpan.FromSeconds(20),
         },
         "standard" => new BoardSettings
         {
@@ -105,6 +114,7 @@ internal sealed record BoardSettings
             MemoryConcurrency = 64,
             MemoryDuration = TimeSpan.FromSeconds(12),
             MemoryAfter = TimeSpan.FromSeconds(6),
+            MemoryLate = TimeSpan.FromSeconds(60),
         },
         _ => throw new ArgumentException($"Unknown profile '{profile}': smoke, quick or standard.", nameof(profile)),
     };

@@ -56,6 +56,8 @@ internal static class Comparison
             SteadyMiB = t.Memory?.SteadyMiB,
             GrowthMiBPerMinute = t.Memory?.GrowthMiBPerMinute,
             AfterMiB = t.Memory?.AfterMiB,
+            LateMiB = t.Memory?.LateMiB,
+            LateAfterSeconds = t.Memory?.LateAfterSeconds,
             Translation = t.Translation?.Status,
             TranslationAddedP99Us = Diff(t.Translation?.Latency?.Latency.P99Us, direct?.AddedLatency?.Latency.P99Us),
             TranslationGapP99VsPassthroughUs = Diff(t.Translation?.Stream?.Gap.P99Us, t.StreamLatency?.Gap.P99Us),
@@ -90,7 +92,9 @@ internal static class Comparison
             target.Memory?.Plateau));
         goals.Add(new GoalCheck(
             "RSS back near idle after the load (within 25% or 20 MiB)",
-            subject.AfterMiB is { } after && subject.IdleMiB is { } idle ? string.Create(CultureInfo.InvariantCulture, $"{after} MiB after vs {idle} MiB idle") : "not measured",
+            subject.AfterMiB is { } after && subject.IdleMiB is { } idle
+                ? string.Create(CultureInfo.InvariantCulture, $"{after} MiB after vs {idle} MiB idle") + (subject.LateMiB is { } late ? string.Create(CultureInfo.InvariantCulture, $" ({late} MiB {subject.LateAfterSeconds:0} s after)") : "")
+                : "not measured",
             subject.AfterMiB is { } a && subject.IdleMiB is { } i ? a - i <= Math.Max(20, 0.25 * i) : null));
         return goals;
     }

@@ -54,6 +54,11 @@ internal sealed record ComparisonRow
 
     public double? AfterMiB { get; init; }
 
+    /// <summary>RSS at the end of the run, <see cref="LateAfterSeconds"/> after this target's memory load.</summary>
+    public double? LateMiB { get; init; }
+
+    public double? LateAfterSeconds { get; init; }
+
     public string? Translation { get; init; }
 
     /// <summary>Translation lane: p99 at concurrency 1 on /v1/messages minus direct's chat-completions p99.</summary>

@@ -91,6 +91,7 @@ public sealed class ScenarioSmokeTests : IClassFixture<LoopbackRig>
         Assert.True(gateway.StreamLatency!.Ok > 0 && gateway.StreamLatency.Ttft.Count > 0, log.ToString());
         Assert.True(gateway.Ttft!.Ok > 0 && gateway.Ttft.Failed == 0 && gateway.Ttft.Ttft.Count > 0, log.ToString());
         Assert.True(gateway.Memory!.IdleMiB > 0);
+        Assert.True(gateway.Memory.LateMiB > 0 && gateway.Memory.LateAfterSeconds >= 0, "the end-of-run RSS reading");
         // Until the /v1/messages route exists the lane reports "not available"; once it does, it is measured.
         Assert.True(
             gateway.Translation!.Status == "measured" || gateway.Translation.Status.StartsWith("not available", StringComparison.Ordinal),
