@@ -93,6 +93,14 @@ public sealed class ProviderOptions
     /// <summary>Connection pool limit towards this provider.</summary>
     public int MaxConnectionsPerServer { get; set; } = int.MaxValue;
 
+    /// <summary>
+    /// How long an idle pooled connection to this provider is kept: long enough that TLS sessions to a real provider stay
+    /// warm between requests, shorter than any idle timeout on the way (a load balancer that drops idle connections
+    /// first makes the next request on one fail). After a burst, the burst's connections hold their buffers (~8 KiB
+    /// each) this long. Zero: no reuse.
+    /// </summary>
+    public TimeSpan PooledConnectionIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Extra headers sent with every request to this provider (e.g. an organisation or project id).</summary>
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

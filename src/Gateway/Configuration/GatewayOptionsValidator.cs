@@ -52,6 +52,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 failures.Add($"{prefix}: ConnectTimeout and ActivityTimeout must be positive.");
             }
+
+            if (provider.PooledConnectionIdleTimeout < TimeSpan.Zero || provider.PooledConnectionIdleTimeout > TimeSpan.FromDays(1))
+            {
+                failures.Add($"{prefix}:PooledConnectionIdleTimeout must be between 00:00:00 (no reuse) and one day.");
+            }
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);

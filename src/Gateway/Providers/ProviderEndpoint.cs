@@ -42,7 +42,7 @@ internal sealed class ProviderEndpoint : IDisposable
                 ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
                 ConnectTimeout = options.ConnectTimeout,
                 MaxConnectionsPerServer = options.MaxConnectionsPerServer,
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+                PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
                 // An answer let go of before its end (the client left) closes its connection at once: draining it for
                 // reuse would keep the provider generating, and billing, for up to ResponseDrainTimeout (2 s).
                 MaxResponseDrainSize = 0,
