@@ -108,7 +108,7 @@ public static class GatewayHost
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddHttpForwarder();
         builder.AddMetering();
-        if (services.Any(s => s.ServiceType == typeof(StackExchange.Redis.IConnectionMultiplexer)))
+        if (MeteringOptions.IsEnabled(configuration))
         {
             // Before the embedded control API's start-up, which publishes the catalog this loads.
             services.AddSingleton<RedisCatalog>();

@@ -14,8 +14,11 @@ public sealed class MeteringOptions
     /// configured. The one place that decides it (start-up, inline I/O and the embedded control API all ask).
     /// </summary>
     public static bool UsesEmbeddedGarnet(IConfiguration configuration) =>
-        string.IsNullOrWhiteSpace(configuration[RedisConnectionKey])
-        && configuration.GetValue<bool?>($"{SectionName}:{nameof(Enabled)}") != false;
+        string.IsNullOrWhiteSpace(configuration[RedisConnectionKey]) && IsEnabled(configuration);
+
+    /// <summary>True when metering is on, i.e. the gateway runs on Redis (external or embedded).</summary>
+    public static bool IsEnabled(IConfiguration configuration) =>
+        configuration.GetValue<bool?>($"{SectionName}:{nameof(Enabled)}") != false;
 
     /// <summary>Off: no Redis at all; only configured (unmetered) keys work.</summary>
     public bool Enabled { get; set; } = true;
