@@ -28,6 +28,9 @@ internal sealed class TrimmableMemoryPoolFactory : IMemoryPoolFactory<byte>
     /// <summary>Blocks pooled now, in every pool.</summary>
     public int PooledBlocks => _pools.Sum(pool => pool.Count);
 
+    /// <summary>Blocks ever allocated, in every pool (a trim does not change it).</summary>
+    public long AllocatedBlocks => _pools.Sum(pool => pool.Allocated);
+
     /// <summary>Drops every pooled block of every pool (blocks in use are pooled again when returned); the count dropped.</summary>
     public int Trim()
     {
@@ -49,17 +52,27 @@ internal sealed class TrimmableMemoryPool : MemoryPool<byte>
 
     private readonly ConcurrentQueue<Block> _blocks = new();
     private volatile bool _disposed;
+    private long _allocated;
 
     public override int MaxBufferSize => BlockSize;
 
     /// <summary>Blocks pooled now.</summary>
     public int Count => _blocks.Count;
 
+    /// <summary>Blocks ever allocated (a rent the pool could not serve).</summary>
+    public long Allocated => Interlocked.Read(ref _allocated);
+
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockSize);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _blocks.TryDequeue(out var block) ? block : new Block(this);
+        if (_blocks.TryDequeue(out var block))
+        {
+            return block;
+        }
+
+        Interlocked.Increment(ref _allocated);
+        return new Block(this);
     }
 
     /// <summary>Drops every pooled block; the count dropped.</summary>

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using MassRouter.Gateway.Memory;
-using MassRouter.Gateway.Tests.Metering;
 
 namespace MassRouter.Gateway.Tests.Memory;
 
@@ -13,6 +12,7 @@ public sealed class TrimmableMemoryPoolTests
     {
         using var pool = new TrimmableMemoryPool();
         var first = pool.Rent();
+        Assert.Equal(1, pool.Allocated);
         Assert.Equal(TrimmableMemoryPool.BlockSize, first.Memory.Length);
         var memory = first.Memory;
         first.Dispose();
@@ -28,6 +28,7 @@ public sealed class TrimmableMemoryPoolTests
         Assert.Equal(0, pool.Count);
         using var fresh = pool.Rent();
         Assert.False(fresh.Memory.Span == memory.Span, "a trimmed block is never handed out again");
+        Assert.Equal(2, pool.Allocated);
     }
 
     [Fact]
@@ -61,11 +62,10 @@ public sealed class TrimmableMemoryPoolTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        // The client's connection is closed with the HttpClient: its blocks are back in the pool.
-        await KeyTests.AssertEventuallyAsync(() => Task.FromResult(pools.PooledBlocks > 0), 5_000);
+        // Counted where the blocks are made, not where they are pooled: the host's own idle trim may empty the pools at
+        // any moment (what a trim does is the unit tests' business above).
         Assert.True(pools.PoolCount > 0);
-        Assert.True(pools.Trim() > 0);
-        Assert.Equal(0, pools.PooledBlocks);
+        Assert.True(pools.AllocatedBlocks > 0, "Kestrel rented no block from the trimmable pools");
         await app.StopAsync();
     }
 }
