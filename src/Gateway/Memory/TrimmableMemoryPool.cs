@@ -22,12 +22,6 @@ internal sealed class TrimmableMemoryPoolFactory : IMemoryPoolFactory<byte>
         return pool;
     }
 
-    /// <summary>Pools created (by Kestrel: one per transport and server).</summary>
-    public int PoolCount => _pools.Count;
-
-    /// <summary>Blocks pooled now, in every pool.</summary>
-    public int PooledBlocks => _pools.Sum(pool => pool.Count);
-
     /// <summary>Blocks ever allocated, in every pool (a trim does not change it).</summary>
     public long AllocatedBlocks => _pools.Sum(pool => pool.Allocated);
 

@@ -64,7 +64,6 @@ public sealed class TrimmableMemoryPoolTests
 
         // Counted where the blocks are made, not where they are pooled: the host's own idle trim may empty the pools at
         // any moment (what a trim does is the unit tests' business above).
-        Assert.True(pools.PoolCount > 0);
         Assert.True(pools.AllocatedBlocks > 0, "Kestrel rented no block from the trimmable pools");
         await app.StopAsync();
     }
