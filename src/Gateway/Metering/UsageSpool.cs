@@ -24,7 +24,21 @@ internal sealed class UsageSpool
     public string FilePath => _path;
 
     /// <summary>True when there is something to replay.</summary>
-    public bool HasEntries => File.Exists(_replayPath) || (File.Exists(_path) && new FileInfo(_path).Length > 0);
+    public bool HasEntries
+    {
+        get
+        {
+            if (File.Exists(_replayPath))
+            {
+                return true;
+            }
+
+            // One look at the file (FileInfo keeps what it read): a replay may rename it away between two separate looks,
+            // and reading the length of a file that is gone throws.
+            var file = new FileInfo(_path);
+            return file.Exists && file.Length > 0;
+        }
+    }
 
     public void Append(Settlement settlement)
     {
