@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Text;
 using MassRouter.Gateway.Errors;
+using MassRouter.Gateway.Hashing;
 using MassRouter.Gateway.Limits;
 using StackExchange.Redis;
 
@@ -25,8 +25,8 @@ internal sealed class ApiKeyAuthenticator(IApiKeyStore store, ClientIpLimiter ip
 
         Span<byte> utf8 = stackalloc byte[MaxKeyLength * 3];
         var length = Encoding.UTF8.GetBytes(presented, utf8);
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(utf8[..length], hash);
+        Span<byte> hash = stackalloc byte[Sha256.HashSizeInBytes];
+        Sha256.HashData(utf8[..length], hash);
         var keyHash = new KeyHash(hash);
         if (store.TryFindCached(keyHash, out var key))
         {

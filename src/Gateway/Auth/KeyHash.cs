@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
+using MassRouter.Gateway.Hashing;
 
 namespace MassRouter.Gateway.Auth;
 
@@ -14,7 +14,7 @@ public readonly struct KeyHash : IEquatable<KeyHash>
     /// <summary>Wraps a 32-byte SHA-256 hash.</summary>
     public KeyHash(ReadOnlySpan<byte> sha256)
     {
-        if (sha256.Length != SHA256.HashSizeInBytes)
+        if (sha256.Length != Sha256.HashSizeInBytes)
         {
             throw new ArgumentException("A key hash is 32 bytes.", nameof(sha256));
         }
@@ -26,7 +26,12 @@ public readonly struct KeyHash : IEquatable<KeyHash>
     }
 
     /// <summary>Hashes a key secret.</summary>
-    public static KeyHash Of(string secret) => new(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)));
+    public static KeyHash Of(string secret)
+    {
+        Span<byte> hash = stackalloc byte[Sha256.HashSizeInBytes];
+        Sha256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), hash);
+        return new KeyHash(hash);
+    }
 
     /// <summary>Parses the lowercase (or uppercase) hex form.</summary>
     public static KeyHash FromHex(string hex) => new(Convert.FromHexString(hex));
@@ -43,7 +48,7 @@ public readonly struct KeyHash : IEquatable<KeyHash>
     /// <summary>Lowercase hex, as used in <c>mr:key:&lt;hex&gt;</c>.</summary>
     public string ToHex()
     {
-        Span<byte> bytes = stackalloc byte[SHA256.HashSizeInBytes];
+        Span<byte> bytes = stackalloc byte[Sha256.HashSizeInBytes];
         CopyTo(bytes);
         return Convert.ToHexStringLower(bytes);
     }

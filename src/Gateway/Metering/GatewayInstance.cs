@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using MassRouter.Core.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -22,7 +21,7 @@ internal sealed partial class GatewayInstance(
     private readonly MeteringOptions _options = options.Value;
 
     /// <summary>Random per process: a restarted gateway is a new instance (its predecessor's requests are swept or replayed).</summary>
-    public string Id { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+    public string Id { get; } = NewId();
 
     /// <summary>Refreshes the heartbeat now; throws when Redis cannot be reached.</summary>
     public async Task BeatAsync()
@@ -80,6 +79,15 @@ internal sealed partial class GatewayInstance(
         {
             // Stopping.
         }
+    }
+
+    // 16 hex digits of a Guid.NewGuid's random bytes (0-5 and 9-15; the kernel's CSPRNG on Linux) rather than
+    // RandomNumberGenerator, which maps OpenSSL into the process.
+    private static string NewId()
+    {
+        Span<byte> random = stackalloc byte[16];
+        Guid.NewGuid().TryWriteBytes(random);
+        return Convert.ToHexStringLower(random[..6]) + Convert.ToHexStringLower(random[9..11]);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Heartbeat not written (Redis unreachable): {Error}")]

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace MassRouter.Gateway.Redis;
@@ -10,9 +9,7 @@ internal sealed class RespScript
     {
         Lua = lua;
         Text = Encoding.UTF8.GetBytes(lua);
-#pragma warning disable CA5350 // SHA1 is the name Redis gives a script (EVALSHA), not a security measure.
-        Sha = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(SHA1.HashData(Text)));
-#pragma warning restore CA5350
+        Sha = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(Hashing.Sha1.HashData(Text)));
     }
 
     public string Lua { get; }

@@ -18,6 +18,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public Uri Address { get; private set; } = null!;
 
+    /// <summary>The OS process id.</summary>
+    public int Id => _process.Id;
+
     /// <summary>Everything the process wrote so far (for failure messages).</summary>
     public string Output
     {
