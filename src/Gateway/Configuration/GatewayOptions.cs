@@ -96,10 +96,21 @@ public sealed class ProviderOptions
     /// <summary>
     /// How long an idle pooled connection to this provider is kept: long enough that TLS sessions to a real provider stay
     /// warm between requests, shorter than any idle timeout on the way (a load balancer that drops idle connections
-    /// first makes the next request on one fail). After a burst, the burst's connections hold their buffers (~8 KiB
-    /// each) this long. Zero: no reuse.
+    /// first makes the next request on one fail). Applies to the <see cref="WarmConnections"/>. Zero: no reuse.
     /// </summary>
     public TimeSpan PooledConnectionIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Requests in flight to this provider that use the warm pool, whose idle connections are kept for
+    /// <see cref="PooledConnectionIdleTimeout"/>; requests beyond it use a burst pool whose idle connections close after
+    /// <see cref="BurstConnectionIdleTimeout"/> (like nginx's upstream <c>keepalive</c>, which keeps that many idle
+    /// connections and closes the rest). A burst's thousands of connections (~8 KiB of buffers each, and a descriptor)
+    /// are then gone seconds after it, while the usual load's stay warm.
+    /// </summary>
+    public int WarmConnections { get; set; } = 100;
+
+    /// <summary>How long an idle connection of the burst pool (see <see cref="WarmConnections"/>) is kept.</summary>
+    public TimeSpan BurstConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Extra headers sent with every request to this provider (e.g. an organisation or project id).</summary>
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);

@@ -57,6 +57,16 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 failures.Add($"{prefix}:PooledConnectionIdleTimeout must be between 00:00:00 (no reuse) and one day.");
             }
+
+            if (provider.BurstConnectionIdleTimeout < TimeSpan.Zero || provider.BurstConnectionIdleTimeout > TimeSpan.FromDays(1))
+            {
+                failures.Add($"{prefix}:BurstConnectionIdleTimeout must be between 00:00:00 (no reuse) and one day.");
+            }
+
+            if (provider.WarmConnections < 1)
+            {
+                failures.Add($"{prefix}:WarmConnections must be at least 1.");
+            }
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -280,7 +280,16 @@ internal sealed class ChatAttempts : IRetryGate
     {
         var provider = deployment.Provider;
         var config = _request.Stream ? deployment.StreamingRequestConfig : provider.RequestConfig;
-        _forwardError = await _forwarder.SendAsync(_context, provider.BaseUrl, provider.Invoker, config, exchange, _stop);
+        var invoker = provider.Connections.Acquire();
+        try
+        {
+            _forwardError = await _forwarder.SendAsync(_context, provider.BaseUrl, invoker, config, exchange, _stop);
+        }
+        finally
+        {
+            provider.Connections.Release(invoker);
+        }
+
         if (exchange.HeadersTimestamp != 0)
         {
             deployment.Health.ObserveFirstByte(exchange.TimeToHeaders);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Transforms.Providers;
@@ -29,25 +27,7 @@ internal sealed class ProviderEndpoint : IDisposable
             AllowResponseBuffering = false,
         };
 
-        // The settings YARP recommends for forwarding: no proxy, no redirects, no decompression, no cookies.
-        // Headers and body leave in one write (OneWriteRequestHandler).
-        Invoker = new HttpMessageInvoker(
-            new OneWriteRequestHandler(new SocketsHttpHandler
-            {
-                UseProxy = false,
-                AllowAutoRedirect = false,
-                AutomaticDecompression = DecompressionMethods.None,
-                UseCookies = false,
-                EnableMultipleHttp2Connections = true,
-                ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
-                ConnectTimeout = options.ConnectTimeout,
-                MaxConnectionsPerServer = options.MaxConnectionsPerServer,
-                PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
-                // An answer let go of before its end (the client left) closes its connection at once: draining it for
-                // reuse would keep the provider generating, and billing, for up to ResponseDrainTimeout (2 s).
-                MaxResponseDrainSize = 0,
-            }),
-            disposeHandler: true);
+        Connections = new ProviderConnections(options);
     }
 
     /// <summary>Configured name; also the metrics label and the <c>x-massrouter-provider</c> header value.</summary>
@@ -80,8 +60,8 @@ internal sealed class ProviderEndpoint : IDisposable
     /// <summary>Forwarder settings for this provider.</summary>
     public ForwarderRequestConfig RequestConfig { get; }
 
-    /// <summary>One invoker (connection pool) per provider.</summary>
-    public HttpMessageInvoker Invoker { get; }
+    /// <summary>The provider's own connection pools (warm and burst).</summary>
+    public ProviderConnections Connections { get; }
 
     /// <summary>The full chat URL for an upstream model (streaming only changes it for Gemini).</summary>
     public string ChatCompletionsUrl(string upstreamModel, bool stream = false) => Codec is { } codec
@@ -129,7 +109,7 @@ internal sealed class ProviderEndpoint : IDisposable
     /// <summary>The Messages API version sent when none is configured (the current stable one).</summary>
     public const string DefaultAnthropicVersion = "2023-06-01";
 
-    public void Dispose() => Invoker.Dispose();
+    public void Dispose() => Connections.Dispose();
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Kind}{(IsAzure ? ", azure" : "")}) {BaseUrl}";
