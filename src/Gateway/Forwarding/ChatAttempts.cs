@@ -281,6 +281,11 @@ internal sealed class ChatAttempts : IRetryGate
         var provider = deployment.Provider;
         var config = _request.Stream ? deployment.StreamingRequestConfig : provider.RequestConfig;
         var invoker = provider.Connections.Acquire();
+        if (provider.Connections.IsBurst(invoker))
+        {
+            _metrics.BurstRequest(provider.Name);
+        }
+
         try
         {
             _forwardError = await _forwarder.SendAsync(_context, provider.BaseUrl, invoker, config, exchange, _stop);

@@ -57,6 +57,9 @@ internal sealed class ProviderConnections : IDisposable
         return _burst;
     }
 
+    /// <summary>True when <paramref name="invoker"/> is the burst pool.</summary>
+    public bool IsBurst(HttpMessageInvoker invoker) => ReferenceEquals(invoker, _burst);
+
     /// <summary>Ends a request that <see cref="Acquire"/> gave <paramref name="invoker"/>.</summary>
     public void Release(HttpMessageInvoker invoker)
     {

@@ -24,6 +24,7 @@ internal sealed class GatewayMetrics
     private readonly Counter _rejected;
     private readonly Gauge _circuitState;
     private readonly Counter _retries;
+    private readonly Counter _burstRequests;
     private readonly ConcurrentDictionary<(string Model, string Provider), Series> _series = new();
 
     /// <summary>
@@ -71,6 +72,10 @@ internal sealed class GatewayMetrics
         _outputTokens = factory.CreateCounter("massrouter_tokens_output_total", "Completion tokens, as reported by providers.", byDeployment);
         _circuitState = factory.CreateGauge("massrouter_circuit_state", "Circuit state per deployment: 0 closed, 1 half-open, 2 open.", "deployment");
         _retries = factory.CreateCounter("massrouter_upstream_retries_total", "Upstream attempts after the first, by provider that failed and reason.", "provider", "reason");
+        _burstRequests = factory.CreateCounter(
+            "massrouter_upstream_burst_requests_total",
+            "Upstream attempts sent on a provider's burst connection pool (beyond its WarmConnections in flight); rising all the time, the warm pool is smaller than the usual load.",
+            "provider");
         _rejected = factory.CreateCounter("massrouter_rejected_requests_total", "Requests refused before reaching a provider, by error code.", "code");
         _activeStreams = factory.CreateGauge("massrouter_streams_active", "Streams being relayed right now.", byDeployment);
 
@@ -94,6 +99,9 @@ internal sealed class GatewayMetrics
 
     /// <summary>Counts a retry or fallback after <paramref name="provider"/> failed for <paramref name="reason"/> (a status code, <c>connect</c> or <c>timeout</c>).</summary>
     public void Retried(string provider, string reason) => _retries.WithLabels(provider, reason).Inc();
+
+    /// <summary>Counts an attempt on <paramref name="provider"/>'s burst connection pool.</summary>
+    public void BurstRequest(string provider) => _burstRequests.WithLabels(provider).Inc();
 
     public void StreamStarted(string model, string provider) => For(model, provider).ActiveStreams.Inc();
 

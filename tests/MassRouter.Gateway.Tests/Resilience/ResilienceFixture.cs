@@ -69,6 +69,8 @@ public sealed class ResilienceFixture : GatewayFixture
         config["MassRouter:Providers:recovering:BaseUrl"] = $"http://127.0.0.1:{RecoveringPort}/v1";
         config["MassRouter:Providers:recovering:ConnectTimeout"] = "00:00:01";
         config["MassRouter:Providers:idle:BaseUrl"] = simV1;
+        config["MassRouter:Providers:narrow:BaseUrl"] = simV1;
+        config["MassRouter:Providers:narrow:WarmConnections"] = "1";
         config["MassRouter:Providers:idle:ActivityTimeout"] = "00:00:00.300";
 
         // Other wire formats, for /v1/messages reaching every provider kind (the client's faults reach them all but healthy-anthropic).
@@ -114,6 +116,7 @@ public sealed class ResilienceFixture : GatewayFixture
             ("r/recovering", ["recovering", "healthy"]),
             ("r/stall", ["sim", "healthy"]),
             ("r/idle", ["idle"]),
+            ("r/narrow", ["narrow"]),
             ("r/good", ["healthy"]),
             ("r/bad", ["dead"]),
             ("r/balanced", ["sim", "healthy"]),

@@ -139,6 +139,7 @@ public sealed class GrafanaDashboardTests
     {
         ["MassRouter:ApiKeys:0:Key"] = "sk-dashboard-unmetered",
         ["MassRouter:Providers:sim:BaseUrl"] = simulatorV1.ToString(),
+        ["MassRouter:Providers:sim:WarmConnections"] = "1",
         ["MassRouter:Providers:dead:BaseUrl"] = "http://127.0.0.1:9/v1",
         ["MassRouter:Models:0:Id"] = Model,
         ["MassRouter:Models:0:Deployments:0:Provider"] = "sim",
@@ -181,12 +182,14 @@ public sealed class GrafanaDashboardTests
         return JsonNode.Parse(await created.Content.ReadAsStringAsync())!["secret"]!.GetValue<string>();
     }
 
-    // A metered stream (time to first token, inter-token gaps, active streams, tokens, cost), a non-streaming request
-    // that falls back past a dead deployment (retries, both circuits), and a wrong key (a rejection).
+    // Two metered streams at once (time to first token, inter-token gaps, active streams, tokens, cost; the second beyond
+    // the provider's one warm connection: a burst-pool attempt), a non-streaming request that falls back past a dead
+    // deployment (retries, both circuits), and a wrong key (a rejection).
     private static async Task DriveTrafficAsync(HttpClient http, string key)
     {
-        var stream = await ChatAsync(http, key, $$"""{"model":"{{Model}}","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
-        Assert.Contains("data: [DONE]", stream, StringComparison.Ordinal);
+        var streams = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
+            ChatAsync(http, key, $$"""{"model":"{{Model}}","stream":true,"messages":[{"role":"user","content":"hi"}]}""", ("x-sim-itl-ms", "50"))));
+        Assert.All(streams, stream => Assert.Contains("data: [DONE]", stream, StringComparison.Ordinal));
         var single = await ChatAsync(http, key, $$"""{"model":"{{FallbackModel}}","messages":[{"role":"user","content":"hi"}]}""");
         Assert.Contains("\"choices\"", single, StringComparison.Ordinal);
 
@@ -195,9 +198,9 @@ public sealed class GrafanaDashboardTests
         Assert.Equal(HttpStatusCode.Unauthorized, rejected.StatusCode);
     }
 
-    private static async Task<string> ChatAsync(HttpClient http, string key, string body)
+    private static async Task<string> ChatAsync(HttpClient http, string key, string body, params (string Name, string Value)[] headers)
     {
-        using var request = GatewayFixture.ChatRequest(http.BaseAddress!, body, key, ("x-sim-tokens", "8"));
+        using var request = GatewayFixture.ChatRequest(http.BaseAddress!, body, key, [("x-sim-tokens", "8"), .. headers]);
         using var response = await http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, string.Create(CultureInfo.InvariantCulture, $"{(int)response.StatusCode}: {text}"));
