@@ -81,8 +81,8 @@ internal sealed partial class GatewayInstance(
         }
     }
 
-    // 16 hex digits of a Guid.NewGuid's random bytes (0-5 and 9-15; the kernel's CSPRNG on Linux) rather than
-    // RandomNumberGenerator, which maps OpenSSL into the process.
+    // 16 hex digits of random bytes of a Guid.NewGuid (0-5 and 9-10: neither version nor variant bits; the kernel's CSPRNG
+    // on Linux) rather than RandomNumberGenerator, which maps OpenSSL into the process.
     private static string NewId()
     {
         Span<byte> random = stackalloc byte[16];
