@@ -2,6 +2,7 @@ using MassRouter.ControlApi.Audit;
 using MassRouter.ControlApi.Auth;
 using MassRouter.ControlApi.Http;
 using MassRouter.ControlApi.Storage;
+using MassRouter.Core.Catalog;
 using MassRouter.Core.Money;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -53,7 +54,7 @@ internal static class CatalogApi
     private static async Task<Results<Created<ProviderView>, ValidationProblem, ProblemHttpResult>> CreateProviderAsync(
         CreateProviderRequest request, HttpContext context, CatalogRepository catalog, CredentialProtector credentials, CatalogPublisher publisher, AuditLog audit, TimeProvider time)
     {
-        var errors = ValidateProvider(request.Kind ?? "openai", request.BaseUrl, request.Credential).Text(request.Name, "name", 64);
+        var errors = ProviderSettings.Validate(request.Settings, ValidateProvider(request.Kind ?? "openai", request.BaseUrl, request.Credential).Text(request.Name, "name", 64));
         errors.Check(request.Name is null || request.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'), "name", "Use letters, digits, '-', '_' and '.'.");
         if (!errors.IsValid)
         {
@@ -61,7 +62,7 @@ internal static class CatalogApi
         }
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var provider = await catalog.CreateProviderAsync(new ProviderRow
+        var row = new ProviderRow
         {
             Name = request.Name!,
             Kind = request.Kind ?? "openai",
@@ -72,7 +73,9 @@ internal static class CatalogApi
             Enabled = request.Enabled == false ? 0 : 1,
             CreatedAt = now,
             UpdatedAt = now,
-        });
+        };
+        row.Store(request.Settings ?? new ProviderSettings());
+        var provider = await catalog.CreateProviderAsync(row);
         if (provider is null)
         {
             return Problems.Conflict($"A provider named '{request.Name}' exists.");
@@ -92,7 +95,7 @@ internal static class CatalogApi
             return Problems.NotFound("The provider");
         }
 
-        var errors = ValidateProvider(request.Kind ?? provider.Kind, request.BaseUrl ?? provider.BaseUrl, request.Credential);
+        var errors = ProviderSettings.Validate(request.Settings, ValidateProvider(request.Kind ?? provider.Kind, request.BaseUrl ?? provider.BaseUrl, request.Credential));
         if (!errors.IsValid)
         {
             return errors.Problem();
@@ -108,6 +111,7 @@ internal static class CatalogApi
         }
 
         provider.Enabled = request.Enabled is { } enabled ? (enabled ? 1 : 0) : provider.Enabled;
+        provider.Store(provider.Settings().With(request.Settings));
         provider.UpdatedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
         await catalog.UpdateProviderAsync(provider);
         await publisher.PublishAsync();
@@ -148,6 +152,9 @@ internal static class CatalogApi
             OutputNanosPerMillion = Nanos.FromDollars(request.OutputPerMillion ?? 0m),
             CachedInputNanosPerMillion = request.CachedInputPerMillion is { } cached ? Nanos.FromDollars(cached) : null,
             Enabled = request.Enabled == false ? 0 : 1,
+            FirstTokenTimeoutMs = request.FirstTokenTimeoutMs,
+            TotalTimeoutMs = request.TotalTimeoutMs,
+            LoadBalancing = request.LoadBalancing,
             CreatedAt = now,
             UpdatedAt = now,
         });
@@ -182,6 +189,9 @@ internal static class CatalogApi
         model.OutputNanosPerMillion = request.OutputPerMillion is { } output ? Nanos.FromDollars(output) : model.OutputNanosPerMillion;
         model.CachedInputNanosPerMillion = request.CachedInputPerMillion is { } cached ? Nanos.FromDollars(cached) : model.CachedInputNanosPerMillion;
         model.Enabled = request.Enabled is { } enabled ? (enabled ? 1 : 0) : model.Enabled;
+        model.FirstTokenTimeoutMs = request.FirstTokenTimeoutMs ?? model.FirstTokenTimeoutMs;
+        model.TotalTimeoutMs = request.TotalTimeoutMs ?? model.TotalTimeoutMs;
+        model.LoadBalancing = request.LoadBalancing ?? model.LoadBalancing;
         model.UpdatedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
         await catalog.UpdateModelAsync(model);
         await publisher.PublishAsync();
@@ -221,7 +231,7 @@ internal static class CatalogApi
     private static ModelView ToView(ModelRow m, IEnumerable<RouteRow> routes) => new(
         m.Id, m.PublicId, m.DisplayName, m.ContextLength, CatalogPublisher.Price(m.InputNanosPerMillion), CatalogPublisher.Price(m.OutputNanosPerMillion),
         m.CachedInputNanosPerMillion is { } cached ? CatalogPublisher.Price(cached) : null, m.Enabled != 0,
-        routes.Select(r => new RouteView(r.Provider, r.UpstreamModel, (int)r.Weight)).ToList());
+        routes.Select(r => new RouteView(r.Provider, r.UpstreamModel, (int)r.Weight)).ToList(), m.FirstTokenTimeoutMs, m.TotalTimeoutMs, m.LoadBalancing);
 
     private static ValidationErrors ValidateProvider(string kind, string? baseUrl, string? credential) =>
         new ValidationErrors()
@@ -241,6 +251,9 @@ internal static class CatalogApi
             .Check(!creating || request.OutputPerMillion is not null, "outputPerMillion", "Is required.")
             .Check(Price(request.InputPerMillion), "inputPerMillion", PriceMessage)
             .Check(Price(request.OutputPerMillion), "outputPerMillion", PriceMessage)
-            .Check(Price(request.CachedInputPerMillion), "cachedInputPerMillion", PriceMessage);
+            .Check(Price(request.CachedInputPerMillion), "cachedInputPerMillion", PriceMessage)
+            .Check(request.FirstTokenTimeoutMs is not { } firstToken || CatalogRules.IsTimeout(firstToken), "firstTokenTimeoutMs", $"Must be 1 to {CatalogRules.MaxTimeoutMs} ms.")
+            .Check(request.TotalTimeoutMs is not { } total || CatalogRules.IsTimeout(total), "totalTimeoutMs", $"Must be 1 to {CatalogRules.MaxTimeoutMs} ms.")
+            .Check(request.LoadBalancing is not { } policy || CatalogRules.IsLoadBalancing(policy), "loadBalancing", $"Must be one of {string.Join(", ", CatalogRules.LoadBalancingPolicies)}.");
     }
 }

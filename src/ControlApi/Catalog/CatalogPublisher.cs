@@ -9,6 +9,7 @@ namespace MassRouter.ControlApi.Catalog;
 internal sealed class CatalogPublisher(CatalogRepository catalog, CredentialProtector credentials, RedisState redis, TimeProvider time)
 {
     private static readonly IReadOnlyList<CatalogDeployment> NoDeployments = [];
+    private static readonly IReadOnlyDictionary<string, string> EmptyHeaders = new Dictionary<string, string>();
 
     /// <summary>Formats nano-dollars per million tokens as the decimal-USD string the catalog carries.</summary>
     public static string Price(long nanosPerMillion) => Nanos.ToDollars(nanosPerMillion).ToString("0.#########", CultureInfo.InvariantCulture);
@@ -23,16 +24,7 @@ internal sealed class CatalogPublisher(CatalogRepository catalog, CredentialProt
         {
             // Wall-clock milliseconds: increases across restarts and instances without a shared counter.
             Version = time.GetUtcNow().ToUnixTimeMilliseconds(),
-            Providers = providers.Select(p => new CatalogProvider
-            {
-                Name = p.Name,
-                Kind = p.Kind,
-                Flavor = p.Flavor,
-                BaseUrl = p.BaseUrl,
-                ApiVersion = p.ApiVersion,
-                Credential = p.CredentialProtected is null ? null : credentials.SealForCatalog(p.CredentialProtected),
-                Enabled = p.Enabled != 0,
-            }).ToList(),
+            Providers = providers.Select(p => ToCatalog(p, p.Settings())).ToList(),
             Models = models.Where(m => m.Enabled != 0).Select(m => new CatalogModel
             {
                 Id = m.PublicId,
@@ -43,9 +35,30 @@ internal sealed class CatalogPublisher(CatalogRepository catalog, CredentialProt
                 CachedInputPerMillion = m.CachedInputNanosPerMillion is { } cached ? Price(cached) : null,
                 Deployments = routes[m.Id].Where(r => enabledProviders.Contains(r.Provider))
                     .Select(r => new CatalogDeployment(r.Provider, r.UpstreamModel, (int)r.Weight)).ToList(),
+                FirstTokenTimeoutMs = m.FirstTokenTimeoutMs,
+                TotalTimeoutMs = m.TotalTimeoutMs,
+                LoadBalancing = m.LoadBalancing,
             }).ToList(),
         };
     }
+
+    private CatalogProvider ToCatalog(ProviderRow row, ProviderSettings settings) => new()
+    {
+        Name = row.Name,
+        Kind = row.Kind,
+        Flavor = row.Flavor,
+        BaseUrl = row.BaseUrl,
+        ApiVersion = row.ApiVersion,
+        Credential = row.CredentialProtected is null ? null : credentials.SealForCatalog(row.CredentialProtected),
+        Enabled = row.Enabled != 0,
+        ConnectTimeoutMs = settings.ConnectTimeoutMs,
+        ActivityTimeoutMs = settings.ActivityTimeoutMs,
+        MaxConnections = settings.MaxConnections,
+        PooledConnectionIdleTimeoutMs = settings.PooledConnectionIdleTimeoutMs,
+        WarmConnections = settings.WarmConnections,
+        BurstConnectionIdleTimeoutMs = settings.BurstConnectionIdleTimeoutMs,
+        Headers = settings.Headers,
+    };
 
     public async Task<CatalogDocument> PublishAsync()
     {
@@ -80,7 +93,10 @@ internal sealed class CatalogPublisher(CatalogRepository catalog, CredentialProt
         for (var i = 0; i < fresh.Providers.Count; i++)
         {
             var (was, now) = (current.Providers[i], fresh.Providers[i]);
-            if (was with { Credential = null } != now with { Credential = null } || !credentials.SameSealedSecret(was.Credential, now.Credential))
+            // Records compare the headers by reference: they are compared entry by entry.
+            if (was with { Credential = null, Headers = null } != now with { Credential = null, Headers = null }
+                || !SameHeaders(was.Headers, now.Headers)
+                || !credentials.SameSealedSecret(was.Credential, now.Credential))
             {
                 return false;
             }
@@ -98,4 +114,8 @@ internal sealed class CatalogPublisher(CatalogRepository catalog, CredentialProt
 
         return true;
     }
+
+    private static bool SameHeaders(IReadOnlyDictionary<string, string>? was, IReadOnlyDictionary<string, string>? now) =>
+        (was ?? EmptyHeaders).Count == (now ?? EmptyHeaders).Count
+        && (was ?? EmptyHeaders).All(h => (now ?? EmptyHeaders).TryGetValue(h.Key, out var value) && value == h.Value);
 }

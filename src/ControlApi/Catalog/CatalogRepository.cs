@@ -6,8 +6,11 @@ namespace MassRouter.ControlApi.Catalog;
 /// <summary>Providers, models and routes.</summary>
 internal sealed class CatalogRepository(Database database)
 {
-    private const string ProviderColumns = "id, name, kind, flavor, base_url, api_version, credential_protected, enabled, created_at, updated_at";
-    private const string ModelColumns = "id, public_id, display_name, context_length, input_nanos_per_million, output_nanos_per_million, cached_input_nanos_per_million, enabled, created_at, updated_at";
+    private const string ProviderColumns = "id, name, kind, flavor, base_url, api_version, credential_protected, enabled, created_at, updated_at, " +
+        "connect_timeout_ms, activity_timeout_ms, max_connections, pooled_idle_timeout_ms, warm_connections, burst_idle_timeout_ms, headers_json";
+
+    private const string ModelColumns = "id, public_id, display_name, context_length, input_nanos_per_million, output_nanos_per_million, cached_input_nanos_per_million, enabled, created_at, updated_at, " +
+        "first_token_timeout_ms, total_timeout_ms, load_balancing";
 
     /// <summary>Inserts a provider; null when the name is taken.</summary>
     public async Task<ProviderRow?> CreateProviderAsync(ProviderRow provider)
@@ -16,8 +19,10 @@ internal sealed class CatalogRepository(Database database)
         try
         {
             return await connection.QuerySingleAsync<ProviderRow>(
-                "INSERT INTO providers (name, kind, flavor, base_url, api_version, credential_protected, enabled, created_at, updated_at) " +
-                $"VALUES (@Name, @Kind, @Flavor, @BaseUrl, @ApiVersion, @CredentialProtected, @Enabled, @CreatedAt, @UpdatedAt) RETURNING {ProviderColumns}",
+                "INSERT INTO providers (name, kind, flavor, base_url, api_version, credential_protected, enabled, created_at, updated_at, " +
+                "connect_timeout_ms, activity_timeout_ms, max_connections, pooled_idle_timeout_ms, warm_connections, burst_idle_timeout_ms, headers_json) " +
+                "VALUES (@Name, @Kind, @Flavor, @BaseUrl, @ApiVersion, @CredentialProtected, @Enabled, @CreatedAt, @UpdatedAt, " +
+                $"@ConnectTimeoutMs, @ActivityTimeoutMs, @MaxConnections, @PooledIdleTimeoutMs, @WarmConnections, @BurstIdleTimeoutMs, @HeadersJson) RETURNING {ProviderColumns}",
                 provider);
         }
         catch (Exception ex) when (database.IsUniqueViolation(ex))
@@ -30,7 +35,9 @@ internal sealed class CatalogRepository(Database database)
     {
         await using var connection = await database.OpenAsync();
         await connection.ExecuteAsync(
-            "UPDATE providers SET kind = @Kind, flavor = @Flavor, base_url = @BaseUrl, api_version = @ApiVersion, credential_protected = @CredentialProtected, enabled = @Enabled, updated_at = @UpdatedAt WHERE id = @Id",
+            "UPDATE providers SET kind = @Kind, flavor = @Flavor, base_url = @BaseUrl, api_version = @ApiVersion, credential_protected = @CredentialProtected, enabled = @Enabled, updated_at = @UpdatedAt, " +
+            "connect_timeout_ms = @ConnectTimeoutMs, activity_timeout_ms = @ActivityTimeoutMs, max_connections = @MaxConnections, pooled_idle_timeout_ms = @PooledIdleTimeoutMs, " +
+            "warm_connections = @WarmConnections, burst_idle_timeout_ms = @BurstIdleTimeoutMs, headers_json = @HeadersJson WHERE id = @Id",
             provider);
     }
 
@@ -61,8 +68,10 @@ internal sealed class CatalogRepository(Database database)
         try
         {
             return await connection.QuerySingleAsync<ModelRow>(
-                "INSERT INTO models (public_id, display_name, context_length, input_nanos_per_million, output_nanos_per_million, cached_input_nanos_per_million, enabled, created_at, updated_at) " +
-                $"VALUES (@PublicId, @DisplayName, @ContextLength, @InputNanosPerMillion, @OutputNanosPerMillion, @CachedInputNanosPerMillion, @Enabled, @CreatedAt, @UpdatedAt) RETURNING {ModelColumns}",
+                "INSERT INTO models (public_id, display_name, context_length, input_nanos_per_million, output_nanos_per_million, cached_input_nanos_per_million, enabled, created_at, updated_at, " +
+                "first_token_timeout_ms, total_timeout_ms, load_balancing) " +
+                "VALUES (@PublicId, @DisplayName, @ContextLength, @InputNanosPerMillion, @OutputNanosPerMillion, @CachedInputNanosPerMillion, @Enabled, @CreatedAt, @UpdatedAt, " +
+                $"@FirstTokenTimeoutMs, @TotalTimeoutMs, @LoadBalancing) RETURNING {ModelColumns}",
                 model);
         }
         catch (Exception ex) when (database.IsUniqueViolation(ex))
@@ -76,7 +85,8 @@ internal sealed class CatalogRepository(Database database)
         await using var connection = await database.OpenAsync();
         await connection.ExecuteAsync(
             "UPDATE models SET display_name = @DisplayName, context_length = @ContextLength, input_nanos_per_million = @InputNanosPerMillion, output_nanos_per_million = @OutputNanosPerMillion, " +
-            "cached_input_nanos_per_million = @CachedInputNanosPerMillion, enabled = @Enabled, updated_at = @UpdatedAt WHERE id = @Id",
+            "cached_input_nanos_per_million = @CachedInputNanosPerMillion, enabled = @Enabled, updated_at = @UpdatedAt, " +
+            "first_token_timeout_ms = @FirstTokenTimeoutMs, total_timeout_ms = @TotalTimeoutMs, load_balancing = @LoadBalancing WHERE id = @Id",
             model);
     }
 

@@ -22,4 +22,10 @@ internal sealed class ModelRow
     public long CreatedAt { get; set; }
 
     public long UpdatedAt { get; set; }
+
+    public long? FirstTokenTimeoutMs { get; set; }
+
+    public long? TotalTimeoutMs { get; set; }
+
+    public string? LoadBalancing { get; set; }
 }

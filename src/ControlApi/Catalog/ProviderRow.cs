@@ -1,3 +1,6 @@
+using System.Text.Json;
+using MassRouter.Core.Usage;
+
 namespace MassRouter.ControlApi.Catalog;
 
 /// <summary>A row of <c>providers</c>; the credential is protected with ASP.NET Data Protection.</summary>
@@ -23,5 +26,42 @@ internal sealed class ProviderRow
 
     public long UpdatedAt { get; set; }
 
-    public ProviderView ToView() => new(Id, Name, Kind, Flavor, BaseUrl, ApiVersion, CredentialProtected is not null, Enabled != 0, CreatedAt, UpdatedAt);
+    public long? ConnectTimeoutMs { get; set; }
+
+    public long? ActivityTimeoutMs { get; set; }
+
+    public long? MaxConnections { get; set; }
+
+    public long? PooledIdleTimeoutMs { get; set; }
+
+    public long? WarmConnections { get; set; }
+
+    public long? BurstIdleTimeoutMs { get; set; }
+
+    /// <summary>The extra headers as a JSON object; null when there are none.</summary>
+    public string? HeadersJson { get; set; }
+
+    public ProviderSettings Settings() => new(
+        ConnectTimeoutMs,
+        ActivityTimeoutMs,
+        (int?)MaxConnections,
+        PooledIdleTimeoutMs,
+        (int?)WarmConnections,
+        BurstIdleTimeoutMs,
+        HeadersJson is null ? null : JsonSerializer.Deserialize(HeadersJson, CoreJson.Default.IReadOnlyDictionaryStringString));
+
+    public void Store(ProviderSettings settings)
+    {
+        ConnectTimeoutMs = settings.ConnectTimeoutMs;
+        ActivityTimeoutMs = settings.ActivityTimeoutMs;
+        MaxConnections = settings.MaxConnections;
+        PooledIdleTimeoutMs = settings.PooledConnectionIdleTimeoutMs;
+        WarmConnections = settings.WarmConnections;
+        BurstIdleTimeoutMs = settings.BurstConnectionIdleTimeoutMs;
+        HeadersJson = settings.Headers is { Count: > 0 } headers
+            ? JsonSerializer.Serialize(new SortedDictionary<string, string>(headers.ToDictionary(), StringComparer.OrdinalIgnoreCase), CoreJson.Default.IReadOnlyDictionaryStringString)
+            : null;
+    }
+
+    public ProviderView ToView() => new(Id, Name, Kind, Flavor, BaseUrl, ApiVersion, CredentialProtected is not null, Enabled != 0, CreatedAt, UpdatedAt, Settings());
 }

@@ -137,8 +137,13 @@ internal sealed class ModelCatalog : IDisposable
                 LoadBalancing = model.LoadBalancing,
             };
 
+    // A provider whose settings changed gets a new endpoint (and new connection pools); the old one is retired.
     private static bool SameEndpoint(ProviderOptions a, ProviderOptions b) =>
-        a.Kind == b.Kind && a.Flavor == b.Flavor && a.BaseUrl == b.BaseUrl && a.ApiVersion == b.ApiVersion && a.ApiKey == b.ApiKey;
+        a.Kind == b.Kind && a.Flavor == b.Flavor && a.BaseUrl == b.BaseUrl && a.ApiVersion == b.ApiVersion && a.ApiKey == b.ApiKey
+        && a.ConnectTimeout == b.ConnectTimeout && a.ActivityTimeout == b.ActivityTimeout && a.MaxConnectionsPerServer == b.MaxConnectionsPerServer
+        && a.PooledConnectionIdleTimeout == b.PooledConnectionIdleTimeout && a.WarmConnections == b.WarmConnections
+        && a.BurstConnectionIdleTimeout == b.BurstConnectionIdleTimeout
+        && a.Headers.Count == b.Headers.Count && a.Headers.All(h => b.Headers.TryGetValue(h.Key, out var value) && value == h.Value);
 
     private sealed record Snapshot(FrozenDictionary<string, ModelRoute> Routes, FrozenDictionary<string, ProviderEndpoint> Providers, IReadOnlyList<ModelRoute> Models);
 }

@@ -27,6 +27,7 @@ internal sealed partial class RedisCatalog(
     TimeProvider time,
     ILogger<RedisCatalog> logger) : IHostedService, IDisposable
 {
+    private static readonly IReadOnlyDictionary<string, string> EmptyHeaders = new Dictionary<string, string>();
     private readonly SemaphoreSlim _reload = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private long _appliedVersion = -1;
@@ -117,21 +118,10 @@ internal sealed partial class RedisCatalog(
                 }
             }
 
-            providers[provider.Name] = new ProviderOptions
-            {
-                Kind = provider.Kind,
-                Flavor = provider.Flavor,
-                BaseUrl = provider.BaseUrl,
-                ApiVersion = provider.ApiVersion,
-                ApiKey = credential,
-            };
+            providers[provider.Name] = ToOptions(provider, credential);
         }
 
-        var models = document.Models.Select(m => new ModelOptions
-        {
-            Id = m.Id,
-            Deployments = [.. m.Deployments.Select(d => new DeploymentOptions { Provider = d.Provider, Model = d.Model, Weight = d.Weight })],
-        }).ToList();
+        var models = document.Models.Select(ToOptions).ToList();
         var modelPrices = new Dictionary<string, ModelPrice>(StringComparer.Ordinal);
         foreach (var model in document.Models)
         {
@@ -145,6 +135,95 @@ internal sealed partial class RedisCatalog(
         prices.Apply(modelPrices);
         catalog.Apply(providers, models);
         LogApplied(document.Version, providers.Count, models.Count);
+    }
+
+    private ProviderOptions ToOptions(CatalogProvider provider, string? credential)
+    {
+        // A setting outside what the control API accepts (a hand-written document) keeps the gateway's default.
+        var options = new ProviderOptions
+        {
+            Kind = provider.Kind,
+            Flavor = provider.Flavor,
+            BaseUrl = provider.BaseUrl,
+            ApiVersion = provider.ApiVersion,
+            ApiKey = credential,
+        };
+        options.ConnectTimeout = Valid(provider.ConnectTimeoutMs, ms => CatalogRules.IsTimeout(ms, CatalogRules.MaxConnectTimeoutMs), "connectTimeoutMs") is { } connect
+            ? TimeSpan.FromMilliseconds(connect) : options.ConnectTimeout;
+        options.ActivityTimeout = Valid(provider.ActivityTimeoutMs, ms => CatalogRules.IsTimeout(ms), "activityTimeoutMs") is { } activity
+            ? TimeSpan.FromMilliseconds(activity) : options.ActivityTimeout;
+        options.PooledConnectionIdleTimeout = Valid(provider.PooledConnectionIdleTimeoutMs, CatalogRules.IsIdleTimeout, "pooledConnectionIdleTimeoutMs") is { } pooled
+            ? TimeSpan.FromMilliseconds(pooled) : options.PooledConnectionIdleTimeout;
+        options.BurstConnectionIdleTimeout = Valid(provider.BurstConnectionIdleTimeoutMs, CatalogRules.IsIdleTimeout, "burstConnectionIdleTimeoutMs") is { } burst
+            ? TimeSpan.FromMilliseconds(burst) : options.BurstConnectionIdleTimeout;
+        options.MaxConnectionsPerServer = (int?)Valid(provider.MaxConnections, n => CatalogRules.IsConnectionCount((int)n), "maxConnections") ?? options.MaxConnectionsPerServer;
+        options.WarmConnections = (int?)Valid(provider.WarmConnections, n => CatalogRules.IsConnectionCount((int)n), "warmConnections") ?? options.WarmConnections;
+        if (provider.Headers is { Count: > CatalogRules.MaxHeaders })
+        {
+            LogSettingIgnored(provider.Name, "headers");
+        }
+        else
+        {
+            foreach (var (name, value) in provider.Headers ?? EmptyHeaders)
+            {
+                if (CatalogRules.HeaderProblem(name, value) is null)
+                {
+                    options.Headers[name] = value;
+                }
+                else
+                {
+                    LogSettingIgnored(provider.Name, "headers." + name);
+                }
+            }
+        }
+
+        return options;
+
+        long? Valid(long? value, Func<long, bool> rule, string setting)
+        {
+            if (value is { } given && !rule(given))
+            {
+                LogSettingIgnored(provider.Name, setting);
+                return null;
+            }
+
+            return value;
+        }
+    }
+
+    private ModelOptions ToOptions(CatalogModel model)
+    {
+        var options = new ModelOptions
+        {
+            Id = model.Id,
+            Deployments = [.. model.Deployments.Select(d => new DeploymentOptions { Provider = d.Provider, Model = d.Model, Weight = d.Weight })],
+            FirstTokenTimeout = Timeout(model.FirstTokenTimeoutMs, "firstTokenTimeoutMs"),
+            TotalTimeout = Timeout(model.TotalTimeoutMs, "totalTimeoutMs"),
+        };
+        if (model.LoadBalancing is { } policy)
+        {
+            if (CatalogRules.IsLoadBalancing(policy))
+            {
+                options.LoadBalancing = policy;
+            }
+            else
+            {
+                LogSettingIgnored(model.Id, "loadBalancing");
+            }
+        }
+
+        return options;
+
+        TimeSpan? Timeout(long? value, string setting)
+        {
+            if (value is { } ms && !CatalogRules.IsTimeout(ms))
+            {
+                LogSettingIgnored(model.Id, setting);
+                return null;
+            }
+
+            return value is { } valid ? TimeSpan.FromMilliseconds(valid) : null;
+        }
     }
 
     private CredentialSealer? Sealer()
@@ -186,6 +265,9 @@ internal sealed partial class RedisCatalog(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Provider {Provider} from mr:catalog left out: its credential cannot be opened ({Reason}); check MassRouter:CredentialKey")]
     private partial void LogCredentialUnreadable(string provider, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Catalog entry {Name}: {Setting} is out of range and ignored (the gateway's default applies)")]
+    private partial void LogSettingIgnored(string name, string setting);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "MassRouter:CredentialKey must be base64 of exactly 32 bytes (the control plane's value)")]
     private partial void LogCredentialKeyInvalid();

@@ -18,6 +18,17 @@ public sealed record CatalogProvider
     public string? ApiVersion { get; init; }
     public string? Credential { get; init; }
     public bool Enabled { get; init; } = true;
+
+    // Connection settings; null takes the gateway's default (README, MassRouter:Providers:{name}:...).
+    public long? ConnectTimeoutMs { get; init; }
+    public long? ActivityTimeoutMs { get; init; }
+    public int? MaxConnections { get; init; }
+    public long? PooledConnectionIdleTimeoutMs { get; init; }
+    public int? WarmConnections { get; init; }
+    public long? BurstConnectionIdleTimeoutMs { get; init; }
+
+    /// <summary>Extra headers sent with every request to the provider (never a credential: see <see cref="Credential"/>).</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
 }
 
 /// <summary>A public model with its prices (decimal USD per million tokens, as strings) and its route.</summary>
@@ -30,6 +41,11 @@ public sealed record CatalogModel
     public string OutputPerMillion { get; init; } = "0";
     public string? CachedInputPerMillion { get; init; }
     public IReadOnlyList<CatalogDeployment> Deployments { get; init; } = [];
+
+    // Routing settings; null takes the gateway's default (README, MassRouter:Models:N:...).
+    public long? FirstTokenTimeoutMs { get; init; }
+    public long? TotalTimeoutMs { get; init; }
+    public string? LoadBalancing { get; init; }
 }
 
 /// <summary>One deployment of a model: a provider, the upstream model id, a weight.</summary>

@@ -85,6 +85,68 @@ public abstract class CatalogApiTests(ControlApiFixture fixture)
     }
 
     [Fact]
+    public async Task ProviderAndModelSettings_AreStored_Patched_AndPublished()
+    {
+        var name = "p" + Guid.NewGuid().ToString("N")[..8];
+        var created = await Expect.JsonAsync<ProviderView>(await fixture.Admin.Http.PostAsJsonAsync("/api/admin/providers", new
+        {
+            name, baseUrl = "http://127.0.0.1:9/v1",
+            settings = new { connectTimeoutMs = 2_000, activityTimeoutMs = 900_000, warmConnections = 8, headers = new Dictionary<string, string> { ["OpenAI-Organization"] = "org-1", ["X-Title"] = "MassRouter" } },
+        }), HttpStatusCode.Created);
+        Assert.Equal(new ProviderSettings(2_000, 900_000, null, null, 8, null), created.Settings with { Headers = null });
+        Assert.Equal(new Dictionary<string, string> { ["OpenAI-Organization"] = "org-1", ["X-Title"] = "MassRouter" }, created.Settings.Headers);
+
+        // Only the given fields change; given headers replace the set.
+        var patched = await Expect.JsonAsync<ProviderView>(await fixture.Admin.Http.PatchAsJsonAsync($"/api/admin/providers/{created.Id}", new
+        {
+            settings = new { maxConnections = 500, burstConnectionIdleTimeoutMs = 0, headers = new Dictionary<string, string> { ["X-Title"] = "Other" } },
+        }));
+        Assert.Equal(new ProviderSettings(2_000, 900_000, 500, null, 8, 0), patched.Settings with { Headers = null });
+        Assert.Equal(new Dictionary<string, string> { ["X-Title"] = "Other" }, patched.Settings.Headers);
+        Assert.Equal(patched, (await fixture.Admin.Http.GetFromJsonAsync<ProviderView>($"/api/admin/providers/{created.Id}"))! with { Settings = patched.Settings });
+        Assert.Equal(patched.Settings.Headers, (await fixture.Admin.Http.GetFromJsonAsync<ProviderView>($"/api/admin/providers/{created.Id}"))!.Settings.Headers);
+
+        var model = await Expect.JsonAsync<ModelView>(await fixture.Admin.Http.PostAsJsonAsync("/api/admin/models", new
+        {
+            publicId = "s/" + Guid.NewGuid().ToString("N")[..8], inputPerMillion = 1m, outputPerMillion = 2m, firstTokenTimeoutMs = 20_000, loadBalancing = "least-latency",
+        }), HttpStatusCode.Created);
+        Assert.Equal((20_000L, (long?)null, "least-latency"), (model.FirstTokenTimeoutMs!.Value, model.TotalTimeoutMs, model.LoadBalancing));
+        model = await Expect.JsonAsync<ModelView>(await fixture.Admin.Http.PatchAsJsonAsync($"/api/admin/models/{model.Id}", new { totalTimeoutMs = 300_000 }));
+        Assert.Equal((20_000L, (long?)300_000, "least-latency"), (model.FirstTokenTimeoutMs!.Value, model.TotalTimeoutMs, model.LoadBalancing));
+        await Expect.JsonAsync<ModelView>(await fixture.Admin.Http.PutAsJsonAsync($"/api/admin/models/{model.Id}/routes", new[] { new { provider = name, model = "up", weight = 1 } }));
+
+        var document = JsonSerializer.Deserialize((string)(await fixture.RedisDb.StringGetAsync(RedisKeys.Catalog))!, CoreJson.Default.CatalogDocument)!;
+        var provider = document.Providers.Single(p => p.Name == name);
+        Assert.Equal((2_000L, 900_000L, 500, (long?)null, 8, 0L), (provider.ConnectTimeoutMs!.Value, provider.ActivityTimeoutMs!.Value, provider.MaxConnections!.Value, provider.PooledConnectionIdleTimeoutMs, provider.WarmConnections!.Value, provider.BurstConnectionIdleTimeoutMs!.Value));
+        Assert.Equal(new Dictionary<string, string> { ["X-Title"] = "Other" }, provider.Headers);
+        var published = document.Models.Single(m => m.Id == model.PublicId);
+        Assert.Equal((20_000L, 300_000L, "least-latency"), (published.FirstTokenTimeoutMs!.Value, published.TotalTimeoutMs!.Value, published.LoadBalancing));
+
+        // Publishing again without a change is recognised as no change (the headers compare by content).
+        Assert.False(await fixture.Get<CatalogPublisher>().PublishIfChangedAsync());
+    }
+
+    [Fact]
+    public async Task InvalidSettings_ReportEachField()
+    {
+        await Expect.ValidationProblemAsync(
+            await fixture.Admin.Http.PostAsJsonAsync("/api/admin/providers", new
+            {
+                name = "p" + Guid.NewGuid().ToString("N")[..8], baseUrl = "http://127.0.0.1:9/v1",
+                settings = new
+                {
+                    connectTimeoutMs = 0, activityTimeoutMs = 86_400_001, maxConnections = 0, pooledConnectionIdleTimeoutMs = -1, warmConnections = 0, burstConnectionIdleTimeoutMs = -1,
+                    headers = new Dictionary<string, string> { ["Authorization"] = "Bearer sk-x", ["bad name"] = "v", ["x-ok"] = "line\r\nbreak" },
+                },
+            }),
+            "settings.connectTimeoutMs", "settings.activityTimeoutMs", "settings.maxConnections", "settings.pooledConnectionIdleTimeoutMs", "settings.warmConnections",
+            "settings.burstConnectionIdleTimeoutMs", "settings.headers.Authorization", "settings.headers.bad name", "settings.headers.x-ok");
+        await Expect.ValidationProblemAsync(
+            await fixture.Admin.Http.PostAsJsonAsync("/api/admin/models", new { publicId = "x/" + Guid.NewGuid().ToString("N"), inputPerMillion = 1m, outputPerMillion = 1m, firstTokenTimeoutMs = 0, totalTimeoutMs = -1, loadBalancing = "random" }),
+            "firstTokenTimeoutMs", "totalTimeoutMs", "loadBalancing");
+    }
+
+    [Fact]
     public async Task DuplicateNames_AreConflicts()
     {
         var name = "p" + Guid.NewGuid().ToString("N")[..8];
