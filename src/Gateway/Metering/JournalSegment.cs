@@ -9,8 +9,9 @@ namespace MassRouter.Gateway.Metering;
 /// the written lines is zeros. Guarded by the journal's lock.
 /// </summary>
 /// <remarks>
-/// The blocks are allocated when the file is created: writing to a mapped page the file system cannot back raises
-/// SIGBUS, so a full disk must fail the creation (an <see cref="IOException"/> the journal reports) rather than a later copy.
+/// The blocks are allocated when the file is created (<see cref="DiskReservation"/>): writing to a mapped page the file
+/// system cannot back raises SIGBUS, so a full disk must fail the creation (an <see cref="IOException"/> the journal
+/// reports) rather than a later copy.
 /// </remarks>
 internal sealed class JournalSegment
 {
@@ -40,15 +41,16 @@ internal sealed class JournalSegment
 
     /// <summary>
     /// Creates the segment's file (exclusively locked, so no other gateway replays it while it lives) with
-    /// <paramref name="capacity"/> bytes allocated, and maps it.
+    /// <paramref name="capacity"/> bytes allocated, and maps it. <paramref name="fallocate"/> stands in for the system
+    /// call in tests.
     /// </summary>
-    public static JournalSegment Create(string path, long capacity)
+    public static JournalSegment Create(string path, long capacity, Func<SafeFileHandle, long, int>? fallocate = null)
     {
-        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize: capacity);
+        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
         MemoryMappedFile? map = null;
         try
         {
-            RandomAccess.SetLength(handle, capacity);
+            DiskReservation.Reserve(handle, capacity, fallocate);
             map = MemoryMappedFile.CreateFromFile(handle, mapName: null, capacity, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
             return new JournalSegment(path, handle, map, map.CreateViewAccessor(0, capacity, MemoryMappedFileAccess.ReadWrite), capacity);
         }
