@@ -6,8 +6,9 @@ using MassRouter.LoadTests.Targets;
 namespace MassRouter.LoadTests.Board;
 
 /// <summary>
-/// Runs the board methodology (github.com/GetBusbar/benchmarking) against each target in turn: added latency at concurrency 1,
-/// the throughput frontier, streaming latency and streams sustained, memory, and the translation lane.
+/// Runs the board methodology (github.com/GetBusbar/benchmarking) against each target in turn: memory (first, on the cold
+/// process), added latency at concurrency 1, the throughput frontier, streaming latency and streams sustained, CPU under a
+/// fixed load, and the translation lane.
 /// </summary>
 internal sealed class BoardRunner
 {
@@ -23,9 +24,9 @@ internal sealed class BoardRunner
     }
 
     /// <summary>
-    /// Runs every target. Idle RSS is read for all targets before any request; the concurrency-1 phases, the most sensitive
-    /// to noise from other work on the machine, run in interleaved rounds (target A, B, C, then again) and the median round
-    /// is reported; the sweeps and the memory phase then run target by target.
+    /// Runs every target. Idle RSS is read for all targets before any request, and the memory cell runs first, target by
+    /// target; the concurrency-1 phases, the most sensitive to noise from other work on the machine, run in interleaved
+    /// rounds (target A, B, C, then again) and the median round is reported; the sweeps then run target by target.
     /// </summary>
     public async Task<List<TargetResult>> RunAllAsync(IReadOnlyList<(TargetSpec Target, bool Translation)> targets, CancellationToken cancellationToken)
     {
@@ -48,6 +49,17 @@ internal sealed class BoardRunner
 
         var available = Enumerable.Range(0, targets.Count).Where(i => results[i].Available).ToList();
         var loadEnded = new long[targets.Count];
+
+        // The memory cell first, while every target is cold (the reference board cold-starts each gateway for it): a
+        // history of sweeps (thousands of connections, every path compiled) is not what "after the load" asks about.
+        // Each target's recovery reading is taken in the background while the next targets run their cells.
+        var recoveries = new List<Task>();
+        foreach (var i in available)
+        {
+            recoveries.Add(await MemoryCellAsync(targets[i].Target, results[i], idle[i], cancellationToken));
+        }
+
+        await Task.WhenAll(recoveries);
         if (s.TargetWarmup > TimeSpan.Zero)
         {
             foreach (var i in available)
@@ -120,7 +132,7 @@ internal sealed class BoardRunner
         return results;
     }
 
-    /// <summary>Reads every measured target's RSS once more at the end of the run, at least <see cref="BoardSettings.MemoryLate"/> after the last load.</summary>
+    /// <summary>Reads every measured target's RSS once more at the end of the run, at least <see cref="BoardSettings.MemoryLate"/> after its last load.</summary>
     private async Task ReadLateMemoryAsync(IReadOnlyList<(TargetSpec Target, bool Translation)> targets, List<TargetResult> results, long[] loadEnded, CancellationToken cancellationToken)
     {
         var measured = Enumerable.Range(0, targets.Count).Where(i => loadEnded[i] != 0 && results[i].Memory is not null).ToList();
@@ -220,22 +232,58 @@ internal sealed class BoardRunner
 
         result.Streams = new StreamSweepResult(sustained, sustainedFps, ceiling);
 
-        // No /metrics scraping here: rendering it would be CPU charged to the target's requests (the soak scenario scrapes).
-        var memory = await PhaseAsync(
-            new LoadPhase
-            {
-                Name = $"memory c={s.MemoryConcurrency}", Workload = delayed, Concurrency = s.MemoryConcurrency, Warmup = TimeSpan.Zero,
-                Duration = s.MemoryDuration, Pid = target.Pid, SampleInterval = TimeSpan.FromMilliseconds(250),
-            },
-            target,
-            cancellationToken);
-        result.MemoryLoad = memory;
-        await Task.Delay(s.MemoryAfter, cancellationToken);
-        result.Memory = Memory(idle, memory, ProcessProbe.RssMiB(target.Pid));
+        // The memory cell's load again, on the warm process: CPU per request under a fixed load. No /metrics scraping
+        // here: rendering it would be CPU charged to the target's requests (the soak scenario scrapes).
+        result.FixedLoad = await Phase(target, $"fixed load c={s.MemoryConcurrency}", delayed, s.MemoryConcurrency, TimeSpan.Zero, s.MemoryDuration, cancellationToken);
 
         if (probeTranslation)
         {
             result.Translation = await TranslationAsync(target, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Runs the memory cell: the fixed load from a client of its own, closed when the load stops (as a load generator
+    /// that exits), RSS <see cref="BoardSettings.MemoryAfter"/> after it; returns the task that reads it again at the end
+    /// of the recovery window.
+    /// </summary>
+    private async Task<Task> MemoryCellAsync(TargetSpec target, TargetResult result, double? idle, CancellationToken cancellationToken)
+    {
+        var s = _settings;
+        var delayed = Workload.Single(RequestTemplate.Chat(target, "chat-20ms", new ChatShape { Tokens = 16, TimeToFirstTokenMs = s.FrontierDelayMs }));
+        PhaseResult load;
+        using (var client = Cli.LoadTestClient.Create())
+        {
+            load = await PhaseAsync(
+                client,
+                new LoadPhase
+                {
+                    Name = $"memory c={s.MemoryConcurrency}", Workload = delayed, Concurrency = s.MemoryConcurrency, Warmup = TimeSpan.Zero,
+                    Duration = s.MemoryDuration, Pid = target.Pid, SampleInterval = TimeSpan.FromMilliseconds(250),
+                },
+                target,
+                cancellationToken);
+        }
+
+        var ended = Stopwatch.GetTimestamp();
+        result.MemoryLoad = load;
+        await Task.Delay(s.MemoryAfter, cancellationToken);
+        result.Memory = Memory(idle, load, ProcessProbe.RssMiB(target.Pid));
+        return RecoveredAsync();
+
+        async Task RecoveredAsync()
+        {
+            var wait = s.MemoryRecovery - Stopwatch.GetElapsedTime(ended);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellationToken);
+            }
+
+            if (ProcessProbe.RssMiB(target.Pid) is { } rss)
+            {
+                result.Memory = result.Memory! with { RecoveredMiB = Math.Round(rss, 1), RecoverySeconds = Math.Round(Stopwatch.GetElapsedTime(ended).TotalSeconds) };
+                _log.WriteLine(FormattableString.Invariant($"[{target.Name}] RSS {result.Memory.RecoveredMiB} MiB {result.Memory.RecoverySeconds:0} s after the memory load (idle {idle:0.0}, {s.MemoryAfter.TotalSeconds:0.#} s after {result.Memory.AfterMiB})"));
+            }
         }
     }
 
@@ -280,9 +328,12 @@ internal sealed class BoardRunner
             target,
             cancellationToken);
 
-    private async Task<PhaseResult> PhaseAsync(LoadPhase phase, TargetSpec target, CancellationToken cancellationToken)
+    private Task<PhaseResult> PhaseAsync(LoadPhase phase, TargetSpec target, CancellationToken cancellationToken) =>
+        PhaseAsync(_client, phase, target, cancellationToken);
+
+    private async Task<PhaseResult> PhaseAsync(HttpClient client, LoadPhase phase, TargetSpec target, CancellationToken cancellationToken)
     {
-        var result = await PhaseRunner.RunAsync(_client, phase, cancellationToken);
+        var result = await PhaseRunner.RunAsync(client, phase, cancellationToken);
         _log.WriteLine(FormattableString.Invariant($"[{target.Name}] {result.Name,-22} rps {result.Rps,9:F1}  ok {result.Ok,7}  failed {result.Failed,5}  p50 {result.Latency.P50Us,8} us  p99 {result.Latency.P99Us,8} us")
             + (result.Ttft.Count > 0 ? FormattableString.Invariant($"  ttft p50 {result.Ttft.P50Us} us  gap p99 {result.Gap.P99Us} us  stalls {result.Stalls}") : string.Empty)
             + (result.CpuUsPerRequest is { } cpu ? FormattableString.Invariant($"  cpu {cpu:F0} us/req") : string.Empty)

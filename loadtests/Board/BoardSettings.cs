@@ -47,9 +47,15 @@ internal sealed record BoardSettings
     public TimeSpan MemoryAfter { get; init; }
 
     /// <summary>
-    /// The last RSS reading of every target is taken at the end of the run, at least this long after its memory load
-    /// (memory a process gives back over a minute or two — pooled buffers aged out, idle connections closed — does
-    /// not show at <see cref="MemoryAfter"/>). The targets that ran earlier have waited longer; each report says how long.
+    /// The recovery window of the memory cell: RSS is read again this long after its load stopped (the reference
+    /// board's post-load settle, <c>MEM_SETTLE_S</c>, 60 s by default): does the process give memory back?
+    /// </summary>
+    public TimeSpan MemoryRecovery { get; init; }
+
+    /// <summary>
+    /// The last RSS reading of every target is taken at the end of the run, after every phase, at least this long after
+    /// its last load (the fixed load that measures CPU per request). The targets that ran earlier have waited longer;
+    /// each report says how long.
     /// </summary>
     public TimeSpan MemoryLate { get; init; }
 
@@ -75,6 +81,7 @@ internal sealed record BoardSettings
             MemoryConcurrency = 4,
             MemoryDuration = TimeSpan.FromMilliseconds(800),
             MemoryAfter = TimeSpan.FromMilliseconds(200),
+            MemoryRecovery = TimeSpan.FromMilliseconds(400),
             MemoryLate = TimeSpan.FromMilliseconds(300),
         },
         "quick" => new BoardSettings
@@ -93,6 +100,7 @@ internal sealed record BoardSettings
             MemoryConcurrency = 64,
             MemoryDuration = TimeSpan.FromSeconds(6),
             MemoryAfter = TimeSpan.FromSeconds(2),
+            MemoryRecovery = TimeSpan.FromSeconds(20),
             MemoryLate = TimeSpan.FromSeconds(20),
         },
         "standard" => new BoardSettings
@@ -114,6 +122,7 @@ internal sealed record BoardSettings
             MemoryConcurrency = 64,
             MemoryDuration = TimeSpan.FromSeconds(12),
             MemoryAfter = TimeSpan.FromSeconds(6),
+            MemoryRecovery = TimeSpan.FromSeconds(60),
             MemoryLate = TimeSpan.FromSeconds(60),
         },
         _ => throw new ArgumentException($"Unknown profile '{profile}': smoke, quick or standard.", nameof(profile)),

@@ -54,7 +54,12 @@ internal sealed record ComparisonRow
 
     public double? AfterMiB { get; init; }
 
-    /// <summary>RSS at the end of the run, <see cref="LateAfterSeconds"/> after this target's memory load.</summary>
+    /// <summary>RSS at the end of the memory cell's recovery window, <see cref="RecoverySeconds"/> after its load.</summary>
+    public double? RecoveredMiB { get; init; }
+
+    public double? RecoverySeconds { get; init; }
+
+    /// <summary>RSS at the end of the run, after every phase, <see cref="LateAfterSeconds"/> after this target's last load.</summary>
     public double? LateMiB { get; init; }
 
     public double? LateAfterSeconds { get; init; }

@@ -1,11 +1,18 @@
 namespace MassRouter.LoadTests.Board;
 
 /// <summary>
-/// RSS before the first request, under a fixed load (median of the second half and its slope), shortly after it, and
-/// at the end of the run (<see cref="LateMiB"/>, <see cref="LateAfterSeconds"/> after the target's load ended).
+/// The memory cell, on a process that has served nothing before it (the reference board cold-starts each gateway for
+/// it): RSS before the first request, under a fixed load (median of the second half and its slope), shortly after the
+/// load (its client gone, as a load generator that exits), at the end of the recovery window
+/// (<see cref="RecoveredMiB"/>), and at the end of the whole run (<see cref="LateMiB"/>, <see cref="LateAfterSeconds"/>
+/// after the target's last load).
 /// </summary>
 internal sealed record MemoryResult(double? IdleMiB, double? SteadyMiB, double? GrowthMiBPerMinute, bool? Plateau, double? AfterMiB)
 {
+    public double? RecoveredMiB { get; init; }
+
+    public double? RecoverySeconds { get; init; }
+
     public double? LateMiB { get; init; }
 
     public double? LateAfterSeconds { get; init; }

@@ -40,7 +40,11 @@ internal sealed class TargetResult
 
     public StreamSweepResult? Streams { get; set; }
 
+    /// <summary>The memory cell's load, on the cold process (first of all the target's phases).</summary>
     public PhaseResult? MemoryLoad { get; set; }
+
+    /// <summary>The same fixed load on the warm process, after the sweeps: CPU per request under load.</summary>
+    public PhaseResult? FixedLoad { get; set; }
 
     public MemoryResult? Memory { get; set; }
 

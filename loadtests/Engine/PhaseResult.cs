@@ -7,6 +7,9 @@ internal sealed class PhaseResult
 
     public required string Model { get; init; }
 
+    /// <summary>When the phase began (its warm-up included).</summary>
+    public DateTimeOffset StartedAt { get; set; }
+
     public int Concurrency { get; init; }
 
     public double OfferedRps { get; init; }

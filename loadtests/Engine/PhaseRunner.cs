@@ -11,6 +11,7 @@ internal static class PhaseRunner
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(phase);
+        var startedAt = DateTimeOffset.UtcNow;
         var start = Clock.Now;
         var measureStart = start + Clock.Ticks(phase.Warmup);
         var end = measureStart + Clock.Ticks(phase.Duration);
@@ -39,7 +40,9 @@ internal static class PhaseRunner
         var (cpuSeconds, _) = await cpuWindow;
         await samplingStop.CancelAsync();
         await sampling;
-        return Summarize(phase, contexts, dropped, cpuSeconds, timeline, sampler.Samples);
+        var result = Summarize(phase, contexts, dropped, cpuSeconds, timeline, sampler.Samples);
+        result.StartedAt = startedAt;
+        return result;
     }
 
     private static async Task RunClosedAsync(

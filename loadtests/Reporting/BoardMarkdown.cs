@@ -35,7 +35,7 @@ internal static class BoardMarkdown
         var latency = new MarkdownTable("target", "p50 c=1 (us)", "p99 c=1 (us)", "added p50 (us)", "added p99 (us)", "CPU/req c=1 (us)", "CPU/req load (us)", "CPU vs floor");
         var throughput = new MarkdownTable("target", "rps @added p99<10ms", "vs floor", "vs peer", "rps unbounded");
         var streams = new MarkdownTable("target", "added TTFT p50 (us)", "added TTFT p99 (us)", "added gap p50 (us)", "added gap p99 (us)", "streams sustained", "frames/s there", "mock-bound");
-        var memory = new MarkdownTable("target", "idle RSS (MiB)", "steady RSS (MiB)", "growth (MiB/min)", "RSS after (MiB)", "RSS at the end (MiB, s after its load)", "translation lane", "translated added p99 (us)", "translated gap p99 vs passthrough (us)");
+        var memory = new MarkdownTable("target", "idle RSS (MiB)", "steady RSS (MiB)", "growth (MiB/min)", "RSS 6 s after (MiB)", "RSS recovered (MiB, s after)", "RSS at the end of the run (MiB, s after its last load)", "translation lane", "translated added p99 (us)", "translated gap p99 vs passthrough (us)");
         foreach (var r in report.Comparison)
         {
             if (!r.Available)
@@ -50,7 +50,7 @@ internal static class BoardMarkdown
                 r.Target, r.AddedTtftP50Us, r.AddedTtftP99Us, r.AddedGapP50Us, r.AddedGapP99Us,
                 r.StreamsSustained is { } n ? (r.StreamsCeilingReached == true ? "≥ " : string.Empty) + n.ToString(CultureInfo.InvariantCulture) : null,
                 r.StreamsFramesPerSecond, r.MockBound);
-            memory.Row(r.Target, r.IdleMiB, r.SteadyMiB, r.GrowthMiBPerMinute, r.AfterMiB, r.LateMiB is { } late ? Invariant($"{late} ({r.LateAfterSeconds:0} s)") : null, r.Translation, r.TranslationAddedP99Us, r.TranslationGapP99VsPassthroughUs);
+            memory.Row(r.Target, r.IdleMiB, r.SteadyMiB, r.GrowthMiBPerMinute, r.AfterMiB, r.RecoveredMiB is { } recovered ? Invariant($"{recovered} ({r.RecoverySeconds:0} s)") : null, r.LateMiB is { } late ? Invariant($"{late} ({r.LateAfterSeconds:0} s)") : null, r.Translation, r.TranslationAddedP99Us, r.TranslationGapP99VsPassthroughUs);
         }
 
         text.AppendLine("### Added latency and CPU").AppendLine().Append(latency).AppendLine();
@@ -98,8 +98,8 @@ internal static class BoardMarkdown
         text.AppendLine(Invariant($"- Added latency: closed model, 1 in flight, zero-delay mock, non-streaming, {s.LatencyWarmup.TotalSeconds:0.#} s warm-up then {s.LatencyDuration.TotalSeconds:0.#} s measured, in {s.LatencyRounds} round(s) interleaved across the targets (the round with the median p99 is reported; every round is in results.json); p99 of the target minus p99 direct. The streaming c=1 phase runs the same way in {s.StreamRounds} round(s), the median by gap p99 reported."));
         text.AppendLine(Invariant($"- Frontier: the mock answers after {s.FrontierDelayMs} ms; concurrency {string.Join(", ", s.FrontierConcurrency)}; {s.FrontierWarmup.TotalSeconds:0.#} s warm-up and {s.FrontierStep.TotalSeconds:0.#} s per step; best requests/s whose added p99 (p99 minus the mock's {s.FrontierDelayMs} ms) stayed under each bound with no failed request."));
         text.AppendLine(Invariant($"- Streaming: role chunk, {s.StreamTokens} content deltas {s.StreamIntervalMs} ms apart, finish, [DONE]. TTFT counts to the first content frame, from short streams at concurrency 1 (role chunk, 2 content deltas {s.StreamIntervalMs} ms apart; interleaved rounds like the added latency, the round with the median TTFT p50 reported); the inter-frame gap from the long streams. Streams sustained: concurrency {string.Join(", ", s.StreamConcurrency)} ({s.StreamStep.TotalSeconds:0.#} s each, starts staggered over one stream length); a step passes when every content frame and [DONE] arrive, no gap exceeds {10 * s.StreamIntervalMs} ms and errors stay under 0.1%. Mock-bound: direct sustained at most 10% more."));
-        text.AppendLine(Invariant($"- Memory: RSS (/proc/PID/status VmRSS) before the target's first request, sampled every 250 ms under {s.MemoryConcurrency} in flight for {s.MemoryDuration.TotalSeconds:0.#} s (steady = median of the second half, growth = its slope), {s.MemoryAfter.TotalSeconds:0.#} s after the load, and once more at the end of the run, at least {s.MemoryLate.TotalSeconds:0.#} s after it (the targets measured earlier have waited longer)."));
-        text.AppendLine("- CPU per request: utime+stime of the target process (/proc/PID/stat) over the measured window divided by the requests started in it.");
+        text.AppendLine(Invariant($"- Memory: a cell of its own on the cold process, as the reference board cold-starts each gateway for it: the first thing each target serves. RSS (/proc/PID/status VmRSS) before the target's first request, sampled every 250 ms under {s.MemoryConcurrency} in flight on the {s.FrontierDelayMs} ms mock for {s.MemoryDuration.TotalSeconds:0.#} s (steady = median of the second half, growth = its slope) from a client of its own that closes its connections when the load stops (as a load generator that exits), {s.MemoryAfter.TotalSeconds:0.#} s after the load, at the end of the recovery window ({s.MemoryRecovery.TotalSeconds:0.#} s after: the goal's reading, the reference's post-load settle), and once more at the end of the run, after every phase."));
+        text.AppendLine(Invariant($"- CPU per request: utime+stime of the target process (/proc/PID/stat) over the measured window divided by the requests started in it: at concurrency 1, and under the same fixed load ({s.MemoryConcurrency} in flight, {s.MemoryDuration.TotalSeconds:0.#} s) run again on the warm process after the sweeps."));
         return text.ToString();
     }
 

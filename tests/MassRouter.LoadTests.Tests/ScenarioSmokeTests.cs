@@ -92,6 +92,11 @@ public sealed class ScenarioSmokeTests : IClassFixture<LoopbackRig>
         Assert.True(gateway.Ttft!.Ok > 0 && gateway.Ttft.Failed == 0 && gateway.Ttft.Ttft.Count > 0, log.ToString());
         Assert.True(gateway.Memory!.IdleMiB > 0);
         Assert.True(gateway.Memory.LateMiB > 0 && gateway.Memory.LateAfterSeconds >= 0, "the end-of-run RSS reading");
+        Assert.True(gateway.Memory.AfterMiB > 0 && gateway.Memory.RecoveredMiB > 0 && gateway.Memory.RecoverySeconds >= 0, "the memory cell's readings after its load");
+        Assert.True(gateway.FixedLoad is { Ok: > 0, CpuUsPerRequest: > 0 }, "CPU under the fixed load, on the warm process");
+
+        // The memory cell ran first, on the cold process: its load precedes every other phase's requests.
+        Assert.True(gateway.MemoryLoad!.StartedAt < gateway.AddedLatencyRounds[0].StartedAt, "the memory cell runs before the other phases");
         // Until the /v1/messages route exists the lane reports "not available"; once it does, it is measured.
         Assert.True(
             gateway.Translation!.Status == "measured" || gateway.Translation.Status.StartsWith("not available", StringComparison.Ordinal),
