@@ -243,32 +243,43 @@ internal sealed class BoardRunner
     }
 
     /// <summary>
-    /// Runs the memory cell: the fixed load from a client of its own, closed when the load stops (as a load generator
-    /// that exits), RSS <see cref="BoardSettings.MemoryAfter"/> after it; returns the task that reads it again at the end
-    /// of the recovery window.
+    /// Runs the memory cell: the fixed load from a client of its own, in legs until the RSS plateaus (or the cap), the
+    /// client closed when the load stops (as a load generator that exits), RSS <see cref="BoardSettings.MemoryAfter"/>
+    /// after it; returns the task that reads it again at the end of the recovery window.
     /// </summary>
     private async Task<Task> MemoryCellAsync(TargetSpec target, TargetResult result, double? idle, CancellationToken cancellationToken)
     {
         var s = _settings;
         var delayed = Workload.Single(RequestTemplate.Chat(target, "chat-20ms", new ChatShape { Tokens = 16, TimeToFirstTokenMs = s.FrontierDelayMs }));
-        PhaseResult load;
+        var began = Stopwatch.GetTimestamp();
+        double? plateauAt = null;
         using (var client = Cli.LoadTestClient.Create())
         {
-            load = await PhaseAsync(
-                client,
-                new LoadPhase
+            while (Stopwatch.GetElapsedTime(began) < s.MemoryCap)
+            {
+                var offset = Stopwatch.GetElapsedTime(began).TotalSeconds;
+                var leg = await PhaseAsync(
+                    client,
+                    new LoadPhase
+                    {
+                        Name = $"memory c={s.MemoryConcurrency} #{result.MemoryLegs.Count + 1}", Workload = delayed, Concurrency = s.MemoryConcurrency,
+                        Warmup = TimeSpan.Zero, Duration = s.MemoryLeg, Pid = target.Pid, SampleInterval = TimeSpan.FromMilliseconds(250),
+                    },
+                    target,
+                    cancellationToken);
+                result.MemoryLegs.Add(leg);
+                result.MemorySamples.AddRange(leg.Resources.Select(r => r with { Second = Math.Round(offset + r.Second, 3) }));
+                if (Plateau(result.MemorySamples, s.MemoryPlateauWindow.TotalSeconds))
                 {
-                    Name = $"memory c={s.MemoryConcurrency}", Workload = delayed, Concurrency = s.MemoryConcurrency, Warmup = TimeSpan.Zero,
-                    Duration = s.MemoryDuration, Pid = target.Pid, SampleInterval = TimeSpan.FromMilliseconds(250),
-                },
-                target,
-                cancellationToken);
+                    plateauAt = Math.Round(Stopwatch.GetElapsedTime(began).TotalSeconds, 1);
+                    break;
+                }
+            }
         }
 
         var ended = Stopwatch.GetTimestamp();
-        result.MemoryLoad = load;
         await Task.Delay(s.MemoryAfter, cancellationToken);
-        result.Memory = Memory(idle, load, ProcessProbe.RssMiB(target.Pid));
+        result.Memory = Memory(idle, result.MemorySamples, s.MemoryPlateauWindow.TotalSeconds, plateauAt, ProcessProbe.RssMiB(target.Pid));
         return RecoveredAsync();
 
         async Task RecoveredAsync()
@@ -282,9 +293,39 @@ internal sealed class BoardRunner
             if (ProcessProbe.RssMiB(target.Pid) is { } rss)
             {
                 result.Memory = result.Memory! with { RecoveredMiB = Math.Round(rss, 1), RecoverySeconds = Math.Round(Stopwatch.GetElapsedTime(ended).TotalSeconds) };
-                _log.WriteLine(FormattableString.Invariant($"[{target.Name}] RSS {result.Memory.RecoveredMiB} MiB {result.Memory.RecoverySeconds:0} s after the memory load (idle {idle:0.0}, {s.MemoryAfter.TotalSeconds:0.#} s after {result.Memory.AfterMiB})"));
+                _log.WriteLine(FormattableString.Invariant($"[{target.Name}] RSS {result.Memory.RecoveredMiB} MiB {result.Memory.RecoverySeconds:0} s after the memory load (idle {idle:0.0}, {s.MemoryAfter.TotalSeconds:0.#} s after {result.Memory.AfterMiB}, plateau {(plateauAt is { } at ? FormattableString.Invariant($"at {at} s") : "not reached")})"));
             }
         }
+    }
+
+    /// <summary>
+    /// The reference board's plateau test over the trailing window: the second half's mean RSS exceeds the first half's by
+    /// less than 1% of the window's mean (no upward trend), and max minus min stays under 2% of it (not merely oscillating).
+    /// </summary>
+    internal static bool Plateau(IReadOnlyList<ResourceSample> samples, double windowSeconds)
+    {
+        var window = Trailing(samples, windowSeconds);
+        if (window.Count < 4 || samples[^1].Second - samples[0].Second < windowSeconds)
+        {
+            return false;
+        }
+
+        var mean = window.Average();
+        var half = window.Count / 2;
+        var trend = window.Skip(half).Average() - window.Take(half).Average();
+        return trend < 0.01 * mean && window.Max() - window.Min() < 0.02 * mean;
+    }
+
+    private static List<double> Trailing(IReadOnlyList<ResourceSample> samples, double windowSeconds)
+    {
+        var rss = samples.Where(r => r.RssMiB is not null).ToList();
+        if (rss.Count == 0)
+        {
+            return [];
+        }
+
+        var from = rss[^1].Second - windowSeconds;
+        return rss.Where(r => r.Second >= from).Select(r => r.RssMiB!.Value).ToList();
     }
 
     public static string BoundName(double boundMs) =>
@@ -354,21 +395,21 @@ internal sealed class BoardRunner
         }
     }
 
-    private static MemoryResult Memory(double? idle, PhaseResult load, double? after)
+    private static MemoryResult Memory(double? idle, IReadOnlyList<ResourceSample> samples, double windowSeconds, double? plateauAt, double? after)
     {
-        var samples = load.Resources.Where(r => r.RssMiB is not null).ToList();
-        if (samples.Count < 2)
+        var rss = samples.Where(r => r.RssMiB is not null).ToList();
+        var afterRounded = after is null ? null : (double?)Math.Round(after.Value, 1);
+        if (rss.Count < 2)
         {
-            return new MemoryResult(idle, samples.FirstOrDefault()?.RssMiB, null, null, after);
+            return new MemoryResult(idle, rss.FirstOrDefault()?.RssMiB, null, null, afterRounded);
         }
 
-        var half = samples.Skip(samples.Count / 2).ToList();
-        var rss = half.Select(r => r.RssMiB!.Value).Order().ToList();
-        var steady = rss[rss.Count / 2];
-        var slope = Slope(half.Select(r => r.Second).ToList(), half.Select(r => r.RssMiB!.Value).ToList()) * 60;
-        // A plateau: the second half of the load grows by less than 5% of the steady RSS per minute (shrinking is fine).
-        var plateau = slope < 0.05 * steady;
-        return new MemoryResult(idle, Math.Round(steady, 1), Math.Round(slope, 2), plateau, after is null ? null : Math.Round(after.Value, 1));
+        // Steady and growth over the plateau test's trailing window (where the load stopped).
+        var from = rss[^1].Second - windowSeconds;
+        var window = rss.Where(r => r.Second >= from).ToList();
+        var steady = window.Average(r => r.RssMiB!.Value);
+        var slope = Slope(window.Select(r => r.Second).ToList(), window.Select(r => r.RssMiB!.Value).ToList()) * 60;
+        return new MemoryResult(idle, Math.Round(steady, 1), Math.Round(slope, 2), plateauAt is not null, afterRounded) { TimeToPlateauSeconds = plateauAt };
     }
 
     private static double Slope(List<double> x, List<double> y)

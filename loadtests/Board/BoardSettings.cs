@@ -46,6 +46,18 @@ internal sealed record BoardSettings
 
     public TimeSpan MemoryAfter { get; init; }
 
+    /// <summary>The memory cell's load runs in legs of this length; between legs the plateau test decides whether it goes on.</summary>
+    public TimeSpan MemoryLeg { get; init; }
+
+    /// <summary>
+    /// The plateau test's trailing window (the reference's <c>MEM_PLATEAU_WINDOW_S</c>): the RSS is steady when, over it,
+    /// the second half's mean exceeds the first half's by less than 1% of the mean and max minus min stays under 2%.
+    /// </summary>
+    public TimeSpan MemoryPlateauWindow { get; init; }
+
+    /// <summary>The memory cell's load stops here if the RSS never plateaus (the reference's <c>MEM_PLATEAU_CAP_S</c>): a published result.</summary>
+    public TimeSpan MemoryCap { get; init; }
+
     /// <summary>
     /// The recovery window of the memory cell: RSS is read again this long after its load stopped (the reference
     /// board's post-load settle, <c>MEM_SETTLE_S</c>, 60 s by default): does the process give memory back?
@@ -81,6 +93,9 @@ internal sealed record BoardSettings
             MemoryConcurrency = 4,
             MemoryDuration = TimeSpan.FromMilliseconds(800),
             MemoryAfter = TimeSpan.FromMilliseconds(200),
+            MemoryLeg = TimeSpan.FromMilliseconds(200),
+            MemoryPlateauWindow = TimeSpan.FromMilliseconds(400),
+            MemoryCap = TimeSpan.FromMilliseconds(800),
             MemoryRecovery = TimeSpan.FromMilliseconds(400),
             MemoryLate = TimeSpan.FromMilliseconds(300),
         },
@@ -100,6 +115,9 @@ internal sealed record BoardSettings
             MemoryConcurrency = 64,
             MemoryDuration = TimeSpan.FromSeconds(6),
             MemoryAfter = TimeSpan.FromSeconds(2),
+            MemoryLeg = TimeSpan.FromSeconds(2),
+            MemoryPlateauWindow = TimeSpan.FromSeconds(10),
+            MemoryCap = TimeSpan.FromSeconds(40),
             MemoryRecovery = TimeSpan.FromSeconds(20),
             MemoryLate = TimeSpan.FromSeconds(20),
         },
@@ -122,6 +140,11 @@ internal sealed record BoardSettings
             MemoryConcurrency = 64,
             MemoryDuration = TimeSpan.FromSeconds(12),
             MemoryAfter = TimeSpan.FromSeconds(6),
+            MemoryLeg = TimeSpan.FromSeconds(2),
+            // Half the reference's 60 s window (the board runs five targets): the trend bound then allows up to ~4% of
+            // the RSS per minute, near this board's earlier criterion (5%).
+            MemoryPlateauWindow = TimeSpan.FromSeconds(30),
+            MemoryCap = TimeSpan.FromSeconds(120),
             MemoryRecovery = TimeSpan.FromSeconds(60),
             MemoryLate = TimeSpan.FromSeconds(60),
         },

@@ -90,7 +90,11 @@ internal static class Comparison
         var target = report.Targets.First(t => t.Name == subject.Target);
         goals.Add(new GoalCheck(
             "RSS plateaus under load",
-            subject.GrowthMiBPerMinute is { } growth ? string.Create(CultureInfo.InvariantCulture, $"{growth:+0.0;-0.0} MiB/min in the second half, steady {subject.SteadyMiB} MiB") : "not measured",
+            subject.GrowthMiBPerMinute is { } growth
+                ? (target.Memory?.TimeToPlateauSeconds is { } at
+                    ? string.Create(CultureInfo.InvariantCulture, $"steady {subject.SteadyMiB} MiB after {at:0.#} s of load from a cold start ({growth:+0.0;-0.0} MiB/min over the last {report.Settings.MemoryPlateauWindow.TotalSeconds:0.#} s)")
+                    : string.Create(CultureInfo.InvariantCulture, $"not steady after {report.Settings.MemoryCap.TotalSeconds:0.#} s: {growth:+0.0;-0.0} MiB/min over the last {report.Settings.MemoryPlateauWindow.TotalSeconds:0.#} s, at {subject.SteadyMiB} MiB"))
+                : "not measured",
             target.Memory?.Plateau));
         // The reference board reads it at the end of its recovery window (60 s); the reading 6 s after is shown beside it.
         var back = subject.RecoveredMiB ?? subject.AfterMiB;

@@ -40,8 +40,11 @@ internal sealed class TargetResult
 
     public StreamSweepResult? Streams { get; set; }
 
-    /// <summary>The memory cell's load, on the cold process (first of all the target's phases).</summary>
-    public PhaseResult? MemoryLoad { get; set; }
+    /// <summary>The memory cell's load, on the cold process (first of all the target's phases): its legs, in order.</summary>
+    public List<PhaseResult> MemoryLegs { get; } = [];
+
+    /// <summary>RSS samples of the memory cell's legs, in seconds from its start.</summary>
+    public List<ResourceSample> MemorySamples { get; } = [];
 
     /// <summary>The same fixed load on the warm process, after the sweeps: CPU per request under load.</summary>
     public PhaseResult? FixedLoad { get; set; }

@@ -84,9 +84,9 @@ internal static class Charts
 
         {
             var plot = new Plot();
-            foreach (var target in available.Where(t => t.MemoryLoad is not null))
+            foreach (var target in available)
             {
-                var samples = target.MemoryLoad!.Resources.Where(r => r.RssMiB is not null).ToList();
+                var samples = target.MemorySamples.Where(r => r.RssMiB is not null).ToList();
                 if (samples.Count == 0)
                 {
                     continue;
@@ -96,7 +96,7 @@ internal static class Charts
                 line.LegendText = target.Name;
             }
 
-            plot.Title($"RSS under a fixed load ({report.Settings.MemoryConcurrency} in flight)");
+            plot.Title($"RSS under a fixed load from a cold start ({report.Settings.MemoryConcurrency} in flight, until it plateaus)");
             plot.XLabel("seconds");
             plot.YLabel("RSS (MiB)");
             plot.ShowLegend(Alignment.UpperLeft);

@@ -96,7 +96,8 @@ public sealed class ScenarioSmokeTests : IClassFixture<LoopbackRig>
         Assert.True(gateway.FixedLoad is { Ok: > 0, CpuUsPerRequest: > 0 }, "CPU under the fixed load, on the warm process");
 
         // The memory cell ran first, on the cold process: its load precedes every other phase's requests.
-        Assert.True(gateway.MemoryLoad!.StartedAt < gateway.AddedLatencyRounds[0].StartedAt, "the memory cell runs before the other phases");
+        Assert.True(gateway.MemoryLegs[0].StartedAt < gateway.AddedLatencyRounds[0].StartedAt, "the memory cell runs before the other phases");
+        Assert.NotEmpty(gateway.MemorySamples);
         // Until the /v1/messages route exists the lane reports "not available"; once it does, it is measured.
         Assert.True(
             gateway.Translation!.Status == "measured" || gateway.Translation.Status.StartsWith("not available", StringComparison.Ordinal),
