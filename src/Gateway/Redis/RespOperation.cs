@@ -15,9 +15,6 @@ internal abstract class RespOperation
 
     internal RedisValue[]? Values { get; set; }
 
-    /// <summary>When the command was queued (<see cref="System.Diagnostics.Stopwatch"/> ticks), for the timeout.</summary>
-    internal long QueuedAt { get; set; }
-
     /// <summary>True once the script was sent by text after a <c>NOSCRIPT</c>, so a second one is an error, not a loop.</summary>
     internal bool SentByText { get; set; }
 

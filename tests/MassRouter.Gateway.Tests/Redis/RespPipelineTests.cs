@@ -139,6 +139,37 @@ public sealed class RespPipelineTests(RedisServers servers) : IClassFixture<Redi
         Assert.False(pipeline.TrySend(new RespTaskOperation(), Echo, [], [1]));
     }
 
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task AnsweredCommands_AreNotKeptReachable_ByTheTimeoutCheck(string server)
+    {
+        // A 100 ms timeout: the check runs every 25 ms while the commands below come and go. It used to peek at the
+        // pending queue, after which the queue kept every answered command (and the requests it carried) reachable
+        // until its segment filled up: under load, megabytes promoted at every gen0 collection.
+        await using var setup = await SetUpAsync(server, TimeSpan.FromMilliseconds(100));
+        await Task.Delay(60);
+        var (answered, reply) = SendTracked(setup.Pipeline);
+        Assert.Equal(1, (await reply).Integer);
+        for (var i = 0; i < 8; i++)
+        {
+            await SendAsync(setup.Pipeline, Echo, [], [i]);
+            await Task.Delay(15);
+        }
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(answered.IsAlive, "an answered command is still reachable");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (WeakReference Operation, Task<RespReply> Reply) SendTracked(RespPipeline pipeline)
+    {
+        var operation = new RespTaskOperation();
+        Assert.True(pipeline.TrySend(operation, Echo, [], [1]), "the pipeline was not usable");
+        return (new WeakReference(operation), operation.Task);
+    }
+
     private static async Task<RespReply> SendAsync(RespPipeline pipeline, RespScript script, RedisKey[] keys, RedisValue[] values)
     {
         var operation = new RespTaskOperation();
