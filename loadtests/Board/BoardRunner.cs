@@ -20,7 +20,8 @@ internal sealed class BoardRunner
     {
         _client = client;
         _settings = settings;
-        _log = log;
+        // The memory cells' recovery readings log from the background, beside the phases.
+        _log = TextWriter.Synchronized(log);
     }
 
     /// <summary>
