@@ -163,6 +163,10 @@ internal sealed class BoardRunner
 
     private TimeSpan StallThreshold => TimeSpan.FromMilliseconds(10 * _settings.StreamIntervalMs);
 
+    /// <summary>Non-streaming requests the mock answers after the frontier's delay (the frontier, memory and fixed loads).</summary>
+    private Workload DelayedWorkload(TargetSpec target) => Workload.Single(RequestTemplate.Chat(
+        target, "chat-20ms", new ChatShape { Tokens = 16, TimeToFirstTokenMs = _settings.FrontierDelayMs }));
+
     private Workload StreamWorkload(TargetSpec target) => Workload.Single(RequestTemplate.Chat(
         target, "stream", new ChatShape { Stream = true, Tokens = _settings.StreamTokens, InterTokenMs = _settings.StreamIntervalMs }));
 
@@ -175,7 +179,7 @@ internal sealed class BoardRunner
     private async Task RunSweepsAsync(TargetSpec target, TargetResult result, double? idle, bool probeTranslation, CancellationToken cancellationToken)
     {
         var s = _settings;
-        var delayed = Workload.Single(RequestTemplate.Chat(target, "chat-20ms", new ChatShape { Tokens = 16, TimeToFirstTokenMs = s.FrontierDelayMs }));
+        var delayed = DelayedWorkload(target);
         foreach (var concurrency in s.FrontierConcurrency)
         {
             var step = await Phase(target, $"frontier c={concurrency}", delayed, concurrency, s.FrontierWarmup, s.FrontierStep, cancellationToken);
@@ -251,7 +255,7 @@ internal sealed class BoardRunner
     private async Task<Task> MemoryCellAsync(TargetSpec target, TargetResult result, double? idle, CancellationToken cancellationToken)
     {
         var s = _settings;
-        var delayed = Workload.Single(RequestTemplate.Chat(target, "chat-20ms", new ChatShape { Tokens = 16, TimeToFirstTokenMs = s.FrontierDelayMs }));
+        var delayed = DelayedWorkload(target);
         var began = Stopwatch.GetTimestamp();
         double? plateauAt = null;
         using (var client = Cli.LoadTestClient.Create())

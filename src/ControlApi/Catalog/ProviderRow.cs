@@ -59,7 +59,7 @@ internal sealed class ProviderRow
         WarmConnections = settings.WarmConnections;
         BurstIdleTimeoutMs = settings.BurstConnectionIdleTimeoutMs;
         HeadersJson = settings.Headers is { Count: > 0 } headers
-            ? JsonSerializer.Serialize(new SortedDictionary<string, string>(headers.ToDictionary(), StringComparer.OrdinalIgnoreCase), CoreJson.Default.IReadOnlyDictionaryStringString)
+            ? JsonSerializer.Serialize(headers, CoreJson.Default.IReadOnlyDictionaryStringString)
             : null;
     }
 

@@ -43,7 +43,8 @@ public sealed record ProviderSettings(
             .Check(settings.BurstConnectionIdleTimeoutMs is not { } burst || CatalogRules.IsIdleTimeout(burst), Field + "burstConnectionIdleTimeoutMs", $"Must be 0 (no reuse) to {CatalogRules.MaxTimeoutMs} ms.");
         if (settings.Headers is { } headers)
         {
-            errors.Check(headers.Count <= CatalogRules.MaxHeaders, Field + "headers", $"At most {CatalogRules.MaxHeaders} headers.");
+            errors.Check(headers.Count <= CatalogRules.MaxHeaders, Field + "headers", $"At most {CatalogRules.MaxHeaders} headers.")
+                .Check(headers.Keys.Distinct(StringComparer.OrdinalIgnoreCase).Count() == headers.Count, Field + "headers", "A header is named twice (names ignore case).");
             foreach (var (name, value) in headers)
             {
                 if (CatalogRules.HeaderProblem(name, value) is { } problem)

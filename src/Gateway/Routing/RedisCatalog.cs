@@ -156,8 +156,8 @@ internal sealed partial class RedisCatalog(
             ? TimeSpan.FromMilliseconds(pooled) : options.PooledConnectionIdleTimeout;
         options.BurstConnectionIdleTimeout = Valid(provider.BurstConnectionIdleTimeoutMs, CatalogRules.IsIdleTimeout, "burstConnectionIdleTimeoutMs") is { } burst
             ? TimeSpan.FromMilliseconds(burst) : options.BurstConnectionIdleTimeout;
-        options.MaxConnectionsPerServer = (int?)Valid(provider.MaxConnections, n => CatalogRules.IsConnectionCount((int)n), "maxConnections") ?? options.MaxConnectionsPerServer;
-        options.WarmConnections = (int?)Valid(provider.WarmConnections, n => CatalogRules.IsConnectionCount((int)n), "warmConnections") ?? options.WarmConnections;
+        options.MaxConnectionsPerServer = (int?)Valid(provider.MaxConnections, CatalogRules.IsConnectionCount, "maxConnections") ?? options.MaxConnectionsPerServer;
+        options.WarmConnections = (int?)Valid(provider.WarmConnections, CatalogRules.IsConnectionCount, "warmConnections") ?? options.WarmConnections;
         if (provider.Headers is { Count: > CatalogRules.MaxHeaders })
         {
             LogSettingIgnored(provider.Name, "headers");

@@ -36,7 +36,7 @@ public static class CatalogRules
     public static bool IsIdleTimeout(long value) => value is >= 0 and <= MaxTimeoutMs;
 
     /// <summary>A connection count: at least one.</summary>
-    public static bool IsConnectionCount(int value) => value >= 1;
+    public static bool IsConnectionCount(long value) => value >= 1;
 
     /// <summary>A load-balancing policy the gateway knows.</summary>
     public static bool IsLoadBalancing(string value) => LoadBalancingPolicies.Contains(value, StringComparer.Ordinal);

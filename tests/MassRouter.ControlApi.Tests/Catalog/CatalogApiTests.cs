@@ -142,6 +142,13 @@ public abstract class CatalogApiTests(ControlApiFixture fixture)
             "settings.connectTimeoutMs", "settings.activityTimeoutMs", "settings.maxConnections", "settings.pooledConnectionIdleTimeoutMs", "settings.warmConnections",
             "settings.burstConnectionIdleTimeoutMs", "settings.headers.Authorization", "settings.headers.bad name", "settings.headers.x-ok");
         await Expect.ValidationProblemAsync(
+            await fixture.Admin.Http.PostAsJsonAsync("/api/admin/providers", new
+            {
+                name = "p" + Guid.NewGuid().ToString("N")[..8], baseUrl = "http://127.0.0.1:9/v1",
+                settings = new { headers = new Dictionary<string, string> { ["X-Title"] = "a", ["x-title"] = "b" } },
+            }),
+            "settings.headers");
+        await Expect.ValidationProblemAsync(
             await fixture.Admin.Http.PostAsJsonAsync("/api/admin/models", new { publicId = "x/" + Guid.NewGuid().ToString("N"), inputPerMillion = 1m, outputPerMillion = 1m, firstTokenTimeoutMs = 0, totalTimeoutMs = -1, loadBalancing = "random" }),
             "firstTokenTimeoutMs", "totalTimeoutMs", "loadBalancing");
     }
