@@ -186,13 +186,17 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
                 continue;
             }
 
+            // Counted before the send: the reply may come back (and its caller read the counts) before TrySend returns.
+            var count = batch.Count;
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _items, count);
             if (_pipeline.TrySend(new Call(this, batch), _script, keys, values))
             {
-                Interlocked.Increment(ref _batches);
-                Interlocked.Add(ref _items, batch.Count);
                 return;
             }
 
+            Interlocked.Decrement(ref _batches);
+            Interlocked.Add(ref _items, -count);
             Reroute(batch);
             if (TakeNext() is not { } next)
             {
