@@ -116,6 +116,8 @@ internal sealed class BoardRunner
             }
         }
 
+        await RunFrontierAsync(targets, results, available, cancellationToken);
+
         foreach (var i in available)
         {
             var result = results[i];
@@ -176,37 +178,91 @@ internal sealed class BoardRunner
     private static PhaseResult MedianBy(List<PhaseResult> rounds, Func<PhaseResult, long> key) =>
         rounds.OrderBy(key).ElementAt(rounds.Count / 2);
 
+    /// <summary>
+    /// The throughput frontier, interleaved: each concurrency step runs on every target in turn (A, B, C, then the next
+    /// step), and the whole sweep <see cref="BoardSettings.FrontierRounds"/> times; each step reports its median round by
+    /// p99 (a failed or missing round counting as the worst). A burst of noise on the machine then hits every target at
+    /// about the same step instead of one target's whole sweep, and one noisy step does not decide a bound.
+    /// </summary>
+    private async Task RunFrontierAsync(
+        IReadOnlyList<(TargetSpec Target, bool Translation)> targets, List<TargetResult> results, List<int> available, CancellationToken cancellationToken)
+    {
+        var s = _settings;
+        var rounds = Math.Max(1, s.FrontierRounds);
+        for (var round = 1; round <= rounds; round++)
+        {
+            var swept = available.ToList();
+            var steps = available.ToDictionary(i => i, _ => new List<PhaseResult>());
+            foreach (var concurrency in s.FrontierConcurrency)
+            {
+                foreach (var i in swept.ToList())
+                {
+                    var target = targets[i].Target;
+                    var name = rounds == 1 ? $"frontier c={concurrency}" : $"frontier c={concurrency} #{round}";
+                    var step = await Phase(target, name, DelayedWorkload(target), concurrency, s.FrontierWarmup, s.FrontierStep, cancellationToken);
+                    steps[i].Add(step);
+                    if (step.Failed > 0 && step.ErrorRate > 0.5)
+                    {
+                        swept.Remove(i);
+                    }
+                }
+            }
+
+            foreach (var i in available)
+            {
+                results[i].FrontierRounds.Add(steps[i]);
+            }
+        }
+
+        foreach (var i in available)
+        {
+            var result = results[i];
+            result.Frontier.AddRange(MedianSteps(result.FrontierRounds));
+            foreach (var bound in s.BoundsMs)
+            {
+                double? best = null;
+                foreach (var step in result.Frontier)
+                {
+                    // The bound applies to the tail the target adds: p99 minus the mock's fixed answer delay (a 1 ms bound
+                    // on a 20 ms mock would otherwise be unreachable by construction).
+                    var addedP99Us = step.Latency.P99Us - (s.FrontierDelayMs * 1000L);
+                    if (step.Failed == 0 && step.Ok > 0 && addedP99Us < bound * 1000 && (best is null || step.Rps > best))
+                    {
+                        best = step.Rps;
+                    }
+                }
+
+                result.FrontierBest[BoundName(bound)] = best;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The frontier's steps, each the median of its rounds by p99 with a failed round, or one that stopped before the
+    /// step, counted as the worst; the sweep ends at the first step whose median round is missing.
+    /// </summary>
+    internal static List<PhaseResult> MedianSteps(List<List<PhaseResult>> rounds)
+    {
+        var merged = new List<PhaseResult>();
+        for (var k = 0; rounds.Count > 0; k++)
+        {
+            var present = rounds.Where(r => r.Count > k).Select(r => r[k]).OrderBy(step => step.Failed > 0 ? long.MaxValue : step.Latency.P99Us).ToList();
+            var median = rounds.Count / 2;
+            if (median >= present.Count)
+            {
+                break;
+            }
+
+            merged.Add(present[median]);
+        }
+
+        return merged;
+    }
+
     private async Task RunSweepsAsync(TargetSpec target, TargetResult result, double? idle, bool probeTranslation, CancellationToken cancellationToken)
     {
         var s = _settings;
         var delayed = DelayedWorkload(target);
-        foreach (var concurrency in s.FrontierConcurrency)
-        {
-            var step = await Phase(target, $"frontier c={concurrency}", delayed, concurrency, s.FrontierWarmup, s.FrontierStep, cancellationToken);
-            result.Frontier.Add(step);
-            if (step.Failed > 0 && step.ErrorRate > 0.5)
-            {
-                break;
-            }
-        }
-
-        foreach (var bound in s.BoundsMs)
-        {
-            double? best = null;
-            foreach (var step in result.Frontier)
-            {
-                // The bound applies to the tail the target adds: p99 minus the mock's fixed answer delay (a 1 ms bound on
-                // a 20 ms mock would otherwise be unreachable by construction).
-                var addedP99Us = step.Latency.P99Us - (s.FrontierDelayMs * 1000L);
-                if (step.Failed == 0 && step.Ok > 0 && addedP99Us < bound * 1000 && (best is null || step.Rps > best))
-                {
-                    best = step.Rps;
-                }
-            }
-
-            result.FrontierBest[BoundName(bound)] = best;
-        }
-
         var stream = StreamWorkload(target);
         var stall = StallThreshold;
         var sustained = 0;

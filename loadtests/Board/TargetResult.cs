@@ -20,7 +20,11 @@ internal sealed class TargetResult
 
     public List<PhaseResult> AddedLatencyRounds { get; } = [];
 
+    /// <summary>Each step of the sweep: the round with the median p99 of <see cref="FrontierRounds"/>.</summary>
     public List<PhaseResult> Frontier { get; } = [];
+
+    /// <summary>Every round of the frontier sweep, in order (the rounds ran interleaved across the targets).</summary>
+    public List<List<PhaseResult>> FrontierRounds { get; } = [];
 
     /// <summary>Best requests/s with p99 minus the mock delay under each bound and no failure ("inf" = unbounded); null when no step qualified.</summary>
     public Dictionary<string, double?> FrontierBest { get; } = [];

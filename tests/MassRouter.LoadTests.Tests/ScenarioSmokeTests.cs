@@ -98,6 +98,16 @@ public sealed class ScenarioSmokeTests : IClassFixture<LoopbackRig>
         // The memory cell ran first, on the cold process: its load precedes every other phase's requests.
         Assert.True(gateway.MemoryLegs[0].StartedAt < gateway.AddedLatencyRounds[0].StartedAt, "the memory cell runs before the other phases");
         Assert.NotEmpty(gateway.MemorySamples);
+
+        // The frontier: every round of the sweep kept; its steps interleaved with the other target's (direct's step
+        // at a concurrency runs before the gateway's, and the gateway's before direct's next step).
+        var direct = report.Targets.Single(t => t.Name == "direct");
+        Assert.Equal(2, gateway.FrontierRounds.Count);
+        Assert.All(gateway.FrontierRounds, round => Assert.Equal([1, 4], round.Select(step => step.Concurrency)));
+        Assert.Equal(2, gateway.Frontier.Count);
+        var firstRound = direct.FrontierRounds[0];
+        Assert.True(firstRound[0].StartedAt < gateway.FrontierRounds[0][0].StartedAt && gateway.FrontierRounds[0][0].StartedAt < firstRound[1].StartedAt, "interleaved steps");
+        Assert.True(gateway.FrontierRounds[0][^1].StartedAt < direct.FrontierRounds[1][0].StartedAt, "rounds one after another");
         // Until the /v1/messages route exists the lane reports "not available"; once it does, it is measured.
         Assert.True(
             gateway.Translation!.Status == "measured" || gateway.Translation.Status.StartsWith("not available", StringComparison.Ordinal),
