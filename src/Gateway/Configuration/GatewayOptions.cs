@@ -41,9 +41,10 @@ public sealed class GatewayOptions
     /// How long a core is kept awake (a spinning thread under <c>SCHED_IDLE</c>, which any other thread preempts) after a
     /// chat request starts or ends while at most a few requests are in flight, so the next answer does not wait for an
     /// idle core to wake: a lower latency for lone requests at the price of up to this much CPU per request. Zero turns
-    /// it off; at most 5 ms. Read at start-up. See <c>Scheduling.WakeSpinner</c>.
+    /// it off; at most 5 ms. Unset: 200 µs, or off when the process runs under a CPU quota (a container's CPU limit).
+    /// Read at start-up. See <c>Scheduling.WakeSpinner</c>.
     /// </summary>
-    public TimeSpan WakeSpin { get; set; } = TimeSpan.FromMicroseconds(200);
+    public TimeSpan? WakeSpin { get; set; }
 }
 
 /// <summary>One API key: either the secret itself or its SHA-256 hash (hex), so secrets need not sit in config.</summary>

@@ -128,7 +128,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             }
         }
 
-        if (options.WakeSpin < TimeSpan.Zero || options.WakeSpin > MaxWakeSpin)
+        if (options.WakeSpin is { } wakeSpin && (wakeSpin < TimeSpan.Zero || wakeSpin > MaxWakeSpin))
         {
             failures.Add($"MassRouter:WakeSpin must be between 0 (off) and {MaxWakeSpin.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} ms.");
         }

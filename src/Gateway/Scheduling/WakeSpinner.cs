@@ -21,7 +21,7 @@ namespace MassRouter.Gateway.Scheduling;
 /// Elsewhere, or when the policy cannot be set, it yields (<c>sched_yield</c>) between spins instead. Under load (more
 /// than <see cref="MaxInFlight"/> requests in flight) events are dense enough that cores rarely idle and a poke does not
 /// extend the window. The cost is CPU time: up to one window per lone request, counted against the process (mind a
-/// container's CPU quota: set <see cref="GatewayOptions.WakeSpin"/> to zero there if idle time is billed).</para>
+/// container's CPU quota: with no window configured it is off when the process runs under one).</para>
 /// </remarks>
 internal sealed class WakeSpinner : IDisposable
 {
@@ -40,10 +40,20 @@ internal sealed class WakeSpinner : IDisposable
     private long _awakeTicks;
     private volatile bool _disposed;
 
+    /// <summary>The window when none is configured and no CPU quota applies.</summary>
+    public static readonly TimeSpan DefaultWindow = TimeSpan.FromMicroseconds(200);
+
     public WakeSpinner(IOptions<GatewayOptions> options, ILogger<WakeSpinner> logger)
+        : this(options, logger, CpuQuota.Read)
+    {
+    }
+
+    /// <param name="quota">The process's CPU quota in cores (null: none), read when no window is configured.</param>
+    internal WakeSpinner(IOptions<GatewayOptions> options, ILogger<WakeSpinner> logger, Func<double?> quota)
     {
         _logger = logger;
-        var window = options.Value.WakeSpin;
+        var window = options.Value.WakeSpin ?? WindowFor(quota(), logger);
+        Window = window <= TimeSpan.Zero ? TimeSpan.Zero : window;
         _windowTicks = window <= TimeSpan.Zero ? 0 : (long)(window.TotalSeconds * Stopwatch.Frequency);
         if (_windowTicks > 0)
         {
@@ -52,7 +62,10 @@ internal sealed class WakeSpinner : IDisposable
         }
     }
 
-    /// <summary>Whether a window is configured (<see cref="GatewayOptions.WakeSpin"/> above zero).</summary>
+    /// <summary>The window in use: <see cref="GatewayOptions.WakeSpin"/>, or when unset <see cref="DefaultWindow"/> (zero under a CPU quota).</summary>
+    public TimeSpan Window { get; }
+
+    /// <summary>Whether a window is in use (above zero).</summary>
     public bool IsEnabled => _windowTicks > 0;
 
     /// <summary>True while the thread spins (a window is open and it has seen it).</summary>
@@ -95,6 +108,23 @@ internal sealed class WakeSpinner : IDisposable
             Interlocked.Increment(ref _wakes);
             _wake.Release();
         }
+    }
+
+    /// <summary>
+    /// With no window configured: off under a CPU quota, where the spinning counts against the quota (a container's
+    /// <c>--cpus</c>, a Kubernetes CPU limit) and brings throttling closer; else <see cref="DefaultWindow"/>.
+    /// </summary>
+    private static TimeSpan WindowFor(double? quotaCores, ILogger logger)
+    {
+        if (quotaCores is not { } cores)
+        {
+            return DefaultWindow;
+        }
+
+        logger.LogInformation(
+            "The process runs under a CPU quota of {Cores} cores: the wake spinner is off (MassRouter:WakeSpin turns it on)",
+            Math.Round(cores, 2));
+        return TimeSpan.Zero;
     }
 
     public void Dispose()

@@ -1,6 +1,8 @@
 using System.Globalization;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Scheduling;
+using MassRouter.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +26,28 @@ public sealed class WakeSpinnerTests
         Assert.False(spinner.IsSpinning);
         Assert.Equal(0, spinner.Wakes);
         Assert.Null(spinner.OsThreadId);
+    }
+
+    [Fact]
+    public void Unset_IsTheDefaultWindow_OrOffUnderACpuQuota_WhileASetWindowHolds()
+    {
+        using (var free = new WakeSpinner(Options.Create(new GatewayOptions()), NullLogger<WakeSpinner>.Instance, () => null))
+        {
+            Assert.True(free.IsEnabled);
+            Assert.Equal(WakeSpinner.DefaultWindow, free.Window);
+        }
+
+        using var logs = new CapturingLoggerProvider();
+        using (var limited = new WakeSpinner(Options.Create(new GatewayOptions()), new Logger<WakeSpinner>(new LoggerFactory([logs])), () => 1.5))
+        {
+            Assert.False(limited.IsEnabled);
+            Assert.Contains(logs.Messages, entry => entry.Message.Contains("CPU quota of 1.5 cores", StringComparison.Ordinal));
+        }
+
+        using var chosen = new WakeSpinner(
+            Options.Create(new GatewayOptions { WakeSpin = TimeSpan.FromMicroseconds(300) }), NullLogger<WakeSpinner>.Instance, () => 1.5);
+        Assert.True(chosen.IsEnabled);
+        Assert.Equal(TimeSpan.FromMicroseconds(300), chosen.Window);
     }
 
     [Fact]
