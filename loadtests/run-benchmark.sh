@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The side-by-side gateway benchmark in one command (see docs/benchmarks.md):
-#   loadtests/run-benchmark.sh                 # standard profile, about 12 minutes
+#   loadtests/run-benchmark.sh                 # standard profile, about 30 minutes (five targets)
 #   PROFILE=quick loadtests/run-benchmark.sh   # about 4 minutes
 #   PROFILE=smoke loadtests/run-benchmark.sh   # seconds: proves the rig works, times nothing
 # Starts the mock (the simulator, its own process), plain YARP (the floor), MassRouter (Release, auth on) and Portkey's
