@@ -113,6 +113,10 @@ public static class ControlApiHost
             services.AddOptions<KeyManagementOptions>().Configure<Database>((o, database) => o.XmlRepository = new DatabaseXmlRepository(database));
         }
 
+        // The key ring is encrypted wherever it is kept: the database alone must not open the credentials it protects.
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<ControlApiOptions>, IOptions<SharedOptions>>(
+            (o, options, shared) => o.XmlEncryptor = new KeyRingProtection.Encryptor(KeyRingProtection.Sealer(options.Value, shared.Value)));
+
         services.AddSingleton<RedisState>();
         services.AddSingleton<UserRepository>();
         services.AddSingleton<RefreshTokenRepository>();

@@ -41,6 +41,12 @@ public sealed class ControlApiOptions
     /// <summary>Directory of the Data Protection key ring; when empty the key ring is kept in the database.</summary>
     public string? DataProtectionKeysPath { get; set; }
 
+    /// <summary>
+    /// Base64 of 32 bytes: the key ring's encryption key (through HKDF). Unset: derived from <c>MassRouter:CredentialKey</c>.
+    /// Set it to the credential key's earlier value before changing that one.
+    /// </summary>
+    public string? KeyRingKey { get; set; }
+
     /// <summary>Creates this platform admin at start-up when no admin exists yet (production bootstrap).</summary>
     public BootstrapAdminOptions BootstrapAdmin { get; set; } = new();
 

@@ -6,6 +6,7 @@ using MassRouter.Core.Catalog;
 using MassRouter.Core.Redis;
 using MassRouter.Core.Security;
 using MassRouter.Core.Usage;
+using Microsoft.Extensions.Configuration;
 
 namespace MassRouter.ControlApi.Tests.Catalog;
 
@@ -30,6 +31,15 @@ public abstract class CatalogApiTests(ControlApiFixture fixture)
             var stored = await connection.ExecuteScalarAsync<string>("SELECT credential_protected FROM providers WHERE id = @Id", new { provider.Id });
             Assert.NotNull(stored);
             Assert.DoesNotContain(Secret, stored, StringComparison.Ordinal);
+
+            // Nor does the key that protects it sit beside it in clear: the key ring in the database is encrypted.
+            var ring = (await connection.QueryAsync<string>("SELECT xml FROM data_protection_keys")).ToList();
+            Assert.NotEmpty(ring);
+            Assert.All(ring, key =>
+            {
+                Assert.Contains("encryptedSecret", key, StringComparison.Ordinal);
+                Assert.DoesNotContain("<value>", key, StringComparison.Ordinal);
+            });
         }
 
         Assert.DoesNotContain(Secret, await fixture.Admin.Http.GetStringAsync("/api/admin/providers?pageSize=200"), StringComparison.Ordinal);
@@ -38,6 +48,34 @@ public abstract class CatalogApiTests(ControlApiFixture fixture)
         var document = JsonSerializer.Deserialize(json!, CoreJson.Default.CatalogDocument)!;
         var sealedCredential = document.Providers.Single(p => p.Name == name).Credential!;
         Assert.Equal(Secret, CredentialSealer.FromBase64(fixture.CredentialKey).Open(sealedCredential));
+    }
+
+    [Fact]
+    public async Task ASecondInstance_OpensTheStoredCredentials_ThroughTheEncryptedKeyRing()
+    {
+        // The first instance stores a credential (and the key ring's key, encrypted); a second one on the same database
+        // loads the key ring from there, so it must decrypt it to publish the credential.
+        var name = "p" + Guid.NewGuid().ToString("N")[..8];
+        const string Secret = "sk-upstream-second-instance";
+        var created = await Expect.JsonAsync<ProviderView>(
+            await fixture.Admin.Http.PostAsJsonAsync("/api/admin/providers", new { name, kind = "openai", baseUrl = "https://api.example.com/v1", credential = Secret }),
+            HttpStatusCode.Created);
+
+        var settings = new Dictionary<string, string?>(fixture.HostSettings) { ["ControlApi:RedisResyncInterval"] = "00:00:00" };
+        await using var second = await ControlApiHost.BuildAsync(
+            ["--urls", "http://127.0.0.1:0", "--environment", "Testing", "--Logging:LogLevel:Default=Error"],
+            builder => builder.Configuration.AddInMemoryCollection(settings));
+        await second.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(second.Urls.First()) };
+        http.DefaultRequestHeaders.Authorization = fixture.Admin.Http.DefaultRequestHeaders.Authorization;
+        await Expect.StatusAsync(
+            await http.PatchAsJsonAsync($"/api/admin/providers/{created.Id}", new { baseUrl = "https://api2.example.com/v1" }), HttpStatusCode.OK);
+
+        var document = JsonSerializer.Deserialize((string)(await fixture.RedisDb.StringGetAsync(RedisKeys.Catalog))!, CoreJson.Default.CatalogDocument)!;
+        var published = document.Providers.Single(p => p.Name == name);
+        Assert.Equal("https://api2.example.com/v1", published.BaseUrl);
+        Assert.Equal(Secret, CredentialSealer.FromBase64(fixture.CredentialKey).Open(published.Credential!));
+        await second.StopAsync();
     }
 
     [Fact]
