@@ -42,7 +42,7 @@ public sealed class ControlApiOptions
     public string? DataProtectionKeysPath { get; set; }
 
     /// <summary>
-    /// Base64 of 32 bytes: the key ring's encryption key (through HKDF). Unset: derived from <c>MassRouter:CredentialKey</c>.
+    /// Base64 of at least 32 random bytes: the key ring's encryption key (through HKDF). Unset: derived from <c>MassRouter:CredentialKey</c>.
     /// Set it to the credential key's earlier value before changing that one.
     /// </summary>
     public string? KeyRingKey { get; set; }

@@ -29,10 +29,9 @@ internal sealed class ControlApiOptionsValidator : IValidateOptions<ControlApiOp
             failures.Add($"{P}:Jwt:SigningKey must be base64 of at least 32 random bytes.");
         }
 
-        if (!string.IsNullOrEmpty(options.KeyRingKey)
-            && !(Convert.TryFromBase64String(options.KeyRingKey, new byte[33], out var keyRingBytes) && keyRingBytes == 32))
+        if (!string.IsNullOrEmpty(options.KeyRingKey) && !IsBase64OfAtLeast(options.KeyRingKey, 32))
         {
-            failures.Add($"{P}:KeyRingKey must be base64 of exactly 32 bytes (or unset: derived from MassRouter:CredentialKey).");
+            failures.Add($"{P}:KeyRingKey must be base64 of at least 32 random bytes (or unset: derived from MassRouter:CredentialKey).");
         }
 
         if (options.Jwt.AccessTokenLifetime <= TimeSpan.Zero || options.Jwt.RefreshTokenLifetime <= options.Jwt.AccessTokenLifetime)

@@ -738,8 +738,9 @@ internal sealed partial class RespPipeline : IAsyncDisposable
                 Interlocked.Exchange(ref _progressAt, Stopwatch.GetTimestamp());
             }
 
-            _pending.Enqueue(operation);
+            // Counted before the reader can see it, so an answer is never counted ahead of its command.
             Interlocked.Increment(ref _written);
+            _pending.Enqueue(operation);
         }
 
         /// <summary>The command an answer belongs to (the reader's; or at failure, each one left).</summary>

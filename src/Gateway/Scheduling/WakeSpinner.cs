@@ -54,7 +54,7 @@ internal sealed class WakeSpinner : IDisposable
         _logger = logger;
         var window = options.Value.WakeSpin ?? WindowFor(quota(), logger);
         Window = window <= TimeSpan.Zero ? TimeSpan.Zero : window;
-        _windowTicks = window <= TimeSpan.Zero ? 0 : (long)(window.TotalSeconds * Stopwatch.Frequency);
+        _windowTicks = (long)(Window.TotalSeconds * Stopwatch.Frequency);
         if (_windowTicks > 0)
         {
             _thread = new Thread(Run) { IsBackground = true, Name = "MassRouter wake spinner" };
