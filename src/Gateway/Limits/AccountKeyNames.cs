@@ -5,8 +5,8 @@ using StackExchange.Redis;
 namespace MassRouter.Gateway.Limits;
 
 /// <summary>
-/// The Redis key names one API key's admission touches, built once per cached key (and once per UTC day for the spend
-/// hashes) instead of on every request.
+/// The Redis key names one API key's admission and settlement touch, built once per cached key (and once per UTC day
+/// for the spend hashes) instead of on every request.
 /// </summary>
 internal sealed class AccountKeyNames
 {
@@ -16,6 +16,7 @@ internal sealed class AccountKeyNames
     public AccountKeyNames(ApiKeyInfo key)
     {
         _account = key.Account!;
+        KeyId = key.KeyId;
         Account = RedisKeys.Account(_account);
         KeyRpm = RedisKeys.RateLimit(_account, key.KeyId, "rpm");
         KeyTpm = RedisKeys.RateLimit(_account, key.KeyId, "tpm");
@@ -23,7 +24,17 @@ internal sealed class AccountKeyNames
         AccountTpm = RedisKeys.RateLimit(_account, null, "tpm");
         SpendField = "k:" + key.KeyId;
         Inflight = RedisKeys.Inflight(_account);
+        Outbox = RedisKeys.Outbox(_account);
     }
+
+    /// <summary>The account the names are of.</summary>
+    public string AccountId => _account;
+
+    /// <summary>The API key the names are of.</summary>
+    public string KeyId { get; }
+
+    /// <summary>The account's usage outbox.</summary>
+    public RedisKey Outbox { get; }
 
     /// <summary>The account's hash of admitted, unsettled requests.</summary>
     public RedisKey Inflight { get; }

@@ -223,13 +223,13 @@ internal sealed partial class RequestMeter
                     metrics?.OptimisticRefused();
                 }
 
-                settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: answered.IsAdmitted ? SettlementClaim.Inflight : SettlementClaim.Marker), mayLinger);
+                settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: answered.IsAdmitted ? SettlementClaim.Inflight : SettlementClaim.Marker), mayLinger, key.RedisNames);
             });
             return;
         }
 
         var claim = request.HasInflightRecord ? SettlementClaim.Inflight : SettlementClaim.Marker;
-        _settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: claim), mayLinger);
+        _settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: claim), mayLinger, key.RedisNames);
     }
 
     private async Task<MeteredRequest> AdmitCoreAsync(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease)

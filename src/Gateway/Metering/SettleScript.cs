@@ -1,6 +1,7 @@
 using System.Globalization;
 using MassRouter.Core.Redis;
 using MassRouter.Core.Usage;
+using MassRouter.Gateway.Limits;
 using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Metering;
@@ -169,12 +170,29 @@ internal static class SettleScript
     /// <summary>The arguments of one settlement, after the <see cref="Prefix"/>.</summary>
     public const int ValueStride = 9;
 
-    /// <summary>The keys of one settlement, in the order the script reads them.</summary>
-    public static void WriteKeys(Settlement settlement, Span<RedisKey> keys)
+    /// <summary>
+    /// The keys of one settlement, in the order the script reads them; from <paramref name="names"/> (its key's, built
+    /// once per cached key) when they are of the event's account, else built here.
+    /// </summary>
+    public static void WriteKeys(Settlement settlement, Span<RedisKey> keys, AccountKeyNames? names = null)
     {
         var usage = settlement.Event;
         var account = usage.Account;
         var at = DateTimeOffset.FromUnixTimeMilliseconds(usage.EndedAt);
+        if (IsFor(names, usage))
+        {
+            var (daily, monthly) = names.Spend(at);
+            keys[0] = names.Account;
+            keys[1] = names.Outbox;
+            keys[2] = daily;
+            keys[3] = monthly;
+            keys[4] = RedisKeys.Settled(account, usage.Id);
+            keys[5] = names.KeyTpm;
+            keys[6] = names.AccountTpm;
+            keys[7] = names.Inflight;
+            return;
+        }
+
         keys[0] = RedisKeys.Account(account);
         keys[1] = RedisKeys.Outbox(account);
         keys[2] = RedisKeys.DailySpend(account, at);
@@ -186,14 +204,16 @@ internal static class SettleScript
     }
 
     /// <summary>The arguments of one settlement.</summary>
-    public static void WriteValues(Settlement settlement, RedisValue eventJson, Span<RedisValue> values)
+    public static void WriteValues(Settlement settlement, RedisValue eventJson, Span<RedisValue> values, AccountKeyNames? names = null)
     {
         var usage = settlement.Event;
         var cost = usage.CostNanos;
-        values[0] = cost.ToString(CultureInfo.InvariantCulture);
-        values[1] = (-cost).ToString(CultureInfo.InvariantCulture);
+
+        // Integers: the request pipeline formats them straight into its buffer (the script reads the same digits).
+        values[0] = cost;
+        values[1] = -cost;
         values[2] = eventJson;
-        values[3] = "k:" + usage.KeyId;
+        values[3] = IsFor(names, usage) ? names.SpendField : "k:" + usage.KeyId;
         values[4] = settlement.KeyTpm;
         values[5] = settlement.TokenDelta;
         values[6] = usage.Id;
@@ -217,15 +237,16 @@ internal static class SettleScript
     /// <paramref name="announce"/> adds the flusher's account set (never under Cluster, where a call holds one account).
     /// </summary>
     public static (RedisKey[] Keys, RedisValue[] Values) Call(
-        IReadOnlyList<Settlement> settlements, IReadOnlyList<RedisValue> json, TimeSpan markerTtl, bool announce)
+        IReadOnlyList<Settlement> settlements, IReadOnlyList<RedisValue> json, TimeSpan markerTtl, bool announce, IReadOnlyList<AccountKeyNames?>? names = null)
     {
         var keys = new RedisKey[(settlements.Count * KeyStride) + (announce ? 1 : 0)];
         var values = new RedisValue[Prefix + (settlements.Count * ValueStride)];
         WritePrefix(markerTtl, values);
         for (var i = 0; i < settlements.Count; i++)
         {
-            WriteKeys(settlements[i], keys.AsSpan(i * KeyStride, KeyStride));
-            WriteValues(settlements[i], json[i], values.AsSpan(Prefix + (i * ValueStride), ValueStride));
+            var accountNames = names?[i];
+            WriteKeys(settlements[i], keys.AsSpan(i * KeyStride, KeyStride), accountNames);
+            WriteValues(settlements[i], json[i], values.AsSpan(Prefix + (i * ValueStride), ValueStride), accountNames);
         }
 
         if (announce)
@@ -235,6 +256,9 @@ internal static class SettleScript
 
         return (keys, values);
     }
+
+    private static bool IsFor([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] AccountKeyNames? names, UsageEvent usage) =>
+        names is not null && names.AccountId == usage.Account && names.KeyId == usage.KeyId;
 
     private static string ClaimArgument(SettlementClaim claim) => claim switch
     {

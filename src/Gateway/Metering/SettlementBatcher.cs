@@ -1,3 +1,4 @@
+using MassRouter.Gateway.Limits;
 using MassRouter.Gateway.Redis;
 using StackExchange.Redis;
 
@@ -18,14 +19,16 @@ internal sealed class SettlementBatcher(RespPipeline pipeline, UsageSettler sett
     {
         var settlements = new Settlement[batch.Count];
         var json = new RedisValue[batch.Count];
+        var names = new AccountKeyNames?[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             settlements[i] = batch[i].Settlement;
             json[i] = batch[i].EventJson;
+            names[i] = batch[i].Names;
         }
 
         // The pipeline is used only with a standalone server, where the script announces the accounts itself.
-        return SettleScript.Call(settlements, json, markerTtl, announce: true);
+        return SettleScript.Call(settlements, json, markerTtl, announce: true, names);
     }
 
     protected override void OnReply(List<Item> batch, in RespReply reply)
@@ -62,5 +65,6 @@ internal sealed class SettlementBatcher(RespPipeline pipeline, UsageSettler sett
         }
     }
 
-    internal readonly record struct Item(Settlement Settlement, JournalSegment? Entry, byte[] EventJson);
+    /// <param name="Names">The Redis key names of the request's API key, when it is at hand (not on a replay).</param>
+    internal readonly record struct Item(Settlement Settlement, JournalSegment? Entry, byte[] EventJson, AccountKeyNames? Names = null);
 }

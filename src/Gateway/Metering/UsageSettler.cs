@@ -82,9 +82,10 @@ internal sealed partial class UsageSettler : BackgroundService
     /// Writes the settlement to the journal, then queues it; never blocks on Redis. Called on the request's thread once
     /// the response is complete: the journal append is a copy into a mapped file. <paramref name="mayLinger"/>: other
     /// requests are in flight, so the settlement may wait (<see cref="MeteringOptions.SettlementLinger"/>) to go with
-    /// their commands; a lone request's goes at once.
+    /// their commands; a lone request's goes at once. <paramref name="names"/>: the Redis key names of the request's API
+    /// key, so the settle script's keys are not built again.
     /// </summary>
-    public void Enqueue(Settlement settlement, bool mayLinger = true)
+    public void Enqueue(Settlement settlement, bool mayLinger = true, Limits.AccountKeyNames? names = null)
     {
         lock (_idleLock)
         {
@@ -97,7 +98,7 @@ internal sealed partial class UsageSettler : BackgroundService
         var entry = _journal.Append(settlement, out var eventJson);
         if (!_stopping && _pipeline.IsUsable)
         {
-            _batcher.Submit(new SettlementBatcher.Item(settlement, entry, eventJson), mayLinger);
+            _batcher.Submit(new SettlementBatcher.Item(settlement, entry, eventJson, names), mayLinger);
             return;
         }
 
