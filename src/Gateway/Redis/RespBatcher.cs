@@ -18,7 +18,8 @@ namespace MassRouter.Gateway.Redis;
 /// work nobody waits on (settlements), where a call's fixed cost in Redis, not its latency, is what matters. It goes
 /// sooner with any other command the pipeline writes (see <see cref="Tick"/>): riding along costs no send of its own.
 /// When nothing else comes, the pipeline's wake-up timer sends it about twice the linger after it began to wait (twice:
-/// under a steady load a later submission ends the linger first, without a timer thread's wake-up).</para>
+/// under a steady load a later submission ends the linger first, without a timer thread's wake-up); while the traffic
+/// ends every linger before the wake-up does, the wake-up backs off (<see cref="WakeBackoff"/>: up to 8 times later).</para>
 /// </remarks>
 internal abstract class RespBatcher<TItem> : IRespBatchCounts
 {
@@ -100,7 +101,8 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
     /// later item ends), or, with <paramref name="force"/>, whatever waits (at shutdown, and whenever the pipeline starts
     /// a send, which the waiting items join).
     /// </summary>
-    public void Tick(bool force = false)
+    /// <returns>True when a batch was taken to be sent.</returns>
+    public bool Tick(bool force = false)
     {
         List<TItem>? batch = null;
         lock (_lock)
@@ -118,10 +120,13 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
             }
         }
 
-        if (batch is not null)
+        if (batch is null)
         {
-            Send(batch);
+            return false;
         }
+
+        Send(batch);
+        return true;
     }
 
     /// <summary>The script's keys and arguments for <paramref name="batch"/>, in order.</summary>
@@ -261,8 +266,8 @@ internal interface IRespBatchCounts
     string Name { get; }
 
     /// <summary>Sends what has lingered long enough (or, with <paramref name="force"/>, whatever waits, when nothing holds it
-    /// back); sets the pipeline's wake-up again for what still lingers.</summary>
-    void Tick(bool force);
+    /// back); sets the pipeline's wake-up again for what still lingers. True when it sent a batch.</summary>
+    bool Tick(bool force);
 
     long Batches { get; }
 

@@ -47,6 +47,8 @@ internal sealed partial class RespPipeline : IAsyncDisposable
 
     // When the wake-up timer fires (a Stopwatch timestamp), or 0 when it is not set.
     private long _wakeAt;
+    private readonly WakeBackoff _wakeBackoff = new();
+    private long _wakeUps;
     private Connection? _connection;
     private bool _reconnecting;
     private bool _disposed;
@@ -345,7 +347,7 @@ internal sealed partial class RespPipeline : IAsyncDisposable
     /// Ticks the batchers once, <paramref name="due"/> from now or sooner (a wake-up already set for later is brought
     /// forward; one set for earlier stays, and a batcher whose linger is not over by then sets it again from its tick).
     /// The backstop of a linger that nothing else ends, within a few milliseconds rather than at the timeout check's next
-    /// tick.
+    /// tick; put off further while wake-ups find nothing to send (<see cref="WakeBackoff"/>).
     /// </summary>
     internal void WakeAfter(TimeSpan due)
     {
@@ -354,6 +356,7 @@ internal sealed partial class RespPipeline : IAsyncDisposable
             return;
         }
 
+        due = _wakeBackoff.Scale(due);
         var at = Stopwatch.GetTimestamp() + (long)(due.TotalSeconds * Stopwatch.Frequency);
         if (Volatile.Read(ref _wakeAt) is var armed && armed != 0 && armed <= at)
         {
@@ -381,16 +384,23 @@ internal sealed partial class RespPipeline : IAsyncDisposable
 
     private void WakeUp()
     {
+        Interlocked.Increment(ref _wakeUps);
         lock (_wakeLock)
         {
             _wakeAt = 0;
         }
 
+        var sent = false;
         foreach (var batcher in Volatile.Read(ref _batchers))
         {
-            batcher.Tick(force: false);
+            sent |= batcher.Tick(force: false);
         }
+
+        _wakeBackoff.Next(sent);
     }
+
+    /// <summary>How many times the lingers' wake-up fired (for tests and diagnostics).</summary>
+    internal long WakeUps => Interlocked.Read(ref _wakeUps);
 
     private void CheckTimeout()
     {
