@@ -1,6 +1,4 @@
-using System.Globalization;
 using MassRouter.Core.Redis;
-using MassRouter.Core.Usage;
 using MassRouter.Gateway.Limits;
 using StackExchange.Redis;
 
@@ -171,15 +169,15 @@ internal static class SettleScript
     public const int ValueStride = 9;
 
     /// <summary>
-    /// The keys of one settlement, in the order the script reads them; from <paramref name="names"/> (its key's, built
-    /// once per cached key) when they are of the event's account, else built here.
+    /// The keys of one settlement, in the order the script reads them; from <paramref name="names"/> (the event's key's,
+    /// built once per cached key) when given, else built here.
     /// </summary>
-    public static void WriteKeys(Settlement settlement, Span<RedisKey> keys, AccountKeyNames? names = null)
+    private static void WriteKeys(Settlement settlement, Span<RedisKey> keys, AccountKeyNames? names)
     {
         var usage = settlement.Event;
         var account = usage.Account;
         var at = DateTimeOffset.FromUnixTimeMilliseconds(usage.EndedAt);
-        if (IsFor(names, usage))
+        if (names is not null)
         {
             var (daily, monthly) = names.Spend(at);
             keys[0] = names.Account;
@@ -203,8 +201,8 @@ internal static class SettleScript
         keys[7] = RedisKeys.Inflight(account);
     }
 
-    /// <summary>The arguments of one settlement.</summary>
-    public static void WriteValues(Settlement settlement, RedisValue eventJson, Span<RedisValue> values, AccountKeyNames? names = null)
+    /// <summary>The arguments of one settlement; <paramref name="names"/> as for <see cref="WriteKeys"/>.</summary>
+    private static void WriteValues(Settlement settlement, RedisValue eventJson, Span<RedisValue> values, AccountKeyNames? names)
     {
         var usage = settlement.Event;
         var cost = usage.CostNanos;
@@ -213,7 +211,7 @@ internal static class SettleScript
         values[0] = cost;
         values[1] = -cost;
         values[2] = eventJson;
-        values[3] = IsFor(names, usage) ? names.SpendField : "k:" + usage.KeyId;
+        values[3] = names?.SpendField ?? "k:" + usage.KeyId;
         values[4] = settlement.KeyTpm;
         values[5] = settlement.TokenDelta;
         values[6] = usage.Id;
@@ -244,7 +242,8 @@ internal static class SettleScript
         WritePrefix(markerTtl, values);
         for (var i = 0; i < settlements.Count; i++)
         {
-            var accountNames = names?[i];
+            // Names of another key or account (never passed by the request path) are not used.
+            var accountNames = names?[i] is { } given && given.AccountId == settlements[i].Event.Account && given.KeyId == settlements[i].Event.KeyId ? given : null;
             WriteKeys(settlements[i], keys.AsSpan(i * KeyStride, KeyStride), accountNames);
             WriteValues(settlements[i], json[i], values.AsSpan(Prefix + (i * ValueStride), ValueStride), accountNames);
         }
@@ -256,9 +255,6 @@ internal static class SettleScript
 
         return (keys, values);
     }
-
-    private static bool IsFor([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] AccountKeyNames? names, UsageEvent usage) =>
-        names is not null && names.AccountId == usage.Account && names.KeyId == usage.KeyId;
 
     private static string ClaimArgument(SettlementClaim claim) => claim switch
     {
