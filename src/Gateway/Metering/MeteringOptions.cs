@@ -142,8 +142,13 @@ public sealed class MeteringOptions
     /// <summary>How old Redis's last answer for a key may be for a request to be admitted without waiting.</summary>
     public TimeSpan OptimisticMaxAge { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Memory of the embedded Garnet's log (Garnet size syntax).</summary>
-    public string EmbeddedMemory { get; set; } = "64m";
+    /// <summary>
+    /// Memory budget of the embedded Garnet (Garnet size syntax): its log pages and the heap of its lists and hashes.
+    /// Pages are allocated as the log grows, so the budget is a ceiling, not a reservation (idle and under load the
+    /// process is the same size at 64m and 2g). Past it Garnet drops its oldest records, balances included, so it is
+    /// set high, as Redis has no limit unless given one; <see cref="Redis.EmbeddedGarnetWatch"/> warns at half of it.
+    /// </summary>
+    public string EmbeddedMemory { get; set; } = "2g";
 
     /// <summary>Prices per public model id (USD per million tokens); models without one are free.</summary>
     public Dictionary<string, PriceOptions> Prices { get; set; } = new(StringComparer.Ordinal);

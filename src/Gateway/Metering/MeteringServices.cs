@@ -66,6 +66,15 @@ internal static class MeteringServices
             services.AddSingleton(_ => garnet);
             connectionString = garnet.ConnectionString;
 
+            // Garnet drops its oldest records once its budget is full: the watch says so long before.
+            services.AddSingleton(sp =>
+            {
+                var watch = ActivatorUtilities.CreateInstance<EmbeddedGarnetWatch>(sp);
+                watch.RegisterMetrics(sp.GetRequiredService<Prometheus.CollectorRegistry>());
+                return watch;
+            });
+            services.AddHostedService(sp => sp.GetRequiredService<EmbeddedGarnetWatch>());
+
             // The embedded control API shares this connection, and a payment already taken must not fail on a busy
             // machine's scheduling hiccup; an in-process Garnet is never "down" for a second without the whole process
             // being stalled. An explicit setting still wins.

@@ -44,6 +44,11 @@ public class EmbeddedGarnetTests
             await KeyTests.AssertEventuallyAsync(async () => await redis.GetDatabase().ListLengthAsync(RedisKeys.Outbox("u_embedded")) == 1, 5_000);
             var balance = (long)await redis.GetDatabase().HashGetAsync(RedisKeys.Account("u_embedded"), AccountFields.BalanceNanos);
             Assert.InRange(balance, 1, 999_999_999);
+
+            // Its fill against its budget, for the dashboards (and the warnings well before Garnet drops records).
+            var metrics = new Uri(new Uri(app.Urls.First()), "metrics");
+            await KeyTests.AssertEventuallyAsync(async () => (await http.GetStringAsync(metrics)).Contains("massrouter_embedded_store_budget_bytes 2147483648", StringComparison.Ordinal), 5_000);
+            Assert.Matches(@"(?m)^massrouter_embedded_store_bytes [1-9]", await http.GetStringAsync(metrics));
             await app.StopAsync();
         }
     }
