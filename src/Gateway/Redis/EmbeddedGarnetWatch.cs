@@ -133,9 +133,11 @@ internal sealed partial class EmbeddedGarnetWatch(EmbeddedGarnet garnet, TimePro
                 {
                     await SampleAsync();
                 }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // Read again at the next tick.
+                    // Read again at the next tick: a watch must never stop the host (an unhandled exception in a
+                    // background service does).
+                    LogSampleFailed(ex.Message);
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -153,6 +155,9 @@ internal sealed partial class EmbeddedGarnetWatch(EmbeddedGarnet garnet, TimePro
     }
 
     private static long Mib(long bytes) => bytes / (1024 * 1024);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The embedded Garnet's size could not be read: {Error}")]
+    private partial void LogSampleFailed(string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The embedded Garnet holds {UsedMiB} MiB of its {BudgetMiB} MiB budget (MassRouter:Metering:EmbeddedMemory). Past the budget it drops its oldest records: account balances, key records, queued usage. Usually the usage outbox is growing: is a ledger flusher (the control API) draining it?")]
     private partial void LogWarning(long usedMiB, long budgetMiB);
