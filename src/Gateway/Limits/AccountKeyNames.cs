@@ -11,7 +11,7 @@ namespace MassRouter.Gateway.Limits;
 internal sealed class AccountKeyNames
 {
     private readonly string _account;
-    private DayKeys _day = new(-1, default, default);
+    private DayKeys _day = new(-1, default, default, []);
 
     public AccountKeyNames(ApiKeyInfo key)
     {
@@ -55,16 +55,30 @@ internal sealed class AccountKeyNames
     /// <summary>The daily and monthly spend hashes for the UTC day of <paramref name="now"/>.</summary>
     public (RedisKey Daily, RedisKey Monthly) Spend(DateTimeOffset now)
     {
+        var cached = For(now);
+        return (cached.Daily, cached.Monthly);
+    }
+
+    /// <summary>
+    /// The admission script's keys for the UTC day of <paramref name="now"/>, in its order (see
+    /// <see cref="AdmissionScript"/>): one array per key and day, shared by every request, so never written to.
+    /// </summary>
+    public RedisKey[] AdmissionKeys(DateTimeOffset now) => For(now).Admission;
+
+    private DayKeys For(DateTimeOffset now)
+    {
         var day = now.UtcDateTime.Date.Ticks / TimeSpan.TicksPerDay;
         var cached = _day;
         if (cached.Day != day)
         {
-            cached = new DayKeys(day, RedisKeys.DailySpend(_account, now), RedisKeys.MonthlySpend(_account, now));
+            var daily = RedisKeys.DailySpend(_account, now);
+            var monthly = RedisKeys.MonthlySpend(_account, now);
+            cached = new DayKeys(day, daily, monthly, [Account, KeyRpm, KeyTpm, AccountRpm, AccountTpm, daily, monthly, Inflight]);
             _day = cached;
         }
 
-        return (cached.Daily, cached.Monthly);
+        return cached;
     }
 
-    private sealed record DayKeys(long Day, RedisKey Daily, RedisKey Monthly);
+    private sealed record DayKeys(long Day, RedisKey Daily, RedisKey Monthly, RedisKey[] Admission);
 }

@@ -232,10 +232,6 @@ internal static class AdmissionScript
     /// <summary>The length of one request's keys and of its arguments.</summary>
     public const int Stride = 8;
 
-    public static RedisKey[] Keys(AccountKeyNames names, DateTimeOffset now)
-    {
-        // Stride keys, in the order the script reads them.
-        var (daily, monthly) = names.Spend(now);
-        return [names.Account, names.KeyRpm, names.KeyTpm, names.AccountRpm, names.AccountTpm, daily, monthly, names.Inflight];
-    }
+    /// <summary>Stride keys, in the order the script reads them: cached per key and UTC day, never to be written to.</summary>
+    public static RedisKey[] Keys(AccountKeyNames names, DateTimeOffset now) => names.AdmissionKeys(now);
 }
