@@ -16,7 +16,6 @@ namespace MassRouter.Gateway.Redis;
 internal sealed partial class EmbeddedGarnetWatch(EmbeddedGarnet garnet, TimeProvider time, ILogger<EmbeddedGarnetWatch> logger)
     : BackgroundService
 {
-    private ConnectionMultiplexer? _admin;
     /// <summary>How often the store's size is read (one <c>INFO store</c>).</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
@@ -29,6 +28,7 @@ internal sealed partial class EmbeddedGarnetWatch(EmbeddedGarnet garnet, TimePro
     /// <summary>Share of the budget under which the warnings are armed again.</summary>
     public const double RearmBelow = 0.4;
 
+    private ConnectionMultiplexer? _admin;
     private int _level;
 
     /// <summary>Bytes the store held at the last reading (log pages in memory and the heap of its objects).</summary>
