@@ -25,6 +25,7 @@ internal sealed class AccountKeyNames
         SpendField = "k:" + key.KeyId;
         Inflight = RedisKeys.Inflight(_account);
         Outbox = RedisKeys.Outbox(_account);
+        SettledPrefix = RedisKeys.Settled(_account, "");
     }
 
     /// <summary>The account the names are of.</summary>
@@ -32,6 +33,9 @@ internal sealed class AccountKeyNames
 
     /// <summary>The API key the names are of.</summary>
     public string KeyId { get; }
+
+    /// <summary>The account's settled markers' names without the event id (<see cref="RedisKeys.Settled"/> of an empty id).</summary>
+    public string SettledPrefix { get; }
 
     /// <summary>The account's usage outbox.</summary>
     public RedisKey Outbox { get; }

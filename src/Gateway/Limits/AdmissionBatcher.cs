@@ -1,6 +1,5 @@
 using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Redis;
-using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Limits;
 
@@ -14,22 +13,17 @@ namespace MassRouter.Gateway.Limits;
 internal sealed class AdmissionBatcher(RespPipeline pipeline, TimeSpan linger = default)
     : RespBatcher<AdmissionBatcher.Item>("admission", pipeline, AdmissionScript.Script, maxInFlight: 2, maxBatch: 64, linger)
 {
-    protected override (RedisKey[] Keys, RedisValue[] Values) Encode(List<Item> batch)
+    protected override void Write(List<Item> batch, RespArguments arguments)
     {
-        if (batch.Count == 1)
+        foreach (var item in batch)
         {
-            return (batch[0].Keys, batch[0].Values);
+            item.Arguments.WriteKeys(arguments);
         }
 
-        var keys = new RedisKey[batch.Count * AdmissionScript.Stride];
-        var values = new RedisValue[batch.Count * AdmissionScript.Stride];
-        for (var i = 0; i < batch.Count; i++)
+        foreach (var item in batch)
         {
-            batch[i].Keys.CopyTo(keys, i * AdmissionScript.Stride);
-            batch[i].Values.CopyTo(values, i * AdmissionScript.Stride);
+            item.Arguments.WriteValues(arguments);
         }
-
-        return (keys, values);
     }
 
     protected override void OnReply(List<Item> batch, in RespReply reply)
@@ -52,7 +46,7 @@ internal sealed class AdmissionBatcher(RespPipeline pipeline, TimeSpan linger = 
         var offset = 0;
         for (var i = 0; i < batch.Count; i++)
         {
-            if (!AdmissionScript.TryAnswer(answers, ref offset, out var answer))
+            if (!AdmissionScript.TryAnswer(answers, ref offset, out ReadOnlySpan<long> answer))
             {
                 var error = RespErrors.Server("ERR the admission script answered for fewer requests than it was sent");
                 for (; i < batch.Count; i++)
@@ -84,14 +78,12 @@ internal sealed class AdmissionBatcher(RespPipeline pipeline, TimeSpan linger = 
     }
 
     /// <summary>One admission in a batch: its keys and arguments, and what to do with its answer.</summary>
-    internal abstract class Item(RedisKey[] keys, RedisValue[] values)
+    internal abstract class Item(AdmissionArguments arguments)
     {
-        public RedisKey[] Keys { get; } = keys;
+        public AdmissionArguments Arguments { get; } = arguments;
 
-        public RedisValue[] Values { get; } = values;
-
-        /// <summary>Redis's answer (on the pipeline's reader: must not block).</summary>
-        public abstract void Answer(long[] answer);
+        /// <summary>Redis's answer (on the pipeline's reader: must not block; a slice of the reply, not to be kept).</summary>
+        public abstract void Answer(ReadOnlySpan<long> answer);
 
         /// <summary>No answer: the call failed, and may or may not have run.</summary>
         public abstract void Fail(Exception error);
@@ -104,14 +96,14 @@ internal sealed class AdmissionBatcher(RespPipeline pipeline, TimeSpan linger = 
     /// An admission the request waits for: its answer, or null when the pipeline could not take it (use the
     /// multiplexer). The awaiting request continues on the pipeline's reader, without a thread hop.
     /// </summary>
-    internal sealed class Request(RedisKey[] keys, RedisValue[] values) : Item(keys, values)
+    internal sealed class Request(AdmissionArguments arguments) : Item(arguments)
     {
         // No RunContinuationsAsynchronously, on purpose (as RespTaskOperation).
         private readonly TaskCompletionSource<long[]?> _completion = new();
 
         public Task<long[]?> Task => _completion.Task;
 
-        public override void Answer(long[] answer) => _completion.TrySetResult(answer);
+        public override void Answer(ReadOnlySpan<long> answer) => _completion.TrySetResult(answer.ToArray());
 
         public override void Fail(Exception error) => _completion.TrySetException(error);
 

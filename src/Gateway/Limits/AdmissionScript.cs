@@ -203,16 +203,16 @@ internal static class AdmissionScript
     /// One request's answer from a reply: the script answers with each request's length, then its values. False, with
     /// <paramref name="offset"/> unchanged, when the reply ends before that answer does.
     /// </summary>
-    public static bool TryAnswer(ReadOnlySpan<long> reply, ref int offset, out long[] answer)
+    public static bool TryAnswer(ReadOnlySpan<long> reply, ref int offset, out ReadOnlySpan<long> answer)
     {
-        answer = [];
+        answer = default;
         if (offset >= reply.Length || reply[offset] < 0 || reply[offset] > reply.Length - offset - 1)
         {
             return false;
         }
 
         var length = (int)reply[offset];
-        answer = reply.Slice(offset + 1, length).ToArray();
+        answer = reply.Slice(offset + 1, length);
         offset += length + 1;
         return true;
     }
@@ -221,8 +221,8 @@ internal static class AdmissionScript
     public static long[] SingleAnswer(ReadOnlySpan<long> reply)
     {
         var offset = 0;
-        return TryAnswer(reply, ref offset, out var answer)
-            ? answer
+        return TryAnswer(reply, ref offset, out ReadOnlySpan<long> answer)
+            ? answer.ToArray()
             : throw Redis.RespErrors.Server("ERR the admission script's reply holds no answer");
     }
 

@@ -1,5 +1,4 @@
 using MassRouter.Gateway.Auth;
-using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Limits;
 
@@ -13,8 +12,8 @@ namespace MassRouter.Gateway.Limits;
 /// through the multiplexer instead, since the request is already on its way.
 /// </remarks>
 internal sealed class OptimisticAdmission(
-    RedisAdmission admission, ApiKeyInfo key, AdmissionHeadroom headroom, long tokens, DateTimeOffset sentAt, RedisKey[] keys, RedisValue[] values)
-    : AdmissionBatcher.Item(keys, values)
+    RedisAdmission admission, ApiKeyInfo key, AdmissionHeadroom headroom, long tokens, DateTimeOffset sentAt, AdmissionArguments arguments)
+    : AdmissionBatcher.Item(arguments)
 {
     private const int Pending = 0;
     private const int Admitted = 1;
@@ -23,7 +22,8 @@ internal sealed class OptimisticAdmission(
 
     private readonly Lock _lock = new();
     private volatile int _state;
-    private Action<OptimisticAdmission>? _whenAnswered;
+    private Action<OptimisticAdmission, object>? _whenAnswered;
+    private object? _whenAnsweredState;
 
     /// <summary>True once Redis admitted it (its in-flight record exists); false while unanswered, refused or failed.</summary>
     public bool IsAdmitted => _state == Admitted;
@@ -35,21 +35,27 @@ internal sealed class OptimisticAdmission(
     /// Runs <paramref name="action"/> once Redis has answered (or failed to): at once if it has, else on the
     /// pipeline's reader when it does. Settlement waits for this, so its claim never guesses.
     /// </summary>
-    public void WhenAnswered(Action<OptimisticAdmission> action)
+    public void WhenAnswered(Action<OptimisticAdmission> action) =>
+        WhenAnswered(static (answered, state) => ((Action<OptimisticAdmission>)state)(answered), action);
+
+    /// <summary>As <see cref="WhenAnswered(Action{OptimisticAdmission})"/>, with a state (a static action and an object
+    /// the caller has anyway cost no closure).</summary>
+    public void WhenAnswered(Action<OptimisticAdmission, object> action, object state)
     {
         lock (_lock)
         {
             if (_state == Pending)
             {
                 _whenAnswered = action;
+                _whenAnsweredState = state;
                 return;
             }
         }
 
-        action(this);
+        action(this, state);
     }
 
-    public override void Answer(long[] answer)
+    public override void Answer(ReadOnlySpan<long> answer)
     {
         var state = Failed;
         try
@@ -79,14 +85,17 @@ internal sealed class OptimisticAdmission(
 
     private void Answer(int state)
     {
-        Action<OptimisticAdmission>? then;
+        Action<OptimisticAdmission, object>? then;
+        object? thenState;
         lock (_lock)
         {
             _state = state;
             then = _whenAnswered;
+            thenState = _whenAnsweredState;
             _whenAnswered = null;
+            _whenAnsweredState = null;
         }
 
-        then?.Invoke(this);
+        then?.Invoke(this, thenState!);
     }
 }

@@ -22,28 +22,28 @@ internal sealed class RedisAdmission(
     /// <summary>Checks and counts; throws <see cref="RedisException"/> when Redis cannot be reached.</summary>
     /// <remarks><paramref name="inflight"/> is recorded under <paramref name="eventId"/> when admitted, and charged by
     /// the abandoned-request sweep if no gateway settles it.</remarks>
-    public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens, string eventId, byte[] inflight)
+    public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens, string eventId, Settlement inflight)
     {
         var now = time.GetUtcNow();
-        var keys = AdmissionScript.Keys(key.RedisNames, now);
-        var values = Values(key, tokens, eventId, inflight);
+        var arguments = AdmissionArguments.For(key, tokens, eventId, inflight, now);
         long[]? result = null;
         if (pipeline.IsUsable)
         {
             // Batched with the admissions sent while others await their answer; completed on the I/O thread that read
             // the reply, where the request goes on without a hop. Null: the pipeline could not take it after all.
-            var request = new AdmissionBatcher.Request(keys, values);
+            var request = new AdmissionBatcher.Request(arguments);
             _batcher.Submit(request, mayLinger: false);
             result = await request.Task;
         }
 
-        result ??= await EvaluateAsync(keys, values);
+        result ??= await EvaluateAsync(arguments);
         return Interpret(key, now, result);
     }
 
     /// <summary>The admission script through the multiplexer, for one request: its answer.</summary>
-    private async Task<long[]> EvaluateAsync(RedisKey[] keys, RedisValue[] values)
+    private async Task<long[]> EvaluateAsync(AdmissionArguments arguments)
     {
+        var (keys, values) = arguments.ToArrays();
         var results = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AdmissionScript.Lua, keys, values))!;
         return AdmissionScript.SingleAnswer(Array.ConvertAll(results, static item => item.IsNull ? 0 : (long)item));
     }
@@ -54,7 +54,7 @@ internal sealed class RedisAdmission(
         long[] answer;
         try
         {
-            answer = await EvaluateAsync(admission.Keys, admission.Values);
+            answer = await EvaluateAsync(admission.Arguments);
         }
         catch (Exception ex)
         {
@@ -73,7 +73,7 @@ internal sealed class RedisAdmission(
     /// <see cref="MeteringOptions.AdmissionLinger"/> for their Redis traffic.
     /// </summary>
     public OptimisticAdmission? TryAdmitOptimistically(
-        ApiKeyInfo key, long tokens, string eventId, byte[] inflight, long minBalanceNanos, TimeSpan maxAge, bool mayLinger, out RateLimitState limits)
+        ApiKeyInfo key, long tokens, string eventId, Settlement inflight, long minBalanceNanos, TimeSpan maxAge, bool mayLinger, out RateLimitState limits)
     {
         limits = default;
         if (!pipeline.IsUsable)
@@ -88,13 +88,13 @@ internal sealed class RedisAdmission(
         }
 
         var now = time.GetUtcNow();
-        var operation = new OptimisticAdmission(this, key, headroom, tokens, now, AdmissionScript.Keys(key.RedisNames, now), Values(key, tokens, eventId, inflight));
+        var operation = new OptimisticAdmission(this, key, headroom, tokens, now, AdmissionArguments.For(key, tokens, eventId, inflight, now));
         _batcher.Submit(operation, mayLinger);
         return operation;
     }
 
     /// <summary>Reads the script's answer, and records what it says about the key's spend and room.</summary>
-    internal AdmissionOutcome Interpret(ApiKeyInfo key, DateTimeOffset now, long[] result)
+    internal AdmissionOutcome Interpret(ApiKeyInfo key, DateTimeOffset now, ReadOnlySpan<long> result)
     {
         var code = (int)result[0];
         var verdict = code switch
@@ -137,9 +137,6 @@ internal sealed class RedisAdmission(
 
         return new AdmissionOutcome(verdict, 0, state);
     }
-
-    private static RedisValue[] Values(ApiKeyInfo key, long tokens, string eventId, byte[] inflight) =>
-        [key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, key.RedisNames.SpendField, eventId, inflight];
 
     /// <summary>
     /// Replaces an admitted request's in-flight record (only while it exists), fire and forget: never waits on Redis,

@@ -64,8 +64,12 @@ internal sealed class JournalSegment
     }
 
     /// <summary>Copies <paramref name="line"/> after what is written; false when it does not fit.</summary>
-    public bool TryAppend(ReadOnlySpan<byte> line)
+    public bool TryAppend(ReadOnlySpan<byte> line) => TryAppend(line, out _);
+
+    /// <summary>Copies <paramref name="line"/> after what is written, at <paramref name="offset"/>; false when it does not fit.</summary>
+    public bool TryAppend(ReadOnlySpan<byte> line, out long offset)
     {
+        offset = Length;
         if (line.Length > _capacity - Length)
         {
             return false;
@@ -76,6 +80,12 @@ internal sealed class JournalSegment
         Pending++;
         return true;
     }
+
+    /// <summary>
+    /// Copies written bytes from <paramref name="offset"/> into <paramref name="destination"/>. Needs no lock: an entry's
+    /// bytes stay as they are until it is completed, and other threads only append after them.
+    /// </summary>
+    public void Read(long offset, Span<byte> destination) => _view.SafeMemoryMappedViewHandle.ReadSpan((ulong)offset, destination);
 
     /// <summary>
     /// Zeros what is written and starts over at the beginning: every entry is settled, and a line left behind would be

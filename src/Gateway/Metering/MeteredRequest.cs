@@ -59,6 +59,15 @@ internal sealed class MeteredRequest : IDisposable, IDeliveryProgress
     /// <summary>When admission ran (Unix ms).</summary>
     public long AdmittedAt { get; init; }
 
+    /// <summary>
+    /// A settlement waiting for the answer to its optimistic admission (which decides its claim): kept here, so waiting
+    /// costs no closure.
+    /// </summary>
+    internal (MassRouter.Core.Usage.UsageEvent Event, long TokenDelta, bool MayLinger) AwaitingAnswer { get; set; }
+
+    /// <summary>The response its <c>x-ratelimit-*</c> headers go on (set when there are limits to report).</summary>
+    internal HttpResponse? Response { get; set; }
+
     /// <summary>Who refreshes the in-flight record (null: no progress reports).</summary>
     public RequestMeter? Meter { get; init; }
 

@@ -94,15 +94,15 @@ internal sealed partial class RequestMeter
             return new ValueTask<MeteredRequest>(RejectAsync(context, new AdmissionOutcome(AdmissionVerdict.ConcurrencyExceeded, 1000, default, key.MaxConcurrency)));
         }
 
-        return new ValueTask<MeteredRequest>(AdmitCoreAsync(context, key, model, _estimator.Estimate(body), lease));
+        return AdmitCoreAsync(context, key, model, _estimator.Estimate(body), lease);
     }
 
     /// <summary>Releases an admitted request that never reached a provider: nothing to bill.</summary>
     public void Release(MeteredRequest request)
     {
-        if (request.Key is { Account: { } account } && request.HasInflightRecord && _settler is not null)
+        if (request.Key is { Account: not null } && request.HasInflightRecord && _settler is not null)
         {
-            ReleaseRecord(request, account, _settler);
+            ReleaseRecord(request, _settler);
         }
     }
 
@@ -111,22 +111,24 @@ internal sealed partial class RequestMeter
     /// answered (its admission may still wait for the pipeline's next batch, and a removal must not overtake it), and
     /// only if it did admit (otherwise there is no record).
     /// </summary>
-    private static void ReleaseRecord(MeteredRequest request, string account, UsageSettler settler)
+    private static void ReleaseRecord(MeteredRequest request, UsageSettler settler)
     {
         if (request.Optimistic is not { } optimistic)
         {
-            settler.Release(account, request.EventId);
+            settler.Release(request.Key!.Account!, request.EventId);
             return;
         }
 
-        var eventId = request.EventId;
-        optimistic.WhenAnswered(answered =>
-        {
-            if (answered.IsAdmitted)
+        optimistic.WhenAnswered(
+            static (answered, state) =>
             {
-                settler.Release(account, eventId);
-            }
-        });
+                var request = (MeteredRequest)state;
+                if (answered.IsAdmitted)
+                {
+                    request.Meter!._settler!.Release(request.Key!.Account!, request.EventId);
+                }
+            },
+            request);
     }
 
     /// <summary>
@@ -143,7 +145,7 @@ internal sealed partial class RequestMeter
 
         var delivered = output.CountTokensSoFar(_counter);
         var record = InflightRecord(key, request.Model, request.RequestId, request.EventId, request.PromptEstimate, delivered, request.AdmittedAt);
-        _admission.UpdateInflight(key, request.EventId, record);
+        _admission.UpdateInflight(key, request.EventId, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(record, MeteringJson.Default.Settlement));
     }
 
     /// <summary>Builds the usage event, journals it and queues it for settlement; returns at once.</summary>
@@ -162,7 +164,7 @@ internal sealed partial class RequestMeter
             // Nothing was generated (an upstream error, an unreachable provider): nothing to bill.
             if (request.HasInflightRecord)
             {
-                ReleaseRecord(request, account, _settler);
+                ReleaseRecord(request, _settler);
             }
 
             return;
@@ -214,17 +216,8 @@ internal sealed partial class RequestMeter
         {
             // Admitted without waiting: only Redis's answer tells whether an in-flight record exists to claim, so the
             // settlement waits for it (it is usually there already). Refused or unanswered, the event's marker claims it.
-            var settler = _settler;
-            var metrics = _meteringMetrics;
-            optimistic.WhenAnswered(answered =>
-            {
-                if (answered.WasRefused)
-                {
-                    metrics?.OptimisticRefused();
-                }
-
-                settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: answered.IsAdmitted ? SettlementClaim.Inflight : SettlementClaim.Marker), mayLinger, key.RedisNames);
-            });
+            request.AwaitingAnswer = (usageEvent, tokenDelta, mayLinger);
+            optimistic.WhenAnswered(static (answered, state) => ((MeteredRequest)state).Meter!.SettleAnswered((MeteredRequest)state, answered), request);
             return;
         }
 
@@ -232,7 +225,21 @@ internal sealed partial class RequestMeter
         _settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: claim), mayLinger, key.RedisNames);
     }
 
-    private async Task<MeteredRequest> AdmitCoreAsync(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease)
+    /// <summary>Queues the settlement of an optimistically admitted request once Redis has answered its admission.</summary>
+    private void SettleAnswered(MeteredRequest request, OptimisticAdmission answered)
+    {
+        if (answered.WasRefused)
+        {
+            _meteringMetrics?.OptimisticRefused();
+        }
+
+        var key = request.Key!;
+        var (usageEvent, tokenDelta, mayLinger) = request.AwaitingAnswer;
+        var claim = answered.IsAdmitted ? SettlementClaim.Inflight : SettlementClaim.Marker;
+        _settler!.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: claim), mayLinger, key.RedisNames);
+    }
+
+    private async ValueTask<MeteredRequest> AdmitCoreAsync(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease)
     {
         var eventId = UniqueId.NewHex();
         var requestId = context.Response.Headers[RequestId.HeaderName].ToString();
@@ -307,12 +314,14 @@ internal sealed partial class RequestMeter
 
         if (limits != default)
         {
+            // The request is the state (it holds the limits and the response): no tuple boxed per request.
+            request.Response = context.Response;
             context.Response.OnStarting(static state =>
             {
-                var (response, limits) = ((HttpResponse, RateLimitState))state;
-                RateLimitHeaders.Write(response, limits);
+                var request = (MeteredRequest)state;
+                RateLimitHeaders.Write(request.Response!, request.Limits);
                 return Task.CompletedTask;
-            }, (context.Response, limits));
+            }, request);
         }
 
         return request;
@@ -322,10 +331,9 @@ internal sealed partial class RequestMeter
     /// What to charge if this gateway dies before settling: the prompt estimate plus the output delivered so far, as an
     /// aborted, estimated event, with this instance's id (the sweep settles it once the instance's heartbeat is gone)
     /// and the time of this sign of life as <c>endedAt</c>. The sweep settles it under the same event id, so a late real
-    /// settlement is a no-op.
+    /// settlement is a no-op. Serialized where it is sent (straight into the request pipeline's command).
     /// </summary>
-    /// <summary>The in-flight record as UTF-8 JSON: bytes, since they go to Redis as they are (no string in between).</summary>
-    private byte[] InflightRecord(ApiKeyInfo key, string model, string requestId, string eventId, long promptEstimate, long delivered, long admittedAt)
+    private Settlement InflightRecord(ApiKeyInfo key, string model, string requestId, string eventId, long promptEstimate, long delivered, long admittedAt)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var usageEvent = new UsageEvent
@@ -346,7 +354,7 @@ internal sealed partial class RequestMeter
             LatencyMs = now - admittedAt,
             Estimated = true,
         };
-        return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Settlement(usageEvent, key.Tpm, delivered, _instance?.Id), MeteringJson.Default.Settlement);
+        return new Settlement(usageEvent, key.Tpm, delivered, _instance?.Id);
     }
 
     private AdmissionOutcome AdmitWithoutRedis(ApiKeyInfo key, string model, long promptEstimate, Exception ex)

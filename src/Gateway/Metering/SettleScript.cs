@@ -1,5 +1,6 @@
 using MassRouter.Core.Redis;
 using MassRouter.Gateway.Limits;
+using MassRouter.Gateway.Redis;
 using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Metering;
@@ -168,11 +169,89 @@ internal static class SettleScript
     /// <summary>The arguments of one settlement, after the <see cref="Prefix"/>.</summary>
     public const int ValueStride = 9;
 
+    /// <summary>The arguments every call starts with: the marker's, the daily and the monthly counters' time to live.</summary>
+    public const int Prefix = 3;
+
+    /// <summary>
+    /// Writes the call's keys and arguments for <paramref name="count"/> settlements (the <paramref name="settlement"/>,
+    /// event JSON and key names of each by index); <paramref name="announce"/> adds the flusher's account set (never
+    /// under Cluster, where a call holds one account). Names of another key or account are not used.
+    /// </summary>
+    public static void Write<TState>(
+        RespArguments arguments,
+        int count,
+        TState state,
+        Func<TState, int, (Settlement Settlement, AccountKeyNames? Names)> settlement,
+        Action<TState, int, RespArguments> eventJson,
+        TimeSpan markerTtl,
+        bool announce)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var (item, names) = settlement(state, i);
+            WriteKeys(arguments, item, Matching(item, names));
+        }
+
+        if (announce)
+        {
+            arguments.Key(RedisKeys.OutboxAccounts);
+        }
+
+        arguments.Value((long)markerTtl.TotalMilliseconds);
+        arguments.Value(DailyTtlMs);
+        arguments.Value(MonthlyTtlMs);
+        for (var i = 0; i < count; i++)
+        {
+            var (item, names) = settlement(state, i);
+            var usage = item.Event;
+            var cost = usage.CostNanos;
+            arguments.Value(cost);
+            arguments.Value(-cost);
+            eventJson(state, i, arguments);
+            if (Matching(item, names) is { } accountNames)
+            {
+                arguments.Value(accountNames.SpendField);
+            }
+            else
+            {
+                arguments.Value("k:" + usage.KeyId);
+            }
+
+            arguments.Value(item.KeyTpm);
+            arguments.Value(item.TokenDelta);
+            arguments.Value(usage.Id);
+            arguments.Value(usage.Account);
+            arguments.Value(ClaimArgument(item.Claim));
+        }
+    }
+
+    /// <summary>
+    /// The keys and arguments for <paramref name="settlements"/> (with their events' JSON in <paramref name="json"/>) as
+    /// the multiplexer takes them; see <see cref="Write{TState}"/>.
+    /// </summary>
+    public static (RedisKey[] Keys, RedisValue[] Values) Call(
+        IReadOnlyList<Settlement> settlements, IReadOnlyList<RedisValue> json, TimeSpan markerTtl, bool announce, IReadOnlyList<AccountKeyNames?>? names = null)
+    {
+        var arrays = new RespArgumentArrays();
+        Write(
+            arrays,
+            settlements.Count,
+            (settlements, json, names),
+            static (state, i) => (state.settlements[i], state.names?[i]),
+            static (state, i, arguments) => arguments.Value(state.json[i]),
+            markerTtl,
+            announce);
+        return (arrays.Keys, arrays.Values);
+    }
+
+    private static AccountKeyNames? Matching(Settlement settlement, AccountKeyNames? names) =>
+        names is not null && names.AccountId == settlement.Event.Account && names.KeyId == settlement.Event.KeyId ? names : null;
+
     /// <summary>
     /// The keys of one settlement, in the order the script reads them; from <paramref name="names"/> (the event's key's,
     /// built once per cached key) when given, else built here.
     /// </summary>
-    private static void WriteKeys(Settlement settlement, Span<RedisKey> keys, AccountKeyNames? names)
+    private static void WriteKeys(RespArguments arguments, Settlement settlement, AccountKeyNames? names)
     {
         var usage = settlement.Event;
         var account = usage.Account;
@@ -180,80 +259,25 @@ internal static class SettleScript
         if (names is not null)
         {
             var (daily, monthly) = names.Spend(at);
-            keys[0] = names.Account;
-            keys[1] = names.Outbox;
-            keys[2] = daily;
-            keys[3] = monthly;
-            keys[4] = RedisKeys.Settled(account, usage.Id);
-            keys[5] = names.KeyTpm;
-            keys[6] = names.AccountTpm;
-            keys[7] = names.Inflight;
+            arguments.Key(names.Account);
+            arguments.Key(names.Outbox);
+            arguments.Key(daily);
+            arguments.Key(monthly);
+            arguments.Key(names.SettledPrefix, usage.Id);
+            arguments.Key(names.KeyTpm);
+            arguments.Key(names.AccountTpm);
+            arguments.Key(names.Inflight);
             return;
         }
 
-        keys[0] = RedisKeys.Account(account);
-        keys[1] = RedisKeys.Outbox(account);
-        keys[2] = RedisKeys.DailySpend(account, at);
-        keys[3] = RedisKeys.MonthlySpend(account, at);
-        keys[4] = RedisKeys.Settled(account, usage.Id);
-        keys[5] = RedisKeys.RateLimit(account, usage.KeyId, "tpm");
-        keys[6] = RedisKeys.RateLimit(account, null, "tpm");
-        keys[7] = RedisKeys.Inflight(account);
-    }
-
-    /// <summary>The arguments of one settlement; <paramref name="names"/> as for <see cref="WriteKeys"/>.</summary>
-    private static void WriteValues(Settlement settlement, RedisValue eventJson, Span<RedisValue> values, AccountKeyNames? names)
-    {
-        var usage = settlement.Event;
-        var cost = usage.CostNanos;
-
-        // Integers: the request pipeline formats them straight into its buffer (the script reads the same digits).
-        values[0] = cost;
-        values[1] = -cost;
-        values[2] = eventJson;
-        values[3] = names?.SpendField ?? "k:" + usage.KeyId;
-        values[4] = settlement.KeyTpm;
-        values[5] = settlement.TokenDelta;
-        values[6] = usage.Id;
-        values[7] = usage.Account;
-        values[8] = ClaimArgument(settlement.Claim);
-    }
-
-    /// <summary>The arguments every call starts with: the marker's, the daily and the monthly counters' time to live.</summary>
-    public static void WritePrefix(TimeSpan markerTtl, Span<RedisValue> values)
-    {
-        values[0] = (long)markerTtl.TotalMilliseconds;
-        values[1] = DailyTtlMs;
-        values[2] = MonthlyTtlMs;
-    }
-
-    /// <summary>The length of <see cref="WritePrefix"/>.</summary>
-    public const int Prefix = 3;
-
-    /// <summary>
-    /// The keys and arguments for <paramref name="settlements"/> (with their events' JSON in <paramref name="json"/>);
-    /// <paramref name="announce"/> adds the flusher's account set (never under Cluster, where a call holds one account).
-    /// </summary>
-    public static (RedisKey[] Keys, RedisValue[] Values) Call(
-        IReadOnlyList<Settlement> settlements, IReadOnlyList<RedisValue> json, TimeSpan markerTtl, bool announce, IReadOnlyList<AccountKeyNames?>? names = null)
-    {
-        var keys = new RedisKey[(settlements.Count * KeyStride) + (announce ? 1 : 0)];
-        var values = new RedisValue[Prefix + (settlements.Count * ValueStride)];
-        WritePrefix(markerTtl, values);
-        for (var i = 0; i < settlements.Count; i++)
-        {
-            // Names of another key or account (never passed by the request path) are not used.
-            var accountNames = names?[i] is { } given && given.AccountId == settlements[i].Event.Account && given.KeyId == settlements[i].Event.KeyId ? given : null;
-            WriteKeys(settlements[i], keys.AsSpan(i * KeyStride, KeyStride), accountNames);
-            WriteValues(settlements[i], json[i], values.AsSpan(Prefix + (i * ValueStride), ValueStride), accountNames);
-        }
-
-        if (announce)
-        {
-            keys[^1] = RedisKeys.OutboxAccounts;
-        }
-
-        return (keys, values);
+        arguments.Key(RedisKeys.Account(account));
+        arguments.Key(RedisKeys.Outbox(account));
+        arguments.Key(RedisKeys.DailySpend(account, at));
+        arguments.Key(RedisKeys.MonthlySpend(account, at));
+        arguments.Key(RedisKeys.Settled(account, usage.Id));
+        arguments.Key(RedisKeys.RateLimit(account, usage.KeyId, "tpm"));
+        arguments.Key(RedisKeys.RateLimit(account, null, "tpm"));
+        arguments.Key(RedisKeys.Inflight(account));
     }
 
     private static string ClaimArgument(SettlementClaim claim) => claim switch

@@ -1,6 +1,5 @@
 using MassRouter.Gateway.Limits;
 using MassRouter.Gateway.Redis;
-using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Metering;
 
@@ -15,21 +14,16 @@ namespace MassRouter.Gateway.Metering;
 internal sealed class SettlementBatcher(RespPipeline pipeline, UsageSettler settler, TimeSpan markerTtl, TimeSpan linger)
     : RespBatcher<SettlementBatcher.Item>("settlement", pipeline, SettleScript.Script, maxInFlight: 1, maxBatch: 32, linger)
 {
-    protected override (RedisKey[] Keys, RedisValue[] Values) Encode(List<Item> batch)
-    {
-        var settlements = new Settlement[batch.Count];
-        var json = new RedisValue[batch.Count];
-        var names = new AccountKeyNames?[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
-        {
-            settlements[i] = batch[i].Settlement;
-            json[i] = batch[i].EventJson;
-            names[i] = batch[i].Names;
-        }
-
-        // The pipeline is used only with a standalone server, where the script announces the accounts itself.
-        return SettleScript.Call(settlements, json, markerTtl, announce: true, names);
-    }
+    // The pipeline is used only with a standalone server, where the script announces the accounts itself.
+    protected override void Write(List<Item> batch, RespArguments arguments) =>
+        SettleScript.Write(
+            arguments,
+            batch.Count,
+            batch,
+            static (items, i) => (items[i].Settlement, items[i].Names),
+            static (items, i, output) => items[i].EventJson.WriteTo(output),
+            markerTtl,
+            announce: true);
 
     protected override void OnReply(List<Item> batch, in RespReply reply)
     {
@@ -66,5 +60,5 @@ internal sealed class SettlementBatcher(RespPipeline pipeline, UsageSettler sett
     }
 
     /// <param name="Names">The Redis key names of the request's API key, when it is at hand (not on a replay).</param>
-    internal readonly record struct Item(Settlement Settlement, JournalSegment? Entry, byte[] EventJson, AccountKeyNames? Names = null);
+    internal readonly record struct Item(Settlement Settlement, JournalSegment? Entry, EventJson EventJson, AccountKeyNames? Names = null);
 }

@@ -75,39 +75,44 @@ internal sealed partial class SettlementJournal : IDisposable
     /// Writes <paramref name="settlement"/> to the journal; returns its segment, to be passed to <see cref="Complete"/>
     /// once the settlement is settled or spooled, or null when the journal could not be written (the settlement then
     /// lives in memory only, as it would without a journal). <paramref name="eventJson"/> is the usage event's JSON as
-    /// the line holds it, for the settle script (so it is serialized once).
+    /// the line holds it, for the settle script (so it is serialized once): where it lies in the segment, or a copy when
+    /// the journal could not take the line.
     /// </summary>
-    public JournalSegment? Append(Settlement settlement, out byte[] eventJson)
+    public JournalSegment? Append(Settlement settlement, out EventJson eventJson)
     {
         var line = t_line ??= new ArrayBufferWriter<byte>(1024);
         line.ResetWrittenCount();
         var writer = t_writer ??= new Utf8JsonWriter(line);
         writer.Reset(line);
         var usage = WriteLine(writer, line, settlement);
-        eventJson = line.WrittenSpan[usage].ToArray();
         line.GetSpan(1)[0] = (byte)'\n';
         line.Advance(1);
+        var (start, length) = usage.GetOffsetAndLength(line.WrittenCount);
+        eventJson = default;
 
         lock (_lock)
         {
             if (_disposed)
             {
+                eventJson = new EventJson(line.WrittenSpan.Slice(start, length).ToArray());
                 return null;
             }
 
             try
             {
                 var segment = _current;
-                if (segment is null || !segment.TryAppend(line.WrittenSpan))
+                long offset;
+                if (segment is null || !segment.TryAppend(line.WrittenSpan, out offset))
                 {
                     segment = Rotate();
-                    if (!segment.TryAppend(line.WrittenSpan))
+                    if (!segment.TryAppend(line.WrittenSpan, out offset))
                     {
                         throw new IOException($"A settlement of {line.WrittenCount} bytes does not fit in a journal segment.");
                     }
                 }
 
                 _failing = false;
+                eventJson = new EventJson(segment, offset + start, length);
                 return segment;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -119,6 +124,7 @@ internal sealed partial class SettlementJournal : IDisposable
                     LogWriteFailed(ex.Message);
                 }
 
+                eventJson = new EventJson(line.WrittenSpan.Slice(start, length).ToArray());
                 return null;
             }
         }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Redis;
 
@@ -11,8 +10,8 @@ namespace MassRouter.Gateway.Redis;
 /// takes to answer what is ahead of it, which it would have waited anyway.
 /// </summary>
 /// <remarks>
-/// <para>The script takes each item's keys and arguments one after the other (<see cref="Encode"/>) and answers for each in
-/// order. Replies are handled on the pipeline's reader: the next batch is sent before the answers are handed out, so
+/// <para>The script takes each item's keys and arguments one after the other (<see cref="Write"/>, straight into the
+/// command: a batch costs no arrays) and answers for each in order. Replies are handled on the pipeline's reader: the next batch is sent before the answers are handed out, so
 /// Redis works on it while the waiting requests go on.</para>
 /// <para>With a linger, an item that would go alone waits up to that long for company (or until a batch is full): for
 /// work nobody waits on (settlements), where a call's fixed cost in Redis, not its latency, is what matters. It goes
@@ -129,8 +128,8 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
         return true;
     }
 
-    /// <summary>The script's keys and arguments for <paramref name="batch"/>, in order.</summary>
-    protected abstract (RedisKey[] Keys, RedisValue[] Values) Encode(List<TItem> batch);
+    /// <summary>Writes the script's keys for <paramref name="batch"/>, then its arguments, in order.</summary>
+    protected abstract void Write(List<TItem> batch, RespArguments arguments);
 
     /// <summary>Hands out the script's answer (on the pipeline's reader: must not block).</summary>
     protected abstract void OnReply(List<TItem> batch, in RespReply reply);
@@ -156,7 +155,10 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
         if (_waiting.Count <= _maxBatch)
         {
             batch = _waiting;
-            _waiting = [];
+
+            // Sized like the batch just taken: under a steady load the next one is about as large, and one array
+            // replaces a list's growth from 4 by doubling.
+            _waiting = new List<TItem>(batch.Count);
             _urgent = false;
         }
         else
@@ -172,37 +174,36 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
     {
         while (true)
         {
-            RedisKey[] keys;
-            RedisValue[] values;
-            try
-            {
-                (keys, values) = Encode(batch);
-            }
-            catch (Exception ex)
-            {
-                // Never leave a batch counted in flight without a call: the batcher would wait for it forever.
-                OnFailure(batch, ex);
-                if (TakeNext() is not { } following)
-                {
-                    return;
-                }
-
-                batch = following;
-                continue;
-            }
-
             // Counted before the send: the reply may come back (and its caller read the counts) before TrySend returns.
             var count = batch.Count;
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _items, count);
-            if (_pipeline.TrySend(new Call(this, batch), _script, keys, values))
+            Exception? failure = null;
+            try
             {
-                return;
+                if (_pipeline.TrySend(new Call(this, batch), _script))
+                {
+                    return;
+                }
+            }
+            catch (Exception ex)
+            {
+                // The batch could not be written (nothing was sent): never leave it counted in flight without a call,
+                // or the batcher would wait for it forever.
+                failure = ex;
             }
 
             Interlocked.Decrement(ref _batches);
             Interlocked.Add(ref _items, -count);
-            Reroute(batch);
+            if (failure is null)
+            {
+                Reroute(batch);
+            }
+            else
+            {
+                OnFailure(batch, failure);
+            }
+
             if (TakeNext() is not { } next)
             {
                 return;
@@ -246,6 +247,8 @@ internal abstract class RespBatcher<TItem> : IRespBatchCounts
 
     private sealed class Call(RespBatcher<TItem> batcher, List<TItem> batch) : RespOperation
     {
+        internal override void WriteArguments(RespArguments arguments) => batcher.Write(batch, arguments);
+
         public override void OnReply(in RespReply reply)
         {
             batcher.Answered();

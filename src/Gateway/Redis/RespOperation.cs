@@ -15,6 +15,23 @@ internal abstract class RespOperation
 
     internal RedisValue[]? Values { get; set; }
 
+    /// <summary>
+    /// Writes the script's keys, then its arguments (by default <see cref="Keys"/> and <see cref="Values"/>); a batch
+    /// writes its items' straight into the command, without arrays.
+    /// </summary>
+    internal virtual void WriteArguments(RespArguments arguments)
+    {
+        foreach (var key in Keys!)
+        {
+            arguments.Key(key);
+        }
+
+        foreach (var value in Values!)
+        {
+            arguments.Value(value);
+        }
+    }
+
     /// <summary>True once the script was sent by text after a <c>NOSCRIPT</c>, so a second one is an error, not a loop.</summary>
     internal bool SentByText { get; set; }
 

@@ -1,10 +1,8 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Redis;
@@ -102,6 +100,18 @@ internal sealed partial class RespPipeline : IAsyncDisposable
     /// </summary>
     public bool TrySend(RespOperation operation, RespScript script, RedisKey[] keys, RedisValue[] values)
     {
+        operation.Keys = keys;
+        operation.Values = values;
+        return TrySend(operation, script);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="script"/> with the keys and arguments <paramref name="operation"/> writes
+    /// (<see cref="RespOperation.WriteArguments"/>); false, with nothing sent, when the connection is not usable. An
+    /// exception from the operation's writer propagates, with nothing sent.
+    /// </summary>
+    public bool TrySend(RespOperation operation, RespScript script)
+    {
         var connection = Volatile.Read(ref _connection);
         if (connection is null || !IsStandalone())
         {
@@ -109,8 +119,6 @@ internal sealed partial class RespPipeline : IAsyncDisposable
         }
 
         operation.Script = script;
-        operation.Keys = keys;
-        operation.Values = values;
         if (!Write(connection, operation))
         {
             return false;
@@ -164,14 +172,19 @@ internal sealed partial class RespPipeline : IAsyncDisposable
 
     private bool Write(Connection connection, RespOperation operation)
     {
+        // The arguments are written outside the lock, into this thread's buffer: a writer that throws leaves nothing in
+        // the connection's, and the lock is held for a copy only.
+        var arguments = RespCommandWriter.Rent();
+        operation.WriteArguments(arguments);
         lock (connection.WriteLock)
         {
             if (connection.Failed)
             {
+                arguments.Return();
                 return false;
             }
 
-            WriteEval(connection.Out, operation);
+            WriteEval(connection.Out, operation, arguments);
             connection.Enqueue(operation);
             if (connection.Flushing)
             {
@@ -313,7 +326,18 @@ internal sealed partial class RespPipeline : IAsyncDisposable
             // The server does not know the script yet (first use, a restart, SCRIPT FLUSH): send its text, which also
             // caches it for the next EVALSHA.
             operation.SentByText = true;
-            if (!Write(connection, operation))
+            bool written;
+            try
+            {
+                written = Write(connection, operation);
+            }
+            catch (Exception ex)
+            {
+                Fail(operation, ex);
+                return;
+            }
+
+            if (!written)
             {
                 Fail(operation, connection.FailReason ?? RespErrors.ConnectionLost("The Redis connection was lost."));
             }
@@ -606,102 +630,32 @@ internal sealed partial class RespPipeline : IAsyncDisposable
         }
     }
 
-    private static void WriteEval(ArrayBufferWriter<byte> output, RespOperation operation)
+    private static void WriteEval(ArrayBufferWriter<byte> output, RespOperation operation, RespCommandWriter arguments)
     {
-        var keys = operation.Keys!;
-        var values = operation.Values!;
-        WriteHeader(output, '*', 3 + keys.Length + values.Length);
+        RespCommandWriter.WriteHeader(output, '*', 3 + arguments.Count);
         if (operation.SentByText)
         {
-            WriteBulk(output, "EVAL"u8);
-            WriteBulk(output, operation.Script!.Text);
+            RespCommandWriter.WriteBulk(output, "EVAL"u8);
+            RespCommandWriter.WriteBulk(output, operation.Script!.Text);
         }
         else
         {
-            WriteBulk(output, "EVALSHA"u8);
-            WriteBulk(output, operation.Script!.Sha);
+            RespCommandWriter.WriteBulk(output, "EVALSHA"u8);
+            RespCommandWriter.WriteBulk(output, operation.Script!.Sha);
         }
 
-        WriteBulk(output, keys.Length);
-        foreach (var key in keys)
-        {
-            WriteBulk(output, (string?)key ?? string.Empty);
-        }
-
-        foreach (var value in values)
-        {
-            if (value.IsInteger)
-            {
-                WriteBulk(output, (long)value);
-            }
-            else
-            {
-                WriteBulk(output, value);
-            }
-        }
+        RespCommandWriter.WriteNumber(output, arguments.KeyCount);
+        output.Write(arguments.WrittenSpan);
+        arguments.Return();
     }
 
     private static void WriteCommand(ArrayBufferWriter<byte> output, string[] parts)
     {
-        WriteHeader(output, '*', parts.Length);
+        RespCommandWriter.WriteHeader(output, '*', parts.Length);
         foreach (var part in parts)
         {
-            WriteBulk(output, part);
+            RespCommandWriter.WriteString(output, part);
         }
-    }
-
-    private static void WriteHeader(ArrayBufferWriter<byte> output, char type, long count)
-    {
-        var span = output.GetSpan(24);
-        span[0] = (byte)type;
-        Utf8Formatter.TryFormat(count, span[1..], out var written);
-        span[1 + written] = (byte)'\r';
-        span[2 + written] = (byte)'\n';
-        output.Advance(3 + written);
-    }
-
-    private static void WriteBulk(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
-    {
-        WriteHeader(output, '$', bytes.Length);
-        var span = output.GetSpan(bytes.Length + 2);
-        bytes.CopyTo(span);
-        span[bytes.Length] = (byte)'\r';
-        span[bytes.Length + 1] = (byte)'\n';
-        output.Advance(bytes.Length + 2);
-    }
-
-    private static void WriteBulk(ArrayBufferWriter<byte> output, string text)
-    {
-        var length = Encoding.UTF8.GetByteCount(text);
-        WriteHeader(output, '$', length);
-        var span = output.GetSpan(length + 2);
-        Encoding.UTF8.GetBytes(text, span);
-        span[length] = (byte)'\r';
-        span[length + 1] = (byte)'\n';
-        output.Advance(length + 2);
-    }
-
-    /// <summary>Text is encoded straight into the output, bytes (a usage event's JSON) copied.</summary>
-    private static void WriteBulk(ArrayBufferWriter<byte> output, in RedisValue value)
-    {
-        var length = value.IsNull ? 0 : value.GetByteCount();
-        WriteHeader(output, '$', length);
-        var span = output.GetSpan(length + 2);
-        if (length > 0)
-        {
-            value.CopyTo(span);
-        }
-
-        span[length] = (byte)'\r';
-        span[length + 1] = (byte)'\n';
-        output.Advance(length + 2);
-    }
-
-    private static void WriteBulk(ArrayBufferWriter<byte> output, long number)
-    {
-        Span<byte> digits = stackalloc byte[20];
-        Utf8Formatter.TryFormat(number, digits, out var written);
-        WriteBulk(output, digits[..written]);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The Redis request-path connection is down, the multiplexer carries its commands until it is back: {Error}")]

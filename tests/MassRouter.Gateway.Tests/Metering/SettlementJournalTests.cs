@@ -212,7 +212,8 @@ public sealed class SettlementJournalTests : IDisposable
         return Task.CompletedTask;
     }
 
-    private static Settlement Settlement(string id) => new(
+    /// <summary>A settled request of the key <c>key_journal</c> of the account <c>u_journal</c>.</summary>
+    internal static Settlement Settlement(string id) => new(
         new UsageEvent
         {
             Id = id,

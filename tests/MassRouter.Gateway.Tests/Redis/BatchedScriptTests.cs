@@ -158,20 +158,35 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
     }
 
     [Fact]
-    public async Task ABatchThatCannotBeEncoded_FailsItsItems_AndTheBatcherGoesOn()
+    public async Task ABatchThatCannotBeWritten_FailsItsItems_SendsNothingOfIt_AndTheBatcherGoesOn()
     {
         var (direct, pipeline) = await PipelineAsync(TimeSpan.FromSeconds(10));
         using var _ = direct;
         await using var __ = pipeline;
 
-        var batcher = new CountingBatcher(pipeline);
+        var batcher = new CountingBatcher(pipeline, linger: TimeSpan.FromMinutes(1));
         var broken = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        batcher.Submit((-1, broken));
+        batcher.Submit((-1, broken), mayLinger: false);
         await Assert.ThrowsAsync<InvalidOperationException>(() => broken.Task.WaitAsync(TimeSpan.FromSeconds(10)));
 
+        // One batch whose writer throws after its first item was written: had that half reached the connection, the
+        // next command would be read as part of it, and its answer (or the connection) lost.
+        var half = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var rest = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        batcher.Submit((3, half));
+        batcher.Submit((-1, rest));
+        Assert.True(batcher.Tick(force: true));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => half.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => rest.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal((0L, 0L), (batcher.Batches, batcher.Items));
+
         var next = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var other = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         batcher.Submit((7, next));
-        Assert.Equal(1, await next.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        batcher.Submit((8, other), mayLinger: false);
+        Assert.Equal(2, await next.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(2, await other.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, pipeline.Disconnects);
     }
 
     [Fact]
@@ -338,7 +353,7 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         var admission = new RedisAdmission(direct, pipeline, new LocalFallbackLimiter(TimeProvider.System), TimeProvider.System, options);
         var calls = pipeline.Batchers.Single(batcher => batcher.Name == "admission");
         var key = new ApiKeyInfo("k-" + account, null, null) { Account = account, Rpm = 1_000_000, Tpm = 1_000_000_000 };
-        byte[] record = [.. "{}"u8];
+        var record = InflightRecord(account, key.KeyId, "linger");
 
         // Waited for: it goes at once (a minute's linger would show), and Redis's answer tells the key's room.
         var first = admission.AdmitAsync(key, 10, UniqueId.NewHex(), record);
@@ -409,7 +424,7 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
     [Fact]
     public async Task AReplyThatEndsEarly_FailsTheRequestsLeftWithoutAnAnswer_AndLeavesNoneWaiting()
     {
-        var requests = Enumerable.Range(0, 4).Select(_ => new AdmissionBatcher.Request([], [])).ToList<AdmissionBatcher.Item>();
+        var requests = Enumerable.Range(0, 4).Select(_ => new AdmissionBatcher.Request(default)).ToList<AdmissionBatcher.Item>();
 
         // Two whole answers, then a third announced as 14 values long with only 2 of them.
         AdmissionBatcher.Dispatch(requests, [2, 0, 0, 2, 3, 0, 14, 0, 5]);
@@ -440,8 +455,14 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
     private sealed class CountingBatcher(RespPipeline pipeline, TimeSpan linger = default)
         : RespBatcher<(int Value, TaskCompletionSource<long> Answer)>("test", pipeline, new RespScript("return #ARGV"), maxInFlight: 1, maxBatch: 8, linger)
     {
-        protected override (RedisKey[] Keys, RedisValue[] Values) Encode(List<(int Value, TaskCompletionSource<long> Answer)> batch) =>
-            batch.Any(item => item.Value < 0) ? throw new InvalidOperationException("cannot encode") : ([], [.. batch.Select(item => (RedisValue)item.Value)]);
+        protected override void Write(List<(int Value, TaskCompletionSource<long> Answer)> batch, RespArguments arguments)
+        {
+            foreach (var item in batch)
+            {
+                // Half of the batch is written when a broken item throws: none of it may reach Redis.
+                arguments.Value(item.Value < 0 ? throw new InvalidOperationException("cannot encode") : item.Value);
+            }
+        }
 
         /// <summary>The batcher's count of calls sent, read as each reply arrived.</summary>
         public ConcurrentQueue<long> BatchesAtReply { get; } = new();
@@ -469,8 +490,9 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
 
     private static AdmissionBatcher.Request Submit(AdmissionBatcher batcher, string account, string keyId, int n)
     {
-        var (keys, values) = Admission(account, keyId, rpm: 0, tpm: 0, tokens: 10, dailyCap: 0, eventId: "e" + n.ToString(CultureInfo.InvariantCulture));
-        var request = new AdmissionBatcher.Request(keys, values);
+        var eventId = "e" + n.ToString(CultureInfo.InvariantCulture);
+        var (keys, _) = Admission(account, keyId, rpm: 0, tpm: 0, tokens: 10, dailyCap: 0, eventId: eventId);
+        var request = new AdmissionBatcher.Request(new AdmissionArguments(keys, 0, 0, 10, 0, 0, "k:" + keyId, eventId, InflightRecord(account, keyId, eventId)));
         batcher.Submit(request);
         return request;
     }
@@ -535,6 +557,10 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         return settlements;
     }
 
+    /// <summary>An in-flight record as admission writes one (what the sweep would charge).</summary>
+    private static Settlement InflightRecord(string account, string keyId, string eventId) =>
+        new(new UsageEvent { Id = eventId, RequestId = "req-" + eventId, KeyId = keyId, Account = account, Model = "m", Provider = "unknown", PromptTokens = 10, Status = UsageStatus.Aborted, HttpStatus = 499, Estimated = true }, 0, 0, "gw-test");
+
     private static (Settlement, string) Settle(string id, string account, string keyId, long cost, long tokensIn, long tokensOut, long delta, SettlementClaim claim)
     {
         var usage = new UsageEvent
@@ -582,8 +608,8 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         var offset = 0;
         for (var i = 0; i < count; i++)
         {
-            Assert.True(AdmissionScript.TryAnswer(flat, ref offset, out var answer), $"no answer for request {i}");
-            answers.Add(answer);
+            Assert.True(AdmissionScript.TryAnswer(flat, ref offset, out ReadOnlySpan<long> answer), $"no answer for request {i}");
+            answers.Add(answer.ToArray());
         }
 
         Assert.Equal(flat.Length, offset);

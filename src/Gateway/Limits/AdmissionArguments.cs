@@ -1,0 +1,49 @@
+using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Metering;
+using MassRouter.Gateway.Redis;
+using StackExchange.Redis;
+
+namespace MassRouter.Gateway.Limits;
+
+/// <summary>
+/// One request's keys and arguments for <see cref="AdmissionScript"/>, in its order, kept as they are until the call is
+/// written: into the request pipeline's command without arrays and with the in-flight record serialized in place, or
+/// into arrays for the multiplexer.
+/// </summary>
+/// <param name="Keys">The script's keys (shared per API key and UTC day: never written to).</param>
+/// <param name="Inflight">The settlement to charge should this gateway die before settling, recorded under <paramref name="EventId"/>.</param>
+internal readonly record struct AdmissionArguments(
+    RedisKey[] Keys, long Rpm, long Tpm, long Tokens, long DailyCapNanos, long MonthlyCapNanos, RedisValue SpendField, string EventId, Settlement Inflight)
+{
+    public static AdmissionArguments For(ApiKeyInfo key, long tokens, string eventId, Settlement inflight, DateTimeOffset now) =>
+        new(AdmissionScript.Keys(key.RedisNames, now), key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, key.RedisNames.SpendField, eventId, inflight);
+
+    public void WriteKeys(RespArguments arguments)
+    {
+        foreach (var key in Keys)
+        {
+            arguments.Key(key);
+        }
+    }
+
+    public void WriteValues(RespArguments arguments)
+    {
+        arguments.Value(Rpm);
+        arguments.Value(Tpm);
+        arguments.Value(Tokens);
+        arguments.Value(DailyCapNanos);
+        arguments.Value(MonthlyCapNanos);
+        arguments.Value(SpendField);
+        arguments.Value(EventId);
+        arguments.Json(Inflight, MeteringJson.Default.Settlement);
+    }
+
+    /// <summary>The keys and arguments as the multiplexer takes them.</summary>
+    public (RedisKey[] Keys, RedisValue[] Values) ToArrays()
+    {
+        var arrays = new RespArgumentArrays();
+        WriteKeys(arrays);
+        WriteValues(arrays);
+        return (arrays.Keys, arrays.Values);
+    }
+}
