@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
@@ -33,7 +34,8 @@ internal sealed class ChatPipeline(
 
     /// <param name="body">The OpenAI chat request the attempts send (rewritten per deployment as needed).</param>
     /// <param name="anthropic">For <c>/v1/messages</c>: the client's Anthropic body and the dialect its answer is written in.</param>
-    public async Task RunAsync(
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask RunAsync(
         HttpContext context,
         ApiKeyInfo key,
         ModelRoute route,

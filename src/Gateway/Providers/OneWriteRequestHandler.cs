@@ -31,7 +31,11 @@ internal sealed class OneWriteRequestHandler(HttpMessageHandler inner) : Delegat
             _length = length;
             foreach (var header in inner.Headers.NonValidated)
             {
-                Headers.TryAddWithoutValidation(header.Key, header.Value);
+                // Value by value: the IEnumerable<string> overload boxes the values and their enumerator per request.
+                foreach (var value in header.Value)
+                {
+                    Headers.TryAddWithoutValidation(header.Key, value);
+                }
             }
         }
 
