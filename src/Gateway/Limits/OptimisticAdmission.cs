@@ -32,14 +32,10 @@ internal sealed class OptimisticAdmission(
     public bool WasRefused => _state == Refused;
 
     /// <summary>
-    /// Runs <paramref name="action"/> once Redis has answered (or failed to): at once if it has, else on the
-    /// pipeline's reader when it does. Settlement waits for this, so its claim never guesses.
+    /// Runs <paramref name="action"/> with <paramref name="state"/> once Redis has answered (or failed to): at once if it
+    /// has, else on the pipeline's reader when it does. Settlement waits for this, so its claim never guesses. A static
+    /// action and a state the caller has anyway (its request) cost no closure.
     /// </summary>
-    public void WhenAnswered(Action<OptimisticAdmission> action) =>
-        WhenAnswered(static (answered, state) => ((Action<OptimisticAdmission>)state)(answered), action);
-
-    /// <summary>As <see cref="WhenAnswered(Action{OptimisticAdmission})"/>, with a state (a static action and an object
-    /// the caller has anyway cost no closure).</summary>
     public void WhenAnswered(Action<OptimisticAdmission, object> action, object state)
     {
         lock (_lock)

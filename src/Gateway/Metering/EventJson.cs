@@ -39,17 +39,4 @@ internal readonly struct EventJson
             arguments.Value(_bytes ?? []);
         }
     }
-
-    /// <summary>The bytes (a copy when they lie in the journal).</summary>
-    public byte[] ToArray()
-    {
-        if (_segment is not { } segment)
-        {
-            return _bytes ?? [];
-        }
-
-        var bytes = new byte[Length];
-        segment.Read(_offset, bytes);
-        return bytes;
-    }
 }

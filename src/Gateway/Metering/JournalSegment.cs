@@ -63,9 +63,6 @@ internal sealed class JournalSegment
         }
     }
 
-    /// <summary>Copies <paramref name="line"/> after what is written; false when it does not fit.</summary>
-    public bool TryAppend(ReadOnlySpan<byte> line) => TryAppend(line, out _);
-
     /// <summary>Copies <paramref name="line"/> after what is written, at <paramref name="offset"/>; false when it does not fit.</summary>
     public bool TryAppend(ReadOnlySpan<byte> line, out long offset)
     {

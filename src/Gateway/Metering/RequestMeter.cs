@@ -102,7 +102,7 @@ internal sealed partial class RequestMeter
     {
         if (request.Key is { Account: not null } && request.HasInflightRecord && _settler is not null)
         {
-            ReleaseRecord(request, _settler);
+            ReleaseRecord(request);
         }
     }
 
@@ -111,11 +111,11 @@ internal sealed partial class RequestMeter
     /// answered (its admission may still wait for the pipeline's next batch, and a removal must not overtake it), and
     /// only if it did admit (otherwise there is no record).
     /// </summary>
-    private static void ReleaseRecord(MeteredRequest request, UsageSettler settler)
+    private void ReleaseRecord(MeteredRequest request)
     {
         if (request.Optimistic is not { } optimistic)
         {
-            settler.Release(request.Key!.Account!, request.EventId);
+            _settler!.Release(request.Key!.Account!, request.EventId);
             return;
         }
 
@@ -164,7 +164,7 @@ internal sealed partial class RequestMeter
             // Nothing was generated (an upstream error, an unreachable provider): nothing to bill.
             if (request.HasInflightRecord)
             {
-                ReleaseRecord(request, _settler);
+                ReleaseRecord(request);
             }
 
             return;

@@ -11,8 +11,8 @@ namespace MassRouter.Gateway.Redis;
 /// </summary>
 /// <remarks>
 /// <para>The script takes each item's keys and arguments one after the other (<see cref="Write"/>, straight into the
-/// command: a batch costs no arrays) and answers for each in order. Replies are handled on the pipeline's reader: the next batch is sent before the answers are handed out, so
-/// Redis works on it while the waiting requests go on.</para>
+/// command: a batch costs no arrays) and answers for each in order. Replies are handled on the pipeline's reader: the
+/// next batch is sent before the answers are handed out, so Redis works on it while the waiting requests go on.</para>
 /// <para>With a linger, an item that would go alone waits up to that long for company (or until a batch is full): for
 /// work nobody waits on (settlements), where a call's fixed cost in Redis, not its latency, is what matters. It goes
 /// sooner with any other command the pipeline writes (see <see cref="Tick"/>): riding along costs no send of its own.

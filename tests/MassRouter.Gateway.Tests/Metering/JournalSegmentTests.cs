@@ -37,7 +37,7 @@ public sealed class JournalSegmentTests : IDisposable
         });
         Assert.Equal(1, calls);
         Assert.True(AllocatedBytes(path) >= Capacity, $"{AllocatedBytes(path)} bytes allocated");
-        Assert.True(segment.TryAppend("line\n"u8));
+        Assert.True(segment.TryAppend("line\n"u8, out _));
         segment.Close();
 
         var bytes = File.ReadAllBytes(path);

@@ -384,7 +384,7 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         static Task<bool> Answer(OptimisticAdmission admission)
         {
             var answered = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            admission.WhenAnswered(a => answered.TrySetResult(a.IsAdmitted));
+            admission.WhenAnswered(static (a, state) => ((TaskCompletionSource<bool>)state).TrySetResult(a.IsAdmitted), answered);
             return answered.Task;
         }
     }
