@@ -12,6 +12,9 @@ namespace MassRouter.LoadTests.Board;
 /// </summary>
 internal sealed class BoardRunner
 {
+    /// <summary>A translation lane's status once the gateway answered its probe.</summary>
+    public const string Measured = "measured";
+
     private readonly HttpClient _client;
     private readonly BoardSettings _settings;
     private readonly TextWriter _log;
@@ -116,6 +119,13 @@ internal sealed class BoardRunner
             }
         }
 
+        // The translation lane is probed here, after the memory cells (a cold process serves nothing else first), so
+        // that its frontier can run in the same interleaved rounds as the passthrough one.
+        foreach (var i in available.Where(i => targets[i].Translation))
+        {
+            results[i].Translation = await ProbeTranslationAsync(targets[i].Target, cancellationToken);
+        }
+
         await RunFrontierAsync(targets, results, available, cancellationToken);
 
         foreach (var i in available)
@@ -127,7 +137,7 @@ internal sealed class BoardRunner
             result.Ttft = MedianBy(ttftRounds[i], p => p.Ttft.P50Us);
             result.StreamLatencyRounds.AddRange(streamRounds[i]);
             result.StreamLatency = MedianBy(streamRounds[i], p => p.Gap.P99Us);
-            await RunSweepsAsync(targets[i].Target, result, idle[i], targets[i].Translation, cancellationToken);
+            await RunSweepsAsync(targets[i].Target, result, cancellationToken);
             loadEnded[i] = Stopwatch.GetTimestamp();
         }
 
@@ -179,62 +189,83 @@ internal sealed class BoardRunner
         rounds.OrderBy(key).ElementAt(rounds.Count / 2);
 
     /// <summary>
-    /// The throughput frontier, interleaved: each concurrency step runs on every target in turn (A, B, C, then the next
-    /// step), and the whole sweep <see cref="BoardSettings.FrontierRounds"/> times; each step reports its median round by
-    /// p99 (a failed or missing round counting as the worst). A burst of noise on the machine then hits every target at
-    /// about the same step instead of one target's whole sweep, and one noisy step does not decide a bound.
+    /// The throughput frontier, interleaved: each concurrency step runs on every lane in turn (target A, A's translation
+    /// lane, B, then the next step), and the whole sweep <see cref="BoardSettings.FrontierRounds"/> times; each step
+    /// reports its median round by p99 (a failed or missing round counting as the worst). A burst of noise on the machine
+    /// then hits every lane at about the same step instead of one lane's whole sweep, and one noisy step does not decide a
+    /// bound.
     /// </summary>
     private async Task RunFrontierAsync(
         IReadOnlyList<(TargetSpec Target, bool Translation)> targets, List<TargetResult> results, List<int> available, CancellationToken cancellationToken)
     {
         var s = _settings;
+        var lanes = new List<FrontierLane>();
+        foreach (var i in available)
+        {
+            var target = targets[i].Target;
+            var result = results[i];
+            lanes.Add(new FrontierLane(target, "frontier", DelayedWorkload(target), result.FrontierRounds, result.Frontier, result.FrontierBest));
+            if (result.Translation is { Measured: true } translation)
+            {
+                lanes.Add(new FrontierLane(
+                    target, "translation frontier", TranslatedDelayedWorkload(target), translation.FrontierRounds, translation.Frontier, translation.FrontierBest));
+            }
+        }
+
         var rounds = Math.Max(1, s.FrontierRounds);
         for (var round = 1; round <= rounds; round++)
         {
-            var swept = available.ToList();
-            var steps = available.ToDictionary(i => i, _ => new List<PhaseResult>());
+            var swept = lanes.ToList();
+            var steps = lanes.ToDictionary(lane => lane, _ => new List<PhaseResult>());
             foreach (var concurrency in s.FrontierConcurrency)
             {
-                foreach (var i in swept.ToList())
+                foreach (var lane in swept.ToList())
                 {
-                    var target = targets[i].Target;
-                    var name = rounds == 1 ? $"frontier c={concurrency}" : $"frontier c={concurrency} #{round}";
-                    var step = await Phase(target, name, DelayedWorkload(target), concurrency, s.FrontierWarmup, s.FrontierStep, cancellationToken);
-                    steps[i].Add(step);
+                    var name = rounds == 1 ? $"{lane.Label} c={concurrency}" : $"{lane.Label} c={concurrency} #{round}";
+                    var step = await Phase(lane.Target, name, lane.Workload, concurrency, s.FrontierWarmup, s.FrontierStep, cancellationToken);
+                    steps[lane].Add(step);
                     if (step.Failed > 0 && step.ErrorRate > 0.5)
                     {
-                        swept.Remove(i);
+                        swept.Remove(lane);
                     }
                 }
             }
 
-            foreach (var i in available)
+            foreach (var lane in lanes)
             {
-                results[i].FrontierRounds.Add(steps[i]);
+                lane.Rounds.Add(steps[lane]);
             }
         }
 
-        foreach (var i in available)
+        foreach (var lane in lanes)
         {
-            var result = results[i];
-            result.Frontier.AddRange(MedianSteps(result.FrontierRounds));
+            lane.Frontier.AddRange(MedianSteps(lane.Rounds));
             foreach (var bound in s.BoundsMs)
             {
-                double? best = null;
-                foreach (var step in result.Frontier)
-                {
-                    // The bound applies to the tail the target adds: p99 minus the mock's fixed answer delay (a 1 ms bound
-                    // on a 20 ms mock would otherwise be unreachable by construction).
-                    var addedP99Us = step.Latency.P99Us - (s.FrontierDelayMs * 1000L);
-                    if (step.Failed == 0 && step.Ok > 0 && addedP99Us < bound * 1000 && (best is null || step.Rps > best))
-                    {
-                        best = step.Rps;
-                    }
-                }
-
-                result.FrontierBest[BoundName(bound)] = best;
+                lane.Best[BoundName(bound)] = BestUnder(lane.Frontier, bound, s.FrontierDelayMs);
             }
         }
+    }
+
+    /// <summary>
+    /// The highest requests/s among <paramref name="steps"/> with no failed request whose added tail stayed under
+    /// <paramref name="boundMs"/>; null when no step qualified.
+    /// </summary>
+    internal static double? BestUnder(IEnumerable<PhaseResult> steps, double boundMs, int mockDelayMs)
+    {
+        double? best = null;
+        foreach (var step in steps)
+        {
+            // The bound applies to the tail the target adds: p99 minus the mock's fixed answer delay (a 1 ms bound on a
+            // 20 ms mock would otherwise be unreachable by construction).
+            var addedP99Us = step.Latency.P99Us - (mockDelayMs * 1000L);
+            if (step.Failed == 0 && step.Ok > 0 && addedP99Us < boundMs * 1000 && (best is null || step.Rps > best))
+            {
+                best = step.Rps;
+            }
+        }
+
+        return best;
     }
 
     /// <summary>
@@ -259,7 +290,7 @@ internal sealed class BoardRunner
         return merged;
     }
 
-    private async Task RunSweepsAsync(TargetSpec target, TargetResult result, double? idle, bool probeTranslation, CancellationToken cancellationToken)
+    private async Task RunSweepsAsync(TargetSpec target, TargetResult result, CancellationToken cancellationToken)
     {
         var s = _settings;
         var delayed = DelayedWorkload(target);
@@ -297,9 +328,9 @@ internal sealed class BoardRunner
         // here: rendering it would be CPU charged to the target's requests (the soak scenario scrapes).
         result.FixedLoad = await Phase(target, $"fixed load c={s.MemoryConcurrency}", delayed, s.MemoryConcurrency, TimeSpan.Zero, s.MemoryDuration, cancellationToken);
 
-        if (probeTranslation)
+        if (result.Translation is { Measured: true } translation)
         {
-            result.Translation = await TranslationAsync(target, cancellationToken);
+            await TranslationAsync(target, translation, cancellationToken);
         }
     }
 
@@ -392,24 +423,25 @@ internal sealed class BoardRunner
     public static string BoundName(double boundMs) =>
         double.IsPositiveInfinity(boundMs) ? "inf" : boundMs.ToString(CultureInfo.InvariantCulture) + "ms";
 
-    private async Task<TranslationResult> TranslationAsync(TargetSpec target, CancellationToken cancellationToken)
+    private async Task<TranslationResult> ProbeTranslationAsync(TargetSpec target, CancellationToken cancellationToken)
     {
-        var s = _settings;
-        var messages = Workload.Single(RequestTemplate.Chat(target, "messages", new ChatShape { Tokens = 16, Messages = true }));
-        var status = await Probe.StatusAsync(_client, messages.Templates[0], cancellationToken);
-        if (status != 200)
+        var status = await Probe.StatusAsync(_client, TranslatedWorkload(target).Templates[0], cancellationToken);
+        if (status == 200)
         {
-            var reason = status == 404 ? "not available (the gateway answers 404 on /v1/messages)" : $"not available (HTTP {status} on /v1/messages)";
-            _log.WriteLine($"[{target.Name}] translation lane {reason}");
-            return new TranslationResult(reason, null, null, null);
+            return new TranslationResult { Status = Measured };
         }
 
-        var latency = await Phase(target, "translation c=1", messages, 1, s.LatencyWarmup, s.LatencyDuration, cancellationToken);
-        var delayed = Workload.Single(RequestTemplate.Chat(
-            target, "messages-20ms", new ChatShape { Tokens = 16, Messages = true, TimeToFirstTokenMs = s.FrontierDelayMs }));
-        var concurrency = s.FrontierConcurrency.Length > 2 ? s.FrontierConcurrency[^3] : s.FrontierConcurrency[^1];
-        var throughput = await Phase(target, $"translation c={concurrency}", delayed, concurrency, s.FrontierWarmup, s.FrontierStep, cancellationToken);
-        var stream = await PhaseAsync(
+        var reason = status == 404 ? "not available (the gateway answers 404 on /v1/messages)" : $"not available (HTTP {status} on /v1/messages)";
+        _log.WriteLine($"[{target.Name}] translation lane {reason}");
+        return new TranslationResult { Status = reason };
+    }
+
+    /// <summary>The translation lane's concurrency-1 phases (its frontier ran with the passthrough frontier).</summary>
+    private async Task TranslationAsync(TargetSpec target, TranslationResult translation, CancellationToken cancellationToken)
+    {
+        var s = _settings;
+        translation.Latency = await Phase(target, "translation c=1", TranslatedWorkload(target), 1, s.LatencyWarmup, s.LatencyDuration, cancellationToken);
+        translation.Stream = await PhaseAsync(
             new LoadPhase
             {
                 Name = "translation stream c=1",
@@ -420,8 +452,14 @@ internal sealed class BoardRunner
             },
             target,
             cancellationToken);
-        return new TranslationResult("measured", latency, throughput, stream);
     }
+
+    private static Workload TranslatedWorkload(TargetSpec target) =>
+        Workload.Single(RequestTemplate.Chat(target, "messages", new ChatShape { Tokens = 16, Messages = true }));
+
+    /// <summary>The frontier's request on <c>/v1/messages</c>: the same mock delay and answer as <see cref="DelayedWorkload"/>.</summary>
+    private Workload TranslatedDelayedWorkload(TargetSpec target) => Workload.Single(RequestTemplate.Chat(
+        target, "messages-20ms", new ChatShape { Tokens = 16, Messages = true, TimeToFirstTokenMs = _settings.FrontierDelayMs }));
 
     private Task<PhaseResult> Phase(
         TargetSpec target, string name, Workload workload, int concurrency, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken) =>
@@ -486,4 +524,8 @@ internal sealed class BoardRunner
 
         return den == 0 ? 0 : num / den;
     }
+
+    /// <summary>One sweep of the frontier: a target's chat completions, or its translation lane; results go where it points.</summary>
+    private sealed record FrontierLane(
+        TargetSpec Target, string Label, Workload Workload, List<List<PhaseResult>> Rounds, List<PhaseResult> Frontier, Dictionary<string, double?> Best);
 }

@@ -63,6 +63,9 @@ internal static class Comparison
             Translation = t.Translation?.Status,
             TranslationAddedP99Us = Diff(t.Translation?.Latency?.Latency.P99Us, direct?.AddedLatency?.Latency.P99Us),
             TranslationGapP99VsPassthroughUs = Diff(t.Translation?.Stream?.Gap.P99Us, t.StreamLatency?.Gap.P99Us),
+            TranslationRps10Ms = t.Translation?.FrontierBest.GetValueOrDefault("10ms"),
+            TranslationRps10MsVsPassthrough = Ratio(t.Translation?.FrontierBest.GetValueOrDefault("10ms"), rps10),
+            TranslationRpsUnbounded = t.Translation?.FrontierBest.GetValueOrDefault("inf"),
         };
     }
 

@@ -71,4 +71,12 @@ internal sealed record ComparisonRow
 
     /// <summary>Translation lane: inter-frame gap p99 of a translated stream minus this target's passthrough stream.</summary>
     public long? TranslationGapP99VsPassthroughUs { get; init; }
+
+    /// <summary>Translation lane: best requests/s with added p99 under 10 ms on <c>/v1/messages</c>.</summary>
+    public double? TranslationRps10Ms { get; init; }
+
+    /// <summary>Translation lane: <see cref="TranslationRps10Ms"/> over this target's chat-completions figure in the same rounds.</summary>
+    public double? TranslationRps10MsVsPassthrough { get; init; }
+
+    public double? TranslationRpsUnbounded { get; init; }
 }

@@ -40,13 +40,15 @@ internal static class Charts
 
         {
             var plot = new Plot();
-            foreach (var target in available.Where(t => t.Frontier.Count > 0))
+            var sweeps = available.Select(t => (t.Name, t.Frontier))
+                .Concat(available.Where(t => t.Translation is { Measured: true }).Select(t => (t.Name + " /v1/messages", t.Translation!.Frontier)));
+            foreach (var (name, frontier) in sweeps.Where(sweep => sweep.Frontier.Count > 0))
             {
-                var steps = target.Frontier.Where(f => f.Ok > 0).ToList();
+                var steps = frontier.Where(f => f.Ok > 0).ToList();
                 var line = plot.Add.Scatter(
                     steps.Select(f => f.Rps).ToArray(),
                     steps.Select(f => Math.Log10(Math.Max(0.01, f.Latency.P99Us / 1000.0))).ToArray());
-                line.LegendText = target.Name;
+                line.LegendText = name;
             }
 
             // p99 spans from the mock's delay to seconds: a log axis keeps the interesting low end readable.

@@ -16,7 +16,7 @@ internal static class ScenarioCatalog
         new("faults", "Upstream fault injection: 20% of upstream calls fail (HTTP 503 or a mid-stream error).", Faults, ConcludeFaults),
         new("failover", "20% of upstream calls fail before the first byte (429/500/503/529); with a healthy fallback deployment clients should see (almost) none, and never a spliced stream.", Failover, ConcludeFailover),
         new("ratelimit", "Multi-key rate-limit pressure: several API keys hammer the gateway; reports 429 shares per key.", RateLimit, ConcludeRateLimit),
-        new("translation", "Anthropic-format clients (/v1/messages) against an OpenAI upstream; 'not available' until the route exists.", Translation),
+        new("translation", "Anthropic-format clients (/v1/messages) against an OpenAI upstream.", Translation),
     ];
 
     public static ScenarioDefinition? Find(string name) =>

@@ -71,4 +71,22 @@ public sealed class FrontierRoundsTests
         Assert.Equal(rounds[0], BoardRunner.MedianSteps(rounds));
         Assert.Empty(BoardRunner.MedianSteps([]));
     }
+
+    [Fact]
+    public void ABound_IsTheHighestRate_WhoseAddedTailStayedUnderIt_WithNoFailure()
+    {
+        static PhaseResult At(double rps, long p99Us, long failed = 0) => new()
+        {
+            Name = "frontier", Model = "m", Concurrency = 1, Ok = 100, Failed = failed, Rps = rps,
+            Latency = new Percentiles(100, 1, 1, 1, p99Us, p99Us, p99Us), Ttft = Percentiles.Empty, Gap = Percentiles.Empty,
+        };
+
+        // A 20 ms mock: a p99 of 29.9 ms adds 9.9 ms, 30 ms adds 10.
+        List<PhaseResult> steps = [At(100, 21_000), At(400, 29_900), At(900, 30_000), At(950, 25_000, failed: 1), At(1_200, 80_000)];
+
+        Assert.Equal(400, BoardRunner.BestUnder(steps, 10, 20));
+        Assert.Equal(100, BoardRunner.BestUnder(steps, 5, 20));
+        Assert.Null(BoardRunner.BestUnder(steps, 1, 20));
+        Assert.Equal(1_200, BoardRunner.BestUnder(steps, double.PositiveInfinity, 20));
+    }
 }

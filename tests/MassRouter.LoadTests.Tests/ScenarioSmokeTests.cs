@@ -108,12 +108,22 @@ public sealed class ScenarioSmokeTests : IClassFixture<LoopbackRig>
         var firstRound = direct.FrontierRounds[0];
         Assert.True(firstRound[0].StartedAt < gateway.FrontierRounds[0][0].StartedAt && gateway.FrontierRounds[0][0].StartedAt < firstRound[1].StartedAt, "interleaved steps");
         Assert.True(gateway.FrontierRounds[0][^1].StartedAt < direct.FrontierRounds[1][0].StartedAt, "rounds one after another");
-        // Until the /v1/messages route exists the lane reports "not available"; once it does, it is measured.
-        Assert.True(
-            gateway.Translation!.Status == "measured" || gateway.Translation.Status.StartsWith("not available", StringComparison.Ordinal),
-            gateway.Translation.Status);
+        // The translation lane (/v1/messages): measured, its frontier swept in the same rounds, each step right after
+        // the gateway's chat-completions step at the same concurrency.
+        var translation = gateway.Translation!;
+        Assert.True(translation.Measured, translation.Status + log);
+        Assert.True(translation.Latency is { Ok: > 0, Failed: 0 } && translation.Stream is { Ok: > 0 }, log.ToString());
+        Assert.Equal(2, translation.FrontierRounds.Count);
+        Assert.All(translation.FrontierRounds, round => Assert.Equal([1, 4], round.Select(step => step.Concurrency)));
+        Assert.All(translation.FrontierRounds.SelectMany(round => round), step => Assert.True(step.Ok > 0 && step.Failed == 0, step.Name + log));
+        var chatStep = gateway.FrontierRounds[0][0];
+        Assert.True(chatStep.StartedAt < translation.FrontierRounds[0][0].StartedAt && translation.FrontierRounds[0][0].StartedAt < firstRound[1].StartedAt, "translation steps interleaved");
+        Assert.Equal(2, translation.Frontier.Count);
+        Assert.NotNull(translation.FrontierBest["inf"]);
         var row = report.Comparison.Single(r => r.Target == "massrouter");
         Assert.NotNull(row.AddedP99Us);
+        Assert.Equal(translation.FrontierBest["inf"], row.TranslationRpsUnbounded);
+        Assert.Contains("/v1/messages", File.ReadAllText(Path.Combine(output, "report.md")), StringComparison.Ordinal);
         Assert.False(report.Comparison.Single(r => r.Target == "portkey").Available);
         Assert.NotEmpty(report.Goals);
     }
