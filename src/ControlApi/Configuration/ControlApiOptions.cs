@@ -109,6 +109,14 @@ public sealed class LedgerOptions
 
     /// <summary>Lifetime of <c>mr:flusher:lock</c>; renewed on every pass.</summary>
     public TimeSpan LockTtl { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// When the host stops, once every other service has stopped (in the embedded default: the gateway has drained its
+    /// requests and settled them into Garnet), pass over the outboxes until they are empty. The embedded Garnet keeps
+    /// nothing across a restart, so without this pass the usage of the last moments before a stop would be lost; with
+    /// Redis it only moves usage into the ledger sooner.
+    /// </summary>
+    public bool FlushOnStop { get; set; } = true;
 }
 
 /// <summary>The first platform admin.</summary>

@@ -17,7 +17,7 @@ namespace MassRouter.ControlApi.Ledger;
 /// </summary>
 internal sealed partial class LedgerFlusher(
     IConnectionMultiplexer redis, LedgerRepository ledger, IOptions<ControlApiOptions> options, LedgerMetrics metrics, TimeProvider time, ILogger<LedgerFlusher> logger)
-    : BackgroundService
+    : BackgroundService, IHostedLifecycleService
 {
     private const string InflightPattern = "mr:{a:*}:outbox:inflight";
     private readonly string _lockToken = Environment.MachineName + ":" + Guid.NewGuid().ToString("N");
@@ -91,6 +91,49 @@ internal sealed partial class LedgerFlusher(
         catch (RedisException)
         {
             // The lock expires on its own.
+        }
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The last passes (<see cref="LedgerOptions.FlushOnStop"/>): after every hosted service has stopped, so what a
+    /// gateway in this process settled while it drained is in the outboxes; until they are empty or the host's shutdown
+    /// timeout runs out. Another flusher holding the lock will flush them instead.
+    /// </summary>
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        if (!Settings.Enabled || !Settings.FlushOnStop)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!await HoldLockAsync())
+            {
+                return;
+            }
+
+            var flushed = 0;
+            int moved;
+            while ((moved = await FlushPassAsync(scan: !_recovered, cancellationToken)) > 0)
+            {
+                flushed += moved;
+            }
+
+            await Db.LockReleaseAsync(RedisKeys.FlusherLock, _lockToken);
+            LogFlushedOnStop(flushed);
+        }
+        catch (Exception ex)
+        {
+            // Failed or cut short by the shutdown timeout: what is left stays in Redis for the next flusher (lost only
+            // with an embedded Garnet), so say so.
+            LogStopPassFailed(ex);
         }
     }
 
@@ -290,4 +333,10 @@ internal sealed partial class LedgerFlusher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A malformed usage event of account {Account} was moved to its dead-letter list")]
     private partial void LogRejected(string account);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ledger flushed on stop: {Events} usage events")]
+    private partial void LogFlushedOnStop(int events);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The ledger's last flush on stop failed: usage events left in Redis wait for the next flusher")]
+    private partial void LogStopPassFailed(Exception exception);
 }
