@@ -9,9 +9,19 @@ namespace MassRouter.Gateway.Limits;
 /// Per-client-IP budget for unauthenticated and failed-auth requests (a sliding window), so guessing keys or flooding
 /// with bad ones is cut off locally, before Redis is asked.
 /// </summary>
+/// <remarks>
+/// Over its budget an address still gets one key lookup a second (<see cref="LookupInterval"/>): a client with a valid
+/// key this instance has not seen yet, behind the same address as a flood of bad keys (a shared NAT, an office), is
+/// served within a second instead of being locked out for the whole window, while the flood is held to one Redis lookup
+/// a second. Keys already known to the instance never count.
+/// </remarks>
 internal sealed class ClientIpLimiter : IDisposable
 {
+    /// <summary>How often an address over its budget may still have one unknown key looked up.</summary>
+    public static readonly TimeSpan LookupInterval = TimeSpan.FromSeconds(1);
+
     private readonly PartitionedRateLimiter<IPAddress> _limiter;
+    private readonly PartitionedRateLimiter<IPAddress> _lookups;
 
     public ClientIpLimiter(IOptions<MeteringOptions> options)
     {
@@ -26,20 +36,59 @@ internal sealed class ClientIpLimiter : IDisposable
                 QueueLimit = 0,
                 AutoReplenishment = true,
             }));
+        _lookups = PartitionedRateLimiter.Create<IPAddress, IPAddress>(ip => RateLimitPartition.GetTokenBucketLimiter(
+            ip,
+            _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = 1,
+                TokensPerPeriod = 1,
+                ReplenishmentPeriod = LookupInterval,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
     }
 
-    /// <summary>Counts one failed attempt; false when the address is over its budget.</summary>
-    public bool TryCountFailure(HttpContext context, out TimeSpan retryAfter) => TryAcquire(context, 1, out retryAfter);
-
-    /// <summary>True when the address has no budget left (nothing is counted).</summary>
-    public bool IsExhausted(HttpContext context, out TimeSpan retryAfter) => !TryAcquire(context, 0, out retryAfter);
-
-    public void Dispose() => _limiter.Dispose();
-
-    private bool TryAcquire(HttpContext context, int permits, out TimeSpan retryAfter)
+    /// <summary>
+    /// Counts one failed attempt; false when the address is over its budget (<paramref name="retryAfter"/>: when its next
+    /// lookup is allowed).
+    /// </summary>
+    public bool TryCountFailure(HttpContext context, out TimeSpan retryAfter)
     {
-        using var lease = _limiter.AttemptAcquire(context.Connection.RemoteIpAddress ?? IPAddress.None, permits);
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(10);
+        if (TryAcquire(_limiter, context, 1, out _))
+        {
+            retryAfter = TimeSpan.Zero;
+            return true;
+        }
+
+        retryAfter = LookupInterval;
+        return false;
+    }
+
+    /// <summary>
+    /// True when the address has no budget left and has had its one lookup of this second (nothing is counted against
+    /// the budget).
+    /// </summary>
+    public bool IsExhausted(HttpContext context, out TimeSpan retryAfter)
+    {
+        if (TryAcquire(_limiter, context, 0, out _))
+        {
+            retryAfter = TimeSpan.Zero;
+            return false;
+        }
+
+        return !TryAcquire(_lookups, context, 1, out retryAfter);
+    }
+
+    public void Dispose()
+    {
+        _limiter.Dispose();
+        _lookups.Dispose();
+    }
+
+    private static bool TryAcquire(PartitionedRateLimiter<IPAddress> limiter, HttpContext context, int permits, out TimeSpan retryAfter)
+    {
+        using var lease = limiter.AttemptAcquire(context.Connection.RemoteIpAddress ?? IPAddress.None, permits);
+        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : LookupInterval;
         return lease.IsAcquired;
     }
 }

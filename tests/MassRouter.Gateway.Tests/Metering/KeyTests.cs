@@ -4,6 +4,7 @@ using MassRouter.Core.Money;
 using MassRouter.Core.Redis;
 using MassRouter.Gateway.Admin;
 using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Limits;
 using MassRouter.Gateway.Tests.Forwarding;
 
 namespace MassRouter.Gateway.Tests.Metering;
@@ -135,10 +136,11 @@ public class KeyTests(MeteringFixture fixture)
 
     [Theory]
     [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
-    public async Task UnknownKeys_AreThrottledPerAddress_OverTheBudget(string backend)
+    public async Task UnknownKeys_AreThrottledPerAddress_OverTheBudget_YetAValidNewKeyGetsThroughWithinASecond(string backend)
     {
         var b = fixture[backend];
         var key = await b.CreateKeyAsync(Dollar);
+        var unseen = await b.CreateKeyAsync(Dollar);
         var gateway = await b.StartExtraGatewayAsync(new Uri(fixture.SimulatorAddress, "v1"), new() { ["MassRouter:Metering:UnauthenticatedRequestsPerMinute"] = "5" });
         try
         {
@@ -154,13 +156,32 @@ public class KeyTests(MeteringFixture fixture)
                 await OpenAIErrorAssert.IsErrorAsync(failed, HttpStatusCode.Unauthorized, "invalid_api_key");
             }
 
-            using var throttled = await b.Http.SendAsync(MeteringBackend.Chat(address, "sk-unknown-more"));
-            Assert.NotNull(throttled.Headers.RetryAfter);
-            await OpenAIErrorAssert.IsErrorAsync(throttled, HttpStatusCode.TooManyRequests, "rate_limit_exceeded");
+            // Over the budget: the address's one lookup of this second goes to the first bad key, the next is refused.
+            using (var looked = await b.Http.SendAsync(MeteringBackend.Chat(address, "sk-unknown-more")))
+            {
+                await OpenAIErrorAssert.IsErrorAsync(looked, HttpStatusCode.TooManyRequests, "rate_limit_exceeded");
+                Assert.Equal(TimeSpan.FromSeconds(1), looked.Headers.RetryAfter?.Delta);
+            }
+
+            using (var throttled = await b.Http.SendAsync(MeteringBackend.Chat(address, unseen.Secret)))
+            {
+                await OpenAIErrorAssert.IsErrorAsync(throttled, HttpStatusCode.TooManyRequests, "rate_limit_exceeded");
+                Assert.True(throttled.Headers.RetryAfter?.Delta <= TimeSpan.FromSeconds(1), "Retry-After says when the next lookup is allowed");
+            }
 
             // A key already known to this instance is still served from memory.
-            using var known = await b.Http.SendAsync(MeteringBackend.Chat(address, key.Secret));
-            Assert.Equal(HttpStatusCode.OK, known.StatusCode);
+            using (var known = await b.Http.SendAsync(MeteringBackend.Chat(address, key.Secret)))
+            {
+                Assert.Equal(HttpStatusCode.OK, known.StatusCode);
+            }
+
+            // A valid key this instance has not seen (a client sharing the address with the flood) gets through once the
+            // address's next lookup is due, not a minute later when the window has slid past the flood.
+            await Task.Delay(ClientIpLimiter.LookupInterval + TimeSpan.FromMilliseconds(100));
+            using (var served = await b.Http.SendAsync(MeteringBackend.Chat(address, unseen.Secret)))
+            {
+                Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+            }
         }
         finally
         {
