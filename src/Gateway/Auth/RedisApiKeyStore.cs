@@ -43,14 +43,15 @@ internal sealed partial class RedisApiKeyStore : IApiKeyStore, IHostedService, I
         _logger = logger;
     }
 
+    /// <remarks>
+    /// A key in Redis wins over the same secret in configuration: a configured key is unmetered, and a customer's key
+    /// (the development seed's, made from <c>MASSROUTER_DEV_KEY</c> like the configured development key) must be
+    /// billed. So a configured key is served from configuration only once Redis has been asked (and is cached as
+    /// absent there), or when Redis cannot answer.
+    /// </remarks>
     public bool TryFindCached(KeyHash keyHash, out ApiKeyInfo? key)
     {
-        key = _configured.Find(keyHash);
-        if (key is not null)
-        {
-            return true;
-        }
-
+        key = null;
         if (!_cache.TryGetValue(keyHash, out var cached))
         {
             return false;
@@ -63,11 +64,36 @@ internal sealed partial class RedisApiKeyStore : IApiKeyStore, IHostedService, I
             return true;
         }
 
-        return now < cached.NegativeUntil;
+        if (now >= cached.NegativeUntil)
+        {
+            return false;
+        }
+
+        key = _configured.Find(keyHash);
+        return true;
     }
 
     public ValueTask<ApiKeyInfo?> FindAsync(KeyHash keyHash, CancellationToken cancellationToken) =>
-        TryFindCached(keyHash, out var key) ? ValueTask.FromResult(key) : new ValueTask<ApiKeyInfo?>(LoadAsync(keyHash));
+        TryFindCached(keyHash, out var key) ? ValueTask.FromResult(key) : new ValueTask<ApiKeyInfo?>(LoadOrConfiguredAsync(keyHash));
+
+    private async Task<ApiKeyInfo?> LoadOrConfiguredAsync(KeyHash keyHash)
+    {
+        var configured = _configured.Find(keyHash);
+        if (configured is null)
+        {
+            return await LoadAsync(keyHash);
+        }
+
+        try
+        {
+            return await LoadAsync(keyHash) ?? configured;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Configured keys never depended on Redis: they keep working while it is down.
+            return configured;
+        }
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -39,6 +39,32 @@ public class KeyTests(MeteringFixture fixture)
 
     [Theory]
     [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task AKeyBothConfiguredAndInRedis_IsMetered(string backend)
+    {
+        // The development seed's customer key and the configured development key both come from MASSROUTER_DEV_KEY.
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(Dollar);
+        var gateway = await b.StartExtraGatewayAsync(new Uri(fixture.SimulatorAddress, "v1"), new() { ["MassRouter:ApiKeys:0:Key"] = key.Secret });
+        try
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                using var response = await b.Http.SendAsync(MeteringBackend.Chat(new Uri(gateway.Urls.First()), key.Secret));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            Assert.Equal(2, (await b.WaitForEventsAsync(key.Account, 2)).Count);
+            Assert.True(await b.BalanceAsync(key.Account) < Dollar);
+        }
+        finally
+        {
+            await gateway.StopAsync();
+            await gateway.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
     public async Task RevokedKey_IsRejectedOnAllInstances_WithinOneSecond(string backend)
     {
         var b = fixture[backend];
