@@ -1,4 +1,4 @@
 using MassRouter.ControlApi;
+using MassRouter.ControlApi.Configuration;
 
-var app = await ControlApiHost.BuildAsync(args);
-await app.RunAsync();
+return await StartupErrors.RunAsync("MassRouter control API", () => ControlApiHost.BuildAsync(args));

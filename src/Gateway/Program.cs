@@ -1,4 +1,4 @@
+using MassRouter.ControlApi.Configuration;
 using MassRouter.Gateway;
 
-var app = await GatewayHost.BuildAsync(args, ownsProcess: true);
-await app.RunAsync();
+return await StartupErrors.RunAsync("MassRouter", () => GatewayHost.BuildAsync(args, ownsProcess: true));
