@@ -156,10 +156,17 @@ internal sealed partial class ChatExchange : HttpTransformer
         await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         var headers = httpContext.Response.Headers;
         headers.ContentLength = null;
-        if (proxyResponse.Headers.TryGetValues(RequestId.HeaderName, out var upstreamIds))
+        // The provider's own id for the request (OpenAI-compatible: x-request-id; Anthropic: request-id), for support
+        // tickets with the provider. Anthropic's header is not passed on as it came: on /v1/messages that name carries the
+        // gateway's id, and on chat completions it would sit beside our x-request-id as a second, different id.
+        var upstreamHeaders = proxyResponse.Headers.NonValidated;
+        if (upstreamHeaders.TryGetValues(RequestId.HeaderName, out var upstreamIds)
+            || upstreamHeaders.TryGetValues(MessagesHandler.AnthropicRequestIdHeader, out upstreamIds))
         {
-            headers["x-upstream-request-id"] = upstreamIds.FirstOrDefault();
+            headers["x-upstream-request-id"] = upstreamIds.ToString();
         }
+
+        headers.Remove(MessagesHandler.AnthropicRequestIdHeader);
 
         headers[RequestId.HeaderName] = _requestId;
         headers["x-massrouter-provider"] = _deployment.Provider.Name;
