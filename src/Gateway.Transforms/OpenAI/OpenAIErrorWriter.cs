@@ -9,7 +9,8 @@ public static class OpenAIErrorWriter
     /// <summary>Writes the error object to <paramref name="output"/>.</summary>
     public static void Write(IBufferWriter<byte> output, string message, string type, string? param, string? code)
     {
-        using var writer = new Utf8JsonWriter(output);
+        // Relaxed escaping, as every translator writes: "model's" rather than "model\u0027s" in a message a person reads.
+        using var writer = new Utf8JsonWriter(output, Translation.JsonOutput.ValidatedOptions);
         Write(writer, message, type, param, code);
     }
 
