@@ -57,7 +57,11 @@ public sealed class MeteringBackend : IAsyncDisposable
 
     public List<Uri> Addresses { get; } = [];
 
-    public HttpClient Http { get; } = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>
+    /// A client that closes the connection when a response is disposed unread (no drain): a test that leaves mid-stream must
+    /// really leave, not keep reading for up to two seconds, by which time a short stream may have finished and been billed "ok".
+    /// </summary>
+    public HttpClient Http { get; } = new(new SocketsHttpHandler { UseProxy = false, MaxResponseDrainSize = 0 }) { Timeout = TimeSpan.FromSeconds(30) };
 
     public static async Task<MeteringBackend> StartAsync(string name, Uri simulatorV1)
     {
