@@ -22,8 +22,7 @@ internal sealed class ChatCompletionsHandler(
     public async Task HandleAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var requestId = RequestId.Resolve(context);
-        context.Response.Headers[RequestId.HeaderName] = requestId;
+        var requestId = RequestId.Stamp(context);
 
         var auth = await authenticator.AuthenticateAsync(context);
         if (auth.Key is not { } key)

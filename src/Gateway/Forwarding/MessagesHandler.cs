@@ -33,12 +33,7 @@ internal sealed class MessagesHandler(
     public async Task HandleAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var requestId = RequestId.Resolve(context);
-        context.Response.Headers[RequestId.HeaderName] = requestId;
-
-        // Anthropic's SDKs report "request-id" with every error.
-        context.Response.Headers[AnthropicRequestIdHeader] = requestId;
-
+        var requestId = StampRequestIds(context);
         var auth = await authenticator.AuthenticateAsync(context);
         if (auth.Key is not { } key)
         {
@@ -123,5 +118,13 @@ internal sealed class MessagesHandler(
             // Errors written before any attempt (metering's 429/402, unavailable deployments) are still held.
             await client.FinishAsync();
         }
+    }
+
+    /// <summary>Sets the request's id on the response, also as <c>request-id</c>: Anthropic's SDKs report that one with every error.</summary>
+    internal static string StampRequestIds(HttpContext context)
+    {
+        var requestId = RequestId.Stamp(context);
+        context.Response.Headers[AnthropicRequestIdHeader] = requestId;
+        return requestId;
     }
 }

@@ -1,0 +1,22 @@
+using System.Net;
+using MassRouter.Gateway.Tests.Infrastructure;
+
+namespace MassRouter.Gateway.Tests.Forwarding;
+
+/// <summary><c>/v1/messages</c> refuses what it cannot serve with Anthropic-shaped errors, as the OpenAI route does in its shape.</summary>
+[Collection(GatewayCollection.Name)]
+public class MessagesBadInputTests(GatewayFixture gateway)
+{
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    public async Task UnsupportedMethod_Is405_WithAllow(string method)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(gateway.GatewayAddress, "v1/messages"));
+        using var response = await gateway.Http.SendAsync(request);
+
+        await AnthropicErrorAssert.IsErrorAsync(response, HttpStatusCode.MethodNotAllowed);
+        Assert.Contains("POST", response.Content.Headers.Allow);
+    }
+}
