@@ -52,6 +52,13 @@ internal sealed class MessagesHandler(
             return;
         }
 
+        if (!JsonMediaType.IsJson(context.Request.ContentType))
+        {
+            metrics.Rejected("unsupported_media_type");
+            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, JsonMediaType.Unsupported(context.Request.ContentType));
+            return;
+        }
+
         using var body = await RequestBodyReader.ReadAsync(context, _maxBodyBytes);
         if (body is null)
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using MassRouter.Gateway.Tests.Infrastructure;
 
 namespace MassRouter.Gateway.Tests.Forwarding;
@@ -7,6 +8,8 @@ namespace MassRouter.Gateway.Tests.Forwarding;
 [Collection(GatewayCollection.Name)]
 public class MessagesBadInputTests(GatewayFixture gateway)
 {
+    private const string Hello = """{"model":"test/gpt","max_tokens":16,"messages":[{"role":"user","content":"Hi"}]}""";
+
     [Theory]
     [InlineData("GET")]
     [InlineData("PUT")]
@@ -18,5 +21,21 @@ public class MessagesBadInputTests(GatewayFixture gateway)
 
         await AnthropicErrorAssert.IsErrorAsync(response, HttpStatusCode.MethodNotAllowed);
         Assert.Contains("POST", response.Content.Headers.Allow);
+    }
+
+    [Fact]
+    public async Task WrongContentType_Is415()
+    {
+        using var request = Request(new StringContent(Hello, Encoding.UTF8, "text/plain"));
+        using var response = await gateway.Http.SendAsync(request);
+
+        await AnthropicErrorAssert.IsErrorAsync(response, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    private HttpRequestMessage Request(HttpContent content)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.GatewayAddress, "v1/messages")) { Content = content };
+        request.Headers.Add("x-api-key", GatewayFixture.Key);
+        return request;
     }
 }
