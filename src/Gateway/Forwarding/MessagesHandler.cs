@@ -9,6 +9,7 @@ using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Anthropic;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Providers;
+using MassRouter.Gateway.Transforms.Translation;
 using Microsoft.Extensions.Options;
 
 namespace MassRouter.Gateway.Forwarding;
@@ -70,8 +71,12 @@ internal sealed class MessagesHandler(
 
         if (!AnthropicModelRewriter.TryReadRouting(body.WrittenSpan, out var model, out var stream))
         {
-            metrics.Rejected("invalid_request");
-            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "model: Field required (the body must be a JSON object naming a model)");
+            var invalidJson = JsonSyntaxError.TryFind(body.WrittenSpan, out var syntaxError);
+            metrics.Rejected(invalidJson ? "invalid_json" : "invalid_request");
+            await AnthropicErrorResponse.WriteAsync(
+                context,
+                StatusCodes.Status400BadRequest,
+                invalidJson ? syntaxError : "model: Field required (the body must be a JSON object naming a model)");
             return;
         }
 

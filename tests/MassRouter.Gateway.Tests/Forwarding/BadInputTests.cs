@@ -20,6 +20,16 @@ public class BadInputTests(GatewayFixture gateway)
         await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, code);
     }
 
+    [Theory]
+    [InlineData("""{"model":x}""", "The request body is not valid JSON at line 1, byte 10: 'x' is an invalid start of a value.")]
+    [InlineData("", "The request body is not valid JSON: the body is empty.")]
+    public async Task InvalidJson_Is400_SayingSoWithThePositionOnce(string body, string message)
+    {
+        using var response = await gateway.Http.SendAsync(gateway.ChatRequest(body));
+        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, "invalid_json");
+        Assert.Equal(message, error["message"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task UnknownModel_Is404ModelNotFound()
     {

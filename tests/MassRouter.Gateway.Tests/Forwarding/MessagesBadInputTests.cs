@@ -32,6 +32,26 @@ public class MessagesBadInputTests(GatewayFixture gateway)
         await AnthropicErrorAssert.IsErrorAsync(response, HttpStatusCode.UnsupportedMediaType);
     }
 
+    [Theory]
+    [InlineData("""{"model":x}""", "The request body is not valid JSON at line 1, byte 10: 'x' is an invalid start of a value.")]
+    [InlineData("{\"model\":\"test/gpt\",\n\"max_tokens\":", "The request body is not valid JSON at line 2, byte 14: Expected depth to be zero at the end of the JSON payload. There is an open JSON object or array that should be closed.")]
+    [InlineData("", "The request body is not valid JSON: the body is empty.")]
+    [InlineData("""{"model":"test/gpt","max_tokens":16,"messages":[]} trailing""", "The request body is not valid JSON at line 1, byte 52: 't' is invalid after a single JSON value. Expected end of data.")]
+    public async Task InvalidJson_Is400_SayingSo(string body, string message)
+    {
+        using var response = await gateway.Http.SendAsync(Request(new StringContent(body, Encoding.UTF8, "application/json")));
+
+        Assert.Equal(message, await AnthropicErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
+    public async Task JsonWithoutModel_Is400_NamingTheField()
+    {
+        using var response = await gateway.Http.SendAsync(Request(new StringContent("[1,2]", Encoding.UTF8, "application/json")));
+
+        Assert.StartsWith("model: Field required", await AnthropicErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+    }
+
     private HttpRequestMessage Request(HttpContent content)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.GatewayAddress, "v1/messages")) { Content = content };
