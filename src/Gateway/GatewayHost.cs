@@ -175,7 +175,7 @@ public static class GatewayHost
         app.MapModels();
         app.MapHealth();
         app.MapMetrics("/metrics", registry);
-        app.MapOpenAIFallbacks();
+        app.MapFallbacks();
         if (controlApi)
         {
             EmbeddedControlApi.Map(app);

@@ -10,11 +10,13 @@ namespace MassRouter.Gateway.Transforms.Compatible;
 /// <summary>
 /// Irons out what OpenAI-compatible providers send differently from OpenAI, so clients see standard chunks:
 /// Azure's anonymous first chunk (empty id, only <c>prompt_filter_results</c>) is dropped; Groq's mid-stream
-/// <c>event: error</c> becomes a final <c>data: {"error":...}</c> event and <c>[DONE]</c>; <c>reasoning</c> deltas
-/// (Groq, OpenRouter) are renamed <c>reasoning_content</c> (DeepSeek's and xAI's name, used for every provider);
-/// usage found only in Groq's <c>x_groq</c> becomes the usual usage chunk; tool calls without <c>index</c>/<c>type</c>
-/// (Mistral) get them. Every other event is left to be relayed byte for byte: the checks are a few vectorised
-/// byte searches, and only the rare matching events are rewritten.
+/// <c>event: error</c> becomes a final <c>data: {"error":...}</c> event and <c>[DONE]</c>; OpenAI's own mid-stream
+/// <c>data: {"error":{...}}</c> is the final event too, followed by <c>[DONE]</c> whether or not the provider sends
+/// one; <c>reasoning</c> deltas (Groq, OpenRouter) are renamed
+/// <c>reasoning_content</c> (DeepSeek's and xAI's name, used for every provider); usage found only in Groq's
+/// <c>x_groq</c> becomes the usual usage chunk; tool calls without <c>index</c>/<c>type</c> (Mistral) get them. Every
+/// other event is left to be relayed byte for byte: the checks are a few vectorised byte searches, and only the rare
+/// matching events are rewritten.
 /// </summary>
 public sealed class OpenAICompatibleNormaliser(bool includeUsage)
 {
@@ -43,13 +45,20 @@ public sealed class OpenAICompatibleNormaliser(bool includeUsage)
         if (sseEvent.EventType.SequenceEqual("error"u8))
         {
             WriteData(output, data);
-            output.Write("data: [DONE]\n\n"u8);
-            IsEnded = true;
+            End(output);
             return true;
         }
 
         try
         {
+            if (OpensWithError(data) && IsErrorChunk(data))
+            {
+                // OpenAI's own mid-stream error: a data event, after which the stream closes without [DONE].
+                output.Write(sseEvent.Raw);
+                End(output);
+                return true;
+            }
+
             if (data.IndexOf("\"prompt_filter_results\""u8) >= 0 && IsAnonymousFilterChunk(data))
             {
                 return true;
@@ -93,6 +102,27 @@ public sealed class OpenAICompatibleNormaliser(bool includeUsage)
             return false;
         }
     }
+
+    /// <summary>Ends the client stream after an upstream error; whatever the provider sends next (its own [DONE]) is dropped.</summary>
+    private void End(IBufferWriter<byte> output)
+    {
+        output.Write("data: [DONE]\n\n"u8);
+        IsEnded = true;
+    }
+
+    /// <summary>
+    /// True when the object's first member is named <c>error</c>, as in OpenAI's error shape: a look at the first bytes,
+    /// not a search, since every chunk of every passthrough stream comes through here.
+    /// </summary>
+    private static bool OpensWithError(ReadOnlySpan<byte> data)
+    {
+        data = data.TrimStart(" \t\r\n"u8);
+        return data.Length > 0 && data[0] == (byte)'{' && data[1..].TrimStart(" \t\r\n"u8).StartsWith("\"error\""u8);
+    }
+
+    /// <summary>An <c>error</c> member holding an object (not a string, not null): the chunk is an error.</summary>
+    private static bool IsErrorChunk(ReadOnlySpan<byte> data) =>
+        JsonProbe.TryGet(data, "error"u8, out var error) && error.Length > 0 && error[0] == (byte)'{';
 
     private static void WriteData(IBufferWriter<byte> output, ReadOnlySpan<byte> json)
     {

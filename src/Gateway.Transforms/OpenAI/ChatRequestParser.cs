@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MassRouter.Gateway.Transforms.Translation;
 
 namespace MassRouter.Gateway.Transforms.OpenAI;
 
@@ -187,10 +188,7 @@ public static class ChatRequestParser
         }
         catch (JsonException ex)
         {
-            error = new RequestError(
-                $"The request body is not valid JSON: {ex.Message.Split(" Path:")[0]} (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).",
-                null,
-                "invalid_json");
+            error = new RequestError(JsonSyntaxError.Describe(body, ex), null, "invalid_json");
             return false;
         }
     }

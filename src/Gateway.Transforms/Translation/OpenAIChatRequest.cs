@@ -64,7 +64,7 @@ internal sealed class OpenAIChatRequest : IDisposable
         }
         catch (JsonException ex)
         {
-            error = new CodecError(400, "The request body is not valid JSON: " + ex.Message, null, "invalid_json");
+            error = new CodecError(400, JsonSyntaxError.Describe(body.Span, ex), null, "invalid_json");
             return false;
         }
 

@@ -1,28 +1,46 @@
+using MassRouter.Gateway.Forwarding;
+
 namespace MassRouter.Gateway.Errors;
 
-/// <summary>OpenAI-shaped answers for unknown paths and unsupported methods.</summary>
+/// <summary>
+/// Answers for unknown paths and unsupported methods, in the error shape of the API the path belongs to, with the request
+/// id every response carries.
+/// </summary>
 internal static class FallbackApi
 {
-    public static IEndpointRouteBuilder MapOpenAIFallbacks(this IEndpointRouteBuilder endpoints)
+    public static IEndpointRouteBuilder MapFallbacks(this IEndpointRouteBuilder endpoints)
     {
         // No method metadata: matched only when the method-specific endpoint on the same path is not.
         endpoints.Map("/v1/chat/completions", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
+        endpoints.Map("/v1/messages", (RequestDelegate)MessagesMethodNotAllowedAsync);
         endpoints.Map("/v1/models", (RequestDelegate)(context => MethodNotAllowedAsync(context, "GET")));
-        endpoints.MapFallback((RequestDelegate)(context => OpenAIErrorResponse.WriteAsync(
-            context,
-            StatusCodes.Status404NotFound,
-            $"Unknown request URL: {context.Request.Method} {context.Request.Path}.",
-            code: "unknown_url")));
+        endpoints.MapFallback((RequestDelegate)(context =>
+        {
+            RequestId.Stamp(context);
+            return OpenAIErrorResponse.WriteAsync(
+                context,
+                StatusCodes.Status404NotFound,
+                $"Unknown request URL: {context.Request.Method} {context.Request.Path}.",
+                code: "unknown_url");
+        }));
         return endpoints;
     }
 
     private static Task MethodNotAllowedAsync(HttpContext context, string allowed)
     {
+        RequestId.Stamp(context);
         context.Response.Headers.Allow = allowed;
         return OpenAIErrorResponse.WriteAsync(
-            context,
-            StatusCodes.Status405MethodNotAllowed,
-            $"Method {context.Request.Method} is not allowed on {context.Request.Path}; use {allowed}.",
-            code: "method_not_allowed");
+            context, StatusCodes.Status405MethodNotAllowed, MethodNotAllowedMessage(context, allowed), code: "method_not_allowed");
     }
+
+    private static Task MessagesMethodNotAllowedAsync(HttpContext context)
+    {
+        MessagesHandler.StampRequestIds(context);
+        context.Response.Headers.Allow = "POST";
+        return AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, MethodNotAllowedMessage(context, "POST"));
+    }
+
+    private static string MethodNotAllowedMessage(HttpContext context, string allowed) =>
+        $"Method {context.Request.Method} is not allowed on {context.Request.Path}; use {allowed}.";
 }

@@ -22,8 +22,7 @@ internal sealed class ChatCompletionsHandler(
     public async Task HandleAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var requestId = RequestId.Resolve(context);
-        context.Response.Headers[RequestId.HeaderName] = requestId;
+        var requestId = RequestId.Stamp(context);
 
         var auth = await authenticator.AuthenticateAsync(context);
         if (auth.Key is not { } key)
@@ -33,13 +32,13 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
-        if (!IsJson(context.Request.ContentType))
+        if (!JsonMediaType.IsJson(context.Request.ContentType))
         {
             metrics.Rejected("unsupported_media_type");
             await OpenAIErrorResponse.WriteAsync(
                 context,
                 StatusCodes.Status415UnsupportedMediaType,
-                $"Unsupported Content-Type '{context.Request.ContentType}': send the request body as application/json.",
+                JsonMediaType.Unsupported(context.Request.ContentType),
                 code: "unsupported_media_type");
             return;
         }
@@ -141,25 +140,5 @@ internal sealed class ChatCompletionsHandler(
                 ? "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY' (or in the 'x-api-key' header)."
                 : "Incorrect API key provided.",
             code: missing ? "missing_api_key" : "invalid_api_key");
-    }
-
-    private static bool IsJson(string? contentType)
-    {
-        if (string.IsNullOrEmpty(contentType))
-        {
-            // No Content-Type at all: the body is parsed as JSON and rejected if it is not.
-            return true;
-        }
-
-        var media = contentType.AsSpan();
-        var semicolon = media.IndexOf(';');
-        if (semicolon >= 0)
-        {
-            media = media[..semicolon];
-        }
-
-        media = media.Trim();
-        return media.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-            || (media.EndsWith("+json", StringComparison.OrdinalIgnoreCase) && media.StartsWith("application/", StringComparison.OrdinalIgnoreCase));
     }
 }

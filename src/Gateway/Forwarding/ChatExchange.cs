@@ -321,8 +321,10 @@ internal sealed partial class ChatExchange : HttpTransformer
                     await writer.FlushAsync(aborted);
                 }
 
-                if (final)
+                if (final || _normaliser.IsEnded)
                 {
+                    // After an upstream error event the client's stream is complete: nothing the provider sends next
+                    // (its [DONE], or a silence until the idle timeout) may reach the client.
                     return;
                 }
 

@@ -9,6 +9,7 @@ using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Anthropic;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Providers;
+using MassRouter.Gateway.Transforms.Translation;
 using Microsoft.Extensions.Options;
 
 namespace MassRouter.Gateway.Forwarding;
@@ -33,12 +34,7 @@ internal sealed class MessagesHandler(
     public async Task HandleAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var requestId = RequestId.Resolve(context);
-        context.Response.Headers[RequestId.HeaderName] = requestId;
-
-        // Anthropic's SDKs report "request-id" with every error.
-        context.Response.Headers[AnthropicRequestIdHeader] = requestId;
-
+        var requestId = StampRequestIds(context);
         var auth = await authenticator.AuthenticateAsync(context);
         if (auth.Key is not { } key)
         {
@@ -57,6 +53,13 @@ internal sealed class MessagesHandler(
             return;
         }
 
+        if (!JsonMediaType.IsJson(context.Request.ContentType))
+        {
+            metrics.Rejected("unsupported_media_type");
+            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, JsonMediaType.Unsupported(context.Request.ContentType));
+            return;
+        }
+
         using var body = await RequestBodyReader.ReadAsync(context, _maxBodyBytes);
         if (body is null)
         {
@@ -68,8 +71,12 @@ internal sealed class MessagesHandler(
 
         if (!AnthropicModelRewriter.TryReadRouting(body.WrittenSpan, out var model, out var stream))
         {
-            metrics.Rejected("invalid_request");
-            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "model: Field required (the body must be a JSON object naming a model)");
+            var invalidJson = JsonSyntaxError.TryFind(body.WrittenSpan, out var syntaxError);
+            metrics.Rejected(invalidJson ? "invalid_json" : "invalid_request");
+            await AnthropicErrorResponse.WriteAsync(
+                context,
+                StatusCodes.Status400BadRequest,
+                invalidJson ? syntaxError : "model: Field required (the body must be a JSON object naming a model)");
             return;
         }
 
@@ -123,5 +130,13 @@ internal sealed class MessagesHandler(
             // Errors written before any attempt (metering's 429/402, unavailable deployments) are still held.
             await client.FinishAsync();
         }
+    }
+
+    /// <summary>Sets the request's id on the response, also as <c>request-id</c>: Anthropic's SDKs report that one with every error.</summary>
+    internal static string StampRequestIds(HttpContext context)
+    {
+        var requestId = RequestId.Stamp(context);
+        context.Response.Headers[AnthropicRequestIdHeader] = requestId;
+        return requestId;
     }
 }

@@ -5,6 +5,14 @@ internal static class RequestId
 {
     public const string HeaderName = "x-request-id";
 
+    /// <summary>Resolves the request's id and sets it on the response.</summary>
+    public static string Stamp(HttpContext context)
+    {
+        var id = Resolve(context);
+        context.Response.Headers[HeaderName] = id;
+        return id;
+    }
+
     public static string Resolve(HttpContext context)
     {
         var incoming = context.Request.Headers[HeaderName];

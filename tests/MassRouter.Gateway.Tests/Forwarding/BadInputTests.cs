@@ -20,6 +20,16 @@ public class BadInputTests(GatewayFixture gateway)
         await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, code);
     }
 
+    [Theory]
+    [InlineData("""{"model":x}""", "The request body is not valid JSON at line 1, byte 10: 'x' is an invalid start of a value.")]
+    [InlineData("", "The request body is not valid JSON: the body is empty.")]
+    public async Task InvalidJson_Is400_SayingSoWithThePositionOnce(string body, string message)
+    {
+        using var response = await gateway.Http.SendAsync(gateway.ChatRequest(body));
+        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, "invalid_json");
+        Assert.Equal(message, error["message"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task UnknownModel_Is404ModelNotFound()
     {
@@ -66,13 +76,31 @@ public class BadInputTests(GatewayFixture gateway)
         using var response = await gateway.Http.SendAsync(request);
         await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.MethodNotAllowed, "method_not_allowed");
         Assert.Contains("POST", response.Content.Headers.Allow);
+        Assert.StartsWith("req_", Assert.Single(response.Headers.GetValues("x-request-id")), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task UnknownPath_Is404()
+    [Theory]
+    [InlineData("GET", "v1/nothing-here")]
+    [InlineData("POST", "v1/embeddings")]
+    public async Task UnknownPath_Is404_WithARequestId(string method, string path)
     {
-        using var response = await gateway.Http.GetAsync(new Uri(gateway.GatewayAddress, "v1/nothing-here"));
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(gateway.GatewayAddress, path));
+        using var response = await gateway.Http.SendAsync(request);
         await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.NotFound, "unknown_url");
+        Assert.StartsWith("req_", Assert.Single(response.Headers.GetValues("x-request-id")), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("v1/embeddings")]
+    [InlineData("v1/chat/completions")]
+    [InlineData("v1/messages")]
+    public async Task UnmatchedRequest_EchoesTheClientsRequestId(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.GatewayAddress, path));
+        request.Headers.Add("x-request-id", "client-trace-42");
+        using var response = await gateway.Http.SendAsync(request);
+        Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed, $"got {(int)response.StatusCode}");
+        Assert.Equal("client-trace-42", Assert.Single(response.Headers.GetValues("x-request-id")));
     }
 
     /// <summary>A stream whose length HttpClient cannot know, so the body goes out chunked.</summary>

@@ -133,6 +133,38 @@ public class StreamingTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task MidStreamProviderError_EndsWithTheErrorEventAndDone()
+    {
+        // OpenAI sends its error as a data event and closes the stream without [DONE].
+        using var request = gateway.ChatRequest(
+            """{"model":"test/gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}""",
+            headers: [("x-sim-fault", "midstream-error:3"), ("x-sim-tokens", "10")]);
+        using var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Deadline);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var sse = new SseClient(await response.Content.ReadAsStreamAsync());
+        var events = await sse.ReadAllAsync(Deadline);
+
+        Assert.Equal("[DONE]", events[^1]);
+        Assert.Equal("server_error", JsonNode.Parse(events[^2])!["error"]!["type"]!.GetValue<string>());
+        Assert.Single(events, e => e.Contains("\"error\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task MidStreamProviderError_FollowedByTheProvidersDone_EndsWithOneDone()
+    {
+        using var request = gateway.ChatRequest(
+            """{"model":"test/gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}""",
+            headers: ("x-sim-fixture", "openai-compatible/openrouter-stream-comments-then-error-chunk.sse"));
+        using var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Deadline);
+        using var sse = new SseClient(await response.Content.ReadAsStreamAsync());
+        var events = await sse.ReadAllAsync(Deadline);
+
+        Assert.Equal("[DONE]", events[^1]);
+        Assert.Single(events, e => e == "[DONE]");
+        Assert.Equal("Token limit reached", JsonNode.Parse(events[^2])!["error"]!["message"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task RequestRewrite_TouchesOnlyModelAndCredentials()
     {
         var id = Guid.NewGuid().ToString("N");

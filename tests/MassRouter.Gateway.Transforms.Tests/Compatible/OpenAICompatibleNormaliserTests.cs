@@ -51,6 +51,17 @@ public class OpenAICompatibleNormaliserTests
         Assert.Equal("data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"hm\"}}]}\n\ndata: {\"error\":{\"message\":\"bad\"}}\n\ndata: [DONE]\n\n", output);
     }
 
+    [Theory]
+    [InlineData("data: {\"error\":{\"message\":\"bad\"}}\n\n")]
+    [InlineData("data: {\"error\":{\"message\":\"bad\"}}\n\ndata: [DONE]\n\n")]
+    [InlineData("data: { \"error\" : {\"message\":\"bad\"}}\n\ndata: {\"late\":1}\n\ndata: [DONE]\n\n")]
+    public void OpenAIErrorChunk_EndsTheStreamWithOneDone(string tail)
+    {
+        var output = Run(Encoding.UTF8.GetBytes("data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"error\"}}]}\n\n" + tail), true, out _);
+        var error = tail[..(tail.IndexOf("\n\n", StringComparison.Ordinal) + 2)];
+        Assert.Equal("data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"error\"}}]}\n\n" + error + "data: [DONE]\n\n", output);
+    }
+
     [Fact]
     public void GroqUsage_IsReadAndSentAsUsageChunkOnlyWhenAsked()
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using MassRouter.Gateway.Transforms.Translation;
 
 namespace MassRouter.Gateway.Transforms.Ingress.Anthropic;
 
@@ -41,9 +42,9 @@ public static class AnthropicRequestTranslator
         {
             document = JsonDocument.Parse(anthropicBody);
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            error = new AnthropicRequestError("The request body is not valid JSON.");
+            error = new AnthropicRequestError(JsonSyntaxError.Describe(anthropicBody.Span, ex));
             return false;
         }
 
