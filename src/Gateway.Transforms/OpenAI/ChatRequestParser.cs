@@ -53,14 +53,9 @@ public static class ChatRequestParser
                 else if (reader.ValueTextEquals("stream"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+                    if (ReadBoolean(ref reader, "stream", ref error) is { } value)
                     {
-                        stream = reader.TokenType == JsonTokenType.True;
-                    }
-                    else if (reader.TokenType != JsonTokenType.Null)
-                    {
-                        error = new RequestError("'stream' must be a boolean.", "stream", "invalid_type");
-                        reader.Skip();
+                        stream = value;
                     }
                 }
                 else if (reader.ValueTextEquals("stream_options"u8))
@@ -171,6 +166,23 @@ public static class ChatRequestParser
                 "invalid_json");
             return false;
         }
+    }
+
+    /// <summary>The boolean the reader is on; null for JSON null, and for anything else, with <paramref name="error"/> set.</summary>
+    internal static bool? ReadBoolean(ref Utf8JsonReader reader, string param, ref RequestError error)
+    {
+        if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+        {
+            return reader.TokenType == JsonTokenType.True;
+        }
+
+        if (reader.TokenType != JsonTokenType.Null)
+        {
+            error = new RequestError($"'{param}' must be a boolean.", param, "invalid_type");
+            reader.Skip();
+        }
+
+        return null;
     }
 }
 

@@ -138,15 +138,7 @@ internal struct RoutingFieldsReader
             else if (reader.ValueTextEquals("allow_fallbacks"u8))
             {
                 reader.Read();
-                if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
-                {
-                    allowFallbacks = reader.TokenType == JsonTokenType.True;
-                }
-                else if (reader.TokenType != JsonTokenType.Null)
-                {
-                    error = new RequestError("'provider.allow_fallbacks' must be a boolean.", "provider.allow_fallbacks", "invalid_type");
-                    reader.Skip();
-                }
+                allowFallbacks = ChatRequestParser.ReadBoolean(ref reader, "provider.allow_fallbacks", ref error) ?? allowFallbacks;
             }
             else if (reader.ValueTextEquals("sort"u8))
             {
