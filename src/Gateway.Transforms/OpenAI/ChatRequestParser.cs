@@ -32,10 +32,7 @@ public static class ChatRequestParser
             var clientUsage = false;
             int includeStart = -1, includeLength = 0;
             int? maxTokens = null;
-            List<string>? fallbackModels = null;
-            ProviderPreferences? preferences = null;
-            Span<int> removals = stackalloc int[4];
-            var removalCount = 0;
+            var routing = new RoutingFieldsReader();
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
@@ -57,14 +54,9 @@ public static class ChatRequestParser
                 else if (reader.ValueTextEquals("stream"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+                    if (ReadBoolean(ref reader, "stream", ref error) is { } value)
                     {
-                        stream = reader.TokenType == JsonTokenType.True;
-                    }
-                    else if (reader.TokenType != JsonTokenType.Null)
-                    {
-                        error = new RequestError("'stream' must be a boolean.", "stream", "invalid_type");
-                        reader.Skip();
+                        stream = value;
                     }
                 }
                 else if (reader.ValueTextEquals("stream_options"u8))
@@ -124,21 +116,7 @@ public static class ChatRequestParser
                         reader.Skip();
                     }
                 }
-                else if (reader.ValueTextEquals("models"u8) && removalCount < 4)
-                {
-                    removals[removalCount++] = (int)reader.TokenStartIndex;
-                    reader.Read();
-                    fallbackModels = ReadStringArray(ref reader, "models", ref error);
-                    removals[removalCount++] = (int)reader.BytesConsumed;
-                }
-                else if (reader.ValueTextEquals("provider"u8) && removalCount < 4)
-                {
-                    removals[removalCount++] = (int)reader.TokenStartIndex;
-                    reader.Read();
-                    preferences = ReadProviderPreferences(ref reader, ref error);
-                    removals[removalCount++] = (int)reader.BytesConsumed;
-                }
-                else
+                else if (!routing.TryRead(ref reader, ref error))
                 {
                     reader.Read();
                     reader.Skip();
@@ -175,14 +153,9 @@ public static class ChatRequestParser
                 IncludeUsageValueStart = includeStart,
                 IncludeUsageValueLength = includeLength,
                 MaxTokens = maxTokens,
-                FallbackModels = fallbackModels,
-                Provider = preferences,
-                GatewayProperties = removalCount switch
-                {
-                    2 => new GatewayPropertyRanges(removals[0], removals[1], 0, 0),
-                    4 => new GatewayPropertyRanges(removals[0], removals[1], removals[2], removals[3]),
-                    _ => default,
-                },
+                FallbackModels = routing.Models,
+                Provider = routing.Provider,
+                GatewayProperties = routing.Ranges,
             };
             return true;
         }
@@ -193,103 +166,21 @@ public static class ChatRequestParser
         }
     }
 
-    private static List<string>? ReadStringArray(ref Utf8JsonReader reader, string param, ref RequestError error)
+    /// <summary>The boolean the reader is on; null for JSON null, and for anything else, with <paramref name="error"/> set.</summary>
+    internal static bool? ReadBoolean(ref Utf8JsonReader reader, string param, ref RequestError error)
     {
-        if (reader.TokenType == JsonTokenType.Null)
+        if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
         {
-            return null;
+            return reader.TokenType == JsonTokenType.True;
         }
 
-        if (reader.TokenType != JsonTokenType.StartArray)
+        if (reader.TokenType != JsonTokenType.Null)
         {
-            error = new RequestError($"'{param}' must be an array of strings.", param, "invalid_type");
+            error = new RequestError($"'{param}' must be a boolean.", param, "invalid_type");
             reader.Skip();
-            return null;
         }
 
-        var values = new List<string>();
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-        {
-            if (reader.TokenType != JsonTokenType.String)
-            {
-                error = new RequestError($"'{param}' must be an array of strings.", param, "invalid_type");
-                reader.Skip();
-                continue;
-            }
-
-            values.Add(reader.GetString()!);
-        }
-
-        return values;
-    }
-
-    private static ProviderPreferences? ReadProviderPreferences(ref Utf8JsonReader reader, ref RequestError error)
-    {
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            return null;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            error = new RequestError("'provider' must be an object.", "provider", "invalid_type");
-            reader.Skip();
-            return null;
-        }
-
-        IReadOnlyList<string> order = [], only = [], ignore = [];
-        var allowFallbacks = true;
-        string? sort = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("order"u8))
-            {
-                reader.Read();
-                order = ReadStringArray(ref reader, "provider.order", ref error) ?? [];
-            }
-            else if (reader.ValueTextEquals("only"u8))
-            {
-                reader.Read();
-                only = ReadStringArray(ref reader, "provider.only", ref error) ?? [];
-            }
-            else if (reader.ValueTextEquals("ignore"u8))
-            {
-                reader.Read();
-                ignore = ReadStringArray(ref reader, "provider.ignore", ref error) ?? [];
-            }
-            else if (reader.ValueTextEquals("allow_fallbacks"u8))
-            {
-                reader.Read();
-                if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
-                {
-                    allowFallbacks = reader.TokenType == JsonTokenType.True;
-                }
-                else if (reader.TokenType != JsonTokenType.Null)
-                {
-                    error = new RequestError("'provider.allow_fallbacks' must be a boolean.", "provider.allow_fallbacks", "invalid_type");
-                    reader.Skip();
-                }
-            }
-            else if (reader.ValueTextEquals("sort"u8))
-            {
-                reader.Read();
-                sort = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                if (sort is not (null or "price" or "latency" or "throughput"))
-                {
-                    error = new RequestError("'provider.sort' must be one of 'price', 'latency' or 'throughput'.", "provider.sort", "invalid_value");
-                }
-
-                reader.Skip();
-            }
-            else
-            {
-                // Other OpenRouter preferences (data_collection, quantizations, ...) do not apply to a self-hosted gateway.
-                reader.Read();
-                reader.Skip();
-            }
-        }
-
-        return new ProviderPreferences { Order = order, Only = only, Ignore = ignore, AllowFallbacks = allowFallbacks, Sort = sort };
+        return null;
     }
 }
 

@@ -5,7 +5,8 @@ namespace MassRouter.Gateway.Transforms.OpenAI;
 
 /// <summary>
 /// Rewrites only what the gateway must in an OpenAI chat-completions body: the model id, and
-/// <c>stream_options.include_usage</c> so usage is always known. Every other byte is copied unchanged.
+/// <c>stream_options.include_usage</c> so usage is always known. Every other byte is copied unchanged. The body has no
+/// gateway routing fields left (<see cref="GatewayRoutingFields"/> removes them first).
 /// </summary>
 public static class ChatRequestRewriter
 {
@@ -17,7 +18,7 @@ public static class ChatRequestRewriter
 
     /// <summary>True when <see cref="Rewrite"/> would change anything.</summary>
     public static bool NeedsRewrite(in ChatRequestInfo info, string upstreamModel) =>
-        !string.Equals(info.Model, upstreamModel, StringComparison.Ordinal) || NeedsUsage(info) || info.GatewayProperties.Any;
+        !string.Equals(info.Model, upstreamModel, StringComparison.Ordinal) || NeedsUsage(info);
 
     /// <summary>True when the body must be changed to ask the provider for usage.</summary>
     public static bool NeedsUsage(in ChatRequestInfo info) => info.Stream && !info.ClientRequestedUsage;
@@ -25,7 +26,7 @@ public static class ChatRequestRewriter
     /// <summary>Writes the rewritten body to <paramref name="output"/>.</summary>
     public static void Rewrite(ReadOnlySpan<byte> body, in ChatRequestInfo info, string upstreamModel, IBufferWriter<byte> output)
     {
-        Span<Edit> edits = stackalloc Edit[5];
+        Span<Edit> edits = stackalloc Edit[2];
         var count = 0;
         if (NeedsUsage(info))
         {
@@ -41,17 +42,6 @@ public static class ChatRequestRewriter
         if (!string.Equals(info.Model, upstreamModel, StringComparison.Ordinal))
         {
             edits[count++] = new Edit(info.ModelTokenStart, info.ModelTokenLength, EditKind.Model);
-        }
-
-        var ranges = info.GatewayProperties;
-        if (ranges.Any)
-        {
-            var first = PropertyRemoval(body, ranges.FirstStart, ranges.FirstEnd, -1);
-            edits[count++] = first;
-            if (ranges.SecondEnd > ranges.SecondStart)
-            {
-                edits[count++] = PropertyRemoval(body, ranges.SecondStart, ranges.SecondEnd, first.Start + first.Length);
-            }
         }
 
         var ordered = edits[..count];
@@ -75,36 +65,6 @@ public static class ChatRequestRewriter
         Copy(body[pos..], output);
     }
 
-    /// <summary>
-    /// The removal of one property (name through value) with exactly one of its separating commas: the one before it,
-    /// unless it is the first property (or that comma is already removed with the property before), then the one after.
-    /// </summary>
-    private static Edit PropertyRemoval(ReadOnlySpan<byte> body, int start, int end, int previousRemovalEnd)
-    {
-        var before = start - 1;
-        while (before > 0 && IsJsonWhitespace(body[before]))
-        {
-            before--;
-        }
-
-        if (body[before] == (byte)',' && before >= previousRemovalEnd)
-        {
-            return new Edit(before, end - before, EditKind.Remove);
-        }
-
-        var after = end;
-        while (after < body.Length && IsJsonWhitespace(body[after]))
-        {
-            after++;
-        }
-
-        return after < body.Length && body[after] == (byte)','
-            ? new Edit(start, after + 1 - start, EditKind.Remove)
-            : new Edit(start, end - start, EditKind.Remove);
-    }
-
-    private static bool IsJsonWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
-
     private enum EditKind : byte
     {
         InsertStreamOptions,
@@ -112,7 +72,6 @@ public static class ChatRequestRewriter
         True,
         InsertIncludeUsageProperty,
         Model,
-        Remove,
     }
 
     private readonly record struct Edit(int Start, int Length, EditKind Kind);

@@ -4,6 +4,7 @@ using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
+using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.OpenAI;
 using Microsoft.Extensions.Options;
 
@@ -86,7 +87,7 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
-        var routes = ResolveFallbacks(route, request.FallbackModels, key, out var fallbackError);
+        var routes = FallbackRoutes.Resolve(catalog, route, request.FallbackModels, key, out var fallbackError);
         if (fallbackError is { } failure)
         {
             metrics.Rejected(failure.Code);
@@ -94,40 +95,14 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
-        await pipeline.RunAsync(context, key, route, routes, body, request, requestId, started);
-    }
-
-    /// <summary>The requested model's route followed by those of the request's <c>models</c> fallbacks.</summary>
-    private ModelRoute[] ResolveFallbacks(ModelRoute route, IReadOnlyList<string>? fallbacks, ApiKeyInfo key, out (int Status, string Message, string Code)? error)
-    {
-        error = null;
-        if (fallbacks is null or { Count: 0 })
+        // models and provider are the gateway's: removed here, no provider (passthrough or translated) ever sees them.
+        using var forwarded = request.GatewayProperties.Any ? new PooledBufferWriter(body.WrittenCount) : null;
+        if (forwarded is not null)
         {
-            return [route];
+            request = GatewayRoutingFields.Remove(body.WrittenSpan, request, forwarded);
         }
 
-        var routes = new List<ModelRoute>(fallbacks.Count + 1) { route };
-        foreach (var id in fallbacks)
-        {
-            if (!catalog.TryGet(id, out var fallback))
-            {
-                error = (StatusCodes.Status404NotFound, $"The fallback model '{id}' does not exist or you do not have access to it.", "model_not_found");
-                return [];
-            }
-
-            if (!key.MayUse(fallback.Id))
-            {
-                error = (StatusCodes.Status403Forbidden, $"This API key is not allowed to use the fallback model '{fallback.Id}'.", "model_not_allowed");
-                return [];
-            }
-
-            if (!routes.Contains(fallback))
-            {
-                routes.Add(fallback);
-            }
-        }
-
-        return [.. routes];
+        await pipeline.RunAsync(context, key, route, routes, forwarded ?? body, request, requestId, started);
     }
 
     internal static Task WriteAuthErrorAsync(HttpContext context, bool missing)

@@ -16,7 +16,7 @@ namespace MassRouter.Gateway.Forwarding;
 
 /// <summary>
 /// <c>POST /v1/messages</c>, Anthropic's Messages API, on the same pipeline as the OpenAI route (auth, metering, retries,
-/// fallbacks, circuit breakers, timeouts, drain). The request is translated once to an OpenAI chat request, which every
+/// fallbacks, the request's own <c>models</c> fallbacks and <c>provider</c> preferences, circuit breakers, timeouts, drain). The request is translated once to an OpenAI chat request, which every
 /// non-Anthropic deployment gets (through its codec); Anthropic-kind deployments get the client's own body, model replaced.
 /// Every answer and error goes back in Anthropic's shape through <see cref="AnthropicClientBody"/>.
 /// </summary>
@@ -69,7 +69,7 @@ internal sealed class MessagesHandler(
             return;
         }
 
-        if (!AnthropicModelRewriter.TryReadRouting(body.WrittenSpan, out var model, out var stream))
+        if (!AnthropicModelRewriter.TryReadRouting(body.WrittenSpan, out var model, out var stream, out var hasRoutingFields))
         {
             var invalidJson = JsonSyntaxError.TryFind(body.WrittenSpan, out var syntaxError);
             metrics.Rejected(invalidJson ? "invalid_json" : "invalid_request");
@@ -94,12 +94,39 @@ internal sealed class MessagesHandler(
             return;
         }
 
+        // models and provider are the gateway's, as on /v1/chat/completions: read, then removed before any translation, so
+        // neither an Anthropic-kind deployment (the client's own body) nor any other provider ever sees them.
+        IReadOnlyList<string>? fallbacks = null;
+        ProviderPreferences? preferences = null;
+        using var stripped = hasRoutingFields ? new PooledBufferWriter(body.WrittenCount) : null;
+        if (stripped is not null)
+        {
+            if (!GatewayRoutingFields.TryRead(body.WrittenSpan, out fallbacks, out preferences, out var ranges, out var fieldError))
+            {
+                metrics.Rejected(fieldError.Code ?? "invalid_request");
+                await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, fieldError.Message!);
+                return;
+            }
+
+            GatewayRoutingFields.Remove(body.WrittenSpan, ranges, stripped);
+        }
+
+        var routes = FallbackRoutes.Resolve(catalog, route, fallbacks, key, out var fallbackError);
+        if (fallbackError is { } failure)
+        {
+            metrics.Rejected(failure.Code);
+            await AnthropicErrorResponse.WriteAsync(context, failure.Status, failure.Message);
+            return;
+        }
+
+        var anthropicBody = stripped ?? body;
+
         // One translation for every non-Anthropic attempt. Anthropic-kind deployments validate the request themselves and
         // take what has no chat-completions equivalent (top_k, server tools): only attempts elsewhere are refused then.
-        using var chat = new PooledBufferWriter(body.WrittenCount + 256);
+        using var chat = new PooledBufferWriter(anthropicBody.WrittenCount + 256);
         ChatRequestInfo request;
         CodecError? untranslatable = null;
-        if (AnthropicRequestTranslator.TryTranslate(body.WrittenMemory, chat, route.Id, out _, out var invalid))
+        if (AnthropicRequestTranslator.TryTranslate(anthropicBody.WrittenMemory, chat, route.Id, out _, out var invalid))
         {
             if (!ChatRequestParser.TryParse(chat.WrittenSpan, out request, out var error))
             {
@@ -107,10 +134,12 @@ internal sealed class MessagesHandler(
                 await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, error.Message!);
                 return;
             }
+
+            request = request with { FallbackModels = fallbacks, Provider = preferences };
         }
-        else if (route.Deployments.Any(static d => d.Provider.Kind == ProviderKinds.Anthropic))
+        else if (routes.Any(static r => r.Deployments.Any(static d => d.Provider.Kind == ProviderKinds.Anthropic)))
         {
-            request = new ChatRequestInfo { Model = route.Id, Stream = stream };
+            request = new ChatRequestInfo { Model = route.Id, Stream = stream, FallbackModels = fallbacks, Provider = preferences };
             untranslatable = new CodecError(StatusCodes.Status400BadRequest, invalid.Message, null, "invalid_request");
         }
         else
@@ -123,7 +152,7 @@ internal sealed class MessagesHandler(
         using var client = AnthropicClientBody.Install(context, route.Id, requestId);
         try
         {
-            await pipeline.RunAsync(context, key, route, [route], chat, request, requestId, started, new AnthropicIngress(body, client, untranslatable));
+            await pipeline.RunAsync(context, key, route, routes, chat, request, requestId, started, new AnthropicIngress(anthropicBody, client, untranslatable));
         }
         finally
         {

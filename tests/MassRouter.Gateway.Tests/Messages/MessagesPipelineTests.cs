@@ -44,6 +44,70 @@ public class MessagesPipelineTests(ResilienceFixture gateway)
         Assert.Equal(5, summary.OutputTokens);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RequestFallbackModels_AfterAnUpstream500_ReachATranslatedModel(bool stream)
+    {
+        using var response = await SendJsonAsync(
+            $$"""{"model":"r/openai-failing-messages","models":["r/gemini-healthy"],"max_tokens":256,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"Hi"}]}""",
+            ("x-sim-fault", "status:500"),
+            ("x-sim-tokens", "5"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("healthy-gemini", Header(response, "x-massrouter-provider"));
+        Assert.Equal("r/gemini-healthy", Header(response, "x-massrouter-model"));
+        if (stream)
+        {
+            var events = await ReadEventsAsync(response);
+            Assert.Single(events, e => e.Name == "message_start");
+            Assert.Equal("message_stop", events[^1].Name);
+        }
+        else
+        {
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(Generated5, body.RootElement.GetProperty("content")[0].GetProperty("text").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task RequestFallbackModels_ThePrimaryIsTriedFirst()
+    {
+        using var response = await SendJsonAsync("""{"model":"r/cohere","models":["r/good"],"max_tokens":256,"messages":[{"role":"user","content":"Hi"}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("cohere-kind", Header(response, "x-massrouter-provider"));
+    }
+
+    [Fact]
+    public async Task UnknownFallbackModel_IsANotFoundError()
+    {
+        using var response = await SendJsonAsync("""{"model":"r/cohere","models":["r/nowhere"],"max_tokens":256,"messages":[{"role":"user","content":"Hi"}]}""");
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("not_found_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains("r/nowhere", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("r/anthropic-then-openai", "anthropic-kind")]
+    [InlineData("r/gemini", "gemini-kind")]
+    public async Task GatewayRoutingFields_NeverReachTheProvider(string model, string provider)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var response = await SendJsonAsync(
+            $$"""{"provider":{"sort":"latency"},"model":"{{model}}","max_tokens":256,"messages":[{"role":"user","content":"Hi"}],"models":["r/good"]}""",
+            ("x-sim-request-id", id));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(provider, Header(response, "x-massrouter-provider"));
+        using var recorded = JsonDocument.Parse((string)(await gateway.RecordedRequestAsync(id))["body"]!);
+        Assert.False(recorded.RootElement.TryGetProperty("provider", out _));
+        Assert.False(recorded.RootElement.TryGetProperty("models", out _));
+        Assert.True(recorded.RootElement.TryGetProperty(provider == "anthropic-kind" ? "max_tokens" : "contents", out _), "the provider's own request shape");
+    }
+
     [Fact]
     public async Task UntranslatableRequest_SkipsNonAnthropicDeployments_ForAnAnthropicOne()
     {

@@ -107,6 +107,80 @@ public class FallbackTests(ResilienceFixture gateway)
     }
 
     [Theory]
+    [InlineData("r/gemini", "gemini-kind")]
+    [InlineData("r/cohere", "cohere-kind")]
+    public async Task RequestFallbackModels_ATranslatedPrimaryIsTriedFirst(string primary, string provider)
+    {
+        using var request = gateway.ChatRequest($$"""{"model":"{{primary}}","models":["r/good"],"messages":[{"role":"user","content":"hi"}]}""");
+        using var response = await gateway.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        Assert.Equal(primary, Header(response, "x-massrouter-model"));
+        Assert.Equal(provider, Header(response, "x-massrouter-provider"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RequestFallbackModels_AfterAnUpstream500_ReachATranslatedModel(bool stream)
+    {
+        using var response = await SendJsonAsync(
+            $$"""{"model":"r/openai-failing","models":["r/gemini-healthy"],"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""",
+            ("x-sim-fault", "status:500"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("r/gemini-healthy", Header(response, "x-massrouter-model"));
+        Assert.Equal("healthy-gemini", Header(response, "x-massrouter-provider"));
+        if (stream)
+        {
+            Assert.Equal("[DONE]", (await ReadEventsAsync(response))[^1]);
+        }
+        else
+        {
+            Assert.Equal("chat.completion", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["object"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public async Task RequestFallbackModels_AClientErrorOfTheTranslatedPrimary_IsReturnedAtOnce()
+    {
+        using var response = await SendJsonAsync(
+            """{"model":"r/cohere","models":["r/good"],"messages":[{"role":"user","content":"hi"}]}""",
+            ("x-sim-fault", "status:400"));
+        Assert.Equal("r/cohere", Header(response, "x-massrouter-model"));
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [InlineData("r/gemini", "gemini-kind")]
+    [InlineData("r/cohere", "cohere-kind")]
+    public async Task ProviderPreferences_AreAcceptedByTranslatedModels(string model, string provider)
+    {
+        using var request = gateway.ChatRequest($$"""{"model":"{{model}}","provider":{"sort":"latency"},"messages":[{"role":"user","content":"hi"}]}""");
+        using var response = await gateway.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        Assert.Equal(provider, Header(response, "x-massrouter-provider"));
+    }
+
+    [Theory]
+    [InlineData("r/gemini")]
+    [InlineData("r/cohere")]
+    public async Task GatewayRoutingFields_NeverReachATranslatedProvider(string model)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var request = gateway.ChatRequest(
+            $$"""{"provider":{"sort":"latency","order":["x"]},"model":"{{model}}","messages":[{"role":"user","content":"hi"}],"models":["r/good"]}""",
+            headers: ("x-sim-request-id", id));
+        using var response = await gateway.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(model, Header(response, "x-massrouter-model"));
+
+        var recorded = JsonNode.Parse((await gateway.RecordedRequestAsync(id))["body"]!.GetValue<string>())!.AsObject();
+        Assert.False(recorded.ContainsKey("provider"));
+        Assert.False(recorded.ContainsKey("models"));
+    }
+
+    [Theory]
     [InlineData("""{"order":["healthy"]}""", "healthy")]
     [InlineData("""{"ignore":["sim"]}""", "healthy")]
     [InlineData("""{"only":["sim"]}""", "sim")]
@@ -160,11 +234,12 @@ public class FallbackTests(ResilienceFixture gateway)
         Assert.Equal(["healthy", "sim"], seen.Order(StringComparer.Ordinal));
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string model, bool stream, params (string Name, string Value)[] headers)
+    private Task<HttpResponseMessage> SendAsync(string model, bool stream, params (string Name, string Value)[] headers) =>
+        SendJsonAsync($$"""{"model":"{{model}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""", headers);
+
+    private async Task<HttpResponseMessage> SendJsonAsync(string json, params (string Name, string Value)[] headers)
     {
-        using var request = gateway.ChatRequest(
-            $$"""{"model":"{{model}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""",
-            headers: headers);
+        using var request = gateway.ChatRequest(json, headers: headers);
         return await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
 

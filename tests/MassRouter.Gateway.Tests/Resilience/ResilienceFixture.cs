@@ -83,6 +83,9 @@ public sealed class ResilienceFixture : GatewayFixture
         config["MassRouter:Providers:gemini-kind:BaseUrl"] = new Uri(SimulatorAddress, "v1beta").ToString();
         config["MassRouter:Providers:cohere-kind:Kind"] = "cohere";
         config["MassRouter:Providers:cohere-kind:BaseUrl"] = new Uri(SimulatorAddress, "v2").ToString();
+        config["MassRouter:Providers:healthy-gemini:Kind"] = "gemini";
+        config["MassRouter:Providers:healthy-gemini:BaseUrl"] = new Uri(SimulatorAddress, "v1beta").ToString();
+        config["MassRouter:Providers:healthy-gemini:Headers:x-sim-fault"] = "";
 
         var models = new (string Id, string[] Providers)[]
         {
@@ -90,6 +93,11 @@ public sealed class ResilienceFixture : GatewayFixture
             ("r/anthropic-then-openai", ["anthropic-kind", "healthy"]),
             ("r/gemini", ["gemini-kind"]),
             ("r/cohere", ["cohere-kind"]),
+            ("r/gemini-healthy", ["healthy-gemini"]),
+
+            // Primaries of request-level (models) fallbacks to other provider kinds, failing through the client's fault.
+            ("r/openai-failing", ["sim"]),
+            ("r/openai-failing-messages", ["sim"]),
 
             // Failing on purpose, each its own deployment so no breaker opens on the ones above.
             ("r/openai-reset", ["sim"]),

@@ -48,19 +48,6 @@ public class ChatRequestRewriterTests
         Assert.False(ChatRequestRewriter.NeedsRewrite(info, "m"));
     }
 
-    [Theory]
-    [InlineData("""{"model":"m","models":["a","b"],"messages":[]}""", """{"model":"u","messages":[]}""")]
-    [InlineData("""{"models":["a"],"model":"m","messages":[]}""", """{"model":"u","messages":[]}""")]
-    [InlineData("""{"model":"m","messages":[],"models":["a"],"provider":{"order":["x"]}}""", """{"model":"u","messages":[]}""")]
-    [InlineData("""{"models":["a"] , "provider":{"only":["x"]},"model":"m"}""", """{ "model":"u"}""")]
-    [InlineData("""{"model":"m", "provider" : {"sort":"latency"} ,"stream":true}""", """{"stream_options":{"include_usage":true},"model":"u" ,"stream":true}""")]
-    public void GatewayOnlyProperties_AreRemoved_LeavingValidJson(string input, string expected)
-    {
-        var output = Rewrite(input, "u");
-        Assert.Equal(expected, output);
-        Assert.NotNull(JsonNode.Parse(output));
-    }
-
     [Fact]
     public void ProviderPreferences_AreRead()
     {

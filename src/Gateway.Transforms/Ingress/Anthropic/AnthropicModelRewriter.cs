@@ -7,13 +7,14 @@ namespace MassRouter.Gateway.Transforms.Ingress.Anthropic;
 public static class AnthropicModelRewriter
 {
     /// <summary>
-    /// Reads what routing needs (model and stream) without translating; false when the body is not a JSON object or has no
-    /// string model.
+    /// Reads what routing needs (model and stream) without translating, and whether the body has gateway routing fields
+    /// (<c>models</c>, <c>provider</c>: see <see cref="OpenAI.GatewayRoutingFields"/>); false when the body is not a JSON
+    /// object or has no string model.
     /// </summary>
-    public static bool TryReadRouting(ReadOnlySpan<byte> body, out string model, out bool stream)
+    public static bool TryReadRouting(ReadOnlySpan<byte> body, out string model, out bool stream, out bool routingFields)
     {
         model = string.Empty;
-        if (!TryScan(body, out var start, out var end, out stream))
+        if (!TryScan(body, out var start, out var end, out stream, out routingFields))
         {
             return false;
         }
@@ -27,7 +28,7 @@ public static class AnthropicModelRewriter
     /// <summary>Writes <paramref name="body"/> with its model replaced by <paramref name="model"/>; false when there is no string model.</summary>
     public static bool TryRewrite(ReadOnlySpan<byte> body, string model, IBufferWriter<byte> output)
     {
-        if (!TryScan(body, out var start, out var end, out _))
+        if (!TryScan(body, out var start, out var end, out _, out _))
         {
             return false;
         }
@@ -40,11 +41,12 @@ public static class AnthropicModelRewriter
         return true;
     }
 
-    /// <summary>Finds the top-level model string token (quotes included) and the stream flag in one pass.</summary>
-    private static bool TryScan(ReadOnlySpan<byte> body, out int modelStart, out int modelEnd, out bool stream)
+    /// <summary>Finds the top-level model string token (quotes included), the stream flag and any routing field in one pass.</summary>
+    private static bool TryScan(ReadOnlySpan<byte> body, out int modelStart, out int modelEnd, out bool stream, out bool routingFields)
     {
         modelStart = modelEnd = -1;
         stream = false;
+        routingFields = false;
         var reader = new Utf8JsonReader(body);
         try
         {
@@ -57,6 +59,7 @@ public static class AnthropicModelRewriter
             {
                 var isModel = reader.ValueTextEquals("model"u8);
                 var isStream = reader.ValueTextEquals("stream"u8);
+                routingFields |= reader.ValueTextEquals("models"u8) || reader.ValueTextEquals("provider"u8);
                 reader.Read();
                 if (isModel && reader.TokenType == JsonTokenType.String)
                 {

@@ -1,0 +1,126 @@
+using System.Buffers;
+using System.Text.Json;
+using MassRouter.Gateway.Transforms.Buffers;
+
+namespace MassRouter.Gateway.Transforms.OpenAI;
+
+/// <summary>
+/// The OpenRouter-style request fields only the gateway reads: <c>models</c> (fallback models) and <c>provider</c>
+/// (provider preferences). They are read from a request of either API and removed before the request is sent to any
+/// provider, so no provider, and none of the request writers of translated providers, ever sees them.
+/// </summary>
+public static class GatewayRoutingFields
+{
+    /// <summary>
+    /// Reads the routing fields of a JSON object that is not a chat-completions request (an Anthropic Messages request);
+    /// false with the client's error when one of them is malformed or the body is not a JSON object.
+    /// </summary>
+    public static bool TryRead(
+        ReadOnlySpan<byte> body,
+        out IReadOnlyList<string>? models,
+        out ProviderPreferences? provider,
+        out GatewayPropertyRanges ranges,
+        out RequestError error)
+    {
+        models = null;
+        provider = null;
+        ranges = default;
+        error = default;
+        var routing = new RoutingFieldsReader();
+        var reader = new Utf8JsonReader(body);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                error = new RequestError("The request body must be a JSON object.", null, "invalid_request_body");
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (!routing.TryRead(ref reader, ref error))
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            error = new RequestError("The request body is not valid JSON.", null, "invalid_json");
+            return false;
+        }
+
+        if (error.Message is not null)
+        {
+            return false;
+        }
+
+        (models, provider, ranges) = (routing.Models, routing.Provider, routing.Ranges);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes a chat-completions body without its routing fields and returns what <see cref="ChatRequestParser"/> reads of
+    /// the new body, with the original's fallback models and provider preferences.
+    /// </summary>
+    public static ChatRequestInfo Remove(ReadOnlySpan<byte> body, in ChatRequestInfo info, PooledBufferWriter output)
+    {
+        Remove(body, info.GatewayProperties, output);
+        if (!ChatRequestParser.TryParse(output.WrittenSpan, out var forwarded, out var error))
+        {
+            throw new InvalidOperationException("Removing the gateway's routing fields left a body that does not parse: " + error.Message);
+        }
+
+        return forwarded with { FallbackModels = info.FallbackModels, Provider = info.Provider };
+    }
+
+    /// <summary>Writes <paramref name="body"/> without the properties in <paramref name="ranges"/>, leaving valid JSON.</summary>
+    public static void Remove(ReadOnlySpan<byte> body, GatewayPropertyRanges ranges, IBufferWriter<byte> output)
+    {
+        if (!ranges.Any)
+        {
+            output.Write(body);
+            return;
+        }
+
+        var (firstStart, firstEnd) = Removal(body, ranges.FirstStart, ranges.FirstEnd, -1);
+        output.Write(body[..firstStart]);
+        if (ranges.SecondEnd > ranges.SecondStart)
+        {
+            var (secondStart, secondEnd) = Removal(body, ranges.SecondStart, ranges.SecondEnd, firstEnd);
+            output.Write(body[firstEnd..secondStart]);
+            firstEnd = secondEnd;
+        }
+
+        output.Write(body[firstEnd..]);
+    }
+
+    /// <summary>
+    /// The bytes to remove for one property (name through value) with exactly one of its separating commas: the one before
+    /// it, unless it is the first property (or that comma is already removed with the property before), then the one after.
+    /// </summary>
+    private static (int Start, int End) Removal(ReadOnlySpan<byte> body, int start, int end, int previousRemovalEnd)
+    {
+        var before = start - 1;
+        while (before > 0 && IsJsonWhitespace(body[before]))
+        {
+            before--;
+        }
+
+        if (body[before] == (byte)',' && before >= previousRemovalEnd)
+        {
+            return (before, end);
+        }
+
+        var after = end;
+        while (after < body.Length && IsJsonWhitespace(body[after]))
+        {
+            after++;
+        }
+
+        return after < body.Length && body[after] == (byte)',' ? (start, after + 1) : (start, end);
+    }
+
+    private static bool IsJsonWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
+}
