@@ -165,8 +165,13 @@ public static class GatewayHost
         services.AddSingleton<ChatCompletionsHandler>();
         services.AddSingleton<MessagesHandler>();
 
-        // Kestrel waits for in-flight requests until the host's shutdown timeout: leave room for the drain.
-        services.Configure<HostOptions>(host => host.ShutdownTimeout = initial.Resilience.DrainTimeout + TimeSpan.FromSeconds(5));
+        // Registered last, so its StoppingAsync (the shutdown delay) runs before any other service's.
+        services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
+
+        // Kestrel waits for in-flight requests until the host's shutdown timeout: leave room for the delay and the drain.
+        // A delay out of range fails validation at start, with a message; it must not fail here first.
+        var shutdownDelay = GatewayOptionsValidator.IsValidShutdownDelay(initial.Resilience.ShutdownDelay) ? initial.Resilience.ShutdownDelay : TimeSpan.Zero;
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = shutdownDelay + initial.Resilience.DrainTimeout + TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
         var handler = app.Services.GetRequiredService<ChatCompletionsHandler>();

@@ -133,11 +133,24 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add($"MassRouter:WakeSpin must be between 0 (off) and {MaxWakeSpin.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} ms.");
         }
 
+        if (!IsValidShutdownDelay(options.Resilience.ShutdownDelay))
+        {
+            failures.Add($"MassRouter:Resilience:ShutdownDelay must be between 00:00:00 (off) and {MaxShutdownDelay:c}.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
     /// <summary>Beyond a few milliseconds a spin no longer bridges a wait for an answer; it only burns a core.</summary>
     internal static readonly TimeSpan MaxWakeSpin = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// Load balancers and Kubernetes take seconds to stop routing to an instance; minutes of delay only hold a rollout
+    /// (and run into any orchestrator's kill timeout, 30 s by default in Kubernetes).
+    /// </summary>
+    internal static readonly TimeSpan MaxShutdownDelay = TimeSpan.FromMinutes(5);
+
+    internal static bool IsValidShutdownDelay(TimeSpan delay) => delay >= TimeSpan.Zero && delay <= MaxShutdownDelay;
 
     private static bool IsBase64Of32Bytes(string value)
     {

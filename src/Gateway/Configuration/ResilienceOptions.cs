@@ -21,7 +21,14 @@ public sealed class ResilienceOptions
     /// <summary>Per-deployment circuit breaker.</summary>
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 
-    /// <summary>On shutdown: how long in-flight streams may run on before they are ended with an error event.</summary>
+    /// <summary>
+    /// On shutdown, before the drain: how long the gateway keeps listening and serving normally while <c>/readyz</c>
+    /// answers 503, so load balancers and Kubernetes stop routing to it before it stops accepting. 0 (the default): the
+    /// listener closes as soon as shutdown begins.
+    /// </summary>
+    public TimeSpan ShutdownDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>On shutdown, once the listener has closed: how long in-flight streams may run on before they are ended with an error event.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
