@@ -97,7 +97,7 @@ public class MessagesPipelineTests(ResilienceFixture gateway)
     {
         var id = Guid.NewGuid().ToString("N");
         using var response = await SendJsonAsync(
-            $$"""{"provider":{"sort":"latency"},"model":"{{model}}","max_tokens":256,"messages":[{"role":"user","content":"Hi"}],"models":["r/good"]}""",
+            $$"""{"provider":{"allow_fallbacks":true},"model":"{{model}}","max_tokens":256,"messages":[{"role":"user","content":"Hi"}],"models":["r/good"]}""",
             ("x-sim-request-id", id));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

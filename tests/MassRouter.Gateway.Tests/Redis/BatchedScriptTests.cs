@@ -252,7 +252,9 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
 
         // Items a few ms apart for 2 s: each linger is ended by a later submission, never by the wake-up, which is armed
         // 40 ms ahead whenever something lingers. Without the back-off it fires ~25 times (seen: 15 in 1.2 s); with it,
-        // 40, 80, ... 320 ms apart: about 8.
+        // 40, 80, ... 320 ms apart: about 8, plus one for each hiccup of this machine long enough (40 ms) for a wake-up to
+        // find a linger over and send it, which starts the back-off again (seen: 13 in a full-suite run). 16 still fails
+        // without the back-off.
         var items = new List<Task<long>>();
         var started = Stopwatch.GetTimestamp();
         while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(2))
@@ -261,7 +263,7 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
             await Task.Delay(2);
         }
 
-        Assert.True(pipeline.WakeUps <= 12, $"{pipeline.WakeUps} wake-ups for {items.Count} items in {batcher.Batches} batches");
+        Assert.True(pipeline.WakeUps <= 16, $"{pipeline.WakeUps} wake-ups for {items.Count} items in {batcher.Batches} batches");
 
         // The traffic stopped: what still lingers goes at the next wake-up, at most 8 x 40 ms away, and that wake-up
         // brings the next ones back to 40 ms.
