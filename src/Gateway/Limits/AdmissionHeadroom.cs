@@ -9,9 +9,10 @@ namespace MassRouter.Gateway.Limits;
 /// for Redis again, so small limits and small balances stay exact.
 /// </summary>
 /// <remarks>
-/// Room is judged after everything already admitted optimistically and not yet answered (<see cref="_outstanding"/>),
-/// so no limit can be overrun by these requests: a limit counts as roomy only with at least a quarter of it and at
-/// least <see cref="MinimumRoom"/> requests (or that many prompts' tokens) left.
+/// Room is judged after every admission sent and not yet answered (<see cref="_outstanding"/>): the optimistic ones and
+/// the ones waited for alike, since Redis may run a waited one first, and Redis's last answer knows of neither. So no
+/// limit can be overrun by these requests on one gateway: a limit counts as roomy only with at least a quarter of it
+/// and at least <see cref="MinimumRoom"/> requests (or that many prompts' tokens) left.
 /// </remarks>
 internal sealed class AdmissionHeadroom
 {
@@ -64,7 +65,20 @@ internal sealed class AdmissionHeadroom
         }
     }
 
-    /// <summary>An optimistically admitted request's answer arrived (or will never): its reservation ends.</summary>
+    /// <summary>
+    /// An admission waited for is on its way to Redis: until its answer (<see cref="Release"/>) it counts against the
+    /// room, as a reservation does.
+    /// </summary>
+    public void Track(long tokens)
+    {
+        lock (_lock)
+        {
+            _outstanding++;
+            _outstandingTokens += Math.Max(tokens, 1);
+        }
+    }
+
+    /// <summary>An admission's answer arrived (or will never): its reservation ends.</summary>
     public void Release(long tokens)
     {
         lock (_lock)

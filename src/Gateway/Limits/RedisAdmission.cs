@@ -26,18 +26,31 @@ internal sealed class RedisAdmission(
     {
         var now = time.GetUtcNow();
         var arguments = AdmissionArguments.For(key, tokens, eventId, inflight, now);
-        long[]? result = null;
-        if (pipeline.IsUsable)
-        {
-            // Batched with the admissions sent while others await their answer; completed on the I/O thread that read
-            // the reply, where the request goes on without a hop. Null: the pipeline could not take it after all.
-            var request = new AdmissionBatcher.Request(arguments);
-            _batcher.Submit(request, mayLinger: false);
-            result = await request.Task;
-        }
 
-        result ??= await EvaluateAsync(arguments);
-        return Interpret(key, now, result);
+        // Counted against the key's room until answered, so a request admitted optimistically meanwhile cannot rely on
+        // room this one takes first (Redis may run it first; seen as one request over the limit in a burst).
+        var headroom = _tracksHeadroom ? key.Headroom : null;
+        headroom?.Track(tokens);
+        try
+        {
+            long[]? result = null;
+            if (pipeline.IsUsable)
+            {
+                // Batched with the admissions sent while others await their answer; completed on the I/O thread that
+                // read the reply, where the request goes on without a hop. Null: the pipeline could not take it after all.
+                var request = new AdmissionBatcher.Request(arguments);
+                _batcher.Submit(request, mayLinger: false);
+                result = await request.Task;
+            }
+
+            result ??= await EvaluateAsync(arguments);
+            return Interpret(key, now, result);
+        }
+        finally
+        {
+            // After the answer is recorded: between the two the room is understated by one, never overstated.
+            headroom?.Release(tokens);
+        }
     }
 
     /// <summary>The admission script through the multiplexer, for one request: its answer.</summary>
