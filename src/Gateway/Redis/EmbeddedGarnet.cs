@@ -39,6 +39,9 @@ internal sealed class EmbeddedGarnet : IDisposable
             "--page", "1m",
             "--index", "1m",
             "--logger-level", "Warning",
+
+            // Quiet: no version banner and text art on the gateway's console.
+            "-q",
         ]);
         server.Start();
         return new EmbeddedGarnet(server, port);
