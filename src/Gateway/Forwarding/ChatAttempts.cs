@@ -188,7 +188,7 @@ internal sealed class ChatAttempts : IRetryGate
                 }
 
                 ResetResponse();
-                await ForwardingErrors.WriteUnavailableAsync(_context, deployment.PublicModel, _options.CircuitBreaker.BreakDuration);
+                await ForwardingErrors.WriteUnavailableAsync(_context, deployment.PublicModel, AttemptPlanner.RetryAfter(_plan));
                 return;
             }
 

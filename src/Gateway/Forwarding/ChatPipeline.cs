@@ -75,7 +75,7 @@ internal sealed class ChatPipeline(
                 else
                 {
                     metrics.Rejected("deployments_unavailable");
-                    await ForwardingErrors.WriteUnavailableAsync(context, route.Id, _resilience.CircuitBreaker.BreakDuration);
+                    await ForwardingErrors.WriteUnavailableAsync(context, route.Id, AttemptPlanner.RetryAfter(routes, request.Provider));
                 }
 
                 return;

@@ -54,6 +54,41 @@ internal static class AttemptPlanner
         return plan;
     }
 
+    /// <summary>
+    /// For a client told that every deployment is unavailable: how soon the first of those it may use is offered again
+    /// (the rest of the shortest break; zero when one is half-open).
+    /// </summary>
+    public static TimeSpan RetryAfter(ReadOnlySpan<ModelRoute> routes, ProviderPreferences? preferences)
+    {
+        var soonest = TimeSpan.MaxValue;
+        foreach (var route in routes)
+        {
+            foreach (var deployment in route.Deployments)
+            {
+                if (Allowed(deployment, preferences))
+                {
+                    soonest = Min(soonest, deployment.Health.UntilAvailable);
+                }
+            }
+        }
+
+        return soonest == TimeSpan.MaxValue ? TimeSpan.Zero : soonest;
+    }
+
+    /// <summary>The same, for the deployments of a plan whose circuits all opened (or went half-open) after it was made.</summary>
+    public static TimeSpan RetryAfter(IReadOnlyList<Deployment> plan)
+    {
+        var soonest = TimeSpan.MaxValue;
+        foreach (var deployment in plan)
+        {
+            soonest = Min(soonest, deployment.Health.UntilAvailable);
+        }
+
+        return soonest == TimeSpan.MaxValue ? TimeSpan.Zero : soonest;
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
     private static bool Allowed(Deployment deployment, ProviderPreferences? preferences)
     {
         if (preferences is null)

@@ -39,6 +39,24 @@ internal sealed class DeploymentHealth
         _ => false,
     };
 
+    /// <summary>
+    /// How long until routing offers this deployment again: the rest of the break while its circuit is open, else zero
+    /// (half-open: its probe decides within a request's time).
+    /// </summary>
+    public TimeSpan UntilAvailable
+    {
+        get
+        {
+            if (Circuit.CircuitState != CircuitState.Open)
+            {
+                return TimeSpan.Zero;
+            }
+
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), Volatile.Read(ref _openUntil));
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+    }
+
     /// <summary>Called when the circuit opens, for <paramref name="breakDuration"/>.</summary>
     public void Opened(TimeSpan breakDuration) =>
         Volatile.Write(ref _openUntil, Stopwatch.GetTimestamp() + (long)(breakDuration.TotalSeconds * Stopwatch.Frequency));

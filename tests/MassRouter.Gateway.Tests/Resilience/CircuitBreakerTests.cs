@@ -67,6 +67,47 @@ public partial class CircuitBreakerTests(ResilienceFixture gateway)
         Assert.Equal(0, Gauge(await MetricsAsync(), "massrouter_circuit_state", "deployment=\"recovering/r-recovering-upstream\""));
     }
 
+    [Fact]
+    public async Task EveryCircuitOpen_Is503_WithARetryAfterCountingDownTheBreak()
+    {
+        // The only deployment answers 529 until its breaker opens (break: 3 s); then the gateway itself answers.
+        HttpResponseMessage? unavailable = null;
+        for (var i = 0; i < 10 && unavailable is null; i++)
+        {
+            var response = await SendAsync("r/unavailable-chat");
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                unavailable = response;
+            }
+            else
+            {
+                Assert.Equal(529, (int)response.StatusCode);
+                response.Dispose();
+            }
+        }
+
+        Assert.NotNull(unavailable);
+        var opened = System.Diagnostics.Stopwatch.StartNew();
+        var first = RetryAfterSeconds(unavailable);
+        Assert.Contains("deployments_unavailable", await unavailable.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        unavailable.Dispose();
+        Assert.InRange(first, 1, TimeSpan.Parse(ResilienceFixture.BreakDuration, CultureInfo.InvariantCulture).TotalSeconds);
+
+        // A second later the client is told to wait less: the rest of the break, not the whole break again.
+        var wait = TimeSpan.FromSeconds(1.1) - opened.Elapsed;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        using var later = await SendAsync("r/unavailable-chat");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, later.StatusCode);
+        Assert.InRange(RetryAfterSeconds(later), 1, first - 1);
+    }
+
+    private static double RetryAfterSeconds(HttpResponseMessage response) =>
+        double.Parse(response.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture);
+
     private async Task<HttpResponseMessage> SendAsync(string model)
     {
         using var request = gateway.ChatRequest($$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}""");

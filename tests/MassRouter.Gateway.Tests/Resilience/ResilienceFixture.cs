@@ -107,6 +107,7 @@ public sealed class ResilienceFixture : GatewayFixture
             ("r/anthropic-exhausted", ["anthropic-kind"]),
             ("r/gemini-exhausted", ["gemini-kind"]),
             ("r/unavailable", ["overloaded"]),
+            ("r/unavailable-chat", ["overloaded"]),
             ("r/stall-only", ["sim"]),
             ("r/fallback", ["sim", "healthy"]),
             ("r/passthrough", ["sim", "healthy"]),
