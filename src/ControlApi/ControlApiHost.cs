@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json.Serialization;
 using MassRouter.ControlApi.Accounts;
 using MassRouter.ControlApi.Audit;
 using MassRouter.ControlApi.Auth;
@@ -199,7 +200,20 @@ public static class ControlApiHost
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.UserPolicy, policy => policy.AddAuthenticationSchemes(Roles.Scheme).RequireAuthenticatedUser())
             .AddPolicy(Roles.AdminPolicy, policy => policy.AddAuthenticationSchemes(Roles.Scheme).RequireAuthenticatedUser().RequireRole(Roles.Admin));
-        services.AddProblemDetails();
+        services.AddProblemDetails(o =>
+        {
+            var host = o.CustomizeProblemDetails;
+            o.CustomizeProblemDetails = context =>
+            {
+                host?.Invoke(context);
+                MalformedInput.FillDetail(context);
+            };
+        });
+
+        // Binding failures throw, so the control API's endpoints can answer which field was wrong (MalformedInput)
+        // rather than a bare 400; and a number sent as a string ("10") is such a failure, as for any other type.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
         services.AddOpenApi(options => options.AddDocumentTransformer<ControlApiDocumentTransformer>());
         return builder;
     }
@@ -221,7 +235,7 @@ public static class ControlApiHost
     /// </summary>
     public static IEndpointRouteBuilder MapControlApi(this IEndpointRouteBuilder endpoints, string prefix = "", string? operationsPrefix = null)
     {
-        var api = endpoints.MapGroup(prefix + "/api").RequireAuthorization(Roles.UserPolicy);
+        var api = endpoints.MapGroup(prefix + "/api").RequireAuthorization(Roles.UserPolicy).AnswerMalformedInput();
         api.MapAuth();
         api.MapUsers();
         api.MapTeams();

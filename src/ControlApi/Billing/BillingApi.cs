@@ -19,6 +19,12 @@ internal static class BillingApi
     /// <summary>Optional request header (Stripe-style): a repeated key for the same account returns the first top-up.</summary>
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
+    /// <summary>The largest top-up, in dollars: far below what nano-dollar sums (64-bit) can hold.</summary>
+    public const decimal MaxTopUpUsd = 1_000_000m;
+
+    /// <summary>The largest admin adjustment either way, in nano-dollars (1,000,000 USD).</summary>
+    public const long MaxAdjustmentNanos = 1_000_000 * Nanos.PerDollar;
+
     private const int MaxIdempotencyKeyLength = 255;
     private static readonly TimeSpan PendingWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PendingPoll = TimeSpan.FromMilliseconds(50);
@@ -65,7 +71,9 @@ internal static class BillingApi
         }
 
         var errors = new ValidationErrors()
-            .Check(request.AmountUsd is > 0m && decimal.Round(request.AmountUsd.Value, 2) == request.AmountUsd.Value, "amountUsd", "Must be a positive amount in dollars with at most 2 decimals.")
+            .Check(
+                request.AmountUsd is > 0m and <= MaxTopUpUsd && decimal.Round(request.AmountUsd.Value, 2) == request.AmountUsd.Value,
+                "amountUsd", $"Must be a positive amount in dollars, at most {MaxTopUpUsd:#,0}, with at most 2 decimals.")
             .Check(idempotencyKey is null || idempotencyKey.Length is > 0 and <= MaxIdempotencyKeyLength, IdempotencyKeyHeader, $"Must be 1 to {MaxIdempotencyKeyLength} characters.");
         if (!errors.IsValid)
         {
@@ -201,7 +209,9 @@ internal static class BillingApi
     {
         var errors = new ValidationErrors()
             .Check(AccountId.IsValid(request.Account) && await access.ExistsAsync(request.Account!), "account", "Must be an existing account (u_<n> or t_<n>).")
-            .Check(request.AmountNanos is not null and not 0, "amountNanos", "Must be a non-zero amount in nano-dollars.")
+            .Check(
+                request.AmountNanos is not null and not 0 and >= -MaxAdjustmentNanos and <= MaxAdjustmentNanos,
+                "amountNanos", $"Must be a non-zero amount in nano-dollars, at most {MaxAdjustmentNanos} (1,000,000 USD) either way.")
             .Text(request.Reason, "reason", 500);
         if (!errors.IsValid)
         {

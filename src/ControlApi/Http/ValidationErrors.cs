@@ -34,6 +34,9 @@ internal sealed class ValidationErrors
         return Check(value.Length <= maxLength, field, $"Must be at most {maxLength} characters.");
     }
 
+    /// <summary>The problem: each field's messages, and all of them in <c>detail</c> for clients that show only that.</summary>
     public ValidationProblem Problem() =>
-        TypedResults.ValidationProblem(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal));
+        TypedResults.ValidationProblem(
+            _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal),
+            detail: string.Join(" ", _errors.SelectMany(e => e.Value.Select(message => $"{e.Key}: {char.ToLowerInvariant(message[0])}{message[1..]}"))));
 }

@@ -17,6 +17,9 @@ namespace MassRouter.ControlApi.Keys;
 /// </summary>
 internal static class KeysApi
 {
+    /// <summary>The longest rotation grace (one year): longer ones would overflow the expiry in milliseconds.</summary>
+    public const long MaxGraceSeconds = 365L * 24 * 3600;
+
     public static IEndpointRouteBuilder MapKeys(this IEndpointRouteBuilder api)
     {
         var keys = api.MapGroup("/keys").WithTags("Keys");
@@ -144,9 +147,9 @@ internal static class KeysApi
             return denied;
         }
 
-        if (request?.GraceSeconds is < 0)
+        if (request?.GraceSeconds is < 0 or > MaxGraceSeconds)
         {
-            return new ValidationErrors().Add("graceSeconds", "Must not be negative.").Problem();
+            return new ValidationErrors().Add("graceSeconds", $"Must be 0 to {MaxGraceSeconds} seconds (one year).").Problem();
         }
 
         if (old!.Status != RecordStatus.Active)

@@ -143,6 +143,22 @@ public abstract class KeysApiTests(ControlApiFixture fixture)
         Assert.Equal(RecordStatus.Active, old.Status);
     }
 
+    [Theory]
+    [InlineData(-1L)]
+    [InlineData(KeysApi.MaxGraceSeconds + 1)]
+    [InlineData(9_223_372_036_854_775L)]
+    public async Task Rotate_GraceOutOfBounds_IsValidationProblem_AndLeavesTheKey(long graceSeconds)
+    {
+        var user = await fixture.NewUserAsync();
+        var created = await CreateAsync(user);
+        await Expect.ValidationProblemAsync(await user.Http.PostAsJsonAsync($"/api/keys/{created.Key.Id}/rotate", new { graceSeconds }), "graceSeconds");
+
+        var old = await user.Http.GetFromJsonAsync<KeyView>($"/api/keys/{created.Key.Id}");
+        Assert.Null(old!.RotatedTo);
+        Assert.Equal(created.Key.ExpiresAt, old.ExpiresAt);
+        Assert.Equal(1, (await user.Http.GetFromJsonAsync<JsonPage<KeyView>>("/api/keys"))!.Total);
+    }
+
     [Fact]
     public async Task List_IsPagedAndOnlyOwnKeys()
     {
