@@ -6,7 +6,7 @@ namespace MassRouter.Gateway.Tests.Translation;
 
 /// <summary>
 /// What a client gets is what the provider would have sent it directly: no member the gateway caused, nothing it needs
-/// dropped.
+/// dropped, and the model named the same way whatever the provider's wire format.
 /// </summary>
 public class ResponseFidelityTests(TranslatingGatewayFixture gateway) : IClassFixture<TranslatingGatewayFixture>
 {
@@ -62,6 +62,36 @@ public class ResponseFidelityTests(TranslatingGatewayFixture gateway) : IClassFi
 
         var notAsked = Data(await PostAsync(gateway.ChatRequest($$"""{"model":"{{model}}","stream":true,{{Hello}}}""", fixture, model + "-no-usage")));
         Assert.All(notAsked, e => Assert.DoesNotContain("usage", e, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("command", "cohere/cohere-v2-text.json", "command-r")]
+    [InlineData("command", "cohere/cohere-v2-stream-text-raw.sse", "command-r")]
+    [InlineData("claude", "anthropic/anthropic-text.json", "claude-sonnet-4-5-20250929")]
+    [InlineData("gpt", "openai/openai-chat-text.json", "gpt-4.1-nano-2025-04-14")]
+    public async Task ChatAnswer_NamesTheUpstreamModel(string model, string fixture, string upstream)
+    {
+        var stream = fixture.EndsWith(".sse", StringComparison.Ordinal);
+        var body = await PostAsync(gateway.ChatRequest($$"""{"model":"{{model}}","stream":{{(stream ? "true" : "false")}},{{Hello}}}""", fixture, model + "-model"));
+
+        var models = stream
+            ? Data(body).SkipLast(1).Select(e => JsonNode.Parse(e)!["model"]!.GetValue<string>()).Distinct().ToList()
+            : [JsonNode.Parse(body)!["model"]!.GetValue<string>()];
+        Assert.Equal(upstream, Assert.Single(models));
+    }
+
+    [Theory]
+    [InlineData("cohere/cohere-v2-text.json")]
+    [InlineData("cohere/cohere-v2-stream-text-raw.sse")]
+    public async Task MessagesAnswer_NamesTheUpstreamModel(string fixture)
+    {
+        var stream = fixture.EndsWith(".sse", StringComparison.Ordinal);
+        var body = await PostAsync(gateway.MessagesRequest($$"""{"model":"command","max_tokens":100,"stream":{{(stream ? "true" : "false")}},{{Hello}}}""", fixture));
+
+        var message = stream
+            ? JsonNode.Parse(Data(body).First())!["message"]!
+            : JsonNode.Parse(body)!;
+        Assert.Equal("command-r", message["model"]!.GetValue<string>());
     }
 
     private async Task<string> PostAsync(HttpRequestMessage request)

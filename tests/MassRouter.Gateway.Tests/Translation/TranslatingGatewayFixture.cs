@@ -83,4 +83,14 @@ public sealed class TranslatingGatewayFixture : IAsyncLifetime
     /// <summary>A raw chat-completions request to the gateway, answered upstream with the event stream <paramref name="sse"/>.</summary>
     public HttpRequestMessage ChatRequestAnsweredWith(string json, string sse) =>
         GatewayFixture.ChatRequest(GatewayAddress, json, GatewayFixture.Key, ("x-test-sse", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(sse))));
+
+    /// <summary>A raw Anthropic messages request to the gateway.</summary>
+    public HttpRequestMessage MessagesRequest(string json, string fixture)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(GatewayAddress, "v1/messages")) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("x-api-key", GatewayFixture.Key);
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        request.Headers.Add("x-sim-fixture", fixture);
+        return request;
+    }
 }
