@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using MassRouter.Gateway.Transforms.Compatible;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Sse;
 using MassRouter.Gateway.Transforms.Usage;
@@ -11,6 +13,7 @@ namespace MassRouter.Benchmarks;
 public class StreamRelayBenchmarks
 {
     private readonly SseReader _reader = new();
+    private readonly ArrayBufferWriter<byte> _output = new(256 * 1024);
     private byte[] _contentEvent = [];
     private byte[] _wholeStream = [];
 
@@ -58,5 +61,46 @@ public class StreamRelayBenchmarks
         }
 
         return outputs;
+    }
+
+    /// <summary>
+    /// The relay's whole per-event work on a stream the gateway asked usage for (the client did not): inspect, normalise
+    /// (which cuts each chunk's <c>"usage":null</c>), write to the client.
+    /// </summary>
+    [Benchmark]
+    public int RelayWholeStream300Events() => Relay(includeUsage: false);
+
+    /// <summary>The same when the client asked for usage: every event is relayed as it came (the baseline of the cut).</summary>
+    [Benchmark]
+    public int RelayWholeStream300EventsClientAskedForUsage() => Relay(includeUsage: true);
+
+    private int Relay(bool includeUsage)
+    {
+        var usage = default(TokenUsage);
+        var normaliser = new OpenAICompatibleNormaliser(includeUsage);
+        _output.ResetWrittenCount();
+        var span = _wholeStream.AsSpan();
+        while (_reader.TryRead(span, true, out var e, out var consumed))
+        {
+            var facts = ChunkFacts.None;
+            Range nullUsage = default;
+            if (e.HasData && !e.IsDone)
+            {
+                facts = ChunkInspector.Inspect(e.Data, ref usage, out nullUsage);
+            }
+
+            if (!normaliser.TryNormalise(e, facts, nullUsage, _output, ref usage))
+            {
+                _output.Write(e.Raw);
+            }
+
+            span = span[consumed..];
+            if (span.IsEmpty)
+            {
+                break;
+            }
+        }
+
+        return _output.WrittenCount;
     }
 }

@@ -250,7 +250,9 @@ public static class ControlApiHost
         root.MapOpenApi("/openapi/{documentName}.json");
         root.MapScalarApiReference("/scalar", options => options.WithTitle("MassRouter control API").WithOpenApiRoutePattern(operationsPrefix + "/openapi/{documentName}.json"));
         root.MapHealth();
-        root.MapMetrics("/metrics", endpoints.ServiceProvider.GetRequiredService<ControlMetricsRegistry>().Registry);
+        // Scrapes are GETs; without method metadata the exporter would answer any method (routing answers 405 instead).
+        root.MapMetrics("/metrics", endpoints.ServiceProvider.GetRequiredService<ControlMetricsRegistry>().Registry)
+            .WithMetadata(new HttpMethodMetadata(HealthApi.Methods));
         return endpoints;
     }
 }

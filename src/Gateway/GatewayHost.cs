@@ -179,7 +179,8 @@ public static class GatewayHost
         app.MapPost("/v1/messages", (RequestDelegate)app.Services.GetRequiredService<MessagesHandler>().HandleAsync);
         app.MapModels();
         app.MapHealth();
-        app.MapMetrics("/metrics", registry);
+        // Scrapes are GETs; without method metadata the exporter would answer any method.
+        app.MapMetrics("/metrics", registry).WithMetadata(new HttpMethodMetadata(HealthApi.Methods));
         app.MapFallbacks();
         if (controlApi)
         {

@@ -7,10 +7,13 @@ namespace MassRouter.ControlApi.Health;
 /// <summary>Liveness and readiness (database and Redis reachable).</summary>
 internal static class HealthApi
 {
+    /// <summary>The methods of the health and metrics endpoints: probes and load balancers may ask with HEAD.</summary>
+    public static readonly string[] Methods = [HttpMethods.Get, HttpMethods.Head];
+
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/healthz", () => TypedResults.Text("ok")).ExcludeFromDescription();
-        endpoints.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
+        endpoints.MapMethods("/healthz", Methods, () => TypedResults.Text("ok")).ExcludeFromDescription();
+        endpoints.MapMethods("/readyz", Methods, ReadyAsync).ExcludeFromDescription();
         return endpoints;
     }
 

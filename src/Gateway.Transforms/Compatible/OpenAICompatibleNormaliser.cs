@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Sse;
 using MassRouter.Gateway.Transforms.Translation;
 using MassRouter.Gateway.Transforms.Usage;
@@ -14,9 +15,10 @@ namespace MassRouter.Gateway.Transforms.Compatible;
 /// <c>data: {"error":{...}}</c> is the final event too, followed by <c>[DONE]</c> whether or not the provider sends
 /// one; <c>reasoning</c> deltas (Groq, OpenRouter) are renamed
 /// <c>reasoning_content</c> (DeepSeek's and xAI's name, used for every provider); usage found only in Groq's
-/// <c>x_groq</c> becomes the usual usage chunk; tool calls without <c>index</c>/<c>type</c> (Mistral) get them. Every
-/// other event is left to be relayed byte for byte: the checks are a few vectorised byte searches, and only the rare
-/// matching events are rewritten.
+/// <c>x_groq</c> becomes the usual usage chunk; tool calls without <c>index</c>/<c>type</c> (Mistral) get them. When the
+/// client did not ask for usage (the gateway did, on its behalf), the <c>"usage":null</c> member OpenAI puts on every
+/// chunk of such a stream is cut out, every other byte kept. Every other event is left to be relayed byte for byte: the
+/// checks are a few vectorised byte searches, and only the rare matching events are rewritten.
 /// </summary>
 public sealed class OpenAICompatibleNormaliser(bool includeUsage)
 {
@@ -29,7 +31,16 @@ public sealed class OpenAICompatibleNormaliser(bool includeUsage)
     /// Handles <paramref name="sseEvent"/> when it needs normalising: writes its replacement (or nothing) to
     /// <paramref name="output"/> and returns true. Returns false when the event is to be relayed unchanged.
     /// </summary>
-    public bool TryNormalise(in SseEvent sseEvent, IBufferWriter<byte> output, ref TokenUsage usage)
+    public bool TryNormalise(in SseEvent sseEvent, IBufferWriter<byte> output, ref TokenUsage usage) =>
+        TryNormalise(sseEvent, ChunkFacts.None, default, output, ref usage);
+
+    /// <summary>
+    /// As <see cref="TryNormalise(in SseEvent, IBufferWriter{byte}, ref TokenUsage)"/>, for a chunk already read by
+    /// <see cref="ChunkInspector"/>: <paramref name="facts"/> are what it found (an error member is recognised wherever
+    /// it stands), <paramref name="nullUsage"/> where the chunk's top-level <c>"usage":null</c> lies (empty when there
+    /// is none). That member is cut out when the client did not ask for usage.
+    /// </summary>
+    public bool TryNormalise(in SseEvent sseEvent, ChunkFacts facts, Range nullUsage, IBufferWriter<byte> output, ref TokenUsage usage)
     {
         if (IsEnded)
         {
@@ -42,6 +53,13 @@ public sealed class OpenAICompatibleNormaliser(bool includeUsage)
         }
 
         var data = sseEvent.Data;
+        // Only a stream the gateway asked usage for on the client's behalf loses the member.
+        var cutUsage = !includeUsage && nullUsage.End.Value > nullUsage.Start.Value;
+        if (!cutUsage)
+        {
+            nullUsage = default;
+        }
+
         if (sseEvent.EventType.SequenceEqual("error"u8))
         {
             WriteData(output, data);
@@ -51,10 +69,11 @@ public sealed class OpenAICompatibleNormaliser(bool includeUsage)
 
         try
         {
-            if (OpensWithError(data) && IsErrorChunk(data))
+            if (((facts & ChunkFacts.HasError) != 0 || OpensWithError(data)) && IsErrorChunk(data))
             {
-                // OpenAI's own mid-stream error: a data event, after which the stream closes without [DONE].
-                output.Write(sseEvent.Raw);
+                // OpenAI's own mid-stream error: a data event, after which the stream closes without [DONE]. Others
+                // (OpenRouter) put the error member after id, choices or usage.
+                WriteEvent(sseEvent, nullUsage, output);
                 End(output);
                 return true;
             }
@@ -67,7 +86,7 @@ public sealed class OpenAICompatibleNormaliser(bool includeUsage)
             var renameReasoning = data.IndexOf("\"reasoning\":\""u8) >= 0;
             var fixToolCalls = data.IndexOf("\"tool_calls\""u8) >= 0 && ToolCallsNeedFixing(data);
             var groqUsage = data.IndexOf("\"x_groq\""u8) >= 0 && TryGetGroqUsage(data, out var groq) ? groq : default;
-            if (!renameReasoning && !fixToolCalls && groqUsage.IsEmpty)
+            if (!renameReasoning && !fixToolCalls && groqUsage.IsEmpty && !cutUsage)
             {
                 return false;
             }
@@ -75,18 +94,20 @@ public sealed class OpenAICompatibleNormaliser(bool includeUsage)
             if (fixToolCalls)
             {
                 output.Write("data: "u8);
-                FixToolCalls(data, renameReasoning, output);
+                FixToolCalls(data, renameReasoning, cutUsage, output);
                 output.Write("\n\n"u8);
             }
             else if (renameReasoning)
             {
                 output.Write("data: "u8);
-                WriteRenamed(output, data);
+                var (start, end) = cutUsage ? WithSeparator(data, nullUsage) : (data.Length, data.Length);
+                WriteRenamed(output, data[..start]);
+                WriteRenamed(output, data[end..]);
                 output.Write("\n\n"u8);
             }
             else
             {
-                output.Write(sseEvent.Raw);
+                WriteEvent(sseEvent, nullUsage, output);
             }
 
             if (!groqUsage.IsEmpty)
@@ -123,6 +144,53 @@ public sealed class OpenAICompatibleNormaliser(bool includeUsage)
     /// <summary>An <c>error</c> member holding an object (not a string, not null): the chunk is an error.</summary>
     private static bool IsErrorChunk(ReadOnlySpan<byte> data) =>
         JsonProbe.TryGet(data, "error"u8, out var error) && error.Length > 0 && error[0] == (byte)'{';
+
+    /// <summary>
+    /// Writes the event as it came, less the <c>"usage":null</c> member at <paramref name="nullUsage"/> (when not empty):
+    /// the framing around a single data line is kept byte for byte too.
+    /// </summary>
+    private static void WriteEvent(in SseEvent sseEvent, Range nullUsage, IBufferWriter<byte> output)
+    {
+        if (nullUsage.End.Value == 0)
+        {
+            output.Write(sseEvent.Raw);
+            return;
+        }
+
+        var data = sseEvent.Data;
+        var (start, end) = WithSeparator(data, nullUsage);
+        if (sseEvent.Raw.Overlaps(data, out var at))
+        {
+            output.Write(sseEvent.Raw[..(at + start)]);
+            output.Write(sseEvent.Raw[(at + end)..]);
+            return;
+        }
+
+        // Data spread over several lines (joined by the reader): written again as one line.
+        output.Write("data: "u8);
+        output.Write(data[..start]);
+        output.Write(data[end..]);
+        output.Write("\n\n"u8);
+    }
+
+    /// <summary>
+    /// The member at <paramref name="member"/> widened to the comma that separates it from a neighbour: the one before
+    /// it, or the one after it when it is the first member, so what remains is the same object without it.
+    /// </summary>
+    private static (int Start, int End) WithSeparator(ReadOnlySpan<byte> json, Range member)
+    {
+        var (start, end) = (member.Start.Value, member.End.Value);
+        var before = json[..start].LastIndexOfAnyExcept(JsonWhitespace);
+        if (before >= 0 && json[before] == (byte)',')
+        {
+            return (before, end);
+        }
+
+        var after = json[end..].IndexOfAnyExcept(JsonWhitespace);
+        return after >= 0 && json[end + after] == (byte)',' ? (start, end + after + 1) : (start, end);
+    }
+
+    private static ReadOnlySpan<byte> JsonWhitespace => " \t\r\n"u8;
 
     private static void WriteData(IBufferWriter<byte> output, ReadOnlySpan<byte> json)
     {
@@ -182,9 +250,14 @@ public sealed class OpenAICompatibleNormaliser(bool includeUsage)
         return false;
     }
 
-    private void FixToolCalls(ReadOnlySpan<byte> data, bool renameReasoning, IBufferWriter<byte> output)
+    private void FixToolCalls(ReadOnlySpan<byte> data, bool renameReasoning, bool cutUsage, IBufferWriter<byte> output)
     {
         var chunk = JsonNode.Parse(data)!.AsObject();
+        if (cutUsage)
+        {
+            chunk.Remove("usage");
+        }
+
         foreach (var choice in chunk["choices"]!.AsArray())
         {
             if (choice?["delta"] is not JsonObject delta)

@@ -10,9 +10,17 @@ namespace MassRouter.Gateway.Transforms.OpenAI;
 public static class ChunkInspector
 {
     /// <summary>Inspects <paramref name="json"/>; usage figures found are stored in <paramref name="usage"/>.</summary>
-    public static ChunkFacts Inspect(ReadOnlySpan<byte> json, ref TokenUsage usage)
+    public static ChunkFacts Inspect(ReadOnlySpan<byte> json, ref TokenUsage usage) => Inspect(json, ref usage, out _);
+
+    /// <summary>
+    /// Inspects <paramref name="json"/>, and gives where its top-level <c>"usage":null</c> member lies (from the name's
+    /// opening quote to the end of <c>null</c>), or an empty range when it has none: OpenAI sends that member on every
+    /// chunk of a stream asked for usage.
+    /// </summary>
+    public static ChunkFacts Inspect(ReadOnlySpan<byte> json, ref TokenUsage usage, out Range nullUsage)
     {
         var facts = ChunkFacts.None;
+        nullUsage = default;
         var reader = new Utf8JsonReader(json);
         try
         {
@@ -37,11 +45,16 @@ public static class ChunkInspector
                 }
                 else if (reader.ValueTextEquals("usage"u8))
                 {
+                    var nameStart = (int)reader.TokenStartIndex;
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.StartObject)
                     {
                         ReadUsage(ref reader, ref usage);
                         facts |= ChunkFacts.HasUsage;
+                    }
+                    else if (reader.TokenType == JsonTokenType.Null)
+                    {
+                        nullUsage = nameStart..(int)reader.BytesConsumed;
                     }
                     else
                     {

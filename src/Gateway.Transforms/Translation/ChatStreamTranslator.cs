@@ -16,7 +16,7 @@ internal abstract class ChatStreamTranslator : IChatStreamTranslator
 
     protected ChatStreamTranslator(in TranslationContext context)
     {
-        Chunks = new OpenAIChunkWriter(context.Model, context.Created);
+        Chunks = new OpenAIChunkWriter(context.Model, context.Created, context.IncludeUsage);
         _includeUsage = context.IncludeUsage;
     }
 

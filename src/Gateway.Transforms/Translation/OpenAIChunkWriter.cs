@@ -10,19 +10,22 @@ namespace MassRouter.Gateway.Transforms.Translation;
 /// Writes OpenAI <c>chat.completion.chunk</c> SSE events for one stream. One instance per stream: it keeps the
 /// stream's id and model and one reusable <see cref="Utf8JsonWriter"/>, so a delta costs no heap allocation.
 /// String values from the provider are copied as raw JSON tokens (already escaped), never decoded and re-encoded.
+/// When the client asked for usage, every chunk but the usage chunk carries <c>"usage":null</c>, as OpenAI's do.
 /// </summary>
 internal sealed class OpenAIChunkWriter : IDisposable
 {
     private readonly long _created;
+    private readonly bool _nullUsage;
     private Utf8JsonWriter? _json;
     private IBufferWriter<byte>? _output;
     private byte[] _id = [];
     private byte[] _model;
 
-    public OpenAIChunkWriter(string model, long created)
+    public OpenAIChunkWriter(string model, long created, bool includeUsage)
     {
         _model = Encoding.UTF8.GetBytes(model);
         _created = created;
+        _nullUsage = includeUsage;
     }
 
     /// <summary>True once the role chunk has been written.</summary>
@@ -238,6 +241,11 @@ internal sealed class OpenAIChunkWriter : IDisposable
 
         json.WriteEndObject();
         json.WriteEndArray();
+        if (_nullUsage)
+        {
+            json.WriteNull("usage"u8);
+        }
+
         json.WriteEndObject();
         Flush();
     }

@@ -14,6 +14,11 @@ internal static class FallbackApi
         endpoints.Map("/v1/chat/completions", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/messages", (RequestDelegate)MessagesMethodNotAllowedAsync);
         endpoints.Map("/v1/models", (RequestDelegate)(context => MethodNotAllowedAsync(context, "GET")));
+        foreach (var path in (ReadOnlySpan<string>)["/healthz", "/readyz", "/metrics"])
+        {
+            endpoints.Map(path, (RequestDelegate)(context => MethodNotAllowedAsync(context, "GET, HEAD")));
+        }
+
         endpoints.MapFallback((RequestDelegate)(context =>
         {
             RequestId.Stamp(context);

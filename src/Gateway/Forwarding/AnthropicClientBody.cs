@@ -63,7 +63,10 @@ internal sealed class AnthropicClientBody : PipeWriter, IHttpResponseBodyFeature
         return body;
     }
 
-    /// <summary>A new attempt answers for <paramref name="model"/>; <paramref name="native"/> when its provider speaks Anthropic itself.</summary>
+    /// <summary>
+    /// A new attempt: <paramref name="model"/> is the upstream id it is sent with (reported when the answer names no
+    /// model); <paramref name="native"/> when its provider speaks Anthropic itself.
+    /// </summary>
     public void BeginAttempt(string model, bool native)
     {
         _model = model;

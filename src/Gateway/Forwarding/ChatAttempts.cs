@@ -153,7 +153,7 @@ internal sealed class ChatAttempts : IRetryGate
             }
 
             _attempts++;
-            Anthropic?.Client.BeginAttempt(deployment.PublicModel, native);
+            Anthropic?.Client.BeginAttempt(deployment.UpstreamModel, native);
             var exchange = new ChatExchange(
                 deployment,
                 deployment.PublicModel,

@@ -13,7 +13,8 @@ internal sealed partial class ChatExchange
 
     private async Task RelayTranslatedAsync(HttpContext context, HttpResponseMessage proxyResponse, Stream body, int status, IChatCodec codec)
     {
-        var translation = new TranslationContext(_model, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), IncludeUsage: !_stripUsageChunk);
+        // Like OpenAI's own answers (passed through as sent), translated ones name the upstream model, not the public id.
+        var translation = new TranslationContext(_deployment.UpstreamModel, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), IncludeUsage: !_stripUsageChunk);
         if (status >= 400)
         {
             await RelayTranslatedErrorAsync(context, body, status, codec);

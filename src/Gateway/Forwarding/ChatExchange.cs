@@ -408,23 +408,27 @@ internal sealed partial class ChatExchange : HttpTransformer
         while (start < end && reader.TryRead(buffer.AsSpan(start, end - start), final, out var sseEvent, out var consumed))
         {
             start += consumed;
+            var facts = ChunkFacts.None;
+            Range nullUsage = default;
             if (sseEvent.HasData && !sseEvent.IsDone)
             {
-                var facts = ChunkInspector.Inspect(sseEvent.Data, ref _usage);
+                facts = ChunkInspector.Inspect(sseEvent.Data, ref _usage, out nullUsage);
                 if ((facts & ChunkFacts.HasOutput) != 0)
                 {
                     MarkOutput();
                     Output?.Append(sseEvent.Data);
                 }
 
-                if (_stripUsageChunk && (facts & (ChunkFacts.HasUsage | ChunkFacts.HasChoices)) == ChunkFacts.HasUsage)
+                if (_stripUsageChunk && (facts & (ChunkFacts.HasUsage | ChunkFacts.HasChoices | ChunkFacts.HasError)) == ChunkFacts.HasUsage)
                 {
-                    // The usage chunk the gateway asked for on the client's behalf: read, not relayed.
+                    // The usage chunk the gateway asked for on the client's behalf: read, not relayed. A chunk with an
+                    // error is never that one, usage or not: the client must see the error.
                     continue;
                 }
             }
 
-            if (_normaliser.TryNormalise(sseEvent, writer, ref _usage))
+            // Also cuts the "usage":null OpenAI adds to every chunk of a stream the gateway asked usage for.
+            if (_normaliser.TryNormalise(sseEvent, facts, nullUsage, writer, ref _usage))
             {
                 // Provider quirks rewritten (or an upstream error event turned into the final OpenAI one).
                 EndedWithError |= _normaliser.IsEnded;

@@ -8,11 +8,14 @@ namespace MassRouter.Gateway.Health;
 /// </remarks>
 internal static class HealthApi
 {
+    /// <summary>The methods of the health and metrics endpoints: probes and load balancers may ask with HEAD.</summary>
+    public static readonly string[] Methods = [HttpMethods.Get, HttpMethods.Head];
+
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder endpoints)
     {
         var lifetime = endpoints.ServiceProvider.GetRequiredService<IHostApplicationLifetime>();
-        endpoints.MapGet("/healthz", (RequestDelegate)(context => WriteTextAsync(context, StatusCodes.Status200OK, "ok")));
-        endpoints.MapGet("/readyz", (RequestDelegate)(context =>
+        endpoints.MapMethods("/healthz", Methods, (RequestDelegate)(context => WriteTextAsync(context, StatusCodes.Status200OK, "ok")));
+        endpoints.MapMethods("/readyz", Methods, (RequestDelegate)(context =>
             lifetime.ApplicationStopping.IsCancellationRequested || !lifetime.ApplicationStarted.IsCancellationRequested
                 ? WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "stopping")
                 : WriteTextAsync(context, StatusCodes.Status200OK, "ready")));
@@ -23,6 +26,6 @@ internal static class HealthApi
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(text);
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.WriteAsync(text);
     }
 }

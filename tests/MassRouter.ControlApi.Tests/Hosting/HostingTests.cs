@@ -38,6 +38,22 @@ public sealed class HostingTests(SqliteControlApiFixture fixture)
         await Expect.StatusAsync(await http.GetAsync("/readyz"), HttpStatusCode.OK);
     }
 
+    [Theory]
+    [InlineData("/healthz")]
+    [InlineData("/readyz")]
+    [InlineData("/metrics")]
+    public async Task MetricsAndHealth_AnswerHead_AndRefuseOtherMethods(string path)
+    {
+        using var http = fixture.Anonymous();
+        using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+        await Expect.StatusAsync(head, HttpStatusCode.OK);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+
+        using var post = await http.PostAsync(path, null);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
+        Assert.Equal(["GET", "HEAD"], post.Content.Headers.Allow);
+    }
+
     [Fact]
     public async Task UnknownResource_IsProblemDetails()
     {

@@ -6,13 +6,14 @@ using MassRouter.Gateway.Tests.Infrastructure;
 using MassRouter.Gateway.Transforms.Compatible;
 using MassRouter.Gateway.Transforms.Sse;
 using MassRouter.Gateway.Transforms.Usage;
+using MassRouter.Tests.OpenAI;
 
 namespace MassRouter.Gateway.Tests.Forwarding;
 
 /// <summary>
 /// Every recorded OpenAI-compatible response, replayed by the simulator through the gateway, must reach the client
-/// byte for byte as the provider sent it. The documented rewrites are the usage chunk the gateway asked for itself and
-/// the normalisation of provider quirks (<see cref="OpenAICompatibleNormaliser"/>), which touches only the streams in
+/// byte for byte as the provider sent it. The documented rewrites are the usage chunk the gateway asked for itself (and
+/// the <c>"usage":null</c> that asking puts on every other chunk) and the normalisation of provider quirks (<see cref="OpenAICompatibleNormaliser"/>), which touches only the streams in
 /// <see cref="NormalisedStreams"/>; the normalised output itself is pinned by the Transforms tests' expected files.
 /// </summary>
 [Collection(GatewayCollection.Name)]
@@ -51,7 +52,7 @@ public class FixtureReplayTests(GatewayFixture gateway)
 
     [Theory]
     [MemberData(nameof(Streams))]
-    public async Task RecordedStream_ClientDidNotAskForUsage_LosesOnlyTheUsageChunk(string fixture)
+    public async Task RecordedStream_ClientDidNotAskForUsage_LosesTheUsageChunkAndUsageNull(string fixture)
     {
         var direct = await DirectAsync(fixture, stream: true);
         var body = """{"model":"test/other","stream":true,"messages":[]}""";
@@ -60,6 +61,7 @@ public class FixtureReplayTests(GatewayFixture gateway)
 
         var expected = SplitEvents(Encoding.UTF8.GetString(Normalise(direct, includeUsage: false))).Where(e => !IsUsageOnlyChunk(e)).ToList();
         Assert.Equal(expected, SplitEvents(relayed));
+        Assert.DoesNotContain(SplitEvents(relayed), e => Data(e) is { } data && data != "[DONE]" && JsonNode.Parse(data) is JsonObject o && o.TryGetPropertyValue("usage", out var usage) && usage is null);
     }
 
     [Theory]
@@ -105,10 +107,7 @@ public class FixtureReplayTests(GatewayFixture gateway)
         while (start < stream.Length && reader.TryRead(stream.AsSpan(start), isFinalBlock: true, out var sseEvent, out var consumed))
         {
             start += consumed;
-            if (!normaliser.TryNormalise(sseEvent, output, ref usage))
-            {
-                output.Write(sseEvent.Raw);
-            }
+            PassthroughEvent.Relay(normaliser, sseEvent, output, ref usage);
         }
 
         return output.WrittenSpan.ToArray();
@@ -129,9 +128,12 @@ public class FixtureReplayTests(GatewayFixture gateway)
     private static List<string> SplitEvents(string sse) =>
         sse.Replace("\r\n", "\n", StringComparison.Ordinal).Split("\n\n", StringSplitOptions.RemoveEmptyEntries).ToList();
 
+    private static string? Data(string sseEvent) =>
+        sseEvent.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].TrimStart()).FirstOrDefault();
+
     private static bool IsUsageOnlyChunk(string sseEvent)
     {
-        var data = sseEvent.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].TrimStart()).FirstOrDefault();
+        var data = Data(sseEvent);
         if (data is null || data == "[DONE]")
         {
             return false;

@@ -15,6 +15,31 @@ public class HealthAndMetricsTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("healthz")]
+    [InlineData("readyz")]
+    [InlineData("metrics")]
+    public async Task Head_AnswersLikeGet_WithoutABody(string path)
+    {
+        using var response = await gateway.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(gateway.GatewayAddress, path)));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Theory]
+    [InlineData("POST", "metrics")]
+    [InlineData("PUT", "metrics")]
+    [InlineData("DELETE", "metrics")]
+    [InlineData("POST", "healthz")]
+    [InlineData("POST", "readyz")]
+    public async Task OtherMethods_AreNotAllowed(string method, string path)
+    {
+        using var response = await gateway.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), new Uri(gateway.GatewayAddress, path)));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(["GET", "HEAD"], response.Content.Headers.Allow);
+        Assert.DoesNotContain("massrouter_requests_total", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Metrics_CountRequestsTokensAndLatency()
     {

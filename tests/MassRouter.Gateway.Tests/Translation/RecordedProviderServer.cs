@@ -9,9 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace MassRouter.Gateway.Tests.Translation;
 
 /// <summary>
-/// A loopback stand-in for the Anthropic, Gemini and Cohere APIs that answers any POST with the recorded fixture
-/// named by the <c>x-sim-fixture</c> header (status from an <c>error-NNN</c> name, SSE for <c>.sse</c> files) and
-/// keeps what it received, so tests can check what the gateway sent upstream.
+/// A loopback stand-in for the OpenAI, Anthropic, Gemini and Cohere APIs that answers any POST with the recorded fixture
+/// named by the <c>x-sim-fixture</c> header (status from an <c>error-NNN</c> name, SSE for <c>.sse</c> files), or with
+/// the event stream given base64-encoded in <c>x-test-sse</c> (for shapes no recording has), and keeps what it
+/// received, so tests can check what the gateway sent upstream.
 /// </summary>
 internal sealed partial class RecordedProviderServer : IAsyncDisposable
 {
@@ -46,6 +47,13 @@ internal sealed partial class RecordedProviderServer : IAsyncDisposable
         if (headers.TryGetValue("x-test-tag", out var tag))
         {
             _received[tag] = new ReceivedRequest(context.Request.Path + context.Request.QueryString, headers, text);
+        }
+
+        if (headers.TryGetValue("x-test-sse", out var sse))
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.Body.WriteAsync(Convert.FromBase64String(sse), context.RequestAborted);
+            return;
         }
 
         var fixture = context.Request.Headers["x-sim-fixture"].ToString();

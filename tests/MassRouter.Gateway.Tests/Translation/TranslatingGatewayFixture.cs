@@ -5,7 +5,7 @@ using OpenAI.Chat;
 
 namespace MassRouter.Gateway.Tests.Translation;
 
-/// <summary>A gateway on loopback whose providers speak Anthropic, Gemini and Cohere (played by <see cref="RecordedProviderServer"/>).</summary>
+/// <summary>A gateway on loopback whose providers speak OpenAI, Anthropic, Gemini and Cohere (played by <see cref="RecordedProviderServer"/>).</summary>
 public sealed class TranslatingGatewayFixture : IAsyncLifetime
 {
     public const string AnthropicKey = "sk-ant-upstream";
@@ -46,6 +46,12 @@ public sealed class TranslatingGatewayFixture : IAsyncLifetime
             ["MassRouter:Models:2:Id"] = "command",
             ["MassRouter:Models:2:Deployments:0:Provider"] = "cohere",
             ["MassRouter:Models:2:Deployments:0:Model"] = "command-r",
+            ["MassRouter:Providers:openai:Kind"] = "openai",
+            ["MassRouter:Providers:openai:BaseUrl"] = upstream + "/v1",
+            ["MassRouter:Providers:openai:ApiKey"] = "sk-upstream",
+            ["MassRouter:Models:3:Id"] = "gpt",
+            ["MassRouter:Models:3:Deployments:0:Provider"] = "openai",
+            ["MassRouter:Models:3:Deployments:0:Model"] = "gpt-4o",
         };
         _gateway = await GatewayFixture.StartGatewayAsync(config);
         GatewayAddress = new Uri(_gateway.Urls.First());
@@ -73,4 +79,18 @@ public sealed class TranslatingGatewayFixture : IAsyncLifetime
     /// <summary>A raw chat-completions request to the gateway.</summary>
     public HttpRequestMessage ChatRequest(string json, string fixture, string tag) =>
         GatewayFixture.ChatRequest(GatewayAddress, json, GatewayFixture.Key, ("x-sim-fixture", fixture), ("x-test-tag", tag));
+
+    /// <summary>A raw chat-completions request to the gateway, answered upstream with the event stream <paramref name="sse"/>.</summary>
+    public HttpRequestMessage ChatRequestAnsweredWith(string json, string sse) =>
+        GatewayFixture.ChatRequest(GatewayAddress, json, GatewayFixture.Key, ("x-test-sse", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(sse))));
+
+    /// <summary>A raw Anthropic messages request to the gateway.</summary>
+    public HttpRequestMessage MessagesRequest(string json, string fixture)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(GatewayAddress, "v1/messages")) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("x-api-key", GatewayFixture.Key);
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        request.Headers.Add("x-sim-fixture", fixture);
+        return request;
+    }
 }

@@ -5,6 +5,7 @@ using MassRouter.Gateway.Transforms.Compatible;
 using MassRouter.Gateway.Transforms.Sse;
 using MassRouter.Gateway.Transforms.Tests.Translation;
 using MassRouter.Gateway.Transforms.Usage;
+using MassRouter.Tests.OpenAI;
 
 namespace MassRouter.Gateway.Transforms.Tests.Compatible;
 
@@ -73,6 +74,52 @@ public class OpenAICompatibleNormaliserTests
         Assert.Equal(12, usage.TotalTokens);
     }
 
+    [Theory]
+    [InlineData("""{"id":"c","usage":null,"choices":[{"index":0,"delta":{"content":"x"}}]}""", """{"id":"c","choices":[{"index":0,"delta":{"content":"x"}}]}""")]
+    [InlineData("""{"id":"c","choices":[{"index":0,"delta":{"content":"x"}}],"usage":null,"obfuscation":"a"}""", """{"id":"c","choices":[{"index":0,"delta":{"content":"x"}}],"obfuscation":"a"}""")]
+    [InlineData("""{"usage":null,"id":"c"}""", """{"id":"c"}""")]
+    [InlineData("""{ "usage" : null , "id":"c"}""", """{  "id":"c"}""")]
+    [InlineData("""{"id":"c" , "usage": null }""", """{"id":"c"  }""")]
+    [InlineData("""{"usage":null}""", """{}""")]
+    [InlineData("""{"id":"c","choices":[{"index":0,"delta":{"content":"\"usage\":null"},"usage":null}],"x":{"usage":null},"usage":null}""", """{"id":"c","choices":[{"index":0,"delta":{"content":"\"usage\":null"},"usage":null}],"x":{"usage":null}}""")]
+    public void UsageNull_IsCutOut_WhenTheGatewayAskedForUsage(string chunk, string relayed)
+    {
+        var input = Encoding.UTF8.GetBytes($"data: {chunk}\n\ndata: [DONE]\n\n");
+        Assert.Equal($"data: {relayed}\n\ndata: [DONE]\n\n", Run(input, includeUsage: false, out _));
+        Assert.Equal(Encoding.UTF8.GetString(input), Run(input, includeUsage: true, out _));
+    }
+
+    [Fact]
+    public void UsageNull_IsCutOut_FromReasoningItRenames()
+    {
+        var output = Run("data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"reasoning\":\"hm\"}}],\"usage\":null}\n\n"u8.ToArray(), includeUsage: false, out _);
+        Assert.Equal("data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"hm\"}}]}\n\n", output);
+    }
+
+    [Fact]
+    public void UsageNull_IsCutOut_KeepingTheEventsOtherBytes()
+    {
+        var output = Run("id: 7\r\ndata:{\"id\":\"c\",\"usage\":null}\r\n\r\n"u8.ToArray(), includeUsage: false, out _);
+        Assert.Equal("id: 7\r\ndata:{\"id\":\"c\"}\r\n\r\n", output);
+    }
+
+    [Fact]
+    public void UsageNull_IsCutOut_FromToolCallsItFixes()
+    {
+        var output = Run("data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"id\":\"a\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}],\"usage\":null}\n\n"u8.ToArray(), includeUsage: false, out _);
+        Assert.DoesNotContain("usage", output, StringComparison.Ordinal);
+        Assert.Contains("\"index\":0,\"type\":\"function\"", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"error":{"message":"bad"},"usage":{"prompt_tokens":1}}""")]
+    [InlineData("""{"id":"c","choices":[],"usage":{"prompt_tokens":1},"error":{"message":"bad"}}""")]
+    public void ErrorChunk_AnywhereInTheObject_EndsTheStreamWithOneDone(string error)
+    {
+        var output = Run(Encoding.UTF8.GetBytes($"data: {error}\n\ndata: {{\"late\":1}}\n\n"), includeUsage: false, out _);
+        Assert.Equal($"data: {error}\n\ndata: [DONE]\n\n", output);
+    }
+
     [Fact]
     public void ToolCallsWithoutIndex_AreNumberedAcrossChunks()
     {
@@ -94,10 +141,7 @@ public class OpenAICompatibleNormaliserTests
         while (start < input.Length && reader.TryRead(input.AsSpan(start), true, out var sseEvent, out var consumed))
         {
             start += consumed;
-            if (!normaliser.TryNormalise(sseEvent, output, ref usage))
-            {
-                output.Write(sseEvent.Raw);
-            }
+            PassthroughEvent.Relay(normaliser, sseEvent, output, ref usage);
         }
 
         return Encoding.UTF8.GetString(output.WrittenSpan);

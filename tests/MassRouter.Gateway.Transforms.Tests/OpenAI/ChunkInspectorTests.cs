@@ -28,6 +28,20 @@ public class ChunkInspectorTests
     }
 
     [Fact]
+    public void TopLevelUsageNull_IsLocated()
+    {
+        var usage = default(TokenUsage);
+        var json = """{"id":"c","choices":[{"index":0,"delta":{"usage":null}}], "usage" : null ,"x":1}"""u8;
+        ChunkInspector.Inspect(json, ref usage, out var nullUsage);
+        Assert.Equal("\"usage\" : null", Encoding.UTF8.GetString(json[nullUsage]));
+
+        ChunkInspector.Inspect("""{"id":"c","usage":{"prompt_tokens":1}}"""u8, ref usage, out nullUsage);
+        Assert.Equal(default, nullUsage);
+        ChunkInspector.Inspect("""{"id":"c","x":{"usage":null}}"""u8, ref usage, out nullUsage);
+        Assert.Equal(default, nullUsage);
+    }
+
+    [Fact]
     public void FinishChunkCarryingUsage_IsNotUsageOnly()
     {
         var usage = default(TokenUsage);

@@ -11,8 +11,9 @@ namespace MassRouter.Gateway.Transforms.Ingress.Anthropic;
 public static class AnthropicResponseTranslator
 {
     /// <summary>
-    /// Translates <paramref name="completion"/>; <paramref name="model"/> is the model id the client asked for. Returns false
-    /// when the body is not a chat completion (the caller then answers with an api_error).
+    /// Translates <paramref name="completion"/>, reporting the model it names (the one the provider answered with), or
+    /// <paramref name="model"/> when it names none. Returns false when the body is not a chat completion (the caller then
+    /// answers with an api_error).
     /// </summary>
     public static bool TryTranslate(ReadOnlyMemory<byte> completion, string model, IBufferWriter<byte> output, out TokenUsage usage)
     {
@@ -43,6 +44,11 @@ public static class AnthropicResponseTranslator
             writer.WriteString("id"u8, "msg_" + (root.TryGetProperty("id"u8, out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : Guid.NewGuid().ToString("N")));
             writer.WriteString("type"u8, "message"u8);
             writer.WriteString("role"u8, "assistant"u8);
+            if (root.TryGetProperty("model"u8, out var answered) && answered.ValueKind == JsonValueKind.String && answered.GetString() is { Length: > 0 } answeredModel)
+            {
+                model = answeredModel;
+            }
+
             writer.WriteString("model"u8, model);
             writer.WriteStartArray("content"u8);
             var refused = WriteContent(writer, message);

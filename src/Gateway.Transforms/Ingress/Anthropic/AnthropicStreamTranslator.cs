@@ -21,6 +21,8 @@ public sealed class AnthropicStreamTranslator
     private readonly byte[] _model;
     private readonly byte[] _messageId = new byte[MaxIdLength];
     private readonly byte[] _toolId = new byte[MaxIdLength];
+    private readonly byte[] _answeredModel = new byte[MaxIdLength];
+    private int _answeredModelLength;
     private int _messageIdLength;
     private int _toolIdLength;
     private Block _open;
@@ -32,7 +34,10 @@ public sealed class AnthropicStreamTranslator
     private byte[] _stopReason = [];
     private TokenUsage _usage;
 
-    /// <summary>Creates the translator for a stream answering for <paramref name="model"/> (the id the client asked for).</summary>
+    /// <summary>
+    /// Creates the translator for one stream; <paramref name="model"/> is reported when the chunks name no model (the
+    /// upstream id the request was sent with), as the model the provider answered with is otherwise.
+    /// </summary>
     public AnthropicStreamTranslator(string model) =>
         _model = JsonSerializer.SerializeToUtf8Bytes(model, AnthropicJsonContext.Default.String);
 
@@ -82,6 +87,15 @@ public sealed class AnthropicStreamTranslator
                     {
                         reader.ValueSpan.CopyTo(_messageId);
                         _messageIdLength = reader.ValueSpan.Length;
+                    }
+                }
+                else if (reader.ValueTextEquals("model"u8))
+                {
+                    reader.Read();
+                    if (_answeredModelLength == 0 && reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && reader.ValueSpan.Length <= MaxIdLength)
+                    {
+                        reader.ValueSpan.CopyTo(_answeredModel);
+                        _answeredModelLength = reader.ValueSpan.Length;
                     }
                 }
                 else if (reader.ValueTextEquals("choices"u8))
@@ -398,7 +412,17 @@ public sealed class AnthropicStreamTranslator
         }
 
         output.Write("\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"u8);
-        output.Write(_model);
+        if (_answeredModelLength > 0)
+        {
+            output.Write("\""u8);
+            output.Write(_answeredModel.AsSpan(0, _answeredModelLength));
+            output.Write("\""u8);
+        }
+        else
+        {
+            output.Write(_model);
+        }
+
         output.Write(",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":"u8);
 
         // OpenAI-compatible streams report usage only at the end; message_delta carries the real figures.

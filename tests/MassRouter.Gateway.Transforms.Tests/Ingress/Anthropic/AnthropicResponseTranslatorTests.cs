@@ -15,7 +15,8 @@ public class AnthropicResponseTranslatorTests
 
         Assert.Equal("message", message.GetProperty("type").GetString());
         Assert.Equal("assistant", message.GetProperty("role").GetString());
-        Assert.Equal("claude-sim", message.GetProperty("model").GetString());
+        // The model the provider answered with, as OpenAI's own clients see it.
+        Assert.Equal(recorded.RootElement.GetProperty("model").GetString(), message.GetProperty("model").GetString());
         Assert.StartsWith("msg_", message.GetProperty("id").GetString(), StringComparison.Ordinal);
         var block = Assert.Single(message.GetProperty("content").EnumerateArray());
         Assert.Equal("text", block.GetProperty("type").GetString());
@@ -66,6 +67,16 @@ public class AnthropicResponseTranslatorTests
         using var message = JsonDocument.Parse(output.WrittenMemory);
         Assert.Equal(stop, message.RootElement.GetProperty("stop_reason").GetString());
         Assert.False(usage.IsKnown);
+    }
+
+    [Fact]
+    public void CompletionWithoutModel_NamesTheModelGiven()
+    {
+        using var output = new PooledBufferWriter();
+
+        Assert.True(AnthropicResponseTranslator.TryTranslate("""{"id":"c","choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"stop"}]}"""u8.ToArray(), "command-r", output, out _));
+        using var message = JsonDocument.Parse(output.WrittenMemory);
+        Assert.Equal("command-r", message.RootElement.GetProperty("model").GetString());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Anthropic;
 using MassRouter.Tests.OpenAI;
@@ -103,6 +104,22 @@ public class AnthropicStreamTranslatorTests
         Assert.Equal(["message_start", "content_block_start", "content_block_delta", "error"], log.Events);
         Assert.True(translator.IsFinished);
         Assert.False(translator.SawFinish);
+    }
+
+    [Theory]
+    [InlineData("""{"id":"x","model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"content":"Hi"}}]}""", "gpt-4o-2024-08-06")]
+    [InlineData("""{"id":"x","choices":[{"index":0,"delta":{"content":"Hi"}}]}""", "claude-sim")]
+    [InlineData("""{"id":"x","model":"","choices":[{"index":0,"delta":{"content":"Hi"}}]}""", "claude-sim")]
+    public void MessageStart_NamesTheModelTheChunksName_OrTheOneGiven(string chunk, string model)
+    {
+        var translator = new AnthropicStreamTranslator("claude-sim");
+        using var output = new PooledBufferWriter();
+        translator.TranslateChunk(Encoding.UTF8.GetBytes(chunk), output);
+        translator.Complete(output);
+
+        var start = Encoding.UTF8.GetString(output.WrittenSpan).Split("\n\n")[0];
+        using var data = JsonDocument.Parse(start[(start.IndexOf("data: ", StringComparison.Ordinal) + 6)..]);
+        Assert.Equal(model, data.RootElement.GetProperty("message").GetProperty("model").GetString());
     }
 
     [Fact]
