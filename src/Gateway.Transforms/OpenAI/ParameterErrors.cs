@@ -43,6 +43,26 @@ internal static class ParameterErrors
         }
     }
 
+    /// <summary>
+    /// Reads the number token <paramref name="raw"/> as a double; false with the error a number beyond a double's range
+    /// (<c>1e400</c>) gets, which a provider would read as infinity or not at all.
+    /// </summary>
+    public static bool TryReadDecimal(string param, ReadOnlySpan<byte> raw, out RequestError error)
+    {
+        error = default;
+        if (RequestJson.IsFinite(raw))
+        {
+            return true;
+        }
+
+        var above = raw[0] != (byte)'-';
+        error = new(
+            $"Invalid '{param}': decimal {(above ? "above maximum" : "below minimum")} value. Expected a finite number, but got {Encoding.UTF8.GetString(raw)} instead.",
+            param,
+            above ? "decimal_above_max_value" : "decimal_below_min_value");
+        return false;
+    }
+
     private static string Describe(JsonValueKind kind, ReadOnlySpan<byte> raw) => kind switch
     {
         JsonValueKind.String => "a string",

@@ -31,7 +31,7 @@ internal static class ChatParameterTypes
             {
                 "max_tokens" or "max_completion_tokens" or "n" or "top_logprobs" => CheckInteger(name, value, int.MinValue, int.MaxValue),
                 "seed" => CheckInteger(name, value, long.MinValue, long.MaxValue),
-                "temperature" or "top_p" or "presence_penalty" or "frequency_penalty" => Expect(name, value, JsonValueKind.Number, Decimal),
+                "temperature" or "top_p" or "presence_penalty" or "frequency_penalty" => CheckDecimal(name, value),
                 "stream" or "logprobs" or "parallel_tool_calls" => Expect(name, value, JsonValueKind.True, Boolean),
                 "user" or "reasoning_effort" => Expect(name, value, JsonValueKind.String, Text),
                 "stop" => value.ValueKind == JsonValueKind.String ? null
@@ -66,6 +66,10 @@ internal static class ChatParameterTypes
 
         return ParameterErrors.TryReadInteger(param, JsonMarshal.GetRawUtf8Value(value), min, max, out _, out var error) ? null : error;
     }
+
+    private static RequestError? CheckDecimal(string param, JsonElement value) =>
+        Expect(param, value, JsonValueKind.Number, Decimal)
+        ?? (ParameterErrors.TryReadDecimal(param, JsonMarshal.GetRawUtf8Value(value), out var error) ? null : error);
 
     private static RequestError? CheckMessage(JsonElement message, string path) =>
         Required(message, "role", path)

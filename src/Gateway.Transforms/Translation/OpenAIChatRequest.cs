@@ -120,7 +120,7 @@ internal sealed class OpenAIChatRequest : IDisposable
             JsonValueKind.Null => true,
             JsonValueKind.False => !property.NameEquals("parallel_tool_calls"),
             JsonValueKind.True => property.NameEquals("parallel_tool_calls"),
-            JsonValueKind.Number => property.NameEquals("n") ? value.GetDouble() == 1 : value.GetDouble() == 0,
+            JsonValueKind.Number => value.TryGetDouble(out var number) && number == (property.NameEquals("n") ? 1 : 0),
             JsonValueKind.Object => !value.EnumerateObject().Any(),
             JsonValueKind.Array => value.GetArrayLength() == 0,
             _ => false,

@@ -48,6 +48,10 @@ public static class RequestJson
         return value > max ? JsonInteger.TooLarge : value < min ? JsonInteger.TooSmall : JsonInteger.Integer;
     }
 
+    /// <summary>True when a JSON number token is within a double's range (<c>1e400</c> is not).</summary>
+    internal static bool IsFinite(ReadOnlySpan<byte> number) =>
+        double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real);
+
     /// <summary>True when a JSON number token is written as a whole number (what OpenAI calls an integer, not a decimal).</summary>
     internal static bool IsIntegral(ReadOnlySpan<byte> number) => ReadInteger(number, long.MinValue, long.MaxValue, out _) != JsonInteger.Fraction;
 

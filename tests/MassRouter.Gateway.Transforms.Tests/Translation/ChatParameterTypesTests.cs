@@ -23,6 +23,8 @@ public class ChatParameterTypesTests
         ("\"max_tokens\":99999999999999999999", "max_tokens", "integer_above_max_value", "Invalid 'max_tokens': integer above maximum value. Expected a value <= 2147483647, but got 99999999999999999999 instead."),
         ("\"max_tokens\":1e30", "max_tokens", "integer_above_max_value", "Invalid 'max_tokens': integer above maximum value. Expected a value <= 2147483647, but got 1e30 instead."),
         ("\"temperature\":\"hot\"", "temperature", "invalid_type", "Invalid type for 'temperature': expected a decimal, but got a string instead."),
+        ("\"temperature\":1e400", "temperature", "decimal_above_max_value", "Invalid 'temperature': decimal above maximum value. Expected a finite number, but got 1e400 instead."),
+        ("\"presence_penalty\":-1e400", "presence_penalty", "decimal_below_min_value", "Invalid 'presence_penalty': decimal below minimum value. Expected a finite number, but got -1e400 instead."),
         ("\"top_p\":true", "top_p", "invalid_type", "Invalid type for 'top_p': expected a decimal, but got a boolean instead."),
         ("\"presence_penalty\":\"0\"", "presence_penalty", "invalid_type", "Invalid type for 'presence_penalty': expected a decimal, but got a string instead."),
         ("\"frequency_penalty\":[]", "frequency_penalty", "invalid_type", "Invalid type for 'frequency_penalty': expected a decimal, but got an array instead."),
@@ -121,6 +123,15 @@ public class ChatParameterTypesTests
 
         Assert.True(TryWrite(kind, body, out var request, out var error), error.Message);
         Assert.NotNull(JsonNode.Parse(request));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllKinds))]
+    public void UnsupportedParameter_BeyondADoublesRange_IsRefusedAsUnsupported(string kind)
+    {
+        Assert.False(TryWrite(kind, """{"model":"m","top_k":1e400,"messages":[{"role":"user","content":"hi"}]}""", out _, out var error));
+
+        Assert.Equal(("top_k", "unsupported_parameter"), (error.Param, error.Code));
     }
 
     private static bool TryWrite(string kind, string body, out string request, out CodecError error)

@@ -30,7 +30,8 @@ internal static class AnthropicParameterTypes
             {
                 "max_tokens" => CheckInteger(name, value, 1, int.MaxValue),
                 "top_k" => CheckInteger(name, value, int.MinValue, int.MaxValue),
-                "temperature" or "top_p" => Expect(name, value, JsonValueKind.Number, Number),
+                "temperature" or "top_p" => Expect(name, value, JsonValueKind.Number, Number)
+                    ?? (RequestJson.IsFinite(JsonMarshal.GetRawUtf8Value(value)) ? null : $"{name}: Input should be a finite number"),
                 "stream" => ExpectBoolean(name, value),
                 "stop_sequences" => CheckStrings(name, value),
                 "system" => value.ValueKind == JsonValueKind.String ? null : CheckBlocks(name, value, "a valid string or a list of text blocks"),

@@ -175,6 +175,7 @@ public class AnthropicRequestTranslatorTests
     [InlineData("\"max_tokens\":1.5", "max_tokens: Input should be a valid integer, got a number with a fractional part")]
     [InlineData("\"temperature\":\"hot\"", "temperature: Input should be a valid number")]
     [InlineData("\"top_p\":true", "top_p: Input should be a valid number")]
+    [InlineData("\"temperature\":1e400", "temperature: Input should be a finite number")]
     [InlineData("\"top_k\":\"5\"", "top_k: Input should be a valid integer")]
     [InlineData("\"stream\":\"yes\"", "stream: Input should be a valid boolean")]
     [InlineData("\"stop_sequences\":\"END\"", "stop_sequences: Input should be a valid list")]
