@@ -14,7 +14,7 @@ public static class ChatRequestParser
     {
         info = default;
         error = default;
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 256 });
+        var reader = new Utf8JsonReader(body, RequestJson.ReaderOptions);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -32,6 +32,7 @@ public static class ChatRequestParser
             var clientUsage = false;
             int includeStart = -1, includeLength = 0;
             int? maxTokens = null;
+            var completionTokens = false;
             var routing = new RoutingFieldsReader();
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -42,7 +43,7 @@ public static class ChatRequestParser
                     modelSeen = true;
                     if (reader.TokenType != JsonTokenType.String)
                     {
-                        error = new RequestError("'model' must be a string.", "model", "invalid_type");
+                        error = ParameterErrors.WrongType("model", "a string", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
                         reader.Skip();
                         continue;
                     }
@@ -89,7 +90,7 @@ public static class ChatRequestParser
                                 }
                                 else
                                 {
-                                    error = new RequestError("'stream_options.include_usage' must be a boolean.", "stream_options.include_usage", "invalid_type");
+                                    error = ParameterErrors.WrongType("stream_options.include_usage", "a boolean", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
                                 }
                             }
 
@@ -100,20 +101,19 @@ public static class ChatRequestParser
                     }
                     else
                     {
-                        error = new RequestError("'stream_options' must be an object.", "stream_options", "invalid_type");
+                        error = ParameterErrors.WrongType("stream_options", "an object", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
                         reader.Skip();
                     }
                 }
-                else if (reader.ValueTextEquals("max_completion_tokens"u8) || (maxTokens is null && reader.ValueTextEquals("max_tokens"u8)))
+                else if (reader.ValueTextEquals("max_completion_tokens"u8) || reader.ValueTextEquals("max_tokens"u8))
                 {
+                    // Both are checked wherever they stand; max_completion_tokens wins, as translators read it.
+                    var completion = reader.ValueTextEquals("max_completion_tokens"u8);
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value))
+                    if (ReadInt32(ref reader, completion ? "max_completion_tokens" : "max_tokens", ref error) is { } value && (completion || !completionTokens))
                     {
                         maxTokens = value;
-                    }
-                    else
-                    {
-                        reader.Skip();
+                        completionTokens |= completion;
                     }
                 }
                 else if (!routing.TryRead(ref reader, ref error))
@@ -176,7 +176,31 @@ public static class ChatRequestParser
 
         if (reader.TokenType != JsonTokenType.Null)
         {
-            error = new RequestError($"'{param}' must be a boolean.", param, "invalid_type");
+            error = ParameterErrors.WrongType(param, "a boolean", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
+            reader.Skip();
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The integer the reader is on, when it fits an int (<c>100.0</c> and <c>1e3</c> count); null for JSON null, and for
+    /// anything else, with <paramref name="error"/> set.
+    /// </summary>
+    private static int? ReadInt32(ref Utf8JsonReader reader, string param, ref RequestError error)
+    {
+        if (reader.TokenType == JsonTokenType.Number)
+        {
+            if (ParameterErrors.TryReadInteger(param, reader.ValueSpan, int.MinValue, int.MaxValue, out var value, out var outOfRange))
+            {
+                return (int)value;
+            }
+
+            error = outOfRange;
+        }
+        else if (reader.TokenType != JsonTokenType.Null)
+        {
+            error = ParameterErrors.WrongType(param, "an integer", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
             reader.Skip();
         }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.Translation;
 
 namespace MassRouter.Gateway.Transforms.OpenAI;
 
@@ -27,7 +28,7 @@ public static class GatewayRoutingFields
         ranges = default;
         error = default;
         var routing = new RoutingFieldsReader();
-        var reader = new Utf8JsonReader(body);
+        var reader = new Utf8JsonReader(body, RequestJson.ReaderOptions);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -45,9 +46,9 @@ public static class GatewayRoutingFields
                 }
             }
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            error = new RequestError("The request body is not valid JSON.", null, "invalid_json");
+            error = new RequestError(JsonSyntaxError.Describe(body, ex), null, "invalid_json");
             return false;
         }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MassRouter.Gateway.Transforms.Translation;
 
 namespace MassRouter.Gateway.Transforms.OpenAI;
 
@@ -80,7 +81,7 @@ internal struct RoutingFieldsReader
 
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            error = new RequestError($"'{param}' must be an array of strings.", param, "invalid_type");
+            error = ParameterErrors.WrongType(param, "an array of strings", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
             reader.Skip();
             return null;
         }
@@ -90,7 +91,7 @@ internal struct RoutingFieldsReader
         {
             if (reader.TokenType != JsonTokenType.String)
             {
-                error = new RequestError($"'{param}' must be an array of strings.", param, "invalid_type");
+                error = ParameterErrors.WrongType($"{param}[{values.Count}]", "a string", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
                 reader.Skip();
                 continue;
             }
@@ -110,7 +111,7 @@ internal struct RoutingFieldsReader
 
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            error = new RequestError("'provider' must be an object.", "provider", "invalid_type");
+            error = ParameterErrors.WrongType("provider", "an object", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
             reader.Skip();
             return null;
         }

@@ -31,16 +31,26 @@ public static class JsonSyntaxError
         var position = exception is { LineNumber: { } line, BytePositionInLine: { } column }
             ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, byte {column + 1}")
             : string.Empty;
+
+        // Valid JSON, only deeper than the readers go (RequestJson.MaxDepth): said as such, not as a syntax error.
+        if (reason.Contains("maximum configured depth", StringComparison.Ordinal))
+        {
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"The request body is nested too deeply{position}: at most {RequestJson.MaxDepth} levels of objects and arrays are accepted.");
+        }
+
         return reason.IsEmpty ? Prefix + position + "." : $"{Prefix}{position}: {reason}";
     }
 
     /// <summary>
-    /// Reads the whole of <paramref name="body"/> as one JSON value (with the reader's default options); false when it is
-    /// one, else true with the message saying what is wrong. For error paths: a valid body is read to its end.
+    /// Reads the whole of <paramref name="body"/> as one JSON value (with <see cref="RequestJson"/>'s options, as every request
+    /// reader); false when it is one, else true with the message saying what is wrong. For error paths: a valid body is read
+    /// to its end.
     /// </summary>
     public static bool TryFind(ReadOnlySpan<byte> body, out string message)
     {
-        var reader = new Utf8JsonReader(body);
+        var reader = new Utf8JsonReader(body, RequestJson.ReaderOptions);
         try
         {
             while (reader.Read())

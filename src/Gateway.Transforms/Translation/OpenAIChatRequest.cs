@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Providers;
 
 namespace MassRouter.Gateway.Transforms.Translation;
@@ -29,8 +30,9 @@ internal sealed class OpenAIChatRequest : IDisposable
     public delegate bool Writer(OpenAIChatRequest request, out CodecError error);
 
     /// <summary>
-    /// Opens the body and runs <paramref name="write"/>. A body of the wrong shape (a message without role, content of
-    /// an unexpected type, a tool call without function) is refused with a 400, never an exception.
+    /// Opens the body, checks the type of every parameter a writer reads (<see cref="ChatParameterTypes"/>) and runs
+    /// <paramref name="write"/>. A body of the wrong shape (a message without role, content of an unexpected type, a tool
+    /// call without function) is refused with a 400, never an exception.
     /// </summary>
     public static bool TryWrite(ReadOnlyMemory<byte> body, string kind, Writer write, out CodecError error)
     {
@@ -41,6 +43,11 @@ internal sealed class OpenAIChatRequest : IDisposable
 
         using (request)
         {
+            if (!ChatParameterTypes.TryCheck(request!.Root, out error))
+            {
+                return false;
+            }
+
             try
             {
                 return write(request!, out error);
@@ -60,7 +67,7 @@ internal sealed class OpenAIChatRequest : IDisposable
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body);
+            document = JsonDocument.Parse(body, RequestJson.DocumentOptions);
         }
         catch (JsonException ex)
         {
@@ -68,12 +75,13 @@ internal sealed class OpenAIChatRequest : IDisposable
             return false;
         }
 
-        if (document.RootElement.ValueKind != JsonValueKind.Object
-            || !document.RootElement.TryGetProperty("messages", out var messages)
-            || messages.ValueKind != JsonValueKind.Array)
+        var messages = document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("messages", out var m) ? m : default;
+        if (messages.ValueKind != JsonValueKind.Array)
         {
+            error = CodecError.BadRequest(messages.ValueKind == JsonValueKind.Undefined
+                ? ParameterErrors.Missing("messages")
+                : ParameterErrors.WrongType("messages", "an array", messages.ValueKind, default));
             document.Dispose();
-            error = new CodecError(400, "'messages' must be an array of messages.", "messages", "invalid_value");
             return false;
         }
 
@@ -81,10 +89,13 @@ internal sealed class OpenAIChatRequest : IDisposable
         return true;
     }
 
-    /// <summary><c>max_completion_tokens</c>, else <c>max_tokens</c>, else null.</summary>
+    /// <summary>
+    /// <c>max_completion_tokens</c>, else <c>max_tokens</c>, else null. Both were checked (<see cref="ChatParameterTypes"/>):
+    /// a number here is whole and within an int's range, though perhaps written <c>100.0</c> or <c>1e3</c>.
+    /// </summary>
     public int? MaxTokens =>
-        Root.TryGetProperty("max_completion_tokens", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetInt32()
-        : Root.TryGetProperty("max_tokens", out var b) && b.ValueKind == JsonValueKind.Number ? b.GetInt32()
+        Root.TryGetProperty("max_completion_tokens", out var a) && a.ValueKind == JsonValueKind.Number ? (int)a.GetDouble()
+        : Root.TryGetProperty("max_tokens", out var b) && b.ValueKind == JsonValueKind.Number ? (int)b.GetDouble()
         : null;
 
     /// <summary>The error for a parameter this provider cannot honour.</summary>
@@ -109,7 +120,7 @@ internal sealed class OpenAIChatRequest : IDisposable
             JsonValueKind.Null => true,
             JsonValueKind.False => !property.NameEquals("parallel_tool_calls"),
             JsonValueKind.True => property.NameEquals("parallel_tool_calls"),
-            JsonValueKind.Number => property.NameEquals("n") ? value.GetDouble() == 1 : value.GetDouble() == 0,
+            JsonValueKind.Number => value.TryGetDouble(out var number) && number == (property.NameEquals("n") ? 1 : 0),
             JsonValueKind.Object => !value.EnumerateObject().Any(),
             JsonValueKind.Array => value.GetArrayLength() == 0,
             _ => false,
@@ -197,7 +208,7 @@ internal sealed class OpenAIChatRequest : IDisposable
 
         try
         {
-            using var parsed = JsonDocument.Parse(text);
+            using var parsed = JsonDocument.Parse(text, RequestJson.DocumentOptions);
             if (parsed.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return false;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using MassRouter.Gateway.Transforms.Translation;
 
 namespace MassRouter.Gateway.Metering;
 
@@ -14,7 +15,7 @@ internal sealed class PromptTokenEstimator(TokenCounter counter)
 
     public int Estimate(ReadOnlySpan<byte> body)
     {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        var reader = new Utf8JsonReader(body, RequestJson.ReaderOptions);
         var total = 0;
         try
         {

@@ -30,6 +30,48 @@ public class BadInputTests(GatewayFixture gateway)
         Assert.Equal(message, error["message"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("\"max_tokens\":\"abc\"", "max_tokens", "invalid_type", "Invalid type for 'max_tokens': expected an integer, but got a string instead.")]
+    [InlineData("\"max_tokens\":99999999999999999999", "max_tokens", "integer_above_max_value", "Invalid 'max_tokens': integer above maximum value. Expected a value <= 2147483647, but got 99999999999999999999 instead.")]
+    [InlineData("\"max_completion_tokens\":1e30", "max_completion_tokens", "integer_above_max_value", "Invalid 'max_completion_tokens': integer above maximum value. Expected a value <= 2147483647, but got 1e30 instead.")]
+    [InlineData("\"stream\":\"yes\"", "stream", "invalid_type", "Invalid type for 'stream': expected a boolean, but got a string instead.")]
+    [InlineData("\"stream_options\":{\"include_usage\":1}", "stream_options.include_usage", "invalid_type", "Invalid type for 'stream_options.include_usage': expected a boolean, but got an integer instead.")]
+    public async Task PassthroughModel_FieldTheGatewayReads_OfTheWrongType_Is400NamingIt_BeforeAnyUpstreamCall(string field, string param, string code, string message)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var response = await gateway.Http.SendAsync(
+            gateway.ChatRequest($$"""{"model":"test/gpt",{{field}},"messages":[{"role":"user","content":"hi"}]}""", headers: ("x-sim-request-id", id)));
+
+        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, code);
+        Assert.Equal((param, message), (error["param"]!.GetValue<string>(), error["message"]!.GetValue<string>()));
+        using var recorded = await gateway.Http.GetAsync(new Uri(gateway.SimulatorAddress, $"sim/requests/{id}"));
+        Assert.Equal(HttpStatusCode.NotFound, recorded.StatusCode);
+    }
+
+    [Fact]
+    public async Task PassthroughModel_FieldOnlyTheProviderReads_IsForwardedAsSent()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var response = await gateway.Http.SendAsync(
+            gateway.ChatRequest("""{"model":"test/gpt","temperature":"hot","messages":[{"role":"user","content":"hi"}]}""", headers: ("x-sim-request-id", id)));
+
+        var body = System.Text.Json.Nodes.JsonNode.Parse((string)(await gateway.RecordedRequestAsync(id))["body"]!)!;
+        Assert.Equal("hot", body["temperature"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("test/gpt")]
+    [InlineData("test/claude")]
+    public async Task NestingBeyondTheLimit_Is400_SayingHowDeepIsAllowed(string model)
+    {
+        var body = $$"""{"model":"{{model}}","messages":[],"metadata":{{new string('[', 256)}}{{new string(']', 256)}}}""";
+        using var response = await gateway.Http.SendAsync(gateway.ChatRequest(body));
+
+        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, "invalid_json");
+        Assert.StartsWith("The request body is nested too deeply at line 1, byte ", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.EndsWith(": at most 256 levels of objects and arrays are accepted.", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnknownModel_Is404ModelNotFound()
     {

@@ -44,6 +44,53 @@ public class MessagesBadInputTests(GatewayFixture gateway)
         Assert.Equal(message, await AnthropicErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest));
     }
 
+    [Theory]
+    [InlineData("\"max_tokens\":\"abc\"", "max_tokens: Input should be a valid integer")]
+    [InlineData("\"max_tokens\":99999999999999999999", "max_tokens: Input should be less than or equal to 2147483647")]
+    [InlineData("\"max_tokens\":1e30", "max_tokens: Input should be less than or equal to 2147483647")]
+    [InlineData("\"temperature\":\"hot\"", "temperature: Input should be a valid number")]
+    [InlineData("\"stream\":\"yes\"", "stream: Input should be a valid boolean")]
+    [InlineData("\"stop_sequences\":\"END\"", "stop_sequences: Input should be a valid list")]
+    [InlineData("\"system\":5", "system: Input should be a valid string or a list of text blocks")]
+    [InlineData("\"metadata\":{\"user_id\":7}", "metadata.user_id: Input should be a valid string")]
+    [InlineData("\"tools\":{}", "tools: Input should be a valid list")]
+    [InlineData("\"tool_choice\":\"auto\"", "tool_choice: Input should be a valid dictionary")]
+    public async Task TranslatedModel_WrongType_Is400NamingTheField_BeforeAnyUpstreamCall(string field, string message)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        // Types are checked before required fields, so no max_tokens is needed to reach the one under test.
+        using var request = Request(new StringContent($$"""{"model":"test/gpt",{{field}},"messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"));
+        request.Headers.Add("x-sim-request-id", id);
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(message, await AnthropicErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest));
+        using var recorded = await gateway.Http.GetAsync(new Uri(gateway.SimulatorAddress, $"sim/requests/{id}"));
+        Assert.Equal(HttpStatusCode.NotFound, recorded.StatusCode);
+    }
+
+    [Fact]
+    public async Task NestingAsDeepAsChatCompletionsTakes_IsServed()
+    {
+        // 256 levels, as /v1/chat/completions takes: the Anthropic route used to stop at System.Text.Json's default of 64.
+        var body = $$"""{"model":"test/gpt","max_tokens":16,"metadata":{"x":{{new string('[', 253)}}{}{{new string(']', 253)}}},"messages":[{"role":"user","content":"Hi"}]}""";
+        using var response = await gateway.Http.SendAsync(Request(new StringContent(body, Encoding.UTF8, "application/json")));
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("test/gpt")]
+    [InlineData("test/claude")]
+    public async Task NestingBeyondTheLimit_Is400_SayingHowDeepIsAllowed(string model)
+    {
+        var body = $$"""{"model":"{{model}}","max_tokens":16,"metadata":{"x":{{new string('[', 254)}}{}{{new string(']', 254)}}},"messages":[{"role":"user","content":"Hi"}]}""";
+        using var response = await gateway.Http.SendAsync(Request(new StringContent(body, Encoding.UTF8, "application/json")));
+
+        var message = await AnthropicErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest);
+        Assert.StartsWith("The request body is nested too deeply at line 1, byte ", message, StringComparison.Ordinal);
+        Assert.EndsWith(": at most 256 levels of objects and arrays are accepted.", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task JsonWithoutModel_Is400_NamingTheField()
     {

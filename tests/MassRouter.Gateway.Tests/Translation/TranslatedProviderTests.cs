@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using MassRouter.Gateway.Tests.Forwarding;
 using OpenAI.Chat;
 
 namespace MassRouter.Gateway.Tests.Translation;
@@ -149,5 +150,55 @@ public class TranslatedProviderTests(TranslatingGatewayFixture gateway) : IClass
         var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
         Assert.Equal("n", error["param"]!.GetValue<string>());
         Assert.Throws<KeyNotFoundException>(() => gateway.Provider.Received("n2"));
+    }
+
+    public static TheoryData<string, string, string, string, string> WrongTypes()
+    {
+        (string Field, string Param, string Code, string Message)[] fields =
+        [
+            ("\"max_tokens\":\"abc\"", "max_tokens", "invalid_type", "Invalid type for 'max_tokens': expected an integer, but got a string instead."),
+            ("\"max_tokens\":99999999999999999999", "max_tokens", "integer_above_max_value", "Invalid 'max_tokens': integer above maximum value. Expected a value <= 2147483647, but got 99999999999999999999 instead."),
+            ("\"max_completion_tokens\":1e30", "max_completion_tokens", "integer_above_max_value", "Invalid 'max_completion_tokens': integer above maximum value. Expected a value <= 2147483647, but got 1e30 instead."),
+            ("\"temperature\":\"hot\"", "temperature", "invalid_type", "Invalid type for 'temperature': expected a decimal, but got a string instead."),
+            ("\"stop\":5", "stop", "invalid_type", "Invalid type for 'stop': expected a string or an array of strings, but got an integer instead."),
+            ("\"seed\":\"x\"", "seed", "invalid_type", "Invalid type for 'seed': expected an integer, but got a string instead."),
+            ("\"tools\":{}", "tools", "invalid_type", "Invalid type for 'tools': expected an array, but got an object instead."),
+        ];
+        var data = new TheoryData<string, string, string, string, string>();
+        foreach (var model in new[] { "claude", "gemini", "command" })
+        {
+            foreach (var (field, param, code, message) in fields)
+            {
+                data.Add(model, field, param, code, message);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(WrongTypes))]
+    public async Task WrongTypeOrAbsurdValue_IsAnOpenAI400NamingTheField_BeforeAnyUpstreamCall(string model, string field, string param, string code, string message)
+    {
+        var tag = $"bad-{model}-{param}-{code}";
+        var body = $$"""{"model":"{{model}}",{{field}},"messages":[{"role":"user","content":"hi"}]}""";
+        using var response = await gateway.Http.SendAsync(gateway.ChatRequest(body, "anthropic/anthropic-text.json", tag));
+
+        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, code);
+        Assert.Equal("invalid_request_error", error["type"]!.GetValue<string>());
+        Assert.Equal(param, error["param"]!.GetValue<string>());
+        Assert.Equal(message, error["message"]!.GetValue<string>());
+        Assert.Throws<KeyNotFoundException>(() => gateway.Provider.Received(tag));
+    }
+
+    [Fact]
+    public async Task NestingDeeperThanSystemTextJsonsDefault_IsTranslated()
+    {
+        // 100 levels: over the 64 a JsonDocument takes by default, within the 256 the route takes.
+        var body = $$"""{"model":"claude","metadata":{"x":{{new string('[', 97)}}{}{{new string(']', 97)}}},"messages":[{"role":"user","content":"hi"}]}""";
+        using var response = await gateway.Http.SendAsync(gateway.ChatRequest(body, "anthropic/anthropic-text.json", "deep"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("metadata", gateway.Provider.Received("deep").Body, StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using MassRouter.Gateway.Transforms.Translation;
 
 namespace MassRouter.Gateway.Transforms.Ingress.Anthropic;
 
@@ -47,7 +48,7 @@ public static class AnthropicModelRewriter
         modelStart = modelEnd = -1;
         stream = false;
         routingFields = false;
-        var reader = new Utf8JsonReader(body);
+        var reader = new Utf8JsonReader(body, RequestJson.ReaderOptions);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)

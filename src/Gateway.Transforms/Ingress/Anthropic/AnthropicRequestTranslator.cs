@@ -40,7 +40,7 @@ public static class AnthropicRequestTranslator
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(anthropicBody);
+            document = JsonDocument.Parse(anthropicBody, RequestJson.DocumentOptions);
         }
         catch (JsonException ex)
         {
@@ -123,18 +123,19 @@ public static class AnthropicRequestTranslator
         }
 
         model = name;
+        if (!AnthropicParameterTypes.TryCheck(root, out error))
+        {
+            return false;
+        }
+
         if (!root.TryGetProperty("max_tokens"u8, out var max) || max.ValueKind != JsonValueKind.Number)
         {
             error = new AnthropicRequestError("max_tokens: Field required");
             return false;
         }
 
-        if (!max.TryGetInt32(out maxTokens) || maxTokens < 1)
-        {
-            error = new AnthropicRequestError("max_tokens: Input should be a positive integer");
-            return false;
-        }
-
+        // Checked above: a whole number from 1 to int.MaxValue, though perhaps written 100.0 or 1e3.
+        maxTokens = (int)max.GetDouble();
         if (!root.TryGetProperty("messages"u8, out var messages) || messages.ValueKind != JsonValueKind.Array)
         {
             error = new AnthropicRequestError("messages: Field required");

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Anthropic;
+using MassRouter.Gateway.Transforms.Translation;
 
 namespace MassRouter.Gateway.Transforms.Tests.Ingress.Anthropic;
 
@@ -155,7 +156,7 @@ public class AnthropicRequestTranslatorTests
     [InlineData("""{"model":"m","messages":[]}""", "max_tokens: Field required")]
     [InlineData("""{"max_tokens":5,"messages":[]}""", "model: Field required")]
     [InlineData("""{"model":"m","max_tokens":5}""", "messages: Field required")]
-    [InlineData("""{"model":"m","max_tokens":0,"messages":[]}""", "max_tokens: Input should be a positive integer")]
+    [InlineData("""{"model":"m","max_tokens":0,"messages":[]}""", "max_tokens: Input should be greater than or equal to 1")]
     [InlineData("""{"model":"m","max_tokens":5,"top_k":5,"messages":[]}""", "top_k:")]
     [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"system","content":"x"}]}""", "messages: role")]
     [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"assistant","content":[{"type":"tool_use","name":"t"}]}]}""", "messages:")]
@@ -164,9 +165,74 @@ public class AnthropicRequestTranslatorTests
     [InlineData("not json", "not valid JSON")]
     public void InvalidRequest_IsRejectedWithAMessageNamingTheField(string request, string message)
     {
-        using var output = new PooledBufferWriter();
-        Assert.False(AnthropicRequestTranslator.TryTranslate(Encoding.UTF8.GetBytes(request), output, null, out _, out var error));
-        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Contains(message, Refusal(request), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"max_tokens\":\"abc\"", "max_tokens: Input should be a valid integer")]
+    [InlineData("\"max_tokens\":99999999999999999999", "max_tokens: Input should be less than or equal to 2147483647")]
+    [InlineData("\"max_tokens\":1e30", "max_tokens: Input should be less than or equal to 2147483647")]
+    [InlineData("\"max_tokens\":1.5", "max_tokens: Input should be a valid integer, got a number with a fractional part")]
+    [InlineData("\"temperature\":\"hot\"", "temperature: Input should be a valid number")]
+    [InlineData("\"top_p\":true", "top_p: Input should be a valid number")]
+    [InlineData("\"temperature\":1e400", "temperature: Input should be a finite number")]
+    [InlineData("\"top_k\":\"5\"", "top_k: Input should be a valid integer")]
+    [InlineData("\"stream\":\"yes\"", "stream: Input should be a valid boolean")]
+    [InlineData("\"stop_sequences\":\"END\"", "stop_sequences: Input should be a valid list")]
+    [InlineData("\"stop_sequences\":[\"END\",1]", "stop_sequences.1: Input should be a valid string")]
+    [InlineData("\"system\":5", "system: Input should be a valid string or a list of text blocks")]
+    [InlineData("\"system\":[{\"type\":\"text\",\"text\":5}]", "system.0.text: Input should be a valid string")]
+    [InlineData("\"metadata\":\"u1\"", "metadata: Input should be a valid dictionary")]
+    [InlineData("\"metadata\":{\"user_id\":7}", "metadata.user_id: Input should be a valid string")]
+    [InlineData("\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":\"lots\"}", "thinking.budget_tokens: Input should be a valid integer")]
+    [InlineData("\"tools\":{}", "tools: Input should be a valid list")]
+    [InlineData("\"tools\":[{\"description\":\"d\"}]", "tools.0.name: Field required")]
+    [InlineData("\"tools\":[{\"name\":\"f\",\"input_schema\":\"{}\"}]", "tools.0.input_schema: Input should be a valid dictionary")]
+    [InlineData("\"tool_choice\":\"auto\"", "tool_choice: Input should be a valid dictionary")]
+    [InlineData("\"tool_choice\":{\"name\":\"f\"}", "tool_choice.type: Field required")]
+    [InlineData("\"tool_choice\":{\"type\":\"auto\",\"disable_parallel_tool_use\":\"yes\"}", "tool_choice.disable_parallel_tool_use: Input should be a valid boolean")]
+    public void WrongType_IsRejectedNamingTheField_NotDropped(string field, string message)
+    {
+        Assert.Equal(message, Refusal($$"""{"model":"m","max_tokens":16,{{field}},"messages":[{"role":"user","content":"Hi"}]}"""));
+    }
+
+    [Theory]
+    [InlineData("\"hi\"", "messages: Input should be a valid list")]
+    [InlineData("[\"hi\"]", "messages.0: Input should be a valid dictionary")]
+    [InlineData("[{\"content\":\"hi\"}]", "messages.0.role: Field required")]
+    [InlineData("[{\"role\":\"user\"}]", "messages.0.content: Field required")]
+    [InlineData("[{\"role\":\"user\",\"content\":5}]", "messages.0.content: Input should be a valid string or a list of content blocks")]
+    [InlineData("[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":5}]}]", "messages.0.content.0.text: Input should be a valid string")]
+    [InlineData("[{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"f\",\"input\":\"{}\"}]}]", "messages.0.content.0.input: Input should be a valid dictionary")]
+    [InlineData("[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t\",\"is_error\":\"no\"}]}]", "messages.0.content.0.is_error: Input should be a valid boolean")]
+    public void MessagesOfTheWrongType_AreRejectedNamingTheField(string messages, string message)
+    {
+        Assert.Equal(message, Refusal($$"""{"model":"m","max_tokens":16,"messages":{{messages}}}"""));
+    }
+
+    [Fact]
+    public void NullParameters_StandForNotSent()
+    {
+        var translated = Translate("""{"model":"m","max_tokens":16,"temperature":null,"top_p":null,"top_k":null,"stream":null,"stop_sequences":null,"system":null,"metadata":null,"tools":null,"tool_choice":null,"thinking":null,"messages":[{"role":"user","content":"Hi"}]}""");
+
+        Assert.Equal(16, (int)translated["max_tokens"]!);
+        Assert.Null(translated["temperature"]);
+    }
+
+    [Fact]
+    public void WholeMaxTokens_InDecimalNotation_IsAnInteger()
+    {
+        Assert.Equal(1000, (int)Translate("""{"model":"m","max_tokens":1e3,"messages":[{"role":"user","content":"Hi"}]}""")["max_tokens"]!);
+    }
+
+    [Fact]
+    public void NestingToTheChatCompletionsLimit_IsTranslated_AndBeyondIt_IsRefusedSayingSo()
+    {
+        static string Nested(int depth) =>
+            $$$"""{"model":"m","max_tokens":16,"messages":[{"role":"user","content":"Hi"}],"metadata":{"x":{{{new string('[', depth - 3)}}}{}{{{new string(']', depth - 3)}}}}}""";
+
+        Assert.Equal("m", (string?)Translate(Nested(RequestJson.MaxDepth))["model"]);
+        Assert.StartsWith("The request body is nested too deeply", Refusal(Nested(RequestJson.MaxDepth + 1)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -190,6 +256,14 @@ public class AnthropicRequestTranslatorTests
         Assert.Equal(document.RootElement.GetProperty("model").GetString(), info.Model);
         Assert.True(info.Stream);
         Assert.Equal(document.RootElement.GetProperty("max_tokens").GetInt32(), info.MaxTokens);
+    }
+
+    /// <summary>The message of the error <paramref name="request"/> is refused with.</summary>
+    private static string Refusal(string request)
+    {
+        using var output = new PooledBufferWriter();
+        Assert.False(AnthropicRequestTranslator.TryTranslate(Encoding.UTF8.GetBytes(request), output, null, out _, out var error));
+        return error.Message;
     }
 
     private static JsonNode Translate(string anthropic, string? upstreamModel = null)
