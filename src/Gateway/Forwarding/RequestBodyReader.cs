@@ -6,14 +6,18 @@ namespace MassRouter.Gateway.Forwarding;
 /// <summary>Buffers a request body into pooled memory, enforcing the configured size limit.</summary>
 internal static class RequestBodyReader
 {
-    /// <summary>Reads the whole body; returns null when it exceeds <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// Reads the whole body; returns null when it exceeds <paramref name="limit"/>, having marked the response
+    /// <c>Connection: close</c>: the unread rest of the body cannot be drained, so Kestrel drops the connection after
+    /// the 413, and a client that was not told so would send its next request on a pooled connection being closed.
+    /// </summary>
     public static async ValueTask<PooledBufferWriter?> ReadAsync(HttpContext context, long limit)
     {
         var request = context.Request;
         var declared = request.ContentLength;
         if (declared > limit)
         {
-            return null;
+            return TooLarge(context);
         }
 
         // Our own limit applies; let Kestrel read up to one byte past it so an oversized chunked body is detected here.
@@ -41,19 +45,30 @@ internal static class RequestBodyReader
                 if (buffer.WrittenCount > limit)
                 {
                     buffer.Dispose();
-                    return null;
+                    return TooLarge(context);
                 }
             }
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             buffer.Dispose();
-            return null;
+            return TooLarge(context);
         }
         catch
         {
             buffer.Dispose();
             throw;
         }
+    }
+
+    private static PooledBufferWriter? TooLarge(HttpContext context)
+    {
+        // Connection-specific headers exist only in HTTP/1.x; HTTP/2 and 3 end the stream, not the connection.
+        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            context.Response.Headers.Connection = "close";
+        }
+
+        return null;
     }
 }

@@ -95,6 +95,8 @@ public class BadInputTests(GatewayFixture gateway)
         var big = $$"""{"model":"test/gpt","messages":[{"role":"user","content":"{{new string('x', GatewayFixture.MaxBodyBytes)}}"}]}""";
         using var response = await gateway.Http.SendAsync(gateway.ChatRequest(big));
         await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "request_too_large");
+        // The unread rest of the body ends the connection: the client must be told not to pool it.
+        Assert.True(response.Headers.ConnectionClose);
     }
 
     [Fact]
@@ -106,6 +108,8 @@ public class BadInputTests(GatewayFixture gateway)
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         using var response = await gateway.Http.SendAsync(request);
         await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "request_too_large");
+        // The unread rest of the body ends the connection: the client must be told not to pool it.
+        Assert.True(response.Headers.ConnectionClose);
     }
 
     [Theory]

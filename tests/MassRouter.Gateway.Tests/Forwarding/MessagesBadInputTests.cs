@@ -32,6 +32,16 @@ public class MessagesBadInputTests(GatewayFixture gateway)
         await AnthropicErrorAssert.IsErrorAsync(response, HttpStatusCode.UnsupportedMediaType);
     }
 
+    [Fact]
+    public async Task BodyOverLimit_Is413_AndClosesTheConnection()
+    {
+        var big = $$"""{"model":"test/gpt","max_tokens":16,"messages":[{"role":"user","content":"{{new string('x', GatewayFixture.MaxBodyBytes)}}"}]}""";
+        using var response = await gateway.Http.SendAsync(Request(new StringContent(big, Encoding.UTF8, "application/json")));
+
+        await AnthropicErrorAssert.IsErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "request_too_large");
+        Assert.True(response.Headers.ConnectionClose);
+    }
+
     [Theory]
     [InlineData("""{"model":x}""", "The request body is not valid JSON at line 1, byte 10: 'x' is an invalid start of a value.")]
     [InlineData("{\"model\":\"test/gpt\",\n\"max_tokens\":", "The request body is not valid JSON at line 2, byte 14: Expected depth to be zero at the end of the JSON payload. There is an open JSON object or array that should be closed.")]
