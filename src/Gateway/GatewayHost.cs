@@ -181,7 +181,7 @@ public static class GatewayHost
         app.MapHealth();
         // Scrapes are GETs; without method metadata the exporter would answer any method.
         app.MapMetrics("/metrics", registry).WithMetadata(new HttpMethodMetadata(HealthApi.Methods));
-        app.MapFallbacks();
+        app.MapFallbacks(besideControlApi: controlApi);
         if (controlApi)
         {
             EmbeddedControlApi.Map(app);

@@ -76,6 +76,7 @@ internal static class EmbeddedControlApi
         builder.Services.AddOptions<ControlApiOptions>().PostConfigure<IConnectionMultiplexer>((o, redis) =>
             o.Redis = string.IsNullOrEmpty(o.Redis) ? redis.Configuration : o.Redis);
         builder.AddControlApi();
+        builder.Services.AddSingleton<ControlApiMisses>();
     }
 
     /// <summary>
@@ -100,7 +101,8 @@ internal static class EmbeddedControlApi
         app.MapControlApi(operationsPrefix: OperationsPrefix);
     }
 
-    private static bool IsControlApiRequest(HttpContext context) =>
+    /// <summary>True for the control API's paths: <c>/api</c> and <see cref="OperationsPrefix"/>.</summary>
+    public static bool IsControlApiRequest(HttpContext context) =>
         context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
         || context.Request.Path.StartsWithSegments(OperationsPrefix, StringComparison.OrdinalIgnoreCase);
 }

@@ -1,3 +1,4 @@
+using MassRouter.Gateway.Embedded;
 using MassRouter.Gateway.Forwarding;
 
 namespace MassRouter.Gateway.Errors;
@@ -8,7 +9,11 @@ namespace MassRouter.Gateway.Errors;
 /// </summary>
 internal static class FallbackApi
 {
-    public static IEndpointRouteBuilder MapFallbacks(this IEndpointRouteBuilder endpoints)
+    /// <summary>
+    /// Maps the 405s and the catch-all 404; with <paramref name="besideControlApi"/> the catch-all answers for the
+    /// embedded control API's paths as it would (<see cref="ControlApiMisses"/>).
+    /// </summary>
+    public static IEndpointRouteBuilder MapFallbacks(this IEndpointRouteBuilder endpoints, bool besideControlApi)
     {
         // No method metadata: matched only when the method-specific endpoint on the same path is not.
         endpoints.Map("/v1/chat/completions", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
@@ -21,6 +26,11 @@ internal static class FallbackApi
 
         endpoints.MapFallback((RequestDelegate)(context =>
         {
+            if (besideControlApi && EmbeddedControlApi.IsControlApiRequest(context))
+            {
+                return context.RequestServices.GetRequiredService<ControlApiMisses>().WriteAsync(context);
+            }
+
             RequestId.Stamp(context);
             return OpenAIErrorResponse.WriteAsync(
                 context,
