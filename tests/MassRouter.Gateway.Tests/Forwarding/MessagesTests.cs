@@ -127,6 +127,36 @@ public class MessagesTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task AnthropicDeployment_DoesNotReceiveThinkingOtherProvidersWrote()
+    {
+        // The assistant turn as a translated deployment answered it: its thinking block has the gateway's empty signature,
+        // which Anthropic would refuse ("Invalid `signature` in `thinking` block") on this and every later turn.
+        var id = Guid.NewGuid().ToString("N");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.GatewayAddress, "v1/messages"))
+        {
+            Content = new StringContent(
+                """
+                {"model":"test/claude","max_tokens":64,"messages":[
+                  {"role":"user","content":"Hi"},
+                  {"role":"assistant","content":[{"type":"thinking","thinking":"Say hello.","signature":""},{"type":"text","text":"Hello!"}]},
+                  {"role":"user","content":"Again"}]}
+                """,
+                Encoding.UTF8,
+                "application/json"),
+        };
+        request.Headers.Add("x-api-key", GatewayFixture.Key);
+        request.Headers.Add("x-sim-request-id", id);
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var recorded = await gateway.RecordedRequestAsync(id);
+        using var body = JsonDocument.Parse((string)recorded["body"]!);
+        var assistant = body.RootElement.GetProperty("messages")[1];
+        Assert.Equal("""[{"type":"text","text":"Hello!"}]""", assistant.GetProperty("content").GetRawText());
+        Assert.Equal("sim-claude-upstream", body.RootElement.GetProperty("model").GetString());
+    }
+
+    [Fact]
     public async Task AnthropicDeployment_RecordedMessage_IsRelayedUnchanged()
     {
         using var sdk = new AnthropicSdk(gateway.GatewayAddress, GatewayFixture.Key, strict: false, ("x-sim-fixture", "anthropic/anthropic-thinking.json"));

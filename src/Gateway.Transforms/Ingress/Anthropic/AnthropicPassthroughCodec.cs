@@ -24,10 +24,15 @@ public sealed class AnthropicPassthroughCodec : IChatCodec
     /// <inheritdoc />
     public string RequestPath(string upstreamModel, bool stream) => "/messages";
 
-    /// <summary>Writes the client's Anthropic request (not an OpenAI one: this codec sits on the Anthropic ingress) with the upstream model.</summary>
+    /// <summary>
+    /// Writes the client's Anthropic request (not an OpenAI one: this codec sits on the Anthropic ingress) with the upstream
+    /// model, less the thinking blocks Anthropic would refuse for want of a signature (<see cref="UnsignedThinkingBlocks"/>).
+    /// </summary>
     public bool TryWriteRequest(ReadOnlyMemory<byte> openAIRequest, in ChatRequestInfo info, string upstreamModel, IBufferWriter<byte> output, out CodecError error)
     {
-        if (AnthropicModelRewriter.TryRewrite(openAIRequest.Span, upstreamModel, output))
+        var body = openAIRequest.Span;
+        if ((UnsignedThinkingBlocks.MayBePresent(body) && UnsignedThinkingBlocks.TryRemove(body, upstreamModel, output))
+            || AnthropicModelRewriter.TryRewrite(body, upstreamModel, output))
         {
             error = default;
             return true;

@@ -71,6 +71,58 @@ public class AnthropicPassthroughCodecTests
             Encoding.UTF8.GetString(output.WrittenSpan));
     }
 
+    [Fact]
+    public void Request_DropsThinkingBlocksWithoutASignature_KeepingSignedAndRedactedOnes()
+    {
+        // Turn 1 came from a translated provider (the gateway's empty signature), turn 3 from Anthropic itself.
+        var body = Encoding.UTF8.GetBytes("""
+            {"model":"public/claude","max_tokens":64,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[
+              {"role":"user","content":"Hi é"},
+              {"role":"assistant","content":[{"type":"thinking","thinking":"Greet back.","signature":""},{"type":"text","text":"Hello!"}]},
+              {"role":"user","content":"And now?"},
+              {"role":"assistant","content":[{"type":"thinking","thinking":"Think.","signature":"EqQBCgIYAh"},{"type":"redacted_thinking","data":"EmwKAhgB"},{"type":"text","text":"Now."}]},
+              {"role":"user","content":"Last"},
+              {"role":"assistant","content":[{"type":"thinking","thinking":"Only thought.","signature": null}]},
+              {"role":"user","content":[{"type":"text","text":"Again"}]}
+            ]}
+            """);
+        using var output = new PooledBufferWriter();
+
+        Assert.True(AnthropicPassthroughCodec.Instance.TryWriteRequest(body, default(ChatRequestInfo), "claude-upstream", output, out _));
+
+        Assert.Equal(
+            """{"model":"claude-upstream","max_tokens":64,"thinking":{"type":"enabled","budget_tokens":1024},"messages":["""
+            + """{"role":"user","content":"Hi é"},"""
+            + """{"role":"assistant","content":[{"type":"text","text":"Hello!"}]},"""
+            + """{"role":"user","content":"And now?"},"""
+            + """{"role":"assistant","content":[{"type":"thinking","thinking":"Think.","signature":"EqQBCgIYAh"},{"type":"redacted_thinking","data":"EmwKAhgB"},{"type":"text","text":"Now."}]},"""
+            + """{"role":"user","content":"Last"},"""
+            + """{"role":"user","content":[{"type":"text","text":"Again"}]}]}""",
+            Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+
+    [Theory]
+    [InlineData("""{"type":"thinking","thinking":"x","signature":"EqQB"}""", false)]
+    [InlineData("""{"type":"thinking","thinking":"x","signature":""}""", true)]
+    [InlineData("""{"type":"thinking","thinking":"x","signature" : null}""", true)]
+    [InlineData("""{"type":"text","text":"prose quoting \"signature\": \"\" in a string"}""", false)]
+    public void UnsignedThinking_IsLookedForOnlyWhereASignatureIsEmpty(string block, bool mayBePresent) =>
+        Assert.Equal(mayBePresent, UnsignedThinkingBlocks.MayBePresent(Encoding.UTF8.GetBytes(
+            $$"""{"model":"m","messages":[{"role":"assistant","content":[{{block}}]}]}""")));
+
+    [Fact]
+    public void Request_WhoseSignaturesAreAllSet_IsKeptByteForByte()
+    {
+        var body = """{"model":"public/claude", "messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"x","signature":"EqQB"}]}]}"""u8.ToArray();
+        using var output = new PooledBufferWriter();
+
+        Assert.True(AnthropicPassthroughCodec.Instance.TryWriteRequest(body, default(ChatRequestInfo), "up", output, out _));
+
+        Assert.Equal(
+            """{"model":"up", "messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"x","signature":"EqQB"}]}]}""",
+            Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+
     [Theory]
     [InlineData("""{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}""", true)]
     [InlineData("""{"error":{"message":"Bad","type":"invalid_request_error"}}""", false)]
