@@ -35,6 +35,14 @@ internal static class AnthropicRequestWriter
         }
 
         var maxTokens = request.MaxTokens ?? (DefaultMaxTokens + budget);
+        if (budget > 0 && ContinuesToolLoop(request.Messages))
+        {
+            // With thinking on, Anthropic wants the assistant turn whose tool results this request carries to start with
+            // its signed thinking block, which an OpenAI client cannot send back: it would refuse every tool loop's second
+            // request. That one answer goes without extended thinking (as LiteLLM does); the next user turn has it again.
+            budget = 0;
+        }
+
         if (budget > 0 && budget >= maxTokens)
         {
             // Anthropic needs the thinking budget below max_tokens and at least 1024.
@@ -103,6 +111,29 @@ internal static class AnthropicRequestWriter
         json.WriteEndObject();
         json.Flush();
         return true;
+    }
+
+    /// <summary>
+    /// True when the last assistant message called tools: its results follow it (a user's words after them join them in
+    /// one Anthropic user turn), so the request continues that assistant turn.
+    /// </summary>
+    internal static bool ContinuesToolLoop(JsonElement messages)
+    {
+        if (messages.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        var calledTools = false;
+        foreach (var message in messages.EnumerateArray())
+        {
+            if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role"u8, out var role) && role.ValueEquals("assistant"u8))
+            {
+                calledTools = message.TryGetProperty("tool_calls"u8, out var calls) && calls.ValueKind == JsonValueKind.Array && calls.GetArrayLength() > 0;
+            }
+        }
+
+        return calledTools;
     }
 
     private static bool TryCheckParameters(OpenAIChatRequest request, out CodecError error) => request.TryCheckParameters(

@@ -101,6 +101,21 @@ public class AnthropicRequestWriterTests
     }
 
     [Theory]
+    // The tool loop's next request: Anthropic would want the assistant turn to start with a signed thinking block.
+    [InlineData("""[{"role":"user","content":"Weather?"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"w","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"sunny"}]""", false)]
+    [InlineData("""[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"w","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"sunny"},{"role":"user","content":"And?"}]""", false)]
+    // A loop that ended in a plain answer, and a conversation without tools: thinking as asked.
+    [InlineData("""[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"w","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"sunny"},{"role":"assistant","content":"Sunny."},{"role":"user","content":"Thanks"}]""", true)]
+    [InlineData("""[{"role":"user","content":"x"},{"role":"assistant","content":"y","tool_calls":[]},{"role":"user","content":"z"}]""", true)]
+    public void ReasoningEffort_IsLeftOut_WhileAToolLoopContinues(string messages, bool thinking)
+    {
+        var request = Codec.Request(Anthropic, """{"model":"m","messages":""" + messages + ""","tools":[{"type":"function","function":{"name":"w","parameters":{"type":"object"}}}],"reasoning_effort":"medium"}""");
+
+        Assert.Equal(thinking, request["thinking"] is not null);
+        Assert.Equal(4096 + AnthropicRequestWriter.DefaultMaxTokens, (int)request["max_tokens"]!);
+    }
+
+    [Theory]
     [InlineData("\"n\":2", "n")]
     [InlineData("\"logprobs\":true", "logprobs")]
     [InlineData("\"top_logprobs\":3", "top_logprobs")]

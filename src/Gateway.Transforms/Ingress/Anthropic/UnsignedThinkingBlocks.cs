@@ -66,10 +66,13 @@ public static class UnsignedThinkingBlocks
         }
 
         var messages = request["messages"]!.AsArray();
+        var lastAssistant = true;
         for (var m = messages.Count - 1; m >= 0; m--)
         {
+            var isAssistant = messages[m]?["role"] is JsonValue role && role.TryGetValue<string>(out var name) && name == "assistant";
             if (messages[m]?["content"] is not JsonArray content)
             {
+                lastAssistant &= !isAssistant;
                 continue;
             }
 
@@ -83,11 +86,20 @@ public static class UnsignedThinkingBlocks
                 }
             }
 
+            // With thinking on, Anthropic wants the assistant turn a tool loop continues to start with its signed
+            // thinking: that one answer goes without extended thinking (as LiteLLM does) rather than being refused.
+            if (removed && isAssistant && lastAssistant && content.Any(IsToolUse))
+            {
+                request.Remove("thinking");
+            }
+
             // An empty content is refused too; Anthropic joins the same-role turns the removal leaves side by side.
             if (removed && content.Count == 0)
             {
                 messages.RemoveAt(m);
             }
+
+            lastAssistant &= !isAssistant;
         }
 
         request["model"] = model;
@@ -95,6 +107,9 @@ public static class UnsignedThinkingBlocks
         request.WriteTo(writer);
         return true;
     }
+
+    private static bool IsToolUse(JsonNode? block) =>
+        block is JsonObject { } use && use["type"] is JsonValue type && type.TryGetValue<string>(out var name) && name == "tool_use";
 
     private static bool IsUnsignedThinking(JsonNode? block) =>
         block is JsonObject { } thinking

@@ -102,6 +102,25 @@ public class AnthropicPassthroughCodecTests
     }
 
     [Theory]
+    // The tool loop continues the assistant turn whose thinking went: Anthropic would want it to start with thinking.
+    [InlineData("""{"role":"assistant","content":[{"type":"thinking","thinking":"Look it up.","signature":""},{"type":"tool_use","id":"t1","name":"w","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"sunny"}]}""", false)]
+    // Its thinking went from an earlier turn only, or the last assistant turn used no tool: thinking stays as asked.
+    [InlineData("""{"role":"assistant","content":[{"type":"thinking","thinking":"Hi.","signature":""},{"type":"text","text":"Hello"}]},{"role":"user","content":"Go"},{"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"EqQB"},{"type":"tool_use","id":"t1","name":"w","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"sunny"}]}""", true)]
+    [InlineData("""{"role":"assistant","content":[{"type":"thinking","thinking":"Hi.","signature":""},{"type":"text","text":"Hello"}]},{"role":"user","content":"Again"}""", true)]
+    public void Request_WithThinkingOn_LeavesThinkingOff_OnlyWhenTheToolLoopsTurnLostItsThinking(string turns, bool thinking)
+    {
+        var body = Encoding.UTF8.GetBytes(
+            """{"model":"c","max_tokens":2048,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[{"role":"user","content":"Weather?"},""" + turns + "]}");
+        using var output = new PooledBufferWriter();
+
+        Assert.True(AnthropicPassthroughCodec.Instance.TryWriteRequest(body, default(ChatRequestInfo), "up", output, out _));
+
+        var request = System.Text.Json.Nodes.JsonNode.Parse(output.WrittenSpan)!;
+        Assert.Equal(thinking, request["thinking"] is not null);
+        Assert.DoesNotContain("\"signature\":\"\"", Encoding.UTF8.GetString(output.WrittenSpan), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("""{"type":"thinking","thinking":"x","signature":"EqQB"}""", false)]
     [InlineData("""{"type":"thinking","thinking":"x","signature":""}""", true)]
     [InlineData("""{"type":"thinking","thinking":"x","signature" : null}""", true)]
