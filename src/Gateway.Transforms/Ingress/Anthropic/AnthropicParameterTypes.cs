@@ -19,38 +19,59 @@ internal static class AnthropicParameterTypes
     private const string List = "a valid list";
     private const string Dictionary = "a valid dictionary";
 
+    /// <summary>The path of a first pass, which builds none (see <see cref="TryCheck"/>).</summary>
+    private const string NoPath = "";
+
     /// <summary>False with the error of the first parameter of the wrong type.</summary>
     public static bool TryCheck(JsonElement root, out AnthropicRequestError error)
     {
+        // Paths are only for the error: a first pass finds whether anything is wrong without building one per message and
+        // block (NoPath), and only a refused request is read again to name the field.
+        if (Find(root, paths: false) is null)
+        {
+            error = default;
+            return true;
+        }
+
+        error = new AnthropicRequestError(Find(root, paths: true)!);
+        return false;
+    }
+
+    private static string? Find(JsonElement root, bool paths)
+    {
         foreach (var property in root.EnumerateObject())
         {
-            var name = property.Name;
             var value = property.Value;
-            var message = value.ValueKind == JsonValueKind.Null ? null : name switch
+            if (value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            var name = property.Name;
+            var at = paths ? name : NoPath;
+            var message = name switch
             {
                 "max_tokens" => CheckInteger(name, value, 1, int.MaxValue),
                 "top_k" => CheckInteger(name, value, int.MinValue, int.MaxValue),
                 "temperature" or "top_p" => Expect(name, value, JsonValueKind.Number, Number)
                     ?? (RequestJson.IsFinite(JsonMarshal.GetRawUtf8Value(value)) ? null : $"{name}: Input should be a finite number"),
                 "stream" => ExpectBoolean(name, value),
-                "stop_sequences" => CheckStrings(name, value),
-                "system" => value.ValueKind == JsonValueKind.String ? null : CheckBlocks(name, value, "a valid string or a list of text blocks"),
-                "metadata" => CheckObject(name, value, static (m, path) => Optional(m, "user_id", path, JsonValueKind.String, Text)),
-                "thinking" => CheckObject(name, value, static (t, path) => Optional(t, "type", path, JsonValueKind.String, Text) ?? OptionalInteger(t, "budget_tokens", path)),
-                "tools" => CheckList(name, value, static (tool, path) => CheckObject(path, tool, CheckTool)),
-                "tool_choice" => CheckObject(name, value, CheckToolChoice),
-                "messages" => CheckList(name, value, static (message, path) => CheckObject(path, message, CheckMessage)),
+                "stop_sequences" => CheckStrings(at, value),
+                "system" => value.ValueKind == JsonValueKind.String ? null : CheckBlocks(at, value, "a valid string or a list of text blocks"),
+                "metadata" => CheckObject(at, value, static (m, path) => Optional(m, "user_id", path, JsonValueKind.String, Text)),
+                "thinking" => CheckObject(at, value, static (t, path) => Optional(t, "type", path, JsonValueKind.String, Text) ?? OptionalInteger(t, "budget_tokens", path)),
+                "tools" => CheckList(at, value, static (tool, path) => CheckObject(path, tool, CheckTool)),
+                "tool_choice" => CheckObject(at, value, CheckToolChoice),
+                "messages" => CheckList(at, value, static (message, path) => CheckObject(path, message, CheckMessage)),
                 _ => null,
             };
             if (message is not null)
             {
-                error = new AnthropicRequestError(message);
-                return false;
+                return message;
             }
         }
 
-        error = default;
-        return true;
+        return null;
     }
 
     private static string? CheckTool(JsonElement tool, string path) =>
@@ -74,10 +95,10 @@ internal static class AnthropicParameterTypes
 
         if (!message.TryGetProperty("content", out var content))
         {
-            return path + ".content: Field required";
+            return Member(path, "content") + ": Field required";
         }
 
-        return content.ValueKind == JsonValueKind.String ? null : CheckBlocks(path + ".content", content, "a valid string or a list of content blocks");
+        return content.ValueKind == JsonValueKind.String ? null : CheckBlocks(Member(path, "content"), content, "a valid string or a list of content blocks");
     }
 
     /// <summary>A list of content blocks, each checked for the fields the translator reads of its type.</summary>
@@ -93,7 +114,7 @@ internal static class AnthropicParameterTypes
         ?? Optional(block, "tool_use_id", path, JsonValueKind.String, Text)
         ?? OptionalBoolean(block, "is_error", path)
         ?? (block.TryGetProperty("content"u8, out var content) && content.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)
-            ? CheckBlocks(path + ".content", content, "a valid string or a list of content blocks")
+            ? CheckBlocks(Member(path, "content"), content, "a valid string or a list of content blocks")
             : null)
         ?? Optional(block, "source", path, JsonValueKind.Object, Dictionary);
 
@@ -126,7 +147,7 @@ internal static class AnthropicParameterTypes
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
-            if (check(item, string.Create(CultureInfo.InvariantCulture, $"{path}.{index++}")) is { } error)
+            if (check(item, Index(path, index++)) is { } error)
             {
                 return error;
             }
@@ -139,19 +160,19 @@ internal static class AnthropicParameterTypes
         value.ValueKind == JsonValueKind.Object ? check(value, path) : WrongType(path, Dictionary);
 
     private static string? Optional(JsonElement parent, string name, string path, JsonValueKind kind, string expected) =>
-        parent.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null && value.ValueKind != kind ? WrongType(path + "." + name, expected) : null;
+        parent.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null && value.ValueKind != kind ? WrongType(Member(path, name), expected) : null;
 
     private static string? OptionalBoolean(JsonElement parent, string name, string path) =>
         parent.TryGetProperty(name, out var value) && value.ValueKind is not (JsonValueKind.Null or JsonValueKind.True or JsonValueKind.False)
-            ? WrongType(path + "." + name, Boolean)
+            ? WrongType(Member(path, name), Boolean)
             : null;
 
     private static string? OptionalInteger(JsonElement parent, string name, string path) =>
-        parent.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? CheckInteger(path + "." + name, value, int.MinValue, int.MaxValue) : null;
+        parent.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? CheckInteger(Member(path, name), value, int.MinValue, int.MaxValue) : null;
 
     private static string? Required(JsonElement parent, string name, string path, JsonValueKind kind, string expected) =>
-        !parent.TryGetProperty(name, out var value) ? path + "." + name + ": Field required"
-        : value.ValueKind != kind ? WrongType(path + "." + name, expected)
+        !parent.TryGetProperty(name, out var value) ? Member(path, name) + ": Field required"
+        : value.ValueKind != kind ? WrongType(Member(path, name), expected)
         : null;
 
     private static string? Expect(string path, JsonElement value, JsonValueKind kind, string expected) =>
@@ -161,4 +182,9 @@ internal static class AnthropicParameterTypes
         value.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : WrongType(path, Boolean);
 
     private static string WrongType(string path, string expected) => $"{path}: Input should be {expected}";
+
+    private static string Member(string path, string name) => path.Length == 0 ? NoPath : path + "." + name;
+
+    private static string Index(string path, int index) =>
+        path.Length == 0 ? NoPath : string.Create(CultureInfo.InvariantCulture, $"{path}.{index}");
 }
