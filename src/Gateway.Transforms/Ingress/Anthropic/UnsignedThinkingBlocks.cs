@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MassRouter.Gateway.Transforms.Translation;
 
 namespace MassRouter.Gateway.Transforms.Ingress.Anthropic;
 
@@ -51,26 +52,29 @@ public static class UnsignedThinkingBlocks
     public static bool TryRemove(ReadOnlySpan<byte> body, string model, IBufferWriter<byte> output)
     {
         JsonObject request;
+        JsonArray messages;
         try
         {
-            if (JsonNode.Parse(body) is not JsonObject parsed || parsed["messages"] is not JsonArray)
+            // The depth every request reader allows: a body the model rewriter forwards is never refused here.
+            if (JsonNode.Parse(body, documentOptions: RequestJson.DocumentOptions) is not JsonObject parsed || parsed["messages"] is not JsonArray list)
             {
                 return false;
             }
 
-            request = parsed;
+            (request, messages) = (parsed, list);
         }
         catch (JsonException)
         {
             return false;
         }
 
-        var messages = request["messages"]!.AsArray();
         var lastAssistant = true;
         for (var m = messages.Count - 1; m >= 0; m--)
         {
-            var isAssistant = messages[m]?["role"] is JsonValue role && role.TryGetValue<string>(out var name) && name == "assistant";
-            if (messages[m]?["content"] is not JsonArray content)
+            // Anything not shaped as Anthropic wants is left for Anthropic to refuse in its words.
+            var message = messages[m] as JsonObject;
+            var isAssistant = IsString(message?["role"], "assistant");
+            if (message?["content"] is not JsonArray content)
             {
                 lastAssistant &= !isAssistant;
                 continue;
@@ -108,11 +112,13 @@ public static class UnsignedThinkingBlocks
         return true;
     }
 
-    private static bool IsToolUse(JsonNode? block) =>
-        block is JsonObject { } use && use["type"] is JsonValue type && type.TryGetValue<string>(out var name) && name == "tool_use";
+    private static bool IsToolUse(JsonNode? block) => block is JsonObject use && IsString(use["type"], "tool_use");
 
     private static bool IsUnsignedThinking(JsonNode? block) =>
-        block is JsonObject { } thinking
-        && thinking["type"] is JsonValue type && type.TryGetValue<string>(out var name) && name == "thinking"
+        block is JsonObject thinking
+        && IsString(thinking["type"], "thinking")
         && (thinking["signature"] is not JsonValue signature || !signature.TryGetValue<string>(out var value) || value.Length == 0);
+
+    private static bool IsString(JsonNode? node, string expected) =>
+        node is JsonValue value && value.TryGetValue<string>(out var text) && text == expected;
 }

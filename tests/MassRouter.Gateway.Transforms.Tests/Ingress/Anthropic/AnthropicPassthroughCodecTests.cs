@@ -130,6 +130,35 @@ public class AnthropicPassthroughCodecTests
             $$"""{"model":"m","messages":[{"role":"assistant","content":[{{block}}]}]}""")));
 
     [Fact]
+    public void Request_OfAnotherShape_IsStillForwarded_ForAnthropicToRefuse()
+    {
+        // A message and a block that are not objects, beside an unsigned thinking block: nothing here throws.
+        var body = """{"model":"c","messages":["hi",{"role":"assistant","content":[7,{"type":"thinking","thinking":"x","signature":""},{"type":"text","text":"y"}]}]}"""u8.ToArray();
+        using var output = new PooledBufferWriter();
+
+        Assert.True(AnthropicPassthroughCodec.Instance.TryWriteRequest(body, default(ChatRequestInfo), "up", output, out _));
+
+        Assert.Equal(
+            """{"model":"up","messages":["hi",{"role":"assistant","content":[7,{"type":"text","text":"y"}]}]}""",
+            Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+
+    [Fact]
+    public void Request_NestedAsDeeplyAsEveryRequestReaderAllows_StillLosesItsUnsignedThinking()
+    {
+        // 100 levels: beyond System.Text.Json's default of 64, within the gateway's RequestJson.MaxDepth.
+        var deep = new string('[', 100) + new string(']', 100);
+        var body = Encoding.UTF8.GetBytes(
+            """{"model":"c","messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"x","signature":""},{"type":"tool_use","id":"t","name":"f","input":{"deep":"""
+            + deep + "}}]}]}");
+        using var output = new PooledBufferWriter();
+
+        Assert.True(AnthropicPassthroughCodec.Instance.TryWriteRequest(body, default(ChatRequestInfo), "up", output, out _));
+
+        Assert.DoesNotContain("\"thinking\"", Encoding.UTF8.GetString(output.WrittenSpan), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Request_WhoseSignaturesAreAllSet_IsKeptByteForByte()
     {
         var body = """{"model":"public/claude", "messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"x","signature":"EqQB"}]}]}"""u8.ToArray();
