@@ -74,6 +74,14 @@ internal sealed class BoardRunner
             }
         }
 
+        // The translation lane is probed here, after the memory cells (a cold process serves nothing else first), so
+        // that its phases run in the same interleaved rounds as the passthrough ones, each right after the target's
+        // passthrough phase: compared with it, they meet the same noise.
+        foreach (var i in available.Where(i => targets[i].Translation))
+        {
+            results[i].Translation = await ProbeTranslationAsync(targets[i].Target, cancellationToken);
+        }
+
         var latencyRounds = available.ToDictionary(i => i, _ => new List<PhaseResult>());
         var streamRounds = available.ToDictionary(i => i, _ => new List<PhaseResult>());
         var ttftRounds = available.ToDictionary(i => i, _ => new List<PhaseResult>());
@@ -84,6 +92,11 @@ internal sealed class BoardRunner
                 var target = targets[i].Target;
                 var zeroDelay = Workload.Single(RequestTemplate.Chat(target, "chat", new ChatShape { Tokens = 16 }));
                 latencyRounds[i].Add(await Phase(target, $"added-latency c=1 #{round}", zeroDelay, 1, s.LatencyWarmup, s.LatencyDuration, cancellationToken));
+                if (results[i].Translation is { Measured: true } translation)
+                {
+                    translation.LatencyRounds.Add(await Phase(
+                        target, $"translation c=1 #{round}", TranslatedWorkload(target), 1, s.LatencyWarmup, s.LatencyDuration, cancellationToken));
+                }
             }
 
             // Time to first content frame, from many short streams: a 64-frame stream yields one first frame per
@@ -107,23 +120,12 @@ internal sealed class BoardRunner
             foreach (var i in available)
             {
                 var target = targets[i].Target;
-                streamRounds[i].Add(await PhaseAsync(
-                    new LoadPhase
-                    {
-                        Name = $"stream c=1 #{round}", Workload = StreamWorkload(target), Concurrency = 1,
-                        Warmup = TimeSpan.FromMilliseconds(s.StreamTokens * s.StreamIntervalMs), Duration = s.StreamLatencyDuration,
-                        StallThreshold = StallThreshold, Pid = target.Pid,
-                    },
-                    target,
-                    cancellationToken));
+                streamRounds[i].Add(await StreamPhaseAsync(target, $"stream c=1 #{round}", StreamWorkload(target), cancellationToken));
+                if (results[i].Translation is { Measured: true } translation)
+                {
+                    translation.StreamRounds.Add(await StreamPhaseAsync(target, $"translation stream c=1 #{round}", TranslatedStreamWorkload(target), cancellationToken));
+                }
             }
-        }
-
-        // The translation lane is probed here, after the memory cells (a cold process serves nothing else first), so
-        // that its frontier can run in the same interleaved rounds as the passthrough one.
-        foreach (var i in available.Where(i => targets[i].Translation))
-        {
-            results[i].Translation = await ProbeTranslationAsync(targets[i].Target, cancellationToken);
         }
 
         await RunFrontierAsync(targets, results, available, cancellationToken);
@@ -137,6 +139,12 @@ internal sealed class BoardRunner
             result.Ttft = MedianBy(ttftRounds[i], p => p.Ttft.P50Us);
             result.StreamLatencyRounds.AddRange(streamRounds[i]);
             result.StreamLatency = MedianBy(streamRounds[i], p => p.Gap.P99Us);
+            if (result.Translation is { Measured: true } translation)
+            {
+                translation.Latency = MedianBy(translation.LatencyRounds, p => p.Latency.P99Us);
+                translation.Stream = MedianBy(translation.StreamRounds, p => p.Gap.P99Us);
+            }
+
             await RunSweepsAsync(targets[i].Target, result, cancellationToken);
             loadEnded[i] = Stopwatch.GetTimestamp();
         }
@@ -184,6 +192,27 @@ internal sealed class BoardRunner
 
     private Workload TtftWorkload(TargetSpec target) => Workload.Single(RequestTemplate.Chat(
         target, "stream-short", new ChatShape { Stream = true, Tokens = 2, InterTokenMs = _settings.StreamIntervalMs }));
+
+    /// <summary>
+    /// Runs one streams-sustained step up to <paramref name="attempts"/> times, until an attempt passes: every stream got
+    /// all its frames, none stalled, errors under 0.1%. Failed attempts that were run again go to <paramref name="retried"/>.
+    /// </summary>
+    internal static async Task<(PhaseResult Step, bool Passed)> StreamStepAsync(
+        Func<int, Task<PhaseResult>> run, int attempts, List<PhaseResult> retried, Action<PhaseResult> onRetry)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var step = await run(attempt);
+            var passed = step.Ok > 0 && step.Stalls == 0 && step.ErrorRate < 0.001;
+            if (passed || attempt >= attempts)
+            {
+                return (step, passed);
+            }
+
+            retried.Add(step);
+            onRetry(step);
+        }
+    }
 
     private static PhaseResult MedianBy(List<PhaseResult> rounds, Func<PhaseResult, long> key) =>
         rounds.OrderBy(key).ElementAt(rounds.Count / 2);
@@ -302,16 +331,20 @@ internal sealed class BoardRunner
         var streamLength = TimeSpan.FromMilliseconds(s.StreamTokens * s.StreamIntervalMs);
         foreach (var concurrency in s.StreamConcurrency)
         {
-            var step = await PhaseAsync(
-                new LoadPhase
-                {
-                    Name = $"streams c={concurrency}", Workload = stream, Concurrency = concurrency, Warmup = streamLength,
-                    StartStagger = streamLength, Duration = s.StreamStep, StallThreshold = stall, Pid = target.Pid,
-                },
-                target,
-                cancellationToken);
+            var (step, passed) = await StreamStepAsync(
+                attempt => PhaseAsync(
+                    new LoadPhase
+                    {
+                        Name = attempt == 1 ? $"streams c={concurrency}" : $"streams c={concurrency} attempt {attempt}", Workload = stream,
+                        Concurrency = concurrency, Warmup = streamLength, StartStagger = streamLength, Duration = s.StreamStep, StallThreshold = stall,
+                        Pid = target.Pid,
+                    },
+                    target,
+                    cancellationToken),
+                s.StreamStepAttempts,
+                result.StreamSweepRetried,
+                failed => _log.WriteLine($"[{target.Name}] {failed.Name} failed ({failed.Stalls} stalls, {failed.Failed} failed); running it again"));
             result.StreamSweep.Add(step);
-            var passed = step.Ok > 0 && step.Stalls == 0 && step.ErrorRate < 0.001;
             if (!passed)
             {
                 break;
@@ -327,11 +360,6 @@ internal sealed class BoardRunner
         // The memory cell's load again, on the warm process: CPU per request under a fixed load. No /metrics scraping
         // here: rendering it would be CPU charged to the target's requests (the soak scenario scrapes).
         result.FixedLoad = await Phase(target, $"fixed load c={s.MemoryConcurrency}", delayed, s.MemoryConcurrency, TimeSpan.Zero, s.MemoryDuration, cancellationToken);
-
-        if (result.Translation is { Measured: true } translation)
-        {
-            await TranslationAsync(target, translation, cancellationToken);
-        }
     }
 
     /// <summary>
@@ -436,23 +464,20 @@ internal sealed class BoardRunner
         return new TranslationResult { Status = reason };
     }
 
-    /// <summary>The translation lane's concurrency-1 phases (its frontier ran with the passthrough frontier).</summary>
-    private async Task TranslationAsync(TargetSpec target, TranslationResult translation, CancellationToken cancellationToken)
-    {
-        var s = _settings;
-        translation.Latency = await Phase(target, "translation c=1", TranslatedWorkload(target), 1, s.LatencyWarmup, s.LatencyDuration, cancellationToken);
-        translation.Stream = await PhaseAsync(
+    /// <summary>A concurrency-1 phase of long streams (one stream length of warm-up).</summary>
+    private Task<PhaseResult> StreamPhaseAsync(TargetSpec target, string name, Workload workload, CancellationToken cancellationToken) =>
+        PhaseAsync(
             new LoadPhase
             {
-                Name = "translation stream c=1",
-                Workload = Workload.Single(RequestTemplate.Chat(
-                    target, "messages-stream", new ChatShape { Stream = true, Messages = true, Tokens = s.StreamTokens, InterTokenMs = s.StreamIntervalMs })),
-                Concurrency = 1, Warmup = TimeSpan.FromMilliseconds(s.StreamTokens * s.StreamIntervalMs), Duration = s.StreamLatencyDuration,
-                StallThreshold = StallThreshold, Pid = target.Pid,
+                Name = name, Workload = workload, Concurrency = 1, Warmup = TimeSpan.FromMilliseconds(_settings.StreamTokens * _settings.StreamIntervalMs),
+                Duration = _settings.StreamLatencyDuration, StallThreshold = StallThreshold, Pid = target.Pid,
             },
             target,
             cancellationToken);
-    }
+
+    /// <summary>The passthrough stream's shape on <c>/v1/messages</c>.</summary>
+    private Workload TranslatedStreamWorkload(TargetSpec target) => Workload.Single(RequestTemplate.Chat(
+        target, "messages-stream", new ChatShape { Stream = true, Messages = true, Tokens = _settings.StreamTokens, InterTokenMs = _settings.StreamIntervalMs }));
 
     private static Workload TranslatedWorkload(TargetSpec target) =>
         Workload.Single(RequestTemplate.Chat(target, "messages", new ChatShape { Tokens = 16, Messages = true }));

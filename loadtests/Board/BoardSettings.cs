@@ -43,6 +43,12 @@ internal sealed record BoardSettings
 
     public TimeSpan StreamStep { get; init; }
 
+    /// <summary>
+    /// Attempts a streams-sustained step gets before it fails the sweep: one stall of the rig's core (the generator and
+    /// the mock share it) fails every stream in flight at once, whatever the target. Every attempt is in results.json.
+    /// </summary>
+    public int StreamStepAttempts { get; init; } = 2;
+
     public int MemoryConcurrency { get; init; }
 
     public TimeSpan MemoryDuration { get; init; }

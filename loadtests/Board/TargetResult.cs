@@ -40,7 +40,11 @@ internal sealed class TargetResult
 
     public List<PhaseResult> StreamLatencyRounds { get; } = [];
 
+    /// <summary>Each step of the streams-sustained sweep: its last attempt (the one that decided it).</summary>
     public List<PhaseResult> StreamSweep { get; } = [];
+
+    /// <summary>The failed attempts of steps that were run again (<see cref="BoardSettings.StreamStepAttempts"/>).</summary>
+    public List<PhaseResult> StreamSweepRetried { get; } = [];
 
     public StreamSweepResult? Streams { get; set; }
 

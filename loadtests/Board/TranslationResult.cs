@@ -4,7 +4,7 @@ namespace MassRouter.LoadTests.Board;
 
 /// <summary>
 /// The Anthropic-format lane (<c>/v1/messages</c> against the same OpenAI-format mock): the added latency at concurrency 1,
-/// the throughput frontier (swept in the same rounds as the passthrough frontier, interleaved with it) and a stream.
+/// the throughput frontier and a stream, each measured in the same rounds as its passthrough counterpart, interleaved with it.
 /// </summary>
 internal sealed class TranslationResult
 {
@@ -13,8 +13,11 @@ internal sealed class TranslationResult
 
     public bool Measured => Status == BoardRunner.Measured;
 
-    /// <summary>Non-streaming, zero-delay mock, concurrency 1.</summary>
+    /// <summary>Non-streaming, zero-delay mock, concurrency 1: the round with the median p99 of <see cref="LatencyRounds"/>.</summary>
     public PhaseResult? Latency { get; set; }
+
+    /// <summary>Every concurrency-1 round, each run right after the target's passthrough round (interleaved across the targets).</summary>
+    public List<PhaseResult> LatencyRounds { get; } = [];
 
     /// <summary>Each step of the translated sweep: the round with the median p99 of <see cref="FrontierRounds"/>.</summary>
     public List<PhaseResult> Frontier { get; } = [];
@@ -24,6 +27,12 @@ internal sealed class TranslationResult
     /// <summary>Best requests/s under each bound, as the passthrough frontier's.</summary>
     public Dictionary<string, double?> FrontierBest { get; } = [];
 
-    /// <summary>Concurrency-1 streaming on <c>/v1/messages</c>: its inter-frame gap is compared with the passthrough stream's.</summary>
+    /// <summary>
+    /// Concurrency-1 streaming on <c>/v1/messages</c>, the round with the median gap p99 of <see cref="StreamRounds"/>: its
+    /// inter-frame gap is compared with the passthrough stream's.
+    /// </summary>
     public PhaseResult? Stream { get; set; }
+
+    /// <summary>Every streaming round, each run right after the target's passthrough stream round.</summary>
+    public List<PhaseResult> StreamRounds { get; } = [];
 }

@@ -113,6 +113,13 @@ public sealed class ScenarioSmokeTests : IClassFixture<LoopbackRig>
         var translation = gateway.Translation!;
         Assert.True(translation.Measured, translation.Status + log);
         Assert.True(translation.Latency is { Ok: > 0, Failed: 0 } && translation.Stream is { Ok: > 0 }, log.ToString());
+        // Its concurrency-1 phases run in the passthrough's rounds, each right after the gateway's passthrough phase.
+        Assert.Equal(gateway.AddedLatencyRounds.Count, translation.LatencyRounds.Count);
+        Assert.Equal(gateway.StreamLatencyRounds.Count, translation.StreamRounds.Count);
+        Assert.Contains(translation.Latency, translation.LatencyRounds);
+        Assert.Contains(translation.Stream, translation.StreamRounds);
+        Assert.True(gateway.AddedLatencyRounds[0].StartedAt < translation.LatencyRounds[0].StartedAt && translation.LatencyRounds[0].StartedAt < gateway.TtftRounds[0].StartedAt, "translation c=1 beside the passthrough round");
+        Assert.True(gateway.StreamLatencyRounds[0].StartedAt < translation.StreamRounds[0].StartedAt && translation.StreamRounds[^1].StartedAt < firstRound[0].StartedAt, "translation stream beside the passthrough round, before the sweeps");
         Assert.Equal(2, translation.FrontierRounds.Count);
         Assert.All(translation.FrontierRounds, round => Assert.Equal([1, 4], round.Select(step => step.Concurrency)));
         Assert.All(translation.FrontierRounds.SelectMany(round => round), step => Assert.True(step.Ok > 0 && step.Failed == 0, step.Name + log));
