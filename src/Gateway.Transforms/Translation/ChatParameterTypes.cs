@@ -8,7 +8,8 @@ namespace MassRouter.Gateway.Transforms.Translation;
 
 /// <summary>
 /// Checks the type of every chat-completions parameter the request writers read, before any is written: a value of the wrong
-/// type (<c>"max_tokens":"abc"</c>) is refused with the 400 OpenAI itself answers (<see cref="ParameterErrors"/>), never
+/// type (<c>"max_tokens":"abc"</c>), or an integer outside OpenAI's bounds (<c>"max_tokens":0</c>), is refused with the 400
+/// OpenAI itself answers (<see cref="ParameterErrors"/>), never
 /// dropped as if it had not been sent, nor left to an exception half-way through writing. Null stands for "not sent", as for
 /// OpenAI. OpenAI-compatible passthrough needs none of this: its provider validates the body it is sent.
 /// </summary>
@@ -53,7 +54,11 @@ internal static class ChatParameterTypes
             var at = paths ? name : NoPath;
             var found = name switch
             {
-                "max_tokens" or "max_completion_tokens" or "n" or "top_logprobs" => CheckInteger(name, value, int.MinValue, int.MaxValue),
+                // OpenAI's own bounds, so a translated request is refused in the words OpenAI would use, not in the
+                // provider's (or, worse, accepted: a provider may read max_tokens 0 as "no limit").
+                "max_tokens" or "max_completion_tokens" => CheckInteger(name, value, 1, int.MaxValue),
+                "n" => CheckInteger(name, value, 1, 128),
+                "top_logprobs" => CheckInteger(name, value, 0, 20),
                 "seed" => CheckInteger(name, value, long.MinValue, long.MaxValue),
                 "temperature" or "top_p" or "presence_penalty" or "frequency_penalty" => CheckDecimal(name, value),
                 "stream" or "logprobs" or "parallel_tool_calls" => Expect(name, value, JsonValueKind.True, Boolean),

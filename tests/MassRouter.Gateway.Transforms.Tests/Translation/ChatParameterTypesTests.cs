@@ -29,6 +29,13 @@ public class ChatParameterTypesTests
         ("\"presence_penalty\":\"0\"", "presence_penalty", "invalid_type", "Invalid type for 'presence_penalty': expected a decimal, but got a string instead."),
         ("\"frequency_penalty\":[]", "frequency_penalty", "invalid_type", "Invalid type for 'frequency_penalty': expected a decimal, but got an array instead."),
         ("\"n\":\"2\"", "n", "invalid_type", "Invalid type for 'n': expected an integer, but got a string instead."),
+        // OpenAI's bounds: a provider would answer in its own words, or take max_tokens 0 as no limit at all.
+        ("\"max_tokens\":0", "max_tokens", "integer_below_min_value", "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got 0 instead."),
+        ("\"max_completion_tokens\":-5", "max_completion_tokens", "integer_below_min_value", "Invalid 'max_completion_tokens': integer below minimum value. Expected a value >= 1, but got -5 instead."),
+        ("\"n\":0", "n", "integer_below_min_value", "Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead."),
+        ("\"n\":129", "n", "integer_above_max_value", "Invalid 'n': integer above maximum value. Expected a value <= 128, but got 129 instead."),
+        ("\"top_logprobs\":-1", "top_logprobs", "integer_below_min_value", "Invalid 'top_logprobs': integer below minimum value. Expected a value >= 0, but got -1 instead."),
+        ("\"top_logprobs\":21", "top_logprobs", "integer_above_max_value", "Invalid 'top_logprobs': integer above maximum value. Expected a value <= 20, but got 21 instead."),
         ("\"seed\":1e30", "seed", "integer_above_max_value", "Invalid 'seed': integer above maximum value. Expected a value <= 9223372036854775807, but got 1e30 instead."),
         ("\"top_logprobs\":\"3\"", "top_logprobs", "invalid_type", "Invalid type for 'top_logprobs': expected an integer, but got a string instead."),
         ("\"stream\":\"yes\"", "stream", "invalid_type", "Invalid type for 'stream': expected a boolean, but got a string instead."),
@@ -102,6 +109,16 @@ public class ChatParameterTypesTests
             """;
 
         Assert.True(TryWrite(kind, body, out _, out var error), error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllKinds))]
+    public void BoundsThemselves_AreTaken(string kind)
+    {
+        const string body = """{"model":"m","max_tokens":1,"n":1,"top_logprobs":0,"messages":[{"role":"user","content":"hi"}]}""";
+
+        Assert.True(TryWrite(kind, body, out _, out var error), error.Message);
+        Assert.True(TryWrite(kind, body.Replace("\"max_tokens\":1", "\"max_completion_tokens\":2147483647", StringComparison.Ordinal), out _, out error), error.Message);
     }
 
     [Theory]
