@@ -40,16 +40,23 @@ internal static class MalformedInput
     }
 
     /// <summary>
-    /// Says what was wrong in the problems the framework writes with no detail: routing itself answers 415 for a body
-    /// of another content type (before any endpoint runs), through the status-code pages.
+    /// Says what was wrong in the problems the framework writes with no detail, through the status-code pages: routing
+    /// itself answers 415 for a body of another content type (before any endpoint runs), 405 with <c>Allow</c> for a path
+    /// that takes other methods, and 404 when no endpoint matched at all.
     /// </summary>
     public static void FillDetail(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
+        var http = context.HttpContext;
+        var request = http.Request;
         problem.Detail ??= problem.Status switch
         {
             StatusCodes.Status415UnsupportedMediaType => NotJson,
-            StatusCodes.Status413PayloadTooLarge => TooLargeDetail(context.HttpContext),
+            StatusCodes.Status413PayloadTooLarge => TooLargeDetail(http),
+            StatusCodes.Status405MethodNotAllowed when http.Response.Headers.Allow is { Count: > 0 } allow =>
+                RoutingMisses.MethodNotAllowed(request.Method, request.PathBase + request.Path, allow.ToString()),
+            // An endpoint's own 404 (an id that is not there) says what was not found; this is a path that has none.
+            StatusCodes.Status404NotFound when http.GetEndpoint() is null => RoutingMisses.NotFound(request.Method, request.PathBase + request.Path),
             _ => null,
         };
     }

@@ -1,3 +1,4 @@
+using MassRouter.ControlApi.Http;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Net.Http.Headers;
@@ -47,9 +48,9 @@ internal sealed class ControlApiMisses(EndpointDataSource endpoints, IProblemDet
             // The method's endpoint refused the content type (the problem details say which one to send).
             true when !contentAccepted => (StatusCodes.Status415UnsupportedMediaType, null),
             false when allowed.Count > 0 => (StatusCodes.Status405MethodNotAllowed,
-                $"Method {request.Method} is not allowed on {request.Path}; use {string.Join(", ", allowed)}."),
+                RoutingMisses.MethodNotAllowed(request.Method, request.Path, string.Join(", ", allowed))),
             // No endpoint, or one whose route constraints refused the path's values.
-            _ => (StatusCodes.Status404NotFound, $"The control API has no endpoint at {request.Method} {request.Path}."),
+            _ => (StatusCodes.Status404NotFound, RoutingMisses.NotFound(request.Method, request.Path)),
         };
 
         context.Response.StatusCode = status;

@@ -62,6 +62,30 @@ public sealed class HostingTests(SqliteControlApiFixture fixture)
     }
 
     [Fact]
+    public async Task RoutingMisses_AreProblemDetails_SayingWhatWasWrong()
+    {
+        var http = fixture.Admin.Http;
+        using var unknown = await http.GetAsync("/api/nothing-here");
+        await Expect.ProblemAsync(unknown, HttpStatusCode.NotFound);
+        Assert.Equal("The control API has no endpoint at GET /api/nothing-here.", await DetailAsync(unknown));
+
+        using var put = await http.PutAsync("/api/keys", null);
+        await Expect.ProblemAsync(put, HttpStatusCode.MethodNotAllowed);
+        Assert.Equal(["GET", "POST"], put.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        Assert.Equal($"Method PUT is not allowed on /api/keys; use {string.Join(", ", put.Content.Headers.Allow)}.", await DetailAsync(put));
+
+        // An endpoint's own 404 keeps its own words.
+        using var missing = await http.GetAsync("/api/keys/999999999");
+        Assert.DoesNotContain("no endpoint", await DetailAsync(missing), StringComparison.Ordinal);
+    }
+
+    private static async Task<string?> DetailAsync(HttpResponseMessage response)
+    {
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return document.RootElement.TryGetProperty("detail", out var detail) ? detail.GetString() : null;
+    }
+
+    [Fact]
     public async Task MalformedJsonBody_IsBadRequestProblem()
     {
         using var content = new StringContent("{\"name\": ", System.Text.Encoding.UTF8, "application/json");
