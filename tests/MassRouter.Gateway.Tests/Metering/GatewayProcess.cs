@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -6,7 +7,8 @@ namespace MassRouter.Gateway.Tests.Metering;
 
 /// <summary>
 /// A gateway in its own OS process (<c>dotnet MassRouter.Gateway.dll</c> from the test's output directory), configured by
-/// environment variables, so a test can kill it with SIGKILL the way an OOM killer or a crash would. Disposing kills
+/// environment variables, so a test can kill it with SIGKILL the way an OOM killer or a crash would, or stop it with
+/// SIGTERM the way an orchestrator does. Disposing kills
 /// it if it still runs.
 /// </summary>
 public sealed partial class GatewayProcess : IAsyncDisposable
@@ -99,6 +101,29 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return gateway;
     }
 
+    /// <summary>Sends SIGTERM, as an orchestrator stopping the container does (the host's graceful stop).</summary>
+    public void Terminate()
+    {
+        if (Kill(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    /// <summary>Waits for the process to exit by itself; its exit code, or null if it still ran after <paramref name="timeout"/>.</summary>
+    public async Task<int?> ExitCodeWithinAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+            return _process.ExitCode;
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>SIGKILL, process tree included: nothing runs after this, no shutdown hook, no drain.</summary>
     public async Task KillAsync()
     {
@@ -124,4 +149,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     [GeneratedRegex("gateway listening on (http://[^ ,]+)")]
     private static partial Regex ListeningOn();
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 }
