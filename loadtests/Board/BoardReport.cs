@@ -24,4 +24,7 @@ internal sealed class BoardReport
     public List<ComparisonRow> Comparison { get; set; } = [];
 
     public List<GoalCheck> Goals { get; set; } = [];
+
+    /// <summary>What the rig itself added in this run (from the direct baseline), and what that makes unreadable.</summary>
+    public RigCheck? Rig { get; set; }
 }

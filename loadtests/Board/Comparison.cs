@@ -13,6 +13,7 @@ internal static class Comparison
         var peer = report.Peer is null ? null : Find(report, report.Peer);
         report.Comparison = [.. report.Targets.Select(t => Row(t, direct, floor, peer))];
         report.Goals = Goals(report);
+        report.Rig = RigCheck.From(direct, report.Settings);
     }
 
     private static TargetResult? Find(BoardReport report, string name) =>

@@ -23,6 +23,16 @@ internal static class BoardMarkdown
             text.AppendLine().AppendLine("> " + report.Note);
         }
 
+        if (report.Rig is { } rig)
+        {
+            text.AppendLine().AppendLine(Invariant(
+                $"Rig check (from `{report.Direct}`): the mock's own p99 over its delay at concurrency 1 {Micros(rig.MockTailOverDelayUs)}, its streams' gap p99 over their pacing {Micros(rig.MockGapOverPacingUs)}."));
+            foreach (var warning in rig.Warnings)
+            {
+                text.AppendLine().AppendLine("> **Noisy rig:** " + warning + ".");
+            }
+        }
+
         text.AppendLine().AppendLine("## Goals (subject against the in-run baselines)").AppendLine();
         var goals = new MarkdownTable("goal", "measured", "met");
         foreach (var goal in report.Goals)
@@ -119,4 +129,6 @@ internal static class BoardMarkdown
     }
 
     private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Micros(long? value) => value is { } us ? Invariant($"{us} us") : "not measured";
 }

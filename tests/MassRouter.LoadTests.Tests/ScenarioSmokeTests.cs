@@ -131,6 +131,8 @@ public sealed class ScenarioSmokeTests : IClassFixture<LoopbackRig>
         Assert.NotNull(row.AddedP99Us);
         Assert.Equal(translation.FrontierBest["inf"], row.TranslationRpsUnbounded);
         Assert.Contains("/v1/messages", File.ReadAllText(Path.Combine(output, "report.md")), StringComparison.Ordinal);
+        Assert.True(report.Rig is { MockTailOverDelayUs: not null, MockGapOverPacingUs: not null }, "the rig check, from direct");
+        Assert.Contains("Rig check (from `direct`)", File.ReadAllText(Path.Combine(output, "report.md")), StringComparison.Ordinal);
         Assert.False(report.Comparison.Single(r => r.Target == "portkey").Available);
         Assert.NotEmpty(report.Goals);
     }
