@@ -54,6 +54,18 @@ internal static class JsonFieldPath
     }
 
     /// <summary>What a JSON value for <paramref name="type"/> must be ("a number", "an array"), for an error message.</summary>
+    /// <summary>
+    /// What a number that did not fit its field should have been: the type's range for a decimal (a whole-number type says
+    /// its range already, and a fraction sent for one fails the same way), else <see cref="Expectation"/>.
+    /// </summary>
+    public static string? RangeExpectation(Type? type)
+    {
+        var underlying = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+        return underlying == typeof(decimal)
+            ? string.Create(CultureInfo.InvariantCulture, $"a number from {decimal.MinValue} to {decimal.MaxValue}")
+            : Expectation(type);
+    }
+
     public static string? Expectation(Type? type)
     {
         type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;

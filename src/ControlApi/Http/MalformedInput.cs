@@ -102,8 +102,11 @@ internal static class MalformedInput
                 return Invalid(BodyField, $"Is not valid JSON{at}.");
             }
 
+            // A number token its field cannot hold (1e40 for a decimal, 1.5 for an integer) comes as a FormatException;
+            // a token of another kind ("abc" for a number) as an InvalidOperationException.
             var (field, type) = JsonFieldPath.Resolve(json.Path, bodyType);
-            return (field, JsonFieldPath.Expectation(type)) switch
+            var expectation = json.InnerException is FormatException ? JsonFieldPath.RangeExpectation(type) : JsonFieldPath.Expectation(type);
+            return (field, expectation) switch
             {
                 (null, { } expected) => Invalid(BodyField, $"Expected a JSON {Noun(expected)}."),
                 (_, { } expected) => Invalid(field, $"Expected {expected}."),

@@ -185,6 +185,12 @@ public abstract class MalformedInputTests(ControlApiFixture fixture)
         Assert.Equal("amountUsd: expected a number.", problem.GetProperty("detail").GetString());
         Assert.Equal("Expected a number.", problem.GetProperty("errors").GetProperty("amountUsd")[0].GetString());
 
+        // A number, but one a decimal cannot hold: its range, not "expected a number".
+        problem = await ExpectProblemAsync(await SendAsync(user.Http, HttpMethod.Post, "/api/billing/topups", Json, """{"amountUsd":1e40}"""), HttpStatusCode.BadRequest, "amountUsd");
+        Assert.Equal(
+            "Expected a number from -79228162514264337593543950335 to 79228162514264337593543950335.",
+            problem.GetProperty("errors").GetProperty("amountUsd")[0].GetString());
+
         problem = await ExpectProblemAsync(await SendAsync(user.Http, HttpMethod.Post, "/api/keys", Json, """{"name":"k","models":"gpt"}"""), HttpStatusCode.BadRequest, "models");
         Assert.Equal("models: expected an array.", problem.GetProperty("detail").GetString());
     }
