@@ -156,7 +156,7 @@ done
 DOTNET_VERSION=$(dotnet --version)
 echo "== running the board (profile $PROFILE) into $OUT"
 pin_rig dotnet loadtests/$BIN/MassRouter.LoadTests.dll board --profile "$PROFILE" --out "$OUT" \
-  --note "${NOTE:-}${NOTE:+ }Pinning: $PINNING. $REDIS_NOTE .NET SDK $DOTNET_VERSION." \
+  --note "${NOTE:-}${NOTE:+ — }Pinning: $PINNING. $REDIS_NOTE .NET SDK $DOTNET_VERSION." \
   --target "name=direct;url=http://127.0.0.1:$MOCK_PORT;pid=$MOCK_PID;model=bench;version=simulator@$MASSROUTER_COMMIT" \
   --target "name=plain-yarp;url=http://127.0.0.1:$YARP_PORT;pid=$YARP_PID;model=bench;version=Yarp.ReverseProxy 2.3.0" \
   --target "name=massrouter;url=http://127.0.0.1:$MR_PORT;pid=$MR_PID;model=bench;header=Authorization: Bearer $KEY;metrics=http://127.0.0.1:$MR_PORT/metrics;version=$MASSROUTER_COMMIT" \
