@@ -14,7 +14,8 @@ public static class GatewayRoutingFields
 {
     /// <summary>
     /// Reads the routing fields of a JSON object that is not a chat-completions request (an Anthropic Messages request);
-    /// false with the client's error when one of them is malformed or the body is not a JSON object.
+    /// false with the client's error, in Anthropic's words (<c>models: Input should be a valid list</c>), when one of them
+    /// is malformed or the body is not a JSON object.
     /// </summary>
     public static bool TryRead(
         ReadOnlySpan<byte> body,
@@ -54,11 +55,43 @@ public static class GatewayRoutingFields
 
         if (error.Message is not null)
         {
+            error = InAnthropicWords(error);
             return false;
         }
 
         (models, provider, ranges) = (routing.Models, routing.Provider, routing.Ranges);
         return true;
+    }
+
+    /// <summary>
+    /// A malformed routing field as Anthropic words a malformed field of its own (the field by its dotted path, then what it
+    /// should be), so one request does not mix two dialects: <c>provider.order.1: Input should be a valid string</c>.
+    /// </summary>
+    private static RequestError InAnthropicWords(RequestError error)
+    {
+        if (error.Param is not { } param)
+        {
+            // The body itself (not an object, not JSON): no field to name.
+            return error;
+        }
+
+        var path = param.Replace('[', '.').Replace("]", "", StringComparison.Ordinal);
+        var message = (error.Code, param) switch
+        {
+            ("invalid_type", _) => $"{path}: Input should be {Expected(param)}",
+            ("invalid_value", "provider.sort") => $"{path}: Input should be 'price', 'latency' or 'throughput'",
+            ("invalid_value", "models" or "provider") => $"{path}: Field given more than once",
+            _ => $"{path}: {error.Message}",
+        };
+        return error with { Message = message };
+
+        static string Expected(string param) => param switch
+        {
+            _ when param.EndsWith(']') => "a valid string",
+            "provider" => "a valid dictionary",
+            "provider.allow_fallbacks" => "a valid boolean",
+            _ => "a valid list",
+        };
     }
 
     /// <summary>

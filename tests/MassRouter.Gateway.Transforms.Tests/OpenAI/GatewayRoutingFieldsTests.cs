@@ -70,12 +70,25 @@ public class GatewayRoutingFieldsTests
     }
 
     [Theory]
-    [InlineData("""{"model":"m","models":"b"}""", "models")]
-    [InlineData("""{"model":"m","provider":{"sort":"cheapest"}}""", "provider.sort")]
-    public void AnthropicRequest_BadRoutingFields_AreRejected(string body, string param)
+    [InlineData("""{"model":"m","models":"b"}""", "models", "models: Input should be a valid list")]
+    [InlineData("""{"model":"m","models":["a",5]}""", "models[1]", "models.1: Input should be a valid string")]
+    [InlineData("""{"model":"m","provider":"x"}""", "provider", "provider: Input should be a valid dictionary")]
+    [InlineData("""{"model":"m","provider":{"order":{}}}""", "provider.order", "provider.order: Input should be a valid list")]
+    [InlineData("""{"model":"m","provider":{"only":["a",[]]}}""", "provider.only[1]", "provider.only.1: Input should be a valid string")]
+    [InlineData("""{"model":"m","provider":{"allow_fallbacks":"no"}}""", "provider.allow_fallbacks", "provider.allow_fallbacks: Input should be a valid boolean")]
+    [InlineData("""{"model":"m","provider":{"sort":"cheapest"}}""", "provider.sort", "provider.sort: Input should be 'price', 'latency' or 'throughput'")]
+    [InlineData("""{"model":"m","models":["a"],"models":["b"]}""", "models", "models: Field given more than once")]
+    public void AnthropicRequest_BadRoutingFields_AreRejected_InAnthropicWords(string body, string param, string message)
     {
         Assert.False(GatewayRoutingFields.TryRead(Encoding.UTF8.GetBytes(body), out _, out _, out _, out var error));
-        Assert.Equal(param, error.Param);
+        Assert.Equal((param, message), (error.Param, error.Message));
+    }
+
+    [Fact]
+    public void AnthropicRequest_ThatIsNotAnObject_IsRejectedAsSuch()
+    {
+        Assert.False(GatewayRoutingFields.TryRead("[1]"u8, out _, out _, out _, out var error));
+        Assert.Equal("The request body must be a JSON object.", error.Message);
     }
 
     private static ChatRequestInfo Parse(string body)
