@@ -25,6 +25,9 @@ internal sealed class OptimisticAdmission(
     private Action<OptimisticAdmission, object>? _whenAnswered;
     private object? _whenAnsweredState;
 
+    /// <summary>True once Redis has answered (or failed to): <see cref="WhenAnswered"/> would run its action at once.</summary>
+    public bool IsAnswered => _state != Pending;
+
     /// <summary>True once Redis admitted it (its in-flight record exists); false while unanswered, refused or failed.</summary>
     public bool IsAdmitted => _state == Admitted;
 

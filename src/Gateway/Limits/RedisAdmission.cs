@@ -78,6 +78,9 @@ internal sealed class RedisAdmission(
         admission.Answer(answer);
     }
 
+    /// <summary>Sends the optimistic admissions lingering for company now (a request they belong to has ended).</summary>
+    public void Flush() => _batcher.Tick(force: true);
+
     /// <summary>
     /// Admits without waiting for Redis when its last answer for this key leaves plenty of room (see
     /// <see cref="AdmissionHeadroom"/>): the admission script goes now (or with the pipeline's next batch), ahead of

@@ -60,10 +60,10 @@ internal sealed class MeteredRequest : IDisposable, IDeliveryProgress
     public long AdmittedAt { get; init; }
 
     /// <summary>
-    /// A settlement waiting for the answer to its optimistic admission (which decides its claim): kept here, so waiting
-    /// costs no closure.
+    /// A settlement, journalled, waiting for the answer to its optimistic admission before it is queued (it must not
+    /// reach Redis first): kept here, so waiting costs no closure.
     /// </summary>
-    internal (MassRouter.Core.Usage.UsageEvent Event, long TokenDelta, bool MayLinger) AwaitingAnswer { get; set; }
+    internal (JournalledSettlement Journalled, bool MayLinger) AwaitingAnswer { get; set; }
 
     /// <summary>The response its <c>x-ratelimit-*</c> headers go on (set when there are limits to report).</summary>
     internal HttpResponse? Response { get; set; }

@@ -214,9 +214,24 @@ internal sealed partial class RequestMeter
         var mayLinger = InFlight > 1;
         if (request.Optimistic is { } optimistic)
         {
-            // Admitted without waiting: only Redis's answer tells whether an in-flight record exists to claim, so the
-            // settlement waits for it (it is usually there already). Refused or unanswered, the event's marker claims it.
-            request.AwaitingAnswer = (usageEvent, tokenDelta, mayLinger);
+            // Admitted without waiting: only Redis's answer tells whether an in-flight record exists to claim. It is
+            // usually there already; refused or failed, the event's marker claims it.
+            if (optimistic.IsAnswered)
+            {
+                CountRefusal(optimistic);
+                var answeredClaim = optimistic.IsAdmitted ? SettlementClaim.Inflight : SettlementClaim.Marker;
+                _settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: answeredClaim), mayLinger, key.RedisNames);
+                return;
+            }
+
+            // Not yet (an answer faster than Redis's, or the admission lingering for company). The settlement must not
+            // reach Redis before the admission, so it is queued on the answer; but it is journalled now, and the
+            // admission sent now, so a process killed in between loses nothing: the admission reaches Redis (its bytes
+            // are the kernel's), and the next start replays the line, claiming the in-flight record the admission made.
+            // The same claim as the live settlement when the admission is admitted (the usual answer), so replaying a
+            // line whose settlement did reach Redis finds the record gone and charges nothing; and no per-event marker.
+            _admission!.Flush();
+            request.AwaitingAnswer = (_settler.Journal(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: SettlementClaim.Inflight)), mayLinger);
             optimistic.WhenAnswered(static (answered, state) => ((MeteredRequest)state).Meter!.SettleAnswered((MeteredRequest)state, answered), request);
             return;
         }
@@ -225,18 +240,28 @@ internal sealed partial class RequestMeter
         _settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: claim), mayLinger, key.RedisNames);
     }
 
-    /// <summary>Queues the settlement of an optimistically admitted request once Redis has answered its admission.</summary>
+    /// <summary>Queues the journalled settlement of an optimistically admitted request once Redis has answered its admission.</summary>
     private void SettleAnswered(MeteredRequest request, OptimisticAdmission answered)
+    {
+        CountRefusal(answered);
+        var (journalled, mayLinger) = request.AwaitingAnswer;
+        if (!answered.IsAdmitted)
+        {
+            // Refused (no record) or failed (perhaps none): the event's marker claims it, and removes a record should one
+            // exist. The journal's line still claims a record: replayed after this settles, it finds none and charges
+            // nothing; replayed instead of it (killed first), it charges the record if the admission made one.
+            journalled = journalled with { Settlement = journalled.Settlement with { Claim = SettlementClaim.Marker } };
+        }
+
+        _settler!.Submit(journalled, mayLinger, request.Key!.RedisNames);
+    }
+
+    private void CountRefusal(OptimisticAdmission answered)
     {
         if (answered.WasRefused)
         {
             _meteringMetrics?.OptimisticRefused();
         }
-
-        var key = request.Key!;
-        var (usageEvent, tokenDelta, mayLinger) = request.AwaitingAnswer;
-        var claim = answered.IsAdmitted ? SettlementClaim.Inflight : SettlementClaim.Marker;
-        _settler!.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: claim), mayLinger, key.RedisNames);
     }
 
     private async ValueTask<MeteredRequest> AdmitCoreAsync(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease)

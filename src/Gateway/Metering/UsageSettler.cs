@@ -85,7 +85,15 @@ internal sealed partial class UsageSettler : BackgroundService
     /// their commands; a lone request's goes at once. <paramref name="names"/>: the Redis key names of the request's API
     /// key, so the settle script's keys are not built again.
     /// </summary>
-    public void Enqueue(Settlement settlement, bool mayLinger = true, Limits.AccountKeyNames? names = null)
+    public void Enqueue(Settlement settlement, bool mayLinger = true, Limits.AccountKeyNames? names = null) =>
+        Submit(Journal(settlement), mayLinger, names);
+
+    /// <summary>
+    /// Writes the settlement to the journal now and queues it later (<see cref="Submit"/>): for a response complete before
+    /// Redis answered its optimistic admission, which must reach Redis before the settlement does. A process killed in
+    /// between loses nothing: the next start replays the journal.
+    /// </summary>
+    public JournalledSettlement Journal(Settlement settlement)
     {
         lock (_idleLock)
         {
@@ -96,13 +104,19 @@ internal sealed partial class UsageSettler : BackgroundService
         }
 
         var entry = _journal.Append(settlement, out var eventJson);
+        return new JournalledSettlement(settlement, entry, eventJson);
+    }
+
+    /// <summary>Queues a settlement <see cref="Journal"/> wrote (its claim may have been decided since: the same event).</summary>
+    public void Submit(JournalledSettlement journalled, bool mayLinger = true, Limits.AccountKeyNames? names = null)
+    {
         if (!_stopping && _pipeline.IsUsable)
         {
-            _batcher.Submit(new SettlementBatcher.Item(settlement, entry, eventJson, names), mayLinger);
+            _batcher.Submit(new SettlementBatcher.Item(journalled.Settlement, journalled.Entry, journalled.EventJson, names), mayLinger);
             return;
         }
 
-        Requeue(settlement, entry);
+        Requeue(journalled.Settlement, journalled.Entry);
     }
 
     /// <summary>Queues a journalled settlement for the workers (the multiplexer), or spools it when stopping.</summary>

@@ -175,7 +175,7 @@ public class OptimisticAdmissionTests(MeteringFixture fixture)
         Assert.True(await b.Db.KeyExistsAsync(RedisKeys.Settled(key.Account, replayed.Id)));
     }
 
-    private static async Task<long> CountAsync(MeteringBackend b, string pattern)
+    internal static async Task<long> CountAsync(MeteringBackend b, string pattern)
     {
         var server = b.Redis.GetServer(b.Redis.GetEndPoints()[0]);
         var count = 0L;

@@ -100,28 +100,11 @@ public sealed class ProcessKillTests(MeteringFixture fixture) : IDisposable
         var key = await b.CreateKeyAsync(Dollar);
         var journal = Path.Combine(_data, "spool.journal");
         await using var proxy = new TcpProxy(b.ServerPort);
-
-        // Redis through a proxy the test can stall; a settle waits for it for far longer than the test runs, and the
-        // heartbeat outlives the test, so nothing but this instance's own journal can settle its request.
-        var doomed = await GatewayProcess.StartAsync(
-            Settings(b, proxy.Port, new()
-            {
-                ["MassRouter:Metering:RedisTimeout"] = "00:01:00",
-                ["MassRouter:Metering:HeartbeatTtl"] = "00:02:00",
-            }),
-            _data);
+        var doomed = await StartBehindAsync(b, proxy);
         HttpResponseMessage? held = null;
         try
         {
-            using (var warm = await b.Http.SendAsync(MeteringBackend.Chat(doomed.Address, key.Secret)))
-            {
-                Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
-            }
-
-            await KeyTests.AssertEventuallyAsync(async () => (await b.OutboxAsync(key.Account)).Count == 1, 10_000);
-
-            // The warm-up's entry was journalled before it was queued; settled, the idle segment is zeroed.
-            await KeyTests.AssertEventuallyAsync(() => Task.FromResult(JournalFiles.ContentBytes(journal) == 0), 5_000);
+            await WarmUpAsync(b, doomed, key, journal);
 
             // Admitted while Redis answers; then Redis stalls while the provider answers.
             var hold = Guid.NewGuid().ToString("N");
@@ -143,23 +126,7 @@ public sealed class ProcessKillTests(MeteringFixture fixture) : IDisposable
             Assert.Single(await b.OutboxAsync(key.Account));
             Assert.Equal(1, await b.Db.HashLengthAsync(RedisKeys.Inflight(key.Account)));
 
-            await using (await GatewayProcess.StartAsync(Settings(b, b.ServerPort, []), _data))
-            {
-                await KeyTests.AssertEventuallyAsync(async () => (await b.OutboxAsync(key.Account)).Count == 2, 15_000);
-                await KeyTests.AssertEventuallyAsync(() => Task.FromResult(Directory.GetFiles(journal).Length == 0), 5_000);
-            }
-
-            var events = await b.OutboxAsync(key.Account);
-            Assert.Equal(2, events.Select(e => e.Id).Distinct().Count());
-            var settled = Assert.Single(events, e => e.RequestId == held.Headers.GetValues("x-request-id").Single());
-            Assert.Equal(UsageStatus.Ok, settled.Status);
-            Assert.False(settled.Estimated);
-            Assert.Equal(7, settled.CompletionTokens);
-            Assert.Equal(usage.GetProperty("completion_tokens").GetInt64(), settled.CompletionTokens);
-            Assert.Equal(usage.GetProperty("prompt_tokens").GetInt64(), settled.PromptTokens);
-            Assert.Equal(Price.Cost(settled.PromptTokens, settled.CompletionTokens, settled.CachedTokens), settled.CostNanos);
-            Assert.Equal(Dollar - events.Sum(e => e.CostNanos), await b.BalanceAsync(key.Account));
-            Assert.Equal(0, await b.Db.HashLengthAsync(RedisKeys.Inflight(key.Account)));
+            await RestartAndExpectChargedOnceAsync(b, key, journal, held, usage);
         }
         catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
         {
@@ -170,6 +137,103 @@ public sealed class ProcessKillTests(MeteringFixture fixture) : IDisposable
             held?.Dispose();
             await doomed.DisposeAsync();
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task GatewayKilledBeforeRedisAnsweredTheAdmission_OfAnAnsweredRequest_StillChargesItOnce(string backend)
+    {
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(Dollar);
+        var journal = Path.Combine(_data, "spool.journal");
+        await using var proxy = new TcpProxy(b.ServerPort);
+        var doomed = await StartBehindAsync(b, proxy);
+        HttpResponseMessage? served = null;
+        try
+        {
+            // The warm-up's answer also gives the key room: the next request is admitted without waiting for Redis.
+            await WarmUpAsync(b, doomed, key, journal);
+
+            // Redis stalls before the admission reaches it; the provider answers, and so does the gateway.
+            proxy.Stall();
+            served = await b.Http.SendAsync(MeteringBackend.Chat(doomed.Address, key.Secret, MeteringBackend.DefaultBody, ("x-sim-tokens", "7")));
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+            using var answer = JsonDocument.Parse(await served.Content.ReadAsStringAsync());
+            var usage = answer.RootElement.GetProperty("usage");
+
+            // Its settlement waits for the admission's answer, journalled; the process dies; the admission it had sent
+            // reaches Redis afterwards (as bytes already on the network do), with nobody left to settle its record.
+            await KeyTests.AssertEventuallyAsync(() => Task.FromResult(JournalFiles.ContentBytes(journal) > 0), 5_000);
+            var markersBefore = await OptimisticAdmissionTests.CountAsync(b, "*settled*");
+            await doomed.KillAsync();
+            proxy.Restore();
+            await KeyTests.AssertEventuallyAsync(async () => await b.Db.HashLengthAsync(RedisKeys.Inflight(key.Account)) == 1, 5_000);
+            proxy.Cut();
+
+            await RestartAndExpectChargedOnceAsync(b, key, journal, served, usage);
+
+            // The replay claimed the record the admission made: no per-event marker was needed.
+            Assert.Equal(markersBefore, await OptimisticAdmissionTests.CountAsync(b, "*settled*"));
+        }
+        catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+        {
+            throw new InvalidOperationException("Gateway output:\n" + doomed.Output, ex);
+        }
+        finally
+        {
+            served?.Dispose();
+            await doomed.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// A gateway whose Redis is behind a proxy the test can stall; a settle waits for it far longer than the test runs, and
+    /// the heartbeat outlives the test, so nothing but this instance's own journal can settle its requests.
+    /// </summary>
+    private Task<GatewayProcess> StartBehindAsync(MeteringBackend b, TcpProxy proxy) =>
+        GatewayProcess.StartAsync(
+            Settings(b, proxy.Port, new()
+            {
+                ["MassRouter:Metering:RedisTimeout"] = "00:01:00",
+                ["MassRouter:Metering:HeartbeatTtl"] = "00:02:00",
+            }),
+            _data);
+
+    /// <summary>One request settled; its journal entry, written before it was queued, is zeroed once settled.</summary>
+    private static async Task WarmUpAsync(MeteringBackend b, GatewayProcess gateway, TestKey key, string journal)
+    {
+        using (var warm = await b.Http.SendAsync(MeteringBackend.Chat(gateway.Address, key.Secret)))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        await KeyTests.AssertEventuallyAsync(async () => (await b.OutboxAsync(key.Account)).Count == 1, 10_000);
+        await KeyTests.AssertEventuallyAsync(() => Task.FromResult(JournalFiles.ContentBytes(journal) == 0), 5_000);
+    }
+
+    /// <summary>
+    /// Starts a gateway on the same data directory, straight on Redis, and expects the killed one's request (7 tokens
+    /// out) charged exactly once, with the usage its client got, and nothing left in flight or in the journal.
+    /// </summary>
+    private async Task RestartAndExpectChargedOnceAsync(MeteringBackend b, TestKey key, string journal, HttpResponseMessage answered, JsonElement usage)
+    {
+        await using (await GatewayProcess.StartAsync(Settings(b, b.ServerPort, []), _data))
+        {
+            await KeyTests.AssertEventuallyAsync(async () => (await b.OutboxAsync(key.Account)).Count == 2, 15_000);
+            await KeyTests.AssertEventuallyAsync(() => Task.FromResult(Directory.GetFiles(journal).Length == 0), 5_000);
+        }
+
+        var events = await b.OutboxAsync(key.Account);
+        Assert.Equal(2, events.Select(e => e.Id).Distinct().Count());
+        var settled = Assert.Single(events, e => e.RequestId == answered.Headers.GetValues("x-request-id").Single());
+        Assert.Equal(UsageStatus.Ok, settled.Status);
+        Assert.False(settled.Estimated);
+        Assert.Equal(7, settled.CompletionTokens);
+        Assert.Equal(usage.GetProperty("completion_tokens").GetInt64(), settled.CompletionTokens);
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt64(), settled.PromptTokens);
+        Assert.Equal(Price.Cost(settled.PromptTokens, settled.CompletionTokens, settled.CachedTokens), settled.CostNanos);
+        Assert.Equal(Dollar - events.Sum(e => e.CostNanos), await b.BalanceAsync(key.Account));
+        Assert.Equal(0, await b.Db.HashLengthAsync(RedisKeys.Inflight(key.Account)));
     }
 
     public void Dispose()
