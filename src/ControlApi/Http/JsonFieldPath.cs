@@ -53,7 +53,6 @@ internal static class JsonFieldPath
         return (field.Length == 0 ? null : field.ToString(), type);
     }
 
-    /// <summary>What a JSON value for <paramref name="type"/> must be ("a number", "an array"), for an error message.</summary>
     /// <summary>
     /// What a number that did not fit its field should have been: the type's range for a decimal (a whole-number type says
     /// its range already, and a fraction sent for one fails the same way), else <see cref="Expectation"/>.
@@ -66,6 +65,7 @@ internal static class JsonFieldPath
             : Expectation(type);
     }
 
+    /// <summary>What a JSON value for <paramref name="type"/> must be ("a number", "an array"), for an error message.</summary>
     public static string? Expectation(Type? type)
     {
         type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
