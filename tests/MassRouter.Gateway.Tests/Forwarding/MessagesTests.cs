@@ -79,6 +79,15 @@ public class MessagesTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task ForcedTool_OnAnOpenAIDeployment_IsCalled_AndReachesTheClientAsToolUse()
+    {
+        using var sdk = Sdk();
+
+        // The OpenAI-format upstream streamed the call's arguments in fragments; each became an input_json_delta.
+        await sdk.AssertForcedWeatherCallAsync(model: "test/gpt");
+    }
+
+    [Fact]
     public async Task RecordedOpenAIParallelToolCallStream_ReachesTheClientAsTwoToolUseBlocks()
     {
         using var sdk = Sdk(("x-sim-fixture", "openai/openai-chat-stream-parallel-tool-calls-include-usage.sse"));

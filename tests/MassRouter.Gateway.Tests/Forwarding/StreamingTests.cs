@@ -40,6 +40,52 @@ public class StreamingTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task OpenAISdk_ForcedToolCall_StreamsItsArgumentFragmentsIntact()
+    {
+        var client = gateway.ChatClient();
+        var weather = ChatTool.CreateFunctionTool(
+            "get_weather", "Current weather", BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"},"unit":{"type":"string"}}}"""));
+        var options = new ChatCompletionOptions { Tools = { weather }, ToolChoice = ChatToolChoice.CreateFunctionChoice("get_weather") };
+        var updates = new List<StreamingChatToolCallUpdate>();
+        ChatFinishReason? finish = null;
+        await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("Weather in Paris?")], options, Deadline))
+        {
+            updates.AddRange(update.ToolCallUpdates);
+            finish ??= update.FinishReason;
+        }
+
+        Assert.Equal("get_weather", updates[0].FunctionName);
+        Assert.StartsWith("call_", updates[0].ToolCallId, StringComparison.Ordinal);
+        Assert.True(updates.Count > 2);
+        Assert.All(updates, u => Assert.Equal(0, u.Index));
+        Assert.Equal("""{"city":"simulated","unit":"simulated"}""", string.Concat(updates.Select(u => u.FunctionArgumentsUpdate?.ToString())));
+        Assert.Equal(ChatFinishReason.ToolCalls, finish);
+    }
+
+    [Fact]
+    public async Task Streaming_SeveralChoices_ReachTheClientInterleaved_WithoutTheUsageItDidNotAskFor()
+    {
+        using var request = gateway.ChatRequest(
+            """{"model":"test/gpt","stream":true,"n":2,"messages":[{"role":"user","content":"hi"}]}""", headers: [("x-sim-tokens", "3")]);
+        using var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var sse = new SseClient(await response.Content.ReadAsStreamAsync());
+        var events = await sse.ReadAllAsync(Deadline);
+
+        Assert.Equal("[DONE]", events[^1]);
+        var choices = events.SkipLast(1).Select(e => JsonNode.Parse(e)!).Select(c => Assert.Single(c["choices"]!.AsArray())!).ToList();
+        Assert.Equal([0, 1, 0, 1, 0, 1, 0, 1, 0, 1], choices.Select(c => c["index"]!.GetValue<int>()));
+        foreach (var index in (int[])[0, 1])
+        {
+            var mine = choices.Where(c => c["index"]!.GetValue<int>() == index).ToList();
+            Assert.Equal("Hello from the", string.Concat(mine.Select(c => c["delta"]!["content"]?.GetValue<string>())));
+            Assert.Equal("stop", mine[^1]["finish_reason"]!.GetValue<string>());
+        }
+
+        Assert.DoesNotContain(events, e => e.Contains("\"usage\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Streaming_ClientDidNotAskForUsage_GetsNoUsageChunk_ButUpstreamWasAsked()
     {
         var id = Guid.NewGuid().ToString("N");

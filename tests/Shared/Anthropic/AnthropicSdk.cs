@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Anthropic;
 using Anthropic.Models.Messages;
 
@@ -50,6 +51,34 @@ internal sealed class AnthropicSdk : IDisposable
         Messages = [new UserMessageParam("Hi")],
         Model = model,
     };
+
+    /// <summary><see cref="Hello"/> with one tool, <c>get_weather(city)</c>, whose call the tool choice forces.</summary>
+    public static MessageCreateParams ForcedWeatherTool(string model = "claude-sonnet-4-5") => Hello(model: model) with
+    {
+        Tools = [new Tool { Name = "get_weather", InputSchema = new InputSchema { Properties = new Dictionary<string, JsonElement> { ["city"] = JsonDocument.Parse("""{"type":"string"}""").RootElement }, Required = ["city"] } }],
+        ToolChoice = new ToolChoiceTool { Name = "get_weather" },
+    };
+
+    /// <summary>
+    /// Sends <see cref="ForcedWeatherTool"/> streaming and not, and asserts both answers call <c>get_weather</c> with
+    /// the simulator's generated input, the stream's in several input_json_delta fragments; returns the whole answer's call.
+    /// </summary>
+    public async Task<ToolUseBlock> AssertForcedWeatherCallAsync(string model = "claude-sonnet-4-5")
+    {
+        var parameters = ForcedWeatherTool(model);
+        var summary = await StreamAsync(parameters);
+        var message = await Client.Messages.Create(parameters);
+
+        Assert.Equal("get_weather", summary.ToolName);
+        Assert.Equal("""{"city":"simulated"}""", summary.ToolInput.ToString());
+        Assert.True(summary.Events.Count(e => e == "content_block_delta") > 2);
+        Assert.Equal("tool_use", summary.StopReason);
+        Assert.True(Assert.Single(message.Content).TryPickToolUse(out var toolUse));
+        Assert.Equal("get_weather", toolUse.Name);
+        Assert.Equal("simulated", toolUse.Input["city"].GetString());
+        Assert.Equal("tool_use", message.StopReason?.Raw());
+        return toolUse;
+    }
 
     /// <summary>Reads a whole stream, the way applications accumulate it: text, thinking and tool input per block index.</summary>
     public async Task<StreamSummary> StreamAsync(MessageCreateParams parameters)

@@ -41,7 +41,13 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
             return JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.MissingModel);
         }
 
+        if (request.N is { } n && n is < 1 or > OpenAIErrors.MaxChoices)
+        {
+            return JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.ChoicesOutOfRange(n));
+        }
+
         var settings = control.Generation;
+        var textTokens = settings.Tokens;
         var truncated = false;
         if (request.MaxTokens is { } maxTokens)
         {
@@ -50,35 +56,54 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
                 return JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.MaxTokensBelowMinimum(maxTokens));
             }
 
-            if (maxTokens < settings.Tokens)
+            // The limit is per choice, and a forced tool call is generated whole.
+            if (maxTokens < textTokens && request.ForcedTool is null)
             {
-                settings = settings with { Tokens = maxTokens };
+                textTokens = maxTokens;
                 truncated = true;
             }
         }
 
+        var answer = new OpenAIAnswer(request.N ?? 1, request.ForcedTool is null ? textTokens : 0, request.ForcedTool, truncated);
+
         // A deterministic stand-in for a tokenizer: about four bytes of request per prompt token.
         var promptTokens = (int)Math.Max(1, body.Length / 4);
         return request.Stream
-            ? StreamAsync(context, model, request.IncludeUsage, settings, truncated, promptTokens, control.Faults)
-            : CompleteAsync(context, model, settings, truncated, promptTokens, control.Faults);
+            ? StreamAsync(context, model, request.IncludeUsage, settings, answer, promptTokens, control.Faults)
+            : CompleteAsync(context, model, settings, answer, promptTokens, control.Faults);
     }
 
+    /// <summary>
+    /// Streams the answer one event per choice and chunk: every choice's first event (its role, or its tool call's name)
+    /// at the time to first token, then round by round each choice's next chunk, one flush per round, so chunk k of
+    /// every choice leaves together, as OpenAI interleaves them. Faults count rounds: 0 after the first events.
+    /// </summary>
     private async Task StreamAsync(
-        HttpContext context, string model, bool includeUsage, GenerationSettings settings, bool truncated, int promptTokens, FaultPlan? faults)
+        HttpContext context, string model, bool includeUsage, GenerationSettings settings, OpenAIAnswer answer, int promptTokens, FaultPlan? faults)
     {
         var cancellationToken = context.RequestAborted;
         var response = context.Response;
         var writer = response.BodyWriter;
         var encoder = new OpenAIChunkEncoder(model, includeUsage);
         var pacer = Pacer.Start(settings.TimeToFirstTokenMs, settings.InterTokenIntervalMs);
-        var chunks = settings.ChunkCount;
+        var chunks = answer.ChunkCount(settings.ChunkSize);
 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = EventStreamContentType;
 
         await pacer.WaitForChunkAsync(0, cancellationToken);
-        encoder.WriteRole(writer);
+        for (var choice = 0; choice < answer.Choices; choice++)
+        {
+            if (answer.Tool is { } tool)
+            {
+                encoder.WriteToolCallStart(writer, choice, tool);
+            }
+            else
+            {
+                encoder.WriteRole(writer, choice);
+            }
+        }
+
         if (!await FlushAsync(context, writer, cancellationToken)
             || (faults is not null && !await faults.ContinueAfterChunkAsync(context, 0, chunks == 0, MidstreamErrorEvent, _gates)))
         {
@@ -92,8 +117,19 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
                 await pacer.WaitForChunkAsync(chunk, cancellationToken);
             }
 
-            var first = chunk * settings.ChunkSize;
-            encoder.WriteContent(writer, first, Math.Min(settings.ChunkSize, settings.Tokens - first));
+            for (var choice = 0; choice < answer.Choices; choice++)
+            {
+                if (answer.Tool is { } tool)
+                {
+                    encoder.WriteToolFragment(writer, choice, tool.Fragments[chunk].Span);
+                }
+                else
+                {
+                    var first = chunk * settings.ChunkSize;
+                    encoder.WriteContent(writer, choice, first, Math.Min(settings.ChunkSize, answer.TextTokens - first));
+                }
+            }
+
             if (!await FlushAsync(context, writer, cancellationToken)
                 || (faults is not null && !await faults.ContinueAfterChunkAsync(context, chunk + 1, chunk + 1 == chunks, MidstreamErrorEvent, _gates)))
             {
@@ -101,7 +137,11 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
             }
         }
 
-        encoder.WriteFinish(writer, truncated);
+        for (var choice = 0; choice < answer.Choices; choice++)
+        {
+            encoder.WriteFinish(writer, choice, answer.FinishReason);
+        }
+
         if (!await FlushAsync(context, writer, cancellationToken))
         {
             return;
@@ -109,7 +149,7 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
 
         if (includeUsage)
         {
-            encoder.WriteUsage(writer, promptTokens, settings.Tokens);
+            encoder.WriteUsage(writer, promptTokens, answer.CompletionTokens);
             if (!await FlushAsync(context, writer, cancellationToken))
             {
                 return;
@@ -121,7 +161,7 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
     }
 
     private async Task CompleteAsync(
-        HttpContext context, string model, GenerationSettings settings, bool truncated, int promptTokens, FaultPlan? faults)
+        HttpContext context, string model, GenerationSettings settings, OpenAIAnswer answer, int promptTokens, FaultPlan? faults)
     {
         if (faults is not null)
         {
@@ -139,10 +179,10 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
 
         // Without a stream the whole answer arrives when its last token would have.
         var pacer = Pacer.Start(settings.TimeToFirstTokenMs, settings.InterTokenIntervalMs);
-        await pacer.WaitForChunkAsync(Math.Max(0, settings.ChunkCount - 1), context.RequestAborted);
+        await pacer.WaitForChunkAsync(Math.Max(0, answer.ChunkCount(settings.ChunkSize) - 1), context.RequestAborted);
 
-        var body = new ArrayBufferWriter<byte>(512 + (settings.Tokens * 12));
-        OpenAICompletionEncoder.Write(body, model, settings.Tokens, truncated, promptTokens);
+        var body = new ArrayBufferWriter<byte>(512 + (answer.Choices * (256 + (answer.TextTokens * 12))));
+        OpenAICompletionEncoder.Write(body, model, answer, promptTokens);
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, body.WrittenMemory);
     }
 

@@ -4,7 +4,9 @@ using MassRouter.Simulator.Generation;
 namespace MassRouter.Simulator.Providers.OpenAI;
 
 /// <summary>
-/// Writes the SSE events of one generated <c>chat.completion.chunk</c> stream. The per-stream part of every event
+/// Writes the SSE events of one generated <c>chat.completion.chunk</c> stream, one choice per event as OpenAI sends them
+/// (openai/openai-chat-stream-n3-multiple-choices-interleaved.sse; tool calls as in
+/// openai/openai-chat-stream-tool-call-arg-fragments-include-usage.sse). The per-stream part of every event
 /// (<c>data: {"id":...,"choices":</c>) is encoded once; each event then only copies pre-encoded spans.
 /// </summary>
 internal sealed class OpenAIChunkEncoder
@@ -26,32 +28,52 @@ internal sealed class OpenAIChunkEncoder
         _includeUsage = includeUsage;
     }
 
-    public void WriteRole(IBufferWriter<byte> writer)
+    /// <summary>The first event of choice <paramref name="choice"/> of a text answer: its role and an empty content.</summary>
+    public void WriteRole(IBufferWriter<byte> writer, int choice)
     {
-        writer.Write(_prefix);
-        writer.Write("[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]"u8);
+        WriteChoiceStart(writer, choice);
+        writer.Write("\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]"u8);
         WriteEnd(writer);
     }
 
-    public void WriteContent(IBufferWriter<byte> writer, int firstToken, int count)
+    /// <summary>The first event of a choice that calls a tool: its role, the call's id and name, and empty arguments.</summary>
+    public void WriteToolCallStart(IBufferWriter<byte> writer, int choice, ToolCallPlan tool)
     {
-        writer.Write(_prefix);
-        writer.Write("[{\"index\":0,\"delta\":{\"content\":\""u8);
-        for (var i = firstToken; i < firstToken + count; i++)
-        {
-            writer.Write(TokenVocabulary.Get(i));
-        }
+        WriteChoiceStart(writer, choice);
+        writer.Write("\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\""u8);
+        OpenAIWire.WriteToolCallId(writer);
+        writer.Write("\",\"type\":\"function\",\"function\":{\"name\":"u8);
+        OpenAIWire.WriteString(writer, tool.Name);
+        writer.Write(",\"arguments\":\"\"}}],\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]"u8);
+        WriteEnd(writer);
+    }
 
+    public void WriteContent(IBufferWriter<byte> writer, int choice, int firstToken, int count)
+    {
+        WriteChoiceStart(writer, choice);
+        writer.Write("\"delta\":{\"content\":\""u8);
+        JsonText.WriteTokens(writer, firstToken, count);
         writer.Write("\"},\"logprobs\":null,\"finish_reason\":null}]"u8);
         WriteEnd(writer);
     }
 
-    public void WriteFinish(IBufferWriter<byte> writer, bool truncated)
+    /// <summary>One fragment of a tool call's arguments, a JSON string carrying raw JSON.</summary>
+    public void WriteToolFragment(IBufferWriter<byte> writer, int choice, ReadOnlySpan<byte> fragment)
     {
-        writer.Write(_prefix);
-        writer.Write(truncated
-            ? "[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"length\"}]"u8
-            : "[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]"u8);
+        WriteChoiceStart(writer, choice);
+        writer.Write("\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\""u8);
+        JsonText.WriteEscaped(writer, fragment);
+        writer.Write("\"}}]},\"logprobs\":null,\"finish_reason\":null}]"u8);
+        WriteEnd(writer);
+    }
+
+    /// <summary>The last event of a choice: an empty delta with the finish reason (<c>stop</c>, <c>length</c>, <c>tool_calls</c>).</summary>
+    public void WriteFinish(IBufferWriter<byte> writer, int choice, ReadOnlySpan<byte> finishReason)
+    {
+        WriteChoiceStart(writer, choice);
+        writer.Write("\"delta\":{},\"logprobs\":null,\"finish_reason\":\""u8);
+        writer.Write(finishReason);
+        writer.Write("\"}]"u8);
         WriteEnd(writer);
     }
 
@@ -64,6 +86,20 @@ internal sealed class OpenAIChunkEncoder
     }
 
     public static void WriteDone(IBufferWriter<byte> writer) => writer.Write("data: [DONE]\n\n"u8);
+
+    private void WriteChoiceStart(IBufferWriter<byte> writer, int choice)
+    {
+        writer.Write(_prefix);
+        if (choice == 0)
+        {
+            writer.Write("[{\"index\":0,"u8);
+            return;
+        }
+
+        writer.Write("[{\"index\":"u8);
+        OpenAIWire.WriteNumber(writer, choice);
+        writer.Write(","u8);
+    }
 
     private void WriteEnd(IBufferWriter<byte> writer) =>
         writer.Write(_includeUsage ? ",\"usage\":null}\n\n"u8 : "}\n\n"u8);

@@ -47,6 +47,13 @@ internal static class OpenAIErrors
             $$$"""{"error":{"message":"Simulated HTTP {{{statusCode}}} error.","type":"{{{(statusCode < 500 ? "invalid_request_error" : "server_error")}}}","param":null,"code":null}}"""),
     };
 
+    /// <summary>The most choices one request may ask for (<c>n</c>).</summary>
+    public const int MaxChoices = 128;
+
+    public static ReadOnlyMemory<byte> ChoicesOutOfRange(int value) => Encoding.UTF8.GetBytes(value < 1
+        ? $$$"""{"error":{"message":"Invalid 'n': integer below minimum value. Expected a value >= 1, but got {{{value}}} instead.","type":"invalid_request_error","param":"n","code":"integer_below_min_value"}}"""
+        : $$$"""{"error":{"message":"Invalid 'n': integer above maximum value. Expected a value <= {{{MaxChoices}}}, but got {{{value}}} instead.","type":"invalid_request_error","param":"n","code":"integer_above_max_value"}}""");
+
     public static ReadOnlyMemory<byte> MaxTokensBelowMinimum(int value) => Encoding.UTF8.GetBytes(
         $$$"""{"error":{"message":"Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got {{{value}}} instead.","type":"invalid_request_error","param":"max_tokens","code":"integer_below_min_value"}}""");
 }

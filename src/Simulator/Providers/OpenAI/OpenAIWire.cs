@@ -20,7 +20,16 @@ internal static class OpenAIWire
         writer.Advance(29);
     }
 
-    /// <summary>Writes the model as a quoted JSON string.</summary>
+    /// <summary>"call_" plus 24 random characters, as OpenAI's tool call ids are.</summary>
+    public static void WriteToolCallId(IBufferWriter<byte> writer)
+    {
+        writer.Write("call_"u8);
+        var span = writer.GetSpan(24)[..24];
+        Random.Shared.GetItems(_idAlphabet, span);
+        writer.Advance(24);
+    }
+
+    /// <summary>Writes a value (a model, a tool's name) as a quoted JSON string, non-ASCII escaped as OpenAI does.</summary>
     public static void WriteString(IBufferWriter<byte> writer, string value)
     {
         writer.Write("\""u8);
