@@ -72,6 +72,12 @@ internal static class DashboardCheck
 
     private static HashSet<string>? LabelsOf(string sampleName, IReadOnlyList<MetricExposition> expositions)
     {
+        // Prometheus writes `up` itself for every target it scrapes (1 when the scrape succeeded), with the target labels.
+        if (sampleName == "up")
+        {
+            return new HashSet<string>(StringComparer.Ordinal);
+        }
+
         HashSet<string>? union = null;
         foreach (var exposition in expositions)
         {

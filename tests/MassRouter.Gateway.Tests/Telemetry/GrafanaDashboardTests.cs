@@ -10,8 +10,8 @@ using MassRouter.Simulator;
 namespace MassRouter.Gateway.Tests.Telemetry;
 
 /// <summary>
-/// Keeps grafana/dashboards/massrouter.json honest: every metric and label its queries use must exist in what a real
-/// gateway and a real control API export once they have served traffic.
+/// Keeps grafana/dashboards/massrouter.json and docker/prometheus/alerts.yml honest: every metric and label their
+/// queries use must exist in what a real gateway and a real control API export once they have served traffic.
 /// </summary>
 public sealed class GrafanaDashboardTests
 {
@@ -42,6 +42,38 @@ public sealed class GrafanaDashboardTests
             Assert.NotEmpty(targets);
             Assert.All(targets, t => Assert.Equal("${DS_PROMETHEUS}", t!["datasource"]!["uid"]!.GetValue<string>()));
         }
+    }
+
+    [Fact]
+    public void Alerts_AreComplete_AndLoadedByPrometheus()
+    {
+        var rules = PrometheusAlerts.Load().Rules;
+        Assert.True(rules.Count >= 8, $"only {rules.Count} alerting rules");
+        Assert.Equal(rules.Count, rules.Select(r => r.Name).Distinct(StringComparer.Ordinal).Count());
+        foreach (var rule in rules)
+        {
+            Assert.True(rule.Name.StartsWith("MassRouter", StringComparison.Ordinal), rule.Name);
+            Assert.True(rule.Expression is { Length: > 0 }, $"{rule.Name} has no expr");
+            Assert.True(rule.For is { } pending && System.Text.RegularExpressions.Regex.IsMatch(pending, "^[0-9]+[smh]$"), $"{rule.Name}: for '{rule.For}'");
+            Assert.True(rule.Labels.GetValueOrDefault("severity") is "critical" or "warning", $"{rule.Name}: severity '{rule.Labels.GetValueOrDefault("severity")}'");
+            Assert.True(rule.Annotations.GetValueOrDefault("summary") is { Length: > 0 }, $"{rule.Name} has no summary");
+            Assert.True(rule.Annotations.GetValueOrDefault("description") is { Length: > 20 }, $"{rule.Name} has no description");
+
+            // A template may only name labels the result keeps: with a `by` aggregation, the labels it keeps.
+            var kept = PromQuery.Parse(rule.Expression!).Groupings.Where(g => g.Keyword == "by").SelectMany(g => g.Labels).ToHashSet(StringComparer.Ordinal);
+            foreach (System.Text.RegularExpressions.Match label in System.Text.RegularExpressions.Regex.Matches(
+                rule.Annotations["summary"] + rule.Annotations["description"], @"\$labels\.(?<name>[a-z_]+)"))
+            {
+                Assert.True(kept.Count == 0 || kept.Contains(label.Groups["name"].Value), $"{rule.Name} names $labels.{label.Groups["name"].Value}, which its aggregation drops");
+            }
+        }
+
+        // prometheus.yml loads the file, and the compose file mounts it beside it.
+        var prometheus = PrometheusAlerts.Yaml(Path.Combine(PrometheusAlerts.Directory, "prometheus.yml"));
+        var ruleFiles = (YamlDotNet.RepresentationModel.YamlSequenceNode)prometheus["rule_files"];
+        Assert.Contains("/etc/prometheus/alerts.yml", ruleFiles.Select(n => ((YamlDotNet.RepresentationModel.YamlScalarNode)n).Value));
+        var compose = File.ReadAllText(Path.Combine(PrometheusAlerts.Directory, "..", "compose.yaml"));
+        Assert.Contains("./prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro", compose, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -114,6 +146,10 @@ public sealed class GrafanaDashboardTests
 
             var problems = DashboardCheck.Problems(queries, expositions);
             Assert.True(problems.Count == 0, "The dashboard does not match the exported metrics:\n" + string.Join("\n", problems));
+
+            // The alerting rules of docker/prometheus/alerts.yml, against the same expositions.
+            var alertProblems = DashboardCheck.Problems(PrometheusAlerts.Load().Queries(), expositions);
+            Assert.True(alertProblems.Count == 0, "The alerting rules do not match the exported metrics:\n" + string.Join("\n", alertProblems));
 
             // Every massrouter_ series either process exports has a panel: a new metric is not silently left off.
             var used = queries.SelectMany(q => PromQuery.Parse(q.Expression).Metrics).Select(m => Family(m.Name)).ToHashSet(StringComparer.Ordinal);
