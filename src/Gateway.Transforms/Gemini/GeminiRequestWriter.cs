@@ -35,10 +35,11 @@ internal static class GeminiRequestWriter
         return true;
     }
 
-    // 'user' only labels the end user for abuse tracking; Gemini has no such field and generation is unaffected.
+    // 'user' only labels the end user for abuse tracking; Gemini has no such field and generation is unaffected. Gemini can
+    // generate several candidates (candidateCount), but their translation into choices is not built.
     private static bool TryCheckParameters(OpenAIChatRequest request, out CodecError error) => request.TryCheckParameters(
         static name => OpenAIChatRequest.IsCommonParameter(name) || name is "seed" or "presence_penalty" or "frequency_penalty",
-        static name => OpenAIChatRequest.WhyUnsupported(name, "Gemini"),
+        static name => name == "n" ? "the gateway does not translate several Gemini candidates into choices." : OpenAIChatRequest.WhyUnsupported(name, "Gemini"),
         out error);
 
     private static void WriteSystem(Utf8JsonWriter json, OpenAIChatRequest request)

@@ -71,6 +71,13 @@ public class GeminiRequestWriterTests
         Assert.Equal(name, Codec.RequestError(Gemini, $$"""{"model":"m","messages":[{"role":"user","content":"x"}],{{parameter}}}""").Param);
 
     [Fact]
+    public void SeveralChoices_AreRefused_WithoutClaimingGeminiHasNoCandidates()
+    {
+        var error = Codec.RequestError(Gemini, """{"model":"m","messages":[{"role":"user","content":"x"}],"n":2}""");
+        Assert.Equal("The parameter 'n' is not supported for this model (provider kind 'gemini'): the gateway does not translate several Gemini candidates into choices.", error.Message);
+    }
+
+    [Fact]
     public void ErrorChunkMidStream_EndsWithErrorEvent()
     {
         var output = Codec.Stream(Gemini, "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}]}}],\"responseId\":\"r\"}\r\n\r\ndata: {\"error\":{\"code\":503,\"message\":\"The model is overloaded.\",\"status\":\"UNAVAILABLE\"}}\r\n\r\n");
