@@ -4,15 +4,18 @@ using MassRouter.Gateway.Forwarding;
 
 namespace MassRouter.Gateway.Routing;
 
-/// <summary><c>GET /v1/models</c>: the models the calling key may use, in OpenAI's list shape.</summary>
+/// <summary>
+/// <c>GET /v1/models</c>: the models the calling key may use, in OpenAI's list shape. HEAD answers like GET (status and
+/// headers; Kestrel sends no body for it), as HTTP wants of every GET resource.
+/// </summary>
 internal static class ModelsApi
 {
     public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder endpoints)
     {
         var authenticator = endpoints.ServiceProvider.GetRequiredService<ApiKeyAuthenticator>();
         var catalog = endpoints.ServiceProvider.GetRequiredService<ModelCatalog>();
-        endpoints.MapGet("/v1/models", (RequestDelegate)(context => ListAsync(context, authenticator, catalog)));
-        endpoints.MapGet("/v1/models/{**id}", (RequestDelegate)(context => GetAsync(context, authenticator, catalog)));
+        endpoints.MapMethods("/v1/models", Health.HealthApi.Methods, (RequestDelegate)(context => ListAsync(context, authenticator, catalog)));
+        endpoints.MapMethods("/v1/models/{**id}", Health.HealthApi.Methods, (RequestDelegate)(context => GetAsync(context, authenticator, catalog)));
         return endpoints;
     }
 

@@ -33,6 +33,33 @@ public class ModelsApiTests(GatewayFixture gateway)
         Assert.Equal("test/gpt", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("v1/models", HttpStatusCode.OK)]
+    [InlineData("v1/models/test/gpt", HttpStatusCode.OK)]
+    [InlineData("v1/models/test/unknown", HttpStatusCode.NotFound)]
+    public async Task Head_AnswersLikeGet_WithoutABody(string path, HttpStatusCode status)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, new Uri(gateway.GatewayAddress, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.Key);
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(response.Headers.Contains("x-request-id"));
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("DELETE")]
+    public async Task OtherMethods_AreNotAllowed_NamingGetAndHead(string method)
+    {
+        using var response = await gateway.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), new Uri(gateway.GatewayAddress, "v1/models")));
+
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+        Assert.Equal(["GET", "HEAD"], response.Content.Headers.Allow);
+    }
+
     private async Task<string[]> ListAsync(string key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.GatewayAddress, "v1/models"));
