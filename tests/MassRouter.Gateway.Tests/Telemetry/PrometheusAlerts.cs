@@ -28,7 +28,7 @@ internal sealed class PrometheusAlerts
     /// <summary>Each rule's expression, named for failure messages.</summary>
     public IEnumerable<DashboardQuery> Queries() => Rules.Select(r => new DashboardQuery($"alert '{r.Name}'", r.Expression ?? "", null));
 
-    public static string? Scalar(YamlMappingNode node, string key) =>
+    private static string? Scalar(YamlMappingNode node, string key) =>
         node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? (value as YamlScalarNode)?.Value : null;
 
     private static List<AlertRule> ReadRules(YamlMappingNode root)
@@ -39,7 +39,6 @@ internal sealed class PrometheusAlerts
             foreach (var rule in ((YamlSequenceNode)group["rules"]).Cast<YamlMappingNode>())
             {
                 rules.Add(new AlertRule(
-                    Scalar(group, "name")!,
                     Scalar(rule, "alert") ?? "(no name)",
                     Scalar(rule, "expr"),
                     Scalar(rule, "for"),
@@ -57,6 +56,6 @@ internal sealed class PrometheusAlerts
             : [];
 }
 
-/// <summary>One alerting rule: its group, name, PromQL expression, pending duration, labels and annotations.</summary>
+/// <summary>One alerting rule: its name, PromQL expression, pending duration, labels and annotations.</summary>
 internal sealed record AlertRule(
-    string Group, string Name, string? Expression, string? For, Dictionary<string, string> Labels, Dictionary<string, string> Annotations);
+    string Name, string? Expression, string? For, Dictionary<string, string> Labels, Dictionary<string, string> Annotations);
