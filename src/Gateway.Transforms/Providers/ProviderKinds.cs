@@ -15,6 +15,9 @@ public static class ProviderKinds
     /// <summary>Cohere v2 chat API.</summary>
     public const string Cohere = "cohere";
 
+    /// <summary>Amazon Bedrock Converse API (binary AWS event stream when streaming).</summary>
+    public const string Bedrock = "bedrock";
+
     /// <summary>Every supported kind.</summary>
     public static IReadOnlyList<string> All { get; } = [OpenAI, Anthropic, Gemini, Cohere];
 }

@@ -8,8 +8,11 @@ namespace MassRouter.Gateway.Transforms.Sse;
 /// <c>\r</c> and <c>\n</c>). It never allocates per event: data is a slice of the input unless an event has
 /// several data lines, which are joined in a pooled scratch buffer.
 /// </summary>
-public sealed class SseReader : IDisposable
+public sealed class SseReader : IEventReader
 {
+    /// <summary>The media type of a server-sent event stream.</summary>
+    public const string MediaType = "text/event-stream";
+
     private byte[] _scratch = [];
     private bool _skipLeadingLineFeed;
 

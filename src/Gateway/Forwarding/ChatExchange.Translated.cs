@@ -19,7 +19,7 @@ internal sealed partial class ChatExchange
         {
             await RelayTranslatedErrorAsync(context, body, status, codec);
         }
-        else if (_stream && IsEventStream(proxyResponse.Content.Headers.ContentType))
+        else if (_stream && IsEventStream(proxyResponse.Content.Headers.ContentType, codec.StreamMediaType))
         {
             using var translator = codec.CreateStreamTranslator(translation);
             _translator = translator;
@@ -77,7 +77,7 @@ internal sealed partial class ChatExchange
     }
 
     /// <summary>Translates every complete event in the buffer (and finishes the stream at the end); true when anything may have been written.</summary>
-    private bool TranslateEvents(IChatStreamTranslator translator, SseReader reader, byte[] buffer, ref int start, int end, bool final, System.IO.Pipelines.PipeWriter writer)
+    private bool TranslateEvents(IChatStreamTranslator translator, IEventReader reader, byte[] buffer, ref int start, int end, bool final, System.IO.Pipelines.PipeWriter writer)
     {
         var read = final;
         while (start < end && reader.TryRead(buffer.AsSpan(start, end - start), final, out var sseEvent, out var consumed))

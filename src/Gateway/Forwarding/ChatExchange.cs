@@ -194,8 +194,8 @@ internal sealed partial class ChatExchange : HttpTransformer
         return false;
     }
 
-    private static bool IsEventStream(MediaTypeHeaderValue? contentType) =>
-        string.Equals(contentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+    private static bool IsEventStream(MediaTypeHeaderValue? contentType, string mediaType = SseReader.MediaType) =>
+        string.Equals(contentType?.MediaType, mediaType, StringComparison.OrdinalIgnoreCase);
 
     private async Task RelayJsonAsync(HttpContext context, Stream body)
     {
@@ -290,7 +290,7 @@ internal sealed partial class ChatExchange : HttpTransformer
         byte[]? buffer = null;
         var start = 0;
         var end = 0;
-        using var reader = new SseReader();
+        using var reader = _translator is null ? new SseReader() : Codec!.CreateEventReader();
         using var idle = new ReadDeadline(aborted, _stop);
         var relayedAny = false;
         _metrics.StreamStarted(_model, _deployment.Provider.Name);
@@ -397,7 +397,7 @@ internal sealed partial class ChatExchange : HttpTransformer
     }
 
     /// <summary>Relays every complete event in the buffer; true when anything was written.</summary>
-    private bool RelayEvents(SseReader reader, byte[] buffer, ref int start, int end, bool final, System.IO.Pipelines.PipeWriter writer)
+    private bool RelayEvents(IEventReader reader, byte[] buffer, ref int start, int end, bool final, System.IO.Pipelines.PipeWriter writer)
     {
         if (_translator is not null)
         {
