@@ -31,19 +31,6 @@ internal sealed class GeminiTurnWriter : ChatTurnWriter
 
     protected override void WriteText(Utf8JsonWriter json, string? text) => WriteTextPart(json, text);
 
-    protected override bool TryWriteUserContent(Utf8JsonWriter json, JsonElement message, out CodecError error)
-    {
-        var content = message.TryGetProperty("content", out var c) ? c : default;
-        if (content.ValueKind != JsonValueKind.Array)
-        {
-            error = default;
-            WriteTextPart(json, content.ValueKind == JsonValueKind.String ? content.GetString() : "");
-            return true;
-        }
-
-        return TryWriteParts(json, content, out error);
-    }
-
     protected override bool TryWriteImage(Utf8JsonWriter json, string url, out CodecError error)
     {
         if (!OpenAIChatRequest.TryParseDataUrl(url, out var mediaType, out var data))

@@ -1,4 +1,5 @@
 using MassRouter.Gateway.Transforms.Anthropic;
+using MassRouter.Gateway.Transforms.Bedrock;
 using MassRouter.Gateway.Transforms.Cohere;
 using MassRouter.Gateway.Transforms.Gemini;
 
@@ -10,6 +11,7 @@ public static class ChatCodecs
     private static readonly AnthropicCodec AnthropicCodec = new();
     private static readonly GeminiCodec GeminiCodec = new();
     private static readonly CohereCodec CohereCodec = new();
+    private static readonly BedrockCodec BedrockCodec = new();
 
     /// <summary>The codec translating to <paramref name="kind"/>, or null for OpenAI-compatible passthrough.</summary>
     public static IChatCodec? ForKind(string kind) => kind switch
@@ -17,6 +19,7 @@ public static class ChatCodecs
         ProviderKinds.Anthropic => AnthropicCodec,
         ProviderKinds.Gemini => GeminiCodec,
         ProviderKinds.Cohere => CohereCodec,
+        ProviderKinds.Bedrock => BedrockCodec,
         _ => null,
     };
 }

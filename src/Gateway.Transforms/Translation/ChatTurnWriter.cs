@@ -5,9 +5,9 @@ namespace MassRouter.Gateway.Transforms.Translation;
 
 /// <summary>Writes an OpenAI <c>messages</c> array as a provider's list of user and assistant turns of typed parts.</summary>
 /// <remarks>
-/// The walk is the same for Anthropic and Gemini: system and developer messages are left to the caller (both providers
-/// take them apart from the turns), empty assistant messages are dropped, and consecutive tool messages become one user
-/// turn. A derived writer supplies the provider's names and part shapes. It keeps no state, so one instance serves all requests.
+/// The walk is the same for Anthropic, Gemini and Bedrock: system and developer messages are left to the caller (the
+/// providers take them apart from the turns), empty assistant messages are dropped, and consecutive tool messages become
+/// one user turn (for Bedrock, every run of same-role messages does: <see cref="MergesConsecutiveTurns"/>). A derived writer supplies the provider's names and part shapes. It keeps no state, so one instance serves all requests.
 /// </remarks>
 internal abstract class ChatTurnWriter
 {
@@ -20,49 +20,48 @@ internal abstract class ChatTurnWriter
     /// <summary>The property of a turn that holds its parts.</summary>
     protected abstract ReadOnlySpan<byte> PartsProperty { get; }
 
+    /// <summary>
+    /// True when consecutive messages of one role must share a turn (Bedrock Converse refuses two user or two assistant
+    /// turns in a row); false keeps one turn per message, consecutive tool messages aside.
+    /// </summary>
+    protected virtual bool MergesConsecutiveTurns => false;
+
     /// <summary>Writes the turns as a JSON array; false with an error for a message the provider cannot take.</summary>
     public bool TryWrite(Utf8JsonWriter json, OpenAIChatRequest request, out CodecError error)
     {
         error = default;
         json.WriteStartArray();
-        var inToolResults = false;
+        var open = Turn.None;
         foreach (var message in request.Messages.EnumerateArray())
         {
             var role = message.TryGetProperty("role", out var r) ? r.GetString() : null;
-            if (role != "tool" && inToolResults)
-            {
-                EndTurn(json);
-                inToolResults = false;
-            }
-
             switch (role)
             {
                 case "system" or "developer":
+                    if (!MergesConsecutiveTurns)
+                    {
+                        Enter(json, ref open, Turn.None);
+                    }
+
                     break;
                 case "user":
-                    StartTurn(json, "user"u8);
+                    Enter(json, ref open, Turn.User);
                     if (!TryWriteUserContent(json, message, out error))
                     {
                         return false;
                     }
 
-                    EndTurn(json);
                     break;
                 case "assistant":
-                    if (!TryWriteAssistantTurn(json, message, out error))
+                    if (!TryWriteAssistantParts(json, message, ref open, out error))
                     {
                         return false;
                     }
 
                     break;
                 case "tool":
-                    if (!inToolResults)
-                    {
-                        // Consecutive OpenAI tool messages answer one assistant turn; both providers want every answer in the next user turn.
-                        StartTurn(json, "user"u8);
-                        inToolResults = true;
-                    }
-
+                    // Consecutive OpenAI tool messages answer one assistant turn; providers want every answer in the next user turn.
+                    Enter(json, ref open, Turn.ToolResults);
                     if (!TryWriteToolResult(json, request, message, out error))
                     {
                         return false;
@@ -75,11 +74,7 @@ internal abstract class ChatTurnWriter
             }
         }
 
-        if (inToolResults)
-        {
-            EndTurn(json);
-        }
-
+        Enter(json, ref open, Turn.None);
         json.WriteEndArray();
         return true;
     }
@@ -87,8 +82,19 @@ internal abstract class ChatTurnWriter
     /// <summary>Writes a text part.</summary>
     protected abstract void WriteText(Utf8JsonWriter json, string? text);
 
-    /// <summary>Writes the parts of a user message (its <c>content</c>, usually through <see cref="TryWriteParts"/>).</summary>
-    protected abstract bool TryWriteUserContent(Utf8JsonWriter json, JsonElement message, out CodecError error);
+    /// <summary>Writes the parts of a user message: its <c>content</c> as one text part, or its parts (<see cref="TryWriteParts"/>).</summary>
+    protected virtual bool TryWriteUserContent(Utf8JsonWriter json, JsonElement message, out CodecError error)
+    {
+        var content = message.TryGetProperty("content", out var c) ? c : default;
+        if (content.ValueKind != JsonValueKind.Array)
+        {
+            error = default;
+            WriteText(json, content.ValueKind == JsonValueKind.String ? content.GetString() : "");
+            return true;
+        }
+
+        return TryWriteParts(json, content, out error);
+    }
 
     /// <summary>Writes an image part for an OpenAI <c>image_url</c> URL; false with an error for one the provider cannot take.</summary>
     protected abstract bool TryWriteImage(Utf8JsonWriter json, string url, out CodecError error);
@@ -134,7 +140,7 @@ internal abstract class ChatTurnWriter
         return true;
     }
 
-    private bool TryWriteAssistantTurn(Utf8JsonWriter json, JsonElement message, out CodecError error)
+    private bool TryWriteAssistantParts(Utf8JsonWriter json, JsonElement message, ref Turn open, out CodecError error)
     {
         error = default;
         var text = message.TryGetProperty("content", out var content) ? OpenAIChatRequest.TextOf(content) : null;
@@ -142,10 +148,15 @@ internal abstract class ChatTurnWriter
         if (string.IsNullOrEmpty(text) && !hasCalls)
         {
             // Anthropic rejects empty assistant turns; an empty OpenAI assistant message carries nothing.
+            if (!MergesConsecutiveTurns)
+            {
+                Enter(json, ref open, Turn.None);
+            }
+
             return true;
         }
 
-        StartTurn(json, AssistantRole);
+        Enter(json, ref open, Turn.Assistant);
         if (!string.IsNullOrEmpty(text))
         {
             WriteText(json, text);
@@ -162,8 +173,29 @@ internal abstract class ChatTurnWriter
             }
         }
 
-        EndTurn(json);
         return true;
+    }
+
+    /// <summary>Moves to a turn of <paramref name="next"/> kind: continues the open turn when they may share one, else ends it and starts the next.</summary>
+    private void Enter(Utf8JsonWriter json, ref Turn open, Turn next)
+    {
+        var continues = open != Turn.None
+            && (open == next && next == Turn.ToolResults
+                || MergesConsecutiveTurns && next != Turn.None && (open == Turn.Assistant) == (next == Turn.Assistant));
+        if (!continues)
+        {
+            if (open != Turn.None)
+            {
+                EndTurn(json);
+            }
+
+            if (next != Turn.None)
+            {
+                StartTurn(json, next == Turn.Assistant ? AssistantRole : "user"u8);
+            }
+        }
+
+        open = next;
     }
 
     private void StartTurn(Utf8JsonWriter json, ReadOnlySpan<byte> role)
@@ -177,5 +209,13 @@ internal abstract class ChatTurnWriter
     {
         json.WriteEndArray();
         json.WriteEndObject();
+    }
+
+    private enum Turn
+    {
+        None,
+        User,
+        ToolResults,
+        Assistant,
     }
 }
