@@ -13,7 +13,7 @@ namespace MassRouter.Gateway.Transforms.Tests.Translation;
 /// </summary>
 public class ChatParameterTypesTests
 {
-    private static readonly string[] Kinds = [ProviderKinds.Anthropic, ProviderKinds.Gemini, ProviderKinds.Cohere];
+    private static readonly string[] Kinds = [ProviderKinds.Anthropic, ProviderKinds.Gemini, ProviderKinds.Cohere, ProviderKinds.Bedrock];
 
     /// <summary>A field of the wrong type, the param the error names, its code and message.</summary>
     private static readonly (string Field, string Param, string Code, string Message)[] Refused =

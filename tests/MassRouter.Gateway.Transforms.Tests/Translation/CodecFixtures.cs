@@ -4,6 +4,8 @@ using System.Text.RegularExpressions;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Providers;
+using MassRouter.Gateway.Transforms.Sse;
+using MassRouter.Gateway.Transforms.Tests.Bedrock;
 
 namespace MassRouter.Gateway.Transforms.Tests.Translation;
 
@@ -50,20 +52,20 @@ internal static partial class CodecFixtures
             var result = new JsonObject { ["status"] = status, ["body"] = JsonNode.Parse(output.WrittenSpan) };
             Expected.Json($"{kind}/{stem}.error.json", result.ToJsonString());
         }
-        else if (name.EndsWith(".sse", StringComparison.Ordinal) || name.EndsWith(".chunks.txt", StringComparison.Ordinal))
+        else if (name.EndsWith(".sse", StringComparison.Ordinal) || name.EndsWith(".chunks.txt", StringComparison.Ordinal) || name.EndsWith(EventStreamFrames.Extension, StringComparison.Ordinal))
         {
-            var input = FixtureStream.Load(path, namedEvents, doneSentinel);
+            var input = codec.StreamMediaType == SseReader.MediaType ? FixtureStream.Load(path, namedEvents, doneSentinel) : EventStreamFrames.Load(path);
             using var translator = codec.CreateStreamTranslator(Context());
-            var output = StreamRunner.Run(translator, input);
+            var output = StreamRunner.Run(translator, input, reader: codec.CreateEventReader());
             AssertWellFormedStream(output);
-            Expected.Text($"{kind}/{stem}.sse", output);
+            Expected.Text($"{kind}/{stem}.sse", GeneratedIds(codec, output));
         }
         else if (name.EndsWith(".json", StringComparison.Ordinal))
         {
             using var output = new PooledBufferWriter();
             Assert.True(codec.TryTranslateResponse(File.ReadAllBytes(path), Context(), output, out var usage), "response not translated");
             Assert.True(usage.IsKnown);
-            Expected.Json($"{kind}/{stem}.json", Encoding.UTF8.GetString(output.WrittenSpan));
+            Expected.Json($"{kind}/{stem}.json", GeneratedIds(codec, Encoding.UTF8.GetString(output.WrittenSpan)));
         }
         else
         {
@@ -116,9 +118,16 @@ internal static partial class CodecFixtures
         }
     }
 
+    /// <summary>
+    /// Output with the completion ids a codec generates (Bedrock's answers have none) replaced by a fixed one, so it can
+    /// be compared with a stored expectation.
+    /// </summary>
+    public static string GeneratedIds(IChatCodec codec, string output) =>
+        codec.Kind == ProviderKinds.Bedrock ? GeneratedId().Replace(output, "chatcmpl-generated") : output;
+
     private static string Stem(string name)
     {
-        foreach (var suffix in new[] { ".request.json", ".response.json", ".chunks.txt", ".sse", ".json" })
+        foreach (var suffix in new[] { ".request.json", ".response.json", ".chunks.txt", ".sse", EventStreamFrames.Extension, ".json" })
         {
             if (name.EndsWith(suffix, StringComparison.Ordinal))
             {
@@ -128,6 +137,9 @@ internal static partial class CodecFixtures
 
         return name;
     }
+
+    [GeneratedRegex("chatcmpl-[0-9a-f]{32}")]
+    private static partial Regex GeneratedId();
 
     [GeneratedRegex(@"error-(\d{3})")]
     private static partial Regex ErrorStatus();

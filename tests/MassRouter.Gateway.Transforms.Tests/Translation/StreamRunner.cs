@@ -11,11 +11,11 @@ namespace MassRouter.Gateway.Transforms.Tests.Translation;
 /// <summary>What to do with each event the reader produces.</summary>
 internal delegate void EventSink(in SseEvent sseEvent, PooledBufferWriter output);
 
-/// <summary>Feeds a provider stream through <see cref="SseReader"/> read by read, the way the gateway does.</summary>
+/// <summary>Feeds a provider stream through its event reader (<see cref="SseReader"/> unless told) read by read, the way the gateway does.</summary>
 internal static class StreamRunner
 {
-    public static string Run(IChatStreamTranslator translator, byte[] input, IReadOnlyList<int>? readSizes = null) =>
-        Run(input, readSizes, (in SseEvent e, PooledBufferWriter output) => translator.Translate(e, output), translator.Complete);
+    public static string Run(IChatStreamTranslator translator, byte[] input, IReadOnlyList<int>? readSizes = null, IEventReader? reader = null) =>
+        Run(input, readSizes, (in SseEvent e, PooledBufferWriter output) => translator.Translate(e, output), translator.Complete, reader);
 
     public static string RunNormaliser(byte[] input, IReadOnlyList<int>? readSizes = null)
     {
@@ -34,10 +34,10 @@ internal static class StreamRunner
             null);
     }
 
-    private static string Run(byte[] input, IReadOnlyList<int>? readSizes, EventSink sink, Action<PooledBufferWriter>? complete)
+    private static string Run(byte[] input, IReadOnlyList<int>? readSizes, EventSink sink, Action<PooledBufferWriter>? complete, IEventReader? eventReader = null)
     {
         using var output = new PooledBufferWriter(4096);
-        using var reader = new SseReader();
+        using var reader = eventReader ?? new SseReader();
         var pending = new List<byte>();
         var offset = 0;
         var read = 0;
@@ -55,7 +55,7 @@ internal static class StreamRunner
         return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
-    private static void Drain(SseReader reader, EventSink sink, List<byte> pending, bool final, PooledBufferWriter output)
+    private static void Drain(IEventReader reader, EventSink sink, List<byte> pending, bool final, PooledBufferWriter output)
     {
         var buffer = pending.ToArray();
         var start = 0;

@@ -15,6 +15,7 @@ public class WeatherScenarioTests
         { ProviderKinds.Anthropic, "anthropic/anthropic-tool-call-weather.response.json" },
         { ProviderKinds.Gemini, "google/gemini-tool-call-weather.response.json" },
         { ProviderKinds.Cohere, "cohere/cohere-v2-tool-call-weather.response.json" },
+        { ProviderKinds.Bedrock, "bedrock/bedrock-converse-tool-call-weather.response.json" },
     };
 
     [Theory]

@@ -49,6 +49,13 @@ internal sealed class OpenAIStreamLog
             return log;
         }
 
+        return Read(bytes);
+    }
+
+    /// <summary>Reads an OpenAI SSE stream (a translator's output, say).</summary>
+    public static OpenAIStreamLog Read(byte[] bytes)
+    {
+        var log = new OpenAIStreamLog();
         using var reader = new SseReader();
         var offset = 0;
         while (reader.TryRead(bytes.AsSpan(offset), isFinalBlock: true, out var sseEvent, out var consumed))
