@@ -230,29 +230,22 @@ internal static class AnthropicRequestWriter
 
     private static bool TryWriteResponseFormat(Utf8JsonWriter json, OpenAIChatRequest request, out CodecError error)
     {
-        error = default;
-        if (!request.Root.TryGetProperty("response_format", out var format) || format.ValueKind != JsonValueKind.Object)
+        if (!request.TryReadJsonSchemaFormat("Anthropic", out _, out var schema, out error))
         {
-            return true;
+            return false;
         }
 
-        var type = format.TryGetProperty("type", out var t) ? t.GetString() : null;
-        switch (type)
+        if (schema.ValueKind != JsonValueKind.Undefined)
         {
-            case "text":
-                return true;
-            case "json_schema" when format.TryGetProperty("json_schema", out var spec) && spec.TryGetProperty("schema", out var schema):
-                json.WriteStartObject("output_config"u8);
-                json.WriteStartObject("format"u8);
-                json.WriteString("type"u8, "json_schema"u8);
-                json.WritePropertyName("schema"u8);
-                schema.WriteTo(json);
-                json.WriteEndObject();
-                json.WriteEndObject();
-                return true;
-            default:
-                error = request.Unsupported("response_format", $"Anthropic models take response_format 'json_schema' (with a schema) or 'text', not '{type}'.");
-                return false;
+            json.WriteStartObject("output_config"u8);
+            json.WriteStartObject("format"u8);
+            json.WriteString("type"u8, "json_schema"u8);
+            json.WritePropertyName("schema"u8);
+            schema.WriteTo(json);
+            json.WriteEndObject();
+            json.WriteEndObject();
         }
+
+        return true;
     }
 }

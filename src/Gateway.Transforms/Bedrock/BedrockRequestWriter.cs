@@ -155,22 +155,12 @@ internal static class BedrockRequestWriter
 
     private static bool TryWriteTools(Utf8JsonWriter json, OpenAIChatRequest request, out CodecError error)
     {
-        var hasTools = ToolDefinitions.TryCollect(request, out var tools, out error);
-        if (!hasTools && error.Status != 0)
+        if (!ToolDefinitions.TryRead(request, out var tools, out var choice, out var named, out error))
         {
             return false;
         }
 
-        if (!ToolDefinitions.TryReadChoice(request, out var choice, out var named, out error))
-        {
-            return false;
-        }
-
-        if (choice == ToolChoice.Named && !tools.Exists(t => t.Name == named))
-        {
-            error = OpenAIChatRequest.Invalid("tool_choice", $"tool_choice names '{named}', which is not among the tools.");
-            return false;
-        }
+        var hasTools = tools.Count > 0;
 
         // Converse has no "none". Leaving the tools out says it, unless an earlier turn holds toolUse or toolResult blocks:
         // Converse then refuses a request without toolConfig, so the tools stay, with Converse's default choice (auto).
@@ -244,43 +234,37 @@ internal static class BedrockRequestWriter
 
     private static bool TryWriteResponseFormat(Utf8JsonWriter json, OpenAIChatRequest request, out CodecError error)
     {
-        error = default;
-        if (!request.Root.TryGetProperty("response_format", out var format) || format.ValueKind != JsonValueKind.Object)
+        if (!request.TryReadJsonSchemaFormat("Bedrock", out var spec, out var schema, out error))
+        {
+            return false;
+        }
+
+        if (schema.ValueKind == JsonValueKind.Undefined)
         {
             return true;
         }
 
-        var type = format.TryGetProperty("type", out var t) ? t.GetString() : null;
-        switch (type)
+        // Converse's structured output takes the schema as a JSON string.
+        json.WriteStartObject("outputConfig"u8);
+        json.WriteStartObject("textFormat"u8);
+        json.WriteString("type"u8, "json_schema"u8);
+        json.WriteStartObject("structure"u8);
+        json.WriteStartObject("jsonSchema"u8);
+        json.WriteString("schema"u8, JsonOutput.Compact(schema));
+        if (spec.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
         {
-            case "text":
-                return true;
-            case "json_schema" when format.TryGetProperty("json_schema", out var spec) && spec.TryGetProperty("schema", out var schema):
-                // Converse's structured output takes the schema as a JSON string.
-                json.WriteStartObject("outputConfig"u8);
-                json.WriteStartObject("textFormat"u8);
-                json.WriteString("type"u8, "json_schema"u8);
-                json.WriteStartObject("structure"u8);
-                json.WriteStartObject("jsonSchema"u8);
-                json.WriteString("schema"u8, JsonOutput.Compact(schema));
-                if (spec.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
-                {
-                    json.WriteString("name"u8, name.GetString());
-                }
-
-                if (spec.TryGetProperty("description", out var description) && description.ValueKind == JsonValueKind.String)
-                {
-                    json.WriteString("description"u8, description.GetString());
-                }
-
-                json.WriteEndObject();
-                json.WriteEndObject();
-                json.WriteEndObject();
-                json.WriteEndObject();
-                return true;
-            default:
-                error = request.Unsupported("response_format", $"Bedrock models take response_format 'json_schema' (with a schema) or 'text', not '{type}'.");
-                return false;
+            json.WriteString("name"u8, name.GetString());
         }
+
+        if (spec.TryGetProperty("description", out var description) && description.ValueKind == JsonValueKind.String)
+        {
+            json.WriteString("description"u8, description.GetString());
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteEndObject();
+        return true;
     }
 }

@@ -209,22 +209,12 @@ internal static class CohereRequestWriter
 
     private static bool TryWriteTools(Utf8JsonWriter json, OpenAIChatRequest request, out CodecError error)
     {
-        var hasTools = ToolDefinitions.TryCollect(request, out var tools, out error);
-        if (!hasTools && error.Status != 0)
+        if (!ToolDefinitions.TryRead(request, out var tools, out var choice, out var named, out error))
         {
             return false;
         }
 
-        if (!ToolDefinitions.TryReadChoice(request, out var choice, out var named, out error))
-        {
-            return false;
-        }
-
-        if (choice == ToolChoice.Named && !tools.Exists(t => t.Name == named))
-        {
-            error = OpenAIChatRequest.Invalid("tool_choice", $"tool_choice names '{named}', which is not among the tools.");
-            return false;
-        }
+        var hasTools = tools.Count > 0;
 
         if (hasTools)
         {

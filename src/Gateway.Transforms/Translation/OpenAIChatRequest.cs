@@ -176,6 +176,29 @@ internal sealed class OpenAIChatRequest : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// For providers that take a JSON schema and nothing else: the <c>json_schema</c> of <c>response_format</c> and its
+    /// <paramref name="schema"/> (undefined when the format is absent or <c>text</c>); false refusing any other format.
+    /// </summary>
+    public bool TryReadJsonSchemaFormat(string provider, out JsonElement spec, out JsonElement schema, out CodecError error)
+    {
+        spec = schema = default;
+        error = default;
+        if (!Root.TryGetProperty("response_format", out var format) || format.ValueKind != JsonValueKind.Object)
+        {
+            return true;
+        }
+
+        var type = format.TryGetProperty("type", out var t) ? t.GetString() : null;
+        if (type == "text" || (type == "json_schema" && format.TryGetProperty("json_schema", out spec) && spec.TryGetProperty("schema", out schema)))
+        {
+            return true;
+        }
+
+        error = Unsupported("response_format", $"{provider} models take response_format 'json_schema' (with a schema) or 'text', not '{type}'.");
+        return false;
+    }
+
     /// <summary>Writes <c>stop</c> (a string or an array of strings) as an array property.</summary>
     public static void WriteStopArray(Utf8JsonWriter json, ReadOnlySpan<byte> name, JsonElement stop)
     {

@@ -38,6 +38,29 @@ internal static class ToolDefinitions
         return tools.Count > 0;
     }
 
+    /// <summary>
+    /// The tools (none when the request defines none) and the tool choice, checked against each other: false with
+    /// <paramref name="error"/> for a tool that is not a function, an unknown choice, or a named tool not among the tools.
+    /// </summary>
+    public static bool TryRead(OpenAIChatRequest request, out List<ToolDefinition> tools, out ToolChoice choice, out string? named, out CodecError error)
+    {
+        choice = ToolChoice.Unspecified;
+        named = null;
+        if ((!TryCollect(request, out tools, out error) && error.Status != 0) || !TryReadChoice(request, out choice, out named, out error))
+        {
+            return false;
+        }
+
+        var name = named;
+        if (choice == ToolChoice.Named && !tools.Exists(t => t.Name == name))
+        {
+            error = OpenAIChatRequest.Invalid("tool_choice", $"tool_choice names '{named}', which is not among the tools.");
+            return false;
+        }
+
+        return true;
+    }
+
     private static ToolDefinition Read(JsonElement function) => new(
         function.GetProperty("name").GetString() ?? "",
         function.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null,
