@@ -73,6 +73,43 @@ public sealed class BedrockSimulatorTests(SimulatorFixture simulator)
         Assert.True(metadata.GetProperty("metrics").GetProperty("latencyMs").GetInt64() >= 0);
     }
 
+    [Theory]
+    [InlineData("/model/anthropic.claude-3-haiku-20240307-v1:0/converse")]
+    [InlineData("/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse-stream")]
+    public async Task ModelIds_AsSentByClients_AreRouted(string path)
+    {
+        using var response = await simulator.PostAsync(path, Prompt);
+
+        Assert.Equal(200, (int)response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ConverseStream_IsFlushedEventByEvent()
+    {
+        // The hold fault stops the stream after its first content event: what arrived by then was flushed as it was written.
+        var hold = Guid.NewGuid().ToString("N");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var request = new HttpRequestMessage(HttpMethod.Post, ConverseStream) { Content = new StringContent(Prompt, MediaTypeHeaderValue.Parse("application/json")) };
+        request.Headers.Add("x-sim-fault", "hold:" + hold);
+        request.Headers.Add("x-sim-tokens", "3");
+        using var response = await simulator.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+
+        var received = new MemoryStream();
+        var buffer = new byte[4096];
+        while (CompleteMessages(received.ToArray()) < 2)
+        {
+            var read = await body.ReadAsync(buffer, timeout.Token);
+            Assert.NotEqual(0, read);
+            received.Write(buffer, 0, read);
+        }
+
+        Assert.Equal(["messageStart", "contentBlockDelta"], EventStreamMessages.Decode(received.ToArray()).Select(m => m.EventType));
+        (await simulator.Http.PostAsync($"/sim/release/{hold}", null, timeout.Token)).Dispose();
+        await body.CopyToAsync(received, timeout.Token);
+        Assert.Equal("metadata", EventStreamMessages.Decode(received.ToArray())[^1].EventType);
+    }
+
     [Fact]
     public async Task MaxTokens_CutsTheStreamWithMaxTokensStopReason()
     {
@@ -262,6 +299,24 @@ public sealed class BedrockSimulatorTests(SimulatorFixture simulator)
         Assert.Equal(400, (int)response.StatusCode);
         Assert.Equal(File.ReadAllBytes(Path.Combine(Fixtures.Root, Fixture)), body);
         Assert.StartsWith("ValidationException:", response.Headers.GetValues("x-amzn-ErrorType").Single(), StringComparison.Ordinal);
+    }
+
+    /// <summary>How many whole messages <paramref name="bytes"/> holds, by their prelude's total length.</summary>
+    private static int CompleteMessages(byte[] bytes)
+    {
+        var count = 0;
+        for (var offset = 0; offset + 4 <= bytes.Length; count++)
+        {
+            var total = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(offset));
+            if (offset + total > bytes.Length)
+            {
+                break;
+            }
+
+            offset += total;
+        }
+
+        return count;
     }
 
     private static string DeltaText(List<EventStreamMessage> messages, string field) =>
