@@ -2,6 +2,7 @@ using MassRouter.Simulator.Control;
 using MassRouter.Simulator.Exchange;
 using MassRouter.Simulator.Faults;
 using MassRouter.Simulator.Providers.Anthropic;
+using MassRouter.Simulator.Providers.Bedrock;
 using MassRouter.Simulator.Providers.Cohere;
 using MassRouter.Simulator.Providers.Gemini;
 using MassRouter.Simulator.Providers.OpenAI;
@@ -69,6 +70,7 @@ public static class SimulatorHost
         app.MapAnthropic(exchange, new AnthropicMessagesSimulator(gates));
         app.MapGemini(exchange, new GeminiSimulator(gates));
         app.MapCohere(exchange, new CohereChatSimulator(gates));
+        app.MapBedrock(exchange, new BedrockConverseSimulator(gates));
         app.MapSimulatorControl(journal, gates);
         return app;
     }

@@ -6,7 +6,10 @@ namespace MassRouter.Simulator.Exchange;
 /// <summary>One provider's wire format: its generated answers, its error bodies and its mid-stream error event.</summary>
 internal interface IProviderSimulator
 {
-    /// <summary>The complete SSE event (framing included) the provider sends when it fails in the middle of a stream.</summary>
+    /// <summary>
+    /// The complete event, in the framing of the provider's stream, that it sends when it fails in the middle of a stream:
+    /// an SSE event for most, an AWS event-stream exception message for Bedrock. Written as is after the chunks already sent.
+    /// </summary>
     ReadOnlyMemory<byte> MidstreamErrorEvent { get; }
 
     /// <summary>Writes an error response with the provider's body for <paramref name="statusCode"/>.</summary>

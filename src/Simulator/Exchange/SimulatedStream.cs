@@ -10,7 +10,7 @@ namespace MassRouter.Simulator.Exchange;
 /// </summary>
 internal sealed class SimulatedStream
 {
-    private const string EventStreamContentType = "text/event-stream; charset=utf-8";
+    private const string SseContentType = "text/event-stream; charset=utf-8";
 
     private readonly HttpContext _context;
     private readonly FaultPlan? _faults;
@@ -32,10 +32,13 @@ internal sealed class SimulatedStream
 
     public PipeWriter Writer => _context.Response.BodyWriter;
 
-    /// <summary>Sends the 200 event-stream headers with the first flush; <paramref name="chunks"/> is the content chunk count.</summary>
+    /// <summary>
+    /// Sends the 200 headers with the first flush; <paramref name="chunks"/> is the content chunk count. The stream is SSE
+    /// unless <paramref name="contentType"/> names the provider's own framing, which <paramref name="errorEvent"/> then uses too.
+    /// </summary>
     public static SimulatedStream Start(
         HttpContext context, GenerationSettings settings, int chunks, FaultPlan? faults, HoldGates gates, ReadOnlyMemory<byte> errorEvent,
-        string contentType = EventStreamContentType)
+        string contentType = SseContentType)
     {
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = contentType;

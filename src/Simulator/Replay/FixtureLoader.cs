@@ -1,10 +1,14 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
+using MassRouter.Simulator.Providers.Bedrock;
 
 namespace MassRouter.Simulator.Replay;
 
-/// <summary>Turns a fixture file into a <see cref="ReplayFixture"/>, re-framing <c>.chunks.txt</c> files as SSE (see SOURCES.md).</summary>
+/// <summary>
+/// Turns a fixture file into a <see cref="ReplayFixture"/>, re-framing <c>.chunks.txt</c> files as the provider streamed them
+/// (see SOURCES.md): SSE, or AWS event-stream messages for Bedrock.
+/// </summary>
 internal static class FixtureLoader
 {
     private const string EventStream = "text/event-stream";
@@ -16,6 +20,9 @@ internal static class FixtureLoader
     };
 
     private static readonly HashSet<string> _typedEventFolders = new(StringComparer.OrdinalIgnoreCase) { "anthropic", "cohere" };
+
+    // Providers whose streams are AWS event streams: each line is one message, {"<event type>":<payload>}.
+    private static readonly HashSet<string> _awsEventStreamFolders = new(StringComparer.OrdinalIgnoreCase) { "bedrock" };
 
     public static ReplayFixture Load(string fullPath, string relativePath)
     {
@@ -30,6 +37,12 @@ internal static class FixtureLoader
         {
             var slash = relativePath.IndexOf('/', StringComparison.Ordinal);
             var folder = slash < 0 ? string.Empty : relativePath[..slash];
+            if (_awsEventStreamFolders.Contains(folder))
+            {
+                var (messages, messageEnds) = EncodeEventStreamChunks(bytes, relativePath);
+                return new ReplayFixture(messages, StatusCodes.Status200OK, AwsEventStream.ContentType, messageEnds);
+            }
+
             var (body, ends) = FrameChunks(bytes, _typedEventFolders.Contains(folder), _doneTerminatedFolders.Contains(folder));
             return new ReplayFixture(body, StatusCodes.Status200OK, EventStream, ends);
         }
@@ -41,7 +54,7 @@ internal static class FixtureLoader
 
         if (name.EndsWith(".eventstream.bin", StringComparison.OrdinalIgnoreCase))
         {
-            return new ReplayFixture(bytes, StatusCodes.Status200OK, "application/vnd.amazon.eventstream", FindEventStreamMessageEnds(bytes));
+            return new ReplayFixture(bytes, StatusCodes.Status200OK, AwsEventStream.ContentType, FindEventStreamMessageEnds(bytes));
         }
 
         return new ReplayFixture(bytes, StatusCodes.Status200OK, "application/octet-stream", null);
@@ -100,18 +113,9 @@ internal static class FixtureLoader
     {
         using var framed = new MemoryStream(lines.Length + (lines.Length / 4));
         var ends = new List<int>();
-        var remaining = lines.AsSpan();
-        while (!remaining.IsEmpty)
+        foreach (var range in NonBlankLines(lines))
         {
-            var newline = remaining.IndexOf((byte)'\n');
-            var line = newline < 0 ? remaining : remaining[..newline];
-            remaining = newline < 0 ? [] : remaining[(newline + 1)..];
-            line = line.TrimEnd((byte)'\r');
-            if (line.Trim(" \t"u8).IsEmpty)
-            {
-                continue;
-            }
-
+            var line = lines.AsSpan(range);
             if (typedEvents && ReadType(line) is { } type)
             {
                 framed.Write("event: "u8);
@@ -132,6 +136,56 @@ internal static class FixtureLoader
         }
 
         return (framed.ToArray(), [.. ends]);
+    }
+
+    /// <summary>
+    /// Encodes each line <c>{"messageStart":{"role":"assistant"}}</c> as one event-stream message: the key is its
+    /// <c>:event-type</c>, the value's bytes, exactly as in the line, its payload.
+    /// </summary>
+    private static (byte[] Body, int[] MessageEnds) EncodeEventStreamChunks(byte[] lines, string relativePath)
+    {
+        var messages = new System.Buffers.ArrayBufferWriter<byte>(lines.Length * 2);
+        var ends = new List<int>();
+        foreach (var range in NonBlankLines(lines))
+        {
+            var line = lines.AsSpan(range);
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject || !reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
+            {
+                throw new InvalidDataException($"{relativePath}: a line is not {{\"<eventType>\":<payload>}}.");
+            }
+
+            var eventType = reader.GetString()!;
+            reader.Read();
+            var payloadStart = (int)reader.TokenStartIndex;
+            reader.Skip();
+            var payload = line[payloadStart..(int)reader.BytesConsumed];
+            AwsEventStream.WriteMessage(messages, AwsEventStream.EventHeaders(eventType), payload);
+            ends.Add(messages.WrittenCount);
+        }
+
+        return (messages.WrittenSpan.ToArray(), [.. ends]);
+    }
+
+    /// <summary>The lines of a <c>.chunks.txt</c> file without their line ends (LF or CRLF), blank lines left out.</summary>
+    private static List<Range> NonBlankLines(byte[] text)
+    {
+        var lines = new List<Range>();
+        var start = 0;
+        while (start < text.Length)
+        {
+            var newline = text.AsSpan(start).IndexOf((byte)'\n');
+            var end = newline < 0 ? text.Length : start + newline;
+            var line = text.AsSpan(start, end - start).TrimEnd((byte)'\r');
+            if (!line.Trim(" \t"u8).IsEmpty)
+            {
+                lines.Add(new Range(start, start + line.Length));
+            }
+
+            start = end + 1;
+        }
+
+        return lines;
     }
 
     /// <summary>The top-level "type" of a JSON payload, or null.</summary>
