@@ -14,7 +14,7 @@ namespace MassRouter.ControlApi.Catalog;
 /// </summary>
 internal static class CatalogApi
 {
-    private static readonly string[] Kinds = ["openai", "anthropic", "gemini", "cohere"];
+    private static readonly string[] Kinds = ["openai", "anthropic", "gemini", "cohere", "bedrock"];
 
     public static IEndpointRouteBuilder MapCatalog(this IEndpointRouteBuilder api)
     {
@@ -237,7 +237,12 @@ internal static class CatalogApi
         new ValidationErrors()
             .Check(Kinds.Contains(kind), "kind", $"Must be one of {string.Join(", ", Kinds)}.")
             .Check(Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps), "baseUrl", "Must be an absolute http(s) URL.")
-            .Check(credential is null || credential.Length <= 4096, "credential", "Must be at most 4096 characters.");
+            .Check(credential is null || credential.Length <= 4096, "credential", "Must be at most 4096 characters.")
+            .Check(
+                kind != "bedrock" || !BedrockEndpoints.IsAccessKeyCredential(credential) || (BedrockEndpoints.AccessKeyParts(credential) is not null
+                    && uri is not null && BedrockEndpoints.RegionOf(uri.Host) is not null),
+                "credential",
+                "A Bedrock credential with a colon is AWS access keys, ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN], and signs for the region of the base URL's host (https://bedrock-runtime.REGION.amazonaws.com).");
 
     private static ValidationErrors ValidateModel(ModelRequest request, bool creating)
     {

@@ -19,5 +19,5 @@ public static class ProviderKinds
     public const string Bedrock = "bedrock";
 
     /// <summary>Every supported kind.</summary>
-    public static IReadOnlyList<string> All { get; } = [OpenAI, Anthropic, Gemini, Cohere];
+    public static IReadOnlyList<string> All { get; } = [OpenAI, Anthropic, Gemini, Cohere, Bedrock];
 }

@@ -66,16 +66,30 @@ public sealed class ApiKeyOptions
 /// <summary>An upstream provider.</summary>
 public sealed class ProviderOptions
 {
-    /// <summary>Wire format: <c>openai</c> for every OpenAI-compatible API, or <c>anthropic</c>, <c>gemini</c>, <c>cohere</c> (translated).</summary>
+    /// <summary>Wire format: <c>openai</c> for every OpenAI-compatible API, or <c>anthropic</c>, <c>gemini</c>, <c>cohere</c>, <c>bedrock</c> (translated).</summary>
     public string Kind { get; set; } = "openai";
 
     /// <summary>Variant of the kind: <c>azure</c> selects Azure OpenAI's deployment path, <c>api-key</c> header and <c>api-version</c>.</summary>
     public string? Flavor { get; set; }
 
-    /// <summary>Base URL including any version prefix, e.g. <c>https://api.openai.com/v1</c>.</summary>
+    /// <summary>
+    /// Base URL including any version prefix, e.g. <c>https://api.openai.com/v1</c>. For Bedrock it may be left out when
+    /// <see cref="Region"/> is set: <c>https://bedrock-runtime.{Region}.amazonaws.com</c>.
+    /// </summary>
     public string BaseUrl { get; set; } = "";
 
-    /// <summary>The credential; prefer <see cref="ApiKeyEnvironmentVariable"/>.</summary>
+    /// <summary>
+    /// Bedrock only: the AWS region requests are signed for (and the default endpoint's). Read from the base URL's host
+    /// (<c>bedrock-runtime.us-east-1.amazonaws.com</c>) when not set.
+    /// </summary>
+    public string? Region { get; set; }
+
+    /// <summary>
+    /// The credential; prefer <see cref="ApiKeyEnvironmentVariable"/>. For Bedrock either a Bedrock API key (sent as a
+    /// bearer token) or AWS access keys written <c>ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]</c> (requests signed
+    /// with SigV4); when neither this nor the variable is set and the base URL is AWS's, the standard
+    /// <c>AWS_BEARER_TOKEN_BEDROCK</c> or <c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>/<c>AWS_SESSION_TOKEN</c> variables.
+    /// </summary>
     public string? ApiKey { get; set; }
 
     /// <summary>Name of an environment variable holding the credential.</summary>

@@ -1,3 +1,6 @@
+using MassRouter.Core.Catalog;
+using MassRouter.Gateway.Providers;
+using MassRouter.Gateway.Transforms.Providers;
 using Microsoft.Extensions.Options;
 
 namespace MassRouter.Gateway.Configuration;
@@ -5,7 +8,7 @@ namespace MassRouter.Gateway.Configuration;
 /// <summary>Fails start-up with a message naming the setting that is wrong.</summary>
 internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 {
-    private static readonly IReadOnlyList<string> KnownKinds = MassRouter.Gateway.Transforms.Providers.ProviderKinds.All;
+    private static readonly IReadOnlyList<string> KnownKinds = ProviderKinds.All;
 
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
@@ -28,9 +31,34 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 failures.Add($"{prefix}:Kind '{provider.Kind}' is not supported (supported: {string.Join(", ", KnownKinds)}).");
             }
 
-            if (!Uri.TryCreate(provider.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            var bedrock = string.Equals(provider.Kind, ProviderKinds.Bedrock, StringComparison.OrdinalIgnoreCase);
+            var uri = default(Uri);
+            if (bedrock && provider.BaseUrl.Length == 0 && provider.Region is { Length: > 0 })
             {
-                failures.Add($"{prefix}:BaseUrl '{provider.BaseUrl}' must be an absolute http(s) URL.");
+                // Bedrock's own endpoint for the region.
+            }
+            else if (!Uri.TryCreate(provider.BaseUrl, UriKind.Absolute, out uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                failures.Add($"{prefix}:BaseUrl '{provider.BaseUrl}' must be an absolute http(s) URL{(bedrock ? " (or leave it out and set Region)" : "")}.");
+            }
+
+            if (provider.Region is { } region && (!bedrock || !IsRegion(region)))
+            {
+                failures.Add(bedrock
+                    ? $"{prefix}:Region '{region}' is not an AWS region name (e.g. us-east-1)."
+                    : $"{prefix}:Region applies to Bedrock providers only.");
+            }
+
+            var credential = provider.ApiKey is { Length: > 0 } key ? key
+                : provider.ApiKeyEnvironmentVariable is { Length: > 0 } keyVariable ? Environment.GetEnvironmentVariable(keyVariable) : null;
+            if (bedrock && BedrockEndpoints.IsAccessKeyCredential(credential) && provider.Region is null && BedrockEndpoints.RegionOf(uri?.Host ?? "") is null)
+            {
+                failures.Add($"{prefix}:Region is required: AWS access keys sign for a region, and the base URL's host names none.");
+            }
+
+            if (bedrock && credential is not null && BedrockEndpoints.IsAccessKeyCredential(credential) && AwsCredentials.Parse(credential) is null)
+            {
+                failures.Add($"{prefix}: a Bedrock credential with a colon must be AWS access keys, ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN].");
             }
 
             if (provider.Flavor is not null && !string.Equals(provider.Flavor, "azure", StringComparison.OrdinalIgnoreCase))
@@ -157,4 +185,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Span<byte> buffer = stackalloc byte[64];
         return Convert.TryFromBase64String(value, buffer, out var written) && written == 32;
     }
+
+    private static bool IsRegion(string region) =>
+        region.Length is > 0 and <= 32 && region.All(static c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') && region[0] != '-' && region[^1] != '-';
 }

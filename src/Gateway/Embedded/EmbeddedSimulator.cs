@@ -4,7 +4,7 @@ namespace MassRouter.Gateway.Embedded;
 
 /// <summary>
 /// The embedded default's providers: the simulator hosted in this process on a loopback port, registered once per wire
-/// format it speaks (<c>sim</c> for OpenAI, <c>sim-anthropic</c>, <c>sim-gemini</c>, <c>sim-cohere</c>) with one
+/// format it speaks (<c>sim</c> for OpenAI, <c>sim-anthropic</c>, <c>sim-gemini</c>, <c>sim-cohere</c>, <c>sim-bedrock</c>) with one
 /// <c>sim/...</c> model each, so every translation can be tried with no provider account.
 /// </summary>
 internal sealed class EmbeddedSimulator(WebApplication simulator) : IHostedService, IAsyncDisposable
@@ -13,7 +13,7 @@ internal sealed class EmbeddedSimulator(WebApplication simulator) : IHostedServi
 
     /// <summary>
     /// The public models the embedded simulator serves: provider name and kind, the path under the simulator's address that
-    /// is the provider's base URL (the versioned API root, as for OpenAI's <c>/v1</c>), and the upstream model.
+    /// is the provider's base URL (the versioned API root, as for OpenAI's <c>/v1</c>; Bedrock's is the root itself), and the upstream model.
     /// </summary>
     public static readonly (string Id, string Provider, string Kind, string BasePath, string UpstreamModel)[] Models =
     [
@@ -21,6 +21,7 @@ internal sealed class EmbeddedSimulator(WebApplication simulator) : IHostedServi
         ("sim/anthropic", "sim-anthropic", "anthropic", "v1", "sim-claude"),
         ("sim/gemini", "sim-gemini", "gemini", "v1beta", "sim-gemini"),
         ("sim/cohere", "sim-cohere", "cohere", "v2", "sim-command"),
+        ("sim/bedrock", "sim-bedrock", "bedrock", "", "sim.nova-v1:0"),
     ];
 
     /// <summary>Starts the simulator and adds it to the configuration as a provider with its models.</summary>

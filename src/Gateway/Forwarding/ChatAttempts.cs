@@ -168,6 +168,7 @@ internal sealed class ChatAttempts : IRetryGate
             {
                 Output = _output,
                 Codec = native ? AnthropicPassthroughCodec.Instance : deployment.Provider.Codec,
+                UpstreamBody = outgoing,
             };
             Exchange = exchange;
             _context.Request.Body = MemoryMarshal.TryGetArray(outgoing, out var segment)

@@ -23,6 +23,9 @@ internal sealed partial class ChatExchange
         {
             using var translator = codec.CreateStreamTranslator(translation);
             _translator = translator;
+
+            // The client gets OpenAI's server-sent events whatever framing the provider streamed in (Bedrock's is binary).
+            context.Response.ContentType = "text/event-stream; charset=utf-8";
             await RelayStreamAsync(context, body);
             _usage = translator.Usage;
             if (translator.Failure is { } failure)

@@ -24,6 +24,9 @@ internal sealed partial class ChatExchange : HttpTransformer
 {
     private const int MaxErrorBodyBytes = 1024 * 1024;
 
+    // Bedrock's (and every AWS service's) id for a request.
+    private const string AmazonRequestIdHeader = "x-amzn-RequestId";
+
     private readonly Deployment _deployment;
     private readonly string _model;
     private readonly string _requestId;
@@ -80,6 +83,9 @@ internal sealed partial class ChatExchange : HttpTransformer
     /// </summary>
     public IChatCodec? Codec { get; init; }
 
+    /// <summary>The body sent upstream (signed with it when the provider signs requests).</summary>
+    public ReadOnlyMemory<byte> UpstreamBody { get; init; }
+
     /// <summary>Metering's collector of relayed output (null when unmetered).</summary>
     public DeliveredOutput? Output { get; init; }
 
@@ -102,6 +108,10 @@ internal sealed partial class ChatExchange : HttpTransformer
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         var headers = proxyRequest.Headers;
+
+        // The base transformer copies every client header, Host included: the provider must see its own host (TLS
+        // front ends route and refuse by it, and SigV4 signs it), so HttpClient takes it from the request URI.
+        headers.Host = null;
         headers.Remove("Authorization");
         headers.Remove("x-api-key");
         headers.Remove("x-goog-api-key");
@@ -132,6 +142,7 @@ internal sealed partial class ChatExchange : HttpTransformer
         }
 
         proxyRequest.RequestUri = _stream ? _deployment.StreamUri : _deployment.ChatCompletionsUri;
+        provider.Sign(proxyRequest, UpstreamBody.Span);
         _sendTimestamp = Stopwatch.GetTimestamp();
     }
 
@@ -156,17 +167,19 @@ internal sealed partial class ChatExchange : HttpTransformer
         await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         var headers = httpContext.Response.Headers;
         headers.ContentLength = null;
-        // The provider's own id for the request (OpenAI-compatible: x-request-id; Anthropic: request-id), for support
+        // The provider's own id for the request (OpenAI-compatible: x-request-id; Anthropic: request-id; Bedrock: x-amzn-RequestId), for support
         // tickets with the provider. Anthropic's header is not passed on as it came: on /v1/messages that name carries the
         // gateway's id, and on chat completions it would sit beside our x-request-id as a second, different id.
         var upstreamHeaders = proxyResponse.Headers.NonValidated;
         if (upstreamHeaders.TryGetValues(RequestId.HeaderName, out var upstreamIds)
-            || upstreamHeaders.TryGetValues(MessagesHandler.AnthropicRequestIdHeader, out upstreamIds))
+            || upstreamHeaders.TryGetValues(MessagesHandler.AnthropicRequestIdHeader, out upstreamIds)
+            || upstreamHeaders.TryGetValues(AmazonRequestIdHeader, out upstreamIds))
         {
             headers["x-upstream-request-id"] = upstreamIds.ToString();
         }
 
         headers.Remove(MessagesHandler.AnthropicRequestIdHeader);
+        headers.Remove(AmazonRequestIdHeader);
 
         headers[RequestId.HeaderName] = _requestId;
         headers["x-massrouter-provider"] = _deployment.Provider.Name;

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using MassRouter.Core.Catalog;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Transforms.Providers;
 using Yarp.ReverseProxy.Forwarder;
@@ -14,11 +15,17 @@ internal sealed class ProviderEndpoint : IDisposable
         Kind = options.Kind.ToLowerInvariant();
         Codec = ChatCodecs.ForKind(Kind);
         IsAzure = string.Equals(options.Flavor, "azure", StringComparison.OrdinalIgnoreCase);
-        BaseUrl = options.BaseUrl.TrimEnd('/');
+        BaseUrl = (Kind == ProviderKinds.Bedrock && options.BaseUrl.Length == 0 && options.Region is { Length: > 0 } region
+            ? BedrockEndpoints.ForRegion(region)
+            : options.BaseUrl).TrimEnd('/');
         ApiVersion = options.ApiVersion;
         Credential = options.ApiKey is { Length: > 0 } key
             ? key
             : options.ApiKeyEnvironmentVariable is { Length: > 0 } variable ? Environment.GetEnvironmentVariable(variable) : null;
+        if (Kind == ProviderKinds.Bedrock)
+        {
+            (Credential, Signer) = BedrockCredential(options, BaseUrl, Credential);
+        }
         ActivityTimeout = options.ActivityTimeout;
         ExtraHeaders = [.. options.Headers.Select(h => (h.Key, h.Value))];
         RequestConfig = new ForwarderRequestConfig
@@ -48,8 +55,11 @@ internal sealed class ProviderEndpoint : IDisposable
     /// <summary>Azure api-version, or the <c>anthropic-version</c> header value for Anthropic.</summary>
     public string? ApiVersion { get; }
 
-    /// <summary>The secret sent upstream; never logged.</summary>
+    /// <summary>The secret sent upstream; never logged. For Bedrock signing with access keys, null (see <see cref="Signer"/>).</summary>
     public string? Credential { get; }
+
+    /// <summary>Bedrock with AWS access keys: signs each request (SigV4) once its URI and body are final.</summary>
+    public AwsSigV4Signer? Signer { get; }
 
     /// <summary>Headers added to every request to this provider.</summary>
     public (string Name, string Value)[] ExtraHeaders { get; }
@@ -104,6 +114,39 @@ internal sealed class ProviderEndpoint : IDisposable
                 headers.Authorization = new AuthenticationHeaderValue("Bearer", credential);
             }
         }
+    }
+
+    /// <summary>Signs <paramref name="request"/> when this provider authenticates with SigV4 (a no-op otherwise).</summary>
+    public void Sign(HttpRequestMessage request, ReadOnlySpan<byte> body) => Signer?.Sign(request, body, DateTimeOffset.UtcNow);
+
+    /// <summary>
+    /// A Bedrock provider's authentication: a Bedrock API key is a bearer token; access keys
+    /// (<c>ID:SECRET[:TOKEN]</c>) sign. With neither configured, AWS's standard variables are used, but only towards AWS's
+    /// own hosts: ambient credentials never go to a proxy or a simulator.
+    /// </summary>
+    private static (string? Bearer, AwsSigV4Signer? Signer) BedrockCredential(ProviderOptions options, string baseUrl, string? configured)
+    {
+        var host = Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) ? uri.Host : "";
+        var region = options.Region is { Length: > 0 } r ? r : BedrockEndpoints.RegionOf(host);
+        if (configured is null && BedrockEndpoints.IsAws(host))
+        {
+            if (Environment.GetEnvironmentVariable("AWS_BEARER_TOKEN_BEDROCK") is { Length: > 0 } token)
+            {
+                return (token, null);
+            }
+
+            return AwsCredentials.FromEnvironment() is { } ambient && region is not null
+                ? (null, new AwsSigV4Signer(ambient, region, BedrockEndpoints.SigningService))
+                : (null, null);
+        }
+
+        if (AwsCredentials.Parse(configured) is { } keys)
+        {
+            // The validator refuses access keys without a region; a catalog from the control API always has an AWS host.
+            return (null, region is null ? null : new AwsSigV4Signer(keys, region, BedrockEndpoints.SigningService));
+        }
+
+        return (configured, null);
     }
 
     /// <summary>The Messages API version sent when none is configured (the current stable one).</summary>

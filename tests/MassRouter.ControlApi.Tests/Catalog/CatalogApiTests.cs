@@ -123,6 +123,19 @@ public abstract class CatalogApiTests(ControlApiFixture fixture)
     }
 
     [Fact]
+    public async Task BedrockProvider_TakesAnApiKey_OrAccessKeys_ForTheRegionItsHostNames()
+    {
+        var apiKey = "b" + Guid.NewGuid().ToString("N")[..8];
+        await Expect.StatusAsync(await fixture.Admin.Http.PostAsJsonAsync("/api/admin/providers", new { name = apiKey, kind = "bedrock", baseUrl = "http://127.0.0.1:9", credential = "ABSKexample" }), HttpStatusCode.Created);
+        var keys = "b" + Guid.NewGuid().ToString("N")[..8];
+        await Expect.StatusAsync(await fixture.Admin.Http.PostAsJsonAsync("/api/admin/providers", new { name = keys, kind = "bedrock", baseUrl = "https://bedrock-runtime.eu-central-1.amazonaws.com", credential = "AKIDEXAMPLE:secret" }), HttpStatusCode.Created);
+
+        // Access keys sign for a region: a host that names none (a proxy) cannot take them, nor can a malformed pair.
+        await Expect.ValidationProblemAsync(await fixture.Admin.Http.PostAsJsonAsync("/api/admin/providers", new { name = keys + "x", kind = "bedrock", baseUrl = "http://127.0.0.1:9", credential = "AKIDEXAMPLE:secret" }), "credential");
+        await Expect.ValidationProblemAsync(await fixture.Admin.Http.PostAsJsonAsync("/api/admin/providers", new { name = keys + "y", kind = "bedrock", baseUrl = "https://bedrock-runtime.eu-central-1.amazonaws.com", credential = "a:b:c:d" }), "credential");
+    }
+
+    [Fact]
     public async Task ProviderAndModelSettings_AreStored_Patched_AndPublished()
     {
         var name = "p" + Guid.NewGuid().ToString("N")[..8];

@@ -43,6 +43,7 @@ public class EmbeddedDefaultTests
             Assert.Contains("sim/anthropic", ids);
             Assert.Contains("sim/gemini", ids);
             Assert.Contains("sim/cohere", ids);
+            Assert.Contains("sim/bedrock", ids);
             Assert.All(ids, id => Assert.StartsWith("sim/", id, StringComparison.Ordinal));
 
             var client = new OpenAIClient(new ApiKeyCredential(devKey), new OpenAIClientOptions { Endpoint = new Uri(address, "v1") }).GetChatClient("sim/openai");
@@ -57,9 +58,9 @@ public class EmbeddedDefaultTests
 
             Assert.False(string.IsNullOrWhiteSpace(text.ToString()));
 
-            // The Messages API reaches the simulator's Anthropic endpoint as it is and its OpenAI endpoint through translation.
+            // The Messages API reaches the simulator's Anthropic endpoint as it is, its OpenAI and Bedrock ones through translation.
             using var anthropic = new MassRouter.Tests.Anthropic.AnthropicSdk(address, devKey, strict: true);
-            foreach (var model in new[] { "sim/anthropic", "sim/openai" })
+            foreach (var model in new[] { "sim/anthropic", "sim/openai", "sim/bedrock" })
             {
                 var summary = await anthropic.StreamAsync(MassRouter.Tests.Anthropic.AnthropicSdk.Hello(model: model));
                 Assert.StartsWith("Hello from the MassRouter simulator", summary.Text.ToString(), StringComparison.Ordinal);

@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace MassRouter.Gateway.Tests.Translation;
 
 /// <summary>
-/// A loopback stand-in for the OpenAI, Anthropic, Gemini and Cohere APIs that answers any POST with the recorded fixture
-/// named by the <c>x-sim-fixture</c> header (status from an <c>error-NNN</c> name, SSE for <c>.sse</c> files), or with
+/// A loopback stand-in for the OpenAI, Anthropic, Gemini, Cohere and Bedrock APIs that answers any POST with the recorded fixture
+/// named by the <c>x-sim-fixture</c> header (status from an <c>error-NNN</c> name, SSE for <c>.sse</c> files, AWS's event stream for <c>.eventstream.bin</c>), or with
 /// the event stream given base64-encoded in <c>x-test-sse</c> (for shapes no recording has), and keeps what it
 /// received, so tests can check what the gateway sent upstream.
 /// </summary>
@@ -20,6 +20,9 @@ internal sealed partial class RecordedProviderServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ReceivedRequest> _received = new();
 
     private RecordedProviderServer(WebApplication app) => _app = app;
+
+    /// <summary>The <c>x-amzn-RequestId</c> every Bedrock path is answered with.</summary>
+    public const string BedrockRequestId = "5b8e8f5c-2f1c-4e0e-9d5a-bedrock00001";
 
     public Uri Address { get; private set; } = null!;
 
@@ -46,7 +49,8 @@ internal sealed partial class RecordedProviderServer : IAsyncDisposable
         var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
         if (headers.TryGetValue("x-test-tag", out var tag))
         {
-            _received[tag] = new ReceivedRequest(context.Request.Path + context.Request.QueryString, headers, text);
+            var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget;
+            _received[tag] = new ReceivedRequest(context.Request.Path + context.Request.QueryString, headers, text, rawTarget);
         }
 
         if (headers.TryGetValue("x-test-sse", out var sse))
@@ -60,7 +64,15 @@ internal sealed partial class RecordedProviderServer : IAsyncDisposable
         var path = Path.Combine(GatewayFixture.FixturesPath, fixture);
         var status = ErrorStatus().Match(fixture) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 200;
         context.Response.StatusCode = status;
-        context.Response.ContentType = fixture.EndsWith(".sse", StringComparison.Ordinal) ? "text/event-stream" : "application/json";
+        context.Response.ContentType = fixture.EndsWith(".sse", StringComparison.Ordinal) ? "text/event-stream"
+            : fixture.EndsWith(".eventstream.bin", StringComparison.Ordinal) ? "application/vnd.amazon.eventstream"
+            : "application/json";
+        if (context.Request.Path.StartsWithSegments("/model"))
+        {
+            // Bedrock's request id (its error bodies name no type: that travels in x-amzn-ErrorType).
+            context.Response.Headers["x-amzn-RequestId"] = BedrockRequestId;
+        }
+
         await context.Response.Body.WriteAsync(await File.ReadAllBytesAsync(path, context.RequestAborted), context.RequestAborted);
     }
 
@@ -75,4 +87,5 @@ internal sealed partial class RecordedProviderServer : IAsyncDisposable
 }
 
 /// <summary>What the provider stand-in received.</summary>
-internal sealed record ReceivedRequest(string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body);
+/// <param name="RawTarget">The request target exactly as sent (percent-encoding kept).</param>
+internal sealed record ReceivedRequest(string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body, string RawTarget = "");

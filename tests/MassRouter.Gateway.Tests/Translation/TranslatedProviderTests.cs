@@ -191,6 +191,22 @@ public class TranslatedProviderTests(TranslatingGatewayFixture gateway) : IClass
         Assert.Throws<KeyNotFoundException>(() => gateway.Provider.Received(tag));
     }
 
+    [Theory]
+    [InlineData("gpt", "openai/openai-chat-text.json")]
+    [InlineData("claude", "anthropic/anthropic-text.json")]
+    [InlineData("gemini", "google/gemini-text.json")]
+    [InlineData("command", "cohere/cohere-v2-text.json")]
+    [InlineData("nova", "bedrock/bedrock-converse-text.json")]
+    public async Task Provider_ReceivesItsOwnHost_NotTheClients(string model, string fixture)
+    {
+        var tag = "host-" + model;
+        using var response = await gateway.Http.SendAsync(gateway.ChatRequest($$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}""", fixture, tag));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotEqual(gateway.GatewayAddress.Authority, gateway.Provider.Address.Authority);
+        Assert.Equal(gateway.Provider.Address.Authority, gateway.Provider.Received(tag).Headers["host"]);
+    }
+
     [Fact]
     public async Task NestingDeeperThanSystemTextJsonsDefault_IsTranslated()
     {

@@ -5,12 +5,17 @@ using OpenAI.Chat;
 
 namespace MassRouter.Gateway.Tests.Translation;
 
-/// <summary>A gateway on loopback whose providers speak OpenAI, Anthropic, Gemini and Cohere (played by <see cref="RecordedProviderServer"/>).</summary>
+/// <summary>A gateway on loopback whose providers speak OpenAI, Anthropic, Gemini, Cohere and Bedrock (played by <see cref="RecordedProviderServer"/>).</summary>
 public sealed class TranslatingGatewayFixture : IAsyncLifetime
 {
     public const string AnthropicKey = "sk-ant-upstream";
     public const string GeminiKey = "goog-upstream";
     public const string CohereKey = "co-upstream";
+    public const string BedrockApiKey = "ABSKupstream";
+
+    /// <summary>AWS's documentation example keys: the "bedrock" provider signs with them (SigV4) for <see cref="BedrockRegion"/>.</summary>
+    public const string BedrockAccessKeys = "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    public const string BedrockRegion = "eu-west-3";
 
     private RecordedProviderServer? _provider;
     private WebApplication? _gateway;
@@ -52,6 +57,19 @@ public sealed class TranslatingGatewayFixture : IAsyncLifetime
             ["MassRouter:Models:3:Id"] = "gpt",
             ["MassRouter:Models:3:Deployments:0:Provider"] = "openai",
             ["MassRouter:Models:3:Deployments:0:Model"] = "gpt-4o",
+            ["MassRouter:Providers:bedrock:Kind"] = "bedrock",
+            ["MassRouter:Providers:bedrock:BaseUrl"] = upstream,
+            ["MassRouter:Providers:bedrock:Region"] = BedrockRegion,
+            ["MassRouter:Providers:bedrock:ApiKey"] = BedrockAccessKeys,
+            ["MassRouter:Providers:bedrock-key:Kind"] = "bedrock",
+            ["MassRouter:Providers:bedrock-key:BaseUrl"] = upstream,
+            ["MassRouter:Providers:bedrock-key:ApiKey"] = BedrockApiKey,
+            ["MassRouter:Models:4:Id"] = "nova",
+            ["MassRouter:Models:4:Deployments:0:Provider"] = "bedrock",
+            ["MassRouter:Models:4:Deployments:0:Model"] = "us.amazon.nova-micro-v1:0",
+            ["MassRouter:Models:5:Id"] = "claude-bedrock",
+            ["MassRouter:Models:5:Deployments:0:Provider"] = "bedrock-key",
+            ["MassRouter:Models:5:Deployments:0:Model"] = "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
         };
         _gateway = await GatewayFixture.StartGatewayAsync(config);
         GatewayAddress = new Uri(_gateway.Urls.First());

@@ -28,7 +28,7 @@ public class BedrockCodecTests
         Assert.Equal("application/vnd.amazon.eventstream", Codec.StreamMediaType);
         using var reader = Codec.CreateEventReader();
         Assert.IsType<AwsEventStreamReader>(reader);
-        Assert.DoesNotContain(ProviderKinds.Bedrock, ProviderKinds.All);
+        Assert.Contains(ProviderKinds.Bedrock, ProviderKinds.All);
     }
 
     [Fact]
