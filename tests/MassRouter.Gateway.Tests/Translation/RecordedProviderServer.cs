@@ -11,7 +11,8 @@ namespace MassRouter.Gateway.Tests.Translation;
 /// <summary>
 /// A loopback stand-in for the OpenAI, Anthropic, Gemini, Cohere and Bedrock APIs that answers any POST with the recorded fixture
 /// named by the <c>x-sim-fixture</c> header (status from an <c>error-NNN</c> name, SSE for <c>.sse</c> files, AWS's event stream for <c>.eventstream.bin</c>), or with
-/// the event stream given base64-encoded in <c>x-test-sse</c> (for shapes no recording has), and keeps what it
+/// the event stream given base64-encoded in <c>x-test-sse</c> (for shapes no recording has), adding the response headers
+/// given as a JSON object in <c>x-test-response-headers</c>, and keeps what it
 /// received, so tests can check what the gateway sent upstream.
 /// </summary>
 internal sealed partial class RecordedProviderServer : IAsyncDisposable
@@ -51,6 +52,14 @@ internal sealed partial class RecordedProviderServer : IAsyncDisposable
         {
             var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget;
             _received[tag] = new ReceivedRequest(context.Request.Path + context.Request.QueryString, headers, text, rawTarget);
+        }
+
+        if (headers.TryGetValue("x-test-response-headers", out var extra))
+        {
+            foreach (var (name, value) in System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(extra)!)
+            {
+                context.Response.Headers.Append(name, value);
+            }
         }
 
         if (headers.TryGetValue("x-test-sse", out var sse))

@@ -207,6 +207,57 @@ public class TranslatedProviderTests(TranslatingGatewayFixture gateway) : IClass
         Assert.Equal(gateway.Provider.Address.Authority, gateway.Provider.Received(tag).Headers["host"]);
     }
 
+    [Theory]
+    [InlineData("gpt")]
+    [InlineData("claude")]
+    public async Task ClientOnlyHeaders_StayAtTheGateway_OthersReachTheProvider(string model)
+    {
+        var tag = "client-headers-" + model;
+        using var request = HiRequest(model, tag);
+        (string Name, string Value)[] clientOnly =
+        [
+            ("OpenAI-Organization", "org-client"), ("OpenAI-Project", "proj_client"), ("Cookie", "session=secret"), ("api-key", "sk-client"),
+            ("X-Forwarded-For", "203.0.113.7"), ("Forwarded", "for=203.0.113.7"), ("X-Real-IP", "203.0.113.7"),
+        ];
+        foreach (var (name, value) in clientOnly)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        request.Headers.Add("x-trace-id", "trace-1");
+        request.Headers.ExpectContinue = true;
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var received = gateway.Provider.Received(tag).Headers;
+        Assert.All(clientOnly, h => Assert.False(received.ContainsKey(h.Name.ToLowerInvariant()), h.Name));
+        Assert.False(received.ContainsKey("expect"));
+        Assert.Equal("trace-1", received["x-trace-id"]);
+    }
+
+    [Theory]
+    [InlineData("gpt")]
+    [InlineData("claude")]
+    public async Task ProviderOnlyResponseHeaders_StayAtTheGateway_OthersReachTheClient(string model)
+    {
+        var tag = "provider-headers-" + model;
+        using var request = HiRequest(model, tag);
+        string[] providerOnly =
+        [
+            "Set-Cookie", "Alt-Svc", "Strict-Transport-Security", "openai-organization", "openai-project", "anthropic-organization-id",
+            "x-ratelimit-limit-requests", "x-ratelimit-remaining-tokens", "anthropic-ratelimit-requests-limit", "anthropic-priority-input-tokens-limit",
+        ];
+        var sent = providerOnly.ToDictionary(h => h, h => h == "Set-Cookie" ? "__cf_bm=abc; path=/; domain=.api.example.com" : "operator-value");
+        sent["openai-processing-ms"] = "12";
+        request.Headers.Add("x-test-response-headers", System.Text.Json.JsonSerializer.Serialize(sent));
+
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.All(providerOnly, h => Assert.False(response.Headers.Contains(h), h));
+        Assert.Equal("12", Assert.Single(response.Headers.GetValues("openai-processing-ms")));
+    }
+
     [Fact]
     public async Task NestingDeeperThanSystemTextJsonsDefault_IsTranslated()
     {
@@ -217,4 +268,10 @@ public class TranslatedProviderTests(TranslatingGatewayFixture gateway) : IClass
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.DoesNotContain("metadata", gateway.Provider.Received("deep").Body, StringComparison.Ordinal);
     }
+
+    // A one-line chat request to an OpenAI ("gpt") or Anthropic ("claude") deployment, answered with its recorded text reply.
+    private HttpRequestMessage HiRequest(string model, string tag) => gateway.ChatRequest(
+        $$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}""",
+        model == "gpt" ? "openai/openai-chat-text.json" : "anthropic/anthropic-text.json",
+        tag);
 }

@@ -1,0 +1,49 @@
+namespace MassRouter.Gateway.Forwarding;
+
+/// <summary>
+/// Provider response headers that are not the client's to see: they are about the provider's own origin (its cookies,
+/// its HTTP/3 and HSTS policy, which a browser would pin on the gateway's host) or about the operator's account with the
+/// provider (organisation and project ids, the account's rate limits: the client's limits are the gateway's own,
+/// written from its key). Everything else the provider answers with is relayed.
+/// </summary>
+internal static class ProviderOnlyHeaders
+{
+    private static readonly HashSet<string> Names = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Set-Cookie", "Alt-Svc", "Strict-Transport-Security",
+        "openai-organization", "openai-project", "anthropic-organization-id",
+    };
+
+    private static readonly string[] Prefixes = ["x-ratelimit-", "anthropic-ratelimit-", "anthropic-priority-"];
+
+    /// <summary>True for a header the gateway keeps from the client.</summary>
+    public static bool Contains(string name)
+    {
+        if (Names.Contains(name))
+        {
+            return true;
+        }
+
+        foreach (var prefix in Prefixes)
+        {
+            if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Removes from <paramref name="relayed"/> every provider-only header the provider sent.</summary>
+    public static void RemoveFrom(IHeaderDictionary relayed, System.Net.Http.Headers.HttpHeadersNonValidated sent)
+    {
+        foreach (var header in sent)
+        {
+            if (Contains(header.Key))
+            {
+                relayed.Remove(header.Key);
+            }
+        }
+    }
+}
