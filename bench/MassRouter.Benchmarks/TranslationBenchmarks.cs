@@ -31,13 +31,18 @@ public class TranslationBenchmarks
             "event: message-start\ndata: {\"id\":\"35c028fc-0223-47b6-8fae-ebd3255e9a63\",\"type\":\"message-start\",\"delta\":{\"message\":{\"role\":\"assistant\"}}}\n\n",
             "event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\" world\"}}}}\n\n",
             "cohere/cohere-v2-stream-text-raw.sse"),
+
+        // Binary AWS event stream: the start (messageStart) and the delta (the first contentBlockDelta) are the
+        // recording's own first two messages.
+        [ProviderKinds.Bedrock] = ("", "", "bedrock/bedrock-converse-stream-nova.eventstream.bin"),
     };
 
     private const string WeatherRequest =
         """{"model":"m","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"What's the weather in Paris?"}],"tool_choice":"auto","tools":[{"type":"function","function":{"name":"get_weather","description":"Get the current weather for a city.","parameters":{"additionalProperties":false,"properties":{"city":{"type":"string"}},"required":["city"],"type":"object"}}}],"max_tokens":1024,"temperature":0.2}""";
 
     private readonly PooledBufferWriter _output = new(64 * 1024);
-    private readonly SseReader _reader = new();
+    private readonly SseReader _sseReader = new();
+    private IEventReader _reader = null!;
     private IChatCodec _codec = null!;
     private IChatStreamTranslator _translator = null!;
     private byte[] _delta = [];
@@ -47,7 +52,7 @@ public class TranslationBenchmarks
     private byte[] _openAIDelta = [];
     private OpenAICompatibleNormaliser _normaliser = null!;
 
-    [Params(ProviderKinds.Anthropic, ProviderKinds.Gemini, ProviderKinds.Cohere)]
+    [Params(ProviderKinds.Anthropic, ProviderKinds.Gemini, ProviderKinds.Cohere, ProviderKinds.Bedrock)]
     public string Provider { get; set; } = ProviderKinds.Anthropic;
 
     [GlobalSetup]
@@ -55,10 +60,23 @@ public class TranslationBenchmarks
     {
         var (start, delta, recording) = Cases[Provider];
         _codec = ChatCodecs.ForKind(Provider)!;
+        _reader = _codec.CreateEventReader();
         _translator = _codec.CreateStreamTranslator(new TranslationContext("model", 1700000000, IncludeUsage: true));
-        Feed(_translator, Encoding.UTF8.GetBytes(start));
-        _delta = Encoding.UTF8.GetBytes(delta);
         _recording = File.ReadAllBytes(Path.Combine(FixturesRoot(), recording));
+        if (start.Length == 0)
+        {
+            // A binary stream: the first message opens it, the second is a content delta.
+            var first = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(_recording);
+            var second = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(_recording.AsSpan(first));
+            Feed(_translator, _recording[..first]);
+            _delta = _recording[first..(first + second)];
+        }
+        else
+        {
+            Feed(_translator, Encoding.UTF8.GetBytes(start));
+            _delta = Encoding.UTF8.GetBytes(delta);
+        }
+
         _request = Encoding.UTF8.GetBytes(WeatherRequest);
         if (!ChatRequestParser.TryParse(_request, out _requestInfo, out var error))
         {
@@ -69,7 +87,7 @@ public class TranslationBenchmarks
         _normaliser = new OpenAICompatibleNormaliser(includeUsage: true);
     }
 
-    /// <summary>Frame one provider event and translate it into one OpenAI chunk event.</summary>
+    /// <summary>Frame one provider event (SSE, or Bedrock's binary message) and translate it into one OpenAI chunk event.</summary>
     [Benchmark]
     public int OneContentDelta()
     {
@@ -111,7 +129,7 @@ public class TranslationBenchmarks
     {
         _output.Clear();
         var usage = default(TokenUsage);
-        _reader.TryRead(_openAIDelta, false, out var e, out _);
+        _sseReader.TryRead(_openAIDelta, false, out var e, out _);
         return _normaliser.TryNormalise(e, _output, ref usage);
     }
 

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace MassRouter.Gateway.Forwarding;
 
 /// <summary>
@@ -8,11 +10,9 @@ namespace MassRouter.Gateway.Forwarding;
 /// </summary>
 internal static class ProviderOnlyHeaders
 {
-    private static readonly HashSet<string> Names = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Set-Cookie", "Alt-Svc", "Strict-Transport-Security",
-        "openai-organization", "openai-project", "anthropic-organization-id",
-    };
+    private static readonly FrozenSet<string> Names = FrozenSet.Create(
+        StringComparer.OrdinalIgnoreCase,
+        "Set-Cookie", "Alt-Svc", "Strict-Transport-Security", "openai-organization", "openai-project", "anthropic-organization-id");
 
     private static readonly string[] Prefixes = ["x-ratelimit-", "anthropic-ratelimit-", "anthropic-priority-"];
 
