@@ -10,8 +10,9 @@ namespace MassRouter.Gateway.Transforms.Anthropic;
 internal static class AnthropicRequestWriter
 {
     /// <summary>
-    /// Anthropic requires <c>max_tokens</c>; OpenAI does not. When the client gives none, this default is sent
-    /// (plus the thinking budget when reasoning is on): large enough for ordinary answers, within every current model's limit.
+    /// Anthropic requires <c>max_tokens</c>; OpenAI does not. When the client gives none, the model's own limit is sent
+    /// (<see cref="AnthropicOutputLimits"/>); for a model of an unknown family, this default (plus the thinking budget when
+    /// reasoning is on), which is within every Claude model's limit.
     /// </summary>
     public const int DefaultMaxTokens = 4096;
 
@@ -34,7 +35,7 @@ internal static class AnthropicRequestWriter
             }
         }
 
-        var maxTokens = request.MaxTokens ?? (DefaultMaxTokens + budget);
+        var maxTokens = request.MaxTokens ?? AnthropicOutputLimits.DefaultFor(upstreamModel, stream) ?? (DefaultMaxTokens + budget);
         if (budget > 0 && ContinuesToolLoop(request.Messages))
         {
             // With thinking on, Anthropic wants the assistant turn whose tool results this request carries to start with

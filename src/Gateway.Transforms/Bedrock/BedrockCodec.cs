@@ -19,12 +19,15 @@ internal sealed class BedrockCodec : IChatCodec
     public string RequestPath(string upstreamModel, bool stream) =>
         "/model/" + Uri.EscapeDataString(upstreamModel) + (stream ? "/converse-stream" : "/converse");
 
-    public bool TryWriteRequest(ReadOnlyMemory<byte> openAIRequest, in ChatRequestInfo info, string upstreamModel, IBufferWriter<byte> output, out CodecError error) =>
-        OpenAIChatRequest.TryWrite(
+    public bool TryWriteRequest(ReadOnlyMemory<byte> openAIRequest, in ChatRequestInfo info, string upstreamModel, IBufferWriter<byte> output, out CodecError error)
+    {
+        var stream = info.Stream;
+        return OpenAIChatRequest.TryWrite(
             openAIRequest,
             Kind,
-            (OpenAIChatRequest request, out CodecError error) => BedrockRequestWriter.TryWrite(request, output, out error),
+            (OpenAIChatRequest request, out CodecError error) => BedrockRequestWriter.TryWrite(request, stream, upstreamModel, output, out error),
             out error);
+    }
 
     public bool TryTranslateResponse(ReadOnlySpan<byte> providerBody, in TranslationContext context, IBufferWriter<byte> output, out TokenUsage usage) =>
         BedrockResponseTranslator.TryTranslate(providerBody, context, output, out usage);

@@ -12,10 +12,10 @@ namespace MassRouter.Gateway.Transforms.Bedrock;
 /// </summary>
 internal static class BedrockRequestWriter
 {
-    public static bool TryWrite(OpenAIChatRequest request, IBufferWriter<byte> output, out CodecError error)
+    public static bool TryWrite(OpenAIChatRequest request, bool stream, string upstreamModel, IBufferWriter<byte> output, out CodecError error)
     {
         var root = request.Root;
-        if (!TryCheckParameters(request, out error) || !TryReadThinking(request, out var budget, out var maxTokens, out error))
+        if (!TryCheckParameters(request, out error) || !TryReadThinking(request, stream, upstreamModel, out var budget, out var maxTokens, out error))
         {
             return false;
         }
@@ -63,7 +63,7 @@ internal static class BedrockRequestWriter
     /// (the thinking models on Bedrock are Anthropic's): the budget stays below maxTokens, and a tool loop's next answer goes
     /// without thinking, since the client cannot send back the signed thinking block Claude then wants first.
     /// </summary>
-    private static bool TryReadThinking(OpenAIChatRequest request, out int budget, out int? maxTokens, out CodecError error)
+    private static bool TryReadThinking(OpenAIChatRequest request, bool stream, string upstreamModel, out int budget, out int? maxTokens, out CodecError error)
     {
         error = default;
         budget = 0;
@@ -86,7 +86,7 @@ internal static class BedrockRequestWriter
             return true;
         }
 
-        maxTokens ??= AnthropicRequestWriter.DefaultMaxTokens + budget;
+        maxTokens ??= AnthropicOutputLimits.DefaultFor(upstreamModel, stream) ?? (AnthropicRequestWriter.DefaultMaxTokens + budget);
         if (budget >= maxTokens)
         {
             budget = maxTokens.Value - 1;
