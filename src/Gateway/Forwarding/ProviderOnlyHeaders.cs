@@ -14,7 +14,9 @@ internal static class ProviderOnlyHeaders
         StringComparer.OrdinalIgnoreCase,
         "Set-Cookie", "Alt-Svc", "Strict-Transport-Security", "openai-organization", "openai-project", "anthropic-organization-id");
 
-    private static readonly string[] Prefixes = ["x-ratelimit-", "anthropic-ratelimit-", "anthropic-priority-"];
+    // x-ratelimit-* (OpenAI, Groq, Together), x-ratelimitbysize-* (Mistral), RateLimit-* (the IETF draft's fields),
+    // anthropic-ratelimit-* and anthropic-priority-*.
+    private static readonly string[] Prefixes = ["x-ratelimit", "ratelimit-", "anthropic-ratelimit-", "anthropic-priority-"];
 
     /// <summary>True for a header the gateway keeps from the client.</summary>
     public static bool Contains(string name)

@@ -245,7 +245,8 @@ public class TranslatedProviderTests(TranslatingGatewayFixture gateway) : IClass
         string[] providerOnly =
         [
             "Set-Cookie", "Alt-Svc", "Strict-Transport-Security", "openai-organization", "openai-project", "anthropic-organization-id",
-            "x-ratelimit-limit-requests", "x-ratelimit-remaining-tokens", "anthropic-ratelimit-requests-limit", "anthropic-priority-input-tokens-limit",
+            "x-ratelimit-limit-requests", "x-ratelimit-remaining-tokens", "x-ratelimitbysize-remaining-month", "RateLimit-Policy",
+            "anthropic-ratelimit-requests-limit", "anthropic-priority-input-tokens-limit",
         ];
         var sent = providerOnly.ToDictionary(h => h, h => h == "Set-Cookie" ? "__cf_bm=abc; path=/; domain=.api.example.com" : "operator-value");
         sent["openai-processing-ms"] = "12";
