@@ -114,7 +114,8 @@ internal sealed class DeliveredOutput : IDisposable
     private static bool IsOutputField(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("reasoning_content"u8) || reader.ValueTextEquals("reasoning"u8)
         || reader.ValueTextEquals("refusal"u8) || reader.ValueTextEquals("arguments"u8)
-        || reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("thinking"u8) || reader.ValueTextEquals("partial_json"u8);
+        || reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("thinking"u8) || reader.ValueTextEquals("partial_json"u8)
+        || reader.ValueTextEquals("input"u8); // Bedrock's tool input fragments (a string only there: Anthropic's is an object)
 
     private void CopyString(ref Utf8JsonReader reader)
     {

@@ -43,6 +43,20 @@ public sealed class DeliveredOutputProgressTests
         Assert.InRange(both, output.CountTokens(Counter), output.CountTokens(Counter) + 1);
     }
 
+    [Fact]
+    public void BedrockEvents_CountTheirTextReasoningAndToolInput_NotTheirPadding()
+    {
+        // Payloads of ConverseStream events as the binary stream carries them (every one padded with "p").
+        using var output = new DeliveredOutput();
+        output.Append("""{"contentBlockIndex":0,"delta":{"text":"It is"},"p":"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}"""u8);
+        output.Append("""{"contentBlockIndex":1,"delta":{"reasoningContent":{"text":" sunny"}},"p":"abcdefghijklmnopq"}"""u8);
+        output.Append("""{"contentBlockIndex":2,"delta":{"toolUse":{"input":"{\"city\":\"Paris\"}"}},"p":"abcdefghijklmnopqrstu"}"""u8);
+
+        using var expected = new DeliveredOutput();
+        expected.Append(Chunk("It is sunny{\"city\":\"Paris\"}"));
+        Assert.Equal(expected.CountTokens(Counter), output.CountTokens(Counter));
+    }
+
     private static byte[] Chunk(string content) =>
         Encoding.UTF8.GetBytes("""{"choices":[{"index":0,"delta":{"content":""" + System.Text.Json.JsonSerializer.Serialize(content) + "}}]}");
 
