@@ -110,7 +110,7 @@ public static class ChatRequestParser
                     // Both are checked wherever they stand; max_completion_tokens wins, as translators read it.
                     var completion = reader.ValueTextEquals("max_completion_tokens"u8);
                     reader.Read();
-                    if (ReadInt32(ref reader, completion ? "max_completion_tokens" : "max_tokens", ref error) is { } value && (completion || !completionTokens))
+                    if (ReadTokenLimit(ref reader, completion ? "max_completion_tokens" : "max_tokens", ref error) is { } value && (completion || !completionTokens))
                     {
                         maxTokens = value;
                         completionTokens |= completion;
@@ -184,14 +184,14 @@ public static class ChatRequestParser
     }
 
     /// <summary>
-    /// The integer the reader is on, when it fits an int (<c>100.0</c> and <c>1e3</c> count); null for JSON null, and for
-    /// anything else, with <paramref name="error"/> set.
+    /// The token limit the reader is on, when it is an int of at least 1, OpenAI's bounds for both token limits
+    /// (<c>100.0</c> and <c>1e3</c> count); null for JSON null, and for anything else, with <paramref name="error"/> set.
     /// </summary>
-    private static int? ReadInt32(ref Utf8JsonReader reader, string param, ref RequestError error)
+    private static int? ReadTokenLimit(ref Utf8JsonReader reader, string param, ref RequestError error)
     {
         if (reader.TokenType == JsonTokenType.Number)
         {
-            if (ParameterErrors.TryReadInteger(param, reader.ValueSpan, int.MinValue, int.MaxValue, out var value, out var outOfRange))
+            if (ParameterErrors.TryReadInteger(param, reader.ValueSpan, 1, int.MaxValue, out var value, out var outOfRange))
             {
                 return (int)value;
             }

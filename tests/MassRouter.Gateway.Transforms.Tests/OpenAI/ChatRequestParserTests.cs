@@ -38,7 +38,9 @@ public class ChatRequestParserTests
     [InlineData("99999999999999999999", "integer_above_max_value", "Invalid 'max_tokens': integer above maximum value. Expected a value <= 2147483647, but got 99999999999999999999 instead.")]
     [InlineData("1e30", "integer_above_max_value", "Invalid 'max_tokens': integer above maximum value. Expected a value <= 2147483647, but got 1e30 instead.")]
     [InlineData("2147483648", "integer_above_max_value", "Invalid 'max_tokens': integer above maximum value. Expected a value <= 2147483647, but got 2147483648 instead.")]
-    [InlineData("-99999999999999999999", "integer_below_min_value", "Invalid 'max_tokens': integer below minimum value. Expected a value >= -2147483648, but got -99999999999999999999 instead.")]
+    [InlineData("-99999999999999999999", "integer_below_min_value", "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got -99999999999999999999 instead.")]
+    [InlineData("-5", "integer_below_min_value", "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got -5 instead.")]
+    [InlineData("0", "integer_below_min_value", "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got 0 instead.")]
     public void AbsurdMaxTokens_IsRefused_NamingTheField(string value, string code, string message)
     {
         var error = ParseError($$"""{"model":"m","max_tokens":{{value}},"messages":[]}""");
