@@ -182,9 +182,10 @@ internal sealed partial class ChatExchange : HttpTransformer
         await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         var headers = httpContext.Response.Headers;
         headers.ContentLength = null;
-        // The provider's own id for the request (OpenAI-compatible: x-request-id; Anthropic: request-id; Bedrock: x-amzn-RequestId), for support
-        // tickets with the provider. Anthropic's header is not passed on as it came: on /v1/messages that name carries the
-        // gateway's id, and on chat completions it would sit beside our x-request-id as a second, different id.
+        // The provider's own id for the request (OpenAI-compatible: x-request-id; Anthropic: request-id; Bedrock:
+        // x-amzn-RequestId), for support tickets with the provider. Anthropic's and Bedrock's headers are not passed on as
+        // they came: on /v1/messages Anthropic's name carries the gateway's id, and on chat completions either would sit
+        // beside our x-request-id as a second, different id.
         var upstreamHeaders = proxyResponse.Headers.NonValidated;
         if (upstreamHeaders.TryGetValues(RequestId.HeaderName, out var upstreamIds)
             || upstreamHeaders.TryGetValues(MessagesHandler.AnthropicRequestIdHeader, out upstreamIds)
