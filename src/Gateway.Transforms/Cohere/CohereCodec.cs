@@ -1,7 +1,6 @@
 using System.Buffers;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Providers;
-using MassRouter.Gateway.Transforms.Sse;
 using MassRouter.Gateway.Transforms.Translation;
 using MassRouter.Gateway.Transforms.Usage;
 
@@ -26,10 +25,6 @@ internal sealed class CohereCodec : IChatCodec
 
     public bool TryTranslateResponse(ReadOnlySpan<byte> providerBody, in TranslationContext context, IBufferWriter<byte> output, out TokenUsage usage) =>
         CohereResponseTranslator.TryTranslate(providerBody, context, output, out usage);
-
-    public string StreamMediaType => SseReader.MediaType;
-
-    public IEventReader CreateEventReader() => new SseReader();
 
     public IChatStreamTranslator CreateStreamTranslator(in TranslationContext context) => new CohereStreamTranslator(context);
 

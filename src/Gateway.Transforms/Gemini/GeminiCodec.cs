@@ -1,7 +1,6 @@
 using System.Buffers;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Providers;
-using MassRouter.Gateway.Transforms.Sse;
 using MassRouter.Gateway.Transforms.Translation;
 using MassRouter.Gateway.Transforms.Usage;
 
@@ -28,10 +27,6 @@ internal sealed class GeminiCodec : IChatCodec
 
     public bool TryTranslateResponse(ReadOnlySpan<byte> providerBody, in TranslationContext context, IBufferWriter<byte> output, out TokenUsage usage) =>
         GeminiResponseTranslator.TryTranslate(providerBody, context, output, out usage);
-
-    public string StreamMediaType => SseReader.MediaType;
-
-    public IEventReader CreateEventReader() => new SseReader();
 
     public IChatStreamTranslator CreateStreamTranslator(in TranslationContext context) => new GeminiStreamTranslator(context);
 

@@ -23,11 +23,11 @@ public interface IChatCodec
     /// <summary>Translates a successful non-streaming provider body into an OpenAI <c>chat.completion</c>.</summary>
     bool TryTranslateResponse(ReadOnlySpan<byte> providerBody, in TranslationContext context, IBufferWriter<byte> output, out TokenUsage usage);
 
-    /// <summary>The media type of the provider's streamed responses (<c>text/event-stream</c> for all but Bedrock).</summary>
-    string StreamMediaType { get; }
+    /// <summary>The media type of the provider's streamed responses: server-sent events unless the codec says otherwise (Bedrock).</summary>
+    string StreamMediaType => SseReader.MediaType;
 
     /// <summary>A reader splitting the provider's streamed body into the events <see cref="CreateStreamTranslator"/> takes.</summary>
-    IEventReader CreateEventReader();
+    IEventReader CreateEventReader() => new SseReader();
 
     /// <summary>Starts translating one provider event stream into OpenAI <c>chat.completion.chunk</c> events.</summary>
     IChatStreamTranslator CreateStreamTranslator(in TranslationContext context);

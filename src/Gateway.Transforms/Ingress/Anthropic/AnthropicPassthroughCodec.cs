@@ -1,7 +1,6 @@
 using System.Buffers;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Providers;
-using MassRouter.Gateway.Transforms.Sse;
 using MassRouter.Gateway.Transforms.Usage;
 
 namespace MassRouter.Gateway.Transforms.Ingress.Anthropic;
@@ -51,12 +50,6 @@ public sealed class AnthropicPassthroughCodec : IChatCodec
         output.Write(providerBody);
         return true;
     }
-
-    /// <inheritdoc />
-    public string StreamMediaType => SseReader.MediaType;
-
-    /// <inheritdoc />
-    public IEventReader CreateEventReader() => new SseReader();
 
     /// <inheritdoc />
     public IChatStreamTranslator CreateStreamTranslator(in TranslationContext context) => new AnthropicPassthroughStream();
