@@ -44,11 +44,17 @@ public sealed class LoopbackRig : IAsyncLifetime
             ["MassRouter:Models:1:Deployments:0:Provider"] = "sim-b",
 
             // The failover scenario's model: faults steered at the first deployment; the fallback drops the fault header.
+            // The scenarios that inject faults have providers of their own (the same simulator): a circuit their faults
+            // open must not turn the next scenario's requests into 503s.
+            ["MassRouter:Providers:flaky:BaseUrl"] = upstream,
             ["MassRouter:Providers:healthy:BaseUrl"] = upstream,
             ["MassRouter:Providers:healthy:Headers:x-sim-fault"] = "",
             ["MassRouter:Models:2:Id"] = "bench-failover",
-            ["MassRouter:Models:2:Deployments:0:Provider"] = "sim",
+            ["MassRouter:Models:2:Deployments:0:Provider"] = "flaky",
             ["MassRouter:Models:2:Deployments:1:Provider"] = "healthy",
+            ["MassRouter:Providers:faulty:BaseUrl"] = upstream,
+            ["MassRouter:Models:3:Id"] = "bench-faults",
+            ["MassRouter:Models:3:Deployments:0:Provider"] = "faulty",
         };
         for (var i = 0; i < Keys.Length; i++)
         {

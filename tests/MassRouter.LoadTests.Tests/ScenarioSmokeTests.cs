@@ -21,7 +21,13 @@ public sealed class ScenarioSmokeTests : IClassFixture<LoopbackRig>
         var log = new StringWriter();
         string[] args =
         [
-            "scenario", name, "--smoke", "--target", name == "failover" ? _rig.GatewayTarget + ";model=bench-failover" : _rig.GatewayTarget, "--out", output,
+            "scenario", name, "--smoke", "--target", name switch
+            {
+                "failover" => _rig.GatewayTarget + ";model=bench-failover",
+                "faults" => _rig.GatewayTarget + ";model=bench-faults",
+                _ => _rig.GatewayTarget,
+            },
+            "--out", output,
             "--models", "bench,bench-b", "--keys", string.Join(',', LoopbackRig.Keys),
         ];
 
