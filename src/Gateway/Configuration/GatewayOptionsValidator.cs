@@ -32,12 +32,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             }
 
             var bedrock = string.Equals(provider.Kind, ProviderKinds.Bedrock, StringComparison.OrdinalIgnoreCase);
+            var regionalDefault = bedrock && provider.BaseUrl.Length == 0 && provider.Region is { Length: > 0 };
             var uri = default(Uri);
-            if (bedrock && provider.BaseUrl.Length == 0 && provider.Region is { Length: > 0 })
-            {
-                // Bedrock's own endpoint for the region.
-            }
-            else if (!Uri.TryCreate(provider.BaseUrl, UriKind.Absolute, out uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            if (!regionalDefault
+                && (!Uri.TryCreate(provider.BaseUrl, UriKind.Absolute, out uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
             {
                 failures.Add($"{prefix}:BaseUrl '{provider.BaseUrl}' must be an absolute http(s) URL{(bedrock ? " (or leave it out and set Region)" : "")}.");
             }
@@ -56,7 +54,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 failures.Add($"{prefix}:Region is required: AWS access keys sign for a region, and the base URL's host names none.");
             }
 
-            if (bedrock && credential is not null && BedrockEndpoints.IsAccessKeyCredential(credential) && AwsCredentials.Parse(credential) is null)
+            if (bedrock && BedrockEndpoints.IsAccessKeyCredential(credential) && AwsCredentials.Parse(credential) is null)
             {
                 failures.Add($"{prefix}: a Bedrock credential with a colon must be AWS access keys, ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN].");
             }
