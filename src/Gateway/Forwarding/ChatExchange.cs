@@ -24,20 +24,6 @@ internal sealed partial class ChatExchange : HttpTransformer
 {
     private const int MaxErrorBodyBytes = 1024 * 1024;
 
-    // What the client sent for the gateway, never for the provider: credentials (the gateway's key in any header a
-    // client might use; the provider's own is added after), its own OpenAI account (OpenAI answers 401
-    // mismatched_organization when these name another account than the provider key's: a provider's organisation goes
-    // in its configured Headers), its cookies, and the addresses of the network in front of the gateway (an end user's
-    // IP is not the provider's to know). Also Expect: the gateway holds the whole body already, and passing a client's
-    // 100-continue on would hold it back for a round trip to the provider.
-    private static readonly string[] ClientOnlyHeaders =
-    [
-        "Authorization", "x-api-key", "x-goog-api-key", "api-key", "Proxy-Authorization",
-        "OpenAI-Organization", "OpenAI-Project", "Cookie",
-        "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "X-Real-IP",
-        "Expect",
-    ];
-
     // Bedrock's (and every AWS service's) id for a request.
     private const string AmazonRequestIdHeader = "x-amzn-RequestId";
 
@@ -126,10 +112,7 @@ internal sealed partial class ChatExchange : HttpTransformer
         // The base transformer copies every client header, Host included: the provider must see its own host (TLS
         // front ends route and refuse by it, and SigV4 signs it), so HttpClient takes it from the request URI.
         headers.Host = null;
-        foreach (var name in ClientOnlyHeaders)
-        {
-            headers.Remove(name);
-        }
+        ClientOnlyHeaders.RemoveFrom(headers);
 
         // Anthropic clients' headers: an Anthropic client talking to Anthropic keeps its API version and betas; anyone else
         // gets the provider's own version, and betas mean something to Anthropic only.

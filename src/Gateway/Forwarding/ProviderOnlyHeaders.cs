@@ -26,6 +26,12 @@ internal static class ProviderOnlyHeaders
             return true;
         }
 
+        // Every prefix starts with x, r or a: most headers are ruled out by their first letter.
+        if (name.Length == 0 || (name[0] | 0x20) is not ('x' or 'r' or 'a'))
+        {
+            return false;
+        }
+
         foreach (var prefix in Prefixes)
         {
             if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
