@@ -143,17 +143,18 @@ public sealed class RespPipelineTests(RedisServers servers) : IClassFixture<Redi
     [MemberData(nameof(Servers))]
     public async Task AnsweredCommands_AreNotKeptReachable_ByTheTimeoutCheck(string server)
     {
-        // A 100 ms timeout: the check runs every 25 ms while the commands below come and go. It used to peek at the
-        // pending queue, after which the queue kept every answered command (and the requests it carried) reachable
-        // until its segment filled up: under load, megabytes promoted at every gen0 collection.
-        await using var setup = await SetUpAsync(server, TimeSpan.FromMilliseconds(100));
-        await Task.Delay(60);
+        // A 400 ms timeout: the check runs every 100 ms while the commands below come and go (the delays are in the same
+        // proportion to it). It used to peek at the pending queue, after which the queue kept every answered command (and
+        // the requests it carried) reachable until its segment filled up: under load, megabytes promoted at every gen0
+        // collection. The timeout was 100 ms once, which a loaded CI machine exceeded with a loopback echo.
+        await using var setup = await SetUpAsync(server, TimeSpan.FromMilliseconds(400));
+        await Task.Delay(240);
         var (answered, reply) = SendTracked(setup.Pipeline);
         Assert.Equal(1, (await reply).Integer);
         for (var i = 0; i < 8; i++)
         {
             await SendAsync(setup.Pipeline, Echo, [], [i]);
-            await Task.Delay(15);
+            await Task.Delay(60);
         }
 
         GC.Collect();
