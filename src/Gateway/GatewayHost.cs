@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Configuration;
+using MassRouter.Gateway.Cors;
 using MassRouter.Gateway.Embedded;
 using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Forwarding;
@@ -175,6 +176,11 @@ public static class GatewayHost
 
         var app = builder.Build();
         var handler = app.Services.GetRequiredService<ChatCompletionsHandler>();
+        if (app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.Cors is { Enabled: true } cors)
+        {
+            app.Use(new CrossOriginRequests(cors).InvokeAsync);
+        }
+
         app.MapPost("/v1/chat/completions", (RequestDelegate)handler.HandleAsync);
         app.MapPost("/v1/messages", (RequestDelegate)app.Services.GetRequiredService<MessagesHandler>().HandleAsync);
         app.MapModels();

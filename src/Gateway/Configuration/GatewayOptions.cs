@@ -45,6 +45,9 @@ public sealed class GatewayOptions
     /// Read at start-up. See <c>Scheduling.WakeSpinner</c>.
     /// </summary>
     public TimeSpan? WakeSpin { get; set; }
+
+    /// <summary>Cross-origin (browser) access to <c>/v1/...</c>.</summary>
+    public Cors.CorsOptions Cors { get; set; } = new();
 }
 
 /// <summary>One API key: either the secret itself or its SHA-256 hash (hex), so secrets need not sit in config.</summary>

@@ -164,6 +164,19 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add($"MassRouter:Resilience:ShutdownDelay must be between 00:00:00 (off) and {MaxShutdownDelay:c}.");
         }
 
+        foreach (var origin in options.Cors.AllowedOrigins)
+        {
+            if (!Cors.CrossOriginRequests.IsValidSetting(origin))
+            {
+                failures.Add($"MassRouter:Cors:AllowedOrigins '{origin}' must be *, an origin (scheme://host[:port], no path or trailing slash) or one with *. before its host (https://*.example.com).");
+            }
+        }
+
+        if (options.Cors.PreflightMaxAge < TimeSpan.Zero || options.Cors.PreflightMaxAge > TimeSpan.FromDays(1))
+        {
+            failures.Add("MassRouter:Cors:PreflightMaxAge must be between 00:00:00 and 1.00:00:00.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

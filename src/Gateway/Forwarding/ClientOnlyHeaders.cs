@@ -9,7 +9,9 @@ namespace MassRouter.Gateway.Forwarding;
 /// mismatched_organization when these name another account than the provider key's: a provider's organisation goes in
 /// its configured Headers), its cookies, and the addresses of the network in front of the gateway (an end user's IP is
 /// not the provider's to know). Also Expect: the gateway holds the whole body already, and passing a client's
-/// 100-continue on would hold it back for a round trip to the provider. The counterpart of <see cref="ProviderOnlyHeaders"/>.
+/// 100-continue on would hold it back for a round trip to the provider. And Origin: a browser's page calls the gateway,
+/// whose own policy answers it (Cors); a provider would take the gateway for a browser (Anthropic refuses any request
+/// with an Origin unless its browser opt-in header is set). The counterpart of <see cref="ProviderOnlyHeaders"/>.
 /// </summary>
 internal static class ClientOnlyHeaders
 {
@@ -18,7 +20,7 @@ internal static class ClientOnlyHeaders
         "Authorization", "x-api-key", "x-goog-api-key", "api-key", "Proxy-Authorization",
         "OpenAI-Organization", "OpenAI-Project", "Cookie",
         "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "X-Real-IP",
-        "Expect");
+        "Expect", "Origin");
 
     /// <summary>Removes every client-only header from the request about to go upstream.</summary>
     public static void RemoveFrom(HttpRequestHeaders headers)

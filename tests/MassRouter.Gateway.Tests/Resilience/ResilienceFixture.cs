@@ -120,6 +120,7 @@ public sealed class ResilienceFixture : GatewayFixture
             ("r/retry-503", ["sim", "healthy"]),
             ("r/retry-504", ["sim", "healthy"]),
             ("r/retry-529", ["sim", "healthy"]),
+            ("r/cors-retry", ["sim", "healthy"]),
             ("r/dead-first", ["dead", "healthy"]),
             ("r/breaker", ["overloaded", "healthy"]),
             ("r/recovering", ["recovering", "healthy"]),

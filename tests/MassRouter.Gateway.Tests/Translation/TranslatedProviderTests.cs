@@ -218,6 +218,7 @@ public class TranslatedProviderTests(TranslatingGatewayFixture gateway) : IClass
         [
             ("OpenAI-Organization", "org-client"), ("OpenAI-Project", "proj_client"), ("Cookie", "session=secret"), ("api-key", "sk-client"),
             ("X-Forwarded-For", "203.0.113.7"), ("Forwarded", "for=203.0.113.7"), ("X-Real-IP", "203.0.113.7"),
+            ("Origin", "http://localhost:5173"),
         ];
         foreach (var (name, value) in clientOnly)
         {
@@ -247,6 +248,7 @@ public class TranslatedProviderTests(TranslatingGatewayFixture gateway) : IClass
             "Set-Cookie", "Alt-Svc", "Strict-Transport-Security", "openai-organization", "openai-project", "anthropic-organization-id",
             "x-ratelimit-limit-requests", "x-ratelimit-remaining-tokens", "x-ratelimitbysize-remaining-month", "RateLimit-Policy",
             "anthropic-ratelimit-requests-limit", "anthropic-priority-input-tokens-limit",
+            "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
         ];
         var sent = providerOnly.ToDictionary(h => h, h => h == "Set-Cookie" ? "__cf_bm=abc; path=/; domain=.api.example.com" : "operator-value");
         sent["openai-processing-ms"] = "12";
