@@ -34,11 +34,45 @@ internal static class FallbackApi
             return OpenAIErrorResponse.WriteAsync(
                 context,
                 StatusCodes.Status404NotFound,
-                $"Unknown request URL: {context.Request.Method} {context.Request.Path}.",
+                $"Unknown request URL: {context.Request.Method} {context.Request.Path}.{BaseUrlHint(context.Request.Path)}",
                 code: "unknown_url");
         }));
         return endpoints;
     }
+
+    /// <summary>
+    /// The likeliest cause of a miss on one of the gateway's own paths: an SDK's base URL without its <c>/v1</c> (OpenAI
+    /// SDKs append the path to a base URL that ends in <c>/v1</c>) or with one too many (Anthropic SDKs add <c>/v1</c>
+    /// themselves).
+    /// </summary>
+    internal static string BaseUrlHint(PathString path)
+    {
+        var value = path.Value.AsSpan().TrimEnd('/');
+        if (value.Equals("/v1/v1/messages", StringComparison.OrdinalIgnoreCase))
+        {
+            return " Anthropic SDKs add /v1 themselves: set their base URL to the gateway's root, without /v1.";
+        }
+
+        if (value.StartsWith("/v1/v1/", StringComparison.OrdinalIgnoreCase) && IsGatewayPath(value[3..]))
+        {
+            return $" The base URL ends in /v1 twice: did you mean {value[3..]}?";
+        }
+
+        if (!value.StartsWith("/v1/", StringComparison.OrdinalIgnoreCase) && IsGatewayPath(string.Concat("/v1", value)))
+        {
+            return value.Equals("/messages", StringComparison.OrdinalIgnoreCase)
+                ? " Did you mean /v1/messages? Anthropic SDKs take the gateway's root as their base URL."
+                : $" Did you mean /v1{value}? OpenAI SDKs take a base URL ending in /v1 (http://host:port/v1).";
+        }
+
+        return "";
+    }
+
+    private static bool IsGatewayPath(ReadOnlySpan<char> path) =>
+        path.Equals("/v1/chat/completions", StringComparison.OrdinalIgnoreCase)
+        || path.Equals("/v1/messages", StringComparison.OrdinalIgnoreCase)
+        || path.Equals("/v1/models", StringComparison.OrdinalIgnoreCase)
+        || (path.StartsWith("/v1/models/", StringComparison.OrdinalIgnoreCase) && path.Length > "/v1/models/".Length);
 
     private static Task MethodNotAllowedAsync(HttpContext context, string allowed)
     {

@@ -137,6 +137,34 @@ public class BadInputTests(GatewayFixture gateway)
     }
 
     [Theory]
+    [InlineData("POST", "chat/completions", "Did you mean /v1/chat/completions? OpenAI SDKs take a base URL ending in /v1")]
+    [InlineData("GET", "models", "Did you mean /v1/models?")]
+    [InlineData("GET", "models/test/gpt", "Did you mean /v1/models/test/gpt?")]
+    [InlineData("POST", "messages", "Did you mean /v1/messages? Anthropic SDKs take the gateway's root as their base URL.")]
+    [InlineData("POST", "v1/v1/messages", "Anthropic SDKs add /v1 themselves: set their base URL to the gateway's root, without /v1.")]
+    [InlineData("POST", "v1/v1/chat/completions", "The base URL ends in /v1 twice: did you mean /v1/chat/completions?")]
+    public async Task WrongBaseUrl_Is404_SayingWhatTheBaseUrlShouldBe(string method, string path, string hint)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(gateway.GatewayAddress, path));
+        using var response = await gateway.Http.SendAsync(request);
+        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.NotFound, "unknown_url");
+        Assert.StartsWith($"Unknown request URL: {method} /{path}. {hint}", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("GET", "v1/nothing-here")]
+    [InlineData("POST", "v1/embeddings")]
+    [InlineData("POST", "completions")]
+    [InlineData("GET", "v1/v1/nothing")]
+    public async Task UnknownPath_OutsideTheGatewaysOwn_GetsNoHint(string method, string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(gateway.GatewayAddress, path));
+        using var response = await gateway.Http.SendAsync(request);
+        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.NotFound, "unknown_url");
+        Assert.Equal($"Unknown request URL: {method} /{path}.", error["message"]!.GetValue<string>());
+    }
+
+    [Theory]
     [InlineData("v1/embeddings")]
     [InlineData("v1/chat/completions")]
     [InlineData("v1/messages")]
