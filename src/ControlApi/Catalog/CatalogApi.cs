@@ -95,7 +95,20 @@ internal static class CatalogApi
             return Problems.NotFound("The provider");
         }
 
-        var errors = ProviderSettings.Validate(request.Settings, ValidateProvider(request.Kind ?? provider.Kind, request.BaseUrl ?? provider.BaseUrl, request.Credential));
+        var kind = request.Kind ?? provider.Kind;
+        var baseUrl = request.BaseUrl ?? provider.BaseUrl;
+        var errors = ProviderSettings.Validate(request.Settings, ValidateProvider(kind, baseUrl, request.Credential));
+        if (request.Credential is null && kind == "bedrock" && (request.Kind is not null || request.BaseUrl is not null)
+            && provider.CredentialProtected is { } stored && credentials.OpenForCheck(stored) is { } kept)
+        {
+            // The credential stays: it must still suit the new kind or host (access keys sign for the host's region).
+            errors.Check(
+                !BedrockEndpoints.IsAccessKeyCredential(kept)
+                    || (BedrockEndpoints.AccessKeyParts(kept) is not null && Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) && BedrockEndpoints.RegionOf(uri.Host) is not null),
+                request.BaseUrl is not null ? "baseUrl" : "kind",
+                "The provider's stored credential is AWS access keys, which sign for the region of the base URL's host (https://bedrock-runtime.REGION.amazonaws.com): keep such a host, or send a Bedrock API key as the new credential.");
+        }
+
         if (!errors.IsValid)
         {
             return errors.Problem();

@@ -16,6 +16,19 @@ internal sealed class CredentialProtector(IDataProtectionProvider dataProtection
 
     public string Protect(string credential) => _protector.Protect(credential);
 
+    /// <summary>A stored credential in clear, for a check of its form only (never returned, logged or kept); null when it cannot be opened.</summary>
+    public string? OpenForCheck(string protectedCredential)
+    {
+        try
+        {
+            return _protector.Unprotect(protectedCredential);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Re-seals a stored credential for the catalog without it ever leaving memory in clear.</summary>
     public string SealForCatalog(string protectedCredential) => _sealer.Value.Seal(_protector.Unprotect(protectedCredential));
 

@@ -136,6 +136,26 @@ public abstract class CatalogApiTests(ControlApiFixture fixture)
     }
 
     [Fact]
+    public async Task BedrockProvider_KeepingItsAccessKeys_CannotMoveToAHostThatNamesNoRegion()
+    {
+        var name = "b" + Guid.NewGuid().ToString("N")[..8];
+        var created = await Expect.JsonAsync<ProviderView>(await fixture.Admin.Http.PostAsJsonAsync("/api/admin/providers", new { name, kind = "bedrock", baseUrl = "https://bedrock-runtime.eu-central-1.amazonaws.com", credential = "AKIDEXAMPLE:secret" }), HttpStatusCode.Created);
+        var path = $"/api/admin/providers/{created.Id}";
+
+        // The stored keys would reach a proxy unsigned: refused, and nothing changes.
+        await Expect.ValidationProblemAsync(await fixture.Admin.Http.PatchAsJsonAsync(path, new { baseUrl = "http://127.0.0.1:9" }), "baseUrl");
+        Assert.Equal("https://bedrock-runtime.eu-central-1.amazonaws.com", (await fixture.Admin.Http.GetFromJsonAsync<ProviderView>(path))!.BaseUrl);
+
+        // Another region's host, or a proxy with a Bedrock API key replacing the keys, is fine.
+        await Expect.StatusAsync(await fixture.Admin.Http.PatchAsJsonAsync(path, new { baseUrl = "https://bedrock-runtime.us-west-2.amazonaws.com" }), HttpStatusCode.OK);
+        await Expect.StatusAsync(await fixture.Admin.Http.PatchAsJsonAsync(path, new { baseUrl = "http://127.0.0.1:9", credential = "ABSKexample" }), HttpStatusCode.OK);
+
+        // An OpenAI-kind provider whose key has a colon cannot become a Bedrock one on a host that names no region.
+        var other = await Expect.JsonAsync<ProviderView>(await fixture.Admin.Http.PostAsJsonAsync("/api/admin/providers", new { name = name + "o", baseUrl = "http://127.0.0.1:9/v1", credential = "AKIDEXAMPLE:secret" }), HttpStatusCode.Created);
+        await Expect.ValidationProblemAsync(await fixture.Admin.Http.PatchAsJsonAsync($"/api/admin/providers/{other.Id}", new { kind = "bedrock" }), "kind");
+    }
+
+    [Fact]
     public async Task ProviderAndModelSettings_AreStored_Patched_AndPublished()
     {
         var name = "p" + Guid.NewGuid().ToString("N")[..8];
