@@ -44,15 +44,13 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
-        using var body = await RequestBodyReader.ReadAsync(context, _maxBodyBytes);
+        var (read, bodyFailure) = await RequestBodyReader.ReadAsync(context, _maxBodyBytes);
+        using var body = read;
         if (body is null)
         {
-            metrics.Rejected("request_too_large");
-            await OpenAIErrorResponse.WriteAsync(
-                context,
-                StatusCodes.Status413PayloadTooLarge,
-                $"The request body is larger than the {_maxBodyBytes} bytes this gateway accepts.",
-                code: "request_too_large");
+            var (status, code) = RequestBodyReader.StatusOf(bodyFailure);
+            metrics.Rejected(code);
+            await OpenAIErrorResponse.WriteAsync(context, status, RequestBodyReader.Message(bodyFailure, context, _maxBodyBytes), code: code);
             return;
         }
 

@@ -60,12 +60,13 @@ internal sealed class MessagesHandler(
             return;
         }
 
-        using var body = await RequestBodyReader.ReadAsync(context, _maxBodyBytes);
+        var (read, bodyFailure) = await RequestBodyReader.ReadAsync(context, _maxBodyBytes);
+        using var body = read;
         if (body is null)
         {
-            metrics.Rejected("request_too_large");
-            await AnthropicErrorResponse.WriteAsync(
-                context, StatusCodes.Status413PayloadTooLarge, $"The request body is larger than the {_maxBodyBytes} bytes this gateway accepts.");
+            var (status, reason) = RequestBodyReader.StatusOf(bodyFailure);
+            metrics.Rejected(reason);
+            await AnthropicErrorResponse.WriteAsync(context, status, RequestBodyReader.Message(bodyFailure, context, _maxBodyBytes));
             return;
         }
 
