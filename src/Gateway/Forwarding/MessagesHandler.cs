@@ -39,17 +39,7 @@ internal sealed class MessagesHandler(
         if (auth.Key is not { } key)
         {
             metrics.Rejected(auth.Code);
-            if (auth.Failure == AuthFailure.Throttled)
-            {
-                RateLimitHeaders.WriteRetryAfter(context.Response, auth.RetryAfter);
-                await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many unauthenticated requests from your address. Please try again later.");
-                return;
-            }
-
-            await AnthropicErrorResponse.WriteAsync(
-                context,
-                StatusCodes.Status401Unauthorized,
-                auth.Failure == AuthFailure.MissingKey ? "x-api-key header is required (or send 'Authorization: Bearer YOUR_KEY')." : "invalid x-api-key");
+            await AnthropicErrorResponse.WriteAuthFailureAsync(context, auth);
             return;
         }
 

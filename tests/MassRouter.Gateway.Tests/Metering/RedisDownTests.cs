@@ -119,6 +119,17 @@ public class RedisDownTests(MeteringFixture fixture)
             Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
             using var cold = await b.Http.SendAsync(b.Chat(0, unknownToInstance.Secret));
             await OpenAIErrorAssert.IsErrorAsync(cold, HttpStatusCode.ServiceUnavailable, "service_unavailable");
+
+            // On /v1/messages too: not a 401 (an Anthropic client would give up on a key that is fine), a retryable 503.
+            using var messages = new HttpRequestMessage(HttpMethod.Post, new Uri(b.Addresses[0], "v1/messages"))
+            {
+                Content = new StringContent("""{"model":"test/metered","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}""", System.Text.Encoding.UTF8, "application/json"),
+            };
+            messages.Headers.Add("x-api-key", unknownToInstance.Secret);
+            using var coldMessages = await b.Http.SendAsync(messages);
+            Assert.Equal(
+                "The API key could not be verified right now. Please try again shortly.",
+                await AnthropicErrorAssert.IsErrorAsync(coldMessages, HttpStatusCode.ServiceUnavailable, "overloaded_error"));
             await b.WhenSettledAsync();
         }
         finally

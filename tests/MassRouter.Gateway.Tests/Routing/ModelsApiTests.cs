@@ -33,6 +33,14 @@ public class ModelsApiTests(GatewayFixture gateway)
         Assert.Equal("test/gpt", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task OpenAISdk_RetrievesAModelWhoseIdHasASlash()
+    {
+        var client = new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential(GatewayFixture.Key), new OpenAI.OpenAIClientOptions { Endpoint = new Uri(gateway.GatewayAddress, "v1") });
+        var model = await client.GetOpenAIModelClient().GetModelAsync("test/gpt");
+        Assert.Equal("test/gpt", model.Value.Id);
+    }
+
     [Theory]
     [InlineData("v1/models", HttpStatusCode.OK)]
     [InlineData("v1/models/test/gpt", HttpStatusCode.OK)]
