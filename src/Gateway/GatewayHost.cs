@@ -165,6 +165,7 @@ public static class GatewayHost
         services.AddHostedService<IdleHeapTrimmer>();
         services.AddSingleton<ChatCompletionsHandler>();
         services.AddSingleton<MessagesHandler>();
+        services.AddSingleton<CountTokensHandler>();
 
         // Registered last, so its StoppingAsync (the shutdown delay) runs before any other service's.
         services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
@@ -183,6 +184,7 @@ public static class GatewayHost
 
         app.MapPost("/v1/chat/completions", (RequestDelegate)handler.HandleAsync);
         app.MapPost("/v1/messages", (RequestDelegate)app.Services.GetRequiredService<MessagesHandler>().HandleAsync);
+        app.MapPost("/v1/messages/count_tokens", (RequestDelegate)app.Services.GetRequiredService<CountTokensHandler>().HandleAsync);
         app.MapModels();
         app.MapHealth();
         // Scrapes are GETs; without method metadata the exporter would answer any method.

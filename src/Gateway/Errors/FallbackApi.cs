@@ -18,6 +18,7 @@ internal static class FallbackApi
         // No method metadata: matched only when the method-specific endpoint on the same path is not.
         endpoints.Map("/v1/chat/completions", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/messages", (RequestDelegate)MessagesMethodNotAllowedAsync);
+        endpoints.Map("/v1/messages/count_tokens", (RequestDelegate)MessagesMethodNotAllowedAsync);
         foreach (var path in (ReadOnlySpan<string>)["/v1/models", "/healthz", "/readyz", "/metrics"])
         {
             endpoints.Map(path, (RequestDelegate)(context => MethodNotAllowedAsync(context, "GET, HEAD")));

@@ -118,8 +118,10 @@ public class OptimisticAdmissionTests(MeteringFixture fixture)
         var refilled = (long)Math.Ceiling(clock.Elapsed.TotalMinutes * 130);
         var admitted = statuses.Count(status => status == HttpStatusCode.OK);
 
-        Assert.InRange(admitted, 129, 129 + refilled);
-        Assert.Equal(200 - admitted, statuses.Count(status => status == HttpStatusCode.TooManyRequests));
+        // Seen failing once in a full local run on a loaded machine (not reproduced since): say what came back.
+        var seen = string.Join(", ", statuses.GroupBy(status => (int)status).OrderBy(g => g.Key).Select(g => $"{g.Count()}x{g.Key}"));
+        Assert.True(admitted >= 129 && admitted <= 129 + refilled, $"{admitted} admitted, {refilled} refilled in {clock.Elapsed.TotalMilliseconds:F0} ms; statuses: {seen}");
+        Assert.True(200 - admitted == statuses.Count(status => status == HttpStatusCode.TooManyRequests), $"statuses: {seen}");
         Assert.Equal(admitted + 1, (await b.WaitForEventsAsync(key.Account, admitted + 1)).Count);
     }
 

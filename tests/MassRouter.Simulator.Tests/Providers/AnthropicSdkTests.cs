@@ -127,6 +127,22 @@ public sealed class AnthropicSdkTests(SimulatorFixture simulator)
     }
 
     [Fact]
+    public async Task CountTokens_IsParsedBySdk_WithTheMessagesEndpointsMeasure()
+    {
+        using var sdk = new AnthropicSdk(simulator.Address);
+        var count = await sdk.Client.Messages.CountTokens(new MessageCountTokensParams { Model = "claude-sonnet-4-5", Messages = [new UserMessageParam("Hello, world")] });
+
+        // A quarter of the bytes sent, as the simulated Messages endpoint counts a prompt.
+        const string Sent = """{"messages":[{"content":"Hello, world","role":"user"}],"model":"claude-sonnet-4-5"}""";
+        Assert.InRange(count.InputTokens, (Sent.Length / 4) - 2, (Sent.Length / 4) + 2);
+
+        using var content = new StringContent("""{"messages":[]}""");
+        using var response = await simulator.Http.PostAsync("/v1/messages/count_tokens", content);
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Contains("model: Field required", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MissingMaxTokens_IsRejectedLikeAnthropic()
     {
         using var content = new StringContent("""{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"Hi"}]}""");

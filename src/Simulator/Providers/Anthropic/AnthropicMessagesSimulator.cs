@@ -69,7 +69,7 @@ internal sealed class AnthropicMessagesSimulator : IProviderSimulator
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, body.WrittenMemory);
     }
 
-    private static Task WriteErrorAsync(HttpContext context, int statusCode, string type, string message)
+    internal static Task WriteErrorAsync(HttpContext context, int statusCode, string type, string message)
     {
         var requestId = AnthropicWire.NewRequestId();
         var headers = context.Response.Headers;

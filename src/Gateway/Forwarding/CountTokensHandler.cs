@@ -1,0 +1,133 @@
+using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Configuration;
+using MassRouter.Gateway.Errors;
+using MassRouter.Gateway.Metering;
+using MassRouter.Gateway.Routing;
+using MassRouter.Gateway.Telemetry;
+using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.Ingress.Anthropic;
+using MassRouter.Gateway.Transforms.Providers;
+using MassRouter.Gateway.Transforms.Translation;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MassRouter.Gateway.Forwarding;
+
+/// <summary>
+/// <c>POST /v1/messages/count_tokens</c>, which Claude Code calls every turn (and its editor extensions dozens of times at
+/// start) to manage its context window. A model whose first deployment is Anthropic's gets Anthropic's own count (the
+/// body, model replaced, to its <c>count_tokens</c>); any other, or Anthropic failing, gets the gateway's estimate
+/// (<see cref="AnthropicInputTokenEstimator"/>). Never a made-up zero: a client trusts a count and stops compacting.
+/// Counting is free: not metered, not rate limited, no circuit touched.
+/// </summary>
+internal sealed class CountTokensHandler(
+    ApiKeyAuthenticator authenticator,
+    ModelCatalog catalog,
+    GatewayMetrics metrics,
+    AnthropicInputTokenEstimator estimator,
+    IHttpForwarder forwarder,
+    IOptions<GatewayOptions> options,
+    ILogger<CountTokensHandler> logger)
+{
+    // A count is quick; a provider silent for this long is not going to answer one (the estimate is used instead).
+    private static readonly TimeSpan ProviderTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        MessagesHandler.StampRequestIds(context);
+        var auth = await authenticator.AuthenticateAsync(context);
+        if (auth.Key is not { } key)
+        {
+            metrics.Rejected(auth.Code);
+            await AnthropicErrorResponse.WriteAuthFailureAsync(context, auth);
+            return;
+        }
+
+        if (!JsonMediaType.IsJson(context.Request.ContentType))
+        {
+            metrics.Rejected("unsupported_media_type");
+            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, JsonMediaType.Unsupported(context.Request.ContentType));
+            return;
+        }
+
+        var (read, bodyFailure) = await RequestBodyReader.ReadAsync(context, _maxBodyBytes);
+        using var body = read;
+        if (body is null)
+        {
+            var (status, reason) = RequestBodyReader.StatusOf(bodyFailure);
+            metrics.Rejected(reason);
+            await AnthropicErrorResponse.WriteAsync(context, status, RequestBodyReader.Message(bodyFailure, context, _maxBodyBytes));
+            return;
+        }
+
+        if (!AnthropicModelRewriter.TryReadRouting(body.WrittenSpan, out var model, out _, out _))
+        {
+            var invalidJson = JsonSyntaxError.TryFind(body.WrittenSpan, out var syntaxError);
+            metrics.Rejected(invalidJson ? "invalid_json" : "invalid_request");
+            await AnthropicErrorResponse.WriteAsync(
+                context,
+                StatusCodes.Status400BadRequest,
+                invalidJson ? syntaxError : "model: Field required (the body must be a JSON object naming a model)");
+            return;
+        }
+
+        if (!catalog.TryGet(model, out var route) || !key.MayUse(model))
+        {
+            metrics.Rejected("model_not_found");
+            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status404NotFound, $"model: {model}");
+            return;
+        }
+
+        var deployment = route.Deployments[0];
+        if (deployment.Provider.Kind == ProviderKinds.Anthropic && await TryProviderCountAsync(context, deployment, body))
+        {
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync($"{{\"input_tokens\":{estimator.Estimate(body.WrittenSpan)}}}", context.RequestAborted);
+    }
+
+    /// <summary>Relays Anthropic's own count (or its client error); false when Anthropic could not answer.</summary>
+    private async Task<bool> TryProviderCountAsync(HttpContext context, Deployment deployment, PooledBufferWriter body)
+    {
+        var provider = deployment.Provider;
+        using var upstreamBody = new PooledBufferWriter(body.WrittenCount + deployment.UpstreamModel.Length + 16);
+        if (!AnthropicModelRewriter.TryRewrite(body.WrittenSpan, deployment.UpstreamModel, upstreamBody))
+        {
+            return false;
+        }
+
+        context.Request.Body = new MemoryStream(upstreamBody.WrittenMemory.ToArray(), writable: false);
+        context.Request.ContentLength = upstreamBody.WrittenCount;
+        var transformer = new CountTokensTransformer(deployment);
+        var invoker = provider.Connections.Acquire();
+        ForwarderError error;
+        try
+        {
+            error = await forwarder.SendAsync(context, provider.BaseUrl, invoker, provider.RequestConfig with { ActivityTimeout = ProviderTimeout }, transformer);
+        }
+        finally
+        {
+            provider.Connections.Release(invoker);
+        }
+
+        if (transformer.Relayed || context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
+        {
+            return true;
+        }
+
+        logger.LogInformation(
+            "Token count of {Model} by provider {Provider} failed ({Status}, {Error}); the gateway's estimate is used",
+            deployment.PublicModel, provider.Name, transformer.FailedStatus, error);
+        context.Features.Set<IForwarderErrorFeature>(null);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        var requestId = context.Response.Headers[MessagesHandler.AnthropicRequestIdHeader];
+        context.Response.Headers.Clear();
+        context.Response.Headers[RequestId.HeaderName] = requestId;
+        context.Response.Headers[MessagesHandler.AnthropicRequestIdHeader] = requestId;
+        return false;
+    }
+}

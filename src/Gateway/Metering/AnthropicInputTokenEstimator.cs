@@ -1,0 +1,128 @@
+using System.Buffers;
+using System.Text.Json;
+using MassRouter.Gateway.Transforms.Translation;
+
+namespace MassRouter.Gateway.Metering;
+
+/// <summary>
+/// Estimates the input tokens of an Anthropic Messages request (a <c>count_tokens</c> body) for a deployment whose
+/// provider cannot count them: the o200k tokens of every string the model reads in <c>system</c>, <c>messages</c> and
+/// <c>tools</c> (tool schemas and tool inputs with their property names), 3 per message and 3 to prime the reply, and a
+/// fixed share per image or document, whose base64 data is not text.
+/// </summary>
+internal sealed class AnthropicInputTokenEstimator(TokenCounter counter)
+{
+    private const int PerMessage = 3;
+    private const int ReplyPriming = 3;
+
+    /// <summary>What Anthropic charges a full-size image (about 1.15 megapixels at 750 pixels a token).</summary>
+    private const int PerAttachment = 1_600;
+
+    public int Estimate(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, RequestJson.ReaderOptions);
+        var total = ReplyPriming;
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return 0;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var section = reader.ValueTextEquals("messages"u8) ? Section.Messages
+                    : reader.ValueTextEquals("system"u8) ? Section.Text
+                    : reader.ValueTextEquals("tools"u8) ? Section.Tools
+                    : Section.None;
+                reader.Read();
+                if (section == Section.None)
+                {
+                    reader.Skip();
+                }
+                else
+                {
+                    total += CountValue(ref reader, section);
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // The body was read as JSON already; a surprise here only makes the estimate smaller.
+        }
+
+        return total;
+    }
+
+    private int CountValue(ref Utf8JsonReader reader, Section section)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return CountString(ref reader);
+        }
+
+        if (reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.StartObject))
+        {
+            return 0;
+        }
+
+        var total = 0;
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject when section == Section.Messages && reader.CurrentDepth == depth + 1:
+                    total += PerMessage;
+                    break;
+                case JsonTokenType.PropertyName when reader.ValueTextEquals("data"u8) || reader.ValueTextEquals("signature"u8):
+                    // An image's or a document's base64 bytes count as a share per attachment, not as characters; a
+                    // thinking block's signature is not read by the model.
+                    total += reader.ValueTextEquals("data"u8) ? PerAttachment : 0;
+                    reader.Read();
+                    reader.Skip();
+                    break;
+                case JsonTokenType.PropertyName when IsStructural(ref reader):
+                    break;
+                case JsonTokenType.PropertyName when section == Section.Tools || reader.CurrentDepth > depth + 3:
+                    // Schema and tool-input property names are read by the model; message and block field names are framing.
+                    total += CountString(ref reader);
+                    break;
+                case JsonTokenType.String:
+                    total += CountString(ref reader);
+                    break;
+            }
+        }
+
+        return total;
+    }
+
+    private static bool IsStructural(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("type"u8) || reader.ValueTextEquals("role"u8) || reader.ValueTextEquals("content"u8)
+        || reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("cache_control"u8) || reader.ValueTextEquals("id"u8)
+        || reader.ValueTextEquals("tool_use_id"u8) || reader.ValueTextEquals("media_type"u8);
+
+    private int CountString(ref Utf8JsonReader reader)
+    {
+        // Unescaped UTF-16 never has more chars than the escaped UTF-8 has bytes.
+        var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+        var chars = ArrayPool<char>.Shared.Rent(Math.Max(1, length));
+        try
+        {
+            var written = reader.CopyString(chars);
+            return counter.Count(chars.AsSpan(0, written));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    private enum Section
+    {
+        None,
+        Text,
+        Messages,
+        Tools,
+    }
+}
