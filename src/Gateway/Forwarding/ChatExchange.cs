@@ -114,31 +114,8 @@ internal sealed partial class ChatExchange : HttpTransformer
         headers.Host = null;
         ClientOnlyHeaders.RemoveFrom(headers);
 
-        // Anthropic clients' headers: an Anthropic client talking to Anthropic keeps its API version and betas; anyone else
-        // gets the provider's own version, and betas mean something to Anthropic only.
-        var clientVersion = Codec is AnthropicPassthroughCodec && headers.TryGetValues("anthropic-version", out var versions) ? versions.FirstOrDefault() : null;
-        headers.Remove("anthropic-version");
-        if (_deployment.Provider.Kind != ProviderKinds.Anthropic)
-        {
-            headers.Remove("anthropic-beta");
-        }
-
-        // The gateway reads the body, so it must arrive uncompressed.
-        headers.Remove("Accept-Encoding");
         var provider = _deployment.Provider;
-        provider.Authenticate(headers);
-        foreach (var (name, value) in provider.ExtraHeaders)
-        {
-            headers.Remove(name);
-            headers.TryAddWithoutValidation(name, value);
-        }
-
-        if (clientVersion is not null)
-        {
-            headers.Remove("anthropic-version");
-            headers.TryAddWithoutValidation("anthropic-version", clientVersion);
-        }
-
+        provider.ApplyHeaders(headers, keepClientAnthropicVersion: Codec is AnthropicPassthroughCodec);
         proxyRequest.RequestUri = _stream ? _deployment.StreamUri : _deployment.ChatCompletionsUri;
         provider.Sign(proxyRequest, UpstreamBody.Span);
         _sendTimestamp = Stopwatch.GetTimestamp();

@@ -7,7 +7,6 @@ using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Anthropic;
 using MassRouter.Gateway.Transforms.Providers;
-using MassRouter.Gateway.Transforms.Translation;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -36,50 +35,13 @@ internal sealed class CountTokensHandler(
 
     public async Task HandleAsync(HttpContext context)
     {
-        MessagesHandler.StampRequestIds(context);
-        var auth = await authenticator.AuthenticateAsync(context);
-        if (auth.Key is not { } key)
+        if (await AnthropicRouteRequest.ReadAsync(context, authenticator, catalog, metrics, _maxBodyBytes) is not { } read)
         {
-            metrics.Rejected(auth.Code);
-            await AnthropicErrorResponse.WriteAuthFailureAsync(context, auth);
             return;
         }
 
-        if (!JsonMediaType.IsJson(context.Request.ContentType))
-        {
-            metrics.Rejected("unsupported_media_type");
-            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, JsonMediaType.Unsupported(context.Request.ContentType));
-            return;
-        }
-
-        var (read, bodyFailure) = await RequestBodyReader.ReadAsync(context, _maxBodyBytes);
-        using var body = read;
-        if (body is null)
-        {
-            var (status, reason) = RequestBodyReader.StatusOf(bodyFailure);
-            metrics.Rejected(reason);
-            await AnthropicErrorResponse.WriteAsync(context, status, RequestBodyReader.Message(bodyFailure, context, _maxBodyBytes));
-            return;
-        }
-
-        if (!AnthropicModelRewriter.TryReadRouting(body.WrittenSpan, out var model, out _, out _))
-        {
-            var invalidJson = JsonSyntaxError.TryFind(body.WrittenSpan, out var syntaxError);
-            metrics.Rejected(invalidJson ? "invalid_json" : "invalid_request");
-            await AnthropicErrorResponse.WriteAsync(
-                context,
-                StatusCodes.Status400BadRequest,
-                invalidJson ? syntaxError : "model: Field required (the body must be a JSON object naming a model)");
-            return;
-        }
-
-        if (!catalog.TryGet(model, out var route) || !key.MayUse(model))
-        {
-            metrics.Rejected("model_not_found");
-            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status404NotFound, $"model: {model}");
-            return;
-        }
-
+        using var body = read.Body;
+        var route = read.Route;
         var deployment = route.Deployments[0];
         if (deployment.Provider.Kind == ProviderKinds.Anthropic && await TryProviderCountAsync(context, deployment, body))
         {

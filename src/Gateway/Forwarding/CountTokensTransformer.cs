@@ -22,23 +22,8 @@ internal sealed class CountTokensTransformer(Routing.Deployment deployment) : Ht
         var headers = proxyRequest.Headers;
         headers.Host = null;
         ClientOnlyHeaders.RemoveFrom(headers);
-        headers.Remove("Accept-Encoding");
-        var clientVersion = headers.TryGetValues("anthropic-version", out var versions) ? versions.FirstOrDefault() : null;
-        headers.Remove("anthropic-version");
         var provider = deployment.Provider;
-        provider.Authenticate(headers);
-        foreach (var (name, value) in provider.ExtraHeaders)
-        {
-            headers.Remove(name);
-            headers.TryAddWithoutValidation(name, value);
-        }
-
-        if (clientVersion is not null)
-        {
-            headers.Remove("anthropic-version");
-            headers.TryAddWithoutValidation("anthropic-version", clientVersion);
-        }
-
+        provider.ApplyHeaders(headers, keepClientAnthropicVersion: true);
         proxyRequest.RequestUri = new Uri(provider.BaseUrl.TrimEnd('/') + "/messages/count_tokens" + httpContext.Request.QueryString);
     }
 

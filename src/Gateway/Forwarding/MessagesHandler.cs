@@ -34,74 +34,13 @@ internal sealed class MessagesHandler(
     public async Task HandleAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var requestId = StampRequestIds(context);
-        var auth = await authenticator.AuthenticateAsync(context);
-        if (auth.Key is not { } key)
+        if (await AnthropicRouteRequest.ReadAsync(context, authenticator, catalog, metrics, _maxBodyBytes) is not { } read)
         {
-            metrics.Rejected(auth.Code);
-            await AnthropicErrorResponse.WriteAuthFailureAsync(context, auth);
             return;
         }
 
-        if (!JsonMediaType.IsJson(context.Request.ContentType))
-        {
-            metrics.Rejected("unsupported_media_type");
-            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, JsonMediaType.Unsupported(context.Request.ContentType));
-            return;
-        }
-
-        var (read, bodyFailure) = await RequestBodyReader.ReadAsync(context, _maxBodyBytes);
-        using var body = read;
-        if (body is null)
-        {
-            var (status, reason) = RequestBodyReader.StatusOf(bodyFailure);
-            metrics.Rejected(reason);
-            await AnthropicErrorResponse.WriteAsync(context, status, RequestBodyReader.Message(bodyFailure, context, _maxBodyBytes));
-            return;
-        }
-
-        if (!AnthropicModelRewriter.TryReadRouting(body.WrittenSpan, out var model, out var stream, out var hasRoutingFields))
-        {
-            var invalidJson = JsonSyntaxError.TryFind(body.WrittenSpan, out var syntaxError);
-            metrics.Rejected(invalidJson ? "invalid_json" : "invalid_request");
-            await AnthropicErrorResponse.WriteAsync(
-                context,
-                StatusCodes.Status400BadRequest,
-                invalidJson ? syntaxError : "model: Field required (the body must be a JSON object naming a model)");
-            return;
-        }
-
-        if (!catalog.TryGet(model, out var route))
-        {
-            metrics.Rejected("model_not_found");
-            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status404NotFound, $"model: {model}");
-            return;
-        }
-
-        if (!key.MayUse(route.Id))
-        {
-            metrics.Rejected("model_not_allowed");
-            await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status403Forbidden, $"This API key is not allowed to use the model '{route.Id}'.");
-            return;
-        }
-
-        // models and provider are the gateway's, as on /v1/chat/completions: read, then removed before any translation, so
-        // neither an Anthropic-kind deployment (the client's own body) nor any other provider ever sees them.
-        IReadOnlyList<string>? fallbacks = null;
-        ProviderPreferences? preferences = null;
-        using var stripped = hasRoutingFields ? new PooledBufferWriter(body.WrittenCount) : null;
-        if (stripped is not null)
-        {
-            if (!GatewayRoutingFields.TryRead(body.WrittenSpan, out fallbacks, out preferences, out var ranges, out var fieldError))
-            {
-                metrics.Rejected(fieldError.Code ?? "invalid_request");
-                await AnthropicErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, fieldError.Message!);
-                return;
-            }
-
-            GatewayRoutingFields.Remove(body.WrittenSpan, ranges, stripped);
-        }
-
+        var (requestId, key, anthropicBody, route, stream, fallbacks, preferences) = read;
+        using var bodyOwner = anthropicBody;
         var routes = FallbackRoutes.Resolve(catalog, route, fallbacks, key, out var fallbackError);
         if (fallbackError is { } failure)
         {
@@ -109,8 +48,6 @@ internal sealed class MessagesHandler(
             await AnthropicErrorResponse.WriteAsync(context, failure.Status, failure.Message);
             return;
         }
-
-        var anthropicBody = stripped ?? body;
 
         // One translation for every non-Anthropic attempt. Anthropic-kind deployments validate the request themselves and
         // take what has no chat-completions equivalent (top_k, server tools): only attempts elsewhere are refused then.

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using MassRouter.Gateway.Transforms.Translation;
 
@@ -58,7 +57,7 @@ internal sealed class AnthropicInputTokenEstimator(TokenCounter counter)
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            return CountString(ref reader);
+            return counter.CountString(ref reader);
         }
 
         if (reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.StartObject))
@@ -86,10 +85,10 @@ internal sealed class AnthropicInputTokenEstimator(TokenCounter counter)
                     break;
                 case JsonTokenType.PropertyName when section == Section.Tools || reader.CurrentDepth > depth + 3:
                     // Schema and tool-input property names are read by the model; message and block field names are framing.
-                    total += CountString(ref reader);
+                    total += counter.CountString(ref reader);
                     break;
                 case JsonTokenType.String:
-                    total += CountString(ref reader);
+                    total += counter.CountString(ref reader);
                     break;
             }
         }
@@ -101,22 +100,6 @@ internal sealed class AnthropicInputTokenEstimator(TokenCounter counter)
         reader.ValueTextEquals("type"u8) || reader.ValueTextEquals("role"u8) || reader.ValueTextEquals("content"u8)
         || reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("cache_control"u8) || reader.ValueTextEquals("id"u8)
         || reader.ValueTextEquals("tool_use_id"u8) || reader.ValueTextEquals("media_type"u8);
-
-    private int CountString(ref Utf8JsonReader reader)
-    {
-        // Unescaped UTF-16 never has more chars than the escaped UTF-8 has bytes.
-        var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
-        var chars = ArrayPool<char>.Shared.Rent(Math.Max(1, length));
-        try
-        {
-            var written = reader.CopyString(chars);
-            return counter.Count(chars.AsSpan(0, written));
-        }
-        finally
-        {
-            ArrayPool<char>.Shared.Return(chars);
-        }
-    }
 
     private enum Section
     {

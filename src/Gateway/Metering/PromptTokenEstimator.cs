@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using MassRouter.Gateway.Transforms.Translation;
 
@@ -58,26 +57,10 @@ internal sealed class PromptTokenEstimator(TokenCounter counter)
             }
             else if (reader.TokenType == JsonTokenType.String)
             {
-                total += CountString(ref reader);
+                total += counter.CountString(ref reader);
             }
         }
 
         return total;
-    }
-
-    private int CountString(ref Utf8JsonReader reader)
-    {
-        // Unescaped UTF-16 never has more chars than the escaped UTF-8 has bytes.
-        var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
-        var chars = ArrayPool<char>.Shared.Rent(Math.Max(1, length));
-        try
-        {
-            var written = reader.CopyString(chars);
-            return counter.Count(chars.AsSpan(0, written));
-        }
-        finally
-        {
-            ArrayPool<char>.Shared.Return(chars);
-        }
     }
 }

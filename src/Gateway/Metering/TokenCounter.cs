@@ -27,4 +27,21 @@ internal sealed class TokenCounter(string? vocabularyPath = null, ILogger? logge
     public O200kVocabulary Vocabulary => _counter.Value.Vocabulary;
 
     public int Count(ReadOnlySpan<char> text) => text.IsEmpty ? 0 : _counter.Value.Count(text);
+
+    /// <summary>The tokens of the JSON string (or property name) <paramref name="reader"/> is on, unescaped.</summary>
+    public int CountString(ref System.Text.Json.Utf8JsonReader reader)
+    {
+        // Unescaped UTF-16 never has more chars than the escaped UTF-8 has bytes.
+        var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+        var chars = System.Buffers.ArrayPool<char>.Shared.Rent(Math.Max(1, length));
+        try
+        {
+            var written = reader.CopyString(chars);
+            return Count(chars.AsSpan(0, written));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(chars);
+        }
+    }
 }

@@ -81,6 +81,36 @@ internal sealed class ProviderEndpoint : IDisposable
             : BaseUrl + "/chat/completions";
 
     /// <summary>Sets the provider's own authentication headers.</summary>
+    /// <summary>
+    /// Makes the headers copied from the client the provider's: its credential and configured headers, uncompressed
+    /// answers (the gateway reads them), Anthropic's version header as this provider wants it. An Anthropic client talking
+    /// to Anthropic (<paramref name="keepClientAnthropicVersion"/>) keeps its API version and betas; anyone else gets the
+    /// provider's own version, and betas mean something to Anthropic only.
+    /// </summary>
+    public void ApplyHeaders(HttpRequestHeaders headers, bool keepClientAnthropicVersion)
+    {
+        var clientVersion = keepClientAnthropicVersion && headers.TryGetValues("anthropic-version", out var versions) ? versions.FirstOrDefault() : null;
+        headers.Remove("anthropic-version");
+        if (Kind != ProviderKinds.Anthropic)
+        {
+            headers.Remove("anthropic-beta");
+        }
+
+        headers.Remove("Accept-Encoding");
+        Authenticate(headers);
+        foreach (var (name, value) in ExtraHeaders)
+        {
+            headers.Remove(name);
+            headers.TryAddWithoutValidation(name, value);
+        }
+
+        if (clientVersion is not null)
+        {
+            headers.Remove("anthropic-version");
+            headers.TryAddWithoutValidation("anthropic-version", clientVersion);
+        }
+    }
+
     public void Authenticate(HttpRequestHeaders headers)
     {
         switch (Kind)

@@ -65,6 +65,19 @@ public class CountTokensTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task GatewayRoutingFields_NeverReachTheProvider()
+    {
+        using var request = Request("""{"model":"test/claude","models":["test/gpt"],"provider":{"sort":"latency"},"messages":[{"role":"user","content":"hi"}]}""", ("x-sim-request-id", "count-routing-fields"));
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var sent = JsonNode.Parse((await gateway.RecordedRequestAsync("count-routing-fields"))["body"]!.GetValue<string>())!.AsObject();
+        Assert.False(sent.ContainsKey("models"));
+        Assert.False(sent.ContainsKey("provider"));
+        Assert.Equal("sim-claude-upstream", sent["model"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task ProviderClientError_IsRelayed()
     {
         using var request = Request("""{"model":"test/claude","messages":[{"role":"user","content":"hi"}]}""", ("x-sim-fault", "status:400"));
@@ -77,7 +90,7 @@ public class CountTokensTests(GatewayFixture gateway)
     [Theory]
     [InlineData("sk-wrong", """{"model":"test/gpt","messages":[]}""", HttpStatusCode.Unauthorized, "authentication_error")]
     [InlineData(GatewayFixture.Key, """{"model":"test/none","messages":[]}""", HttpStatusCode.NotFound, "not_found_error")]
-    [InlineData(GatewayFixture.LimitedKey, """{"model":"test/claude","messages":[]}""", HttpStatusCode.NotFound, "not_found_error")]
+    [InlineData(GatewayFixture.LimitedKey, """{"model":"test/claude","messages":[]}""", HttpStatusCode.Forbidden, "permission_error")]
     [InlineData(GatewayFixture.Key, """{"messages":[]}""", HttpStatusCode.BadRequest, "invalid_request_error")]
     public async Task BadRequests_GetAnthropicShapedErrors(string key, string body, HttpStatusCode status, string type)
     {
