@@ -259,6 +259,38 @@ public class MessagesTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task ClaudeCodeShapedRequest_IsServedByAnOpenAIDeployment()
+    {
+        // The shape Claude Code 2.1 sends (its prompts left out): system blocks with cache_control, a system message
+        // between the turns, adaptive thinking with an effort, context management, a JSON user_id, tools, a stream.
+        const string Body = """
+            {"model":"test/gpt","max_tokens":32000,"stream":true,
+             "system":[{"type":"text","text":"x-anthropic-billing-header: cc_version=2.1"},{"type":"text","text":"You are an agent.","cache_control":{"type":"ephemeral"}}],
+             "messages":[{"role":"user","content":[{"type":"text","text":"<system-reminder>context</system-reminder>"},{"type":"text","text":"Say hi","cache_control":{"type":"ephemeral"}}]},
+                         {"role":"system","content":"Available agent types: claude, explore."}],
+             "tools":[{"name":"Bash","description":"Run a command","input_schema":{"type":"object","properties":{"command":{"type":"string"}},"required":["command"]}}],
+             "metadata":{"user_id":"{\"device_id\":\"d\",\"session_id\":\"s\"}"},
+             "thinking":{"type":"adaptive"},"context_management":{"edits":[{"type":"clear_thinking_20251015","keep":"all"}]},"output_config":{"effort":"high"}}
+            """;
+        var id = Guid.NewGuid().ToString("N");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.GatewayAddress, "v1/messages?beta=true"))
+        {
+            Content = new StringContent(Body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Authorization", "Bearer " + GatewayFixture.Key);
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        request.Headers.Add("x-sim-request-id", id);
+        using var response = await gateway.Http.SendAsync(request);
+        var stream = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, stream);
+        Assert.Contains("event: message_stop", stream, StringComparison.Ordinal);
+        using var sent = JsonDocument.Parse((string)(await gateway.RecordedRequestAsync(id))["body"]!);
+        var roles = sent.RootElement.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString());
+        Assert.Equal(["system", "user", "system"], roles);
+    }
+
+    [Fact]
     public async Task InvalidRequest_IsAnInvalidRequestError()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.GatewayAddress, "v1/messages"))

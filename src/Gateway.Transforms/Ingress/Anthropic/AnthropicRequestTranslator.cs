@@ -181,10 +181,24 @@ public static class AnthropicRequestTranslator
             return false;
         }
 
+        if (role.ValueEquals("system"u8))
+        {
+            // A system message between the turns (Claude Code sends its agent list as one): a system message where it
+            // stands, which chat APIs take anywhere and the other codecs gather with the system prompt.
+            if (content.ValueKind is not (JsonValueKind.String or JsonValueKind.Array))
+            {
+                error = new AnthropicRequestError("messages: content must be a string or an array of content blocks");
+                return false;
+            }
+
+            WriteSystem(writer, content);
+            return true;
+        }
+
         var isAssistant = role.ValueEquals("assistant"u8);
         if (!isAssistant && !role.ValueEquals("user"u8))
         {
-            error = new AnthropicRequestError("messages: role must be \"user\" or \"assistant\"");
+            error = new AnthropicRequestError("messages: role must be \"user\", \"assistant\" or \"system\"");
             return false;
         }
 

@@ -51,6 +51,24 @@ public class AnthropicRequestTranslatorTests
     }
 
     [Fact]
+    public void SystemMessagesBetweenTurns_StayWhereTheyAre()
+    {
+        // As Claude Code 2.1 sends its agent list: a system message after the first user turn.
+        var translated = Translate("""
+            {"model":"m","max_tokens":5,"system":"Be brief.","messages":[
+              {"role":"user","content":"Hi"},
+              {"role":"system","content":"Agents: claude, explore."},
+              {"role":"system","content":[{"type":"text","text":"One."},{"type":"text","text":"Two."}]},
+              {"role":"user","content":"Go"}]}
+            """);
+
+        var messages = translated["messages"]!.AsArray();
+        Assert.Equal(["system", "user", "system", "system", "user"], messages.Select(m => (string?)m!["role"]));
+        Assert.Equal("Agents: claude, explore.", (string?)messages[2]!["content"]);
+        Assert.Equal("One.\n\nTwo.", (string?)messages[3]!["content"]);
+    }
+
+    [Fact]
     public void ToolUseAndToolResultTurns_BecomeToolCallsAndToolMessages()
     {
         const string Request = """
@@ -158,7 +176,8 @@ public class AnthropicRequestTranslatorTests
     [InlineData("""{"model":"m","max_tokens":5}""", "messages: Field required")]
     [InlineData("""{"model":"m","max_tokens":0,"messages":[]}""", "max_tokens: Input should be greater than or equal to 1")]
     [InlineData("""{"model":"m","max_tokens":5,"top_k":5,"messages":[]}""", "top_k:")]
-    [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"system","content":"x"}]}""", "messages: role")]
+    [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"tool","content":"x"}]}""", "messages: role")]
+    [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"system","content":5}]}""", "messages.0.content: Input should be")]
     [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"assistant","content":[{"type":"tool_use","name":"t"}]}]}""", "messages:")]
     [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"image","source":{"type":"url","url":"https://x/y.png"}}]}]}]}""", "tool_result content block type 'image'")]
     [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"text","data":"x"}}]}]}""", "content block type 'document'")]
