@@ -45,8 +45,11 @@ internal sealed class CountTokensHandler(
         var deployment = route.Deployments[0];
         if (deployment.Provider.Kind == ProviderKinds.Anthropic && await TryProviderCountAsync(context, deployment, body))
         {
+            metrics.TokenCount(route.Id, estimated: false);
             return;
         }
+
+        metrics.TokenCount(route.Id, estimated: true);
 
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync($"{{\"input_tokens\":{estimator.Estimate(body.WrittenSpan)}}}", context.RequestAborted);

@@ -25,6 +25,7 @@ internal sealed class GatewayMetrics
     private readonly Gauge _circuitState;
     private readonly Counter _retries;
     private readonly Counter _burstRequests;
+    private readonly Counter _tokenCounts;
     private readonly ConcurrentDictionary<(string Model, string Provider), Series> _series = new();
 
     /// <summary>
@@ -77,6 +78,10 @@ internal sealed class GatewayMetrics
             "Upstream attempts sent on a provider's burst connection pool (beyond its WarmConnections in flight); rising all the time, the warm pool is smaller than the usual load.",
             "provider");
         _rejected = factory.CreateCounter("massrouter_rejected_requests_total", "Requests refused before reaching a provider, by error code.", "code");
+        _tokenCounts = factory.CreateCounter(
+            "massrouter_token_counts_total",
+            "Token counts answered on /v1/messages/count_tokens, by model and source: provider (Anthropic's own count, or its client error) or estimate (the gateway's o200k estimate: another provider kind, or Anthropic could not answer).",
+            "model", "source");
         _activeStreams = factory.CreateGauge("massrouter_streams_active", "Streams being relayed right now.", byDeployment);
 
         // Read at each scrape: the time the process stood still for the garbage collector, the usual suspect for a latency
@@ -102,6 +107,9 @@ internal sealed class GatewayMetrics
 
     /// <summary>Counts an attempt on <paramref name="provider"/>'s burst connection pool.</summary>
     public void BurstRequest(string provider) => _burstRequests.WithLabels(provider).Inc();
+
+    /// <summary>Counts a token count answered for <paramref name="model"/> by the provider or by the gateway's estimate.</summary>
+    public void TokenCount(string model, bool estimated) => _tokenCounts.WithLabels(model, estimated ? "estimate" : "provider").Inc();
 
     public void StreamStarted(string model, string provider) => For(model, provider).ActiveStreams.Inc();
 

@@ -26,6 +26,8 @@ public class CountTokensTests(GatewayFixture gateway)
 
         // The simulator's count for what it received (a quarter of its bytes), relayed as it came.
         Assert.Equal(Encoding.UTF8.GetByteCount(body) / 4, count.InputTokens);
+        var metrics = await gateway.Http.GetStringAsync(new Uri(gateway.GatewayAddress, "metrics"));
+        Assert.Matches("massrouter_token_counts_total\\{model=\"test/claude\",source=\"provider\"\\} [1-9]", metrics);
     }
 
     [Fact]
@@ -62,6 +64,8 @@ public class CountTokensTests(GatewayFixture gateway)
         var count = await sdk.Client.Messages.CountTokens(new MessageCountTokensParams { Model = "test/claude", Messages = [new UserMessageParam("Hello, world")] });
 
         Assert.Equal(10, count.InputTokens);
+        var metrics = await gateway.Http.GetStringAsync(new Uri(gateway.GatewayAddress, "metrics"));
+        Assert.Matches("massrouter_token_counts_total\\{model=\"test/claude\",source=\"estimate\"\\} [1-9]", metrics);
     }
 
     [Fact]
