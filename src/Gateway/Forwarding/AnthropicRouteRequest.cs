@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Routing;
@@ -19,6 +20,7 @@ internal readonly record struct AnthropicRouteRequest(
     string RequestId, ApiKeyInfo Key, PooledBufferWriter Body, ModelRoute Route, bool Stream, IReadOnlyList<string>? Fallbacks, ProviderPreferences? Preferences)
 {
     /// <summary>The request, or null once its error has been written and counted.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<AnthropicRouteRequest?> ReadAsync(
         HttpContext context, ApiKeyAuthenticator authenticator, ModelCatalog catalog, GatewayMetrics metrics, long maxBodyBytes)
     {
