@@ -10,7 +10,6 @@ using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Providers;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
-using System.Runtime.InteropServices;
 using Polly;
 using Polly.CircuitBreaker;
 using Yarp.ReverseProxy.Forwarder;
@@ -171,10 +170,7 @@ internal sealed class ChatAttempts : IRetryGate
                 UpstreamBody = outgoing,
             };
             Exchange = exchange;
-            _context.Request.Body = MemoryMarshal.TryGetArray(outgoing, out var segment)
-                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-                : new MemoryStream(outgoing.ToArray(), writable: false);
-            _context.Request.ContentLength = outgoing.Length;
+            ProviderRequestBody.Install(_context, outgoing);
 
             var (result, forwardError, rejected) = await ExecuteAsync(deployment, exchange);
             UpstreamTicks += exchange.UpstreamTicks;

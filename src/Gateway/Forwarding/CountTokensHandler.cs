@@ -65,8 +65,7 @@ internal sealed class CountTokensHandler(
             return false;
         }
 
-        context.Request.Body = new MemoryStream(upstreamBody.WrittenMemory.ToArray(), writable: false);
-        context.Request.ContentLength = upstreamBody.WrittenCount;
+        ProviderRequestBody.Install(context, upstreamBody.WrittenMemory);
         var transformer = new CountTokensTransformer(deployment);
         var invoker = provider.Connections.Acquire();
         ForwarderError error;

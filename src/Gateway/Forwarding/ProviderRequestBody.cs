@@ -15,6 +15,15 @@ internal static class ProviderRequestBody
     public static bool NeedsNewBody(in ChatRequestInfo request, Deployment deployment) =>
         deployment.Provider.Codec is not null || ChatRequestRewriter.NeedsRewrite(request, deployment.UpstreamModel);
 
+    /// <summary>Makes <paramref name="body"/> the request body the forwarder sends (its bytes are not copied when it has an array).</summary>
+    public static void Install(HttpContext context, ReadOnlyMemory<byte> body)
+    {
+        context.Request.Body = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(body, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(body.ToArray(), writable: false);
+        context.Request.ContentLength = body.Length;
+    }
+
     /// <summary>A first guess at the size of the new body.</summary>
     public static int CapacityFor(PooledBufferWriter body, Deployment deployment) =>
         body.WrittenCount + 256 + (deployment.UpstreamModel.Length * 6);

@@ -184,13 +184,8 @@ public static class AnthropicRequestTranslator
         if (role.ValueEquals("system"u8))
         {
             // A system message between the turns (Claude Code sends its agent list as one): a system message where it
-            // stands, which chat APIs take anywhere and the other codecs gather with the system prompt.
-            if (content.ValueKind is not (JsonValueKind.String or JsonValueKind.Array))
-            {
-                error = new AnthropicRequestError("messages: content must be a string or an array of content blocks");
-                return false;
-            }
-
+            // stands, which chat APIs take anywhere and the other codecs gather with the system prompt. Its content is a
+            // string or text blocks: AnthropicParameterTypes refused anything else before the translation began.
             WriteSystem(writer, content);
             return true;
         }
