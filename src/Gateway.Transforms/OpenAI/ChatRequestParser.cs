@@ -17,15 +17,12 @@ public static class ChatRequestParser
         var reader = new Utf8JsonReader(body, RequestJson.ReaderOptions);
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (!TryStart(ref reader, ref error))
             {
-                error = new RequestError("The request body must be a JSON object.", null, "invalid_request_body");
                 return false;
             }
 
-            string? model = null;
-            int modelStart = 0, modelLength = 0;
-            var modelSeen = false;
+            var model = default(ModelToken);
             var stream = false;
             var shape = StreamOptionsShape.Absent;
             int optionsStart = 0, optionsLength = 0;
@@ -39,18 +36,7 @@ public static class ChatRequestParser
             {
                 if (reader.ValueTextEquals("model"u8))
                 {
-                    reader.Read();
-                    modelSeen = true;
-                    if (reader.TokenType != JsonTokenType.String)
-                    {
-                        error = ParameterErrors.WrongType("model", "a string", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
-                        reader.Skip();
-                        continue;
-                    }
-
-                    model = reader.GetString();
-                    modelStart = (int)reader.TokenStartIndex;
-                    modelLength = reader.ValueSpan.Length + 2;
+                    model = ReadModel(ref reader, ref error);
                 }
                 else if (reader.ValueTextEquals("stream"u8))
                 {
@@ -123,28 +109,16 @@ public static class ChatRequestParser
                 }
             }
 
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            if (!TryFinish(ref reader, model, ref error))
             {
-                error = new RequestError("The request body is not valid JSON: unexpected data after the top-level object.", null, "invalid_json");
-                return false;
-            }
-
-            if (error.Message is not null)
-            {
-                return false;
-            }
-
-            if (!modelSeen || string.IsNullOrEmpty(model))
-            {
-                error = new RequestError("You must provide a model parameter.", "model", "missing_required_parameter");
                 return false;
             }
 
             info = new ChatRequestInfo
             {
-                Model = model,
-                ModelTokenStart = modelStart,
-                ModelTokenLength = modelLength,
+                Model = model.Value!,
+                ModelTokenStart = model.Start,
+                ModelTokenLength = model.Length,
                 Stream = stream,
                 StreamOptions = shape,
                 StreamOptionsStart = optionsStart,
@@ -164,6 +138,58 @@ public static class ChatRequestParser
             error = new RequestError(JsonSyntaxError.Describe(body, ex), null, "invalid_json");
             return false;
         }
+    }
+
+    /// <summary>Reads the body's first token; false with the error when the body is not a JSON object.</summary>
+    internal static bool TryStart(ref Utf8JsonReader reader, ref RequestError error)
+    {
+        if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        {
+            return true;
+        }
+
+        error = new RequestError("The request body must be a JSON object.", null, "invalid_request_body");
+        return false;
+    }
+
+    /// <summary>On the <c>model</c> property's name: reads its value (a string, or <paramref name="error"/> is set).</summary>
+    internal static ModelToken ReadModel(ref Utf8JsonReader reader, ref RequestError error)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            error = ParameterErrors.WrongType("model", "a string", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
+            reader.Skip();
+            return default;
+        }
+
+        return new ModelToken(reader.GetString(), (int)reader.TokenStartIndex, reader.ValueSpan.Length + 2);
+    }
+
+    /// <summary>
+    /// After the top-level object's last property: false with the error when data follows it, when a property was refused
+    /// on the way (<paramref name="error"/> already set) or when the model is missing.
+    /// </summary>
+    internal static bool TryFinish(ref Utf8JsonReader reader, in ModelToken model, ref RequestError error)
+    {
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            error = new RequestError("The request body is not valid JSON: unexpected data after the top-level object.", null, "invalid_json");
+            return false;
+        }
+
+        if (error.Message is not null)
+        {
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(model.Value))
+        {
+            error = new RequestError("You must provide a model parameter.", "model", "missing_required_parameter");
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>The boolean the reader is on; null for JSON null, and for anything else, with <paramref name="error"/> set.</summary>
@@ -210,3 +236,6 @@ public static class ChatRequestParser
 
 /// <summary>A client error found while reading a request, in OpenAI's terms.</summary>
 public readonly record struct RequestError(string? Message, string? Param, string? Code);
+
+/// <summary>The request's <c>model</c> value and where its token (quotes included) lies in the body.</summary>
+internal readonly record struct ModelToken(string? Value, int Start, int Length);

@@ -5,7 +5,8 @@ namespace MassRouter.Gateway.Embedded;
 /// <summary>
 /// The embedded default's providers: the simulator hosted in this process on a loopback port, registered once per wire
 /// format it speaks (<c>sim</c> for OpenAI, <c>sim-anthropic</c>, <c>sim-gemini</c>, <c>sim-cohere</c>, <c>sim-bedrock</c>) with one
-/// <c>sim/...</c> model each, so every translation can be tried with no provider account.
+/// <c>sim/...</c> model each, so every translation can be tried with no provider account, and <c>sim/embedding</c> for
+/// <c>/v1/embeddings</c>.
 /// </summary>
 internal sealed class EmbeddedSimulator(WebApplication simulator) : IHostedService, IAsyncDisposable
 {
@@ -22,6 +23,7 @@ internal sealed class EmbeddedSimulator(WebApplication simulator) : IHostedServi
         ("sim/gemini", "sim-gemini", "gemini", "v1beta", "sim-gemini"),
         ("sim/cohere", "sim-cohere", "cohere", "v2", "sim-command"),
         ("sim/bedrock", "sim-bedrock", "bedrock", "", "sim.nova-v1:0"),
+        ("sim/embedding", ProviderName, "openai", "v1", "sim-embedding"),
     ];
 
     /// <summary>Starts the simulator and adds it to the configuration as a provider with its models.</summary>

@@ -17,6 +17,7 @@ internal static class FallbackApi
     {
         // No method metadata: matched only when the method-specific endpoint on the same path is not.
         endpoints.Map("/v1/chat/completions", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
+        endpoints.Map("/v1/embeddings", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/messages", (RequestDelegate)MessagesMethodNotAllowedAsync);
         endpoints.Map("/v1/messages/count_tokens", (RequestDelegate)MessagesMethodNotAllowedAsync);
         foreach (var path in (ReadOnlySpan<string>)["/v1/models", "/healthz", "/readyz", "/metrics"])
@@ -71,6 +72,7 @@ internal static class FallbackApi
 
     private static bool IsGatewayPath(ReadOnlySpan<char> path) =>
         path.Equals("/v1/chat/completions", StringComparison.OrdinalIgnoreCase)
+        || path.Equals("/v1/embeddings", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/messages", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/models", StringComparison.OrdinalIgnoreCase)
         || (path.StartsWith("/v1/models/", StringComparison.OrdinalIgnoreCase) && path.Length > "/v1/models/".Length);

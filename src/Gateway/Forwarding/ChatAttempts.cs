@@ -77,6 +77,12 @@ internal sealed class ChatAttempts : IRetryGate
     /// <summary>Set for <c>/v1/messages</c>: Anthropic-kind deployments get the client's own body, every answer goes out in Anthropic's dialect.</summary>
     public AnthropicIngress? Anthropic { get; init; }
 
+    /// <summary>
+    /// Set for <c>/v1/embeddings</c>: the body goes to each deployment's embeddings URL, and a deployment without an
+    /// OpenAI-compatible embeddings API is passed over like one whose codec refuses a request.
+    /// </summary>
+    public bool Embeddings { get; init; }
+
     /// <summary>The exchange of the last attempt: the one whose answer the client got.</summary>
     public ChatExchange? Exchange { get; private set; }
 
@@ -167,6 +173,7 @@ internal sealed class ChatAttempts : IRetryGate
             {
                 Output = _output,
                 Codec = native ? AnthropicPassthroughCodec.Instance : deployment.Provider.Codec,
+                RequestUri = Embeddings ? deployment.EmbeddingsUri : null,
                 UpstreamBody = outgoing,
             };
             Exchange = exchange;
@@ -319,6 +326,16 @@ internal sealed class ChatAttempts : IRetryGate
         if (native)
         {
             return AnthropicPassthroughCodec.Instance.TryWriteRequest(Anthropic!.Body.WrittenMemory, _request, deployment.UpstreamModel, output, out refused);
+        }
+
+        if (Embeddings && deployment.EmbeddingsUri is null)
+        {
+            refused = new CodecError(
+                StatusCodes.Status400BadRequest,
+                $"The model '{deployment.PublicModel}' is served by provider '{deployment.Provider.Name}' ({deployment.Provider.Kind}), which has no OpenAI-compatible embeddings API.",
+                "model",
+                "embeddings_not_supported");
+            return false;
         }
 
         if (Anthropic?.Untranslatable is { } untranslatable)

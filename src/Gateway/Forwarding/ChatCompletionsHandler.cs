@@ -10,7 +10,10 @@ using Microsoft.Extensions.Options;
 
 namespace MassRouter.Gateway.Forwarding;
 
-/// <summary><c>POST /v1/chat/completions</c>: authenticate, validate, route by model, rewrite, forward, relay, count.</summary>
+/// <summary>
+/// <c>POST /v1/chat/completions</c> and <c>POST /v1/embeddings</c>: authenticate, validate, route by model, rewrite, forward,
+/// relay, count. The two differ only in how the body is read and where it is sent.
+/// </summary>
 internal sealed class ChatCompletionsHandler(
     ApiKeyAuthenticator authenticator,
     ModelCatalog catalog,
@@ -20,7 +23,11 @@ internal sealed class ChatCompletionsHandler(
 {
     private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
 
-    public async Task HandleAsync(HttpContext context)
+    public Task HandleAsync(HttpContext context) => HandleRouteAsync(context, embeddings: false);
+
+    public Task HandleEmbeddingsAsync(HttpContext context) => HandleRouteAsync(context, embeddings: true);
+
+    private async Task HandleRouteAsync(HttpContext context, bool embeddings)
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = RequestId.Stamp(context);
@@ -54,7 +61,10 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
-        if (!ChatRequestParser.TryParse(body.WrittenSpan, out var request, out var error))
+        var parsed = embeddings
+            ? EmbeddingsRequestParser.TryParse(body.WrittenSpan, out var request, out var error)
+            : ChatRequestParser.TryParse(body.WrittenSpan, out request, out error);
+        if (!parsed)
         {
             metrics.Rejected(error.Code ?? "invalid_request");
             await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, error.Message!, param: error.Param, code: error.Code);
@@ -100,7 +110,7 @@ internal sealed class ChatCompletionsHandler(
             request = GatewayRoutingFields.Remove(body.WrittenSpan, request, forwarded);
         }
 
-        await pipeline.RunAsync(context, key, route, routes, forwarded ?? body, request, requestId, started);
+        await pipeline.RunAsync(context, key, route, routes, forwarded ?? body, request, requestId, started, embeddings: embeddings);
     }
 
     internal static Task WriteAuthErrorAsync(HttpContext context, bool missing)

@@ -83,6 +83,9 @@ internal sealed partial class ChatExchange : HttpTransformer
     /// </summary>
     public IChatCodec? Codec { get; init; }
 
+    /// <summary>The upstream URL when it is not the deployment's chat URL (an embeddings request).</summary>
+    public Uri? RequestUri { get; init; }
+
     /// <summary>The body sent upstream (signed with it when the provider signs requests).</summary>
     public ReadOnlyMemory<byte> UpstreamBody { get; init; }
 
@@ -116,7 +119,7 @@ internal sealed partial class ChatExchange : HttpTransformer
 
         var provider = _deployment.Provider;
         provider.ApplyHeaders(headers, keepClientAnthropicVersion: Codec is AnthropicPassthroughCodec);
-        proxyRequest.RequestUri = _stream ? _deployment.StreamUri : _deployment.ChatCompletionsUri;
+        proxyRequest.RequestUri = RequestUri ?? (_stream ? _deployment.StreamUri : _deployment.ChatCompletionsUri);
         provider.Sign(proxyRequest, UpstreamBody.Span);
         _sendTimestamp = Stopwatch.GetTimestamp();
     }

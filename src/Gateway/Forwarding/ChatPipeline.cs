@@ -16,9 +16,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace MassRouter.Gateway.Forwarding;
 
 /// <summary>
-/// What every chat route runs once the request is authenticated, parsed and routed: metering admission, the attempt plan,
+/// What every model route runs once the request is authenticated, parsed and routed: metering admission, the attempt plan,
 /// the attempts (retries, fallbacks, circuit breakers, timeouts, drain), settlement at the answering model's price and the
-/// request's metrics. Shared by <c>/v1/chat/completions</c> and <c>/v1/messages</c> (one global retry budget).
+/// request's metrics. Shared by <c>/v1/chat/completions</c>, <c>/v1/messages</c> and <c>/v1/embeddings</c> (one global retry budget).
 /// </summary>
 internal sealed class ChatPipeline(
     IHttpForwarder forwarder,
@@ -34,6 +34,7 @@ internal sealed class ChatPipeline(
 
     /// <param name="body">The OpenAI chat request the attempts send (rewritten per deployment as needed).</param>
     /// <param name="anthropic">For <c>/v1/messages</c>: the client's Anthropic body and the dialect its answer is written in.</param>
+    /// <param name="embeddings">For <c>/v1/embeddings</c>: the body is an embeddings request (see <see cref="ChatAttempts.Embeddings"/>).</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask RunAsync(
         HttpContext context,
@@ -44,7 +45,8 @@ internal sealed class ChatPipeline(
         ChatRequestInfo request,
         string requestId,
         long started,
-        AnthropicIngress? anthropic = null)
+        AnthropicIngress? anthropic = null,
+        bool embeddings = false)
     {
         // Counted for the settlement's linger: see RequestMeter.Started.
         meter.Started();
@@ -100,6 +102,7 @@ internal sealed class ChatPipeline(
                 totalTimeout?.Token ?? drain.Token)
             {
                 Anthropic = anthropic,
+                Embeddings = embeddings,
             };
             await attempts.RunAsync();
             if (anthropic is not null)

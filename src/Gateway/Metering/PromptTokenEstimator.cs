@@ -5,7 +5,8 @@ namespace MassRouter.Gateway.Metering;
 
 /// <summary>
 /// Estimates a chat request's prompt tokens the way OpenAI's cookbook does: the tokens of every string in
-/// <c>messages</c> (roles, names, content and content parts), plus 3 per message and 3 to prime the reply.
+/// <c>messages</c> (roles, names, content and content parts), plus 3 per message and 3 to prime the reply. An embeddings
+/// request's are those of its <c>input</c>: the tokens of its strings, one per token id it gives.
 /// </summary>
 internal sealed class PromptTokenEstimator(TokenCounter counter)
 {
@@ -26,10 +27,15 @@ internal sealed class PromptTokenEstimator(TokenCounter counter)
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var isMessages = reader.ValueTextEquals("messages"u8);
+                var isInput = !isMessages && reader.ValueTextEquals("input"u8);
                 reader.Read();
                 if (isMessages && reader.TokenType == JsonTokenType.StartArray)
                 {
                     total += CountMessages(ref reader) + ReplyPriming;
+                }
+                else if (isInput)
+                {
+                    total += CountInput(ref reader);
                 }
                 else
                 {
@@ -40,6 +46,34 @@ internal sealed class PromptTokenEstimator(TokenCounter counter)
         catch (JsonException)
         {
             // The parser already accepted the body; a surprise here only makes the estimate smaller.
+        }
+
+        return total;
+    }
+
+    private int CountInput(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return counter.CountString(ref reader);
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return 0;
+        }
+
+        var total = 0;
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            total += reader.TokenType switch
+            {
+                JsonTokenType.String => counter.CountString(ref reader),
+                JsonTokenType.Number => 1,
+                _ => 0,
+            };
         }
 
         return total;

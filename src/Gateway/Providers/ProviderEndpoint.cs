@@ -80,7 +80,16 @@ internal sealed class ProviderEndpoint : IDisposable
             ? $"{BaseUrl}/openai/deployments/{Uri.EscapeDataString(upstreamModel)}/chat/completions?api-version={Uri.EscapeDataString(ApiVersion!)}"
             : BaseUrl + "/chat/completions";
 
-    /// <summary>Sets the provider's own authentication headers.</summary>
+    /// <summary>
+    /// The full embeddings URL for an upstream model; null for a provider whose wire format is not OpenAI's (the gateway
+    /// serves embeddings from OpenAI-compatible APIs only).
+    /// </summary>
+    public string? EmbeddingsUrl(string upstreamModel) => Codec is not null
+        ? null
+        : IsAzure
+            ? $"{BaseUrl}/openai/deployments/{Uri.EscapeDataString(upstreamModel)}/embeddings?api-version={Uri.EscapeDataString(ApiVersion!)}"
+            : BaseUrl + "/embeddings";
+
     /// <summary>
     /// Makes the headers copied from the client the provider's: its credential and configured headers, uncompressed
     /// answers (the gateway reads them), Anthropic's version header as this provider wants it. An Anthropic client talking

@@ -21,6 +21,7 @@ internal sealed class Deployment
         Health = health;
         ChatCompletionsUri = new Uri(provider.ChatCompletionsUrl(upstreamModel));
         StreamUri = new Uri(provider.ChatCompletionsUrl(upstreamModel, stream: true));
+        EmbeddingsUri = provider.EmbeddingsUrl(upstreamModel) is { } embeddings ? new Uri(embeddings) : null;
         FirstTokenTimeout = firstTokenTimeout ?? provider.ActivityTimeout;
         StreamingRequestConfig = firstTokenTimeout is { } timeout
             ? provider.RequestConfig with { ActivityTimeout = timeout }
@@ -61,4 +62,7 @@ internal sealed class Deployment
 
     /// <summary>The URL for streamed requests (differs from <see cref="ChatCompletionsUri"/> only for Gemini).</summary>
     public Uri StreamUri { get; }
+
+    /// <summary>The URL for embeddings requests; null when the provider has no OpenAI-compatible embeddings API.</summary>
+    public Uri? EmbeddingsUri { get; }
 }

@@ -44,6 +44,7 @@ public class EmbeddedDefaultTests
             Assert.Contains("sim/gemini", ids);
             Assert.Contains("sim/cohere", ids);
             Assert.Contains("sim/bedrock", ids);
+            Assert.Contains("sim/embedding", ids);
             Assert.All(ids, id => Assert.StartsWith("sim/", id, StringComparison.Ordinal));
 
             var client = new OpenAIClient(new ApiKeyCredential(devKey), new OpenAIClientOptions { Endpoint = new Uri(address, "v1") }).GetChatClient("sim/openai");
@@ -57,6 +58,11 @@ public class EmbeddedDefaultTests
             }
 
             Assert.False(string.IsNullOrWhiteSpace(text.ToString()));
+
+            var embedding = await new OpenAIClient(new ApiKeyCredential(devKey), new OpenAIClientOptions { Endpoint = new Uri(address, "v1") })
+                .GetEmbeddingClient("sim/embedding")
+                .GenerateEmbeddingAsync("hello");
+            Assert.Equal(1536, embedding.Value.ToFloats().Length);
 
             // The Messages API reaches the simulator's Anthropic endpoint as it is, its OpenAI and Bedrock ones through translation.
             using var anthropic = new MassRouter.Tests.Anthropic.AnthropicSdk(address, devKey, strict: true);

@@ -118,7 +118,15 @@ public class BadInputTests(GatewayFixture gateway)
     [InlineData("DELETE")]
     public async Task UnsupportedMethod_Is405(string method)
     {
-        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(gateway.GatewayAddress, "v1/chat/completions"));
+        foreach (var path in new[] { "v1/chat/completions", "v1/embeddings" })
+        {
+            await UnsupportedMethodIs405Async(method, path);
+        }
+    }
+
+    private async Task UnsupportedMethodIs405Async(string method, string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(gateway.GatewayAddress, path));
         using var response = await gateway.Http.SendAsync(request);
         await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.MethodNotAllowed, "method_not_allowed");
         Assert.Contains("POST", response.Content.Headers.Allow);
@@ -127,7 +135,7 @@ public class BadInputTests(GatewayFixture gateway)
 
     [Theory]
     [InlineData("GET", "v1/nothing-here")]
-    [InlineData("POST", "v1/embeddings")]
+    [InlineData("POST", "v1/audio/speech")]
     public async Task UnknownPath_Is404_WithARequestId(string method, string path)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(gateway.GatewayAddress, path));
@@ -138,6 +146,7 @@ public class BadInputTests(GatewayFixture gateway)
 
     [Theory]
     [InlineData("POST", "chat/completions", "Did you mean /v1/chat/completions? OpenAI SDKs take a base URL ending in /v1")]
+    [InlineData("POST", "embeddings", "Did you mean /v1/embeddings? OpenAI SDKs take a base URL ending in /v1")]
     [InlineData("GET", "models", "Did you mean /v1/models?")]
     [InlineData("GET", "models/test/gpt", "Did you mean /v1/models/test/gpt?")]
     [InlineData("POST", "messages", "Did you mean /v1/messages? Anthropic SDKs take the gateway's root as their base URL.")]
@@ -153,7 +162,7 @@ public class BadInputTests(GatewayFixture gateway)
 
     [Theory]
     [InlineData("GET", "v1/nothing-here")]
-    [InlineData("POST", "v1/embeddings")]
+    [InlineData("POST", "v1/audio/speech")]
     [InlineData("POST", "completions")]
     [InlineData("GET", "v1/v1/nothing")]
     public async Task UnknownPath_OutsideTheGatewaysOwn_GetsNoHint(string method, string path)

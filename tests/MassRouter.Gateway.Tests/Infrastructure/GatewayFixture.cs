@@ -135,9 +135,16 @@ public class GatewayFixture : IAsyncLifetime
         ChatRequest(GatewayAddress, json, key, headers);
 
     /// <summary>A raw chat-completions request to the gateway at <paramref name="gateway"/>.</summary>
-    internal static HttpRequestMessage ChatRequest(Uri gateway, string json, string? key, params (string Name, string Value)[] headers)
+    internal static HttpRequestMessage ChatRequest(Uri gateway, string json, string? key, params (string Name, string Value)[] headers) =>
+        JsonPost(new Uri(gateway, "v1/chat/completions"), json, key, headers);
+
+    /// <summary>A raw JSON POST to the gateway's <paramref name="path"/> (<c>v1/embeddings</c>).</summary>
+    public HttpRequestMessage JsonPost(string path, string json, string? key = Key, params (string Name, string Value)[] headers) =>
+        JsonPost(new Uri(GatewayAddress, path), json, key, headers);
+
+    private static HttpRequestMessage JsonPost(Uri url, string json, string? key, (string Name, string Value)[] headers)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway, "v1/chat/completions"))
+        var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
             Content = new StringContent(json, Encoding.UTF8, "application/json"),
         };

@@ -90,6 +90,23 @@ public class AdmissionTests(MeteringFixture fixture)
 
     [Theory]
     [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task TpmExceeded_ByAnEmbeddingsInput_Is429(string backend)
+    {
+        // The admission's estimate counts an input's texts and token ids, as it counts a chat's messages.
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(Dollar, k => k with { Tpm = 30 });
+        var ids = string.Join(",", Enumerable.Range(1, 31));
+        foreach (var input in new[] { $"[[1,2],[{ids}]]", "[\"This text alone is long enough to need more than thirty tokens of the budget when it is counted by the tokenizer, surely. A second sentence leaves no doubt about it at all.\"]" })
+        {
+            using var response = await b.Http.SendAsync(b.Embeddings(0, key.Secret, $$"""{"model":"test/metered","input":{{input}}}"""));
+            Assert.Equal("30", Header(response, "x-ratelimit-limit-tokens"));
+            var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.TooManyRequests, "rate_limit_exceeded");
+            Assert.Equal("tokens", error["type"]!.GetValue<string>());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
     public async Task EmptyBalance_Is402InsufficientQuota(string backend)
     {
         var b = fixture[backend];

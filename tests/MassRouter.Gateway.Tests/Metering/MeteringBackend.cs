@@ -205,6 +205,14 @@ public sealed class MeteringBackend : IAsyncDisposable
     /// <summary>The same request for <see cref="OtherModel"/>, which has no price: it costs nothing.</summary>
     public const string FreeBody = """{"model":"test/other","messages":[{"role":"user","content":"Say hello to the metering tests"}]}""";
 
+    /// <summary>An embeddings request (<c>POST /v1/embeddings</c>) to gateway <paramref name="gateway"/>.</summary>
+    public HttpRequestMessage Embeddings(int gateway, string key, string body)
+    {
+        var request = Chat(Addresses[gateway], key, body);
+        request.RequestUri = new Uri(Addresses[gateway], "v1/embeddings");
+        return request;
+    }
+
     public static HttpRequestMessage Chat(Uri gateway, string key, string body = DefaultBody, params (string Name, string Value)[] headers)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway, "v1/chat/completions"))

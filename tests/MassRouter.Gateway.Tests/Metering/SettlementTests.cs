@@ -57,6 +57,28 @@ public class SettlementTests(MeteringFixture fixture)
 
     [Theory]
     [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task Embeddings_AreBilledForTheProvidersInputTokens(string backend)
+    {
+        var b = fixture[backend];
+        const long initial = Dollar;
+        var key = await b.CreateKeyAsync(initial);
+        using var response = await b.Http.SendAsync(b.Embeddings(0, key.Secret, """{"model":"test/metered","input":["a first text to embed","and a second one"]}"""));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var reported = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["usage"]!["prompt_tokens"]!.GetValue<int>();
+
+        var usage = Assert.Single(await b.WaitForEventsAsync(key.Account, 1));
+        Assert.Equal(UsageStatus.Ok, usage.Status);
+        Assert.False(usage.Estimated);
+        Assert.Equal(MeteringBackend.Model, usage.Model);
+        Assert.Equal(reported, usage.PromptTokens);
+        Assert.Equal(0, usage.CompletionTokens);
+        Assert.Equal(Price.Cost(reported, 0, 0), usage.CostNanos);
+        Assert.True(usage.CostNanos > 0);
+        Assert.Equal(initial - usage.CostNanos, await b.BalanceAsync(key.Account));
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
     public async Task AdmissionAndSettlement_TakeTheRequestPipeline_NotTheMultiplexer(string backend)
     {
         var b = fixture[backend];

@@ -250,6 +250,31 @@ public class FallbackTests(ResilienceFixture gateway)
         return await sse.ReadAllAsync(cts.Token);
     }
 
+    [Fact]
+    public async Task Embeddings_RetryableStatus_IsAnsweredByTheNextDeployment()
+    {
+        using var response = await gateway.Http.SendAsync(EmbeddingsRequest("r/embed-fallback", ("x-sim-fault", "status:503")));
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        Assert.Equal("healthy", Header(response, "x-massrouter-provider"));
+        Assert.Equal("list", JsonNode.Parse(body)!["object"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Embeddings_DeploymentWithoutAnEmbeddingsApi_IsPassedOver_ForTheNext()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var response = await gateway.Http.SendAsync(EmbeddingsRequest("r/anthropic-then-openai", ("x-sim-request-id", id)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("healthy", Header(response, "x-massrouter-provider"));
+        Assert.Equal("/v1/embeddings", (await gateway.RecordedRequestAsync(id))["path"]!.GetValue<string>());
+    }
+
+    private HttpRequestMessage EmbeddingsRequest(string model, params (string Name, string Value)[] headers) =>
+        gateway.JsonPost("v1/embeddings", $$"""{"model":"{{model}}","input":["one","two"]}""", headers: headers);
+
     private static string Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.Single() : $"<no {name}>";
 }

@@ -91,6 +91,7 @@ public sealed class ResilienceFixture : GatewayFixture
         {
             ("r/openai-then-anthropic", ["sim", "healthy-anthropic"]),
             ("r/anthropic-then-openai", ["anthropic-kind", "healthy"]),
+            ("r/embed-fallback", ["sim", "healthy"]),
             ("r/gemini", ["gemini-kind"]),
             ("r/cohere", ["cohere-kind"]),
             ("r/gemini-healthy", ["healthy-gemini"]),

@@ -2,10 +2,10 @@ using MassRouter.Simulator.Exchange;
 
 namespace MassRouter.Simulator.Providers.OpenAI;
 
-/// <summary>OpenAI's endpoints, including Azure OpenAI's deployment-scoped chat-completions path.</summary>
+/// <summary>OpenAI's endpoints, including Azure OpenAI's deployment-scoped chat-completions and embeddings paths.</summary>
 internal static class OpenAIApi
 {
-    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder endpoints, SimulatedExchange exchange, OpenAIChatSimulator simulator)
+    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder endpoints, SimulatedExchange exchange, OpenAIChatSimulator simulator, OpenAIEmbeddingsSimulator embeddings)
     {
         // Plain RequestDelegates: no parameter binding on the hot path.
         endpoints.MapPost("/v1/chat/completions", context => exchange.RunAsync(context, simulator, routeModel: null));
@@ -13,6 +13,12 @@ internal static class OpenAIApi
         endpoints.MapPost(
             "/openai/deployments/{deployment}/chat/completions",
             context => exchange.RunAsync(context, simulator, context.Request.RouteValues["deployment"] as string));
+
+        endpoints.MapPost("/v1/embeddings", context => exchange.RunAsync(context, embeddings, routeModel: null));
+
+        endpoints.MapPost(
+            "/openai/deployments/{deployment}/embeddings",
+            context => exchange.RunAsync(context, embeddings, context.Request.RouteValues["deployment"] as string));
 
         endpoints.MapGet("/v1/models", context => JsonResponse.WriteAsync(context, StatusCodes.Status200OK, OpenAIWire.ModelList));
         return endpoints;
