@@ -86,6 +86,26 @@ public static class ChunkInspector
         return facts;
     }
 
+    /// <summary>Reads an OpenAI usage object (<c>{"prompt_tokens":...}</c>) on its own; false when it is not one.</summary>
+    public static bool TryReadUsage(ReadOnlySpan<byte> usageObject, ref TokenUsage usage)
+    {
+        var reader = new Utf8JsonReader(usageObject);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            ReadUsage(ref reader, ref usage);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     private static ChunkFacts ReadChoices(ref Utf8JsonReader reader)
     {
         var facts = ChunkFacts.None;

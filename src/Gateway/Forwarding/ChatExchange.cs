@@ -24,6 +24,10 @@ internal sealed partial class ChatExchange : HttpTransformer
 {
     private const int MaxErrorBodyBytes = 1024 * 1024;
 
+    // A non-streamed answer up to this size is read whole before it is relayed (with its exact Content-Length, and a clean
+    // 502/504 if the provider fails mid-body); a larger one is relayed as it arrives.
+    private const int LargeAnswerBytes = 1024 * 1024;
+
     // Bedrock's (and every AWS service's) id for a request.
     private const string AmazonRequestIdHeader = "x-amzn-RequestId";
 
@@ -180,7 +184,7 @@ internal sealed partial class ChatExchange : HttpTransformer
         }
         else
         {
-            await RelayJsonAsync(httpContext, body);
+            await RelayJsonAsync(httpContext, body, proxyResponse.Content.Headers.ContentLength);
         }
 
         // The body has been written here; YARP must not copy it again.
@@ -190,11 +194,17 @@ internal sealed partial class ChatExchange : HttpTransformer
     private static bool IsEventStream(MediaTypeHeaderValue? contentType, string mediaType = SseReader.MediaType) =>
         string.Equals(contentType?.MediaType, mediaType, StringComparison.OrdinalIgnoreCase);
 
-    private async Task RelayJsonAsync(HttpContext context, Stream body)
+    private async Task RelayJsonAsync(HttpContext context, Stream body, long? upstreamLength)
     {
         using var buffer = new PooledBufferWriter(16 * 1024);
-        if (!await ReadToEndAsync(context, body, buffer, int.MaxValue))
+        if (!await ReadToEndAsync(context, body, buffer, LargeAnswerBytes))
         {
+            return;
+        }
+
+        if (buffer.WrittenCount >= LargeAnswerBytes)
+        {
+            await RelayLargeJsonAsync(context, body, buffer, upstreamLength);
             return;
         }
 
@@ -202,6 +212,48 @@ internal sealed partial class ChatExchange : HttpTransformer
         FirstOutputTimestamp = Stopwatch.GetTimestamp();
         context.Response.ContentLength = buffer.WrittenCount;
         await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// Relays an answer larger than <see cref="LargeAnswerBytes"/> (a big embeddings batch: 2,048 vectors of 1,536 floats
+    /// are about 35 MB) piece by piece as it arrives, reading its usage on the way, so the gateway never holds it whole.
+    /// Its status is sent with the first piece: a provider failing after that ends the response abruptly (the client sees
+    /// a cut-off body, never a truncated one that parses), and the attempt counts as failed.
+    /// </summary>
+    private async Task RelayLargeJsonAsync(HttpContext context, Stream body, PooledBufferWriter buffer, long? upstreamLength)
+    {
+        using var scanner = new JsonUsageScanner();
+        using var idle = new ReadDeadline(context.RequestAborted, _stop);
+        var response = context.Response;
+        response.ContentLength = upstreamLength;
+        FirstOutputTimestamp = Stopwatch.GetTimestamp();
+        try
+        {
+            while (buffer.WrittenCount > 0)
+            {
+                scanner.Append(buffer.WrittenSpan);
+                await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+                buffer.Clear();
+                var start = Stopwatch.GetTimestamp();
+                idle.Set(_deployment.Provider.ActivityTimeout);
+                var read = await body.ReadAsync(buffer.GetMemory(64 * 1024), idle.Token);
+                UpstreamTicks += Stopwatch.GetTimestamp() - start;
+                buffer.Advance(read);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
+        {
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                _logger.LogWarning("Relaying the response of provider {Provider} failed: {Error}", _deployment.Provider.Name, ex.Message);
+                EndedWithError = true;
+                context.Abort();
+            }
+
+            return;
+        }
+
+        scanner.Complete(ref _usage);
     }
 
     private async Task RelayErrorAsync(HttpContext context, Stream body, int status)

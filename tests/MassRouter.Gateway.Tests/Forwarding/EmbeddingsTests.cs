@@ -57,6 +57,28 @@ public class EmbeddingsTests(GatewayFixture gateway)
         Assert.Equal("Bearer " + GatewayFixture.UpstreamCredential, sent["headers"]!["authorization"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("float")]
+    [InlineData("base64")]
+    public async Task LargeAnswer_IsRelayedByteForByte_AsTheProviderSentIt(string format)
+    {
+        // 400 vectors of 1,536: several megabytes, relayed as they arrive rather than read whole first.
+        var inputs = string.Join(",", Enumerable.Range(0, 400).Select(i => $"\"text {i}\""));
+        using var direct = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.SimulatorAddress, "v1/embeddings"))
+        {
+            Content = new StringContent($$"""{"model":"sim-upstream-model","input":[{{inputs}}],"encoding_format":"{{format}}"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        using var fromProvider = await gateway.Http.SendAsync(direct);
+        var expected = await fromProvider.Content.ReadAsByteArrayAsync();
+        Assert.True(expected.Length > 2 * 1024 * 1024, $"{expected.Length} bytes");
+
+        using var response = await gateway.Http.SendAsync(Request($$"""{"model":"test/gpt","input":[{{inputs}}],"encoding_format":"{{format}}"}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(expected.Length, response.Content.Headers.ContentLength);
+        Assert.Equal(expected, await response.Content.ReadAsByteArrayAsync());
+    }
+
     [Fact]
     public async Task AzureDeployment_IsCalledAtItsDeploymentsEmbeddingsPath()
     {

@@ -57,24 +57,32 @@ public class SettlementTests(MeteringFixture fixture)
 
     [Theory]
     [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
-    public async Task Embeddings_AreBilledForTheProvidersInputTokens(string backend)
+    public async Task Embeddings_AreBilledForTheProvidersInputTokens_SmallOrLarge(string backend)
     {
+        // Two inputs, and 300 (an answer of megabytes, whose usage is read as it is relayed).
         var b = fixture[backend];
         const long initial = Dollar;
         var key = await b.CreateKeyAsync(initial);
-        using var response = await b.Http.SendAsync(b.Embeddings(0, key.Secret, """{"model":"test/metered","input":["a first text to embed","and a second one"]}"""));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var reported = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["usage"]!["prompt_tokens"]!.GetValue<int>();
+        var reported = new List<int>();
+        foreach (var input in new[] { """["a first text to embed","and a second one"]""", "[" + string.Join(",", Enumerable.Range(0, 300).Select(i => $"\"text number {i}\"")) + "]" })
+        {
+            using var response = await b.Http.SendAsync(b.Embeddings(0, key.Secret, $$"""{"model":"test/metered","input":{{input}}}"""));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            reported.Add(System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["usage"]!["prompt_tokens"]!.GetValue<int>());
+        }
 
-        var usage = Assert.Single(await b.WaitForEventsAsync(key.Account, 1));
-        Assert.Equal(UsageStatus.Ok, usage.Status);
-        Assert.False(usage.Estimated);
-        Assert.Equal(MeteringBackend.Model, usage.Model);
-        Assert.Equal(reported, usage.PromptTokens);
-        Assert.Equal(0, usage.CompletionTokens);
-        Assert.Equal(Price.Cost(reported, 0, 0), usage.CostNanos);
-        Assert.True(usage.CostNanos > 0);
-        Assert.Equal(initial - usage.CostNanos, await b.BalanceAsync(key.Account));
+        var events = (await b.WaitForEventsAsync(key.Account, 2)).OrderBy(e => e.PromptTokens).ToList();
+        Assert.Equal(reported.Order(), events.Select(e => (int)e.PromptTokens));
+        Assert.All(events, usage =>
+        {
+            Assert.Equal(UsageStatus.Ok, usage.Status);
+            Assert.False(usage.Estimated);
+            Assert.Equal(MeteringBackend.Model, usage.Model);
+            Assert.Equal(0, usage.CompletionTokens);
+            Assert.Equal(Price.Cost(usage.PromptTokens, 0, 0), usage.CostNanos);
+            Assert.True(usage.CostNanos > 0);
+        });
+        Assert.Equal(initial - events.Sum(e => e.CostNanos), await b.BalanceAsync(key.Account));
     }
 
     [Theory]
