@@ -48,6 +48,7 @@ internal sealed class DevelopmentSeeder(
         {
             ("sim/openai", "Simulated GPT (OpenAI wire format)", 0.15m, 0.60m, (decimal?)0.075m),
             ("sim/large", "Simulated large model", 2.50m, 10.00m, (decimal?)1.25m),
+            ("sim/embedding", "Simulated embedding model (/v1/embeddings)", 0.02m, 0m, null),
         })
         {
             var model = await catalog.CreateModelAsync(new ModelRow

@@ -141,6 +141,7 @@ public sealed class HostingTests(SqliteControlApiFixture fixture)
                 await Expect.StatusAsync(await http.PostAsJsonAsync("/api/auth/login", new { email = "alice@example.com", password = "user-password" }), HttpStatusCode.OK);
                 var models = await http.GetStringAsync("/api/models");
                 Assert.Contains("sim/openai", models, StringComparison.Ordinal);
+                Assert.Contains("sim/embedding", models, StringComparison.Ordinal);
             }
 
             var db = fixture.Redis.Connection.GetDatabase(3);
