@@ -53,6 +53,7 @@ public static class ControlApiHost
         builder.AddControlApi();
 
         var app = builder.Build();
+        app.UseBrowserAccess(app.Configuration);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapControlApi();
@@ -70,6 +71,7 @@ public static class ControlApiHost
         services.AddSingleton<IValidateOptions<ControlApiOptions>, ControlApiOptionsValidator>();
         services.AddOptions<SharedOptions>().Bind(configuration.GetSection(SharedOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SharedOptions>, SharedOptionsValidator>();
+        services.AddBrowserAccess();
         if (isDevelopment)
         {
             // Development may run with no secrets configured: per-process random ones (tokens and sealed credentials

@@ -47,6 +47,14 @@ public sealed class ControlApiOptions
     /// </summary>
     public string? KeyRingKey { get; set; }
 
+    /// <summary>
+    /// Web origins whose pages may call the control API from a browser (a dashboard served from its own origin), e.g.
+    /// <c>https://admin.example.com</c>, <c>https://*.example.com</c> for its subdomains, or <c>*</c>. Empty (the default):
+    /// none, browsers keep the API to pages of its own origin. Sessions are bearer tokens, never cookies, so no credentials
+    /// are allowed.
+    /// </summary>
+    public List<string> CorsOrigins { get; set; } = [];
+
     /// <summary>Creates this platform admin at start-up when no admin exists yet (production bootstrap).</summary>
     public BootstrapAdminOptions BootstrapAdmin { get; set; } = new();
 

@@ -49,6 +49,14 @@ internal sealed class ControlApiOptionsValidator : IValidateOptions<ControlApiOp
             failures.Add($"{P}:Auth: LoginAttempts, LoginAttemptsPerAddress and LoginWindow must be positive.");
         }
 
+        foreach (var origin in options.CorsOrigins)
+        {
+            if (!MassRouter.Core.Security.BrowserOrigins.IsValidSetting(origin))
+            {
+                failures.Add(MassRouter.Core.Security.BrowserOrigins.Invalid($"{P}:CorsOrigins", origin));
+            }
+        }
+
         if (options.KeyRotationGrace < TimeSpan.Zero)
         {
             failures.Add($"{P}:KeyRotationGrace must not be negative.");

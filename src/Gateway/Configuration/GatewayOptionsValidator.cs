@@ -166,9 +166,9 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 
         foreach (var origin in options.Cors.AllowedOrigins)
         {
-            if (!Cors.CrossOriginRequests.IsValidSetting(origin))
+            if (!MassRouter.Core.Security.BrowserOrigins.IsValidSetting(origin))
             {
-                failures.Add($"MassRouter:Cors:AllowedOrigins '{origin}' must be *, an origin (scheme://host[:port], no path or trailing slash) or one with *. before its host (https://*.example.com).");
+                failures.Add(MassRouter.Core.Security.BrowserOrigins.Invalid("MassRouter:Cors:AllowedOrigins", origin));
             }
         }
 

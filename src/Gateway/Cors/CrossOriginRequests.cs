@@ -51,33 +51,6 @@ internal sealed class CrossOriginRequests
         _maxAge = ((long)options.PreflightMaxAge.TotalSeconds).ToString(CultureInfo.InvariantCulture);
     }
 
-    /// <summary>True when <paramref name="origin"/> is <c>*</c>, an origin, or an origin with <c>*.</c> before its host.</summary>
-    public static bool IsValidSetting(string origin)
-    {
-        if (origin == "*")
-        {
-            return true;
-        }
-
-        var schemeEnd = origin.IndexOf("://", StringComparison.Ordinal);
-        if (schemeEnd <= 0)
-        {
-            return false;
-        }
-
-        var authority = origin.AsSpan(schemeEnd + 3);
-        if (authority.StartsWith("*."))
-        {
-            authority = authority[2..];
-        }
-
-        // An origin is scheme://host[:port]: no path (not even a trailing slash), query, fragment, user or wildcard elsewhere.
-        return authority.Length > 0
-            && authority.IndexOfAny("/?#@*") < 0
-            && Uri.TryCreate(string.Concat(origin.AsSpan(0, schemeEnd + 3), authority), UriKind.Absolute, out var uri)
-            && uri.AbsolutePath == "/";
-    }
-
     /// <summary>The middleware: answers preflights of <c>/v1/...</c> and marks what an allowed origin may read.</summary>
     public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {

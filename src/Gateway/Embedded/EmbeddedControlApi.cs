@@ -1,5 +1,6 @@
 using MassRouter.ControlApi;
 using MassRouter.ControlApi.Configuration;
+using MassRouter.ControlApi.Http;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Metering;
 using Microsoft.Data.Sqlite;
@@ -87,6 +88,7 @@ internal static class EmbeddedControlApi
     {
         app.UseWhen(IsControlApiRequest, branch =>
         {
+            branch.UseBrowserAccess(app.Configuration);
             branch.UseExceptionHandler();
             branch.UseStatusCodePages();
             branch.UseAuthentication();

@@ -19,6 +19,7 @@ public class PlatformJourneyTests
     private const string AdminPassword = "admin-password-for-tests";
     private const string UpstreamSecret = "sk-upstream-secret";
     private const string CatalogModel = "platform/chat";
+    private const string Dashboard = "https://admin.example.com";
 
     [Fact]
     public async Task EmbeddedDefault_OneProcess_ChargesTheLedgerToTheNanoDollar()
@@ -28,7 +29,7 @@ public class PlatformJourneyTests
         {
             // Nothing configured but where the data goes: the README's `dotnet run --project src/Gateway`.
             await using var app = await GatewayHost.BuildAsync(
-                ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--MassRouter:Embedded:DataPath=" + dataPath, FastPasswords]);
+                ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--MassRouter:Embedded:DataPath=" + dataPath, FastPasswords, "--ControlApi:CorsOrigins:0=" + Dashboard]);
 
             // Runs after whatever authentication the host put in front of the endpoints: the gateway's hot path must
             // not pay for the control API's.
@@ -45,6 +46,17 @@ public class PlatformJourneyTests
             var configured = app.Services.GetRequiredService<IOptions<MeteringOptions>>().Value.Prices["sim/openai"];
 
             await Journey.RunAsync(address, address, "sim/openai", new ModelPrice(configured.InputPerMillion, configured.OutputPerMillion, configured.CachedInputPerMillion));
+
+            // A dashboard on its configured origin may call the embedded control API from a browser.
+            using (var http = new HttpClient())
+            {
+                using var preflight = new HttpRequestMessage(HttpMethod.Options, new Uri(address, "api/auth/login"));
+                preflight.Headers.Add("Origin", Dashboard);
+                preflight.Headers.Add("Access-Control-Request-Method", "POST");
+                using var answer = await http.SendAsync(preflight);
+                Assert.Equal(System.Net.HttpStatusCode.NoContent, answer.StatusCode);
+                Assert.Equal(Dashboard, answer.Headers.GetValues("Access-Control-Allow-Origin").Single());
+            }
 
             Assert.False(authenticated["gateway"], "Gateway requests went through authentication.");
             Assert.True(authenticated["control"], "Control API requests must be authenticated.");
