@@ -22,4 +22,7 @@ internal sealed record ChatShape
 
     /// <summary>Anthropic Messages format on <c>/v1/messages</c> instead of OpenAI chat completions.</summary>
     public bool Messages { get; init; }
+
+    /// <summary>When above 0: an embeddings request on <c>/v1/embeddings</c> with this many texts instead of a chat request.</summary>
+    public int EmbeddingInputs { get; init; }
 }

@@ -66,7 +66,13 @@ internal sealed class RequestTemplate
 
         string path, body;
         var stream = shape.Stream ? "true" : "false";
-        if (shape.Messages)
+        if (shape.EmbeddingInputs > 0)
+        {
+            path = "v1/embeddings";
+            var texts = string.Join(",", Enumerable.Range(0, shape.EmbeddingInputs).Select(i => $"\"Passage {i} of a document being indexed for retrieval.\""));
+            body = $$"""{"model":"{{model}}","input":[{{texts}}]}""";
+        }
+        else if (shape.Messages)
         {
             headers.Add(new("anthropic-version", "2023-06-01"));
             path = "v1/messages";

@@ -17,6 +17,7 @@ internal static class ScenarioCatalog
         new("failover", "20% of upstream calls fail before the first byte (429/500/503/529); with a healthy fallback deployment clients should see (almost) none, and never a spliced stream.", Failover, ConcludeFailover),
         new("ratelimit", "Multi-key rate-limit pressure: several API keys hammer the gateway; reports 429 shares per key.", RateLimit, ConcludeRateLimit),
         new("translation", "Anthropic-format clients (/v1/messages) against an OpenAI upstream.", Translation),
+        new("embeddings", "RAG ingestion: batches of 256 texts to /v1/embeddings (answers of about 4 MB each); reports throughput and RSS over time.", Embeddings, ConcludeEmbeddings),
     ];
 
     public static ScenarioDefinition? Find(string name) =>
@@ -184,6 +185,28 @@ internal static class ScenarioCatalog
             Concurrency = Concurrency(o, 32), Warmup = Warmup(o, 2), Duration = Duration(o, 30), Pid = target.Pid,
         },
     ];
+
+    private static IReadOnlyList<LoadPhase> Embeddings(TargetSpec target, ScenarioOptions o) =>
+    [
+        new LoadPhase
+        {
+            Name = "embeddings",
+            Workload = Workload.Single(RequestTemplate.Chat(target, "batch", new ChatShape { EmbeddingInputs = o.Smoke ? 4 : 256, TimeToFirstTokenMs = o.Smoke ? 0 : 20 })),
+            Concurrency = Concurrency(o, 8), Warmup = Warmup(o, 2), Duration = Duration(o, 30), Pid = target.Pid,
+            SampleInterval = TimeSpan.FromSeconds(o.Smoke ? 0.25 : 1),
+        },
+    ];
+
+    private static void ConcludeEmbeddings(ScenarioReport report, ScenarioOptions o)
+    {
+        var rss = report.Phases[0].Resources.Where(s => s.RssMiB is not null).ToList();
+        if (rss.Count > 0)
+        {
+            report.Findings["RSS first / peak / last sample"] = string.Create(
+                CultureInfo.InvariantCulture,
+                $"{rss[0].RssMiB:F1} / {rss.Max(s => s.RssMiB!.Value):F1} / {rss[^1].RssMiB:F1} MiB");
+        }
+    }
 
     private static string? KeyOf(TargetSpec target)
     {

@@ -72,6 +72,10 @@ public sealed class ScenarioSmokeTests : IClassFixture<LoopbackRig>
             case "soak":
                 Assert.Contains(phase.Resources, r => r.RssMiB > 0 && r.Gen0 is not null);
                 break;
+            case "embeddings":
+                Assert.Contains(phase.Resources, r => r.RssMiB > 0);
+                Assert.Contains("RSS first / peak / last sample", report.Findings.Keys);
+                break;
         }
     }
 
