@@ -136,7 +136,7 @@ internal sealed class ChatPipeline(
                 started,
                 Stopwatch.GetTimestamp(),
                 attempts.UpstreamTicks,
-                exchange.FirstOutputTimestamp,
+                embeddings ? 0 : exchange.FirstOutputTimestamp, // an embeddings answer has no first token: no TTFT sample
                 usage.PromptTokens,
                 usage.CompletionTokens));
         }

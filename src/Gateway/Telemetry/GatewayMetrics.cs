@@ -60,7 +60,7 @@ internal sealed class GatewayMetrics
         var factory = Factory(registry);
         string[] byDeployment = ["model", "provider"];
         string[] byStatus = ["model", "provider", "status_class"];
-        _requests = factory.CreateCounter("massrouter_requests_total", "Chat requests handled, by model, provider and status class.", byStatus);
+        _requests = factory.CreateCounter("massrouter_requests_total", "Requests handled (chat, messages, embeddings), by model, provider and status class.", byStatus);
         _duration = factory.CreateHistogram("massrouter_request_duration_seconds", "Total request time as the gateway saw it.", byStatus,
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 19) });
         _timeToFirstToken = factory.CreateHistogram("massrouter_time_to_first_token_seconds", "Time from request arrival to the first generated output.", byDeployment,

@@ -28,6 +28,22 @@ public class EmbeddingsTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Metrics_CountTheRequestAndItsTokens_ButNoTimeToFirstToken()
+    {
+        const string Series = "{model=\"test/azure\",provider=\"azure\"}";
+        var before = await MetricsAsync();
+
+        using var response = await gateway.Http.SendAsync(Request("""{"model":"test/azure","input":["one","two"]}"""));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var prompt = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["usage"]!["prompt_tokens"]!.GetValue<int>();
+
+        var after = await MetricsAsync();
+        Assert.Equal(Value(before, "massrouter_requests_total{model=\"test/azure\",provider=\"azure\",status_class=\"2xx\"}") + 1, Value(after, "massrouter_requests_total{model=\"test/azure\",provider=\"azure\",status_class=\"2xx\"}"));
+        Assert.Equal(Value(before, "massrouter_tokens_input_total" + Series) + prompt, Value(after, "massrouter_tokens_input_total" + Series));
+        Assert.Equal(Value(before, "massrouter_time_to_first_token_seconds_count" + Series), Value(after, "massrouter_time_to_first_token_seconds_count" + Series));
+    }
+
+    [Fact]
     public async Task OfficialSdk_TokenIdInput_IsEmbedded()
     {
         var result = await EmbeddingClient("test/gpt").GenerateEmbeddingsAsync([new ReadOnlyMemory<int>([1, 2, 3])]);
@@ -166,6 +182,14 @@ public class EmbeddingsTests(GatewayFixture gateway)
 
         await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadGateway, "upstream_unreachable");
     }
+
+    private Task<string> MetricsAsync() => gateway.Http.GetStringAsync(new Uri(gateway.GatewayAddress, "metrics"));
+
+    /// <summary>The value of one series in a Prometheus scrape; 0 when the series is not there yet.</summary>
+    private static double Value(string scrape, string series) =>
+        scrape.Split('\n').FirstOrDefault(line => line.StartsWith(series + " ", StringComparison.Ordinal)) is { } line
+            ? double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)
+            : 0;
 
     private EmbeddingClient EmbeddingClient(string model) =>
         new OpenAIClient(
