@@ -188,6 +188,7 @@ public static class GatewayHost
         app.MapPost("/v1/messages/count_tokens", (RequestDelegate)app.Services.GetRequiredService<CountTokensHandler>().HandleAsync);
         app.MapModels();
         app.MapHealth();
+        app.MapIndex(besideControlApi: controlApi);
         // Scrapes are GETs; without method metadata the exporter would answer any method.
         app.MapMetrics("/metrics", registry).WithMetadata(new HttpMethodMetadata(HealthApi.Methods));
         app.MapFallbacks(besideControlApi: controlApi);

@@ -59,6 +59,14 @@ public class EmbeddedDefaultTests
 
             Assert.False(string.IsNullOrWhiteSpace(text.ToString()));
 
+            // The root says what the address serves, the embedded control API and its reference included.
+            var index = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(address))!;
+            Assert.Equal("/api", index["control_api"]!.GetValue<string>());
+            using (var reference = await http.GetAsync(new Uri(address, index["control_api_reference"]!.GetValue<string>())))
+            {
+                Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
+            }
+
             var embedding = await new OpenAIClient(new ApiKeyCredential(devKey), new OpenAIClientOptions { Endpoint = new Uri(address, "v1") })
                 .GetEmbeddingClient("sim/embedding")
                 .GenerateEmbeddingAsync("hello");

@@ -15,7 +15,20 @@ public class HealthAndMetricsTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Root_SaysWhatTheAddressServes()
+    {
+        using var response = await gateway.Http.GetAsync(gateway.GatewayAddress);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var index = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("/v1", index["openai_base_url"]!.GetValue<string>());
+        Assert.Contains("POST /v1/embeddings", index["endpoints"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Null(index["control_api"]);
+    }
+
     [Theory]
+    [InlineData("")]
     [InlineData("healthz")]
     [InlineData("readyz")]
     [InlineData("metrics")]
@@ -32,6 +45,7 @@ public class HealthAndMetricsTests(GatewayFixture gateway)
     [InlineData("DELETE", "metrics")]
     [InlineData("POST", "healthz")]
     [InlineData("POST", "readyz")]
+    [InlineData("POST", "")]
     public async Task OtherMethods_AreNotAllowed(string method, string path)
     {
         using var response = await gateway.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), new Uri(gateway.GatewayAddress, path)));

@@ -1,0 +1,31 @@
+using System.Text;
+
+namespace MassRouter.Gateway.Health;
+
+/// <summary>
+/// <c>GET /</c> (and <c>HEAD /</c>, which clients such as Claude Code send to check the address): what this address
+/// serves, for a person opening it in a browser and for probes pointed at the root, instead of a 404.
+/// </summary>
+internal static class IndexApi
+{
+    public static IEndpointRouteBuilder MapIndex(this IEndpointRouteBuilder endpoints, bool besideControlApi)
+    {
+        var index = new StringBuilder(
+            "{\"service\":\"MassRouter\",\"openai_base_url\":\"/v1\",\"anthropic_base_url\":\"/\","
+            + "\"endpoints\":[\"POST /v1/chat/completions\",\"POST /v1/embeddings\",\"POST /v1/messages\",\"POST /v1/messages/count_tokens\",\"GET /v1/models\"],"
+            + "\"health\":\"/healthz\",\"ready\":\"/readyz\",\"metrics\":\"/metrics\"");
+        if (besideControlApi)
+        {
+            index.Append(",\"control_api\":\"/api\",\"control_api_reference\":\"/control/scalar/v1\"");
+        }
+
+        var body = Encoding.UTF8.GetBytes(index.Append('}').ToString());
+        endpoints.MapMethods("/", HealthApi.Methods, (RequestDelegate)(context =>
+        {
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = body.Length;
+            return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+        }));
+        return endpoints;
+    }
+}
