@@ -2,6 +2,7 @@ using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Metering;
+using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
@@ -14,8 +15,8 @@ namespace MassRouter.Gateway.Forwarding;
 
 /// <summary>
 /// <c>POST /v1/messages/count_tokens</c>, which Claude Code calls every turn (and its editor extensions dozens of times at
-/// start) to manage its context window. A model whose first deployment is Anthropic's gets Anthropic's own count (the
-/// body, model replaced, to its <c>count_tokens</c>); any other, or Anthropic failing, gets the gateway's estimate
+/// start) to manage its context window. A model whose first available deployment is Anthropic's gets Anthropic's own count
+/// (the body, model replaced, to its <c>count_tokens</c>); any other, or Anthropic failing, gets the gateway's estimate
 /// (<see cref="AnthropicInputTokenEstimator"/>). Never a made-up zero: a client trusts a count and stops compacting.
 /// Counting is free: not metered, not rate limited, no circuit touched.
 /// </summary>
@@ -42,8 +43,11 @@ internal sealed class CountTokensHandler(
 
         using var body = read.Body;
         var route = read.Route;
-        var deployment = route.Deployments[0];
-        if (deployment.Provider.Kind == ProviderKinds.Anthropic && await TryProviderCountAsync(context, deployment, body))
+
+        // The deployment a message would go to first, its circuit and the request's provider preferences considered: a
+        // provider whose circuit is open is not asked (a count is asked every turn; each would wait for it to fail).
+        var plan = AttemptPlanner.Plan([route], read.Preferences, out _);
+        if (plan.Count > 0 && plan[0] is { Provider.Kind: ProviderKinds.Anthropic } deployment && await TryProviderCountAsync(context, deployment, body))
         {
             metrics.TokenCount(route.Id, estimated: false);
             return;

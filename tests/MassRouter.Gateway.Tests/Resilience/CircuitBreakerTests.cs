@@ -105,6 +105,28 @@ public partial class CircuitBreakerTests(ResilienceFixture gateway)
         Assert.InRange(RetryAfterSeconds(later), 1, first - 1);
     }
 
+    [Fact]
+    public async Task TokenCount_OfAModelWhoseAnthropicCircuitIsOpen_IsTheEstimate_WithoutAskingTheProvider()
+    {
+        // Chat requests failing with 529 open the circuit of the model's only (Anthropic-kind) deployment.
+        for (var i = 0; i < 10 && Gauge(await MetricsAsync(), "massrouter_circuit_state", "deployment=\"anthropic-kind/r-count-breaker-upstream\"") != 2; i++)
+        {
+            using var request = gateway.ChatRequest("""{"model":"r/count-breaker","messages":[{"role":"user","content":"hi"}]}""", headers: ("x-sim-fault", "status:529"));
+            using var failed = await gateway.Http.SendAsync(request);
+        }
+
+        Assert.Equal(2, Gauge(await MetricsAsync(), "massrouter_circuit_state", "deployment=\"anthropic-kind/r-count-breaker-upstream\""));
+        var id = Guid.NewGuid().ToString("N");
+        using var count = gateway.JsonPost("v1/messages/count_tokens", """{"model":"r/count-breaker","messages":[{"role":"user","content":"Hello, world"}]}""", headers: ("x-sim-request-id", id));
+        count.Headers.Add("anthropic-version", "2023-06-01");
+        using var response = await gateway.Http.SendAsync(count);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(10, System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["input_tokens"]!.GetValue<int>());
+        using var recorded = await gateway.Http.GetAsync(new Uri(gateway.SimulatorAddress, $"sim/requests/{id}"));
+        Assert.Equal(HttpStatusCode.NotFound, recorded.StatusCode);
+    }
+
     private static double RetryAfterSeconds(HttpResponseMessage response) =>
         double.Parse(response.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture);
 

@@ -106,6 +106,7 @@ public sealed class ResilienceFixture : GatewayFixture
             ("r/gemini-reset", ["gemini-kind"]),
             ("r/cohere-reset", ["cohere-kind"]),
             ("r/anthropic-exhausted", ["anthropic-kind"]),
+            ("r/count-breaker", ["anthropic-kind"]),
             ("r/gemini-exhausted", ["gemini-kind"]),
             ("r/unavailable", ["overloaded"]),
             ("r/unavailable-chat", ["overloaded"]),
