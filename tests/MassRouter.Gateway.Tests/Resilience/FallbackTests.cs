@@ -272,6 +272,24 @@ public class FallbackTests(ResilienceFixture gateway)
         Assert.Equal("/v1/embeddings", (await gateway.RecordedRequestAsync(id))["path"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Embeddings_RequestFallbackModels_AnswerAfterAnUpstream500_WithoutTheRoutingFields()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var request = gateway.JsonPost(
+            "v1/embeddings",
+            """{"model":"r/openai-failing","models":["r/good"],"provider":{"allow_fallbacks":true},"input":"x"}""",
+            headers: [("x-sim-fault", "status:500"), ("x-sim-request-id", id)]);
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("r/good", Header(response, "x-massrouter-model"));
+        Assert.Equal("healthy", Header(response, "x-massrouter-provider"));
+        var sent = JsonNode.Parse((await gateway.RecordedRequestAsync(id))["body"]!.GetValue<string>())!.AsObject();
+        Assert.Equal(["model", "input"], sent.Select(p => p.Key));
+        Assert.Equal("r-good-upstream", sent["model"]!.GetValue<string>());
+    }
+
     private HttpRequestMessage EmbeddingsRequest(string model, params (string Name, string Value)[] headers) =>
         gateway.JsonPost("v1/embeddings", $$"""{"model":"{{model}}","input":["one","two"]}""", headers: headers);
 
