@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Usage;
 
@@ -7,129 +6,182 @@ namespace MassRouter.Gateway.Transforms.OpenAI;
 
 /// <summary>
 /// Finds the top-level <c>usage</c> object of an OpenAI JSON answer (a chat completion, an embeddings list) read in pieces
-/// as it is relayed, so a large answer never has to be held whole: it keeps only a token cut by the end of a piece and
-/// the usage object's own bytes.
+/// as it is relayed, so a large answer never has to be held whole. It follows only the answer's structure (nesting,
+/// strings, the names of top-level properties) with vectorised searches, skipping number arrays and strings without
+/// looking at them; the usage object's own bytes are kept and read with <see cref="ChunkInspector.TryReadUsage"/>.
 /// </summary>
 public sealed class JsonUsageScanner : IDisposable
 {
-    private JsonReaderState _state;
-    private byte[] _carry = [];
-    private int _carried;
-    private PooledBufferWriter? _usage;
+    // What changes the structure at the top level (where property names and their separators matter) and below it.
+    private static readonly SearchValues<byte> TopLevel = SearchValues.Create("\"{}[],:"u8);
+    private static readonly SearchValues<byte> Nested = SearchValues.Create("\"{}[]"u8);
+    private static readonly SearchValues<byte> InString = SearchValues.Create("\"\\"u8);
+
+    private const int MaxNameLength = 16;
+
+    private readonly byte[] _name = new byte[MaxNameLength];
+    private int _nameLength;
+    private int _depth;
+    private bool _inString;
+    private bool _escaped;
+    private bool _expectName;
+    private bool _readingName;
     private bool _usageNext;
-    private bool _capturing;
+    private int _captureDepth = -1;
+    private PooledBufferWriter? _usage;
     private bool _found;
     private bool _failed;
 
     /// <summary>Reads the next piece of the answer.</summary>
-    public void Append(ReadOnlySpan<byte> piece) => Scan(piece, final: false);
-
-    /// <summary>Reads the end of the answer; true with <paramref name="usage"/> filled when the answer carried usage.</summary>
-    public bool Complete(ref TokenUsage usage)
-    {
-        Scan([], final: true);
-        return _found && !_failed && ChunkInspector.TryReadUsage(_usage!.WrittenSpan, ref usage);
-    }
-
-    public void Dispose()
-    {
-        _usage?.Dispose();
-        _usage = null;
-        if (_carry.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_carry);
-            _carry = [];
-        }
-    }
-
-    private void Scan(ReadOnlySpan<byte> piece, bool final)
+    public void Append(ReadOnlySpan<byte> piece)
     {
         if (_failed)
         {
             return;
         }
 
-        var span = piece;
-        if (_carried > 0)
+        var captureFrom = _captureDepth >= 0 ? 0 : -1;
+        var i = 0;
+        while (i < piece.Length)
         {
-            Reserve(_carried + piece.Length);
-            piece.CopyTo(_carry.AsSpan(_carried));
-            span = _carry.AsSpan(0, _carried + piece.Length);
-        }
-
-        var reader = new Utf8JsonReader(span, final, _state);
-        var captureFrom = _capturing ? 0 : -1;
-        try
-        {
-            while (reader.Read())
+            if (_inString)
             {
-                if (_capturing)
+                if (_escaped)
                 {
-                    // The usage object's value is at depth 1, like every property of the answer.
-                    if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 1)
+                    // The character after a backslash is the escape's, whatever it is.
+                    _escaped = false;
+                    if (_readingName)
                     {
-                        _usage!.Write(span[captureFrom..(int)reader.BytesConsumed]);
-                        _capturing = false;
-                        _found = true;
-                        captureFrom = -1;
+                        AppendName(piece.Slice(i, 1));
+                    }
+
+                    i++;
+                    continue;
+                }
+
+                var next = piece[i..].IndexOfAny(InString);
+                if (next < 0)
+                {
+                    if (_readingName)
+                    {
+                        AppendName(piece[i..]);
+                    }
+
+                    break;
+                }
+
+                if (_readingName)
+                {
+                    AppendName(piece.Slice(i, next));
+                }
+
+                i += next;
+                if (piece[i] == (byte)'\\')
+                {
+                    _escaped = true;
+                    if (_readingName)
+                    {
+                        AppendName(piece.Slice(i, 1));
                     }
                 }
-                else if (_usageNext)
+                else
                 {
-                    _usageNext = false;
-                    if (reader.TokenType == JsonTokenType.StartObject)
+                    _inString = false;
+                    if (_readingName)
+                    {
+                        _readingName = false;
+                        _usageNext = _nameLength == 5 && _name.AsSpan(0, 5).SequenceEqual("usage"u8);
+                    }
+                }
+
+                i++;
+                continue;
+            }
+
+            var at = piece[i..].IndexOfAny(_depth == 1 ? TopLevel : Nested);
+            if (at < 0)
+            {
+                break;
+            }
+
+            i += at;
+            var c = piece[i];
+            switch (c)
+            {
+                case (byte)'"':
+                    _inString = true;
+                    if (_depth == 1 && _expectName)
+                    {
+                        _readingName = true;
+                        _nameLength = 0;
+                        _expectName = false;
+                    }
+
+                    break;
+                case (byte)'{' or (byte)'[':
+                    if (_depth == 1 && _usageNext && c == (byte)'{' && _captureDepth < 0)
                     {
                         _usage ??= new PooledBufferWriter(256);
                         _usage.Clear();
-                        _capturing = true;
-                        captureFrom = (int)reader.TokenStartIndex;
+                        _captureDepth = _depth;
+                        captureFrom = i;
                     }
-                }
-                else if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("usage"u8))
-                {
-                    _usageNext = true;
-                }
+
+                    _usageNext = false;
+                    _depth++;
+                    _expectName = _depth == 1 && c == (byte)'{';
+                    if (_depth == 1 && c != (byte)'{')
+                    {
+                        // The answer is not a JSON object.
+                        _failed = true;
+                        return;
+                    }
+
+                    break;
+                case (byte)'}' or (byte)']':
+                    _depth--;
+                    if (_captureDepth >= 0 && _depth == _captureDepth)
+                    {
+                        _usage!.Write(piece[captureFrom..(i + 1)]);
+                        _captureDepth = -1;
+                        captureFrom = -1;
+                        _found = true;
+                    }
+
+                    break;
+                case (byte)',':
+                    _expectName = true;
+                    _usageNext = false;
+                    break;
+                default:
+                    // ':' at the top level: the value of the name just read follows.
+                    break;
             }
-        }
-        catch (JsonException)
-        {
-            // Not JSON after all: the relay goes on, and the usage stays unknown.
-            _failed = true;
-            return;
+
+            i++;
         }
 
-        var consumed = (int)reader.BytesConsumed;
-        if (_capturing)
+        if (_captureDepth >= 0)
         {
-            // The rest of the object comes with the next piece, which starts with what is carried below.
-            _usage!.Write(span[captureFrom..consumed]);
+            _usage!.Write(piece[captureFrom..]);
         }
-
-        _state = reader.CurrentState;
-        var rest = span[consumed..];
-        if (rest.Length > 0)
-        {
-            Reserve(rest.Length);
-            rest.CopyTo(_carry);
-        }
-
-        _carried = rest.Length;
     }
 
-    private void Reserve(int length)
+    /// <summary>Ends the answer; true with <paramref name="usage"/> filled when the answer carried usage.</summary>
+    public bool Complete(ref TokenUsage usage) =>
+        _found && !_failed && ChunkInspector.TryReadUsage(_usage!.WrittenSpan, ref usage);
+
+    public void Dispose()
     {
-        if (_carry.Length >= length)
-        {
-            return;
-        }
+        _usage?.Dispose();
+        _usage = null;
+    }
 
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(length, 4096));
-        _carry.AsSpan(0, _carried).CopyTo(larger);
-        if (_carry.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_carry);
-        }
-
-        _carry = larger;
+    private void AppendName(ReadOnlySpan<byte> part)
+    {
+        // Only "usage" matters: a longer name is remembered as too long to be it.
+        var room = MaxNameLength - _nameLength;
+        part[..Math.Min(room, part.Length)].CopyTo(_name.AsSpan(_nameLength));
+        _nameLength = part.Length > room ? MaxNameLength : _nameLength + part.Length;
     }
 }

@@ -30,11 +30,29 @@ public class JsonUsageScannerTests
     }
 
     [Theory]
+    [InlineData("""{"note":"a } ] { [ \" , : \\","usage":{"prompt_tokens":3,"total_tokens":3}}""", 3)]
+    [InlineData("""{"kind":"usage","usage_total":{"prompt_tokens":9},"usage":{"prompt_tokens":4}}""", 4)]
+    [InlineData("""{"usage":{"prompt_tokens":5,"x":{"y":[1,{"z":"}"}]}},"data":[]}""", 5)]
+    [InlineData(""" {"data":[{"usage":{"prompt_tokens":9}}], "usage" : {"prompt_tokens":6}}""", 6)]
+    [InlineData("""{"a\"usage":1,"usage":{"prompt_tokens":7}}""", 7)]
+    public void Structure_InStringsAndNestedValues_DoesNotMislead(string json, int promptTokens)
+    {
+        foreach (var size in new[] { 1, 2, 3, 5, 1000 })
+        {
+            var usage = Scan(json, size);
+            Assert.True(usage.IsKnown, $"piece size {size}");
+            Assert.Equal(promptTokens, usage.PromptTokens);
+        }
+    }
+
+    [Theory]
     [InlineData("""{"object":"list","data":[{"usage":{"prompt_tokens":5}}],"model":"m"}""")]
     [InlineData("""{"object":"list","usage":null}""")]
     [InlineData("""{"object":"list","usage":[1,2]}""")]
     [InlineData("""{"object":"list","data":[1,2""")]
     [InlineData("""not json at all""")]
+    [InlineData("""[{"usage":{"prompt_tokens":5}}]""")]
+    [InlineData("""{"note":"\"usage\":{\"prompt_tokens\":5}"}""")]
     public void AnswerWithoutTopLevelUsage_LeavesItUnknown(string json)
     {
         foreach (var size in new[] { 1, 3, 1000 })
