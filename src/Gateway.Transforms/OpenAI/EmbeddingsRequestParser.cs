@@ -94,19 +94,19 @@ public static class EmbeddingsRequestParser
         }
 
         // The first element decides which of the three array forms this is; every other element must be of the same form.
-        // After an error the reader is moved to the array's end, so the caller goes on with the next property.
+        // After an error the reader is moved to the array's end, so the caller goes on with the next property. Paths
+        // (input[3][7]) are built only for an error: a batch may hold thousands of elements.
         var depth = reader.CurrentDepth;
         var index = 0;
         var form = JsonTokenType.None;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            var param = $"input[{index}]";
             if (form == JsonTokenType.None)
             {
                 form = reader.TokenType;
                 if (form is not (JsonTokenType.String or JsonTokenType.Number or JsonTokenType.StartArray))
                 {
-                    error = ParameterErrors.WrongType(param, "a string, a token id or an array of token ids", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
+                    error = ParameterErrors.WrongType($"input[{index}]", "a string, a token id or an array of token ids", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
                     SkipToEnd(ref reader, depth);
                     return;
                 }
@@ -114,13 +114,19 @@ public static class EmbeddingsRequestParser
 
             if (reader.TokenType != form)
             {
-                error = ParameterErrors.WrongType(param, Describe(form), RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
+                error = ParameterErrors.WrongType($"input[{index}]", Describe(form), RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
                 SkipToEnd(ref reader, depth);
                 return;
             }
 
-            if ((form == JsonTokenType.Number && !IsTokenId(param, ref reader, ref error))
-                || (form == JsonTokenType.StartArray && !CheckTokenIds(param, ref reader, ref error)))
+            if (form == JsonTokenType.Number && !IsTokenId(reader.ValueSpan))
+            {
+                error = TokenIdError($"input[{index}]", reader.ValueSpan);
+                SkipToEnd(ref reader, depth);
+                return;
+            }
+
+            if (form == JsonTokenType.StartArray && !CheckTokenIds(index, ref reader, ref error))
             {
                 SkipToEnd(ref reader, depth);
                 return;
@@ -136,20 +142,21 @@ public static class EmbeddingsRequestParser
         }
     }
 
-    /// <summary>One array of token ids (the reader on its start), non-empty; the reader is left at its end when it is.</summary>
-    private static bool CheckTokenIds(string param, ref Utf8JsonReader reader, ref RequestError error)
+    /// <summary>The array of token ids at <c>input[<paramref name="outer"/>]</c> (the reader on its start), non-empty; the reader is left at its end when it is.</summary>
+    private static bool CheckTokenIds(int outer, ref Utf8JsonReader reader, ref RequestError error)
     {
         var count = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.Number)
             {
-                error = ParameterErrors.WrongType($"{param}[{count}]", "an integer", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
+                error = ParameterErrors.WrongType($"input[{outer}][{count}]", "an integer", RequestJson.KindOf(reader.TokenType), reader.ValueSpan);
                 return false;
             }
 
-            if (!IsTokenId($"{param}[{count}]", ref reader, ref error))
+            if (!IsTokenId(reader.ValueSpan))
             {
+                error = TokenIdError($"input[{outer}][{count}]", reader.ValueSpan);
                 return false;
             }
 
@@ -159,22 +166,20 @@ public static class EmbeddingsRequestParser
         if (count == 0)
         {
             error = new RequestError(
-                $"Invalid '{param}': empty array. Expected an array with minimum length 1, but got an empty array instead.", param, "empty_array");
+                $"Invalid 'input[{outer}]': empty array. Expected an array with minimum length 1, but got an empty array instead.", $"input[{outer}]", "empty_array");
             return false;
         }
 
         return true;
     }
 
-    private static bool IsTokenId(string param, ref Utf8JsonReader reader, ref RequestError error)
-    {
-        if (ParameterErrors.TryReadInteger(param, reader.ValueSpan, 0, int.MaxValue, out _, out var invalid))
-        {
-            return true;
-        }
+    private static bool IsTokenId(ReadOnlySpan<byte> number) => RequestJson.ReadInteger(number, 0, int.MaxValue, out _) == JsonInteger.Integer;
 
-        error = invalid;
-        return false;
+    /// <summary>What a number that is not a token id is told, in the words of every other integer parameter.</summary>
+    private static RequestError TokenIdError(string param, ReadOnlySpan<byte> number)
+    {
+        ParameterErrors.TryReadInteger(param, number, 0, int.MaxValue, out _, out var error);
+        return error;
     }
 
     /// <summary>Moves the reader to the end of the array that starts at <paramref name="depth"/>.</summary>

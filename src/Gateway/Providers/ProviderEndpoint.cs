@@ -76,19 +76,18 @@ internal sealed class ProviderEndpoint : IDisposable
     /// <summary>The full chat URL for an upstream model (streaming only changes it for Gemini).</summary>
     public string ChatCompletionsUrl(string upstreamModel, bool stream = false) => Codec is { } codec
         ? BaseUrl + codec.RequestPath(upstreamModel, stream)
-        : IsAzure
-            ? $"{BaseUrl}/openai/deployments/{Uri.EscapeDataString(upstreamModel)}/chat/completions?api-version={Uri.EscapeDataString(ApiVersion!)}"
-            : BaseUrl + "/chat/completions";
+        : OpenAIUrl(upstreamModel, "/chat/completions");
 
     /// <summary>
     /// The full embeddings URL for an upstream model; null for a provider whose wire format is not OpenAI's (the gateway
     /// serves embeddings from OpenAI-compatible APIs only).
     /// </summary>
-    public string? EmbeddingsUrl(string upstreamModel) => Codec is not null
-        ? null
-        : IsAzure
-            ? $"{BaseUrl}/openai/deployments/{Uri.EscapeDataString(upstreamModel)}/embeddings?api-version={Uri.EscapeDataString(ApiVersion!)}"
-            : BaseUrl + "/embeddings";
+    public string? EmbeddingsUrl(string upstreamModel) => Codec is null ? OpenAIUrl(upstreamModel, "/embeddings") : null;
+
+    /// <summary>An OpenAI-compatible operation's URL: under the base URL, or Azure OpenAI's deployment-scoped form.</summary>
+    private string OpenAIUrl(string upstreamModel, string operation) => IsAzure
+        ? $"{BaseUrl}/openai/deployments/{Uri.EscapeDataString(upstreamModel)}{operation}?api-version={Uri.EscapeDataString(ApiVersion!)}"
+        : BaseUrl + operation;
 
     /// <summary>
     /// Makes the headers copied from the client the provider's: its credential and configured headers, uncompressed
