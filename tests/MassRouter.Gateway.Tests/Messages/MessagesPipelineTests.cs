@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Anthropic.Exceptions;
+using Anthropic.Models.Messages;
 using MassRouter.Gateway.Tests.Infrastructure;
 using MassRouter.Gateway.Tests.Resilience;
 using MassRouter.Tests.Anthropic;
@@ -106,6 +107,51 @@ public class MessagesPipelineTests(ResilienceFixture gateway)
         Assert.False(recorded.RootElement.TryGetProperty("provider", out _));
         Assert.False(recorded.RootElement.TryGetProperty("models", out _));
         Assert.True(recorded.RootElement.TryGetProperty(provider == "anthropic-kind" ? "max_tokens" : "contents", out _), "the provider's own request shape");
+    }
+
+    [Theory]
+    [InlineData("r/good", "healthy")]
+    [InlineData("r/gemini", "gemini-kind")]
+    public async Task AdaptiveThinkingEffortAndOutputFormat_ReachATranslatedDeployment(string model, string provider)
+    {
+        // Claude Code's adaptive thinking with an effort, and a structured output, sent by the SDK to a non-Anthropic model.
+        var id = Guid.NewGuid().ToString("N");
+        using var sdk = Sdk(("x-sim-request-id", id), ("x-sim-tokens", "5"));
+        var schema = new Dictionary<string, JsonElement>
+        {
+            ["type"] = JsonSerializer.SerializeToElement("object"),
+            ["properties"] = JsonSerializer.SerializeToElement(new { answer = new { type = "integer" } }),
+            ["required"] = JsonSerializer.SerializeToElement(new[] { "answer" }),
+            ["additionalProperties"] = JsonSerializer.SerializeToElement(false),
+        };
+
+        var message = await sdk.Client.Messages.Create(AnthropicSdk.Hello(model: model) with
+        {
+            Thinking = new ThinkingConfigAdaptive(),
+            OutputConfig = new OutputConfig { Effort = Effort.Low, Format = new JsonOutputFormat { Schema = schema } },
+        });
+
+        Assert.Equal("end_turn", message.StopReason?.Raw());
+        using var recorded = JsonDocument.Parse((string)(await gateway.RecordedRequestAsync(id))["body"]!);
+        var sent = recorded.RootElement;
+        if (provider == "healthy")
+        {
+            Assert.Equal("low", sent.GetProperty("reasoning_effort").GetString());
+            Assert.Equal("integer", sent.GetProperty("response_format").GetProperty("json_schema").GetProperty("schema")
+                .GetProperty("properties").GetProperty("answer").GetProperty("type").GetString());
+            Assert.True(sent.GetProperty("response_format").GetProperty("json_schema").GetProperty("strict").GetBoolean());
+        }
+        else
+        {
+            // Gemini's own words for both: a thinking budget and a response schema.
+            var config = sent.GetProperty("generationConfig");
+            Assert.True(config.GetProperty("thinkingConfig").GetProperty("thinkingBudget").GetInt32() > 0);
+            Assert.Equal("application/json", config.GetProperty("responseMimeType").GetString());
+            Assert.Equal("integer", config.GetProperty("responseJsonSchema").GetProperty("properties").GetProperty("answer").GetProperty("type").GetString());
+        }
+
+        Assert.False(sent.TryGetProperty("output_config", out _));
+        Assert.False(sent.TryGetProperty("thinking", out _));
     }
 
     [Fact]

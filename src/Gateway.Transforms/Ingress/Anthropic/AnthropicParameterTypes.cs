@@ -22,6 +22,10 @@ internal static class AnthropicParameterTypes
     /// <summary>The path of a first pass, which builds none (see <see cref="TryCheck"/>).</summary>
     private const string NoPath = "";
 
+    private static readonly Allowed ThinkingTypes = new(["enabled", "disabled", "adaptive"], "'enabled', 'disabled' or 'adaptive'");
+    private static readonly Allowed Efforts = new(["low", "medium", "high", "xhigh", "max"], "'low', 'medium', 'high', 'xhigh' or 'max'");
+    private static readonly Allowed FormatTypes = new(["json_schema"], "'json_schema'");
+
     /// <summary>False with the error of the first parameter of the wrong type.</summary>
     public static bool TryCheck(JsonElement root, out AnthropicRequestError error)
     {
@@ -59,7 +63,10 @@ internal static class AnthropicParameterTypes
                 "stop_sequences" => CheckStrings(at, value),
                 "system" => value.ValueKind == JsonValueKind.String ? null : CheckBlocks(at, value, "a valid string or a list of text blocks"),
                 "metadata" => CheckObject(at, value, static (m, path) => Optional(m, "user_id", path, JsonValueKind.String, Text)),
-                "thinking" => CheckObject(at, value, static (t, path) => Optional(t, "type", path, JsonValueKind.String, Text) ?? OptionalInteger(t, "budget_tokens", path)),
+                "thinking" => CheckObject(at, value, static (t, path) =>
+                    Optional(t, "type", path, JsonValueKind.String, Text) ?? OneOf(t, "type", path, ThinkingTypes) ?? OptionalInteger(t, "budget_tokens", path)),
+                "output_config" => CheckObject(at, value, CheckOutputConfig),
+                "output_format" => CheckObject(at, value, CheckOutputFormat),
                 "tools" => CheckList(at, value, static (tool, path) => CheckObject(path, tool, CheckTool)),
                 "tool_choice" => CheckObject(at, value, CheckToolChoice),
                 "messages" => CheckList(at, value, static (message, path) => CheckObject(path, message, CheckMessage)),
@@ -80,6 +87,38 @@ internal static class AnthropicParameterTypes
         ?? Optional(tool, "description", path, JsonValueKind.String, Text)
         ?? Optional(tool, "input_schema", path, JsonValueKind.Object, Dictionary)
         ?? OptionalBoolean(tool, "strict", path);
+
+    private static string? CheckOutputConfig(JsonElement config, string path) =>
+        Optional(config, "effort", path, JsonValueKind.String, Text)
+        ?? OneOf(config, "effort", path, Efforts)
+        ?? (config.TryGetProperty("format"u8, out var format) && format.ValueKind != JsonValueKind.Null
+            ? CheckObject(Member(path, "format"), format, CheckOutputFormat)
+            : null);
+
+    /// <summary>A structured-output format: <c>{"type":"json_schema","schema":{...}}</c>, the one type there is.</summary>
+    private static string? CheckOutputFormat(JsonElement format, string path) =>
+        Required(format, "type", path, JsonValueKind.String, Text)
+        ?? OneOf(format, "type", path, FormatTypes)
+        ?? Required(format, "schema", path, JsonValueKind.Object, Dictionary);
+
+    /// <summary>Null when <paramref name="name"/> is absent, null or one of <paramref name="allowed"/>'s values.</summary>
+    private static string? OneOf(JsonElement parent, string name, string path, Allowed allowed)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        foreach (var candidate in allowed.Values)
+        {
+            if (value.ValueEquals(candidate))
+            {
+                return null;
+            }
+        }
+
+        return $"{Member(path, name)}: Input should be {allowed.Description}";
+    }
 
     private static string? CheckToolChoice(JsonElement choice, string path) =>
         Required(choice, "type", path, JsonValueKind.String, Text)
@@ -187,4 +226,7 @@ internal static class AnthropicParameterTypes
 
     private static string Index(string path, int index) =>
         path.Length == 0 ? NoPath : string.Create(CultureInfo.InvariantCulture, $"{path}.{index}");
+
+    /// <summary>The values a string parameter takes, and how an error lists them.</summary>
+    private sealed record Allowed(string[] Values, string Description);
 }

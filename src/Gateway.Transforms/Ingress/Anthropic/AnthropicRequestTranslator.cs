@@ -418,11 +418,23 @@ public static class AnthropicRequestTranslator
             user.WriteTo(writer);
         }
 
-        if (root.TryGetProperty("thinking"u8, out var thinking) && thinking.ValueKind == JsonValueKind.Object
-            && thinking.TryGetProperty("type"u8, out var thinkingType) && thinkingType.ValueEquals("enabled"u8))
+        if (ReasoningEffort(root) is { Length: > 0 } effort)
         {
-            var budget = thinking.TryGetProperty("budget_tokens"u8, out var b) && b.TryGetInt32(out var tokens) ? tokens : MediumEffortBudget;
-            writer.WriteString("reasoning_effort"u8, budget <= LowEffortBudget ? "low"u8 : budget <= MediumEffortBudget ? "medium"u8 : "high"u8);
+            writer.WriteString("reasoning_effort"u8, effort);
+        }
+
+        if (OutputFormat(root) is { ValueKind: JsonValueKind.Object } format)
+        {
+            // Anthropic's structured outputs always hold to the schema (constrained decoding): a strict json_schema.
+            writer.WriteStartObject("response_format"u8);
+            writer.WriteString("type"u8, "json_schema"u8);
+            writer.WriteStartObject("json_schema"u8);
+            writer.WriteString("name"u8, "output"u8);
+            writer.WriteBoolean("strict"u8, true);
+            writer.WritePropertyName("schema"u8);
+            format.GetProperty("schema"u8).WriteTo(writer);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
         }
 
         if (root.TryGetProperty("tools"u8, out var tools) && tools.ValueKind == JsonValueKind.Array && tools.GetArrayLength() > 0
@@ -447,6 +459,48 @@ public static class AnthropicRequestTranslator
 
         return true;
     }
+
+    /// <summary>
+    /// The reasoning effort for a request's thinking: <c>output_config.effort</c> when thinking is on (enabled or adaptive)
+    /// or left to the model; else an enabled thinking's budget in three bands; adaptive thinking without an effort is
+    /// Anthropic's default effort, high. Efforts above high (<c>xhigh</c>, <c>max</c>) are high: the most chat APIs take.
+    /// Thinking disabled sends none.
+    /// </summary>
+    private static ReadOnlySpan<byte> ReasoningEffort(JsonElement root)
+    {
+        var type = root.TryGetProperty("thinking"u8, out var thinking) && thinking.ValueKind == JsonValueKind.Object
+            && thinking.TryGetProperty("type"u8, out var t) && t.ValueKind == JsonValueKind.String ? t : default;
+        if (type.ValueKind == JsonValueKind.String && type.ValueEquals("disabled"u8))
+        {
+            return default;
+        }
+
+        if (root.TryGetProperty("output_config"u8, out var config) && config.ValueKind == JsonValueKind.Object
+            && config.TryGetProperty("effort"u8, out var effort) && effort.ValueKind == JsonValueKind.String)
+        {
+            return effort.ValueEquals("low"u8) ? "low"u8 : effort.ValueEquals("medium"u8) ? "medium"u8 : "high"u8;
+        }
+
+        if (type.ValueKind != JsonValueKind.String)
+        {
+            return default;
+        }
+
+        if (type.ValueEquals("adaptive"u8))
+        {
+            return "high"u8;
+        }
+
+        var budget = thinking.TryGetProperty("budget_tokens"u8, out var b) && b.TryGetInt32(out var tokens) ? tokens : MediumEffortBudget;
+        return budget <= LowEffortBudget ? "low"u8 : budget <= MediumEffortBudget ? "medium"u8 : "high"u8;
+    }
+
+    /// <summary><c>output_config.format</c>, or the structured-outputs beta's top-level <c>output_format</c>; Undefined for none.</summary>
+    private static JsonElement OutputFormat(JsonElement root) =>
+        root.TryGetProperty("output_config"u8, out var config) && config.ValueKind == JsonValueKind.Object
+            && config.TryGetProperty("format"u8, out var format) && format.ValueKind == JsonValueKind.Object ? format
+        : root.TryGetProperty("output_format"u8, out var beta) && beta.ValueKind == JsonValueKind.Object ? beta
+        : default;
 
     private static bool WriteTools(Utf8JsonWriter writer, JsonElement tools, out AnthropicRequestError error)
     {

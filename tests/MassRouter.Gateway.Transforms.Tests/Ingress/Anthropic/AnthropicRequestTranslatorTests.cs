@@ -171,6 +171,44 @@ public class AnthropicRequestTranslatorTests
     }
 
     [Theory]
+    [InlineData("""{"type":"adaptive"}""", null, "high")]
+    [InlineData("""{"type":"adaptive"}""", "low", "low")]
+    [InlineData("""{"type":"adaptive"}""", "medium", "medium")]
+    [InlineData("""{"type":"adaptive"}""", "max", "high")]
+    [InlineData("""{"type":"adaptive"}""", "xhigh", "high")]
+    [InlineData("""{"type":"enabled","budget_tokens":16000}""", "low", "low")]
+    [InlineData(null, "medium", "medium")]
+    [InlineData("""{"type":"disabled"}""", "high", null)]
+    [InlineData("""{"type":"disabled"}""", null, null)]
+    [InlineData(null, null, null)]
+    public void AdaptiveThinkingAndEffort_BecomeReasoningEffort(string? thinking, string? effort, string? expected)
+    {
+        var fields = (thinking is null ? "" : $",\"thinking\":{thinking}") + (effort is null ? "" : $",\"output_config\":{{\"effort\":\"{effort}\"}}");
+
+        var translated = Translate($$"""{"model":"m","max_tokens":20000{{fields}},"messages":[{"role":"user","content":"Hi"}]}""");
+
+        Assert.Equal(expected, (string?)translated["reasoning_effort"]);
+    }
+
+    [Theory]
+    [InlineData("\"output_config\":{\"format\":{\"type\":\"json_schema\",\"schema\":SCHEMA}}")]
+    [InlineData("\"output_format\":{\"type\":\"json_schema\",\"schema\":SCHEMA}")]
+    public void StructuredOutputFormat_BecomesAStrictJsonSchemaResponseFormat(string field)
+    {
+        const string Schema = """{"type":"object","properties":{"answer":{"type":"integer"}},"required":["answer"],"additionalProperties":false}""";
+
+        var translated = Translate($$"""{"model":"m","max_tokens":64,{{field.Replace("SCHEMA", Schema, StringComparison.Ordinal)}},"messages":[{"role":"user","content":"2+2?"}]}""");
+
+        var format = translated["response_format"]!;
+        Assert.Equal("json_schema", (string?)format["type"]);
+        Assert.Equal("output", (string?)format["json_schema"]!["name"]);
+        Assert.True((bool)format["json_schema"]!["strict"]!);
+        Assert.Equal(Schema, format["json_schema"]!["schema"]!.ToJsonString());
+        Assert.Null(translated["output_config"]);
+        Assert.Null(translated["output_format"]);
+    }
+
+    [Theory]
     [InlineData("""{"model":"m","messages":[]}""", "max_tokens: Field required")]
     [InlineData("""{"max_tokens":5,"messages":[]}""", "model: Field required")]
     [InlineData("""{"model":"m","max_tokens":5}""", "messages: Field required")]
@@ -204,6 +242,14 @@ public class AnthropicRequestTranslatorTests
     [InlineData("\"metadata\":\"u1\"", "metadata: Input should be a valid dictionary")]
     [InlineData("\"metadata\":{\"user_id\":7}", "metadata.user_id: Input should be a valid string")]
     [InlineData("\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":\"lots\"}", "thinking.budget_tokens: Input should be a valid integer")]
+    [InlineData("\"thinking\":{\"type\":\"sometimes\"}", "thinking.type: Input should be 'enabled', 'disabled' or 'adaptive'")]
+    [InlineData("\"output_config\":\"low\"", "output_config: Input should be a valid dictionary")]
+    [InlineData("\"output_config\":{\"effort\":1}", "output_config.effort: Input should be a valid string")]
+    [InlineData("\"output_config\":{\"effort\":\"extreme\"}", "output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'")]
+    [InlineData("\"output_config\":{\"format\":{\"type\":\"json_object\"}}", "output_config.format.type: Input should be 'json_schema'")]
+    [InlineData("\"output_config\":{\"format\":{\"type\":\"json_schema\"}}", "output_config.format.schema: Field required")]
+    [InlineData("\"output_config\":{\"format\":{\"schema\":{}}}", "output_config.format.type: Field required")]
+    [InlineData("\"output_format\":{\"type\":\"json_schema\",\"schema\":\"{}\"}", "output_format.schema: Input should be a valid dictionary")]
     [InlineData("\"tools\":{}", "tools: Input should be a valid list")]
     [InlineData("\"tools\":[{\"description\":\"d\"}]", "tools.0.name: Field required")]
     [InlineData("\"tools\":[{\"name\":\"f\",\"input_schema\":\"{}\"}]", "tools.0.input_schema: Input should be a valid dictionary")]
@@ -232,7 +278,7 @@ public class AnthropicRequestTranslatorTests
     [Fact]
     public void NullParameters_StandForNotSent()
     {
-        var translated = Translate("""{"model":"m","max_tokens":16,"temperature":null,"top_p":null,"top_k":null,"stream":null,"stop_sequences":null,"system":null,"metadata":null,"tools":null,"tool_choice":null,"thinking":null,"messages":[{"role":"user","content":"Hi"}]}""");
+        var translated = Translate("""{"model":"m","max_tokens":16,"temperature":null,"top_p":null,"top_k":null,"stream":null,"stop_sequences":null,"system":null,"metadata":null,"tools":null,"tool_choice":null,"thinking":null,"output_config":null,"output_format":null,"messages":[{"role":"user","content":"Hi"}]}""");
 
         Assert.Equal(16, (int)translated["max_tokens"]!);
         Assert.Null(translated["temperature"]);
