@@ -18,6 +18,8 @@ internal static class FallbackApi
         // No method metadata: matched only when the method-specific endpoint on the same path is not.
         endpoints.Map("/v1/chat/completions", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/embeddings", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
+        endpoints.Map("/v1/responses", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
+        endpoints.Map("/v1/responses/{id}/{**rest}", (RequestDelegate)ResponseNotStoredAsync);
         endpoints.Map("/v1/messages", (RequestDelegate)MessagesMethodNotAllowedAsync);
         endpoints.Map("/v1/messages/count_tokens", (RequestDelegate)MessagesMethodNotAllowedAsync);
         foreach (var path in (ReadOnlySpan<string>)["/", "/v1/models", "/healthz", "/readyz", "/metrics"])
@@ -73,6 +75,7 @@ internal static class FallbackApi
     private static bool IsGatewayPath(ReadOnlySpan<char> path) =>
         path.Equals("/v1/chat/completions", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/embeddings", StringComparison.OrdinalIgnoreCase)
+        || path.Equals("/v1/responses", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/messages", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/models", StringComparison.OrdinalIgnoreCase)
         || (path.StartsWith("/v1/models/", StringComparison.OrdinalIgnoreCase) && path.Length > "/v1/models/".Length);
@@ -83,6 +86,22 @@ internal static class FallbackApi
         context.Response.Headers.Allow = allowed;
         return OpenAIErrorResponse.WriteAsync(
             context, StatusCodes.Status405MethodNotAllowed, MethodNotAllowedMessage(context, allowed), code: "method_not_allowed");
+    }
+
+    /// <summary>
+    /// Retrieving, cancelling or listing the items of a stored response: the gateway stores none (every
+    /// <c>/v1/responses</c> answer is written as it is made, as with <c>store: false</c>).
+    /// </summary>
+    private static Task ResponseNotStoredAsync(HttpContext context)
+    {
+        RequestId.Stamp(context);
+        var id = context.GetRouteValue("id") as string;
+        return OpenAIErrorResponse.WriteAsync(
+            context,
+            StatusCodes.Status404NotFound,
+            $"Response with id '{id}' not found: the gateway does not store responses. Keep the conversation on the client and send it whole as input.",
+            param: "response_id",
+            code: "response_not_stored");
     }
 
     private static Task MessagesMethodNotAllowedAsync(HttpContext context)

@@ -77,6 +77,9 @@ internal sealed class ChatAttempts : IRetryGate
     /// <summary>Set for <c>/v1/messages</c>: Anthropic-kind deployments get the client's own body, every answer goes out in Anthropic's dialect.</summary>
     public AnthropicIngress? Anthropic { get; init; }
 
+    /// <summary>Set for <c>/v1/messages</c> and <c>/v1/responses</c>: the client dialect every answer goes out in.</summary>
+    public IClientDialect? Dialect { get; init; }
+
     /// <summary>
     /// Set for <c>/v1/embeddings</c>: the body goes to each deployment's embeddings URL, and a deployment without an
     /// OpenAI-compatible embeddings API is passed over like one whose codec refuses a request.
@@ -158,7 +161,7 @@ internal sealed class ChatAttempts : IRetryGate
             }
 
             _attempts++;
-            Anthropic?.Client.BeginAttempt(deployment.UpstreamModel, native);
+            Dialect?.BeginAttempt(deployment.UpstreamModel, native);
             var exchange = new ChatExchange(
                 deployment,
                 deployment.PublicModel,

@@ -5,14 +5,17 @@ using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.Ingress.Responses;
 using MassRouter.Gateway.Transforms.OpenAI;
 using Microsoft.Extensions.Options;
 
 namespace MassRouter.Gateway.Forwarding;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c> and <c>POST /v1/embeddings</c>: authenticate, validate, route by model, rewrite, forward,
-/// relay, count. The two differ only in how the body is read and where it is sent.
+/// <c>POST /v1/chat/completions</c>, <c>POST /v1/embeddings</c> and <c>POST /v1/responses</c>: authenticate, validate, route
+/// by model, rewrite, forward, relay, count. They differ only in how the body is read, where it is sent and how the answer
+/// is written: a Responses request is translated once to a chat request (which every provider kind takes, through its
+/// codec) and its answer written back as a Response by <see cref="ResponsesClientBody"/>.
 /// </summary>
 internal sealed class ChatCompletionsHandler(
     ApiKeyAuthenticator authenticator,
@@ -23,11 +26,20 @@ internal sealed class ChatCompletionsHandler(
 {
     private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
 
-    public Task HandleAsync(HttpContext context) => HandleRouteAsync(context, embeddings: false);
+    private enum Api
+    {
+        ChatCompletions,
+        Embeddings,
+        Responses,
+    }
 
-    public Task HandleEmbeddingsAsync(HttpContext context) => HandleRouteAsync(context, embeddings: true);
+    public Task HandleAsync(HttpContext context) => HandleRouteAsync(context, Api.ChatCompletions);
 
-    private async Task HandleRouteAsync(HttpContext context, bool embeddings)
+    public Task HandleEmbeddingsAsync(HttpContext context) => HandleRouteAsync(context, Api.Embeddings);
+
+    public Task HandleResponsesAsync(HttpContext context) => HandleRouteAsync(context, Api.Responses);
+
+    private async Task HandleRouteAsync(HttpContext context, Api api)
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = RequestId.Stamp(context);
@@ -61,9 +73,21 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
-        var parsed = embeddings
-            ? EmbeddingsRequestParser.TryParse(body.WrittenSpan, out var request, out var error)
-            : ChatRequestParser.TryParse(body.WrittenSpan, out request, out error);
+        // A Responses request becomes the chat request the pipeline sends; its answer is translated back.
+        using var translated = api == Api.Responses ? new PooledBufferWriter(body.WrittenCount + 256) : null;
+        var responses = default(ResponsesRequestInfo);
+        if (translated is not null
+            && !ResponsesRequestTranslator.TryTranslate(body.WrittenMemory, translated, out responses, out var invalid))
+        {
+            metrics.Rejected(invalid.Code);
+            await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, invalid.Message, param: invalid.Param, code: invalid.Code);
+            return;
+        }
+
+        var source = translated ?? body;
+        var parsed = api == Api.Embeddings
+            ? EmbeddingsRequestParser.TryParse(source.WrittenSpan, out var request, out var error)
+            : ChatRequestParser.TryParse(source.WrittenSpan, out request, out error);
         if (!parsed)
         {
             metrics.Rejected(error.Code ?? "invalid_request");
@@ -104,13 +128,25 @@ internal sealed class ChatCompletionsHandler(
         }
 
         // models and provider are the gateway's: removed here, no provider (passthrough or translated) ever sees them.
-        using var forwarded = request.GatewayProperties.Any ? new PooledBufferWriter(body.WrittenCount) : null;
+        using var forwarded = request.GatewayProperties.Any ? new PooledBufferWriter(source.WrittenCount) : null;
         if (forwarded is not null)
         {
-            request = GatewayRoutingFields.Remove(body.WrittenSpan, request, forwarded);
+            request = GatewayRoutingFields.Remove(source.WrittenSpan, request, forwarded);
         }
 
-        await pipeline.RunAsync(context, key, route, routes, forwarded ?? body, request, requestId, started, embeddings: embeddings);
+        using var dialect = translated is null ? null : ResponsesClientBody.Install(context, route.Id, responses.Echo);
+        try
+        {
+            await pipeline.RunAsync(context, key, route, routes, forwarded ?? source, request, requestId, started, dialect: dialect, embeddings: api == Api.Embeddings);
+        }
+        finally
+        {
+            if (dialect is not null)
+            {
+                // Errors written before any attempt (metering's 429/402, unavailable deployments) are still held.
+                await dialect.FinishAsync();
+            }
+        }
     }
 
     internal static Task WriteAuthErrorAsync(HttpContext context, bool missing)

@@ -33,7 +33,8 @@ internal sealed class ChatPipeline(
     private readonly RetryBudget _budget = new(options.Value.Resilience.RetryBudgetRatio, options.Value.Resilience.RetryBudgetReserve);
 
     /// <param name="body">The OpenAI chat request the attempts send (rewritten per deployment as needed).</param>
-    /// <param name="anthropic">For <c>/v1/messages</c>: the client's Anthropic body and the dialect its answer is written in.</param>
+    /// <param name="anthropic">For <c>/v1/messages</c>: the client's Anthropic body, for Anthropic-kind deployments.</param>
+    /// <param name="dialect">For <c>/v1/messages</c> and <c>/v1/responses</c>: the client dialect the answer is written in.</param>
     /// <param name="embeddings">For <c>/v1/embeddings</c>: the body is an embeddings request (see <see cref="ChatAttempts.Embeddings"/>).</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask RunAsync(
@@ -46,6 +47,7 @@ internal sealed class ChatPipeline(
         string requestId,
         long started,
         AnthropicIngress? anthropic = null,
+        IClientDialect? dialect = null,
         bool embeddings = false)
     {
         // Counted for the settlement's linger: see RequestMeter.Started.
@@ -102,13 +104,14 @@ internal sealed class ChatPipeline(
                 totalTimeout?.Token ?? drain.Token)
             {
                 Anthropic = anthropic,
+                Dialect = dialect,
                 Embeddings = embeddings,
             };
             await attempts.RunAsync();
-            if (anthropic is not null)
+            if (dialect is not null)
             {
                 // The answer's last bytes (or its whole translated body) before settlement reads the final status.
-                await anthropic.Client.FinishAsync();
+                await dialect.FinishAsync();
             }
 
             if (attempts.Exchange is not { } exchange)

@@ -80,7 +80,7 @@ internal sealed class MessagesHandler(
         using var client = AnthropicClientBody.Install(context, route.Id, requestId);
         try
         {
-            await pipeline.RunAsync(context, key, route, routes, chat, request, requestId, started, new AnthropicIngress(anthropicBody, client, untranslatable));
+            await pipeline.RunAsync(context, key, route, routes, chat, request, requestId, started, new AnthropicIngress(anthropicBody, untranslatable), client);
         }
         finally
         {

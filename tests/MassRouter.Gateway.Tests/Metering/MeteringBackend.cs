@@ -213,6 +213,14 @@ public sealed class MeteringBackend : IAsyncDisposable
         return request;
     }
 
+    /// <summary>A Responses request (<c>POST /v1/responses</c>) to gateway <paramref name="gateway"/>.</summary>
+    public HttpRequestMessage Responses(int gateway, string key, string body, params (string Name, string Value)[] headers)
+    {
+        var request = Chat(Addresses[gateway], key, body, headers);
+        request.RequestUri = new Uri(Addresses[gateway], "v1/responses");
+        return request;
+    }
+
     public static HttpRequestMessage Chat(Uri gateway, string key, string body = DefaultBody, params (string Name, string Value)[] headers)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway, "v1/chat/completions"))

@@ -87,6 +87,38 @@ public class SettlementTests(MeteringFixture fixture)
 
     [Theory]
     [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task Responses_AreBilledForTheUsageTheClientIsShown_StreamedOrNot(string backend)
+    {
+        var b = fixture[backend];
+        const long initial = Dollar;
+        var key = await b.CreateKeyAsync(initial);
+        var shown = new List<(long Input, long Output)>();
+        foreach (var stream in new[] { false, true })
+        {
+            var body = $$"""{"model":"test/metered","instructions":"Be brief.","input":"Say hello","stream":{{(stream ? "true" : "false")}}}""";
+            using var response = await b.Http.SendAsync(b.Responses(0, key.Secret, body, ("x-sim-tokens", stream ? "9" : "7")));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var text = await response.Content.ReadAsStringAsync();
+            var json = stream ? text[(text.LastIndexOf("data: ", StringComparison.Ordinal) + 6)..] : text;
+            var result = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+            var usage = (stream ? result["response"]! : result)["usage"]!;
+            shown.Add(((long)usage["input_tokens"]!, (long)usage["output_tokens"]!));
+        }
+
+        var events = (await b.WaitForEventsAsync(key.Account, 2)).OrderBy(e => e.CompletionTokens).ToList();
+        Assert.Equal(shown.Select(s => (s.Input, s.Output)), events.Select(e => (e.PromptTokens, e.CompletionTokens)));
+        Assert.Equal([7L, 9L], events.Select(e => e.CompletionTokens));
+        Assert.All(events, e =>
+        {
+            Assert.Equal(UsageStatus.Ok, e.Status);
+            Assert.False(e.Estimated);
+            Assert.Equal(Price.Cost(e.PromptTokens, e.CompletionTokens, e.CachedTokens), e.CostNanos);
+        });
+        Assert.Equal(initial - events.Sum(e => e.CostNanos), await b.BalanceAsync(key.Account));
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
     public async Task AdmissionAndSettlement_TakeTheRequestPipeline_NotTheMultiplexer(string backend)
     {
         var b = fixture[backend];

@@ -270,55 +270,11 @@ public sealed class AnthropicStreamTranslator
     /// </summary>
     private void ReadToolCall(ref Utf8JsonReader reader, IBufferWriter<byte> output)
     {
-        var index = -1;
-        ReadOnlySpan<byte> id = default, name = default, arguments = default;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("index"u8))
-            {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Number)
-                {
-                    index = reader.GetInt32();
-                }
-            }
-            else if (reader.ValueTextEquals("id"u8))
-            {
-                reader.Read();
-                id = reader.TokenType == JsonTokenType.String ? reader.ValueSpan : default;
-            }
-            else if (reader.ValueTextEquals("function"u8))
-            {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.StartObject)
-                {
-                    reader.Skip();
-                    continue;
-                }
-
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var isName = reader.ValueTextEquals("name"u8);
-                    var isArguments = reader.ValueTextEquals("arguments"u8);
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.String)
-                    {
-                        name = isName ? reader.ValueSpan : name;
-                        arguments = isArguments ? reader.ValueSpan : arguments;
-                    }
-
-                    reader.Skip();
-                }
-
-                continue;
-            }
-            else
-            {
-                reader.Read();
-            }
-
-            reader.Skip();
-        }
+        var delta = ToolCallDelta.Read(ref reader);
+        var index = delta.Index;
+        var id = delta.Id;
+        var name = delta.Name;
+        var arguments = delta.Arguments;
 
         // Some providers repeat the id on every fragment: only a new id (or a new index) starts a new block.
         var continues = _open == Block.ToolUse && (id.IsEmpty || id.SequenceEqual(_toolId.AsSpan(0, _toolIdLength)))

@@ -1,0 +1,10 @@
+namespace MassRouter.Gateway.Transforms.Ingress.Responses;
+
+/// <summary>The parts of a Responses request the gateway needs besides the chat body.</summary>
+/// <param name="Model">The public model id the client asked for.</param>
+/// <param name="Stream">True when the client asked for the event stream.</param>
+/// <param name="Echo">
+/// The request's settings as OpenAI echoes them in every Response object: a UTF-8 JSON fragment of comma-separated
+/// properties without braces (<c>"instructions":null,...,"user":null</c>), for the response translators to splice in.
+/// </param>
+public readonly record struct ResponsesRequestInfo(string Model, bool Stream, byte[] Echo);

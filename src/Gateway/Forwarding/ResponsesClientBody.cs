@@ -1,0 +1,96 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using MassRouter.Gateway.Errors;
+using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.Ingress.Responses;
+using MassRouter.Gateway.Transforms.OpenAI;
+using MassRouter.Gateway.Transforms.Sse;
+
+namespace MassRouter.Gateway.Forwarding;
+
+/// <summary>
+/// The OpenAI Responses dialect: the response body of a <c>/v1/responses</c> request while it rides the chat pipeline.
+/// Chat completions become a Response object and chunk streams Responses events; errors are already OpenAI's shape and
+/// go out as the pipeline wrote them.
+/// </summary>
+internal sealed class ResponsesClientBody : ClientDialectBody
+{
+    private readonly string _responseId;
+    private readonly byte[] _echo;
+    private readonly long _createdAt;
+    private ResponsesStreamTranslator? _translator;
+
+    private ResponsesClientBody(HttpContext context, string model, byte[] echo)
+        : base(context, model)
+    {
+        _echo = echo;
+        _responseId = "resp_" + Telemetry.UniqueId.NewHex();
+        _createdAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    }
+
+    /// <summary>Puts the Responses dialect in front of the response body; <paramref name="echo"/> is the request's echo (see <see cref="ResponsesRequestInfo.Echo"/>).</summary>
+    public static ResponsesClientBody Install(HttpContext context, string model, byte[] echo)
+    {
+        var body = new ResponsesClientBody(context, model, echo);
+        body.Install();
+        return body;
+    }
+
+    protected override void OnAttempt()
+    {
+        _translator?.Dispose();
+        _translator = null;
+    }
+
+    protected override void DisposeCore() => _translator?.Dispose();
+
+    protected override void OnEvents() => _translator = new ResponsesStreamTranslator(_responseId, Model, _echo, _createdAt);
+
+    protected override void RelayEvent(SseEvent sseEvent, PipeWriter output)
+    {
+        if (_translator is not { IsFinished: false } translator || !sseEvent.HasData)
+        {
+            return;
+        }
+
+        if (sseEvent.IsDone)
+        {
+            EndStream(output);
+        }
+        else if (!translator.TranslateChunk(sseEvent.Data, output))
+        {
+            translator.Fail(output, "server_error", "The provider sent malformed stream data.");
+        }
+    }
+
+    protected override void EndStream(PipeWriter output)
+    {
+        if (_translator is { IsFinished: false } translator)
+        {
+            if (translator.SawFinish)
+            {
+                translator.Complete(output);
+            }
+            else
+            {
+                translator.Fail(output, "server_error", "The provider's stream ended before the answer was complete.");
+            }
+        }
+    }
+
+    protected override void TranslateWhole(ReadOnlyMemory<byte> body, PooledBufferWriter translated)
+    {
+        var response = Context.Response;
+        if (response.StatusCode >= 400 || OpenAIErrorWriter.IsOpenAIError(body.Span))
+        {
+            // The gateway's or the provider's error, already in OpenAI's shape.
+            translated.Write(body.Span);
+        }
+        else if (!ResponsesResponseTranslator.TryTranslate(body, _responseId, Model, _echo, _createdAt, translated))
+        {
+            response.StatusCode = StatusCodes.Status502BadGateway;
+            translated.Clear();
+            OpenAIErrorWriter.Write(translated, "The provider returned a response that is not a chat completion.", OpenAIErrorResponse.ServerError, null, "upstream_error");
+        }
+    }
+}

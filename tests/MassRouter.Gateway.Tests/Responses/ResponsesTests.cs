@@ -1,0 +1,231 @@
+// The SDK marks its Responses client experimental; it is what OpenAI SDK users call.
+#pragma warning disable OPENAI001
+using System.ClientModel;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MassRouter.Gateway.Tests.Forwarding;
+using MassRouter.Gateway.Tests.Infrastructure;
+using OpenAI;
+using OpenAI.Responses;
+
+namespace MassRouter.Gateway.Tests.Responses;
+
+/// <summary>
+/// <c>POST /v1/responses</c>, OpenAI's Responses API, with the official OpenAI SDK as client: translated to a chat request
+/// for every provider kind, answered as a Response object or Responses event stream.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public class ResponsesTests(GatewayFixture gateway)
+{
+    private const string Generated5 = "Hello from the MassRouter simulator";
+
+    private static readonly BinaryData WeatherParameters = BinaryData.FromString(
+        """{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}""");
+
+    [Theory]
+    [InlineData("test/gpt")]
+    [InlineData("test/claude")]
+    public async Task OfficialSdk_CreatesAResponse_WithTextAndUsage(string model)
+    {
+        var response = (await Client(model, ("x-sim-tokens", "5")).CreateResponseAsync(model, "Hi")).Value;
+
+        Assert.StartsWith("resp_", response.Id, StringComparison.Ordinal);
+        Assert.Equal(ResponseStatus.Completed, response.Status);
+        Assert.Equal(Generated5, response.GetOutputText());
+        Assert.Equal(5, response.Usage.OutputTokenCount);
+        Assert.True(response.Usage.InputTokenCount > 0);
+        Assert.Equal(response.Usage.InputTokenCount + 5, response.Usage.TotalTokenCount);
+    }
+
+    [Theory]
+    [InlineData("test/gpt")]
+    [InlineData("test/claude")]
+    public async Task OfficialSdk_StreamsAResponse_DeltaByDelta_EndingCompleted(string model)
+    {
+        var deltas = new StringBuilder();
+        var types = new List<string>();
+        ResponseResult? completed = null;
+        await foreach (var update in await Client(model, ("x-sim-tokens", "5")).CreateResponseStreamingAsync(model, "Hi"))
+        {
+            types.Add(update.GetType().Name);
+            if (update is StreamingResponseOutputTextDeltaUpdate delta)
+            {
+                deltas.Append(delta.Delta);
+            }
+            else if (update is StreamingResponseCompletedUpdate done)
+            {
+                completed = done.Response;
+            }
+        }
+
+        Assert.Equal(nameof(StreamingResponseCreatedUpdate), types[0]);
+        Assert.Equal(nameof(StreamingResponseCompletedUpdate), types[^1]);
+        Assert.True(types.Count(t => t == nameof(StreamingResponseOutputTextDeltaUpdate)) > 1, "several text deltas");
+        Assert.Equal(Generated5, deltas.ToString());
+        Assert.NotNull(completed);
+        Assert.Equal(Generated5, completed.GetOutputText());
+        Assert.Equal(5, completed.Usage.OutputTokenCount);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ForcedFunctionTool_IsAFunctionCallItem(bool stream)
+    {
+        var options = new CreateResponseOptions("test/gpt", [ResponseItem.CreateUserMessageItem("Weather in Paris?")])
+        {
+            Tools = { ResponseTool.CreateFunctionTool("get_weather", WeatherParameters, strictModeEnabled: true, "The weather in a city") },
+            ToolChoice = ResponseToolChoice.CreateFunctionChoice("get_weather"),
+        };
+        var client = Client("test/gpt");
+
+        ResponseResult response;
+        if (stream)
+        {
+            options.StreamingEnabled = true;
+            response = null!;
+            await foreach (var update in await client.CreateResponseStreamingAsync(options))
+            {
+                if (update is StreamingResponseCompletedUpdate done)
+                {
+                    response = done.Response;
+                }
+            }
+        }
+        else
+        {
+            response = (await client.CreateResponseAsync(options)).Value;
+        }
+
+        var call = Assert.IsType<FunctionCallResponseItem>(Assert.Single(response.OutputItems));
+        Assert.Equal("get_weather", call.FunctionName);
+        Assert.False(string.IsNullOrEmpty(call.CallId));
+        using var arguments = JsonDocument.Parse(call.FunctionArguments);
+        Assert.Equal(JsonValueKind.String, arguments.RootElement.GetProperty("city").ValueKind);
+    }
+
+    [Fact]
+    public async Task Conversation_WithInstructionsAndAToolResult_ReachesTheProviderAsChatMessages()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var options = new CreateResponseOptions(
+            "test/gpt",
+            [
+                ResponseItem.CreateDeveloperMessageItem("Answer briefly."),
+                ResponseItem.CreateUserMessageItem("Weather in Paris?"),
+                ResponseItem.CreateFunctionCallItem("call_1", "get_weather", BinaryData.FromString("""{"city":"Paris"}""")),
+                ResponseItem.CreateFunctionCallOutputItem("call_1", "18C and sunny"),
+            ])
+        {
+            Instructions = "You are a weather bot.",
+            Tools = { ResponseTool.CreateFunctionTool("get_weather", WeatherParameters, strictModeEnabled: true) },
+            MaxOutputTokenCount = 100,
+            StoredOutputEnabled = false,
+        };
+
+        var response = (await Client("test/gpt", ("x-sim-request-id", id), ("x-sim-tokens", "5")).CreateResponseAsync(options)).Value;
+
+        Assert.Equal(Generated5, response.GetOutputText());
+        using var sent = JsonDocument.Parse((string)(await gateway.RecordedRequestAsync(id))["body"]!);
+        var root = sent.RootElement;
+        Assert.Equal("sim-upstream-model", root.GetProperty("model").GetString());
+        Assert.Equal(100, root.GetProperty("max_completion_tokens").GetInt32());
+        var messages = root.GetProperty("messages").EnumerateArray().ToArray();
+        Assert.Equal(["system", "system", "user", "assistant", "tool"], messages.Select(m => m.GetProperty("role").GetString()));
+        Assert.Equal("You are a weather bot.", messages[0].GetProperty("content").GetString());
+        var call = messages[3].GetProperty("tool_calls")[0];
+        Assert.Equal("call_1", call.GetProperty("id").GetString());
+        Assert.Equal("get_weather", call.GetProperty("function").GetProperty("name").GetString());
+        Assert.Equal("call_1", messages[4].GetProperty("tool_call_id").GetString());
+        Assert.Equal("18C and sunny", messages[4].GetProperty("content").GetString());
+        Assert.Equal("get_weather", root.GetProperty("tools")[0].GetProperty("function").GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task PreviousResponseId_IsRefused_TheGatewayStoresNoResponses()
+    {
+        var ex = await Assert.ThrowsAsync<ClientResultException>(() =>
+            Client("test/gpt").CreateResponseAsync(new CreateResponseOptions("test/gpt", [ResponseItem.CreateUserMessageItem("And then?")]) { PreviousResponseId = "resp_earlier" }));
+
+        Assert.Equal(400, ex.Status);
+        Assert.Contains("previous_response_id", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BuiltInTool_IsRefused_NamingIt()
+    {
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost(
+            "v1/responses", """{"model":"test/gpt","input":"Search the news","tools":[{"type":"web_search"}]}"""));
+
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, code: "unsupported_parameter");
+    }
+
+    [Fact]
+    public async Task UnknownModel_IsAnOpenAI404()
+    {
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses", """{"model":"no/such-model","input":"Hi"}"""));
+
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.NotFound, code: "model_not_found");
+    }
+
+    [Fact]
+    public async Task ProviderError_IsRelayedWithItsStatus_InOpenAIShape()
+    {
+        var ex = await Assert.ThrowsAsync<ClientResultException>(() =>
+            Client("test/gpt", ("x-sim-fault", "status:400")).CreateResponseAsync("test/gpt", "Hi"));
+
+        Assert.Equal(400, ex.Status);
+    }
+
+    [Fact]
+    public async Task MidStreamReset_EndsWithResponseFailed()
+    {
+        using var response = await gateway.Http.SendAsync(
+            gateway.JsonPost("v1/responses", """{"model":"test/gpt","input":"Hi","stream":true}""", headers: [("x-sim-fault", "reset:3"), ("x-sim-tokens", "20")]),
+            HttpCompletionOption.ResponseHeadersRead);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("event: response.created\n", events[0], StringComparison.Ordinal);
+        Assert.StartsWith("event: response.failed\n", events[^1], StringComparison.Ordinal);
+        var failed = JsonNode.Parse(events[^1][(events[^1].IndexOf("data: ", StringComparison.Ordinal) + 6)..])!;
+        Assert.Equal("failed", (string?)failed["response"]!["status"]);
+        Assert.DoesNotContain("response.completed", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("[DONE]", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StoredResponseRoutes_AreNotFound_AndOtherMethodsNotAllowed()
+    {
+        using var get = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses/resp_123"));
+        using var cancel = await gateway.Http.SendAsync(Authorized(HttpMethod.Post, "v1/responses/resp_123/cancel"));
+        using var list = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses"));
+
+        await OpenAIErrorAssert.IsErrorAsync(get, HttpStatusCode.NotFound, code: "response_not_stored");
+        await OpenAIErrorAssert.IsErrorAsync(cancel, HttpStatusCode.NotFound, code: "response_not_stored");
+        await OpenAIErrorAssert.IsErrorAsync(list, HttpStatusCode.MethodNotAllowed, code: "method_not_allowed");
+        Assert.Equal("POST", list.Content.Headers.Allow.Single());
+    }
+
+    private HttpRequestMessage Authorized(HttpMethod method, string path)
+    {
+        var request = new HttpRequestMessage(method, new Uri(gateway.GatewayAddress, path));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GatewayFixture.Key);
+        return request;
+    }
+
+    private ResponsesClient Client(string model, params (string Name, string Value)[] headers)
+    {
+        _ = model;
+        var options = new OpenAIClientOptions { Endpoint = new Uri(gateway.GatewayAddress, "v1"), NetworkTimeout = TimeSpan.FromSeconds(30) };
+        if (headers.Length > 0)
+        {
+            options.AddPolicy(new HeadersPolicy(headers.ToDictionary(h => h.Name, h => h.Value)), System.ClientModel.Primitives.PipelinePosition.PerCall);
+        }
+
+        return new OpenAIClient(new ApiKeyCredential(GatewayFixture.Key), options).GetResponsesClient();
+    }
+}
