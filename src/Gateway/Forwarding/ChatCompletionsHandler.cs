@@ -134,7 +134,7 @@ internal sealed class ChatCompletionsHandler(
             request = GatewayRoutingFields.Remove(source.WrittenSpan, request, forwarded);
         }
 
-        using var dialect = translated is null ? null : ResponsesClientBody.Install(context, route.Id, responses.Echo);
+        using var dialect = translated is null ? null : ResponsesClientBody.Install(context, route.Id, responses);
         try
         {
             await pipeline.RunAsync(context, key, route, routes, forwarded ?? source, request, requestId, started, dialect: dialect, embeddings: api == Api.Embeddings);

@@ -17,21 +17,23 @@ internal sealed class ResponsesClientBody : ClientDialectBody
 {
     private readonly string _responseId;
     private readonly byte[] _echo;
+    private readonly ToolNamespaces _namespaces;
     private readonly long _createdAt;
     private ResponsesStreamTranslator? _translator;
 
-    private ResponsesClientBody(HttpContext context, string model, byte[] echo)
+    private ResponsesClientBody(HttpContext context, string model, ResponsesRequestInfo request)
         : base(context, model)
     {
-        _echo = echo;
+        _echo = request.Echo;
+        _namespaces = request.Namespaces;
         _responseId = "resp_" + Telemetry.UniqueId.NewHex();
         _createdAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     }
 
-    /// <summary>Puts the Responses dialect in front of the response body; <paramref name="echo"/> is the request's echo (see <see cref="ResponsesRequestInfo.Echo"/>).</summary>
-    public static ResponsesClientBody Install(HttpContext context, string model, byte[] echo)
+    /// <summary>Puts the Responses dialect in front of the response body, for <paramref name="request"/>'s echo and tool namespaces.</summary>
+    public static ResponsesClientBody Install(HttpContext context, string model, ResponsesRequestInfo request)
     {
-        var body = new ResponsesClientBody(context, model, echo);
+        var body = new ResponsesClientBody(context, model, request);
         body.Install();
         return body;
     }
@@ -44,7 +46,7 @@ internal sealed class ResponsesClientBody : ClientDialectBody
 
     protected override void DisposeCore() => _translator?.Dispose();
 
-    protected override void OnEvents() => _translator = new ResponsesStreamTranslator(_responseId, Model, _echo, _createdAt);
+    protected override void OnEvents() => _translator = new ResponsesStreamTranslator(_responseId, Model, _echo, _createdAt, _namespaces);
 
     protected override void RelayEvent(SseEvent sseEvent, PipeWriter output)
     {
@@ -86,7 +88,7 @@ internal sealed class ResponsesClientBody : ClientDialectBody
             // The gateway's or the provider's error, already in OpenAI's shape.
             translated.Write(body.Span);
         }
-        else if (!ResponsesResponseTranslator.TryTranslate(body, _responseId, Model, _echo, _createdAt, translated))
+        else if (!ResponsesResponseTranslator.TryTranslate(body, _responseId, Model, _echo, _createdAt, translated, _namespaces))
         {
             response.StatusCode = StatusCodes.Status502BadGateway;
             translated.Clear();

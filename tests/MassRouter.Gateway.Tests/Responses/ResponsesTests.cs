@@ -143,6 +143,34 @@ public class ResponsesTests(GatewayFixture gateway)
         Assert.Equal("get_weather", root.GetProperty("tools")[0].GetProperty("function").GetProperty("name").GetString());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CodexStyleTools_NamespacedCallsComeBackNamespaced_HostedToolsLeftOut(bool stream)
+    {
+        // Codex CLI's shape: function tools, a namespace of functions, and web_search offered by default.
+        var id = Guid.NewGuid().ToString("N");
+        var body = $$$"""
+            {"model":"test/gpt","stream":{{{(stream ? "true" : "false")}}},"store":false,"include":["reasoning.encrypted_content"],"input":"Spawn a helper",
+             "tools":[{"type":"namespace","name":"agents","description":"Sub-agents","tools":[{"type":"function","name":"spawn","strict":false,
+               "parameters":{"type":"object","properties":{"task":{"type":"string"}},"required":["task"]}}]},
+              {"type":"web_search","external_web_access":false}],"tool_choice":"required","parallel_tool_calls":true}
+            """;
+
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses", body, headers: [("x-sim-request-id", id)]));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = JsonNode.Parse(stream ? text[(text.LastIndexOf("data: ", StringComparison.Ordinal) + 6)..] : text)!;
+        var call = (stream ? result["response"]! : result)["output"]![0]!;
+        Assert.Equal("function_call", (string?)call["type"]);
+        Assert.Equal("agents", (string?)call["namespace"]);
+        Assert.Equal("spawn", (string?)call["name"]);
+        using var sent = JsonDocument.Parse((string)(await gateway.RecordedRequestAsync(id))["body"]!);
+        var tool = Assert.Single(sent.RootElement.GetProperty("tools").EnumerateArray());
+        Assert.Equal("agents__spawn", tool.GetProperty("function").GetProperty("name").GetString());
+    }
+
     [Fact]
     public async Task PreviousResponseId_IsRefused_TheGatewayStoresNoResponses()
     {
@@ -153,13 +181,15 @@ public class ResponsesTests(GatewayFixture gateway)
         Assert.Contains("previous_response_id", ex.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task BuiltInTool_IsRefused_NamingIt()
+    [Theory]
+    [InlineData("""{"model":"test/gpt","input":"Patch it","tools":[{"type":"custom","name":"apply_patch"}]}""", "tools[0].type")]
+    [InlineData("""{"model":"test/gpt","input":"Search","tools":[{"type":"web_search"}],"tool_choice":{"type":"web_search"}}""", "tool_choice.type")]
+    public async Task ToolNoChatProviderCanRun_IsRefused_NamingIt(string body, string param)
     {
-        using var response = await gateway.Http.SendAsync(gateway.JsonPost(
-            "v1/responses", """{"model":"test/gpt","input":"Search the news","tools":[{"type":"web_search"}]}"""));
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses", body));
 
-        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, code: "unsupported_parameter");
+        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, code: "unsupported_parameter");
+        Assert.Equal(param, (string?)error["param"]);
     }
 
     [Fact]

@@ -7,4 +7,5 @@ namespace MassRouter.Gateway.Transforms.Ingress.Responses;
 /// The request's settings as OpenAI echoes them in every Response object: a UTF-8 JSON fragment of comma-separated
 /// properties without braces (<c>"instructions":null,...,"user":null</c>), for the response translators to splice in.
 /// </param>
-public readonly record struct ResponsesRequestInfo(string Model, bool Stream, byte[] Echo);
+/// <param name="Namespaces">The namespaces the request's tools declare (their functions go out with flat chat names).</param>
+public readonly record struct ResponsesRequestInfo(string Model, bool Stream, byte[] Echo, ToolNamespaces Namespaces);

@@ -63,7 +63,7 @@ public static class ResponsesRequestTranslator
 
             var stream = root.TryGetProperty("stream"u8, out var s) && s.ValueKind == JsonValueKind.True;
             Write(root, stream, chatBody);
-            info = new ResponsesRequestInfo(root.GetProperty("model"u8).GetString()!, stream, ResponsesEcho.Write(root));
+            info = new ResponsesRequestInfo(root.GetProperty("model"u8).GetString()!, stream, ResponsesEcho.Write(root), NamespacesOf(root));
             return true;
         }
     }
@@ -100,10 +100,11 @@ public static class ResponsesRequestTranslator
         }
 
         writer.WriteEndArray();
-        if (TryGetSent(root, "tools"u8, out var tools) && tools.GetArrayLength() > 0)
+        if (TryGetSent(root, "tools"u8, out var tools) && HasFunctions(tools))
         {
-            // An empty list is left out: chat completions refuse one, and with it tool_choice and parallel_tool_calls,
-            // which OpenAI's chat API refuses without tools (the Responses API takes them regardless).
+            // No function tool (none, or hosted ones only) leaves tools out: chat completions refuse an empty list, and with
+            // it tool_choice and parallel_tool_calls, which OpenAI's chat API refuses without tools (the Responses API
+            // takes them regardless).
             WriteTools(writer, tools);
             if (TryGetSent(root, "tool_choice"u8, out var choice))
             {
@@ -295,7 +296,16 @@ public static class ResponsesRequestTranslator
         Copy(writer, item, "call_id"u8, "id"u8);
         writer.WriteString("type"u8, "function"u8);
         writer.WriteStartObject("function"u8);
-        Copy(writer, item, "name"u8);
+        if (TryGetSent(item, "namespace"u8, out var space))
+        {
+            // A call of a namespaced function, by its flat chat name (as the tools were offered).
+            writer.WriteString("name"u8, ToolNamespaces.Flatten(space.GetString()!, item.GetProperty("name"u8).GetString()!));
+        }
+        else
+        {
+            Copy(writer, item, "name"u8);
+        }
+
         Copy(writer, item, "arguments"u8);
         writer.WriteEndObject();
         writer.WriteEndObject();
@@ -337,23 +347,82 @@ public static class ResponsesRequestTranslator
         }
     }
 
+    /// <summary>Function tools, also inside namespaces: what a chat API can offer (hosted tools are left out).</summary>
+    private static bool HasFunctions(JsonElement tools)
+    {
+        foreach (var tool in tools.EnumerateArray())
+        {
+            var type = tool.GetProperty("type"u8);
+            if (type.ValueEquals("function"u8) || (type.ValueEquals("namespace"u8) && HasFunctions(tool.GetProperty("tools"u8))))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The namespaces the request's tools declare, for the answer's calls to name theirs.</summary>
+    private static ToolNamespaces NamespacesOf(JsonElement root)
+    {
+        if (!TryGetSent(root, "tools"u8, out var tools))
+        {
+            return ToolNamespaces.None;
+        }
+
+        List<string>? names = null;
+        foreach (var tool in tools.EnumerateArray())
+        {
+            if (tool.GetProperty("type"u8).ValueEquals("namespace"u8))
+            {
+                (names ??= []).Add(tool.GetProperty("name"u8).GetString()!);
+            }
+        }
+
+        return names is null ? ToolNamespaces.None : new ToolNamespaces(names);
+    }
+
     private static void WriteTools(Utf8JsonWriter writer, JsonElement tools)
     {
         writer.WriteStartArray("tools"u8);
+        WriteFunctions(writer, tools, space: null);
+        writer.WriteEndArray();
+    }
+
+    private static void WriteFunctions(Utf8JsonWriter writer, JsonElement tools, string? space)
+    {
         foreach (var tool in tools.EnumerateArray())
         {
+            var type = tool.GetProperty("type"u8);
+            if (type.ValueEquals("namespace"u8))
+            {
+                WriteFunctions(writer, tool.GetProperty("tools"u8), tool.GetProperty("name"u8).GetString());
+                continue;
+            }
+
+            if (!type.ValueEquals("function"u8))
+            {
+                continue;
+            }
+
             writer.WriteStartObject();
             writer.WriteString("type"u8, "function"u8);
             writer.WriteStartObject("function"u8);
-            Copy(writer, tool, "name"u8);
+            if (space is null)
+            {
+                Copy(writer, tool, "name"u8);
+            }
+            else
+            {
+                writer.WriteString("name"u8, ToolNamespaces.Flatten(space, tool.GetProperty("name"u8).GetString()!));
+            }
+
             Copy(writer, tool, "description"u8);
             Copy(writer, tool, "parameters"u8);
             Copy(writer, tool, "strict"u8);
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
-
-        writer.WriteEndArray();
     }
 
     private static void WriteToolChoice(Utf8JsonWriter writer, JsonElement choice)

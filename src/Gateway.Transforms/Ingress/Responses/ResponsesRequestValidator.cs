@@ -119,6 +119,7 @@ internal static class ResponsesRequestValidator
         {
             return Required(item, "call_id", path, JsonValueKind.String, Text)
                 ?? Required(item, "name", path, JsonValueKind.String, Text)
+                ?? Optional(item, "namespace", path, JsonValueKind.String, Text)
                 ?? Required(item, "arguments", path, JsonValueKind.String, Text);
         }
 
@@ -272,13 +273,35 @@ internal static class ResponsesRequestValidator
             return wrong;
         }
 
-        // Hosted tools (web_search, file_search, code_interpreter, mcp, ...) run on OpenAI's side; chat providers have none.
         var type = tool.GetProperty("type"u8);
-        if (!type.ValueEquals("function"u8))
+        if (type.ValueEquals("namespace"u8))
         {
-            return Unsupported(Member(path, "type"), $"Tool type '{type.GetString()}' is not supported through this gateway: only 'function' tools are.");
+            return Required(tool, "name", path, JsonValueKind.String, Text)
+                ?? Optional(tool, "description", path, JsonValueKind.String, Text)
+                ?? Required(tool, "tools", path, JsonValueKind.Array, "an array")
+                ?? CheckList(Member(path, "tools"), tool.GetProperty("tools"u8), static (t, p) => CheckObject(p, t, CheckNamespacedTool));
         }
 
+        // Custom tools take free-form text, which chat function calls cannot carry.
+        if (type.ValueEquals("custom"u8))
+        {
+            return Unsupported(Member(path, "type"), "Tool type 'custom' is not supported through this gateway: only 'function' (and 'namespace') tools are.");
+        }
+
+        // Hosted tools (web_search, file_search, code_interpreter, mcp, ...) run on OpenAI's side and no chat provider has
+        // them: left out of the request (the model answers without them, as agents that offer one by default expect);
+        // a tool_choice forcing one is refused.
+        return type.ValueEquals("function"u8) ? CheckFunctionTool(tool, path) : null;
+    }
+
+    private static ResponsesRequestError? CheckNamespacedTool(JsonElement tool, string path) =>
+        Required(tool, "type", path, JsonValueKind.String, Text)
+        ?? (tool.GetProperty("type"u8).ValueEquals("function"u8)
+            ? CheckFunctionTool(tool, path)
+            : Unsupported(Member(path, "type"), $"Tool type '{tool.GetProperty("type"u8).GetString()}' in a namespace is not supported through this gateway: only 'function' tools are."));
+
+    private static ResponsesRequestError? CheckFunctionTool(JsonElement tool, string path)
+    {
         return Required(tool, "name", path, JsonValueKind.String, Text)
             ?? Optional(tool, "description", path, JsonValueKind.String, Text)
             ?? Optional(tool, "parameters", path, JsonValueKind.Object, Object)

@@ -19,7 +19,8 @@ public static class ResponsesResponseTranslator
     /// request-echo fragment (comma-separated properties, no braces, possibly empty) spliced into the object;
     /// <paramref name="createdAt"/> is in unix seconds. Returns false, writing nothing, when the body is not a chat completion.
     /// </summary>
-    public static bool TryTranslate(ReadOnlyMemory<byte> completion, string responseId, string model, ReadOnlySpan<byte> echo, long createdAt, IBufferWriter<byte> output)
+    public static bool TryTranslate(
+        ReadOnlyMemory<byte> completion, string responseId, string model, ReadOnlySpan<byte> echo, long createdAt, IBufferWriter<byte> output, ToolNamespaces? namespaces = null)
     {
         JsonDocument document;
         try
@@ -77,7 +78,7 @@ public static class ResponsesResponseTranslator
 
             writer.WriteString("model"u8, model);
             writer.WriteStartArray("output"u8);
-            WriteItems(writer, message, ResponsesItemIds.Suffix(responseId), incompleteReason.Length > 0);
+            WriteItems(writer, message, ResponsesItemIds.Suffix(responseId), incompleteReason.Length > 0, namespaces ?? ToolNamespaces.None);
             writer.WriteEndArray();
             WriteUsage(writer, root);
             writer.WriteEndObject();
@@ -86,7 +87,7 @@ public static class ResponsesResponseTranslator
     }
 
     /// <summary>Reasoning, message and function_call items in that order; when the answer was cut, the last item is incomplete.</summary>
-    private static void WriteItems(Utf8JsonWriter writer, JsonElement message, string suffix, bool cut)
+    private static void WriteItems(Utf8JsonWriter writer, JsonElement message, string suffix, bool cut, ToolNamespaces namespaces)
     {
         foreach (var name in new[] { "reasoning_content", "reasoning" })
         {
@@ -207,8 +208,16 @@ public static class ResponsesResponseTranslator
 
             if (function.TryGetProperty("name"u8, out var name) && name.ValueKind == JsonValueKind.String)
             {
-                writer.WritePropertyName("name"u8);
-                name.WriteTo(writer);
+                if (!namespaces.IsEmpty && namespaces.TrySplit(name.GetString()!, out var space, out var local))
+                {
+                    writer.WriteString("namespace"u8, space);
+                    writer.WriteString("name"u8, local);
+                }
+                else
+                {
+                    writer.WritePropertyName("name"u8);
+                    name.WriteTo(writer);
+                }
             }
             else
             {

@@ -32,6 +32,7 @@ public sealed class ResponsesStreamTranslator : IDisposable
     private readonly byte[] _model;
     private readonly byte[] _echo;
     private readonly long _createdAt;
+    private readonly ToolNamespaces _namespaces;
     private readonly byte[] _answeredModel = new byte[MaxModelLength];
 
     /// <summary>The closed items' JSON, comma-separated: the output array of the final response.</summary>
@@ -66,10 +67,11 @@ public sealed class ResponsesStreamTranslator : IDisposable
     /// Creates the translator for one stream. <paramref name="responseId"/> (<c>resp_…</c>) names the response and its items;
     /// <paramref name="model"/> is reported while the chunks name no model; <paramref name="echo"/> is a UTF-8 JSON fragment
     /// of request-echo properties (comma-separated, no braces, possibly empty) spliced into every Response object;
-    /// <paramref name="createdAt"/> is in unix seconds.
+    /// <paramref name="createdAt"/> is in unix seconds; <paramref name="namespaces"/> the request's tool namespaces.
     /// </summary>
-    public ResponsesStreamTranslator(string responseId, string model, ReadOnlyMemory<byte> echo, long createdAt)
+    public ResponsesStreamTranslator(string responseId, string model, ReadOnlyMemory<byte> echo, long createdAt, ToolNamespaces? namespaces = null)
     {
+        _namespaces = namespaces ?? ToolNamespaces.None;
         _responseId = Escape(responseId);
         _idSuffix = Escape(ResponsesItemIds.Suffix(responseId));
         _model = Escape(model);
@@ -510,9 +512,9 @@ public sealed class ResponsesStreamTranslator : IDisposable
             default:
                 BeginEvent(output, "response.function_call_arguments.done"u8);
                 WriteItemReference(output);
-                output.Write(",\"name\":\""u8);
-                output.Write(_name.WrittenSpan);
-                output.Write("\",\"arguments\":\""u8);
+                output.Write(","u8);
+                _namespaces.WriteName(output, _name.WrittenSpan);
+                output.Write(",\"arguments\":\""u8);
                 output.Write(_text.WrittenSpan);
                 output.Write("\""u8);
                 EndEvent(output);
@@ -603,9 +605,9 @@ public sealed class ResponsesStreamTranslator : IDisposable
                 target.Write(state == ItemState.Added ? default : _text.WrittenSpan);
                 target.Write("\",\"call_id\":\""u8);
                 target.Write(_callId.WrittenSpan);
-                target.Write("\",\"name\":\""u8);
-                target.Write(_name.WrittenSpan);
-                target.Write("\"}"u8);
+                target.Write("\","u8);
+                _namespaces.WriteName(target, _name.WrittenSpan);
+                target.Write("}"u8);
                 break;
         }
     }

@@ -360,14 +360,74 @@ public class ResponsesRequestTranslatorTests
     [InlineData("image_generation")]
     [InlineData("mcp")]
     [InlineData("local_shell")]
-    [InlineData("custom")]
-    public void HostedAndCustomTools_AreRefusedNamingTheType(string type)
+    public void HostedTools_AreLeftOut_TheFunctionsKept(string type)
+    {
+        // Codex offers web_search by default: no chat provider runs it, and the model answers without it.
+        var chat = Translate($$"""{"model":"m",{{Hi}},"tools":[{"type":"function","name":"f"},{"type":"{{type}}"}],"tool_choice":"auto"}""");
+
+        Assert.Equal(["f"], chat["tools"]!.AsArray().Select(t => (string?)t!["function"]!["name"]));
+        Assert.Equal("auto", (string?)chat["tool_choice"]);
+    }
+
+    [Fact]
+    public void HostedToolsAlone_LeaveNoTools_NorToolChoice()
+    {
+        var chat = Translate($$"""{"model":"m",{{Hi}},"tools":[{"type":"web_search","external_web_access":false}],"tool_choice":"auto","parallel_tool_calls":true}""");
+
+        Assert.False(chat.AsObject().ContainsKey("tools"));
+        Assert.False(chat.AsObject().ContainsKey("tool_choice"));
+        Assert.False(chat.AsObject().ContainsKey("parallel_tool_calls"));
+    }
+
+    [Fact]
+    public void ForcedHostedTool_IsRefused()
+    {
+        Assert.Equal("tool_choice.type", Refuse($$$"""{"model":"m",{{{Hi}}},"tools":[{"type":"web_search"}],"tool_choice":{"type":"web_search"}}""").Param);
+    }
+
+    [Fact]
+    public void CustomTool_IsRefusedNamingTheType()
     {
         AssertRefused(
-            $$"""{"model":"m",{{Hi}},"tools":[{"type":"function","name":"f"},{"type":"{{type}}","name":"x"}]}""",
-            $"Tool type '{type}' is not supported through this gateway: only 'function' tools are.",
+            $$"""{"model":"m",{{Hi}},"tools":[{"type":"function","name":"f"},{"type":"custom","name":"apply_patch"}]}""",
+            "Tool type 'custom' is not supported through this gateway: only 'function' (and 'namespace') tools are.",
             "tools[1].type",
             "unsupported_parameter");
+    }
+
+    [Fact]
+    public void NamespaceTools_BecomeFlatFunctions_AndNamespacedCalls_TheirFlatNames()
+    {
+        var chat = Translate("""
+            {"model":"m","tools":[{"type":"function","name":"exec"},{"type":"namespace","name":"agents","description":"Sub-agents",
+             "tools":[{"type":"function","name":"spawn","parameters":{"type":"object"}},{"type":"function","name":"close"}]}],
+             "input":[{"role":"user","content":"Go"},{"type":"function_call","call_id":"c1","namespace":"agents","name":"spawn","arguments":"{}"},
+             {"type":"function_call_output","call_id":"c1","output":"spawned"}]}
+            """);
+
+        Assert.Equal(["exec", "agents__spawn", "agents__close"], chat["tools"]!.AsArray().Select(t => (string?)t!["function"]!["name"]));
+        Assert.Equal("""{"type":"object"}""", chat["tools"]![1]!["function"]!["parameters"]!.ToJsonString());
+        Assert.Equal("agents__spawn", (string?)chat["messages"]![1]!["tool_calls"]![0]!["function"]!["name"]);
+    }
+
+    [Fact]
+    public void NamespacesOfTheTools_AreInTheInfo_ForTheAnswer()
+    {
+        using var output = new PooledBufferWriter();
+        var request = """{"model":"m","input":"Hi","tools":[{"type":"namespace","name":"agents","tools":[{"type":"function","name":"spawn"}]}]}"""u8.ToArray();
+
+        Assert.True(ResponsesRequestTranslator.TryTranslate(request, output, out var info, out _));
+        Assert.True(info.Namespaces.TrySplit("agents__spawn", out var space, out var name));
+        Assert.Equal(("agents", "spawn"), (space, name));
+        Assert.False(info.Namespaces.TrySplit("other__spawn", out _, out _));
+    }
+
+    [Fact]
+    public void NamespaceWithACustomTool_IsRefused()
+    {
+        Assert.Equal(
+            "tools[0].tools[0].type",
+            Refuse($$$"""{"model":"m",{{{Hi}}},"tools":[{"type":"namespace","name":"n","tools":[{"type":"custom","name":"x"}]}]}""").Param);
     }
 
     [Theory]

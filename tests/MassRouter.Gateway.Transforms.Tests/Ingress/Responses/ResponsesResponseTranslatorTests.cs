@@ -63,6 +63,27 @@ public class ResponsesResponseTranslatorTests
     }
 
     [Fact]
+    public void CallOfANamespacedFunction_NamesItsNamespace_OthersStayAsTheyAre()
+    {
+        const string Completion = """
+            {"id":"c","object":"chat.completion","model":"m","choices":[{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant","content":null,
+             "tool_calls":[{"id":"c1","type":"function","function":{"name":"agents__spawn","arguments":"{}"}},
+                           {"id":"c2","type":"function","function":{"name":"mcp__fs__read","arguments":"{}"}}]}}]}
+            """;
+        using var output = new PooledBufferWriter();
+
+        Assert.True(ResponsesResponseTranslator.TryTranslate(
+            Encoding.UTF8.GetBytes(Completion), "resp_abc", "m", default, 1, output, new ToolNamespaces(["agents"])));
+
+        using var document = JsonDocument.Parse(output.WrittenMemory);
+        var calls = document.RootElement.GetProperty("output").EnumerateArray().ToArray();
+        Assert.Equal("agents", calls[0].GetProperty("namespace").GetString());
+        Assert.Equal("spawn", calls[0].GetProperty("name").GetString());
+        Assert.False(calls[1].TryGetProperty("namespace", out _));
+        Assert.Equal("mcp__fs__read", calls[1].GetProperty("name").GetString());
+    }
+
+    [Fact]
     public void ToolCallCompletion_BecomesAFunctionCallItem()
     {
         var response = TranslateFixture("openai/openai-chat-tool-call-weather.response.json");

@@ -403,6 +403,25 @@ public class ResponsesStreamTranslatorTests
     }
 
     [Fact]
+    public void StreamedCallOfANamespacedFunction_NamesItsNamespace_InEveryEvent()
+    {
+        using var translator = new ResponsesStreamTranslator("resp_abc", "m", default, 1, new ToolNamespaces(["agents"]));
+        using var output = new PooledBufferWriter();
+        translator.TranslateChunk("""{"id":"c","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"agents__spawn","arguments":""}}]}}]}"""u8, output);
+        translator.TranslateChunk("""{"id":"c","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]},"finish_reason":"tool_calls"}]}"""u8, output);
+        translator.Complete(output);
+
+        var text = Encoding.UTF8.GetString(output.WrittenSpan);
+        var log = ResponsesEventLog.Read(text);
+        var call = Assert.Single(log.Response.GetProperty("output").EnumerateArray());
+        Assert.Equal("agents", call.GetProperty("namespace").GetString());
+        Assert.Equal("spawn", call.GetProperty("name").GetString());
+        Assert.DoesNotContain("agents__spawn", text, StringComparison.Ordinal);
+        // output_item.added, function_call_arguments.done, output_item.done and response.completed.
+        Assert.Equal(4, text.Split("\"namespace\":\"agents\",\"name\":\"spawn\"").Length - 1);
+    }
+
+    [Fact]
     public void EmptyEcho_LeavesAValidResponse()
     {
         var translator = new ResponsesStreamTranslator("resp_abc", "gpt-sim", default, 1);
