@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Anthropic;
 using MassRouter.Gateway.Transforms.OpenAI;
@@ -36,6 +37,8 @@ internal sealed class AnthropicClientBody : ClientDialectBody
         }, (context.Response, requestId));
         return body;
     }
+
+    public override ClientApi Api => ClientApi.Messages;
 
     protected override void OnAttempt() => _translator = null;
 

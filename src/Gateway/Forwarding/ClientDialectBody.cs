@@ -38,6 +38,9 @@ internal abstract class ClientDialectBody : PipeWriter, IHttpResponseBodyFeature
 
     PipeWriter IHttpResponseBodyFeature.Writer => this;
 
+    /// <inheritdoc/>
+    public abstract Telemetry.ClientApi Api { get; }
+
     protected HttpContext Context { get; }
 
     /// <summary>The upstream id of the current attempt's model.</summary>

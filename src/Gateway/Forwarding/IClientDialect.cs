@@ -7,6 +7,9 @@ namespace MassRouter.Gateway.Forwarding;
 /// </summary>
 internal interface IClientDialect
 {
+    /// <summary>The API the client called, for the request metrics.</summary>
+    Telemetry.ClientApi Api { get; }
+
     /// <summary>
     /// A new attempt: <paramref name="model"/> is the upstream id it is sent with (reported when the answer names no
     /// model); <paramref name="native"/> when its provider speaks the client's dialect itself.

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using MassRouter.Gateway.Errors;
+using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Responses;
 using MassRouter.Gateway.Transforms.OpenAI;
@@ -37,6 +38,8 @@ internal sealed class ResponsesClientBody : ClientDialectBody
         body.Install();
         return body;
     }
+
+    public override ClientApi Api => ClientApi.Responses;
 
     protected override void OnAttempt()
     {

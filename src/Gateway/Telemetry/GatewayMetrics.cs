@@ -13,6 +13,9 @@ internal sealed class GatewayMetrics
 {
     private static readonly string[] StatusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
 
+    /// <summary>The <c>api</c> label's values, in <see cref="ClientApi"/>'s order.</summary>
+    private static readonly string[] ApiLabels = ["chat_completions", "embeddings", "messages", "responses"];
+
     private readonly Counter _requests;
     private readonly Histogram _duration;
     private readonly Histogram _timeToFirstToken;
@@ -59,8 +62,11 @@ internal sealed class GatewayMetrics
     {
         var factory = Factory(registry);
         string[] byDeployment = ["model", "provider"];
-        string[] byStatus = ["model", "provider", "status_class"];
-        _requests = factory.CreateCounter("massrouter_requests_total", "Requests handled (chat, messages, embeddings), by model, provider and status class.", byStatus);
+        string[] byStatus = ["model", "provider", "status_class", "api"];
+        _requests = factory.CreateCounter(
+            "massrouter_requests_total",
+            "Requests handled, by model, provider, status class and the API they came in on (chat_completions, embeddings, messages, responses).",
+            byStatus);
         _duration = factory.CreateHistogram("massrouter_request_duration_seconds", "Total request time as the gateway saw it.", byStatus,
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 19) });
         _timeToFirstToken = factory.CreateHistogram("massrouter_time_to_first_token_seconds", "Time from request arrival to the first generated output.", byDeployment,
@@ -122,9 +128,9 @@ internal sealed class GatewayMetrics
     {
         var series = For(outcome.Model, outcome.Provider);
         var statusClass = StatusClass(outcome.StatusCode);
-        series.Requests(statusClass).Inc();
+        series.Requests(statusClass, outcome.Api).Inc();
         var total = Stopwatch.GetElapsedTime(outcome.StartTimestamp, outcome.EndTimestamp);
-        series.Duration(statusClass).Observe(total.TotalSeconds);
+        series.Duration(statusClass, outcome.Api).Observe(total.TotalSeconds);
         if (outcome.UpstreamTicks > 0)
         {
             var overhead = total - Stopwatch.GetElapsedTime(0, outcome.UpstreamTicks);
@@ -157,8 +163,8 @@ internal sealed class GatewayMetrics
         private readonly GatewayMetrics _metrics;
         private readonly string _model;
         private readonly string _provider;
-        private readonly Counter.Child?[] _requests = new Counter.Child?[StatusClasses.Length];
-        private readonly Histogram.Child?[] _duration = new Histogram.Child?[StatusClasses.Length];
+        private readonly Counter.Child?[] _requests = new Counter.Child?[StatusClasses.Length * ApiLabels.Length];
+        private readonly Histogram.Child?[] _duration = new Histogram.Child?[StatusClasses.Length * ApiLabels.Length];
 
         public Series(GatewayMetrics metrics, string model, string provider)
         {
@@ -171,12 +177,13 @@ internal sealed class GatewayMetrics
             ActiveStreams = metrics._activeStreams.WithLabels(model, provider);
         }
 
-        // Status-class series appear when first used, so a healthy deployment does not export empty 1xx..5xx series.
-        public Counter.Child Requests(int statusClass) =>
-            _requests[statusClass] ??= _metrics._requests.WithLabels(_model, _provider, StatusClasses[statusClass]);
+        // Status-class and API series appear when first used, so a healthy deployment does not export empty 1xx..5xx series
+        // nor series for APIs nobody calls.
+        public Counter.Child Requests(int statusClass, ClientApi api) =>
+            _requests[(statusClass * ApiLabels.Length) + (int)api] ??= _metrics._requests.WithLabels(_model, _provider, StatusClasses[statusClass], ApiLabels[(int)api]);
 
-        public Histogram.Child Duration(int statusClass) =>
-            _duration[statusClass] ??= _metrics._duration.WithLabels(_model, _provider, StatusClasses[statusClass]);
+        public Histogram.Child Duration(int statusClass, ClientApi api) =>
+            _duration[(statusClass * ApiLabels.Length) + (int)api] ??= _metrics._duration.WithLabels(_model, _provider, StatusClasses[statusClass], ApiLabels[(int)api]);
 
         public Histogram.Child TimeToFirstToken { get; }
 
@@ -194,6 +201,7 @@ internal sealed class GatewayMetrics
 
 /// <summary>What happened to one request, for metrics.</summary>
 internal readonly record struct RequestOutcome(
+    ClientApi Api,
     string Model,
     string Provider,
     int StatusCode,

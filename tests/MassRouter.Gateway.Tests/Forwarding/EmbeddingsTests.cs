@@ -38,7 +38,7 @@ public class EmbeddingsTests(GatewayFixture gateway)
         var prompt = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["usage"]!["prompt_tokens"]!.GetValue<int>();
 
         var after = await MetricsAsync();
-        Assert.Equal(Value(before, "massrouter_requests_total{model=\"test/azure\",provider=\"azure\",status_class=\"2xx\"}") + 1, Value(after, "massrouter_requests_total{model=\"test/azure\",provider=\"azure\",status_class=\"2xx\"}"));
+        Assert.Equal(Value(before, "massrouter_requests_total{model=\"test/azure\",provider=\"azure\",status_class=\"2xx\",api=\"embeddings\"}") + 1, Value(after, "massrouter_requests_total{model=\"test/azure\",provider=\"azure\",status_class=\"2xx\",api=\"embeddings\"}"));
         Assert.Equal(Value(before, "massrouter_tokens_input_total" + Series) + prompt, Value(after, "massrouter_tokens_input_total" + Series));
         Assert.Equal(Value(before, "massrouter_time_to_first_token_seconds_count" + Series), Value(after, "massrouter_time_to_first_token_seconds_count" + Series));
     }

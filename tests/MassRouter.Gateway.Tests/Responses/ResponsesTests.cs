@@ -240,6 +240,33 @@ public class ResponsesTests(GatewayFixture gateway)
         Assert.Equal("POST", list.Content.Headers.Allow.Single());
     }
 
+    [Fact]
+    public async Task Metrics_CountEachRequestUnderTheApiItCameIn()
+    {
+        static string Series(string api) => $"massrouter_requests_total{{model=\"test/gpt\",provider=\"sim\",status_class=\"2xx\",api=\"{api}\"}}";
+        var before = await gateway.Http.GetStringAsync(new Uri(gateway.GatewayAddress, "metrics"));
+
+        _ = (await Client("test/gpt", ("x-sim-tokens", "3")).CreateResponseAsync("test/gpt", "Hi")).Value;
+        using var messages = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.GatewayAddress, "v1/messages"))
+        {
+            Content = new StringContent("""{"model":"test/gpt","max_tokens":16,"messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"),
+        };
+        messages.Headers.Add("x-api-key", GatewayFixture.Key);
+        using var answered = await gateway.Http.SendAsync(messages);
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+
+        var after = await gateway.Http.GetStringAsync(new Uri(gateway.GatewayAddress, "metrics"));
+        Assert.Equal(Value(before, Series("responses")) + 1, Value(after, Series("responses")));
+        Assert.Equal(Value(before, Series("messages")) + 1, Value(after, Series("messages")));
+        Assert.Equal(Value(before, Series("chat_completions")), Value(after, Series("chat_completions")));
+    }
+
+    /// <summary>The value of one series in a Prometheus scrape; 0 when the series is not there yet.</summary>
+    private static double Value(string scrape, string series) =>
+        scrape.Split('\n').FirstOrDefault(line => line.StartsWith(series + " ", StringComparison.Ordinal)) is { } line
+            ? double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)
+            : 0;
+
     private HttpRequestMessage Authorized(HttpMethod method, string path)
     {
         var request = new HttpRequestMessage(method, new Uri(gateway.GatewayAddress, path));

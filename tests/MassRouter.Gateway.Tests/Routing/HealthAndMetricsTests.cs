@@ -74,7 +74,7 @@ public class HealthAndMetricsTests(GatewayFixture gateway)
             Assert.Contains(name, metrics, StringComparison.Ordinal);
         }
 
-        Assert.Contains("massrouter_requests_total{model=\"test/gpt\",provider=\"sim\",status_class=\"2xx\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("massrouter_requests_total{model=\"test/gpt\",provider=\"sim\",status_class=\"2xx\",api=\"chat_completions\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("massrouter_tokens_output_total{model=\"test/gpt\",provider=\"sim\"}", metrics, StringComparison.Ordinal);
     }
 
