@@ -23,6 +23,9 @@ internal sealed record ChatShape
     /// <summary>Anthropic Messages format on <c>/v1/messages</c> instead of OpenAI chat completions.</summary>
     public bool Messages { get; init; }
 
+    /// <summary>OpenAI Responses format on <c>/v1/responses</c> (instructions, a function tool, as agents send) instead of chat completions.</summary>
+    public bool Responses { get; init; }
+
     /// <summary>When above 0: an embeddings request on <c>/v1/embeddings</c> with this many texts instead of a chat request.</summary>
     public int EmbeddingInputs { get; init; }
 }

@@ -78,6 +78,11 @@ internal sealed class RequestTemplate
             path = "v1/messages";
             body = $$"""{"model":"{{model}}","max_tokens":1024,"messages":[{"role":"user","content":"Benchmark request: answer briefly."}],"stream":{{stream}}}""";
         }
+        else if (shape.Responses)
+        {
+            path = "v1/responses";
+            body = $$$"""{"model":"{{{model}}}","instructions":"You are a coding agent. Answer briefly.","input":[{"role":"user","content":[{"type":"input_text","text":"Benchmark request: answer briefly."}]}],"tools":[{"type":"function","name":"exec_command","description":"Runs a shell command.","strict":false,"parameters":{"type":"object","properties":{"cmd":{"type":"string"}},"required":["cmd"]}}],"tool_choice":"auto","store":false,"stream":{{{stream}}}}""";
+        }
         else
         {
             path = "v1/chat/completions";

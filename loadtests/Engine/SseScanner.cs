@@ -88,20 +88,34 @@ internal sealed class SseScanner
             return;
         }
 
-        if (payload.StartsWith("{\"error\""u8) || payload.StartsWith("{\"type\":\"error\""u8))
+        if (payload.StartsWith("{\"error\""u8) || payload.StartsWith("{\"type\":\"error\""u8)
+            || payload.StartsWith("{\"type\":\"response.failed\""u8))
         {
             ErrorFrame = true;
             return;
         }
 
-        // Anthropic Messages streams (the translation lane) end with message_stop and carry text in content_block_delta.
-        if (payload.IndexOf("\"type\":\"message_stop\""u8) >= 0)
+        // OpenAI Responses streams end with response.completed (or response.incomplete) and carry text in output_text deltas.
+        if (payload.StartsWith("{\"type\":\"response."u8))
         {
+            if (payload.StartsWith("{\"type\":\"response.completed\""u8) || payload.StartsWith("{\"type\":\"response.incomplete\""u8))
+            {
+                Done = true;
+                return;
+            }
+
+            if (!payload.StartsWith("{\"type\":\"response.output_text.delta\""u8))
+            {
+                return;
+            }
+        }
+        else if (payload.IndexOf("\"type\":\"message_stop\""u8) >= 0)
+        {
+            // Anthropic Messages streams (the translation lane) end with message_stop and carry text in content_block_delta.
             Done = true;
             return;
         }
-
-        if (payload.IndexOf("\"type\":\"content_block_delta\""u8) < 0)
+        else if (payload.IndexOf("\"type\":\"content_block_delta\""u8) < 0)
         {
             // An OpenAI content delta carries "content":"<non-empty>"; the role chunk's content is "" and the finish chunk has none.
             var at = payload.IndexOf("\"content\":\""u8);

@@ -17,6 +17,7 @@ internal static class ScenarioCatalog
         new("failover", "20% of upstream calls fail before the first byte (429/500/503/529); with a healthy fallback deployment clients should see (almost) none, and never a spliced stream.", Failover, ConcludeFailover),
         new("ratelimit", "Multi-key rate-limit pressure: several API keys hammer the gateway; reports 429 shares per key.", RateLimit, ConcludeRateLimit),
         new("translation", "Anthropic-format clients (/v1/messages) against an OpenAI upstream.", Translation),
+        new("responses", "Coding-agent traffic: streamed OpenAI Responses requests (instructions, a function tool) on /v1/responses; TTFT and gaps as on chat.", Responses),
         new("embeddings", "RAG ingestion: batches of 256 texts to /v1/embeddings (answers of about 4 MB each); reports throughput and RSS over time.", Embeddings, ConcludeEmbeddings),
     ];
 
@@ -182,6 +183,19 @@ internal static class ScenarioCatalog
         new LoadPhase
         {
             Name = "translation", Workload = Workload.Single(RequestTemplate.Chat(target, "messages", Delayed(o) with { Messages = true })),
+            Concurrency = Concurrency(o, 32), Warmup = Warmup(o, 2), Duration = Duration(o, 30), Pid = target.Pid,
+        },
+    ];
+
+    private static IReadOnlyList<LoadPhase> Responses(TargetSpec target, ScenarioOptions o) =>
+    [
+        new LoadPhase
+        {
+            Name = "responses",
+            Workload = Workload.Single(RequestTemplate.Chat(target, "responses-stream", new ChatShape
+            {
+                Responses = true, Stream = true, Tokens = 32, TimeToFirstTokenMs = o.Smoke ? 1 : 50, InterTokenMs = o.Smoke ? 0 : 10,
+            })),
             Concurrency = Concurrency(o, 32), Warmup = Warmup(o, 2), Duration = Duration(o, 30), Pid = target.Pid,
         },
     ];

@@ -31,6 +31,30 @@ public sealed class SseScannerTests
     }
 
     [Fact]
+    public void Responses_stream_counts_output_text_deltas_ends_at_completed_and_fails_at_failed()
+    {
+        var scanner = new SseScanner();
+        scanner.Feed(Bytes(
+            "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"output\":[]}}\n\n"
+            + "event: response.output_item.added\ndata: {\"type\":\"response.output_item.added\",\"item\":{\"content\":[]}}\n\n"
+            + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"Hel\"}\n\n"), 1_000, null);
+        scanner.Feed(Bytes("event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"lo\"}\n\n"), 2_000, null);
+        scanner.Feed(Bytes(
+            "event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\",\"text\":\"Hello\"}\n\n"
+            + "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"output\":[{\"content\":[{\"text\":\"Hello\"}]}]}}\n\n"), 3_000, null);
+
+        Assert.Equal(2, scanner.ContentFrames);
+        Assert.Equal(1_000, scanner.FirstContent);
+        Assert.True(scanner.Done);
+        Assert.False(scanner.ErrorFrame);
+
+        var failed = new SseScanner();
+        failed.Feed(Bytes("event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"status\":\"failed\"}}\n\n"), 1_000, null);
+        Assert.True(failed.ErrorFrame);
+        Assert.False(failed.Done);
+    }
+
+    [Fact]
     public void A_frame_split_across_reads_is_timed_when_its_last_byte_arrives()
     {
         var scanner = new SseScanner();
