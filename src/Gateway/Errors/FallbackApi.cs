@@ -96,6 +96,15 @@ internal static class FallbackApi
     {
         RequestId.Stamp(context);
         var id = context.GetRouteValue("id") as string;
+        if (id == "input_tokens")
+        {
+            return OpenAIErrorResponse.WriteAsync(
+                context,
+                StatusCodes.Status404NotFound,
+                $"Unknown request URL: {context.Request.Method} {context.Request.Path}. Counting a Responses request's input tokens is not served by this gateway.",
+                code: "unknown_url");
+        }
+
         return OpenAIErrorResponse.WriteAsync(
             context,
             StatusCodes.Status404NotFound,

@@ -233,11 +233,14 @@ public class ResponsesTests(GatewayFixture gateway)
         using var get = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses/resp_123"));
         using var cancel = await gateway.Http.SendAsync(Authorized(HttpMethod.Post, "v1/responses/resp_123/cancel"));
         using var list = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses"));
+        using var count = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/input_tokens", """{"model":"test/gpt","input":"Hi"}"""));
 
         await OpenAIErrorAssert.IsErrorAsync(get, HttpStatusCode.NotFound, code: "response_not_stored");
         await OpenAIErrorAssert.IsErrorAsync(cancel, HttpStatusCode.NotFound, code: "response_not_stored");
         await OpenAIErrorAssert.IsErrorAsync(list, HttpStatusCode.MethodNotAllowed, code: "method_not_allowed");
         Assert.Equal("POST", list.Content.Headers.Allow.Single());
+        var unknown = await OpenAIErrorAssert.IsErrorAsync(count, HttpStatusCode.NotFound, code: "unknown_url");
+        Assert.Contains("input tokens", (string?)unknown["message"], StringComparison.Ordinal);
     }
 
     [Fact]
