@@ -26,20 +26,13 @@ internal sealed class ChatCompletionsHandler(
 {
     private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
 
-    private enum Api
-    {
-        ChatCompletions,
-        Embeddings,
-        Responses,
-    }
+    public Task HandleAsync(HttpContext context) => HandleRouteAsync(context, ClientApi.ChatCompletions);
 
-    public Task HandleAsync(HttpContext context) => HandleRouteAsync(context, Api.ChatCompletions);
+    public Task HandleEmbeddingsAsync(HttpContext context) => HandleRouteAsync(context, ClientApi.Embeddings);
 
-    public Task HandleEmbeddingsAsync(HttpContext context) => HandleRouteAsync(context, Api.Embeddings);
+    public Task HandleResponsesAsync(HttpContext context) => HandleRouteAsync(context, ClientApi.Responses);
 
-    public Task HandleResponsesAsync(HttpContext context) => HandleRouteAsync(context, Api.Responses);
-
-    private async Task HandleRouteAsync(HttpContext context, Api api)
+    private async Task HandleRouteAsync(HttpContext context, ClientApi api)
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = RequestId.Stamp(context);
@@ -74,7 +67,7 @@ internal sealed class ChatCompletionsHandler(
         }
 
         // A Responses request becomes the chat request the pipeline sends; its answer is translated back.
-        using var translated = api == Api.Responses ? new PooledBufferWriter(body.WrittenCount + 256) : null;
+        using var translated = api == ClientApi.Responses ? new PooledBufferWriter(body.WrittenCount + 256) : null;
         var responses = default(ResponsesRequestInfo);
         if (translated is not null
             && !ResponsesRequestTranslator.TryTranslate(body.WrittenMemory, translated, out responses, out var invalid))
@@ -85,7 +78,7 @@ internal sealed class ChatCompletionsHandler(
         }
 
         var source = translated ?? body;
-        var parsed = api == Api.Embeddings
+        var parsed = api == ClientApi.Embeddings
             ? EmbeddingsRequestParser.TryParse(source.WrittenSpan, out var request, out var error)
             : ChatRequestParser.TryParse(source.WrittenSpan, out request, out error);
         if (!parsed)
@@ -137,7 +130,7 @@ internal sealed class ChatCompletionsHandler(
         using var dialect = translated is null ? null : ResponsesClientBody.Install(context, route.Id, responses);
         try
         {
-            await pipeline.RunAsync(context, key, route, routes, forwarded ?? source, request, requestId, started, dialect: dialect, embeddings: api == Api.Embeddings);
+            await pipeline.RunAsync(context, key, route, routes, forwarded ?? source, request, requestId, started, dialect: dialect, embeddings: api == ClientApi.Embeddings);
         }
         finally
         {
