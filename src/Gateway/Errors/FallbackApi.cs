@@ -19,6 +19,7 @@ internal static class FallbackApi
         endpoints.Map("/v1/chat/completions", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/embeddings", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
+        endpoints.Map("/v1/responses/input_tokens", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses/{id}/{**rest}", (RequestDelegate)ResponseNotStoredAsync);
         endpoints.Map("/v1/messages", (RequestDelegate)MessagesMethodNotAllowedAsync);
         endpoints.Map("/v1/messages/count_tokens", (RequestDelegate)MessagesMethodNotAllowedAsync);
@@ -96,15 +97,6 @@ internal static class FallbackApi
     {
         RequestId.Stamp(context);
         var id = context.GetRouteValue("id") as string;
-        if (id == "input_tokens")
-        {
-            return OpenAIErrorResponse.WriteAsync(
-                context,
-                StatusCodes.Status404NotFound,
-                $"Unknown request URL: {context.Request.Method} {context.Request.Path}. Counting a Responses request's input tokens is not served by this gateway.",
-                code: "unknown_url");
-        }
-
         return OpenAIErrorResponse.WriteAsync(
             context,
             StatusCodes.Status404NotFound,

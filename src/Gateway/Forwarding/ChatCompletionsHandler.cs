@@ -1,7 +1,10 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
+using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
@@ -22,6 +25,7 @@ internal sealed class ChatCompletionsHandler(
     ModelCatalog catalog,
     GatewayMetrics metrics,
     ChatPipeline pipeline,
+    InputTokenEstimator estimator,
     IOptions<GatewayOptions> options)
 {
     private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
@@ -36,35 +40,12 @@ internal sealed class ChatCompletionsHandler(
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = RequestId.Stamp(context);
-
-        var auth = await authenticator.AuthenticateAsync(context);
-        if (auth.Key is not { } key)
+        if (await ReadAsync(context) is not var (key, body))
         {
-            metrics.Rejected(auth.Code);
-            await ApiKeyAuthenticator.WriteFailureAsync(context, auth);
             return;
         }
 
-        if (!JsonMediaType.IsJson(context.Request.ContentType))
-        {
-            metrics.Rejected("unsupported_media_type");
-            await OpenAIErrorResponse.WriteAsync(
-                context,
-                StatusCodes.Status415UnsupportedMediaType,
-                JsonMediaType.Unsupported(context.Request.ContentType),
-                code: "unsupported_media_type");
-            return;
-        }
-
-        var (read, bodyFailure) = await RequestBodyReader.ReadAsync(context, _maxBodyBytes);
-        using var body = read;
-        if (body is null)
-        {
-            var (status, code) = RequestBodyReader.StatusOf(bodyFailure);
-            metrics.Rejected(code);
-            await OpenAIErrorResponse.WriteAsync(context, status, RequestBodyReader.Message(bodyFailure, context, _maxBodyBytes), code: code);
-            return;
-        }
+        using var owned = body;
 
         // A Responses request becomes the chat request the pipeline sends; its answer is translated back.
         using var translated = api == ClientApi.Responses ? new PooledBufferWriter(body.WrittenCount + 256) : null;
@@ -88,27 +69,8 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
-        if (!catalog.TryGet(request.Model, out var route))
+        if (await RouteAsync(context, key, request.Model) is not { } route)
         {
-            metrics.Rejected("model_not_found");
-            await OpenAIErrorResponse.WriteAsync(
-                context,
-                StatusCodes.Status404NotFound,
-                $"The model '{request.Model}' does not exist or you do not have access to it.",
-                param: "model",
-                code: "model_not_found");
-            return;
-        }
-
-        if (!key.MayUse(route.Id))
-        {
-            metrics.Rejected("model_not_allowed");
-            await OpenAIErrorResponse.WriteAsync(
-                context,
-                StatusCodes.Status403Forbidden,
-                $"This API key is not allowed to use the model '{route.Id}'.",
-                param: "model",
-                code: "model_not_allowed");
             return;
         }
 
@@ -140,6 +102,106 @@ internal sealed class ChatCompletionsHandler(
                 await dialect.FinishAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// <c>POST /v1/responses/input_tokens</c>: the input tokens of a Responses request (the OpenAI SDKs'
+    /// <c>responses.inputTokens.count</c>), the gateway's o200k estimate of its instructions, input and tools
+    /// (<see cref="InputTokenEstimator"/>), whatever provider the model has. Not metered or rate limited.
+    /// </summary>
+    public async Task HandleInputTokensAsync(HttpContext context)
+    {
+        RequestId.Stamp(context);
+        if (await ReadAsync(context) is not var (key, body))
+        {
+            return;
+        }
+
+        using var owned = body;
+        using var chat = new PooledBufferWriter(body.WrittenCount + 256);
+        if (!ResponsesRequestTranslator.TryTranslate(body.WrittenMemory, chat, out var request, out var invalid))
+        {
+            metrics.Rejected(invalid.Code);
+            await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, invalid.Message, param: invalid.Param, code: invalid.Code);
+            return;
+        }
+
+        if (await RouteAsync(context, key, request.Model) is not { } route)
+        {
+            return;
+        }
+
+        metrics.TokenCount(route.Id, estimated: true);
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(
+            string.Create(CultureInfo.InvariantCulture, $"{{\"object\":\"response.input_tokens\",\"input_tokens\":{estimator.Estimate(body.WrittenSpan)}}}"),
+            context.RequestAborted);
+    }
+
+    /// <summary>The caller's key and the request's JSON body (the caller's to dispose), or null once the error is written.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(ApiKeyInfo Key, PooledBufferWriter Body)?> ReadAsync(HttpContext context)
+    {
+        var auth = await authenticator.AuthenticateAsync(context);
+        if (auth.Key is not { } key)
+        {
+            metrics.Rejected(auth.Code);
+            await ApiKeyAuthenticator.WriteFailureAsync(context, auth);
+            return null;
+        }
+
+        if (!JsonMediaType.IsJson(context.Request.ContentType))
+        {
+            metrics.Rejected("unsupported_media_type");
+            await OpenAIErrorResponse.WriteAsync(
+                context,
+                StatusCodes.Status415UnsupportedMediaType,
+                JsonMediaType.Unsupported(context.Request.ContentType),
+                code: "unsupported_media_type");
+            return null;
+        }
+
+        var (body, bodyFailure) = await RequestBodyReader.ReadAsync(context, _maxBodyBytes);
+        if (body is null)
+        {
+            var (status, code) = RequestBodyReader.StatusOf(bodyFailure);
+            metrics.Rejected(code);
+            await OpenAIErrorResponse.WriteAsync(context, status, RequestBodyReader.Message(bodyFailure, context, _maxBodyBytes), code: code);
+            return null;
+        }
+
+        return (key, body);
+    }
+
+    /// <summary>The model's route when the catalog has it and the key may use it; else null once the 404 or 403 is written.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ModelRoute?> RouteAsync(HttpContext context, ApiKeyInfo key, string model)
+    {
+        if (!catalog.TryGet(model, out var route))
+        {
+            metrics.Rejected("model_not_found");
+            await OpenAIErrorResponse.WriteAsync(
+                context,
+                StatusCodes.Status404NotFound,
+                $"The model '{model}' does not exist or you do not have access to it.",
+                param: "model",
+                code: "model_not_found");
+            return null;
+        }
+
+        if (!key.MayUse(route.Id))
+        {
+            metrics.Rejected("model_not_allowed");
+            await OpenAIErrorResponse.WriteAsync(
+                context,
+                StatusCodes.Status403Forbidden,
+                $"This API key is not allowed to use the model '{route.Id}'.",
+                param: "model",
+                code: "model_not_allowed");
+            return null;
+        }
+
+        return route;
     }
 
     internal static Task WriteAuthErrorAsync(HttpContext context, bool missing)

@@ -17,14 +17,14 @@ namespace MassRouter.Gateway.Forwarding;
 /// <c>POST /v1/messages/count_tokens</c>, which Claude Code calls every turn (and its editor extensions dozens of times at
 /// start) to manage its context window. A model whose first available deployment is Anthropic's gets Anthropic's own count
 /// (the body, model replaced, to its <c>count_tokens</c>); any other, or Anthropic failing, gets the gateway's estimate
-/// (<see cref="AnthropicInputTokenEstimator"/>). Never a made-up zero: a client trusts a count and stops compacting.
+/// (<see cref="InputTokenEstimator"/>). Never a made-up zero: a client trusts a count and stops compacting.
 /// Counting is free: not metered, not rate limited, no circuit touched.
 /// </summary>
 internal sealed class CountTokensHandler(
     ApiKeyAuthenticator authenticator,
     ModelCatalog catalog,
     GatewayMetrics metrics,
-    AnthropicInputTokenEstimator estimator,
+    InputTokenEstimator estimator,
     IHttpForwarder forwarder,
     IOptions<GatewayOptions> options,
     ILogger<CountTokensHandler> logger)

@@ -30,7 +30,7 @@ internal static class MeteringServices
                 sp.GetRequiredService<ILogger<TokenCounter>>());
         });
         services.AddSingleton<PromptTokenEstimator>();
-        services.AddSingleton<AnthropicInputTokenEstimator>();
+        services.AddSingleton<InputTokenEstimator>();
         services.AddSingleton<KeyConcurrencyLimiter>();
         services.AddSingleton<LocalFallbackLimiter>();
         services.AddSingleton<PriceTable>();

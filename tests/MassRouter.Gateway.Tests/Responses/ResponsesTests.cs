@@ -172,6 +172,33 @@ public class ResponsesTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task InputTokens_AreEstimated_ToolsAndImagesIncluded()
+    {
+        const string Text = "Summarise the quarterly report in three sentences, then list the risks it names.";
+        var image = "data:image/png;base64," + new string('A', 40_000);
+        const string Tools = ""","tools":[{"type":"function","name":"get_weather","description":"The weather in a city","parameters":{"type":"object","properties":{"city":{"type":"string","description":"The city's name"}},"required":["city"]}}]""";
+
+        var plain = await InputTokensAsync($$"""{"model":"test/gpt","instructions":"Be brief.","input":"{{Text}}"}""");
+        var withTools = await InputTokensAsync($$"""{"model":"test/gpt","instructions":"Be brief.","input":"{{Text}}"{{Tools}}}""");
+        var withImage = await InputTokensAsync(
+            $$"""{"model":"test/gpt","instructions":"Be brief.","input":[{"role":"user","content":[{"type":"input_text","text":"{{Text}}"},{"type":"input_image","image_url":"{{image}}"}]}]}""");
+
+        Assert.InRange(plain, 15, 60);
+        Assert.InRange(withTools - plain, 15, 80);
+        Assert.InRange(withImage - plain, 1_000, 2_000); // a share per image, not 40,000 characters of base64
+    }
+
+    [Fact]
+    public async Task InputTokens_OfAnUnknownModelOrAnInvalidRequest_AreOpenAIErrors()
+    {
+        using var unknown = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/input_tokens", """{"model":"no/such-model","input":"Hi"}"""));
+        using var invalid = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/input_tokens", """{"model":"test/gpt"}"""));
+
+        await OpenAIErrorAssert.IsErrorAsync(unknown, HttpStatusCode.NotFound, code: "model_not_found");
+        await OpenAIErrorAssert.IsErrorAsync(invalid, HttpStatusCode.BadRequest, code: "missing_required_parameter");
+    }
+
+    [Fact]
     public async Task PreviousResponseId_IsRefused_TheGatewayStoresNoResponses()
     {
         var ex = await Assert.ThrowsAsync<ClientResultException>(() =>
@@ -233,14 +260,13 @@ public class ResponsesTests(GatewayFixture gateway)
         using var get = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses/resp_123"));
         using var cancel = await gateway.Http.SendAsync(Authorized(HttpMethod.Post, "v1/responses/resp_123/cancel"));
         using var list = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses"));
-        using var count = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/input_tokens", """{"model":"test/gpt","input":"Hi"}"""));
+        using var count = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses/input_tokens"));
 
         await OpenAIErrorAssert.IsErrorAsync(get, HttpStatusCode.NotFound, code: "response_not_stored");
         await OpenAIErrorAssert.IsErrorAsync(cancel, HttpStatusCode.NotFound, code: "response_not_stored");
         await OpenAIErrorAssert.IsErrorAsync(list, HttpStatusCode.MethodNotAllowed, code: "method_not_allowed");
         Assert.Equal("POST", list.Content.Headers.Allow.Single());
-        var unknown = await OpenAIErrorAssert.IsErrorAsync(count, HttpStatusCode.NotFound, code: "unknown_url");
-        Assert.Contains("input tokens", (string?)unknown["message"], StringComparison.Ordinal);
+        await OpenAIErrorAssert.IsErrorAsync(count, HttpStatusCode.MethodNotAllowed, code: "method_not_allowed");
     }
 
     [Fact]
@@ -269,6 +295,16 @@ public class ResponsesTests(GatewayFixture gateway)
         scrape.Split('\n').FirstOrDefault(line => line.StartsWith(series + " ", StringComparison.Ordinal)) is { } line
             ? double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)
             : 0;
+
+    private async Task<int> InputTokensAsync(string body)
+    {
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/input_tokens", body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var count = JsonNode.Parse(text)!;
+        Assert.Equal("response.input_tokens", (string?)count["object"]);
+        return (int)count["input_tokens"]!;
+    }
 
     private HttpRequestMessage Authorized(HttpMethod method, string path)
     {
