@@ -97,6 +97,16 @@ internal static class FallbackApi
     {
         RequestId.Stamp(context);
         var id = context.GetRouteValue("id") as string;
+        if (id is null || !id.StartsWith("resp_", StringComparison.Ordinal))
+        {
+            // Not a response id: another Responses route this gateway does not serve (compact, ...).
+            return OpenAIErrorResponse.WriteAsync(
+                context,
+                StatusCodes.Status404NotFound,
+                $"Unknown request URL: {context.Request.Method} {context.Request.Path}.",
+                code: "unknown_url");
+        }
+
         return OpenAIErrorResponse.WriteAsync(
             context,
             StatusCodes.Status404NotFound,
