@@ -29,7 +29,7 @@ public class ResponsesTests(GatewayFixture gateway)
     [InlineData("test/claude")]
     public async Task OfficialSdk_CreatesAResponse_WithTextAndUsage(string model)
     {
-        var response = (await Client(model, ("x-sim-tokens", "5")).CreateResponseAsync(model, "Hi")).Value;
+        var response = (await Client(("x-sim-tokens", "5")).CreateResponseAsync(model, "Hi")).Value;
 
         Assert.StartsWith("resp_", response.Id, StringComparison.Ordinal);
         Assert.Equal(ResponseStatus.Completed, response.Status);
@@ -47,7 +47,7 @@ public class ResponsesTests(GatewayFixture gateway)
         var deltas = new StringBuilder();
         var types = new List<string>();
         ResponseResult? completed = null;
-        await foreach (var update in await Client(model, ("x-sim-tokens", "5")).CreateResponseStreamingAsync(model, "Hi"))
+        await foreach (var update in await Client(("x-sim-tokens", "5")).CreateResponseStreamingAsync(model, "Hi"))
         {
             types.Add(update.GetType().Name);
             if (update is StreamingResponseOutputTextDeltaUpdate delta)
@@ -79,13 +79,12 @@ public class ResponsesTests(GatewayFixture gateway)
             Tools = { ResponseTool.CreateFunctionTool("get_weather", WeatherParameters, strictModeEnabled: true, "The weather in a city") },
             ToolChoice = ResponseToolChoice.CreateFunctionChoice("get_weather"),
         };
-        var client = Client("test/gpt");
+        var client = Client();
 
-        ResponseResult response;
+        ResponseResult? response = null;
         if (stream)
         {
             options.StreamingEnabled = true;
-            response = null!;
             await foreach (var update in await client.CreateResponseStreamingAsync(options))
             {
                 if (update is StreamingResponseCompletedUpdate done)
@@ -99,6 +98,7 @@ public class ResponsesTests(GatewayFixture gateway)
             response = (await client.CreateResponseAsync(options)).Value;
         }
 
+        Assert.NotNull(response);
         var call = Assert.IsType<FunctionCallResponseItem>(Assert.Single(response.OutputItems));
         Assert.Equal("get_weather", call.FunctionName);
         Assert.False(string.IsNullOrEmpty(call.CallId));
@@ -125,7 +125,7 @@ public class ResponsesTests(GatewayFixture gateway)
             StoredOutputEnabled = false,
         };
 
-        var response = (await Client("test/gpt", ("x-sim-request-id", id), ("x-sim-tokens", "5")).CreateResponseAsync(options)).Value;
+        var response = (await Client(("x-sim-request-id", id), ("x-sim-tokens", "5")).CreateResponseAsync(options)).Value;
 
         Assert.Equal(Generated5, response.GetOutputText());
         using var sent = JsonDocument.Parse((string)(await gateway.RecordedRequestAsync(id))["body"]!);
@@ -202,7 +202,7 @@ public class ResponsesTests(GatewayFixture gateway)
     public async Task PreviousResponseId_IsRefused_TheGatewayStoresNoResponses()
     {
         var ex = await Assert.ThrowsAsync<ClientResultException>(() =>
-            Client("test/gpt").CreateResponseAsync(new CreateResponseOptions("test/gpt", [ResponseItem.CreateUserMessageItem("And then?")]) { PreviousResponseId = "resp_earlier" }));
+            Client().CreateResponseAsync(new CreateResponseOptions("test/gpt", [ResponseItem.CreateUserMessageItem("And then?")]) { PreviousResponseId = "resp_earlier" }));
 
         Assert.Equal(400, ex.Status);
         Assert.Contains("previous_response_id", ex.Message, StringComparison.Ordinal);
@@ -231,7 +231,7 @@ public class ResponsesTests(GatewayFixture gateway)
     public async Task ProviderError_IsRelayedWithItsStatus_InOpenAIShape()
     {
         var ex = await Assert.ThrowsAsync<ClientResultException>(() =>
-            Client("test/gpt", ("x-sim-fault", "status:400")).CreateResponseAsync("test/gpt", "Hi"));
+            Client(("x-sim-fault", "status:400")).CreateResponseAsync("test/gpt", "Hi"));
 
         Assert.Equal(400, ex.Status);
     }
@@ -277,7 +277,7 @@ public class ResponsesTests(GatewayFixture gateway)
         static string Series(string api) => $"massrouter_requests_total{{model=\"test/gpt\",provider=\"sim\",status_class=\"2xx\",api=\"{api}\"}}";
         var before = await gateway.Http.GetStringAsync(new Uri(gateway.GatewayAddress, "metrics"));
 
-        _ = (await Client("test/gpt", ("x-sim-tokens", "3")).CreateResponseAsync("test/gpt", "Hi")).Value;
+        _ = (await Client(("x-sim-tokens", "3")).CreateResponseAsync("test/gpt", "Hi")).Value;
         using var messages = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.GatewayAddress, "v1/messages"))
         {
             Content = new StringContent("""{"model":"test/gpt","max_tokens":16,"messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"),
@@ -315,9 +315,9 @@ public class ResponsesTests(GatewayFixture gateway)
         return request;
     }
 
-    private ResponsesClient Client(string model, params (string Name, string Value)[] headers)
+    /// <summary>The official SDK's Responses client pointed at the gateway (the model goes in each request), <paramref name="headers"/> on every request.</summary>
+    private ResponsesClient Client(params (string Name, string Value)[] headers)
     {
-        _ = model;
         var options = new OpenAIClientOptions { Endpoint = new Uri(gateway.GatewayAddress, "v1"), NetworkTimeout = TimeSpan.FromSeconds(30) };
         if (headers.Length > 0)
         {
