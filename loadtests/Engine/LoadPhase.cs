@@ -39,5 +39,11 @@ internal sealed class LoadPhase
     /// <summary>How long requests still in flight at the end may take before they are cancelled.</summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Closed model: requests measured at the least; workers go on past the window until that many completed (or the
+    /// grace ran out), whatever paused the machine during it. The rates still divide by <see cref="Duration"/>.
+    /// </summary>
+    public int MinMeasured { get; init; } = 1;
+
     public bool IsOpen => RateAt is not null;
 }

@@ -51,6 +51,7 @@ internal static class PhaseRunner
     {
         var workload = phase.Workload;
         var workers = new Task[phase.Concurrency];
+        var measured = 0;
         for (var w = 0; w < workers.Length; w++)
         {
             var context = new WorkerContext(workload, w + 1);
@@ -64,12 +65,19 @@ internal static class PhaseRunner
                         await Task.Delay(delay, cancellationToken);
                     }
 
+                    // Past the window a worker goes on until one request was measured (within the grace): a pause of the
+                    // machine as long as the window (seen on shared CI hosts) would otherwise leave the phase with no sample.
                     long now;
-                    while ((now = Clock.Now) < end && !cancellationToken.IsCancellationRequested)
+                    while (((now = Clock.Now) < end || Volatile.Read(ref measured) < phase.MinMeasured) && !cancellationToken.IsCancellationRequested)
                     {
                         var index = workload.Pick(context.Random);
+                        var inWindow = now >= measureStart;
                         await Executor.ExecuteAsync(
-                            client, workload.Templates[index], index, context, now, now >= measureStart, stallTicks, timeline, cancellationToken);
+                            client, workload.Templates[index], index, context, now, inWindow, stallTicks, timeline, cancellationToken);
+                        if (inWindow)
+                        {
+                            Interlocked.Increment(ref measured);
+                        }
                     }
                 },
                 cancellationToken);

@@ -4,12 +4,15 @@ using MassRouter.LoadTests.Targets;
 
 namespace MassRouter.LoadTests.Tests;
 
-/// <summary>The open model sends on schedule whatever the target does, and counts what it could not send as failed.</summary>
-public sealed class OpenModelTests : IClassFixture<LoopbackRig>
+/// <summary>
+/// The open model sends on schedule whatever the target does, and counts what it could not send as failed; the closed
+/// model measures at least one request whatever paused the machine.
+/// </summary>
+public sealed class PhaseRunnerTests : IClassFixture<LoopbackRig>
 {
     private readonly LoopbackRig _rig;
 
-    public OpenModelTests(LoopbackRig rig) => _rig = rig;
+    public PhaseRunnerTests(LoopbackRig rig) => _rig = rig;
 
     [Fact]
     public async Task Sends_at_the_requested_rate()
@@ -46,5 +49,25 @@ public sealed class OpenModelTests : IClassFixture<LoopbackRig>
         Assert.InRange(result.Requests, 45, 55);
         Assert.True(result.Failed >= 30, $"failed {result.Failed} of {result.Requests}");
         Assert.True(result.Latency.P50Us >= 200_000, $"p50 {result.Latency.P50Us} us");
+    }
+
+    [Fact]
+    public async Task A_window_shorter_than_a_request_still_measures_one()
+    {
+        // The warm-up request takes longer than warm-up and window together, as a pause of a shared CI host did to a
+        // smoke board's stream phase: the worker goes on after the window until one request was measured.
+        using var client = LoadTestClient.Create();
+        var target = TargetSpec.Parse(_rig.DirectTarget);
+        var phase = new LoadPhase
+        {
+            Name = "short", Workload = Workload.Single(RequestTemplate.Chat(target, "slow", new ChatShape { TimeToFirstTokenMs = 300 })),
+            Concurrency = 1, Warmup = TimeSpan.FromMilliseconds(100), Duration = TimeSpan.FromMilliseconds(50),
+        };
+
+        var result = await PhaseRunner.RunAsync(client, phase, CancellationToken.None);
+
+        Assert.Equal(1, result.Ok);
+        Assert.Equal(0, result.Failed);
+        Assert.True(result.Latency.P50Us >= 300_000, $"p50 {result.Latency.P50Us} us");
     }
 }
