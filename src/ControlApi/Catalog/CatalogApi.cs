@@ -54,7 +54,7 @@ internal static class CatalogApi
     private static async Task<Results<Created<ProviderView>, ValidationProblem, ProblemHttpResult>> CreateProviderAsync(
         CreateProviderRequest request, HttpContext context, CatalogRepository catalog, CredentialProtector credentials, CatalogPublisher publisher, AuditLog audit, TimeProvider time)
     {
-        var errors = ProviderSettings.Validate(request.Settings, ValidateProvider(request.Kind ?? "openai", request.BaseUrl, request.Credential).Text(request.Name, "name", 64));
+        var errors = ProviderSettings.Validate(request.Settings, ValidateProvider(request.Kind ?? "openai", request.BaseUrl, request.Credential).Text(request.Name, "name", 64), request.Kind ?? "openai");
         errors.Check(request.Name is null || request.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'), "name", "Use letters, digits, '-', '_' and '.'.");
         if (!errors.IsValid)
         {
@@ -97,7 +97,7 @@ internal static class CatalogApi
 
         var kind = request.Kind ?? provider.Kind;
         var baseUrl = request.BaseUrl ?? provider.BaseUrl;
-        var errors = ProviderSettings.Validate(request.Settings, ValidateProvider(kind, baseUrl, request.Credential));
+        var errors = ProviderSettings.Validate(provider.Settings().With(request.Settings), ValidateProvider(kind, baseUrl, request.Credential), kind);
         if (request.Credential is null && kind == "bedrock" && (request.Kind is not null || request.BaseUrl is not null)
             && provider.CredentialProtected is { } stored && credentials.OpenForCheck(stored) is { } kept)
         {

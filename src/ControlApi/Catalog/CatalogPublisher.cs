@@ -58,6 +58,7 @@ internal sealed class CatalogPublisher(CatalogRepository catalog, CredentialProt
         WarmConnections = settings.WarmConnections,
         BurstConnectionIdleTimeoutMs = settings.BurstConnectionIdleTimeoutMs,
         Headers = settings.Headers,
+        Responses = settings.Responses,
     };
 
     public async Task<CatalogDocument> PublishAsync()

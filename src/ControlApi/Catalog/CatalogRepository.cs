@@ -7,7 +7,7 @@ namespace MassRouter.ControlApi.Catalog;
 internal sealed class CatalogRepository(Database database)
 {
     private const string ProviderColumns = "id, name, kind, flavor, base_url, api_version, credential_protected, enabled, created_at, updated_at, " +
-        "connect_timeout_ms, activity_timeout_ms, max_connections, pooled_idle_timeout_ms, warm_connections, burst_idle_timeout_ms, headers_json";
+        "connect_timeout_ms, activity_timeout_ms, max_connections, pooled_idle_timeout_ms, warm_connections, burst_idle_timeout_ms, headers_json, responses";
 
     private const string ModelColumns = "id, public_id, display_name, context_length, input_nanos_per_million, output_nanos_per_million, cached_input_nanos_per_million, enabled, created_at, updated_at, " +
         "first_token_timeout_ms, total_timeout_ms, load_balancing";
@@ -20,9 +20,9 @@ internal sealed class CatalogRepository(Database database)
         {
             return await connection.QuerySingleAsync<ProviderRow>(
                 "INSERT INTO providers (name, kind, flavor, base_url, api_version, credential_protected, enabled, created_at, updated_at, " +
-                "connect_timeout_ms, activity_timeout_ms, max_connections, pooled_idle_timeout_ms, warm_connections, burst_idle_timeout_ms, headers_json) " +
+                "connect_timeout_ms, activity_timeout_ms, max_connections, pooled_idle_timeout_ms, warm_connections, burst_idle_timeout_ms, headers_json, responses) " +
                 "VALUES (@Name, @Kind, @Flavor, @BaseUrl, @ApiVersion, @CredentialProtected, @Enabled, @CreatedAt, @UpdatedAt, " +
-                $"@ConnectTimeoutMs, @ActivityTimeoutMs, @MaxConnections, @PooledIdleTimeoutMs, @WarmConnections, @BurstIdleTimeoutMs, @HeadersJson) RETURNING {ProviderColumns}",
+                $"@ConnectTimeoutMs, @ActivityTimeoutMs, @MaxConnections, @PooledIdleTimeoutMs, @WarmConnections, @BurstIdleTimeoutMs, @HeadersJson, @Responses) RETURNING {ProviderColumns}",
                 provider);
         }
         catch (Exception ex) when (database.IsUniqueViolation(ex))
@@ -37,7 +37,7 @@ internal sealed class CatalogRepository(Database database)
         await connection.ExecuteAsync(
             "UPDATE providers SET kind = @Kind, flavor = @Flavor, base_url = @BaseUrl, api_version = @ApiVersion, credential_protected = @CredentialProtected, enabled = @Enabled, updated_at = @UpdatedAt, " +
             "connect_timeout_ms = @ConnectTimeoutMs, activity_timeout_ms = @ActivityTimeoutMs, max_connections = @MaxConnections, pooled_idle_timeout_ms = @PooledIdleTimeoutMs, " +
-            "warm_connections = @WarmConnections, burst_idle_timeout_ms = @BurstIdleTimeoutMs, headers_json = @HeadersJson WHERE id = @Id",
+            "warm_connections = @WarmConnections, burst_idle_timeout_ms = @BurstIdleTimeoutMs, headers_json = @HeadersJson, responses = @Responses WHERE id = @Id",
             provider);
     }
 

@@ -38,6 +38,9 @@ internal sealed class ProviderRow
 
     public long? BurstIdleTimeoutMs { get; set; }
 
+    /// <summary>1 when the provider serves OpenAI's Responses API itself, 0 when not; null for the gateway's default.</summary>
+    public long? Responses { get; set; }
+
     /// <summary>The extra headers as a JSON object; null when there are none.</summary>
     public string? HeadersJson { get; set; }
 
@@ -48,7 +51,8 @@ internal sealed class ProviderRow
         PooledIdleTimeoutMs,
         (int?)WarmConnections,
         BurstIdleTimeoutMs,
-        HeadersJson is null ? null : JsonSerializer.Deserialize(HeadersJson, CoreJson.Default.IReadOnlyDictionaryStringString));
+        HeadersJson is null ? null : JsonSerializer.Deserialize(HeadersJson, CoreJson.Default.IReadOnlyDictionaryStringString),
+        Responses is { } responses ? responses != 0 : null);
 
     public void Store(ProviderSettings settings)
     {
@@ -58,6 +62,7 @@ internal sealed class ProviderRow
         PooledIdleTimeoutMs = settings.PooledConnectionIdleTimeoutMs;
         WarmConnections = settings.WarmConnections;
         BurstIdleTimeoutMs = settings.BurstConnectionIdleTimeoutMs;
+        Responses = settings.Responses is { } responses ? (responses ? 1 : 0) : null;
         HeadersJson = settings.Headers is { Count: > 0 } headers
             ? JsonSerializer.Serialize(headers, CoreJson.Default.IReadOnlyDictionaryStringString)
             : null;

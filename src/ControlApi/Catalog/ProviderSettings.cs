@@ -4,9 +4,9 @@ using MassRouter.Core.Catalog;
 namespace MassRouter.ControlApi.Catalog;
 
 /// <summary>
-/// A provider's connection settings and extra headers as the gateways apply them (README,
-/// <c>MassRouter:Providers:{name}:...</c>); a null field takes the gateway's default. In an update only the given fields
-/// change, and given headers replace all of them (<c>{}</c> removes them).
+/// A provider's connection settings, extra headers and whether it serves OpenAI's Responses API itself, as the gateways
+/// apply them (README, <c>MassRouter:Providers:{name}:...</c>); a null field takes the gateway's default. In an update only
+/// the given fields change, and given headers replace all of them (<c>{}</c> removes them).
 /// </summary>
 public sealed record ProviderSettings(
     long? ConnectTimeoutMs = null,
@@ -15,7 +15,8 @@ public sealed record ProviderSettings(
     long? PooledConnectionIdleTimeoutMs = null,
     int? WarmConnections = null,
     long? BurstConnectionIdleTimeoutMs = null,
-    IReadOnlyDictionary<string, string>? Headers = null)
+    IReadOnlyDictionary<string, string>? Headers = null,
+    bool? Responses = null)
 {
     /// <summary>These settings with the fields <paramref name="update"/> gives replaced.</summary>
     public ProviderSettings With(ProviderSettings? update) => update is null ? this : new(
@@ -25,9 +26,10 @@ public sealed record ProviderSettings(
         update.PooledConnectionIdleTimeoutMs ?? PooledConnectionIdleTimeoutMs,
         update.WarmConnections ?? WarmConnections,
         update.BurstConnectionIdleTimeoutMs ?? BurstConnectionIdleTimeoutMs,
-        update.Headers ?? Headers);
+        update.Headers ?? Headers,
+        update.Responses ?? Responses);
 
-    internal static ValidationErrors Validate(ProviderSettings? settings, ValidationErrors errors)
+    internal static ValidationErrors Validate(ProviderSettings? settings, ValidationErrors errors, string kind)
     {
         if (settings is null)
         {
@@ -35,6 +37,7 @@ public sealed record ProviderSettings(
         }
 
         const string Field = "settings.";
+        errors.Check(settings.Responses != true || kind == "openai", Field + "responses", "Only an openai-kind provider serves OpenAI's Responses API; other kinds' /v1/responses requests are translated.");
         errors.Check(settings.ConnectTimeoutMs is not { } connect || CatalogRules.IsTimeout(connect, CatalogRules.MaxConnectTimeoutMs), Field + "connectTimeoutMs", $"Must be 1 to {CatalogRules.MaxConnectTimeoutMs} ms.")
             .Check(settings.ActivityTimeoutMs is not { } activity || CatalogRules.IsTimeout(activity), Field + "activityTimeoutMs", $"Must be 1 to {CatalogRules.MaxTimeoutMs} ms.")
             .Check(settings.MaxConnections is not { } max || CatalogRules.IsConnectionCount(max), Field + "maxConnections", "Must be at least 1.")

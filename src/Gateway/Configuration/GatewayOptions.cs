@@ -98,6 +98,13 @@ public sealed class ProviderOptions
     /// <summary>Name of an environment variable holding the credential.</summary>
     public string? ApiKeyEnvironmentVariable { get; set; }
 
+    /// <summary>
+    /// <c>openai</c> kind only: whether the provider serves OpenAI's Responses API (<c>POST {BaseUrl}/responses</c>; Azure
+    /// OpenAI's <c>/openai/v1/responses</c>). Then <c>/v1/responses</c> requests reach it as the client sent them (model
+    /// replaced) instead of translated to chat completions. Unset: true for <c>api.openai.com</c>, false elsewhere.
+    /// </summary>
+    public bool? Responses { get; set; }
+
     /// <summary>Azure OpenAI <c>api-version</c> query value; for Anthropic the <c>anthropic-version</c> header (default 2023-06-01).</summary>
     public string? ApiVersion { get; set; }
 

@@ -64,6 +64,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 failures.Add($"{prefix}:Flavor '{provider.Flavor}' is not supported (supported: azure).");
             }
 
+            if (provider.Responses == true && !string.Equals(provider.Kind, ProviderKinds.OpenAI, StringComparison.OrdinalIgnoreCase))
+            {
+                failures.Add($"{prefix}:Responses applies to the openai kind only (a {provider.Kind} provider's /v1/responses requests are translated).");
+            }
+
             if (string.Equals(provider.Flavor, "azure", StringComparison.OrdinalIgnoreCase) && string.IsNullOrEmpty(provider.ApiVersion))
             {
                 failures.Add($"{prefix}:ApiVersion is required for Azure OpenAI.");

@@ -4,6 +4,7 @@ using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.Ingress;
 using MassRouter.Gateway.Transforms.Ingress.Anthropic;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Translation;
@@ -81,7 +82,7 @@ internal readonly record struct AnthropicRouteRequest(
     private static (int Status, ModelRoute? Route, bool Stream, bool HasRoutingFields) Check(
         PooledBufferWriter body, ModelCatalog catalog, ApiKeyInfo key, out (string Reason, string Message) error)
     {
-        if (!AnthropicModelRewriter.TryReadRouting(body.WrittenSpan, out var model, out var stream, out var hasRoutingFields))
+        if (!ModelFieldRewriter.TryReadRouting(body.WrittenSpan, out var model, out var stream, out var hasRoutingFields))
         {
             var invalidJson = JsonSyntaxError.TryFind(body.WrittenSpan, out var syntaxError);
             error = invalidJson

@@ -75,7 +75,7 @@ internal sealed class ChatAttempts : IRetryGate
     }
 
     /// <summary>Set for <c>/v1/messages</c>: Anthropic-kind deployments get the client's own body, every answer goes out in Anthropic's dialect.</summary>
-    public AnthropicIngress? Anthropic { get; init; }
+    public NativeIngress? Native { get; init; }
 
     /// <summary>Set for <c>/v1/messages</c> and <c>/v1/responses</c>: the client dialect every answer goes out in.</summary>
     public IClientDialect? Dialect { get; init; }
@@ -108,10 +108,11 @@ internal sealed class ChatAttempts : IRetryGate
             var deployment = _plan[_index];
             var outgoing = _body.WrittenMemory;
 
-            // An Anthropic client reaching an Anthropic-kind deployment: its own body goes upstream, model replaced. Each
-            // attempt of a mixed plan builds its own body (the cache below is per deployment).
-            var native = Anthropic is not null && deployment.Provider.Kind == ProviderKinds.Anthropic;
-            if (native || ProviderRequestBody.NeedsNewBody(_request, deployment))
+            // An Anthropic client reaching an Anthropic-kind deployment, a Responses client one serving the Responses API:
+            // its own body goes upstream, model replaced. Each attempt of a mixed plan builds its own body (the cache
+            // below is per deployment).
+            var native = Native?.Serves(deployment.Provider) == true;
+            if (native || Native?.Untranslatable is not null || ProviderRequestBody.NeedsNewBody(_request, deployment))
             {
                 if (!ReferenceEquals(rewrittenFor, deployment))
                 {
@@ -175,8 +176,8 @@ internal sealed class ChatAttempts : IRetryGate
                 _stop)
             {
                 Output = _output,
-                Codec = native ? AnthropicPassthroughCodec.Instance : deployment.Provider.Codec,
-                RequestUri = Embeddings ? deployment.EmbeddingsUri : null,
+                Codec = native ? Native!.Codec : deployment.Provider.Codec,
+                RequestUri = Embeddings ? deployment.EmbeddingsUri : native ? Native!.RequestUri(deployment) : null,
                 UpstreamBody = outgoing,
             };
             Exchange = exchange;
@@ -328,7 +329,7 @@ internal sealed class ChatAttempts : IRetryGate
     {
         if (native)
         {
-            return AnthropicPassthroughCodec.Instance.TryWriteRequest(Anthropic!.Body.WrittenMemory, _request, deployment.UpstreamModel, output, out refused);
+            return Native!.Codec.TryWriteRequest(Native.Body.WrittenMemory, _request, deployment.UpstreamModel, output, out refused);
         }
 
         if (Embeddings && deployment.EmbeddingsUri is null)
@@ -341,9 +342,9 @@ internal sealed class ChatAttempts : IRetryGate
             return false;
         }
 
-        if (Anthropic?.Untranslatable is { } untranslatable)
+        if (Native?.Untranslatable is { } untranslatable)
         {
-            // An Anthropic request with no chat-completions form: only Anthropic-kind deployments can take it.
+            // A request with no chat-completions form: only deployments speaking the client's dialect can take it.
             refused = untranslatable;
             return false;
         }

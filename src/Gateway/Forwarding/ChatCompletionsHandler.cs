@@ -10,6 +10,7 @@ using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Responses;
 using MassRouter.Gateway.Transforms.OpenAI;
+using MassRouter.Gateway.Transforms.Providers;
 using Microsoft.Extensions.Options;
 
 namespace MassRouter.Gateway.Forwarding;
@@ -34,8 +35,6 @@ internal sealed class ChatCompletionsHandler(
 
     public Task HandleEmbeddingsAsync(HttpContext context) => HandleRouteAsync(context, ClientApi.Embeddings);
 
-    public Task HandleResponsesAsync(HttpContext context) => HandleRouteAsync(context, ClientApi.Responses);
-
     private async Task HandleRouteAsync(HttpContext context, ClientApi api)
     {
         var started = Stopwatch.GetTimestamp();
@@ -46,61 +45,125 @@ internal sealed class ChatCompletionsHandler(
         }
 
         using var owned = body;
-
-        // A Responses request becomes the chat request the pipeline sends; its answer is translated back.
-        using var translated = api == ClientApi.Responses ? new PooledBufferWriter(body.WrittenCount + 256) : null;
-        var responses = default(ResponsesRequestInfo);
-        if (translated is not null
-            && !ResponsesRequestTranslator.TryTranslate(body.WrittenMemory, translated, out responses, out var invalid))
-        {
-            metrics.Rejected(invalid.Code);
-            await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, invalid.Message, param: invalid.Param, code: invalid.Code);
-            return;
-        }
-
-        var source = translated ?? body;
         var parsed = api == ClientApi.Embeddings
-            ? EmbeddingsRequestParser.TryParse(source.WrittenSpan, out var request, out var error)
-            : ChatRequestParser.TryParse(source.WrittenSpan, out request, out error);
+            ? EmbeddingsRequestParser.TryParse(body.WrittenSpan, out var request, out var error)
+            : ChatRequestParser.TryParse(body.WrittenSpan, out request, out error);
         if (!parsed)
         {
-            metrics.Rejected(error.Code ?? "invalid_request");
-            await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, error.Message!, param: error.Param, code: error.Code);
+            await RejectAsync(context, error);
             return;
         }
 
-        if (await RouteAsync(context, key, request.Model) is not { } route)
+        if (await RouteAsync(context, key, request.Model) is not { } route || await ResolveAsync(context, route, request, key) is not { } routes)
         {
-            return;
-        }
-
-        var routes = FallbackRoutes.Resolve(catalog, route, request.FallbackModels, key, out var fallbackError);
-        if (fallbackError is { } failure)
-        {
-            metrics.Rejected(failure.Code);
-            await OpenAIErrorResponse.WriteAsync(context, failure.Status, failure.Message, param: "models", code: failure.Code);
             return;
         }
 
         // models and provider are the gateway's: removed here, no provider (passthrough or translated) ever sees them.
-        using var forwarded = request.GatewayProperties.Any ? new PooledBufferWriter(source.WrittenCount) : null;
+        using var forwarded = request.GatewayProperties.Any ? new PooledBufferWriter(body.WrittenCount) : null;
         if (forwarded is not null)
         {
-            request = GatewayRoutingFields.Remove(source.WrittenSpan, request, forwarded);
+            request = GatewayRoutingFields.Remove(body.WrittenSpan, request, forwarded);
         }
 
-        using var dialect = translated is null ? null : ResponsesClientBody.Install(context, route.Id, responses);
+        await pipeline.RunAsync(context, key, route, routes, forwarded ?? body, request, requestId, started, embeddings: api == ClientApi.Embeddings);
+    }
+
+    /// <summary>
+    /// <c>POST /v1/responses</c>: the request is translated once to the chat request every provider kind takes, and its
+    /// answer written back as a Response by <see cref="ResponsesClientBody"/>; deployments whose provider serves the
+    /// Responses API itself get the client's own body instead (model replaced) and their answer as it comes. A request
+    /// with no chat form (stored responses, hosted or custom tools, ...) can only go to those.
+    /// </summary>
+    public async Task HandleResponsesAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var requestId = RequestId.Stamp(context);
+        if (await ReadAsync(context) is not var (key, body))
+        {
+            return;
+        }
+
+        using var owned = body;
+        using var chat = new PooledBufferWriter(body.WrittenCount + 256);
+        ChatRequestInfo request;
+        CodecError? untranslatable = null;
+        if (ResponsesRequestTranslator.TryTranslate(body.WrittenMemory, chat, out var responses, out var invalid))
+        {
+            if (!ChatRequestParser.TryParse(chat.WrittenSpan, out request, out var error))
+            {
+                await RejectAsync(context, error);
+                return;
+            }
+        }
+        else if (invalid.ServedNatively && responses.Model is { Length: > 0 })
+        {
+            // Only the routing facts are read (model, stream and the gateway's fields, in OpenAI's words); a deployment
+            // serving the Responses API validates the rest.
+            if (!ChatRequestParser.TryParse(body.WrittenSpan, out request, out var error))
+            {
+                await RejectAsync(context, error);
+                return;
+            }
+
+            untranslatable = new CodecError(StatusCodes.Status400BadRequest, invalid.Message, invalid.Param, invalid.Code);
+        }
+        else
+        {
+            await RejectAsync(context, new RequestError(invalid.Message, invalid.Param, invalid.Code));
+            return;
+        }
+
+        if (await RouteAsync(context, key, request.Model) is not { } route || await ResolveAsync(context, route, request, key) is not { } routes)
+        {
+            return;
+        }
+
+        var native = NativeIngress.AnyServes(ClientApi.Responses, routes);
+        if (untranslatable is not null && !native)
+        {
+            await RejectAsync(context, new RequestError(invalid.Message, invalid.Param, invalid.Code));
+            return;
+        }
+
+        // models and provider are the gateway's: removed from the chat body and from the client's own, so no provider
+        // (translated, passthrough or native) ever sees them.
+        var sent = untranslatable is null ? chat : body;
+        using var forwarded = request.GatewayProperties.Any ? new PooledBufferWriter(sent.WrittenCount) : null;
+        if (forwarded is not null)
+        {
+            request = GatewayRoutingFields.Remove(sent.WrittenSpan, request, forwarded);
+        }
+
+        var ownRanges = untranslatable is null && native && forwarded is not null && ChatRequestParser.TryParse(body.WrittenSpan, out var own, out _)
+            ? own.GatewayProperties
+            : default;
+        using var ownForwarded = ownRanges.Any ? new PooledBufferWriter(body.WrittenCount) : null;
+        if (ownForwarded is not null)
+        {
+            GatewayRoutingFields.Remove(body.WrittenSpan, ownRanges, ownForwarded);
+        }
+
+        var nativeBody = untranslatable is not null ? forwarded ?? body : ownForwarded ?? body;
+        using var dialect = ResponsesClientBody.Install(context, route.Id, responses);
         try
         {
-            await pipeline.RunAsync(context, key, route, routes, forwarded ?? source, request, requestId, started, dialect: dialect, embeddings: api == ClientApi.Embeddings);
+            await pipeline.RunAsync(
+                context,
+                key,
+                route,
+                routes,
+                untranslatable is null ? forwarded ?? chat : nativeBody,
+                request,
+                requestId,
+                started,
+                native ? new NativeIngress(ClientApi.Responses, nativeBody, untranslatable) : null,
+                dialect);
         }
         finally
         {
-            if (dialect is not null)
-            {
-                // Errors written before any attempt (metering's 429/402, unavailable deployments) are still held.
-                await dialect.FinishAsync();
-            }
+            // Errors written before any attempt (metering's 429/402, unavailable deployments) are still held.
+            await dialect.FinishAsync();
         }
     }
 
@@ -175,6 +238,27 @@ internal sealed class ChatCompletionsHandler(
 
     /// <summary>The model's route when the catalog has it and the key may use it; else null once the 404 or 403 is written.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    /// <summary>The routes of the model and of the request's fallback <c>models</c>, or null once the error is written.</summary>
+    private async ValueTask<ModelRoute[]?> ResolveAsync(HttpContext context, ModelRoute route, ChatRequestInfo request, ApiKeyInfo key)
+    {
+        var routes = FallbackRoutes.Resolve(catalog, route, request.FallbackModels, key, out var fallbackError);
+        if (fallbackError is not { } failure)
+        {
+            return routes;
+        }
+
+        metrics.Rejected(failure.Code);
+        await OpenAIErrorResponse.WriteAsync(context, failure.Status, failure.Message, param: "models", code: failure.Code);
+        return null;
+    }
+
+    /// <summary>A request that is not valid: a 400 in OpenAI's words, counted.</summary>
+    private Task RejectAsync(HttpContext context, RequestError error)
+    {
+        metrics.Rejected(error.Code ?? "invalid_request");
+        return OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, error.Message!, param: error.Param, code: error.Code);
+    }
+
     private async ValueTask<ModelRoute?> RouteAsync(HttpContext context, ApiKeyInfo key, string model)
     {
         if (!catalog.TryGet(model, out var route))

@@ -33,7 +33,7 @@ internal sealed class ChatPipeline(
     private readonly RetryBudget _budget = new(options.Value.Resilience.RetryBudgetRatio, options.Value.Resilience.RetryBudgetReserve);
 
     /// <param name="body">The OpenAI chat request the attempts send (rewritten per deployment as needed).</param>
-    /// <param name="anthropic">For <c>/v1/messages</c>: the client's Anthropic body, for Anthropic-kind deployments.</param>
+    /// <param name="native">For <c>/v1/messages</c> and <c>/v1/responses</c>: the client's own body, for deployments speaking its dialect.</param>
     /// <param name="dialect">For <c>/v1/messages</c> and <c>/v1/responses</c>: the client dialect the answer is written in.</param>
     /// <param name="embeddings">For <c>/v1/embeddings</c>: the body is an embeddings request (see <see cref="ChatAttempts.Embeddings"/>).</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -46,7 +46,7 @@ internal sealed class ChatPipeline(
         ChatRequestInfo request,
         string requestId,
         long started,
-        AnthropicIngress? anthropic = null,
+        NativeIngress? native = null,
         IClientDialect? dialect = null,
         bool embeddings = false)
     {
@@ -103,7 +103,7 @@ internal sealed class ChatPipeline(
                 metered.Output,
                 totalTimeout?.Token ?? drain.Token)
             {
-                Anthropic = anthropic,
+                Native = native,
                 Dialect = dialect,
                 Embeddings = embeddings,
             };

@@ -6,6 +6,7 @@ using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.Ingress;
 using MassRouter.Gateway.Transforms.Ingress.Anthropic;
 using MassRouter.Gateway.Transforms.Providers;
 using Microsoft.Extensions.Options;
@@ -64,7 +65,7 @@ internal sealed class CountTokensHandler(
     {
         var provider = deployment.Provider;
         using var upstreamBody = new PooledBufferWriter(body.WrittenCount + deployment.UpstreamModel.Length + 16);
-        if (!AnthropicModelRewriter.TryRewrite(body.WrittenSpan, deployment.UpstreamModel, upstreamBody))
+        if (!ModelFieldRewriter.TryRewrite(body.WrittenSpan, deployment.UpstreamModel, upstreamBody))
         {
             return false;
         }

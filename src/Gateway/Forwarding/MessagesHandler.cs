@@ -65,7 +65,7 @@ internal sealed class MessagesHandler(
 
             request = request with { FallbackModels = fallbacks, Provider = preferences };
         }
-        else if (routes.Any(static r => r.Deployments.Any(static d => d.Provider.Kind == ProviderKinds.Anthropic)))
+        else if (NativeIngress.AnyServes(ClientApi.Messages, routes))
         {
             request = new ChatRequestInfo { Model = route.Id, Stream = stream, FallbackModels = fallbacks, Provider = preferences };
             untranslatable = new CodecError(StatusCodes.Status400BadRequest, invalid.Message, null, "invalid_request");
@@ -80,7 +80,7 @@ internal sealed class MessagesHandler(
         using var client = AnthropicClientBody.Install(context, route.Id, requestId);
         try
         {
-            await pipeline.RunAsync(context, key, route, routes, chat, request, requestId, started, new AnthropicIngress(anthropicBody, untranslatable), client);
+            await pipeline.RunAsync(context, key, route, routes, chat, request, requestId, started, new NativeIngress(ClientApi.Messages, anthropicBody, untranslatable), client);
         }
         finally
         {

@@ -12,7 +12,8 @@ namespace MassRouter.Gateway.Forwarding;
 /// <summary>
 /// The OpenAI Responses dialect: the response body of a <c>/v1/responses</c> request while it rides the chat pipeline.
 /// Chat completions become a Response object and chunk streams Responses events; errors are already OpenAI's shape and
-/// go out as the pipeline wrote them.
+/// go out as the pipeline wrote them. A native attempt (a provider serving the Responses API) passes its Response and
+/// events through, only the gateway's own error event for a stream it had to cut written as the Responses API's.
 /// </summary>
 internal sealed class ResponsesClientBody : ClientDialectBody
 {
@@ -21,6 +22,7 @@ internal sealed class ResponsesClientBody : ClientDialectBody
     private readonly ToolNamespaces _namespaces;
     private readonly long _createdAt;
     private ResponsesStreamTranslator? _translator;
+    private int _nativeEvents;
 
     private ResponsesClientBody(HttpContext context, string model, ResponsesRequestInfo request)
         : base(context, model)
@@ -49,10 +51,23 @@ internal sealed class ResponsesClientBody : ClientDialectBody
 
     protected override void DisposeCore() => _translator?.Dispose();
 
-    protected override void OnEvents() => _translator = new ResponsesStreamTranslator(_responseId, Model, _echo, _createdAt, _namespaces);
+    protected override void OnEvents()
+    {
+        _nativeEvents = 0;
+        if (!Native)
+        {
+            _translator = new ResponsesStreamTranslator(_responseId, Model, _echo, _createdAt, _namespaces);
+        }
+    }
 
     protected override void RelayEvent(SseEvent sseEvent, PipeWriter output)
     {
+        if (Native)
+        {
+            RelayNative(sseEvent, output);
+            return;
+        }
+
         if (_translator is not { IsFinished: false } translator || !sseEvent.HasData)
         {
             return;
@@ -65,6 +80,28 @@ internal sealed class ResponsesClientBody : ClientDialectBody
         else if (!translator.TranslateChunk(sseEvent.Data, output))
         {
             translator.Fail(output, "server_error", "The provider sent malformed stream data.");
+        }
+    }
+
+    /// <summary>A native attempt's event: the provider's own as it came; the gateway's OpenAI-style error event (a stream it cut) as the Responses API's.</summary>
+    private void RelayNative(SseEvent sseEvent, PipeWriter output)
+    {
+        if (!sseEvent.HasData)
+        {
+            output.Write(sseEvent.Raw);
+        }
+        else if (sseEvent.IsDone)
+        {
+            // The end of the gateway's error: the Responses API sends no [DONE].
+        }
+        else if (!sseEvent.EventType.IsEmpty || !OpenAIErrorWriter.IsOpenAIError(sseEvent.Data))
+        {
+            output.Write(sseEvent.Raw);
+            _nativeEvents++;
+        }
+        else
+        {
+            ResponsesErrorEvent.WriteFromOpenAIError(output, sseEvent.Data, _nativeEvents++);
         }
     }
 
@@ -86,9 +123,9 @@ internal sealed class ResponsesClientBody : ClientDialectBody
     protected override void TranslateWhole(ReadOnlyMemory<byte> body, PooledBufferWriter translated)
     {
         var response = Context.Response;
-        if (response.StatusCode >= 400 || OpenAIErrorWriter.IsOpenAIError(body.Span))
+        if (Native || response.StatusCode >= 400 || OpenAIErrorWriter.IsOpenAIError(body.Span))
         {
-            // The gateway's or the provider's error, already in OpenAI's shape.
+            // The provider's own Response, or the gateway's or the provider's error, already in OpenAI's shape.
             translated.Write(body.Span);
         }
         else if (!ResponsesResponseTranslator.TryTranslate(body, _responseId, Model, _echo, _createdAt, translated, _namespaces))

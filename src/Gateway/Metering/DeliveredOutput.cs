@@ -115,7 +115,8 @@ internal sealed class DeliveredOutput : IDisposable
         reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("reasoning_content"u8) || reader.ValueTextEquals("reasoning"u8)
         || reader.ValueTextEquals("refusal"u8) || reader.ValueTextEquals("arguments"u8)
         || reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("thinking"u8) || reader.ValueTextEquals("partial_json"u8)
-        || reader.ValueTextEquals("input"u8); // Bedrock's tool input fragments (a string only there: Anthropic's is an object)
+        || reader.ValueTextEquals("input"u8) // Bedrock's tool input fragments (a string only there: Anthropic's is an object)
+        || reader.ValueTextEquals("delta"u8); // the Responses API's *.delta events (an object in every other format)
 
     private void CopyString(ref Utf8JsonReader reader)
     {

@@ -19,6 +19,8 @@ internal sealed class ProviderEndpoint : IDisposable
             ? BedrockEndpoints.ForRegion(region)
             : options.BaseUrl).TrimEnd('/');
         ApiVersion = options.ApiVersion;
+        SpeaksResponses = Kind == ProviderKinds.OpenAI
+            && (options.Responses ?? (!IsAzure && Uri.TryCreate(BaseUrl, UriKind.Absolute, out var uri) && uri.Host.Equals("api.openai.com", StringComparison.OrdinalIgnoreCase)));
         Credential = options.ApiKey is { Length: > 0 } key
             ? key
             : options.ApiKeyEnvironmentVariable is { Length: > 0 } variable ? Environment.GetEnvironmentVariable(variable) : null;
@@ -45,6 +47,9 @@ internal sealed class ProviderEndpoint : IDisposable
 
     /// <summary>The translator to the provider's wire format; null for OpenAI-compatible passthrough.</summary>
     public IChatCodec? Codec { get; }
+
+    /// <summary>True when the provider serves OpenAI's Responses API itself (see <see cref="ProviderOptions.Responses"/>).</summary>
+    public bool SpeaksResponses { get; }
 
     /// <summary>True for Azure OpenAI's path, header and api-version variant.</summary>
     public bool IsAzure { get; }
@@ -83,6 +88,9 @@ internal sealed class ProviderEndpoint : IDisposable
     /// serves embeddings from OpenAI-compatible APIs only).
     /// </summary>
     public string? EmbeddingsUrl(string upstreamModel) => Codec is null ? OpenAIUrl(upstreamModel, "/embeddings") : null;
+
+    /// <summary>The Responses API's URL (Azure OpenAI's v1 form, which takes the deployment as the model); null when the provider does not serve it.</summary>
+    public string? ResponsesUrl => SpeaksResponses ? (IsAzure ? BaseUrl + "/openai/v1/responses" : BaseUrl + "/responses") : null;
 
     /// <summary>An OpenAI-compatible operation's URL: under the base URL, or Azure OpenAI's deployment-scoped form.</summary>
     private string OpenAIUrl(string upstreamModel, string operation) => IsAzure

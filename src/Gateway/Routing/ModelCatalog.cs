@@ -139,7 +139,7 @@ internal sealed class ModelCatalog : IDisposable
 
     // A provider whose settings changed gets a new endpoint (and new connection pools); the old one is retired.
     private static bool SameEndpoint(ProviderOptions a, ProviderOptions b) =>
-        a.Kind == b.Kind && a.Flavor == b.Flavor && a.BaseUrl == b.BaseUrl && a.Region == b.Region && a.ApiVersion == b.ApiVersion && a.ApiKey == b.ApiKey
+        a.Kind == b.Kind && a.Flavor == b.Flavor && a.Responses == b.Responses && a.BaseUrl == b.BaseUrl && a.Region == b.Region && a.ApiVersion == b.ApiVersion && a.ApiKey == b.ApiKey
         && a.ApiKeyEnvironmentVariable == b.ApiKeyEnvironmentVariable
         && a.ConnectTimeout == b.ConnectTimeout && a.ActivityTimeout == b.ActivityTimeout && a.MaxConnectionsPerServer == b.MaxConnectionsPerServer
         && a.PooledConnectionIdleTimeout == b.PooledConnectionIdleTimeout && a.WarmConnections == b.WarmConnections

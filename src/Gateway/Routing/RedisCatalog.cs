@@ -147,6 +147,7 @@ internal sealed partial class RedisCatalog(
             BaseUrl = provider.BaseUrl,
             ApiVersion = provider.ApiVersion,
             ApiKey = credential,
+            Responses = provider.Responses,
         };
         options.ConnectTimeout = Valid(provider.ConnectTimeoutMs, ms => CatalogRules.IsTimeout(ms, CatalogRules.MaxConnectTimeoutMs), "connectTimeoutMs") is { } connect
             ? TimeSpan.FromMilliseconds(connect) : options.ConnectTimeout;

@@ -27,6 +27,9 @@ public sealed record CatalogProvider
     public int? WarmConnections { get; init; }
     public long? BurstConnectionIdleTimeoutMs { get; init; }
 
+    /// <summary>Whether an openai-kind provider serves OpenAI's Responses API itself; null takes the gateway's default.</summary>
+    public bool? Responses { get; init; }
+
     /// <summary>Extra headers sent with every request to the provider (never a credential: see <see cref="Credential"/>).</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 }

@@ -170,9 +170,9 @@ public abstract class CatalogApiTests(ControlApiFixture fixture)
         // Only the given fields change; given headers replace the set.
         var patched = await Expect.JsonAsync<ProviderView>(await fixture.Admin.Http.PatchAsJsonAsync($"/api/admin/providers/{created.Id}", new
         {
-            settings = new { maxConnections = 500, burstConnectionIdleTimeoutMs = 0, headers = new Dictionary<string, string> { ["X-Title"] = "Other" } },
+            settings = new { maxConnections = 500, burstConnectionIdleTimeoutMs = 0, headers = new Dictionary<string, string> { ["X-Title"] = "Other" }, responses = true },
         }));
-        Assert.Equal(new ProviderSettings(2_000, 900_000, 500, null, 8, 0), patched.Settings with { Headers = null });
+        Assert.Equal(new ProviderSettings(2_000, 900_000, 500, null, 8, 0, Responses: true), patched.Settings with { Headers = null });
         Assert.Equal(new Dictionary<string, string> { ["X-Title"] = "Other" }, patched.Settings.Headers);
         Assert.Equal(patched, (await fixture.Admin.Http.GetFromJsonAsync<ProviderView>($"/api/admin/providers/{created.Id}"))! with { Settings = patched.Settings });
         Assert.Equal(patched.Settings.Headers, (await fixture.Admin.Http.GetFromJsonAsync<ProviderView>($"/api/admin/providers/{created.Id}"))!.Settings.Headers);
@@ -190,6 +190,7 @@ public abstract class CatalogApiTests(ControlApiFixture fixture)
         var provider = document.Providers.Single(p => p.Name == name);
         Assert.Equal((2_000L, 900_000L, 500, (long?)null, 8, 0L), (provider.ConnectTimeoutMs!.Value, provider.ActivityTimeoutMs!.Value, provider.MaxConnections!.Value, provider.PooledConnectionIdleTimeoutMs, provider.WarmConnections!.Value, provider.BurstConnectionIdleTimeoutMs!.Value));
         Assert.Equal(new Dictionary<string, string> { ["X-Title"] = "Other" }, provider.Headers);
+        Assert.True(provider.Responses);
         var published = document.Models.Single(m => m.Id == model.PublicId);
         Assert.Equal((20_000L, 300_000L, "least-latency"), (published.FirstTokenTimeoutMs!.Value, published.TotalTimeoutMs!.Value, published.LoadBalancing));
 
@@ -219,6 +220,20 @@ public abstract class CatalogApiTests(ControlApiFixture fixture)
                 settings = new { headers = new Dictionary<string, string> { ["X-Title"] = "a", ["x-title"] = "b" } },
             }),
             "settings.headers");
+        await Expect.ValidationProblemAsync(
+            await fixture.Admin.Http.PostAsJsonAsync("/api/admin/providers", new
+            {
+                name = "p" + Guid.NewGuid().ToString("N")[..8], kind = "anthropic", baseUrl = "http://127.0.0.1:9/v1", settings = new { responses = true },
+            }),
+            "settings.responses");
+
+        // Nor can an openai-kind provider serving it become another kind while it says so.
+        var responses = await Expect.JsonAsync<ProviderView>(await fixture.Admin.Http.PostAsJsonAsync("/api/admin/providers", new
+        {
+            name = "p" + Guid.NewGuid().ToString("N")[..8], baseUrl = "http://127.0.0.1:9/v1", settings = new { responses = true },
+        }), HttpStatusCode.Created);
+        await Expect.ValidationProblemAsync(
+            await fixture.Admin.Http.PatchAsJsonAsync($"/api/admin/providers/{responses.Id}", new { kind = "anthropic" }), "settings.responses");
         await Expect.ValidationProblemAsync(
             await fixture.Admin.Http.PostAsJsonAsync("/api/admin/models", new { publicId = "x/" + Guid.NewGuid().ToString("N"), inputPerMillion = 1m, outputPerMillion = 1m, firstTokenTimeoutMs = 0, totalTimeoutMs = -1, loadBalancing = "random" }),
             "firstTokenTimeoutMs", "totalTimeoutMs", "loadBalancing");

@@ -1,5 +1,6 @@
 using System.ClientModel;
 using MassRouter.Gateway.Tests.Infrastructure;
+using MassRouter.Tests.Sdk;
 using OpenAI;
 using OpenAI.Chat;
 

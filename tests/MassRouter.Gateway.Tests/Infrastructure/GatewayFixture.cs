@@ -2,8 +2,10 @@ using System.ClientModel;
 using System.Net.Http.Headers;
 using System.Text;
 using MassRouter.Simulator;
+using MassRouter.Tests.Sdk;
 using OpenAI;
 using OpenAI.Chat;
+using OpenAI.Responses;
 
 namespace MassRouter.Gateway.Tests.Infrastructure;
 
@@ -74,6 +76,20 @@ public class GatewayFixture : IAsyncLifetime
             ["MassRouter:Models:5:Deployments:0:Provider"] = "sim-anthropic",
             ["MassRouter:Models:5:Deployments:0:Model"] = "sim-claude-upstream",
 
+            // A provider serving OpenAI's Responses API itself: /v1/responses requests reach it as the client sent them.
+            ["MassRouter:Providers:sim-responses:BaseUrl"] = simV1,
+            ["MassRouter:Providers:sim-responses:ApiKey"] = UpstreamCredential,
+            ["MassRouter:Providers:sim-responses:Responses"] = "true",
+            ["MassRouter:Models:6:Id"] = "test/responses",
+            ["MassRouter:Models:6:Deployments:0:Provider"] = "sim-responses",
+            ["MassRouter:Models:6:Deployments:0:Model"] = "sim-responses-upstream",
+
+            // Chat completions first, the Responses API second: what has no chat form skips to the second.
+            ["MassRouter:Models:7:Id"] = "test/responses-mixed",
+            ["MassRouter:Models:7:Deployments:0:Provider"] = "sim",
+            ["MassRouter:Models:7:Deployments:1:Provider"] = "sim-responses",
+            ["MassRouter:Models:7:Deployments:1:Model"] = "sim-responses-upstream",
+
             // These tests exercise how one provider's answers and errors are relayed: no retries, no breaker.
             // Retries, fallbacks and circuits are tested with ResilienceFixture.
             ["MassRouter:Resilience:MaxAttempts"] = "1",
@@ -119,7 +135,16 @@ public class GatewayFixture : IAsyncLifetime
     }
 
     /// <summary>The official OpenAI SDK pointed at the gateway; <paramref name="headers"/> go on every request (simulator controls).</summary>
-    public ChatClient ChatClient(string model = "test/gpt", string key = Key, IReadOnlyDictionary<string, string>? headers = null)
+    public ChatClient ChatClient(string model = "test/gpt", string key = Key, IReadOnlyDictionary<string, string>? headers = null) =>
+        OpenAIClient(key, headers).GetChatClient(model);
+
+    /// <summary>The official OpenAI SDK's Responses client pointed at the gateway (the model goes in each request), <paramref name="headers"/> on every request.</summary>
+#pragma warning disable OPENAI001 // The SDK marks its Responses client experimental; it is what OpenAI SDK users call.
+    public ResponsesClient ResponsesClient(params (string Name, string Value)[] headers) =>
+        OpenAIClient(Key, headers.Length == 0 ? null : headers.ToDictionary(h => h.Name, h => h.Value)).GetResponsesClient();
+#pragma warning restore OPENAI001
+
+    private OpenAIClient OpenAIClient(string key, IReadOnlyDictionary<string, string>? headers)
     {
         var options = new OpenAIClientOptions { Endpoint = new Uri(GatewayAddress, "v1"), NetworkTimeout = TimeSpan.FromSeconds(30) };
         if (headers is not null)
@@ -127,7 +152,7 @@ public class GatewayFixture : IAsyncLifetime
             options.AddPolicy(new HeadersPolicy(headers), System.ClientModel.Primitives.PipelinePosition.PerCall);
         }
 
-        return new OpenAIClient(new ApiKeyCredential(key), options).GetChatClient(model);
+        return new OpenAIClient(new ApiKeyCredential(key), options);
     }
 
     /// <summary>A raw chat-completions request to the gateway.</summary>

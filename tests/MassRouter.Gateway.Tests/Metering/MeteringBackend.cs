@@ -27,6 +27,9 @@ public sealed class MeteringBackend : IAsyncDisposable
     public const decimal ClaudeInputPerMillion = 3.00m;
     public const decimal ClaudeOutputPerMillion = 15.00m;
 
+    /// <summary>Served by a provider speaking the Responses API itself (native on <c>/v1/responses</c>), at the <see cref="Model"/>'s price.</summary>
+    public const string ResponsesModel = "test/metered-responses";
+
     private readonly IAsyncDisposable _server;
     private readonly string _spoolDirectory;
 
@@ -300,6 +303,12 @@ public sealed class MeteringBackend : IAsyncDisposable
             ["MassRouter:Providers:sim-anthropic:BaseUrl"] = simulatorV1.ToString(),
             ["MassRouter:Models:2:Id"] = ClaudeModel,
             ["MassRouter:Models:2:Deployments:0:Provider"] = "sim-anthropic",
+            ["MassRouter:Providers:sim-responses:BaseUrl"] = simulatorV1.ToString(),
+            ["MassRouter:Providers:sim-responses:Responses"] = "true",
+            ["MassRouter:Models:3:Id"] = ResponsesModel,
+            ["MassRouter:Models:3:Deployments:0:Provider"] = "sim-responses",
+            ["MassRouter:Metering:Prices:test/metered-responses:InputPerMillion"] = InputPerMillion.ToString(CultureInfo.InvariantCulture),
+            ["MassRouter:Metering:Prices:test/metered-responses:OutputPerMillion"] = OutputPerMillion.ToString(CultureInfo.InvariantCulture),
             ["MassRouter:Metering:Prices:test/metered-claude:InputPerMillion"] = ClaudeInputPerMillion.ToString(CultureInfo.InvariantCulture),
             ["MassRouter:Metering:Prices:test/metered-claude:OutputPerMillion"] = ClaudeOutputPerMillion.ToString(CultureInfo.InvariantCulture),
             ["MassRouter:Metering:Prices:test/metered:InputPerMillion"] = InputPerMillion.ToString(CultureInfo.InvariantCulture),

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using MassRouter.Core.Money;
 using MassRouter.Core.Redis;
@@ -87,16 +88,16 @@ public class SettlementTests(MeteringFixture fixture)
 
     [Theory]
     [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
-    public async Task Responses_AreBilledForTheUsageTheClientIsShown_StreamedOrNot(string backend)
+    public async Task Responses_AreBilledForTheUsageTheClientIsShown_StreamedOrNot_TranslatedOrNative(string backend)
     {
         var b = fixture[backend];
         const long initial = Dollar;
         var key = await b.CreateKeyAsync(initial);
         var shown = new List<(long Input, long Output)>();
-        foreach (var stream in new[] { false, true })
+        foreach (var (model, stream, tokens) in new[] { (MeteringBackend.Model, false, 7), (MeteringBackend.Model, true, 9), (MeteringBackend.ResponsesModel, false, 11), (MeteringBackend.ResponsesModel, true, 13) })
         {
-            var body = $$"""{"model":"test/metered","instructions":"Be brief.","input":"Say hello","stream":{{(stream ? "true" : "false")}}}""";
-            using var response = await b.Http.SendAsync(b.Responses(0, key.Secret, body, ("x-sim-tokens", stream ? "9" : "7")));
+            var body = $$"""{"model":"{{model}}","instructions":"Be brief.","input":"Say hello","stream":{{(stream ? "true" : "false")}}}""";
+            using var response = await b.Http.SendAsync(b.Responses(0, key.Secret, body, ("x-sim-tokens", tokens.ToString(CultureInfo.InvariantCulture))));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var text = await response.Content.ReadAsStringAsync();
             var json = stream ? text[(text.LastIndexOf("data: ", StringComparison.Ordinal) + 6)..] : text;
@@ -105,9 +106,10 @@ public class SettlementTests(MeteringFixture fixture)
             shown.Add(((long)usage["input_tokens"]!, (long)usage["output_tokens"]!));
         }
 
-        var events = (await b.WaitForEventsAsync(key.Account, 2)).OrderBy(e => e.CompletionTokens).ToList();
+        var events = (await b.WaitForEventsAsync(key.Account, 4)).OrderBy(e => e.CompletionTokens).ToList();
         Assert.Equal(shown, events.Select(e => (e.PromptTokens, e.CompletionTokens)));
-        Assert.Equal([7L, 9L], events.Select(e => e.CompletionTokens));
+        Assert.Equal([7L, 9L, 11L, 13L], events.Select(e => e.CompletionTokens));
+        Assert.Equal([MeteringBackend.Model, MeteringBackend.Model, MeteringBackend.ResponsesModel, MeteringBackend.ResponsesModel], events.Select(e => e.Model));
         Assert.All(events, e =>
         {
             Assert.Equal(UsageStatus.Ok, e.Status);

@@ -44,6 +44,23 @@ public class ProviderEndpointTests
         Assert.True(closed < TimeSpan.FromSeconds(10), $"closed after {closed}");
     }
 
+    [Theory]
+    [InlineData("openai", "https://api.openai.com/v1", null, null, "https://api.openai.com/v1/responses")]
+    [InlineData("openai", "https://API.OpenAI.com/v1/", null, null, "https://API.OpenAI.com/v1/responses")]
+    [InlineData("openai", "https://api.openai.com/v1", null, false, null)]
+    [InlineData("openai", "https://api.groq.com/openai/v1", null, null, null)]
+    [InlineData("openai", "http://vllm:8000/v1", null, true, "http://vllm:8000/v1/responses")]
+    [InlineData("openai", "https://res.openai.azure.com", "azure", true, "https://res.openai.azure.com/openai/v1/responses")]
+    [InlineData("openai", "https://res.openai.azure.com", "azure", null, null)]
+    [InlineData("anthropic", "https://api.anthropic.com/v1", null, null, null)]
+    public void TheResponsesApi_IsOpenAIsOwnByDefault_ElseWhatTheProviderSays(string kind, string baseUrl, string? flavor, bool? responses, string? expected)
+    {
+        using var endpoint = new ProviderEndpoint("p", new ProviderOptions { Kind = kind, BaseUrl = baseUrl, Flavor = flavor, ApiVersion = "2025-04-01-preview", Responses = responses });
+
+        Assert.Equal(expected, endpoint.ResponsesUrl);
+        Assert.Equal(expected is not null, endpoint.SpeaksResponses);
+    }
+
     [Fact]
     public void Requests_BeyondTheWarmLimit_TakeTheBurstPool_UntilAWarmOneEnds()
     {
@@ -185,5 +202,23 @@ public class ProviderEndpointTests
 
         Assert.True(result.Failed);
         Assert.Contains(setting, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("anthropic", true, false)]
+    [InlineData("anthropic", false, true)]
+    [InlineData("openai", true, true)]
+    public void Responses_IsAnOpenAIKindSetting(string kind, bool responses, bool valid)
+    {
+        var options = new GatewayOptions();
+        options.Providers["p"] = new ProviderOptions { Kind = kind, BaseUrl = "http://127.0.0.1:1/v1", Responses = responses };
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Responses applies to the openai kind only", result.FailureMessage, StringComparison.Ordinal);
+        }
     }
 }

@@ -7,7 +7,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MassRouter.Gateway.Tests.Forwarding;
 using MassRouter.Gateway.Tests.Infrastructure;
-using OpenAI;
 using OpenAI.Responses;
 
 namespace MassRouter.Gateway.Tests.Responses;
@@ -29,7 +28,7 @@ public class ResponsesTests(GatewayFixture gateway)
     [InlineData("test/claude")]
     public async Task OfficialSdk_CreatesAResponse_WithTextAndUsage(string model)
     {
-        var response = (await Client(("x-sim-tokens", "5")).CreateResponseAsync(model, "Hi")).Value;
+        var response = (await gateway.ResponsesClient(("x-sim-tokens", "5")).CreateResponseAsync(model, "Hi")).Value;
 
         Assert.StartsWith("resp_", response.Id, StringComparison.Ordinal);
         Assert.Equal(ResponseStatus.Completed, response.Status);
@@ -47,7 +46,7 @@ public class ResponsesTests(GatewayFixture gateway)
         var deltas = new StringBuilder();
         var types = new List<string>();
         ResponseResult? completed = null;
-        await foreach (var update in await Client(("x-sim-tokens", "5")).CreateResponseStreamingAsync(model, "Hi"))
+        await foreach (var update in await gateway.ResponsesClient(("x-sim-tokens", "5")).CreateResponseStreamingAsync(model, "Hi"))
         {
             types.Add(update.GetType().Name);
             if (update is StreamingResponseOutputTextDeltaUpdate delta)
@@ -79,7 +78,7 @@ public class ResponsesTests(GatewayFixture gateway)
             Tools = { ResponseTool.CreateFunctionTool("get_weather", WeatherParameters, strictModeEnabled: true, "The weather in a city") },
             ToolChoice = ResponseToolChoice.CreateFunctionChoice("get_weather"),
         };
-        var client = Client();
+        var client = gateway.ResponsesClient();
 
         ResponseResult? response = null;
         if (stream)
@@ -125,7 +124,7 @@ public class ResponsesTests(GatewayFixture gateway)
             StoredOutputEnabled = false,
         };
 
-        var response = (await Client(("x-sim-request-id", id), ("x-sim-tokens", "5")).CreateResponseAsync(options)).Value;
+        var response = (await gateway.ResponsesClient(("x-sim-request-id", id), ("x-sim-tokens", "5")).CreateResponseAsync(options)).Value;
 
         Assert.Equal(Generated5, response.GetOutputText());
         using var sent = JsonDocument.Parse((string)(await gateway.RecordedRequestAsync(id))["body"]!);
@@ -202,7 +201,7 @@ public class ResponsesTests(GatewayFixture gateway)
     public async Task PreviousResponseId_IsRefused_TheGatewayStoresNoResponses()
     {
         var ex = await Assert.ThrowsAsync<ClientResultException>(() =>
-            Client().CreateResponseAsync(new CreateResponseOptions("test/gpt", [ResponseItem.CreateUserMessageItem("And then?")]) { PreviousResponseId = "resp_earlier" }));
+            gateway.ResponsesClient().CreateResponseAsync(new CreateResponseOptions("test/gpt", [ResponseItem.CreateUserMessageItem("And then?")]) { PreviousResponseId = "resp_earlier" }));
 
         Assert.Equal(400, ex.Status);
         Assert.Contains("previous_response_id", ex.Message, StringComparison.Ordinal);
@@ -231,7 +230,7 @@ public class ResponsesTests(GatewayFixture gateway)
     public async Task ProviderError_IsRelayedWithItsStatus_InOpenAIShape()
     {
         var ex = await Assert.ThrowsAsync<ClientResultException>(() =>
-            Client(("x-sim-fault", "status:400")).CreateResponseAsync("test/gpt", "Hi"));
+            gateway.ResponsesClient(("x-sim-fault", "status:400")).CreateResponseAsync("test/gpt", "Hi"));
 
         Assert.Equal(400, ex.Status);
     }
@@ -277,7 +276,7 @@ public class ResponsesTests(GatewayFixture gateway)
         static string Series(string api) => $"massrouter_requests_total{{model=\"test/gpt\",provider=\"sim\",status_class=\"2xx\",api=\"{api}\"}}";
         var before = await gateway.Http.GetStringAsync(new Uri(gateway.GatewayAddress, "metrics"));
 
-        _ = (await Client(("x-sim-tokens", "3")).CreateResponseAsync("test/gpt", "Hi")).Value;
+        _ = (await gateway.ResponsesClient(("x-sim-tokens", "3")).CreateResponseAsync("test/gpt", "Hi")).Value;
         using var messages = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.GatewayAddress, "v1/messages"))
         {
             Content = new StringContent("""{"model":"test/gpt","max_tokens":16,"messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"),
@@ -313,17 +312,5 @@ public class ResponsesTests(GatewayFixture gateway)
         var request = new HttpRequestMessage(method, new Uri(gateway.GatewayAddress, path));
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GatewayFixture.Key);
         return request;
-    }
-
-    /// <summary>The official SDK's Responses client pointed at the gateway (the model goes in each request), <paramref name="headers"/> on every request.</summary>
-    private ResponsesClient Client(params (string Name, string Value)[] headers)
-    {
-        var options = new OpenAIClientOptions { Endpoint = new Uri(gateway.GatewayAddress, "v1"), NetworkTimeout = TimeSpan.FromSeconds(30) };
-        if (headers.Length > 0)
-        {
-            options.AddPolicy(new HeadersPolicy(headers.ToDictionary(h => h.Name, h => h.Value)), System.ClientModel.Primitives.PipelinePosition.PerCall);
-        }
-
-        return new OpenAIClient(new ApiKeyCredential(GatewayFixture.Key), options).GetResponsesClient();
     }
 }

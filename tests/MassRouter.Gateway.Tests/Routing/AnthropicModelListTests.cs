@@ -12,7 +12,7 @@ namespace MassRouter.Gateway.Tests.Routing;
 [Collection(GatewayCollection.Name)]
 public class AnthropicModelListTests(GatewayFixture gateway)
 {
-    private static readonly string[] All = ["test/azure", "test/claude", "test/dead", "test/gpt", "test/impatient", "test/other"];
+    private static readonly string[] All = ["test/azure", "test/claude", "test/dead", "test/gpt", "test/impatient", "test/other", "test/responses", "test/responses-mixed"];
 
     [Fact]
     public async Task AnthropicSdk_ListsWhatTheKeyMayUse_InAnthropicsShape()

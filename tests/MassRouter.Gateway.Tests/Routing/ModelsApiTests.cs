@@ -12,7 +12,9 @@ public class ModelsApiTests(GatewayFixture gateway)
     [Fact]
     public async Task Models_ListsWhatTheKeyMayUse()
     {
-        Assert.Equal(["test/azure", "test/claude", "test/dead", "test/gpt", "test/impatient", "test/other"], await ListAsync(GatewayFixture.Key));
+        Assert.Equal(
+            ["test/azure", "test/claude", "test/dead", "test/gpt", "test/impatient", "test/other", "test/responses", "test/responses-mixed"],
+            await ListAsync(GatewayFixture.Key));
         Assert.Equal(["test/gpt"], await ListAsync(GatewayFixture.LimitedKey));
     }
 

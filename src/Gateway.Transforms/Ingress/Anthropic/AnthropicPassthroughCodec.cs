@@ -32,7 +32,7 @@ public sealed class AnthropicPassthroughCodec : IChatCodec
     {
         var body = openAIRequest.Span;
         if ((UnsignedThinkingBlocks.MayBePresent(body) && UnsignedThinkingBlocks.TryRemove(body, upstreamModel, output))
-            || AnthropicModelRewriter.TryRewrite(body, upstreamModel, output))
+            || ModelFieldRewriter.TryRewrite(body, upstreamModel, output))
         {
             error = default;
             return true;

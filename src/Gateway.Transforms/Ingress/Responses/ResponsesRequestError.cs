@@ -9,4 +9,12 @@ namespace MassRouter.Gateway.Transforms.Ingress.Responses;
 /// (valid for OpenAI, but beyond what a stateless gateway over chat completions can serve), or a range code such as
 /// <c>integer_below_min_value</c>.
 /// </param>
-public readonly record struct ResponsesRequestError(string Message, string? Param, string Code);
+public readonly record struct ResponsesRequestError(string Message, string? Param, string Code)
+{
+    /// <summary>
+    /// True when OpenAI's own Responses API serves what was refused (stored responses and conversations, hosted, custom and
+    /// namespaced tools, stored files): a deployment whose provider speaks that API can take the request as it is.
+    /// <c>background</c> is not among them: its answer is fetched later from a response the gateway cannot route to.
+    /// </summary>
+    public bool ServedNatively => Code == "unsupported_parameter" && Param != "background";
+}

@@ -27,7 +27,9 @@ public static class ResponsesRequestTranslator
     /// <summary>
     /// Translates <paramref name="responsesBody"/> into <paramref name="chatBody"/>, a chat-completions request for the model
     /// the client named (the gateway replaces it per deployment). Returns false with <paramref name="error"/>, writing
-    /// nothing, for a request that is not valid or that the gateway cannot serve.
+    /// nothing, for a request that is not valid or that has no chat form; for the latter, when only the Responses API
+    /// itself can serve it (<see cref="ResponsesRequestError.ServedNatively"/>), <paramref name="info"/> still has its
+    /// model and stream flag (a non-empty model).
     /// </summary>
     public static bool TryTranslate(
         ReadOnlyMemory<byte> responsesBody,
@@ -56,12 +58,19 @@ public static class ResponsesRequestTranslator
                 return false;
             }
 
+            var stream = root.TryGetProperty("stream"u8, out var s) && s.ValueKind == JsonValueKind.True;
             if (!ResponsesRequestValidator.TryValidate(root, out error))
             {
+                // What only the Responses API itself serves: the routing facts are still given, for deployments speaking it.
+                if (error.ServedNatively && root.TryGetProperty("model"u8, out var model) && model.ValueKind == JsonValueKind.String
+                    && model.GetString() is { Length: > 0 } name)
+                {
+                    info = new ResponsesRequestInfo(name, stream, [], ToolNamespaces.None);
+                }
+
                 return false;
             }
 
-            var stream = root.TryGetProperty("stream"u8, out var s) && s.ValueKind == JsonValueKind.True;
             Write(root, stream, chatBody);
             info = new ResponsesRequestInfo(root.GetProperty("model"u8).GetString()!, stream, ResponsesEcho.Write(root), NamespacesOf(root));
             return true;

@@ -56,4 +56,14 @@ internal static class OpenAIErrors
 
     public static ReadOnlyMemory<byte> MaxTokensBelowMinimum(int value) => Encoding.UTF8.GetBytes(
         $$$"""{"error":{"message":"Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got {{{value}}} instead.","type":"invalid_request_error","param":"max_tokens","code":"integer_below_min_value"}}""");
+
+    /// <summary>The smallest <c>max_output_tokens</c> the Responses API accepts.</summary>
+    public const int MinOutputTokens = 16;
+
+    public static ReadOnlyMemory<byte> MaxOutputTokensBelowMinimum(int value) => Encoding.UTF8.GetBytes(
+        $$$"""{"error":{"message":"Invalid 'max_output_tokens': integer below minimum value. Expected a value >= {{{MinOutputTokens}}}, but got {{{value}}} instead.","type":"invalid_request_error","param":"max_output_tokens","code":"integer_below_min_value"}}""");
+
+    /// <summary>What the Responses API sends when a stream fails after it started: an <c>error</c> event, not a response.failed.</summary>
+    public static ReadOnlyMemory<byte> ResponsesMidstreamEvent { get; } =
+        "event: error\ndata: {\"type\":\"error\",\"code\":\"server_error\",\"message\":\"The server had an error while processing your request. Sorry about that!\",\"param\":null,\"sequence_number\":0}\n\n"u8.ToArray();
 }

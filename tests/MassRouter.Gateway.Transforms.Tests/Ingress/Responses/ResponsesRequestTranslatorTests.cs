@@ -661,18 +661,35 @@ public class ResponsesRequestTranslatorTests
     }
 
     [Fact]
-    public void RefusedRequest_WritesNothing()
+    public void RefusedRequest_WritesNothing_NamingItsModelWhenOnlyTheResponsesApiServesIt()
     {
         using var output = new PooledBufferWriter();
 
         Assert.False(ResponsesRequestTranslator.TryTranslate(
-            Encoding.UTF8.GetBytes("""{"model":"m","instructions":"Be brief.","input":[{"role":"user","content":"Hi"},{"type":"web_search_call"}]}"""),
+            Encoding.UTF8.GetBytes("""{"model":"m","instructions":"Be brief.","input":[{"role":"user","content":"Hi"},{"type":"web_search_call"}],"stream":true}"""),
             output,
             out var info,
-            out _));
+            out var error));
 
         Assert.Equal(0, output.WrittenCount);
-        Assert.Null(info.Echo);
+        Assert.True(error.ServedNatively);
+        Assert.Equal(("m", true), (info.Model, info.Stream));
+        Assert.Empty(info.Echo);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m","input":"Hi","background":true}""", "background")]
+    [InlineData("""{"model":"m","input":"Hi","temperature":"hot"}""", "temperature")]
+    [InlineData("""{"input":"Hi","previous_response_id":"resp_1"}""", "previous_response_id")]
+    public void RefusedRequest_NoDeploymentCanServe_HasNoRoutingFacts(string body, string param)
+    {
+        using var output = new PooledBufferWriter();
+
+        Assert.False(ResponsesRequestTranslator.TryTranslate(Encoding.UTF8.GetBytes(body), output, out var info, out var error));
+
+        Assert.Equal(param, error.Param);
+        Assert.Null(info.Model);
+        Assert.Equal(0, output.WrittenCount);
     }
 
     [Fact]

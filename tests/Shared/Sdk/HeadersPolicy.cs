@@ -1,8 +1,8 @@
 using System.ClientModel.Primitives;
 
-namespace MassRouter.Gateway.Tests.Infrastructure;
+namespace MassRouter.Tests.Sdk;
 
-/// <summary>Adds fixed headers (simulator controls) to every request the OpenAI SDK sends.</summary>
+/// <summary>Adds fixed headers (simulator controls) to every request the OpenAI SDK sends (a linked file shared by the test projects).</summary>
 internal sealed class HeadersPolicy(IReadOnlyDictionary<string, string> headers) : PipelinePolicy
 {
     public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)

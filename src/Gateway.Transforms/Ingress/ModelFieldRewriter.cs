@@ -2,10 +2,13 @@ using System.Buffers;
 using System.Text.Json;
 using MassRouter.Gateway.Transforms.Translation;
 
-namespace MassRouter.Gateway.Transforms.Ingress.Anthropic;
+namespace MassRouter.Gateway.Transforms.Ingress;
 
-/// <summary>Replaces the top-level <c>model</c> of a Messages request, leaving every other byte as the client sent it (passthrough).</summary>
-public static class AnthropicModelRewriter
+/// <summary>
+/// Replaces the top-level <c>model</c> of a request in a client dialect some providers speak themselves (Anthropic Messages,
+/// OpenAI Responses), leaving every other byte as the client sent it (passthrough).
+/// </summary>
+public static class ModelFieldRewriter
 {
     /// <summary>
     /// Reads what routing needs (model and stream) without translating, and whether the body has gateway routing fields

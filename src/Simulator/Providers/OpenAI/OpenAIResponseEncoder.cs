@@ -1,0 +1,186 @@
+using System.Buffers;
+using MassRouter.Simulator.Generation;
+
+namespace MassRouter.Simulator.Providers.OpenAI;
+
+/// <summary>
+/// Writes one generated Response object of OpenAI's Responses API and its output item (a message with one output_text
+/// part, or a function_call), in OpenAI's field order. The non-stream body and the stream's response.created,
+/// response.in_progress and response.completed events share it: the per-response parts (ids, model, the settings OpenAI
+/// repeats) are encoded once and copied.
+/// </summary>
+internal sealed class OpenAIResponseEncoder
+{
+    private const int IdHexDigits = 48;
+
+    private static readonly byte[] _hexDigits = "0123456789abcdef"u8.ToArray();
+
+    /// <summary><c>{"id":"resp_…","object":"response","created_at":N,"status":</c></summary>
+    private readonly byte[] _head;
+
+    /// <summary><c>,"instructions":null,"max_output_tokens":N,"model":"…","output":[</c></summary>
+    private readonly byte[] _settings;
+
+    private readonly byte[] _itemId;
+    private readonly byte[] _callId;
+
+    public OpenAIResponseEncoder(string model, int? maxOutputTokens, AnswerPlan plan)
+    {
+        Plan = plan;
+
+        var head = new ArrayBufferWriter<byte>(128);
+        head.Write("{\"id\":\""u8);
+        WriteId(head, "resp_"u8);
+        head.Write("\",\"object\":\"response\",\"created_at\":"u8);
+        OpenAIWire.WriteNumber(head, OpenAIWire.Now());
+        head.Write(",\"status\":"u8);
+        _head = head.WrittenSpan.ToArray();
+
+        var settings = new ArrayBufferWriter<byte>(128);
+        settings.Write(",\"instructions\":null,\"max_output_tokens\":"u8);
+        if (maxOutputTokens is { } limit)
+        {
+            OpenAIWire.WriteNumber(settings, limit);
+        }
+        else
+        {
+            settings.Write("null"u8);
+        }
+
+        settings.Write(",\"model\":"u8);
+        OpenAIWire.WriteString(settings, model);
+        settings.Write(",\"output\":["u8);
+        _settings = settings.WrittenSpan.ToArray();
+
+        var itemId = new ArrayBufferWriter<byte>(64);
+        WriteId(itemId, plan.Tool is null ? "msg_"u8 : "fc_"u8);
+        _itemId = itemId.WrittenSpan.ToArray();
+
+        var callId = new ArrayBufferWriter<byte>(32);
+        if (plan.Tool is not null)
+        {
+            OpenAIWire.WriteToolCallId(callId);
+        }
+
+        _callId = callId.WrittenSpan.ToArray();
+    }
+
+    public AnswerPlan Plan { get; }
+
+    /// <summary>The output item's id (<c>msg_…</c> or <c>fc_…</c>), unquoted; the stream's events refer to the item by it.</summary>
+    public ReadOnlySpan<byte> ItemId => _itemId;
+
+    /// <summary>
+    /// False when the answer is empty (no tokens asked for and no call): the output is then <c>[]</c>, streamed or not.
+    /// </summary>
+    public bool HasItem => Plan.Tool is not null || Plan.TextTokens > 0;
+
+    /// <summary>
+    /// The Response object: in progress (no output, usage null) until <paramref name="finished"/>, then with its item and
+    /// usage, <c>incomplete</c> with reason <c>max_output_tokens</c> when the limit cut the text.
+    /// </summary>
+    public void WriteResponse(IBufferWriter<byte> writer, bool finished)
+    {
+        writer.Write(_head);
+        if (!finished)
+        {
+            writer.Write("\"in_progress\",\"background\":false,\"error\":null,\"incomplete_details\":null"u8);
+        }
+        else if (Plan.Truncated)
+        {
+            writer.Write("\"incomplete\",\"background\":false,\"error\":null,\"incomplete_details\":{\"reason\":\"max_output_tokens\"}"u8);
+        }
+        else
+        {
+            writer.Write("\"completed\",\"background\":false,\"error\":null,\"incomplete_details\":null"u8);
+        }
+
+        writer.Write(_settings);
+        if (finished && HasItem)
+        {
+            WriteItem(writer, done: true);
+        }
+
+        writer.Write(
+            "],\"parallel_tool_calls\":true,\"previous_response_id\":null,\"reasoning\":{\"effort\":null,\"summary\":null},\"store\":false,\"temperature\":1.0,\"text\":{\"format\":{\"type\":\"text\"}},\"tool_choice\":\"auto\",\"tools\":[],\"top_p\":1.0,\"truncation\":\"disabled\",\"usage\":"u8);
+        if (finished)
+        {
+            WriteUsage(writer);
+        }
+        else
+        {
+            writer.Write("null"u8);
+        }
+
+        writer.Write(",\"user\":null,\"metadata\":{}}"u8);
+    }
+
+    /// <summary>The output item: as added (in progress, no content, empty arguments) or whole once <paramref name="done"/>.</summary>
+    public void WriteItem(IBufferWriter<byte> writer, bool done)
+    {
+        writer.Write("{\"id\":\""u8);
+        writer.Write(_itemId);
+        if (Plan.Tool is { } tool)
+        {
+            writer.Write(done
+                ? "\",\"type\":\"function_call\",\"status\":\"completed\",\"arguments\":\""u8
+                : "\",\"type\":\"function_call\",\"status\":\"in_progress\",\"arguments\":\""u8);
+            if (done)
+            {
+                JsonText.WriteEscaped(writer, tool.Arguments);
+            }
+
+            writer.Write("\",\"call_id\":\""u8);
+            writer.Write(_callId);
+            writer.Write("\",\"name\":"u8);
+            OpenAIWire.WriteString(writer, tool.Name);
+            writer.Write("}"u8);
+            return;
+        }
+
+        if (!done)
+        {
+            writer.Write("\",\"type\":\"message\",\"status\":\"in_progress\",\"content\":[],\"role\":\"assistant\"}"u8);
+            return;
+        }
+
+        // A message the limit cut is incomplete, as the response is.
+        writer.Write(Plan.Truncated
+            ? "\",\"type\":\"message\",\"status\":\"incomplete\",\"content\":["u8
+            : "\",\"type\":\"message\",\"status\":\"completed\",\"content\":["u8);
+        WriteTextPart(writer, done: true);
+        writer.Write("],\"role\":\"assistant\"}"u8);
+    }
+
+    /// <summary>The message's output_text part: empty as added, with the whole text once <paramref name="done"/>.</summary>
+    public void WriteTextPart(IBufferWriter<byte> writer, bool done)
+    {
+        writer.Write("{\"type\":\"output_text\",\"annotations\":[],\"logprobs\":[],\"text\":\""u8);
+        if (done)
+        {
+            JsonText.WriteTokens(writer, 0, Plan.TextTokens);
+        }
+
+        writer.Write("\"}"u8);
+    }
+
+    private void WriteUsage(IBufferWriter<byte> writer)
+    {
+        writer.Write("{\"input_tokens\":"u8);
+        OpenAIWire.WriteNumber(writer, Plan.PromptTokens);
+        writer.Write(",\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":"u8);
+        OpenAIWire.WriteNumber(writer, Plan.OutputTokens);
+        writer.Write(",\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":"u8);
+        OpenAIWire.WriteNumber(writer, (long)Plan.PromptTokens + Plan.OutputTokens);
+        writer.Write("}"u8);
+    }
+
+    /// <summary><paramref name="prefix"/> and 48 random hex digits, the shape of OpenAI's response and item ids.</summary>
+    private static void WriteId(IBufferWriter<byte> writer, ReadOnlySpan<byte> prefix)
+    {
+        writer.Write(prefix);
+        var span = writer.GetSpan(IdHexDigits)[..IdHexDigits];
+        Random.Shared.GetItems(_hexDigits, span);
+        writer.Advance(IdHexDigits);
+    }
+}

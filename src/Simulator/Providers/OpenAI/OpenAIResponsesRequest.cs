@@ -1,0 +1,61 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using MassRouter.Simulator.Generation;
+
+namespace MassRouter.Simulator.Providers.OpenAI;
+
+/// <summary>
+/// The few fields of a Responses API request body the simulator acts on: model, stream, <c>max_output_tokens</c> (null when
+/// absent) and a forced function call (<c>tool_choice</c> <c>{"type":"function","name":...}</c> naming a declared function
+/// tool, or <c>"required"</c>: the first one). Input items, instructions, hosted and custom tools are accepted and ignored.
+/// </summary>
+internal readonly record struct OpenAIResponsesRequest(string? Model, bool Stream, int? MaxOutputTokens, ToolCallPlan? ForcedTool)
+{
+    /// <summary>Reads the body; false when it is not a JSON object.</summary>
+    public static bool TryParse(ReadOnlySequence<byte> body, out OpenAIResponsesRequest request)
+    {
+        var read = RequestFields.ReadObject(body, root => new StrongBox<OpenAIResponsesRequest>(new OpenAIResponsesRequest(
+            RequestFields.String(root, "model"),
+            RequestFields.IsTrue(root, "stream"),
+            RequestFields.Int(root, "max_output_tokens"),
+            ReadForcedTool(root))));
+        request = read?.Value ?? default;
+        return read is not null;
+    }
+
+    /// <summary>
+    /// The call <c>tool_choice</c> forces, or null when it names no function tool the request declares (hosted tools,
+    /// custom tools and <c>allowed_tools</c> answer with text). Function tools are flat in Responses: name and parameters
+    /// sit beside their type.
+    /// </summary>
+    private static ToolCallPlan? ReadForcedTool(JsonElement root)
+    {
+        if (!root.TryGetProperty("tool_choice", out var choice) || !root.TryGetProperty("tools", out var tools) || tools.ValueKind != JsonValueKind.Array
+            || !(choice.ValueKind == JsonValueKind.Object || (choice.ValueKind == JsonValueKind.String && choice.ValueEquals("required"u8))))
+        {
+            return null;
+        }
+
+        string? named = null;
+        if (choice.ValueKind == JsonValueKind.Object
+            && (!IsFunction(choice) || (named = RequestFields.String(choice, "name")) is null))
+        {
+            return null;
+        }
+
+        foreach (var tool in tools.EnumerateArray())
+        {
+            if (tool.ValueKind == JsonValueKind.Object && IsFunction(tool) && RequestFields.String(tool, "name") is { } name
+                && (named is null || named == name))
+            {
+                return ToolCallPlan.Create(name, tool.TryGetProperty("parameters", out var parameters) ? parameters : null);
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsFunction(JsonElement element) =>
+        element.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.ValueEquals("function"u8);
+}
