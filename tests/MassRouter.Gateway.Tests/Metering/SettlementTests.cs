@@ -161,21 +161,40 @@ public class SettlementTests(MeteringFixture fixture)
         Assert.Contains("massrouter_redis_pipeline_commands_total " + pipeline.Sent.ToString(System.Globalization.CultureInfo.InvariantCulture), metrics, StringComparison.Ordinal);
     }
 
+    /// <summary>Every backend, with a chat-completions stream and a Responses stream relayed as the provider sent it.</summary>
+    public static TheoryData<string, bool> BackendsAndNativeResponses
+    {
+        get
+        {
+            var data = new TheoryData<string, bool>();
+            foreach (string backend in MeteringFixture.Backends)
+            {
+                data.Add(backend, false);
+                data.Add(backend, true);
+            }
+
+            return data;
+        }
+    }
+
     [Theory]
-    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
-    public async Task AbortedStream_IsBilledForPromptAndDeliveredOutput_AndMarkedAborted(string backend)
+    [MemberData(nameof(BackendsAndNativeResponses))]
+    public async Task AbortedStream_IsBilledForPromptAndDeliveredOutput_AndMarkedAborted(string backend, bool nativeResponses)
     {
         var b = fixture[backend];
         const long initial = Dollar;
         var key = await b.CreateKeyAsync(initial);
-        var body = """{"model":"test/metered","stream":true,"messages":[{"role":"user","content":"Tell me a long story"}]}""";
+        var headers = new[] { ("x-sim-tokens", "200"), ("x-sim-itl-ms", "20") };
         var response = await b.Http.SendAsync(
-            b.Chat(0, key.Secret, body, ("x-sim-tokens", "200"), ("x-sim-itl-ms", "20")),
+            nativeResponses
+                ? b.Responses(0, key.Secret, $$"""{"model":"{{MeteringBackend.ResponsesModel}}","stream":true,"input":"Tell me a long story"}""", headers)
+                : b.Chat(0, key.Secret, """{"model":"test/metered","stream":true,"messages":[{"role":"user","content":"Tell me a long story"}]}""", headers),
             HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using (var sse = new SseClient(await response.Content.ReadAsStreamAsync()))
         {
-            for (var i = 0; i < 4; i++)
+            // A Responses stream opens with four events before its first delta.
+            for (var i = 0; i < (nativeResponses ? 8 : 4); i++)
             {
                 Assert.NotNull(await sse.NextDataAsync(Deadline));
             }
