@@ -2,12 +2,15 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Responses;
+using MassRouter.Gateway.Transforms.Sse;
 
 namespace MassRouter.Benchmarks;
 
 /// <summary>
 /// Responses ingress: a whole 64-delta chat stream to Responses events (per delta: the stream's cost over its 64 deltas,
-/// its start and end events included), and a typical 2 KB Responses request to a chat request.
+/// its start and end events included), and a typical 2 KB Responses request to a chat request; for a provider serving the
+/// Responses API itself, the same stream relayed as it came (framing, usage of its completed event) and the request's
+/// model replaced.
 /// </summary>
 [MemoryDiagnoser]
 public class ResponsesIngressBenchmarks
@@ -27,6 +30,7 @@ public class ResponsesIngressBenchmarks
     private readonly PooledBufferWriter _chat = new(16 * 1024);
     private byte[] _request = [];
     private byte[] _echo = [];
+    private byte[] _nativeStream = [];
 
     [GlobalSetup]
     public void Setup()
@@ -38,6 +42,18 @@ public class ResponsesIngressBenchmarks
             + """],"tools":[{"type":"function","name":"get_weather","description":"Get the weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}],"tool_choice":"auto"}""");
         ResponsesRequestTranslator.TryTranslate(_request, _chat, out var info, out _);
         _echo = info.Echo;
+
+        var native = new StringBuilder();
+        native.Append("event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"in_progress\",\"output\":[],\"usage\":null}}\n\n");
+        for (var i = 0; i < Deltas; i++)
+        {
+            native.Append("event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":").Append(i + 1)
+                .Append(",\"item_id\":\"msg_0123456789abcdef\",\"output_index\":0,\"content_index\":0,\"delta\":\" token\",\"logprobs\":[]}\n\n");
+        }
+
+        native.Append("event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":").Append(Deltas + 1)
+            .Append(",\"response\":{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\",\"output\":[],\"usage\":{\"input_tokens\":120,\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":64,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":184}}}\n\n");
+        _nativeStream = Encoding.UTF8.GetBytes(native.ToString());
     }
 
     [Benchmark(OperationsPerInvoke = Deltas)]
@@ -61,6 +77,32 @@ public class ResponsesIngressBenchmarks
     {
         _chat.Clear();
         ResponsesRequestTranslator.TryTranslate(_request, _chat, out _, out _);
+        return _chat.WrittenCount;
+    }
+
+    [Benchmark(OperationsPerInvoke = Deltas)]
+    public int PassthroughStream_PerDelta()
+    {
+        _output.Clear();
+        using var translator = ResponsesPassthroughCodec.Instance.CreateStreamTranslator(default);
+        using var reader = new SseReader();
+        var input = _nativeStream.AsSpan();
+        var output = 0;
+        while (reader.TryRead(input, isFinalBlock: true, out var sseEvent, out var consumed))
+        {
+            input = input[consumed..];
+            output += translator.Translate(sseEvent, _output) ? 1 : 0;
+        }
+
+        translator.Complete(_output);
+        return output + (int)translator.Usage.CompletionTokens;
+    }
+
+    [Benchmark]
+    public int PassthroughRequest()
+    {
+        _chat.Clear();
+        ResponsesPassthroughCodec.Instance.TryWriteRequest(_request, default, "gpt-5-codex", _chat, out _);
         return _chat.WrittenCount;
     }
 }
