@@ -186,6 +186,7 @@ public static class GatewayHost
         app.MapPost("/v1/embeddings", (RequestDelegate)handler.HandleEmbeddingsAsync);
         app.MapPost("/v1/responses", (RequestDelegate)handler.HandleResponsesAsync);
         app.MapPost("/v1/responses/input_tokens", (RequestDelegate)handler.HandleInputTokensAsync);
+        app.MapPost("/v1/responses/compact", (RequestDelegate)handler.HandleCompactAsync);
         app.MapPost("/v1/messages", (RequestDelegate)app.Services.GetRequiredService<MessagesHandler>().HandleAsync);
         app.MapPost("/v1/messages/count_tokens", (RequestDelegate)app.Services.GetRequiredService<CountTokensHandler>().HandleAsync);
         app.MapModels();

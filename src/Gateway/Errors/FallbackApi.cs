@@ -20,6 +20,7 @@ internal static class FallbackApi
         endpoints.Map("/v1/embeddings", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses/input_tokens", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
+        endpoints.Map("/v1/responses/compact", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses/{id}/{**rest}", (RequestDelegate)ResponseNotStoredAsync);
         endpoints.Map("/v1/messages", (RequestDelegate)MessagesMethodNotAllowedAsync);
         endpoints.Map("/v1/messages/count_tokens", (RequestDelegate)MessagesMethodNotAllowedAsync);
@@ -99,7 +100,7 @@ internal static class FallbackApi
         var id = context.GetRouteValue("id") as string;
         if (id is null || !id.StartsWith("resp_", StringComparison.Ordinal))
         {
-            // Not a response id: another Responses route this gateway does not serve (compact, ...).
+            // Not a response id: another Responses route this gateway does not serve.
             return OpenAIErrorResponse.WriteAsync(
                 context,
                 StatusCodes.Status404NotFound,

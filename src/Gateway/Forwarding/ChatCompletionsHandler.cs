@@ -168,6 +168,55 @@ internal sealed class ChatCompletionsHandler(
     }
 
     /// <summary>
+    /// <c>POST /v1/responses/compact</c>: a Responses conversation compacted by the model (Codex's remote compaction), which
+    /// only a provider serving the Responses API itself can do: the client's body goes to such deployments of the model's
+    /// plan (model replaced, the gateway's fields removed) and their answer comes back as it came, metered by its usage.
+    /// </summary>
+    public async Task HandleCompactAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var requestId = RequestId.Stamp(context);
+        if (await ReadAsync(context) is not var (key, body))
+        {
+            return;
+        }
+
+        using var owned = body;
+
+        // Only the routing facts are read (model and the gateway's fields); the provider validates the rest. The answer is
+        // one JSON object: compaction does not stream.
+        if (!ChatRequestParser.TryParse(body.WrittenSpan, out var request, out var error))
+        {
+            await RejectAsync(context, error);
+            return;
+        }
+
+        if (await RouteAsync(context, key, request.Model) is not { } route || await ResolveAsync(context, route, request, key) is not { } routes)
+        {
+            return;
+        }
+
+        var refusal = new RequestError(
+            $"The model '{route.Id}' has no deployment whose provider serves OpenAI's Responses API, which compaction needs.", "model", "unsupported_model");
+        if (!NativeIngress.AnyServes(ClientApi.Responses, routes))
+        {
+            await RejectAsync(context, refusal);
+            return;
+        }
+
+        using var forwarded = request.GatewayProperties.Any ? new PooledBufferWriter(body.WrittenCount) : null;
+        if (forwarded is not null)
+        {
+            request = GatewayRoutingFields.Remove(body.WrittenSpan, request, forwarded);
+        }
+
+        var sent = forwarded ?? body;
+        var untranslatable = new CodecError(StatusCodes.Status400BadRequest, refusal.Message!, refusal.Param, refusal.Code);
+        await pipeline.RunAsync(
+            context, key, route, routes, sent, request with { Stream = false }, requestId, started, new NativeIngress(ClientApi.Responses, sent, untranslatable, Compaction: true));
+    }
+
+    /// <summary>
     /// <c>POST /v1/responses/input_tokens</c>: the input tokens of a Responses request (the OpenAI SDKs'
     /// <c>responses.inputTokens.count</c>), the gateway's o200k estimate of its instructions, input and tools
     /// (<see cref="InputTokenEstimator"/>), whatever provider the model has. Not metered or rate limited.

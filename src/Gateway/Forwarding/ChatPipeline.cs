@@ -133,7 +133,7 @@ internal sealed class ChatPipeline(
 
             var usage = exchange.Usage;
             metrics.RequestCompleted(new RequestOutcome(
-                dialect?.Api ?? (embeddings ? ClientApi.Embeddings : ClientApi.ChatCompletions),
+                dialect?.Api ?? native?.Api ?? (embeddings ? ClientApi.Embeddings : ClientApi.ChatCompletions),
                 attempts.Deployment.PublicModel,
                 attempts.Deployment.Provider.Name,
                 context.Response.StatusCode,

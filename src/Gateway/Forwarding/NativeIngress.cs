@@ -13,9 +13,9 @@ namespace MassRouter.Gateway.Forwarding;
 /// is (model replaced) to those providers' deployments — Anthropic-kind ones for <c>/v1/messages</c>, OpenAI-kind ones
 /// serving the Responses API for <c>/v1/responses</c> — while every other deployment gets the chat translation.
 /// <paramref name="Untranslatable"/>, when set, is why the request has no chat-completions form: only such deployments can
-/// take it.
+/// take it. <paramref name="Compaction"/>: a Responses compaction (<c>/v1/responses/compact</c>), which only those serve.
 /// </summary>
-internal sealed record NativeIngress(ClientApi Api, PooledBufferWriter Body, CodecError? Untranslatable = null)
+internal sealed record NativeIngress(ClientApi Api, PooledBufferWriter Body, CodecError? Untranslatable = null, bool Compaction = false)
 {
     /// <summary>The codec of a native attempt: the request and its answers pass through, usage read on the way.</summary>
     public IChatCodec Codec => Api == ClientApi.Messages ? AnthropicPassthroughCodec.Instance : ResponsesPassthroughCodec.Instance;
@@ -29,5 +29,6 @@ internal sealed record NativeIngress(ClientApi Api, PooledBufferWriter Body, Cod
         routes.Any(r => r.Deployments.Any(d => api == ClientApi.Messages ? d.Provider.Kind == ProviderKinds.Anthropic : d.Provider.SpeaksResponses));
 
     /// <summary>The URL of a native attempt when it is not the deployment's chat URL (the Responses API's).</summary>
-    public Uri? RequestUri(Deployment deployment) => Api == ClientApi.Responses ? deployment.ResponsesUri : null;
+    public Uri? RequestUri(Deployment deployment) =>
+        Api != ClientApi.Responses ? null : Compaction ? deployment.ResponsesCompactUri : deployment.ResponsesUri;
 }

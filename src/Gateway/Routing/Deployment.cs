@@ -23,6 +23,7 @@ internal sealed class Deployment
         StreamUri = new Uri(provider.ChatCompletionsUrl(upstreamModel, stream: true));
         EmbeddingsUri = provider.EmbeddingsUrl(upstreamModel) is { } embeddings ? new Uri(embeddings) : null;
         ResponsesUri = provider.ResponsesUrl is { } responses ? new Uri(responses) : null;
+        ResponsesCompactUri = provider.ResponsesUrl is { } compact ? new Uri(compact + "/compact") : null;
         FirstTokenTimeout = firstTokenTimeout ?? provider.ActivityTimeout;
         StreamingRequestConfig = firstTokenTimeout is { } timeout
             ? provider.RequestConfig with { ActivityTimeout = timeout }
@@ -69,4 +70,7 @@ internal sealed class Deployment
 
     /// <summary>The URL for Responses requests sent as the client wrote them; null when the provider does not speak the Responses API.</summary>
     public Uri? ResponsesUri { get; }
+
+    /// <summary>The Responses API's compaction URL (<c>.../responses/compact</c>); null when the provider does not speak the Responses API.</summary>
+    public Uri? ResponsesCompactUri { get; }
 }

@@ -106,10 +106,22 @@ public class SettlementTests(MeteringFixture fixture)
             shown.Add(((long)usage["input_tokens"]!, (long)usage["output_tokens"]!));
         }
 
-        var events = (await b.WaitForEventsAsync(key.Account, 4)).OrderBy(e => e.CompletionTokens).ToList();
+        // A compaction (only a provider serving the Responses API does it) is billed for its usage too.
+        using (var compaction = b.Responses(0, key.Secret, $$"""{"model":"{{MeteringBackend.ResponsesModel}}","input":"Say hello"}""", ("x-sim-tokens", "15")))
+        {
+            compaction.RequestUri = new Uri(compaction.RequestUri!, "responses/compact");
+            using var response = await b.Http.SendAsync(compaction);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var usage = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["usage"]!;
+            shown.Add(((long)usage["input_tokens"]!, (long)usage["output_tokens"]!));
+        }
+
+        var events = (await b.WaitForEventsAsync(key.Account, 5)).OrderBy(e => e.CompletionTokens).ToList();
         Assert.Equal(shown, events.Select(e => (e.PromptTokens, e.CompletionTokens)));
-        Assert.Equal([7L, 9L, 11L, 13L], events.Select(e => e.CompletionTokens));
-        Assert.Equal([MeteringBackend.Model, MeteringBackend.Model, MeteringBackend.ResponsesModel, MeteringBackend.ResponsesModel], events.Select(e => e.Model));
+        Assert.Equal([7L, 9L, 11L, 13L, 15L], events.Select(e => e.CompletionTokens));
+        Assert.Equal(
+            [MeteringBackend.Model, MeteringBackend.Model, MeteringBackend.ResponsesModel, MeteringBackend.ResponsesModel, MeteringBackend.ResponsesModel],
+            events.Select(e => e.Model));
         Assert.All(events, e =>
         {
             Assert.Equal(UsageStatus.Ok, e.Status);

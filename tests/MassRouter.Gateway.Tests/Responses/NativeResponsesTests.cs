@@ -170,6 +170,41 @@ public class NativeResponsesTests(GatewayFixture gateway)
         Assert.Equal("tools[0].type", (string?)error["param"]);
     }
 
+    [Theory]
+    [InlineData("test/responses")]
+    [InlineData("test/responses-mixed")]
+    public async Task Compaction_GoesToADeploymentSpeakingTheResponsesApi_AsTheClientSentIt(string model)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var body = $$$"""{"model":"{{{model}}}","input":[{"role":"user","content":"Fix the bug"}],"instructions":"Be brief.","provider":{"sort":"latency"}}""";
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/compact", body, headers: [("x-sim-request-id", id), ("x-sim-tokens", "6")]));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var answer = JsonNode.Parse(text)!;
+        Assert.Equal("response.compaction", (string?)answer["object"]);
+        Assert.Equal(6, (int)answer["usage"]!["output_tokens"]!);
+        var recorded = await gateway.RecordedRequestAsync(id);
+        Assert.Equal("/v1/responses/compact", (string?)recorded["path"]);
+        var expected = JsonNode.Parse(body)!.AsObject();
+        expected.Remove("provider");
+        expected["model"] = "sim-responses-upstream";
+        Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse((string)recorded["body"]!)), (string)recorded["body"]!);
+    }
+
+    [Fact]
+    public async Task Compaction_IsRefused_WhereNoDeploymentSpeaksTheResponsesApi_AndOnlyPosted()
+    {
+        using var refused = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/compact", """{"model":"test/gpt","input":"Hi"}"""));
+        var error = await OpenAIErrorAssert.IsErrorAsync(refused, HttpStatusCode.BadRequest, code: "unsupported_model");
+        Assert.Equal("model", (string?)error["param"]);
+
+        using var get = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.GatewayAddress, "v1/responses/compact"));
+        get.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GatewayFixture.Key);
+        using var notAllowed = await gateway.Http.SendAsync(get);
+        await OpenAIErrorAssert.IsErrorAsync(notAllowed, HttpStatusCode.MethodNotAllowed, code: "method_not_allowed");
+    }
+
     [Fact]
     public async Task Background_IsRefused_EvenWhereTheProviderSpeaksTheResponsesApi()
     {

@@ -260,14 +260,14 @@ public class ResponsesTests(GatewayFixture gateway)
         using var cancel = await gateway.Http.SendAsync(Authorized(HttpMethod.Post, "v1/responses/resp_123/cancel"));
         using var list = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses"));
         using var count = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses/input_tokens"));
-        using var compact = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/compact", """{"model":"test/gpt","input":"Hi"}"""));
+        using var other = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/summarize", """{"model":"test/gpt","input":"Hi"}"""));
 
         await OpenAIErrorAssert.IsErrorAsync(get, HttpStatusCode.NotFound, code: "response_not_stored");
         await OpenAIErrorAssert.IsErrorAsync(cancel, HttpStatusCode.NotFound, code: "response_not_stored");
         await OpenAIErrorAssert.IsErrorAsync(list, HttpStatusCode.MethodNotAllowed, code: "method_not_allowed");
         Assert.Equal("POST", list.Content.Headers.Allow.Single());
         await OpenAIErrorAssert.IsErrorAsync(count, HttpStatusCode.MethodNotAllowed, code: "method_not_allowed");
-        await OpenAIErrorAssert.IsErrorAsync(compact, HttpStatusCode.NotFound, code: "unknown_url");
+        await OpenAIErrorAssert.IsErrorAsync(other, HttpStatusCode.NotFound, code: "unknown_url");
     }
 
     [Fact]

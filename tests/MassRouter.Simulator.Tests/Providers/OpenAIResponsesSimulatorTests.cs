@@ -288,6 +288,25 @@ public sealed class OpenAIResponsesSimulatorTests(SimulatorFixture simulator)
     }
 
     [Theory]
+    [InlineData("/v1/responses/compact")]
+    [InlineData("/openai/v1/responses/compact")]
+    public async Task Compaction_IsOneResponseCompactionObject_WithUsage(string path)
+    {
+        using var response = await simulator.PostAsync(path, """{"model":"gpt-5-codex","input":[{"role":"user","content":"Fix the bug"}]}""", ("x-sim-tokens", "9"));
+
+        Assert.Equal(200, (int)response.StatusCode);
+        var compaction = SseEvents.Json(await response.Content.ReadAsStringAsync());
+        Assert.Equal("response.compaction", compaction.GetProperty("object").GetString());
+        Assert.StartsWith("resp_", compaction.GetProperty("id").GetString(), StringComparison.Ordinal);
+        var item = Assert.Single(compaction.GetProperty("output").EnumerateArray());
+        Assert.Equal("compaction", item.GetProperty("type").GetString());
+        Assert.False(string.IsNullOrEmpty(item.GetProperty("encrypted_content").GetString()));
+        var usage = compaction.GetProperty("usage");
+        Assert.Equal(9, usage.GetProperty("output_tokens").GetInt32());
+        Assert.Equal(usage.GetProperty("input_tokens").GetInt32() + 9, usage.GetProperty("total_tokens").GetInt32());
+    }
+
+    [Theory]
     [InlineData("""{"input":"Hi"}""", "you must provide a model parameter")]
     [InlineData("""{"model":"gpt-4.1","input":""", "We could not parse the JSON body of your request.")]
     public async Task MissingModelOrInvalidJson_IsA400InOpenAIShape(string body, string message)

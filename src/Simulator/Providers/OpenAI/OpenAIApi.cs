@@ -7,7 +7,7 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 /// </summary>
 internal static class OpenAIApi
 {
-    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder endpoints, SimulatedExchange exchange, OpenAIChatSimulator simulator, OpenAIEmbeddingsSimulator embeddings, OpenAIResponsesSimulator responses)
+    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder endpoints, SimulatedExchange exchange, OpenAIChatSimulator simulator, OpenAIEmbeddingsSimulator embeddings, OpenAIResponsesSimulator responses, OpenAICompactionSimulator compaction)
     {
         // Plain RequestDelegates: no parameter binding on the hot path.
         endpoints.MapPost("/v1/chat/completions", context => exchange.RunAsync(context, simulator, routeModel: null));
@@ -19,6 +19,8 @@ internal static class OpenAIApi
         // Azure's v1 API takes the model from the body, as OpenAI does: no deployment in the path.
         endpoints.MapPost("/v1/responses", context => exchange.RunAsync(context, responses, routeModel: null));
         endpoints.MapPost("/openai/v1/responses", context => exchange.RunAsync(context, responses, routeModel: null));
+        endpoints.MapPost("/v1/responses/compact", context => exchange.RunAsync(context, compaction, routeModel: null));
+        endpoints.MapPost("/openai/v1/responses/compact", context => exchange.RunAsync(context, compaction, routeModel: null));
 
         endpoints.MapPost("/v1/embeddings", context => exchange.RunAsync(context, embeddings, routeModel: null));
 

@@ -32,15 +32,7 @@ internal sealed class OpenAIEmbeddingsSimulator(HoldGates gates) : IProviderSimu
 
     public ReadOnlyMemory<byte> MidstreamErrorEvent => OpenAIErrors.MidstreamEvent;
 
-    public Task WriteErrorAsync(HttpContext context, int statusCode)
-    {
-        if (statusCode is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
-        {
-            context.Response.Headers.RetryAfter = "1";
-        }
-
-        return JsonResponse.WriteAsync(context, statusCode, OpenAIErrors.ForStatus(statusCode));
-    }
+    public Task WriteErrorAsync(HttpContext context, int statusCode) => OpenAIErrors.WriteAsync(context, statusCode);
 
     public async Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {

@@ -5,6 +5,17 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 /// <summary>OpenAI error bodies, in OpenAI's wire order (message, type, param, code).</summary>
 internal static class OpenAIErrors
 {
+    /// <summary>Writes the error body for <paramref name="statusCode"/>, with the <c>Retry-After</c> OpenAI sends on 429 and 503.</summary>
+    public static Task WriteAsync(HttpContext context, int statusCode)
+    {
+        if (statusCode is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
+        return Exchange.JsonResponse.WriteAsync(context, statusCode, ForStatus(statusCode));
+    }
+
     // 400 and 404 carry the content of openai/openai-chat-error-400-invalid-request.response.json and
     // openai/openai-chat-error-404-model-not-found.response.json (stored there with sorted keys).
     public static ReadOnlyMemory<byte> BadRequest { get; } =

@@ -176,7 +176,7 @@ internal sealed class OpenAIResponseEncoder
     }
 
     /// <summary><paramref name="prefix"/> and 48 random hex digits, the shape of OpenAI's response and item ids.</summary>
-    private static void WriteId(IBufferWriter<byte> writer, ReadOnlySpan<byte> prefix)
+    internal static void WriteId(IBufferWriter<byte> writer, ReadOnlySpan<byte> prefix)
     {
         writer.Write(prefix);
         var span = writer.GetSpan(IdHexDigits)[..IdHexDigits];

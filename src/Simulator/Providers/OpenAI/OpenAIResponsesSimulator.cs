@@ -15,15 +15,7 @@ internal sealed class OpenAIResponsesSimulator : IProviderSimulator
 
     public ReadOnlyMemory<byte> MidstreamErrorEvent => OpenAIErrors.ResponsesMidstreamEvent;
 
-    public Task WriteErrorAsync(HttpContext context, int statusCode)
-    {
-        if (statusCode is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
-        {
-            context.Response.Headers.RetryAfter = "1";
-        }
-
-        return JsonResponse.WriteAsync(context, statusCode, OpenAIErrors.ForStatus(statusCode));
-    }
+    public Task WriteErrorAsync(HttpContext context, int statusCode) => OpenAIErrors.WriteAsync(context, statusCode);
 
     public Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {
