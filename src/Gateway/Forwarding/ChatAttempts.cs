@@ -74,7 +74,10 @@ internal sealed class ChatAttempts : IRetryGate
         _stop = stop;
     }
 
-    /// <summary>Set for <c>/v1/messages</c>: Anthropic-kind deployments get the client's own body, every answer goes out in Anthropic's dialect.</summary>
+    /// <summary>
+    /// Set for <c>/v1/messages</c> and <c>/v1/responses</c> (and its compaction): deployments speaking the client's dialect
+    /// get the client's own body; with <see cref="NativeIngress.Untranslatable"/> no other deployment gets anything.
+    /// </summary>
     public NativeIngress? Native { get; init; }
 
     /// <summary>Set for <c>/v1/messages</c> and <c>/v1/responses</c>: the client dialect every answer goes out in.</summary>

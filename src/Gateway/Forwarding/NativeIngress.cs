@@ -21,12 +21,27 @@ internal sealed record NativeIngress(ClientApi Api, PooledBufferWriter Body, Cod
     public IChatCodec Codec => Api == ClientApi.Messages ? AnthropicPassthroughCodec.Instance : ResponsesPassthroughCodec.Instance;
 
     /// <summary>True when <paramref name="provider"/> speaks the client's dialect itself.</summary>
-    public bool Serves(ProviderEndpoint provider) =>
-        Api == ClientApi.Messages ? provider.Kind == ProviderKinds.Anthropic : provider.SpeaksResponses;
+    public bool Serves(ProviderEndpoint provider) => Serves(Api, provider);
 
     /// <summary>True when some deployment of <paramref name="routes"/> speaks the dialect of <paramref name="api"/> itself.</summary>
-    public static bool AnyServes(ClientApi api, IEnumerable<ModelRoute> routes) =>
-        routes.Any(r => r.Deployments.Any(d => api == ClientApi.Messages ? d.Provider.Kind == ProviderKinds.Anthropic : d.Provider.SpeaksResponses));
+    public static bool AnyServes(ClientApi api, ModelRoute[] routes)
+    {
+        foreach (var route in routes)
+        {
+            foreach (var deployment in route.Deployments)
+            {
+                if (Serves(api, deployment.Provider))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Serves(ClientApi api, ProviderEndpoint provider) =>
+        api == ClientApi.Messages ? provider.Kind == ProviderKinds.Anthropic : provider.SpeaksResponses;
 
     /// <summary>The URL of a native attempt when it is not the deployment's chat URL (the Responses API's).</summary>
     public Uri? RequestUri(Deployment deployment) =>

@@ -154,12 +154,15 @@ public class MessagesPipelineTests(ResilienceFixture gateway)
         Assert.False(sent.TryGetProperty("thinking", out _));
     }
 
-    [Fact]
-    public async Task UntranslatableRequest_SkipsNonAnthropicDeployments_ForAnAnthropicOne()
+    [Theory]
+    [InlineData("r/openai-then-anthropic")]
+    [InlineData("r/openai-as-is-then-anthropic")]
+    public async Task UntranslatableRequest_SkipsNonAnthropicDeployments_ForAnAnthropicOne(string model)
     {
-        // top_k has no chat-completions form: the OpenAI deployment cannot take it, the Anthropic one takes it as sent.
+        // top_k has no chat-completions form: the OpenAI deployment cannot take it, the Anthropic one takes it as sent;
+        // also when the OpenAI deployment's chat body would need no rewrite (before, it was sent the empty chat body).
         using var response = await SendJsonAsync(
-            """{"model":"r/openai-then-anthropic","max_tokens":256,"top_k":5,"messages":[{"role":"user","content":"Hi"}]}""",
+            $$"""{"model":"{{model}}","max_tokens":256,"top_k":5,"messages":[{"role":"user","content":"Hi"}]}""",
             ("x-sim-tokens", "5"));
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 

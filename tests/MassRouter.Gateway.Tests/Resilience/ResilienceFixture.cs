@@ -90,6 +90,9 @@ public sealed class ResilienceFixture : GatewayFixture
         var models = new (string Id, string[] Providers)[]
         {
             ("r/openai-then-anthropic", ["sim", "healthy-anthropic"]),
+
+            // The OpenAI deployment serves the public id itself: its chat body needs no rewrite.
+            ("r/openai-as-is-then-anthropic", ["sim", "healthy-anthropic"]),
             ("r/anthropic-then-openai", ["anthropic-kind", "healthy"]),
             ("r/embed-fallback", ["sim", "healthy"]),
             ("r/gemini", ["gemini-kind"]),
@@ -141,7 +144,10 @@ public sealed class ResilienceFixture : GatewayFixture
             for (var d = 0; d < models[i].Providers.Length; d++)
             {
                 config[$"{prefix}:Deployments:{d}:Provider"] = models[i].Providers[d];
-                config[$"{prefix}:Deployments:{d}:Model"] = models[i].Id.Replace('/', '-') + "-upstream";
+                if (models[i].Id != "r/openai-as-is-then-anthropic" || d > 0)
+                {
+                    config[$"{prefix}:Deployments:{d}:Model"] = models[i].Id.Replace('/', '-') + "-upstream";
+                }
                 if (models[i].Id == "r/balanced")
                 {
                     config[$"{prefix}:Deployments:{d}:Priority"] = "0";
