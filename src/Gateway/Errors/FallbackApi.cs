@@ -111,7 +111,7 @@ internal static class FallbackApi
         return OpenAIErrorResponse.WriteAsync(
             context,
             StatusCodes.Status404NotFound,
-            $"Response with id '{id}' not found: the gateway does not store responses. Keep the conversation on the client and send it whole as input.",
+            $"Response with id '{id}' not found: the gateway neither stores responses nor fetches them from a provider. Keep the conversation on the client and send it whole as input (a provider serving the Responses API itself also takes previous_response_id).",
             param: "response_id",
             code: "response_not_stored");
     }
