@@ -66,7 +66,7 @@ public static class SimulatorHost
         builder.Services.AddSingleton(gates).AddSingleton(journal).AddSingleton(fixtures).AddSingleton(exchange);
 
         var app = builder.Build();
-        app.MapOpenAI(exchange, openAI, new OpenAIEmbeddingsSimulator(gates), new OpenAIResponsesSimulator(gates), new OpenAICompactionSimulator(gates));
+        app.MapOpenAI(exchange, openAI, new OpenAIEmbeddingsSimulator(gates), new OpenAIResponsesSimulator(gates), new OpenAICompactionSimulator(gates), new OpenAIInputTokensSimulator());
         app.MapAnthropic(exchange, new AnthropicMessagesSimulator(gates));
         app.MapGemini(exchange, new GeminiSimulator(gates));
         app.MapCohere(exchange, new CohereChatSimulator(gates));

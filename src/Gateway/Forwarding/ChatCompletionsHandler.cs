@@ -5,13 +5,16 @@ using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Metering;
+using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
+using MassRouter.Gateway.Transforms.Ingress;
 using MassRouter.Gateway.Transforms.Ingress.Responses;
 using MassRouter.Gateway.Transforms.OpenAI;
 using MassRouter.Gateway.Transforms.Providers;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace MassRouter.Gateway.Forwarding;
 
@@ -27,7 +30,9 @@ internal sealed class ChatCompletionsHandler(
     GatewayMetrics metrics,
     ChatPipeline pipeline,
     InputTokenEstimator estimator,
-    IOptions<GatewayOptions> options)
+    IHttpForwarder forwarder,
+    IOptions<GatewayOptions> options,
+    ILogger<ChatCompletionsHandler> logger)
 {
     private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
 
@@ -231,15 +236,49 @@ internal sealed class ChatCompletionsHandler(
 
         using var owned = body;
         using var chat = new PooledBufferWriter(body.WrittenCount + 256);
-        if (!ResponsesRequestTranslator.TryTranslate(body.WrittenMemory, chat, out var request, out var invalid))
+        var translatable = ResponsesRequestTranslator.TryTranslate(body.WrittenMemory, chat, out var responses, out var invalid);
+        if (!translatable && !(invalid.ServedNatively && responses.Model is { Length: > 0 }))
         {
-            metrics.Rejected(invalid.Code);
-            await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, invalid.Message, param: invalid.Param, code: invalid.Code);
+            await RejectAsync(context, new RequestError(invalid.Message, invalid.Param, invalid.Code));
+            return;
+        }
+
+        // The routing facts of the client's own body (model and the gateway's fields), in OpenAI's words.
+        if (!ChatRequestParser.TryParse(body.WrittenSpan, out var request, out var error))
+        {
+            await RejectAsync(context, error);
             return;
         }
 
         if (await RouteAsync(context, key, request.Model) is not { } route)
         {
+            return;
+        }
+
+        // The deployment a response would go to first, its circuit and the request's provider preferences considered: one
+        // serving the Responses API itself counts (the body as sent, model replaced, the gateway's fields removed).
+        var plan = AttemptPlanner.Plan([route], request.Provider, out _);
+        if (plan.Count > 0 && plan[0] is { ResponsesUri: { } responsesUri } deployment)
+        {
+            using var forwarded = request.GatewayProperties.Any ? new PooledBufferWriter(body.WrittenCount) : null;
+            if (forwarded is not null)
+            {
+                GatewayRoutingFields.Remove(body.WrittenSpan, request.GatewayProperties, forwarded);
+            }
+
+            using var upstreamBody = new PooledBufferWriter(body.WrittenCount + deployment.UpstreamModel.Length + 16);
+            if (ModelFieldRewriter.TryRewrite((forwarded ?? body).WrittenSpan, deployment.UpstreamModel, upstreamBody)
+                && await ProviderTokenCount.TryRelayAsync(
+                    context, forwarder, logger, deployment, upstreamBody, responsesUri.OriginalString + "/input_tokens", keepClientAnthropicVersion: false))
+            {
+                metrics.TokenCount(route.Id, estimated: false);
+                return;
+            }
+        }
+        else if (!translatable && !NativeIngress.AnyServes(ClientApi.Responses, [route]))
+        {
+            // No chat form and no provider that could serve it: refused as /v1/responses would refuse it.
+            await RejectAsync(context, new RequestError(invalid.Message, invalid.Param, invalid.Code));
             return;
         }
 

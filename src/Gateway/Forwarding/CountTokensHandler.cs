@@ -30,9 +30,6 @@ internal sealed class CountTokensHandler(
     IOptions<GatewayOptions> options,
     ILogger<CountTokensHandler> logger)
 {
-    // A count is quick; a provider silent for this long is not going to answer one (the estimate is used instead).
-    private static readonly TimeSpan ProviderTimeout = TimeSpan.FromSeconds(30);
-
     private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
 
     public async Task HandleAsync(HttpContext context)
@@ -48,55 +45,21 @@ internal sealed class CountTokensHandler(
         // The deployment a message would go to first, its circuit and the request's provider preferences considered: a
         // provider whose circuit is open is not asked (a count is asked every turn; each would wait for it to fail).
         var plan = AttemptPlanner.Plan([route], read.Preferences, out _);
-        if (plan.Count > 0 && plan[0] is { Provider.Kind: ProviderKinds.Anthropic } deployment && await TryProviderCountAsync(context, deployment, body))
+        if (plan.Count > 0 && plan[0] is { Provider.Kind: ProviderKinds.Anthropic } deployment)
         {
-            metrics.TokenCount(route.Id, estimated: false);
-            return;
+            using var upstreamBody = new PooledBufferWriter(body.WrittenCount + deployment.UpstreamModel.Length + 16);
+            if (ModelFieldRewriter.TryRewrite(body.WrittenSpan, deployment.UpstreamModel, upstreamBody)
+                && await ProviderTokenCount.TryRelayAsync(
+                    context, forwarder, logger, deployment, upstreamBody, deployment.Provider.BaseUrl + "/messages/count_tokens", keepClientAnthropicVersion: true))
+            {
+                metrics.TokenCount(route.Id, estimated: false);
+                return;
+            }
         }
 
         metrics.TokenCount(route.Id, estimated: true);
 
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync($"{{\"input_tokens\":{estimator.Estimate(body.WrittenSpan)}}}", context.RequestAborted);
-    }
-
-    /// <summary>Relays Anthropic's own count (or its client error); false when Anthropic could not answer.</summary>
-    private async Task<bool> TryProviderCountAsync(HttpContext context, Deployment deployment, PooledBufferWriter body)
-    {
-        var provider = deployment.Provider;
-        using var upstreamBody = new PooledBufferWriter(body.WrittenCount + deployment.UpstreamModel.Length + 16);
-        if (!ModelFieldRewriter.TryRewrite(body.WrittenSpan, deployment.UpstreamModel, upstreamBody))
-        {
-            return false;
-        }
-
-        ProviderRequestBody.Install(context, upstreamBody.WrittenMemory);
-        var transformer = new CountTokensTransformer(deployment);
-        var invoker = provider.Connections.Acquire();
-        ForwarderError error;
-        try
-        {
-            error = await forwarder.SendAsync(context, provider.BaseUrl, invoker, provider.RequestConfig with { ActivityTimeout = ProviderTimeout }, transformer);
-        }
-        finally
-        {
-            provider.Connections.Release(invoker);
-        }
-
-        if (transformer.Relayed || context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
-        {
-            return true;
-        }
-
-        logger.LogInformation(
-            "Token count of {Model} by provider {Provider} failed ({Status}, {Error}); the gateway's estimate is used",
-            deployment.PublicModel, provider.Name, transformer.FailedStatus, error);
-        context.Features.Set<IForwarderErrorFeature>(null);
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        var requestId = context.Response.Headers[MessagesHandler.AnthropicRequestIdHeader];
-        context.Response.Headers.Clear();
-        context.Response.Headers[RequestId.HeaderName] = requestId;
-        context.Response.Headers[MessagesHandler.AnthropicRequestIdHeader] = requestId;
-        return false;
     }
 }

@@ -3,12 +3,12 @@ using Yarp.ReverseProxy.Forwarder;
 namespace MassRouter.Gateway.Forwarding;
 
 /// <summary>
-/// One token count sent to an Anthropic-kind provider: the client's headers as <c>/v1/messages</c> passes them
-/// (credentials and other client-only headers replaced by the provider's, the client's API version and betas kept), to
-/// the provider's <c>count_tokens</c>. An answer the provider could not give (5xx, 408, 429) is not relayed: the gateway
-/// estimates instead.
+/// One token count sent to a provider (<see cref="ProviderTokenCount"/>): the client's headers as its API's route passes
+/// them (credentials and other client-only headers replaced by the provider's; for Anthropic the client's API version and
+/// betas kept), to <paramref name="countUrl"/> with the client's query. An answer the provider could not give (5xx, 408,
+/// 429) is not relayed: the gateway estimates instead.
 /// </summary>
-internal sealed class CountTokensTransformer(Routing.Deployment deployment) : HttpTransformer
+internal sealed class CountTokensTransformer(Routing.Deployment deployment, string countUrl, bool keepClientAnthropicVersion) : HttpTransformer
 {
     /// <summary>True when the provider answered with a count or a client error, relayed as it came.</summary>
     public bool Relayed { get; private set; }
@@ -23,8 +23,8 @@ internal sealed class CountTokensTransformer(Routing.Deployment deployment) : Ht
         headers.Host = null;
         ClientOnlyHeaders.RemoveFrom(headers);
         var provider = deployment.Provider;
-        provider.ApplyHeaders(headers, keepClientAnthropicVersion: true);
-        proxyRequest.RequestUri = new Uri(provider.BaseUrl.TrimEnd('/') + "/messages/count_tokens" + httpContext.Request.QueryString);
+        provider.ApplyHeaders(headers, keepClientAnthropicVersion);
+        proxyRequest.RequestUri = new Uri(countUrl + httpContext.Request.QueryString);
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)

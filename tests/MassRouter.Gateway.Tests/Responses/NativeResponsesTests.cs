@@ -205,6 +205,44 @@ public class NativeResponsesTests(GatewayFixture gateway)
         await OpenAIErrorAssert.IsErrorAsync(notAllowed, HttpStatusCode.MethodNotAllowed, code: "method_not_allowed");
     }
 
+    [Theory]
+    [InlineData("""{"model":"test/responses","input":"Count me","instructions":"Be brief.","models":["test/gpt"]}""")]
+    [InlineData("""{"model":"test/responses","input":"Count me","tools":[{"type":"custom","name":"apply_patch"}]}""")]
+    public async Task InputTokens_AreTheProvidersCount_WhereItServesTheResponsesApi(string body)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/input_tokens", body, headers: [("x-sim-request-id", id)]));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var recorded = await gateway.RecordedRequestAsync(id);
+        Assert.Equal("/v1/responses/input_tokens", (string?)recorded["path"]);
+        var sent = (string)recorded["body"]!;
+        var expected = JsonNode.Parse(body)!.AsObject();
+        expected.Remove("models");
+        expected["model"] = "sim-responses-upstream";
+        Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(sent)), sent);
+
+        // The simulator counts four bytes a token of what it received: the count is its own, relayed.
+        var count = JsonNode.Parse(text)!;
+        Assert.Equal("response.input_tokens", (string?)count["object"]);
+        Assert.Equal(Encoding.UTF8.GetByteCount(sent) / 4, (int)count["input_tokens"]!);
+    }
+
+    [Fact]
+    public async Task InputTokens_AreEstimated_WhenTheProviderCannotCount()
+    {
+        using var response = await gateway.Http.SendAsync(
+            gateway.JsonPost("v1/responses/input_tokens", """{"model":"test/responses","input":"Count me please"}""", headers: [("x-sim-fault", "status:503")]));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var count = JsonNode.Parse(text)!;
+        Assert.Equal("response.input_tokens", (string?)count["object"]);
+        Assert.InRange((int)count["input_tokens"]!, 1, 10);
+        Assert.False(response.Headers.Contains("Retry-After"));
+    }
+
     [Fact]
     public async Task Background_IsRefused_EvenWhereTheProviderSpeaksTheResponsesApi()
     {

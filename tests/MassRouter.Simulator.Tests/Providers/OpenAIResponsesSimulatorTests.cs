@@ -287,6 +287,18 @@ public sealed class OpenAIResponsesSimulatorTests(SimulatorFixture simulator)
         Assert.Equal("rate_limit_exceeded", SseEvents.Json(raw.Content.ToString()).GetProperty("error").GetProperty("code").GetString());
     }
 
+    [Fact]
+    public async Task InputTokens_CountFourBytesAToken_AsTheResponsesEndpointReports()
+    {
+        const string Body = """{"model":"gpt-5-codex","input":"Count the tokens of this request, please."}""";
+        using var response = await simulator.PostAsync("/v1/responses/input_tokens", Body);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        var count = SseEvents.Json(await response.Content.ReadAsStringAsync());
+        Assert.Equal("response.input_tokens", count.GetProperty("object").GetString());
+        Assert.Equal(Encoding.UTF8.GetByteCount(Body) / 4, count.GetProperty("input_tokens").GetInt32());
+    }
+
     [Theory]
     [InlineData("/v1/responses/compact")]
     [InlineData("/openai/v1/responses/compact")]

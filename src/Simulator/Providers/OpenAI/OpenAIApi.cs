@@ -7,7 +7,7 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 /// </summary>
 internal static class OpenAIApi
 {
-    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder endpoints, SimulatedExchange exchange, OpenAIChatSimulator simulator, OpenAIEmbeddingsSimulator embeddings, OpenAIResponsesSimulator responses, OpenAICompactionSimulator compaction)
+    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder endpoints, SimulatedExchange exchange, OpenAIChatSimulator simulator, OpenAIEmbeddingsSimulator embeddings, OpenAIResponsesSimulator responses, OpenAICompactionSimulator compaction, OpenAIInputTokensSimulator inputTokens)
     {
         // Plain RequestDelegates: no parameter binding on the hot path.
         endpoints.MapPost("/v1/chat/completions", context => exchange.RunAsync(context, simulator, routeModel: null));
@@ -21,6 +21,8 @@ internal static class OpenAIApi
         endpoints.MapPost("/openai/v1/responses", context => exchange.RunAsync(context, responses, routeModel: null));
         endpoints.MapPost("/v1/responses/compact", context => exchange.RunAsync(context, compaction, routeModel: null));
         endpoints.MapPost("/openai/v1/responses/compact", context => exchange.RunAsync(context, compaction, routeModel: null));
+        endpoints.MapPost("/v1/responses/input_tokens", context => exchange.RunAsync(context, inputTokens, routeModel: null));
+        endpoints.MapPost("/openai/v1/responses/input_tokens", context => exchange.RunAsync(context, inputTokens, routeModel: null));
 
         endpoints.MapPost("/v1/embeddings", context => exchange.RunAsync(context, embeddings, routeModel: null));
 
