@@ -1,5 +1,6 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using MassRouter.Gateway.StoredResponses;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress.Responses;
 using MassRouter.Gateway.Transforms.Sse;
@@ -10,7 +11,8 @@ namespace MassRouter.Benchmarks;
 /// Responses ingress: a whole 64-delta chat stream to Responses events (per delta: the stream's cost over its 64 deltas,
 /// its start and end events included), and a typical 2 KB Responses request to a chat request; for a provider serving the
 /// Responses API itself, the same stream relayed as it came (framing, usage of its completed event) and the request's
-/// model replaced.
+/// model replaced; and the id read off a native stream's <c>response.created</c> (a coding agent's: 16 KB of instructions
+/// and its tools echoed) for the stored-response index.
 /// </summary>
 [MemoryDiagnoser]
 public class ResponsesIngressBenchmarks
@@ -31,6 +33,7 @@ public class ResponsesIngressBenchmarks
     private byte[] _request = [];
     private byte[] _echo = [];
     private byte[] _nativeStream = [];
+    private byte[] _createdEvent = [];
 
     [GlobalSetup]
     public void Setup()
@@ -54,6 +57,11 @@ public class ResponsesIngressBenchmarks
         native.Append("event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":").Append(Deltas + 1)
             .Append(",\"response\":{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\",\"output\":[],\"usage\":{\"input_tokens\":120,\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":64,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":184}}}\n\n");
         _nativeStream = Encoding.UTF8.GetBytes(native.ToString());
+
+        var tools = string.Join(",", Enumerable.Range(0, 8).Select(i =>
+            $$$"""{"type":"function","name":"tool_{{{i}}}","description":"{{{new string('d', 200)}}}","parameters":{"type":"object","properties":{"path":{"type":"string"}},"required":["path"]},"strict":false}"""));
+        _createdEvent = Encoding.UTF8.GetBytes(
+            $$$"""{"type":"response.created","sequence_number":0,"response":{"id":"resp_0123456789abcdef0123456789abcdef","object":"response","created_at":1747910000,"status":"in_progress","background":false,"error":null,"incomplete_details":null,"instructions":"{{{new string('i', 16 * 1024)}}}","max_output_tokens":null,"model":"gpt-5-codex","output":[],"parallel_tool_calls":false,"previous_response_id":null,"reasoning":{"effort":"high","summary":"auto"},"store":true,"temperature":1.0,"text":{"format":{"type":"text"}},"tool_choice":"auto","tools":[{{{tools}}}],"top_p":1.0,"truncation":"disabled","usage":null,"user":null,"metadata":{}""" + "}}");
     }
 
     [Benchmark(OperationsPerInvoke = Deltas)]
@@ -105,4 +113,7 @@ public class ResponsesIngressBenchmarks
         ResponsesPassthroughCodec.Instance.TryWriteRequest(_request, default, "gpt-5-codex", _chat, out _);
         return _chat.WrittenCount;
     }
+
+    [Benchmark]
+    public int StoredIdOfACreatedEvent() => StoredResponseIndex.StoredId(_createdEvent, inEvent: true)!.Length;
 }

@@ -11,6 +11,7 @@ using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Scheduling;
+using MassRouter.Gateway.StoredResponses;
 using MassRouter.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
 using Prometheus;
@@ -163,6 +164,16 @@ public static class GatewayHost
         services.AddSingleton<TrimmableMemoryPoolFactory>();
         services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>>(sp => sp.GetRequiredService<TrimmableMemoryPoolFactory>());
         services.AddHostedService<IdleHeapTrimmer>();
+        if (MeteringOptions.IsEnabled(configuration))
+        {
+            services.AddSingleton<IStoredResponseIndex, RedisStoredResponseIndex>();
+        }
+        else
+        {
+            services.AddSingleton<IStoredResponseIndex>(_ => new LocalStoredResponseIndex(TimeProvider.System));
+        }
+
+        services.AddSingleton<StoredResponsesHandler>();
         services.AddSingleton<ChatCompletionsHandler>();
         services.AddSingleton<MessagesHandler>();
         services.AddSingleton<CountTokensHandler>();
@@ -187,6 +198,11 @@ public static class GatewayHost
         app.MapPost("/v1/responses", (RequestDelegate)handler.HandleResponsesAsync);
         app.MapPost("/v1/responses/input_tokens", (RequestDelegate)handler.HandleInputTokensAsync);
         app.MapPost("/v1/responses/compact", (RequestDelegate)handler.HandleCompactAsync);
+        var storedResponses = app.Services.GetRequiredService<StoredResponsesHandler>();
+        app.MapGet("/v1/responses/{id}", (RequestDelegate)storedResponses.RetrieveAsync);
+        app.MapDelete("/v1/responses/{id}", (RequestDelegate)storedResponses.DeleteAsync);
+        app.MapPost("/v1/responses/{id}/cancel", (RequestDelegate)storedResponses.CancelAsync);
+        app.MapGet("/v1/responses/{id}/input_items", (RequestDelegate)storedResponses.InputItemsAsync);
         app.MapPost("/v1/messages", (RequestDelegate)app.Services.GetRequiredService<MessagesHandler>().HandleAsync);
         app.MapPost("/v1/messages/count_tokens", (RequestDelegate)app.Services.GetRequiredService<CountTokensHandler>().HandleAsync);
         app.MapModels();

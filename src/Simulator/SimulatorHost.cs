@@ -63,10 +63,11 @@ public static class SimulatorHost
         var fixtures = new FixtureStore(settings.FixturesPath);
         var exchange = new SimulatedExchange(settings, journal, fixtures, new FixtureReplayer(gates));
         var openAI = new OpenAIChatSimulator(gates);
+        var storedResponses = new OpenAIResponseStore();
         builder.Services.AddSingleton(gates).AddSingleton(journal).AddSingleton(fixtures).AddSingleton(exchange);
 
         var app = builder.Build();
-        app.MapOpenAI(exchange, openAI, new OpenAIEmbeddingsSimulator(gates), new OpenAIResponsesSimulator(gates), new OpenAICompactionSimulator(gates), new OpenAIInputTokensSimulator());
+        app.MapOpenAI(exchange, openAI, new OpenAIEmbeddingsSimulator(gates), new OpenAIResponsesSimulator(gates, storedResponses), new OpenAICompactionSimulator(gates), new OpenAIInputTokensSimulator(), storedResponses);
         app.MapAnthropic(exchange, new AnthropicMessagesSimulator(gates));
         app.MapGemini(exchange, new GeminiSimulator(gates));
         app.MapCohere(exchange, new CohereChatSimulator(gates));

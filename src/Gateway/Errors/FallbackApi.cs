@@ -21,7 +21,9 @@ internal static class FallbackApi
         endpoints.Map("/v1/responses", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses/input_tokens", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses/compact", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
-        endpoints.Map("/v1/responses/{id}/{**rest}", (RequestDelegate)ResponseNotStoredAsync);
+        endpoints.Map("/v1/responses/{id}", (RequestDelegate)(context => StoredResponseMethodNotAllowedAsync(context, "GET, DELETE")));
+        endpoints.Map("/v1/responses/{id}/cancel", (RequestDelegate)(context => StoredResponseMethodNotAllowedAsync(context, "POST")));
+        endpoints.Map("/v1/responses/{id}/input_items", (RequestDelegate)(context => StoredResponseMethodNotAllowedAsync(context, "GET")));
         endpoints.Map("/v1/messages", (RequestDelegate)MessagesMethodNotAllowedAsync);
         endpoints.Map("/v1/messages/count_tokens", (RequestDelegate)MessagesMethodNotAllowedAsync);
         foreach (var path in (ReadOnlySpan<string>)["/", "/v1/models", "/healthz", "/readyz", "/metrics"])
@@ -90,30 +92,17 @@ internal static class FallbackApi
             context, StatusCodes.Status405MethodNotAllowed, MethodNotAllowedMessage(context, allowed), code: "method_not_allowed");
     }
 
-    /// <summary>
-    /// Retrieving, cancelling or listing the items of a stored response: the gateway stores none (every
-    /// <c>/v1/responses</c> answer is written as it is made, as with <c>store: false</c>).
-    /// </summary>
-    private static Task ResponseNotStoredAsync(HttpContext context)
+    /// <summary>A stored response's route with another method: a 405; a path that names no response (<c>POST /v1/responses/summarize</c>) is unknown.</summary>
+    private static Task StoredResponseMethodNotAllowedAsync(HttpContext context, string allowed)
     {
-        RequestId.Stamp(context);
-        var id = context.GetRouteValue("id") as string;
-        if (id is null || !id.StartsWith("resp_", StringComparison.Ordinal))
+        if (context.GetRouteValue("id") is string id && id.StartsWith("resp_", StringComparison.Ordinal))
         {
-            // Not a response id: another Responses route this gateway does not serve.
-            return OpenAIErrorResponse.WriteAsync(
-                context,
-                StatusCodes.Status404NotFound,
-                $"Unknown request URL: {context.Request.Method} {context.Request.Path}.",
-                code: "unknown_url");
+            return MethodNotAllowedAsync(context, allowed);
         }
 
+        RequestId.Stamp(context);
         return OpenAIErrorResponse.WriteAsync(
-            context,
-            StatusCodes.Status404NotFound,
-            $"Response with id '{id}' not found: the gateway neither stores responses nor fetches them from a provider. Keep the conversation on the client and send it whole as input (a provider serving the Responses API itself also takes previous_response_id).",
-            param: "response_id",
-            code: "response_not_stored");
+            context, StatusCodes.Status404NotFound, $"Unknown request URL: {context.Request.Method} {context.Request.Path}.", code: "unknown_url");
     }
 
     private static Task MessagesMethodNotAllowedAsync(HttpContext context)

@@ -165,7 +165,7 @@ internal sealed class ChatAttempts : IRetryGate
             }
 
             _attempts++;
-            Dialect?.BeginAttempt(deployment.UpstreamModel, native);
+            Dialect?.BeginAttempt(deployment, native);
             var exchange = new ChatExchange(
                 deployment,
                 deployment.PublicModel,

@@ -7,6 +7,7 @@ using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Routing;
+using MassRouter.Gateway.StoredResponses;
 using MassRouter.Gateway.Telemetry;
 using MassRouter.Gateway.Transforms.Buffers;
 using MassRouter.Gateway.Transforms.Ingress;
@@ -30,6 +31,7 @@ internal sealed class ChatCompletionsHandler(
     GatewayMetrics metrics,
     ChatPipeline pipeline,
     InputTokenEstimator estimator,
+    IStoredResponseIndex storedResponses,
     IHttpForwarder forwarder,
     IOptions<GatewayOptions> options,
     ILogger<ChatCompletionsHandler> logger)
@@ -131,6 +133,16 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
+        if (untranslatable is not null && StoredResponseIndex.PreviousResponseId(body.WrittenSpan) is { } previous)
+        {
+            if (await ContinueFromAsync(context, key, routes, request, previous) is not { } continuing)
+            {
+                return;
+            }
+
+            request = continuing;
+        }
+
         // models and provider are the gateway's: removed from the chat body and from the client's own, so no provider
         // (translated, passthrough or native) ever sees them.
         var sent = untranslatable is null ? chat : body;
@@ -150,7 +162,7 @@ internal sealed class ChatCompletionsHandler(
         }
 
         var nativeBody = untranslatable is not null ? forwarded ?? body : ownForwarded ?? body;
-        using var dialect = ResponsesClientBody.Install(context, route.Id, responses);
+        using var dialect = ResponsesClientBody.Install(context, route.Id, responses, native ? storedResponses : null, StoredResponseHolder.OwnerOf(key));
         try
         {
             await pipeline.RunAsync(
@@ -169,6 +181,75 @@ internal sealed class ChatCompletionsHandler(
         {
             // Errors written before any attempt (metering's 429/402, unavailable deployments) are still held.
             await dialect.FinishAsync();
+        }
+    }
+
+    /// <summary>
+    /// A continuation of a stored response (<c>previous_response_id</c>): only the provider that stored it holds it, so
+    /// when the gateway knows which one and the plan has deployments on it, the request may go only to those; another
+    /// account's response is refused as unknown, before any provider sees the id. A response the gateway does not know
+    /// (stored before it was recorded, or directly at the provider) leaves the plan as it is. Null once the error is written.
+    /// </summary>
+    private async ValueTask<ChatRequestInfo?> ContinueFromAsync(HttpContext context, ApiKeyInfo key, ModelRoute[] routes, ChatRequestInfo request, string previous)
+    {
+        StoredResponseHolder? holder;
+        try
+        {
+            holder = await storedResponses.FindAsync(previous, context.RequestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Without the index the request goes as it would have without it: the provider that holds the response answers.
+            logger.LogWarning("The stored-response index could not be read ({Message}); previous_response_id is not routed", e.Message);
+            return request;
+        }
+
+        if (holder is not { } found)
+        {
+            return request;
+        }
+
+        if (found.Owner != StoredResponseHolder.OwnerOf(key))
+        {
+            metrics.Rejected("previous_response_not_found");
+            await OpenAIErrorResponse.WriteAsync(
+                context, StatusCodes.Status400BadRequest, $"Previous response with id '{previous}' not found.", param: "previous_response_id", code: "previous_response_not_found");
+            return null;
+        }
+
+        var preferences = request.Provider;
+        if ((preferences is { Only.Count: > 0 } && !preferences.Only.Contains(found.Provider, StringComparer.OrdinalIgnoreCase)) || !Holds(routes, found.Provider))
+        {
+            // The client's preferences or the model's deployments leave the holder out: as the client asked.
+            return request;
+        }
+
+        return request with
+        {
+            Provider = new ProviderPreferences
+            {
+                Only = [found.Provider],
+                Order = preferences?.Order ?? [],
+                Ignore = preferences?.Ignore ?? [],
+                AllowFallbacks = preferences?.AllowFallbacks ?? true,
+                Sort = preferences?.Sort,
+            },
+        };
+
+        static bool Holds(ModelRoute[] routes, string provider)
+        {
+            foreach (var route in routes)
+            {
+                foreach (var deployment in route.Deployments)
+                {
+                    if (deployment.Provider.SpeaksResponses && string.Equals(deployment.Provider.Name, provider, StringComparison.OrdinalIgnoreCase))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
     }
 

@@ -49,10 +49,14 @@ internal abstract class ClientDialectBody : PipeWriter, IHttpResponseBodyFeature
     /// <summary>True when the current attempt's provider speaks the client's dialect itself.</summary>
     protected bool Native { get; private set; }
 
+    /// <summary>The current attempt's deployment (null before the first).</summary>
+    protected Routing.Deployment? Attempt { get; private set; }
+
     /// <inheritdoc/>
-    public void BeginAttempt(string model, bool native)
+    public void BeginAttempt(Routing.Deployment deployment, bool native)
     {
-        Model = model;
+        Attempt = deployment;
+        Model = deployment.UpstreamModel;
         Native = native;
         _mode = Mode.Undecided;
         _staged.Clear();

@@ -11,10 +11,10 @@ internal interface IClientDialect
     Telemetry.ClientApi Api { get; }
 
     /// <summary>
-    /// A new attempt: <paramref name="model"/> is the upstream id it is sent with (reported when the answer names no
-    /// model); <paramref name="native"/> when its provider speaks the client's dialect itself.
+    /// A new attempt on <paramref name="deployment"/> (its upstream model id is reported when the answer names no model);
+    /// <paramref name="native"/> when its provider speaks the client's dialect itself.
     /// </summary>
-    void BeginAttempt(string model, bool native);
+    void BeginAttempt(Routing.Deployment deployment, bool native);
 
     /// <summary>Writes what is left: the end of a stream, or the whole (translated) body with its length. Idempotent.</summary>
     Task FinishAsync();

@@ -24,6 +24,13 @@ public static class RedisKeys
     /// <summary>The hash tag shared by every key of one account.</summary>
     public static string AccountTag(string account) => "{a:" + account + "}";
 
+    /// <summary>
+    /// Which provider holds a response stored by a provider serving OpenAI's Responses API, and whose it is (string
+    /// <c>owner\nprovider</c>, expiring with the provider's retention): read to route <c>previous_response_id</c> and the
+    /// retrieval endpoints.
+    /// </summary>
+    public static string StoredResponse(string responseId) => "mr:resp:" + responseId;
+
     /// <summary>The account record.</summary>
     public static string Account(string account) => "mr:{a:" + account + "}:account";
 

@@ -16,6 +16,9 @@ public class GatewayFixture : IAsyncLifetime
 {
     public const string Key = "sk-test-full-access";
     public const string LimitedKey = "sk-test-limited";
+
+    /// <summary>A second full-access key: another owner's stored responses are not this one's.</summary>
+    public const string OtherKey = "sk-test-other-owner";
     public const int MaxBodyBytes = 64 * 1024;
     public const string UpstreamCredential = "sk-upstream-secret";
 
@@ -47,6 +50,7 @@ public class GatewayFixture : IAsyncLifetime
             ["MassRouter:ApiKeys:0:Key"] = Key,
             ["MassRouter:ApiKeys:1:KeyHash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(LimitedKey))),
             ["MassRouter:ApiKeys:1:Models:0"] = "test/gpt",
+            ["MassRouter:ApiKeys:2:Key"] = OtherKey,
             ["MassRouter:Providers:sim:Kind"] = "openai",
             ["MassRouter:Providers:sim:BaseUrl"] = simV1,
             ["MassRouter:Providers:sim:ApiKey"] = UpstreamCredential,
@@ -89,6 +93,16 @@ public class GatewayFixture : IAsyncLifetime
             ["MassRouter:Models:7:Deployments:0:Provider"] = "sim",
             ["MassRouter:Models:7:Deployments:1:Provider"] = "sim-responses",
             ["MassRouter:Models:7:Deployments:1:Model"] = "sim-responses-upstream",
+
+            // Two providers serving the Responses API, the second first: a continuation goes to the one that stored the response.
+            ["MassRouter:Providers:sim-responses-b:BaseUrl"] = simV1,
+            ["MassRouter:Providers:sim-responses-b:ApiKey"] = UpstreamCredential,
+            ["MassRouter:Providers:sim-responses-b:Responses"] = "true",
+            ["MassRouter:Models:90:Id"] = "test/responses-pair",
+            ["MassRouter:Models:90:Deployments:0:Provider"] = "sim-responses-b",
+            ["MassRouter:Models:90:Deployments:0:Model"] = "sim-responses-b-upstream",
+            ["MassRouter:Models:90:Deployments:1:Provider"] = "sim-responses",
+            ["MassRouter:Models:90:Deployments:1:Model"] = "sim-responses-upstream",
 
             // These tests exercise how one provider's answers and errors are relayed: no retries, no breaker.
             // Retries, fallbacks and circuits are tested with ResilienceFixture.
@@ -140,8 +154,11 @@ public class GatewayFixture : IAsyncLifetime
 
     /// <summary>The official OpenAI SDK's Responses client pointed at the gateway (the model goes in each request), <paramref name="headers"/> on every request.</summary>
 #pragma warning disable OPENAI001 // The SDK marks its Responses client experimental; it is what OpenAI SDK users call.
-    public ResponsesClient ResponsesClient(params (string Name, string Value)[] headers) =>
-        OpenAIClient(Key, headers.Length == 0 ? null : headers.ToDictionary(h => h.Name, h => h.Value)).GetResponsesClient();
+    public ResponsesClient ResponsesClient(params (string Name, string Value)[] headers) => ResponsesClient(Key, headers);
+
+    /// <summary>The official OpenAI SDK's Responses client with <paramref name="key"/>.</summary>
+    public ResponsesClient ResponsesClient(string key, params (string Name, string Value)[] headers) =>
+        OpenAIClient(key, headers.Length == 0 ? null : headers.ToDictionary(h => h.Name, h => h.Value)).GetResponsesClient();
 #pragma warning restore OPENAI001
 
     private OpenAIClient OpenAIClient(string key, IReadOnlyDictionary<string, string>? headers)

@@ -254,20 +254,32 @@ public class ResponsesTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task StoredResponseRoutes_AreNotFound_AndOtherMethodsNotAllowed()
+    public async Task StoredResponseRoutes_UnknownIdsAreNotFound_AndOtherMethodsNotAllowed()
     {
         using var get = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses/resp_123"));
         using var cancel = await gateway.Http.SendAsync(Authorized(HttpMethod.Post, "v1/responses/resp_123/cancel"));
+        using var delete = await gateway.Http.SendAsync(Authorized(HttpMethod.Delete, "v1/responses/resp_123"));
+        using var items = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses/resp_123/input_items"));
+        using var put = await gateway.Http.SendAsync(Authorized(HttpMethod.Put, "v1/responses/resp_123"));
+        using var getCancel = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses/resp_123/cancel"));
         using var list = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses"));
         using var count = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses/input_tokens"));
         using var other = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/summarize", """{"model":"test/gpt","input":"Hi"}"""));
+        using var deeper = await gateway.Http.SendAsync(Authorized(HttpMethod.Get, "v1/responses/resp_123/output_items"));
 
-        await OpenAIErrorAssert.IsErrorAsync(get, HttpStatusCode.NotFound, code: "response_not_stored");
-        await OpenAIErrorAssert.IsErrorAsync(cancel, HttpStatusCode.NotFound, code: "response_not_stored");
+        foreach (var unknown in (HttpResponseMessage[])[get, cancel, delete, items])
+        {
+            await OpenAIErrorAssert.IsErrorAsync(unknown, HttpStatusCode.NotFound, code: "response_not_found");
+        }
+
+        await OpenAIErrorAssert.IsErrorAsync(put, HttpStatusCode.MethodNotAllowed, code: "method_not_allowed");
+        Assert.Equal(["GET", "DELETE"], put.Content.Headers.Allow);
+        await OpenAIErrorAssert.IsErrorAsync(getCancel, HttpStatusCode.MethodNotAllowed, code: "method_not_allowed");
         await OpenAIErrorAssert.IsErrorAsync(list, HttpStatusCode.MethodNotAllowed, code: "method_not_allowed");
         Assert.Equal("POST", list.Content.Headers.Allow.Single());
         await OpenAIErrorAssert.IsErrorAsync(count, HttpStatusCode.MethodNotAllowed, code: "method_not_allowed");
         await OpenAIErrorAssert.IsErrorAsync(other, HttpStatusCode.NotFound, code: "unknown_url");
+        await OpenAIErrorAssert.IsErrorAsync(deeper, HttpStatusCode.NotFound, code: "unknown_url");
     }
 
     [Fact]

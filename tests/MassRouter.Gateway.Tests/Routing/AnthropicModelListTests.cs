@@ -12,7 +12,7 @@ namespace MassRouter.Gateway.Tests.Routing;
 [Collection(GatewayCollection.Name)]
 public class AnthropicModelListTests(GatewayFixture gateway)
 {
-    private static readonly string[] All = ["test/azure", "test/claude", "test/dead", "test/gpt", "test/impatient", "test/other", "test/responses", "test/responses-mixed"];
+    private static readonly string[] All = ["test/azure", "test/claude", "test/dead", "test/gpt", "test/impatient", "test/other", "test/responses", "test/responses-mixed", "test/responses-pair"];
 
     [Fact]
     public async Task AnthropicSdk_ListsWhatTheKeyMayUse_InAnthropicsShape()
@@ -37,7 +37,7 @@ public class AnthropicModelListTests(GatewayFixture gateway)
         Assert.Equal(All[..4], first.Items.Select(m => m.ID));
 
         var second = await sdk.Client.Models.List(new ModelListParams { Limit = 4, AfterID = "test/gpt" });
-        Assert.Equal(All[4..], second.Items.Select(m => m.ID));
+        Assert.Equal(All[4..8], second.Items.Select(m => m.ID));
 
         var back = await sdk.Client.Models.List(new ModelListParams { Limit = 2, BeforeID = "test/impatient" });
         Assert.Equal(["test/dead", "test/gpt"], back.Items.Select(m => m.ID));

@@ -13,7 +13,7 @@ public class ModelsApiTests(GatewayFixture gateway)
     public async Task Models_ListsWhatTheKeyMayUse()
     {
         Assert.Equal(
-            ["test/azure", "test/claude", "test/dead", "test/gpt", "test/impatient", "test/other", "test/responses", "test/responses-mixed"],
+            ["test/azure", "test/claude", "test/dead", "test/gpt", "test/impatient", "test/other", "test/responses", "test/responses-mixed", "test/responses-pair"],
             await ListAsync(GatewayFixture.Key));
         Assert.Equal(["test/gpt"], await ListAsync(GatewayFixture.LimitedKey));
     }

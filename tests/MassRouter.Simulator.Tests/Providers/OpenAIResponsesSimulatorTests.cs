@@ -1,13 +1,10 @@
 // The SDK marks its Responses client experimental; it is what OpenAI SDK users call.
 #pragma warning disable OPENAI001
 using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using MassRouter.Simulator.Tests.Infrastructure;
-using MassRouter.Tests.Sdk;
-using OpenAI;
 using OpenAI.Responses;
 
 namespace MassRouter.Simulator.Tests.Providers;
@@ -331,18 +328,5 @@ public sealed class OpenAIResponsesSimulatorTests(SimulatorFixture simulator)
         Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
     }
 
-    /// <summary>The SDK's Responses client pointed at the simulator (the model goes in each request), <paramref name="headers"/> on every request.</summary>
-    private ResponsesClient Client(params (string Name, string Value)[] headers)
-    {
-        var options = new OpenAIClientOptions
-        {
-            Endpoint = new Uri(simulator.Address, "v1"),
-            NetworkTimeout = TimeSpan.FromSeconds(30),
-
-            // A 429 or 500 fault must reach the test, not be retried.
-            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-        };
-        options.AddPolicy(new HeadersPolicy(headers.ToDictionary(h => h.Name, h => h.Value)), PipelinePosition.PerCall);
-        return new OpenAIClient(new ApiKeyCredential("sk-sim"), options).GetResponsesClient();
-    }
+    private ResponsesClient Client(params (string Name, string Value)[] headers) => SimulatorResponsesClient.Create(simulator, headers);
 }

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 
 namespace MassRouter.Simulator.Providers.OpenAI;
 
@@ -74,7 +77,37 @@ internal static class OpenAIErrors
     public static ReadOnlyMemory<byte> MaxOutputTokensBelowMinimum(int value) => Encoding.UTF8.GetBytes(
         $$$"""{"error":{"message":"Invalid 'max_output_tokens': integer below minimum value. Expected a value >= {{{MinOutputTokens}}}, but got {{{value}}} instead.","type":"invalid_request_error","param":"max_output_tokens","code":"integer_below_min_value"}}""");
 
+    /// <summary>A create request whose <c>previous_response_id</c> names no stored response.</summary>
+    public static ReadOnlyMemory<byte> PreviousResponseNotFound(string id) =>
+        InvalidRequest($"Previous response with id '{id}' not found.", "previous_response_id", "previous_response_not_found");
+
+    /// <summary>The 404 of a retrieve, delete, cancel or input-items listing of a response that is not stored.</summary>
+    public static ReadOnlyMemory<byte> ResponseNotFound(string id) => InvalidRequest($"Response with id '{id}' not found.", param: null, code: null);
+
+    /// <summary>Cancelling a response that was not created in the background (every stored one here).</summary>
+    public static ReadOnlyMemory<byte> OnlyBackgroundResponsesCancellable { get; } =
+        """{"error":{"message":"Only responses created with background=true can be cancelled.","type":"invalid_request_error","param":null,"code":null}}"""u8.ToArray();
+
     /// <summary>What the Responses API sends when a stream fails after it started: an <c>error</c> event, not a response.failed.</summary>
     public static ReadOnlyMemory<byte> ResponsesMidstreamEvent { get; } =
         "event: error\ndata: {\"type\":\"error\",\"code\":\"server_error\",\"message\":\"The server had an error while processing your request. Sorry about that!\",\"param\":null,\"sequence_number\":0}\n\n"u8.ToArray();
+
+    /// <summary>An <c>invalid_request_error</c> whose message quotes what the client sent (escaped, quotes and all, as JSON needs).</summary>
+    private static ReadOnlyMemory<byte> InvalidRequest(string message, string? param, string? code)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128 + message.Length);
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("error"u8);
+            json.WriteString("message"u8, message);
+            json.WriteString("type"u8, "invalid_request_error"u8);
+            json.WriteString("param"u8, param);
+            json.WriteString("code"u8, code);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenMemory;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using MassRouter.Simulator.Generation;
 
 namespace MassRouter.Simulator.Providers.OpenAI;
@@ -7,13 +8,20 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 /// Writes one generated Response object of OpenAI's Responses API and its output item (a message with one output_text
 /// part, or a function_call), in OpenAI's field order. The non-stream body and the stream's response.created,
 /// response.in_progress and response.completed events share it: the per-response parts (ids, model, the settings OpenAI
-/// repeats) are encoded once and copied.
+/// repeats, <c>store</c> and <c>previous_response_id</c> as the request set them) are encoded once and copied.
 /// </summary>
 internal sealed class OpenAIResponseEncoder
 {
     private const int IdHexDigits = 48;
 
+    /// <summary>Where the id starts in <see cref="_head"/>, after <c>{"id":"</c>.</summary>
+    private const int IdStart = 7;
+
     private static readonly byte[] _hexDigits = "0123456789abcdef"u8.ToArray();
+
+    // The tails of a response without a previous one: most requests, so no copy per response.
+    private static readonly byte[] _storedTail = Tail(store: true, previousResponseId: null);
+    private static readonly byte[] _unstoredTail = Tail(store: false, previousResponseId: null);
 
     /// <summary><c>{"id":"resp_…","object":"response","created_at":N,"status":</c></summary>
     private readonly byte[] _head;
@@ -21,12 +29,16 @@ internal sealed class OpenAIResponseEncoder
     /// <summary><c>,"instructions":null,"max_output_tokens":N,"model":"…","output":[</c></summary>
     private readonly byte[] _settings;
 
+    /// <summary><c>],"parallel_tool_calls":…,"usage":</c>: what follows the output, up to the usage.</summary>
+    private readonly byte[] _tail;
+
     private readonly byte[] _itemId;
     private readonly byte[] _callId;
 
-    public OpenAIResponseEncoder(string model, int? maxOutputTokens, AnswerPlan plan)
+    public OpenAIResponseEncoder(string model, int? maxOutputTokens, AnswerPlan plan, bool store, string? previousResponseId)
     {
         Plan = plan;
+        _tail = previousResponseId is not null ? Tail(store, previousResponseId) : store ? _storedTail : _unstoredTail;
 
         var head = new ArrayBufferWriter<byte>(128);
         head.Write("{\"id\":\""u8);
@@ -67,6 +79,12 @@ internal sealed class OpenAIResponseEncoder
 
     public AnswerPlan Plan { get; }
 
+    /// <summary>The response's id, <c>resp_…</c>; made into a string only when asked (to store the response).</summary>
+    public string Id => Encoding.UTF8.GetString(_head, IdStart, "resp_".Length + IdHexDigits);
+
+    /// <summary>A buffer size the finished response fits in, most of the time.</summary>
+    public int FinishedSizeHint => 1024 + (Plan.TextTokens * 12) + (Plan.Tool?.Arguments.Length * 2 ?? 0);
+
     /// <summary>The output item's id (<c>msg_…</c> or <c>fc_…</c>), unquoted; the stream's events refer to the item by it.</summary>
     public ReadOnlySpan<byte> ItemId => _itemId;
 
@@ -101,8 +119,7 @@ internal sealed class OpenAIResponseEncoder
             WriteItem(writer, done: true);
         }
 
-        writer.Write(
-            "],\"parallel_tool_calls\":true,\"previous_response_id\":null,\"reasoning\":{\"effort\":null,\"summary\":null},\"store\":false,\"temperature\":1.0,\"text\":{\"format\":{\"type\":\"text\"}},\"tool_choice\":\"auto\",\"tools\":[],\"top_p\":1.0,\"truncation\":\"disabled\",\"usage\":"u8);
+        writer.Write(_tail);
         if (finished)
         {
             WriteUsage(writer);
@@ -173,6 +190,26 @@ internal sealed class OpenAIResponseEncoder
         writer.Write(",\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":"u8);
         OpenAIWire.WriteNumber(writer, (long)Plan.PromptTokens + Plan.OutputTokens);
         writer.Write("}"u8);
+    }
+
+    private static byte[] Tail(bool store, string? previousResponseId)
+    {
+        var tail = new ArrayBufferWriter<byte>(320);
+        tail.Write("],\"parallel_tool_calls\":true,\"previous_response_id\":"u8);
+        if (previousResponseId is null)
+        {
+            tail.Write("null"u8);
+        }
+        else
+        {
+            OpenAIWire.WriteString(tail, previousResponseId);
+        }
+
+        tail.Write(",\"reasoning\":{\"effort\":null,\"summary\":null},\"store\":"u8);
+        tail.Write(store ? "true"u8 : "false"u8);
+        tail.Write(
+            ",\"temperature\":1.0,\"text\":{\"format\":{\"type\":\"text\"}},\"tool_choice\":\"auto\",\"tools\":[],\"top_p\":1.0,\"truncation\":\"disabled\",\"usage\":"u8);
+        return tail.WrittenSpan.ToArray();
     }
 
     /// <summary><paramref name="prefix"/> and 48 random hex digits, the shape of OpenAI's response and item ids.</summary>

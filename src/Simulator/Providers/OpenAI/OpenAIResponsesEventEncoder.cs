@@ -10,20 +10,25 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 /// response.output_item.added, response.function_call_arguments.delta per fragment, response.function_call_arguments.done
 /// and response.output_item.done; finally response.completed (response.incomplete when the limit cut the text) with the
 /// whole response and its usage. Every event is <c>event: type</c> plus JSON that starts with the same type and a sequence
-/// number counting from 0; there is no <c>[DONE]</c>. One instance per stream.
+/// number counting from 0; there is no <c>[DONE]</c>. One instance per stream. Given a store, the response of the last
+/// event is kept there once written, with the request's input.
 /// </summary>
 internal sealed class OpenAIResponsesEventEncoder : IAnswerStreamEncoder
 {
     private readonly OpenAIResponseEncoder _response;
+    private readonly OpenAIResponseStore? _store;
+    private readonly ReadOnlyMemory<byte> _input;
 
     /// <summary><c>,"item_id":"msg_…","output_index":</c>: every item-level event names its item.</summary>
     private readonly byte[] _itemReference;
 
     private long _sequence;
 
-    public OpenAIResponsesEventEncoder(OpenAIResponseEncoder response)
+    public OpenAIResponsesEventEncoder(OpenAIResponseEncoder response, OpenAIResponseStore? store, ReadOnlyMemory<byte> input)
     {
         _response = response;
+        _store = store;
+        _input = input;
         var reference = new ArrayBufferWriter<byte>(96);
         reference.Write(",\"item_id\":\""u8);
         reference.Write(response.ItemId);
@@ -116,7 +121,20 @@ internal sealed class OpenAIResponsesEventEncoder : IAnswerStreamEncoder
     {
         BeginEvent(writer, _response.Plan.Truncated ? "response.incomplete"u8 : "response.completed"u8);
         writer.Write(",\"response\":"u8);
-        _response.WriteResponse(writer, finished: true);
+        if (_store is null)
+        {
+            _response.WriteResponse(writer, finished: true);
+        }
+        else
+        {
+            // Written once into its own buffer: the client gets these bytes and the store keeps them. Stored before the
+            // flush, so a client that read the event finds the response.
+            var response = new ArrayBufferWriter<byte>(_response.FinishedSizeHint);
+            _response.WriteResponse(response, finished: true);
+            writer.Write(response.WrittenSpan);
+            _store.Add(new OpenAIStoredResponse(_response.Id, response.WrittenMemory, _input));
+        }
+
         EndEvent(writer);
     }
 

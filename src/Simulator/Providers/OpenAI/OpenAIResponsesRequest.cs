@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using MassRouter.Simulator.Generation;
 
@@ -7,22 +8,36 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 
 /// <summary>
 /// The few fields of a Responses API request body the simulator acts on: model, stream, <c>max_output_tokens</c> (null when
-/// absent) and a forced function call (<c>tool_choice</c> <c>{"type":"function","name":...}</c> naming a declared function
-/// tool, or <c>"required"</c>: the first one). Input items, instructions, hosted and custom tools are accepted and ignored.
+/// absent), a forced function call (<c>tool_choice</c> <c>{"type":"function","name":...}</c> naming a declared function
+/// tool, or <c>"required"</c>: the first one), <c>store</c> (true unless <c>false</c>, as OpenAI's default is),
+/// <c>previous_response_id</c> and, for a response to store, the <c>input</c> as sent (its raw JSON, empty when absent).
+/// Instructions, hosted and custom tools are accepted and ignored.
 /// </summary>
-internal readonly record struct OpenAIResponsesRequest(string? Model, bool Stream, int? MaxOutputTokens, ToolCallPlan? ForcedTool)
+internal readonly record struct OpenAIResponsesRequest(
+    string? Model, bool Stream, int? MaxOutputTokens, ToolCallPlan? ForcedTool, bool Store, string? PreviousResponseId, ReadOnlyMemory<byte> Input)
 {
     /// <summary>Reads the body; false when it is not a JSON object.</summary>
     public static bool TryParse(ReadOnlySequence<byte> body, out OpenAIResponsesRequest request)
     {
-        var read = RequestFields.ReadObject(body, root => new StrongBox<OpenAIResponsesRequest>(new OpenAIResponsesRequest(
-            RequestFields.String(root, "model"),
-            RequestFields.IsTrue(root, "stream"),
-            RequestFields.Int(root, "max_output_tokens"),
-            ReadForcedTool(root))));
+        var read = RequestFields.ReadObject(body, root =>
+        {
+            var store = !(root.TryGetProperty("store", out var value) && value.ValueKind == JsonValueKind.False);
+            return new StrongBox<OpenAIResponsesRequest>(new OpenAIResponsesRequest(
+                RequestFields.String(root, "model"),
+                RequestFields.IsTrue(root, "stream"),
+                RequestFields.Int(root, "max_output_tokens"),
+                ReadForcedTool(root),
+                store,
+                RequestFields.String(root, "previous_response_id"),
+                store ? CopyInput(root) : default));
+        });
         request = read?.Value ?? default;
         return read is not null;
     }
+
+    /// <summary>The input's JSON as it came, copied out of the request's pooled buffer; input_items lists it later.</summary>
+    private static ReadOnlyMemory<byte> CopyInput(JsonElement root) =>
+        root.TryGetProperty("input", out var input) ? JsonMarshal.GetRawUtf8Value(input).ToArray() : default;
 
     /// <summary>
     /// The call <c>tool_choice</c> forces, or null when it names no function tool the request declares (hosted tools,

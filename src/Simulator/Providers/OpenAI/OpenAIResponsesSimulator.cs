@@ -6,12 +6,21 @@ using MassRouter.Simulator.Generation;
 
 namespace MassRouter.Simulator.Providers.OpenAI;
 
-/// <summary>Answers <c>POST /v1/responses</c>, OpenAI's Responses API, the way OpenAI does, streaming or not.</summary>
+/// <summary>
+/// Answers <c>POST /v1/responses</c>, OpenAI's Responses API, the way OpenAI does, streaming or not. A finished response
+/// is kept in the store unless the request set <c>store</c> to false; one cut by a fault is not. A
+/// <c>previous_response_id</c> must name a stored response.
+/// </summary>
 internal sealed class OpenAIResponsesSimulator : IProviderSimulator
 {
     private readonly HoldGates _gates;
+    private readonly OpenAIResponseStore _store;
 
-    public OpenAIResponsesSimulator(HoldGates gates) => _gates = gates;
+    public OpenAIResponsesSimulator(HoldGates gates, OpenAIResponseStore store)
+    {
+        _gates = gates;
+        _store = store;
+    }
 
     public ReadOnlyMemory<byte> MidstreamErrorEvent => OpenAIErrors.ResponsesMidstreamEvent;
 
@@ -35,20 +44,27 @@ internal sealed class OpenAIResponsesSimulator : IProviderSimulator
             return JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.MaxOutputTokensBelowMinimum(limit));
         }
 
+        if (request.PreviousResponseId is { } previous && _store.Find(previous) is null)
+        {
+            return JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.PreviousResponseNotFound(previous));
+        }
+
         // The limit cuts text only: a forced call is generated whole, as for chat.
         var settings = control.Generation;
         var plan = AnswerPlan.Create(settings, thinking: false, request.ForcedTool, request.MaxOutputTokens, body.Length);
-        var response = new OpenAIResponseEncoder(model, request.MaxOutputTokens, plan);
+        var response = new OpenAIResponseEncoder(model, request.MaxOutputTokens, plan, request.Store, request.PreviousResponseId);
+        var store = request.Store ? _store : null;
         return request.Stream
             ? AnswerStreamer.StreamAsync(
                 SimulatedStream.Start(context, settings, plan.ChunkCount(settings.ChunkSize), control.Faults, _gates, MidstreamErrorEvent),
                 plan,
-                new OpenAIResponsesEventEncoder(response),
+                new OpenAIResponsesEventEncoder(response, store, request.Input),
                 settings.ChunkSize)
-            : CompleteAsync(context, settings, response, control.Faults);
+            : CompleteAsync(context, settings, response, control.Faults, store, request.Input);
     }
 
-    private async Task CompleteAsync(HttpContext context, GenerationSettings settings, OpenAIResponseEncoder response, FaultPlan? faults)
+    private async Task CompleteAsync(
+        HttpContext context, GenerationSettings settings, OpenAIResponseEncoder response, FaultPlan? faults, OpenAIResponseStore? store, ReadOnlyMemory<byte> input)
     {
         var plan = response.Plan;
         if (!await SimulatedStream.BeforeCompleteAnswerAsync(context, settings, plan.ChunkCount(settings.ChunkSize), faults, _gates, WriteErrorAsync))
@@ -56,8 +72,11 @@ internal sealed class OpenAIResponsesSimulator : IProviderSimulator
             return;
         }
 
-        var body = new ArrayBufferWriter<byte>(1024 + (plan.TextTokens * 12) + (plan.Tool?.Arguments.Length * 2 ?? 0));
+        var body = new ArrayBufferWriter<byte>(response.FinishedSizeHint);
         response.WriteResponse(body, finished: true);
+
+        // Stored before it is sent: a client that has the body finds the response.
+        store?.Add(new OpenAIStoredResponse(response.Id, body.WrittenMemory, input));
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, body.WrittenMemory);
     }
 }

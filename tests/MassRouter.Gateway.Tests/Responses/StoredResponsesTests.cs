@@ -1,0 +1,174 @@
+// The SDK marks its Responses client experimental; it is what OpenAI SDK users call.
+#pragma warning disable OPENAI001
+using System.ClientModel;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using MassRouter.Gateway.Tests.Forwarding;
+using MassRouter.Gateway.Tests.Infrastructure;
+using OpenAI.Responses;
+
+namespace MassRouter.Gateway.Tests.Responses;
+
+/// <summary>
+/// Responses a provider serving the Responses API stored (<c>store</c> not false) through the gateway: retrieved, listed,
+/// cancelled and deleted through it, and continued (<c>previous_response_id</c>) on the provider that stored them — for the
+/// key's owner only. The simulator keeps stored responses as OpenAI does.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public class StoredResponsesTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task AStoredResponse_IsRetrievedListedAndDeleted_ThroughTheGateway_WithTheOfficialSdk()
+    {
+        var client = gateway.ResponsesClient(("x-sim-tokens", "4"));
+        var created = (await client.CreateResponseAsync("test/responses", "What is a gateway?")).Value;
+
+        var retrieved = (await client.GetResponseAsync(created.Id)).Value;
+        Assert.Equal(created.Id, retrieved.Id);
+        Assert.Equal(created.GetOutputText(), retrieved.GetOutputText());
+        Assert.Equal(4, retrieved.Usage.OutputTokenCount);
+
+        var items = new List<ResponseItem>();
+        await foreach (var item in client.GetResponseInputItemsAsync(created.Id))
+        {
+            items.Add(item);
+        }
+
+        var message = Assert.IsAssignableFrom<MessageResponseItem>(Assert.Single(items));
+        Assert.Equal("What is a gateway?", message.Content.Single().Text);
+
+        var deleted = (await client.DeleteResponseAsync(created.Id)).Value;
+        Assert.True(deleted.Deleted);
+        Assert.Equal(created.Id, deleted.ResponseId);
+
+        // Forgotten by the gateway: it answers itself, without asking the provider.
+        var gone = await Assert.ThrowsAsync<ClientResultException>(() => client.GetResponseAsync(created.Id));
+        Assert.Equal(404, gone.Status);
+        Assert.Equal("response_not_found", (string?)JsonNode.Parse(gone.GetRawResponse()!.Content.ToString())!["error"]!["code"]);
+    }
+
+    [Fact]
+    public async Task TheProviderIsAskedWithItsOwnCredential_AtItsResponsesUrl_WithTheClientsQuery()
+    {
+        var created = (await gateway.ResponsesClient(("x-sim-tokens", "2")).CreateResponseAsync("test/responses", "Hi")).Value;
+
+        var id = Guid.NewGuid().ToString("N");
+        using var request = Authorized(HttpMethod.Get, $"v1/responses/{created.Id}?include[]=message.output_text.logprobs", GatewayFixture.Key);
+        request.Headers.Add("x-sim-request-id", id);
+        using var response = await gateway.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        Assert.Equal(created.Id, (string?)JsonNode.Parse(text)!["id"]);
+        Assert.Equal("sim-responses", response.Headers.GetValues("x-massrouter-provider").Single());
+        var recorded = await gateway.RecordedRequestAsync(id);
+        Assert.Equal("GET", (string?)recorded["method"]);
+        Assert.Equal($"/v1/responses/{created.Id}", (string?)recorded["path"]);
+        Assert.Contains("include", (string?)recorded["query"], StringComparison.Ordinal);
+        Assert.Equal("Bearer " + GatewayFixture.UpstreamCredential, (string?)recorded["headers"]!["authorization"]);
+    }
+
+    [Fact]
+    public async Task AStreamedResponse_IsRetrievable()
+    {
+        ResponseResult? completed = null;
+        await foreach (var update in await gateway.ResponsesClient(("x-sim-tokens", "3")).CreateResponseStreamingAsync("test/responses", "Hi"))
+        {
+            if (update is StreamingResponseCompletedUpdate done)
+            {
+                completed = done.Response;
+            }
+        }
+
+        Assert.NotNull(completed);
+        var retrieved = (await gateway.ResponsesClient().GetResponseAsync(completed.Id)).Value;
+        Assert.Equal(completed.GetOutputText(), retrieved.GetOutputText());
+    }
+
+    [Fact]
+    public async Task AResponseNotStored_IsNotFound_WithoutAskingTheProvider()
+    {
+        var created = (await gateway.ResponsesClient().CreateResponseAsync(new CreateResponseOptions("test/responses", [ResponseItem.CreateUserMessageItem("Hi")]) { StoredOutputEnabled = false })).Value;
+
+        var id = Guid.NewGuid().ToString("N");
+        using var request = Authorized(HttpMethod.Get, $"v1/responses/{created.Id}", GatewayFixture.Key);
+        request.Headers.Add("x-sim-request-id", id);
+        using var response = await gateway.Http.SendAsync(request);
+
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.NotFound, code: "response_not_found");
+        using var recorded = await gateway.Http.GetAsync(new Uri(gateway.SimulatorAddress, $"sim/requests/{id}"));
+        Assert.Equal(HttpStatusCode.NotFound, recorded.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnotherOwnersResponse_CannotBeRetrievedDeletedOrContinued()
+    {
+        var created = (await gateway.ResponsesClient().CreateResponseAsync("test/responses", "Mine")).Value;
+        var other = gateway.ResponsesClient(GatewayFixture.OtherKey);
+
+        var get = await Assert.ThrowsAsync<ClientResultException>(() => other.GetResponseAsync(created.Id));
+        var delete = await Assert.ThrowsAsync<ClientResultException>(() => other.DeleteResponseAsync(created.Id));
+        var id = Guid.NewGuid().ToString("N");
+        using var continued = await gateway.Http.SendAsync(gateway.JsonPost(
+            "v1/responses", $$"""{"model":"test/responses","input":"Go on","previous_response_id":"{{created.Id}}"}""", GatewayFixture.OtherKey, ("x-sim-request-id", id)));
+
+        Assert.Equal(404, get.Status);
+        Assert.Equal(404, delete.Status);
+        await OpenAIErrorAssert.IsErrorAsync(continued, HttpStatusCode.BadRequest, code: "previous_response_not_found");
+        using var recorded = await gateway.Http.GetAsync(new Uri(gateway.SimulatorAddress, $"sim/requests/{id}"));
+        Assert.Equal(HttpStatusCode.NotFound, recorded.StatusCode);
+
+        // Still the owner's.
+        Assert.Equal(created.Id, (await gateway.ResponsesClient().GetResponseAsync(created.Id)).Value.Id);
+    }
+
+    [Fact]
+    public async Task AContinuation_GoesToTheProviderThatStoredTheResponse()
+    {
+        // Stored by the model's second provider; the first in its plan does not hold it.
+        using var first = await gateway.Http.SendAsync(gateway.JsonPost(
+            "v1/responses", """{"model":"test/responses-pair","input":"Remember 7","provider":{"only":["sim-responses"]}}"""));
+        var stored = JsonNode.Parse(await first.Content.ReadAsStringAsync())!;
+        Assert.Equal("sim-responses-upstream", (string?)stored["model"]);
+
+        var next = (await gateway.ResponsesClient().CreateResponseAsync("test/responses-pair", "What number?", previousResponseId: (string)stored["id"]!)).Value;
+
+        Assert.Equal("sim-responses-upstream", next.Model);
+        Assert.Equal((string?)stored["id"], next.PreviousResponseId);
+
+        // Without a previous response the plan is the model's own: its first provider.
+        Assert.Equal("sim-responses-b-upstream", (await gateway.ResponsesClient().CreateResponseAsync("test/responses-pair", "Hi")).Value.Model);
+    }
+
+    [Fact]
+    public async Task AContinuationOfAResponseTheGatewayDoesNotKnow_GoesAsPlanned_AndTheProviderAnswers()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost(
+            "v1/responses", """{"model":"test/responses","input":"Go on","previous_response_id":"resp_made_elsewhere"}""", headers: [("x-sim-request-id", id)]));
+
+        // The simulator's own refusal, relayed: it does not hold the response either.
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, code: "previous_response_not_found");
+        Assert.Equal("/v1/responses", (string?)(await gateway.RecordedRequestAsync(id))["path"]);
+    }
+
+    [Fact]
+    public async Task Cancel_IsRelayed_AndTheProvidersRefusalComesBack()
+    {
+        var created = (await gateway.ResponsesClient().CreateResponseAsync("test/responses", "Hi")).Value;
+
+        using var response = await gateway.Http.SendAsync(Authorized(HttpMethod.Post, $"v1/responses/{created.Id}/cancel", GatewayFixture.Key));
+
+        // Only background responses can be cancelled, and the gateway stores none of those.
+        await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("background", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private HttpRequestMessage Authorized(HttpMethod method, string path, string key)
+    {
+        var request = new HttpRequestMessage(method, new Uri(gateway.GatewayAddress, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return request;
+    }
+}
