@@ -164,7 +164,9 @@ public static class GatewayHost
         services.AddSingleton<TrimmableMemoryPoolFactory>();
         services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>>(sp => sp.GetRequiredService<TrimmableMemoryPoolFactory>());
         services.AddHostedService<IdleHeapTrimmer>();
-        if (MeteringOptions.IsEnabled(configuration))
+        // Shared through an external Redis; the embedded default is one process, and its Garnet's small memory budget is
+        // for money (it evicts at its ceiling), not for 30 days of response ids.
+        if (MeteringOptions.IsEnabled(configuration) && !MeteringOptions.UsesEmbeddedGarnet(configuration))
         {
             services.AddSingleton<IStoredResponseIndex, RedisStoredResponseIndex>();
         }

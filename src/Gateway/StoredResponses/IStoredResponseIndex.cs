@@ -3,8 +3,8 @@ namespace MassRouter.Gateway.StoredResponses;
 /// <summary>
 /// Which provider holds each response stored through the gateway (OpenAI's Responses API with <c>store</c> on), and whose it
 /// is: a continuation (<c>previous_response_id</c>) must reach the provider that stored the response, a retrieval must
-/// too, and neither may reach another account's. Kept in Redis when the gateway has one (every instance sees every
-/// response), in the process otherwise.
+/// too, and neither may reach another account's. Kept in an external Redis when the gateway has one (every instance sees
+/// every response), in the process otherwise (the embedded default's Garnet keeps its memory for money).
 /// </summary>
 internal interface IStoredResponseIndex
 {

@@ -59,6 +59,9 @@ public class EmbeddedDefaultTests
 
             Assert.False(string.IsNullOrWhiteSpace(text.ToString()));
 
+            // One process: the stored-response index stays in it, out of the embedded Garnet's memory budget (kept for money).
+            Assert.IsType<Gateway.StoredResponses.LocalStoredResponseIndex>(app.Services.GetRequiredService<Gateway.StoredResponses.IStoredResponseIndex>());
+
             // The root says what the address serves, the embedded control API and its reference included.
             var index = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(address))!;
             Assert.Equal("/api", index["control_api"]!.GetValue<string>());
@@ -95,6 +98,9 @@ public class EmbeddedDefaultTests
         await using (var app = await GatewayHost.BuildAsync(args, builder => builder.Logging.AddProvider(logs)))
         {
             Assert.Empty(app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.ApiKeys);
+
+            // A Redis of its own (here a Garnet standing in for one): the stored-response index is shared there.
+            Assert.IsType<Gateway.StoredResponses.RedisStoredResponseIndex>(app.Services.GetRequiredService<Gateway.StoredResponses.IStoredResponseIndex>());
             await app.StartAsync();
             Assert.Contains(logs.Messages, m => m.Level == LogLevel.Information && m.Message.Contains("API keys come from Redis only", StringComparison.Ordinal));
 
