@@ -205,6 +205,10 @@ public static class GatewayHost
         app.MapDelete("/v1/responses/{id}", (RequestDelegate)storedResponses.DeleteAsync);
         app.MapPost("/v1/responses/{id}/cancel", (RequestDelegate)storedResponses.CancelAsync);
         app.MapGet("/v1/responses/{id}/input_items", (RequestDelegate)storedResponses.InputItemsAsync);
+        app.MapPost("/v1/conversations", (RequestDelegate)storedResponses.CreateConversationAsync);
+        app.MapMethods("/v1/conversations/{id}", ["GET", "POST", "DELETE"], (RequestDelegate)storedResponses.ConversationAsync);
+        app.MapMethods("/v1/conversations/{id}/items", ["GET", "POST"], (RequestDelegate)storedResponses.ConversationItemsAsync);
+        app.MapMethods("/v1/conversations/{id}/items/{itemId}", ["GET", "DELETE"], (RequestDelegate)storedResponses.ConversationItemAsync);
         app.MapPost("/v1/messages", (RequestDelegate)app.Services.GetRequiredService<MessagesHandler>().HandleAsync);
         app.MapPost("/v1/messages/count_tokens", (RequestDelegate)app.Services.GetRequiredService<CountTokensHandler>().HandleAsync);
         app.MapModels();

@@ -64,10 +64,19 @@ public static class SimulatorHost
         var exchange = new SimulatedExchange(settings, journal, fixtures, new FixtureReplayer(gates));
         var openAI = new OpenAIChatSimulator(gates);
         var storedResponses = new OpenAIResponseStore();
+        var conversations = new OpenAIConversationStore();
         builder.Services.AddSingleton(gates).AddSingleton(journal).AddSingleton(fixtures).AddSingleton(exchange);
 
         var app = builder.Build();
-        app.MapOpenAI(exchange, openAI, new OpenAIEmbeddingsSimulator(gates), new OpenAIResponsesSimulator(gates, storedResponses), new OpenAICompactionSimulator(gates), new OpenAIInputTokensSimulator(), storedResponses);
+        app.MapOpenAI(
+            exchange,
+            openAI,
+            new OpenAIEmbeddingsSimulator(gates),
+            new OpenAIResponsesSimulator(gates, storedResponses, conversations),
+            new OpenAICompactionSimulator(gates),
+            new OpenAIInputTokensSimulator(),
+            storedResponses,
+            conversations);
         app.MapAnthropic(exchange, new AnthropicMessagesSimulator(gates));
         app.MapGemini(exchange, new GeminiSimulator(gates));
         app.MapCohere(exchange, new CohereChatSimulator(gates));

@@ -24,6 +24,10 @@ internal static class FallbackApi
         endpoints.Map("/v1/responses/{id}", (RequestDelegate)(context => StoredResponseMethodNotAllowedAsync(context, "GET, DELETE")));
         endpoints.Map("/v1/responses/{id}/cancel", (RequestDelegate)(context => StoredResponseMethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses/{id}/input_items", (RequestDelegate)(context => StoredResponseMethodNotAllowedAsync(context, "GET")));
+        endpoints.Map("/v1/conversations", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
+        endpoints.Map("/v1/conversations/{id}", (RequestDelegate)(context => MethodNotAllowedAsync(context, "GET, POST, DELETE")));
+        endpoints.Map("/v1/conversations/{id}/items", (RequestDelegate)(context => MethodNotAllowedAsync(context, "GET, POST")));
+        endpoints.Map("/v1/conversations/{id}/items/{itemId}", (RequestDelegate)(context => MethodNotAllowedAsync(context, "GET, DELETE")));
         endpoints.Map("/v1/messages", (RequestDelegate)MessagesMethodNotAllowedAsync);
         endpoints.Map("/v1/messages/count_tokens", (RequestDelegate)MessagesMethodNotAllowedAsync);
         foreach (var path in (ReadOnlySpan<string>)["/", "/v1/models", "/healthz", "/readyz", "/metrics"])

@@ -133,9 +133,9 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
-        if (untranslatable is not null && StoredResponseIndex.PreviousResponseId(body.WrittenSpan) is { } previous)
+        if (untranslatable is not null && StoredResponseIndex.ContinuedState(body.WrittenSpan) is { } state)
         {
-            if (await ContinueFromAsync(context, key, routes, request, previous) is not { } continuing)
+            if (await ContinueFromAsync(context, key, routes, request, state) is not { } continuing)
             {
                 return;
             }
@@ -185,22 +185,22 @@ internal sealed class ChatCompletionsHandler(
     }
 
     /// <summary>
-    /// A continuation of a stored response (<c>previous_response_id</c>): only the provider that stored it holds it, so
-    /// when the gateway knows which one and the plan has deployments on it, the request may go only to those; another
-    /// account's response is refused as unknown, before any provider sees the id. A response the gateway does not know
-    /// (stored before it was recorded, or directly at the provider) leaves the plan as it is. Null once the error is written.
+    /// A continuation of stored state (<c>previous_response_id</c> or <c>conversation</c>): only the provider that stores it
+    /// holds it, so when the gateway knows which one and the plan has deployments on it, the request may go only to those;
+    /// another account's is refused as unknown, before any provider sees the id. State the gateway does not know (stored
+    /// before it was recorded, or directly at the provider) leaves the plan as it is. Null once the error is written.
     /// </summary>
-    private async ValueTask<ChatRequestInfo?> ContinueFromAsync(HttpContext context, ApiKeyInfo key, ModelRoute[] routes, ChatRequestInfo request, string previous)
+    private async ValueTask<ChatRequestInfo?> ContinueFromAsync(HttpContext context, ApiKeyInfo key, ModelRoute[] routes, ChatRequestInfo request, StateReference state)
     {
         StoredResponseHolder? holder;
         try
         {
-            holder = await storedResponses.FindAsync(previous, context.RequestAborted);
+            holder = await storedResponses.FindAsync(state.Id, context.RequestAborted);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Without the index the request goes as it would have without it: the provider that holds the response answers.
-            logger.LogWarning("The stored-response index could not be read ({Message}); previous_response_id is not routed", e.Message);
+            // Without the index the request goes as it would have without it: the provider that holds the state answers.
+            logger.LogWarning("The stored-response index could not be read ({Message}); the continuation is not routed", e.Message);
             return request;
         }
 
@@ -211,9 +211,13 @@ internal sealed class ChatCompletionsHandler(
 
         if (found.Owner != StoredResponseHolder.OwnerOf(key))
         {
-            metrics.Rejected("previous_response_not_found");
-            await OpenAIErrorResponse.WriteAsync(
-                context, StatusCodes.Status400BadRequest, $"Previous response with id '{previous}' not found.", param: "previous_response_id", code: "previous_response_not_found");
+            // As the Responses API answers for state it does not hold.
+            metrics.Rejected(state.Conversation ? "conversation_not_found" : "previous_response_not_found");
+            await (state.Conversation
+                ? OpenAIErrorResponse.WriteAsync(
+                    context, StatusCodes.Status404NotFound, $"Conversation with id '{state.Id}' not found.", param: "conversation", code: "conversation_not_found")
+                : OpenAIErrorResponse.WriteAsync(
+                    context, StatusCodes.Status400BadRequest, $"Previous response with id '{state.Id}' not found.", param: "previous_response_id", code: "previous_response_not_found"));
             return null;
         }
 

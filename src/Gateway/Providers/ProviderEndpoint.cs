@@ -92,6 +92,9 @@ internal sealed class ProviderEndpoint : IDisposable
     /// <summary>The Responses API's URL (Azure OpenAI's v1 form, which takes the deployment as the model); null when the provider does not serve it.</summary>
     public string? ResponsesUrl => SpeaksResponses ? (IsAzure ? BaseUrl + "/openai/v1/responses" : BaseUrl + "/responses") : null;
 
+    /// <summary>The Conversations API's URL (beside the Responses API's, which it stores state for); null when the provider does not serve the Responses API.</summary>
+    public string? ConversationsUrl => SpeaksResponses ? (IsAzure ? BaseUrl + "/openai/v1/conversations" : BaseUrl + "/conversations") : null;
+
     /// <summary>An OpenAI-compatible operation's URL: under the base URL, or Azure OpenAI's deployment-scoped form.</summary>
     private string OpenAIUrl(string upstreamModel, string operation) => IsAzure
         ? $"{BaseUrl}/openai/deployments/{Uri.EscapeDataString(upstreamModel)}{operation}?api-version={Uri.EscapeDataString(ApiVersion!)}"

@@ -3,14 +3,14 @@ using StackExchange.Redis;
 
 namespace MassRouter.Gateway.StoredResponses;
 
-/// <summary>The index in Redis (<c>mr:resp:&lt;id&gt;</c>, see docs/redis-layout.md), shared by every gateway instance.</summary>
+/// <summary>The index in Redis (<c>mr:stored:&lt;id&gt;</c>, see docs/redis-layout.md), shared by every gateway instance.</summary>
 internal sealed class RedisStoredResponseIndex(IConnectionMultiplexer redis, ILogger<RedisStoredResponseIndex> logger) : IStoredResponseIndex
 {
     public void Record(string responseId, StoredResponseHolder holder)
     {
         try
         {
-            redis.GetDatabase().StringSet(RedisKeys.StoredResponse(responseId), holder.Encode(), StoredResponseIndex.Retention, flags: CommandFlags.FireAndForget);
+            redis.GetDatabase().StringSet(RedisKeys.StoredObject(responseId), holder.Encode(), StoredResponseIndex.Retention, flags: CommandFlags.FireAndForget);
         }
         catch (RedisException e)
         {
@@ -21,7 +21,7 @@ internal sealed class RedisStoredResponseIndex(IConnectionMultiplexer redis, ILo
 
     public async ValueTask<StoredResponseHolder?> FindAsync(string responseId, CancellationToken cancellationToken)
     {
-        var value = await redis.GetDatabase().StringGetAsync(RedisKeys.StoredResponse(responseId)).WaitAsync(cancellationToken);
+        var value = await redis.GetDatabase().StringGetAsync(RedisKeys.StoredObject(responseId)).WaitAsync(cancellationToken);
         return StoredResponseHolder.Decode(value);
     }
 
@@ -29,7 +29,7 @@ internal sealed class RedisStoredResponseIndex(IConnectionMultiplexer redis, ILo
     {
         try
         {
-            redis.GetDatabase().KeyDelete(RedisKeys.StoredResponse(responseId), CommandFlags.FireAndForget);
+            redis.GetDatabase().KeyDelete(RedisKeys.StoredObject(responseId), CommandFlags.FireAndForget);
         }
         catch (RedisException e)
         {

@@ -47,8 +47,11 @@ internal static class StoredResponseIndex
         return null;
     }
 
-    /// <summary>A Responses request's <c>previous_response_id</c>, or null (absent, null, not a string, not JSON).</summary>
-    public static string? PreviousResponseId(ReadOnlySpan<byte> request)
+    /// <summary>
+    /// The stored state a Responses request continues: its <c>previous_response_id</c>, or its <c>conversation</c> (an id,
+    /// or an object with one); null when it names neither (or is not JSON).
+    /// </summary>
+    public static StateReference? ContinuedState(ReadOnlySpan<byte> request)
     {
         try
         {
@@ -61,10 +64,21 @@ internal static class StoredResponseIndex
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var isPrevious = reader.ValueTextEquals("previous_response_id"u8);
+                var isConversation = !isPrevious && reader.ValueTextEquals("conversation"u8);
                 reader.Read();
-                if (isPrevious)
+                if (isPrevious && reader.TokenType == JsonTokenType.String && reader.GetString() is { Length: > 0 } previous)
                 {
-                    return reader.TokenType == JsonTokenType.String ? reader.GetString() is { Length: > 0 } id ? id : null : null;
+                    return new StateReference(previous, Conversation: false);
+                }
+
+                if (isConversation && reader.TokenType == JsonTokenType.String && reader.GetString() is { Length: > 0 } conversation)
+                {
+                    return new StateReference(conversation, Conversation: true);
+                }
+
+                if (isConversation && reader.TokenType == JsonTokenType.StartObject && ObjectIdAt(ref reader) is { } id)
+                {
+                    return new StateReference(id, Conversation: true);
                 }
 
                 reader.Skip();
@@ -76,6 +90,43 @@ internal static class StoredResponseIndex
 
         return null;
     }
+
+    /// <summary>The top-level <c>id</c> of an object (a created conversation), or null.</summary>
+    public static string? ObjectId(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            return reader.Read() && reader.TokenType == JsonTokenType.StartObject ? ObjectIdAt(ref reader) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The <c>id</c> of the object the reader is on (read to its end), when it is a usable key.</summary>
+    private static string? ObjectIdAt(ref Utf8JsonReader reader)
+    {
+        string? id = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isId = reader.ValueTextEquals("id"u8);
+            reader.Read();
+            if (isId && reader.TokenType == JsonTokenType.String)
+            {
+                id = reader.GetString();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return Usable(id);
+    }
+
+    private static string? Usable(string? id) => id is { Length: > 0 and <= 256 } && !id.Contains('\n') ? id : null;
 
     /// <summary>The id of the Response object the reader is on, when it was stored.</summary>
     private static string? ReadResponse(ref Utf8JsonReader reader)
@@ -101,6 +152,9 @@ internal static class StoredResponseIndex
             }
         }
 
-        return stored && id is { Length: > 0 } && id.Length <= 256 && !id.Contains('\n') ? id : null;
+        return stored ? Usable(id) : null;
     }
 }
+
+/// <summary>The stored state a Responses request continues: a response (<c>previous_response_id</c>) or a <c>conversation</c>.</summary>
+internal readonly record struct StateReference(string Id, bool Conversation);

@@ -5,7 +5,7 @@ using Yarp.ReverseProxy.Forwarder;
 namespace MassRouter.Gateway.StoredResponses;
 
 /// <summary>
-/// One stored-response request relayed to the provider holding the response (<see cref="StoredResponsesHandler"/>): the
+/// One call on stored state relayed to the provider holding it (<see cref="StoredResponsesHandler"/>): the
 /// client's headers with its credentials and other client-only headers replaced by the provider's, to
 /// <paramref name="url"/> with the client's query; the answer relayed as it comes, provider-only headers removed.
 /// </summary>
@@ -17,6 +17,7 @@ internal sealed class StoredResponseTransformer(ProviderEndpoint provider, strin
         var headers = proxyRequest.Headers;
         headers.Host = null;
         ClientOnlyHeaders.RemoveFrom(headers);
+        headers.Remove(StoredResponsesHandler.ProviderHeader);
         provider.ApplyHeaders(headers, keepClientAnthropicVersion: false);
         proxyRequest.RequestUri = new Uri(url + httpContext.Request.QueryString);
     }

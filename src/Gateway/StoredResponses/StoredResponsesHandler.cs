@@ -1,18 +1,26 @@
+using System.Net.Http.Headers;
 using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Forwarding;
 using MassRouter.Gateway.Providers;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Telemetry;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace MassRouter.Gateway.StoredResponses;
 
 /// <summary>
-/// OpenAI's stored-response endpoints — <c>GET</c> and <c>DELETE /v1/responses/{id}</c>, <c>POST …/cancel</c>,
-/// <c>GET …/input_items</c> — for responses a provider serving the Responses API stored through the gateway: relayed to
-/// that provider (its credential, the client's query) and its answer relayed as it comes, for the account that created the
-/// response only. Any other id is not found. Not metered: nothing is generated.
+/// OpenAI's stored state held by a provider serving the Responses API, for the account that created it only:
+/// <list type="bullet">
+/// <item>a stored response — <c>GET</c> and <c>DELETE /v1/responses/{id}</c>, <c>POST …/cancel</c>, <c>GET …/input_items</c>;</item>
+/// <item>a conversation — <c>POST /v1/conversations</c> (on the provider named by the <c>x-massrouter-provider</c> header, or
+/// the first serving the Responses API that the key reaches), then <c>GET</c>, <c>POST</c> and <c>DELETE
+/// /v1/conversations/{id}</c> and its <c>items</c>.</item>
+/// </list>
+/// Each call is relayed to the provider holding the object (its credential, the client's query) and its answer relayed as
+/// it comes. Any other id is not found. Not metered: nothing is generated.
 /// </summary>
 internal sealed class StoredResponsesHandler(
     ApiKeyAuthenticator authenticator,
@@ -20,24 +28,123 @@ internal sealed class StoredResponsesHandler(
     IStoredResponseIndex index,
     IHttpForwarder forwarder,
     GatewayMetrics metrics,
+    IOptions<GatewayOptions> options,
     ILogger<StoredResponsesHandler> logger)
 {
-    public Task RetrieveAsync(HttpContext context) => RelayAsync(context, "", forgetOnSuccess: false);
+    /// <summary>The request header naming the provider a new conversation is created on.</summary>
+    public const string ProviderHeader = "x-massrouter-provider";
 
-    public Task DeleteAsync(HttpContext context) => RelayAsync(context, "", forgetOnSuccess: true);
+    // Creating a conversation is one quick call; a provider silent this long is not going to answer it.
+    private static readonly TimeSpan CreateTimeout = TimeSpan.FromSeconds(60);
 
-    public Task CancelAsync(HttpContext context) => RelayAsync(context, "/cancel", forgetOnSuccess: false);
+    private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
 
-    public Task InputItemsAsync(HttpContext context) => RelayAsync(context, "/input_items", forgetOnSuccess: false);
+    public Task RetrieveAsync(HttpContext context) => RelayAsync(context, StoredKind.Response, "", forgetOnSuccess: false);
 
-    private async Task RelayAsync(HttpContext context, string operation, bool forgetOnSuccess)
+    public Task DeleteAsync(HttpContext context) => RelayAsync(context, StoredKind.Response, "", forgetOnSuccess: true);
+
+    public Task CancelAsync(HttpContext context) => RelayAsync(context, StoredKind.Response, "/cancel", forgetOnSuccess: false);
+
+    public Task InputItemsAsync(HttpContext context) => RelayAsync(context, StoredKind.Response, "/input_items", forgetOnSuccess: false);
+
+    /// <summary><c>GET</c>, <c>POST</c> (metadata) or <c>DELETE /v1/conversations/{id}</c>.</summary>
+    public Task ConversationAsync(HttpContext context) =>
+        RelayAsync(context, StoredKind.Conversation, "", forgetOnSuccess: HttpMethods.IsDelete(context.Request.Method));
+
+    /// <summary><c>GET</c> or <c>POST /v1/conversations/{id}/items</c>.</summary>
+    public Task ConversationItemsAsync(HttpContext context) => RelayAsync(context, StoredKind.Conversation, "/items", forgetOnSuccess: false);
+
+    /// <summary><c>GET</c> or <c>DELETE /v1/conversations/{id}/items/{itemId}</c>.</summary>
+    public Task ConversationItemAsync(HttpContext context) =>
+        RelayAsync(context, StoredKind.Conversation, "/items/" + Uri.EscapeDataString((string)context.GetRouteValue("itemId")!), forgetOnSuccess: false);
+
+    /// <summary><c>POST /v1/conversations</c>: created on the chosen provider, recorded as the caller's.</summary>
+    public async Task CreateConversationAsync(HttpContext context)
     {
         RequestId.Stamp(context);
-        var auth = await authenticator.AuthenticateAsync(context);
-        if (auth.Key is not { } key)
+        if (await AuthenticateAsync(context) is not { } key)
         {
-            metrics.Rejected(auth.Code);
-            await ApiKeyAuthenticator.WriteFailureAsync(context, auth);
+            return;
+        }
+
+        if (!JsonMediaType.IsJson(context.Request.ContentType) && context.Request.ContentLength is not (null or 0))
+        {
+            metrics.Rejected("unsupported_media_type");
+            await OpenAIErrorResponse.WriteAsync(
+                context, StatusCodes.Status415UnsupportedMediaType, JsonMediaType.Unsupported(context.Request.ContentType), code: "unsupported_media_type");
+            return;
+        }
+
+        var named = context.Request.Headers[ProviderHeader].ToString();
+        if (ConversationProvider(key, named) is not { ConversationsUrl: { } url } provider)
+        {
+            metrics.Rejected("no_conversations_provider");
+            await OpenAIErrorResponse.WriteAsync(
+                context,
+                StatusCodes.Status400BadRequest,
+                named.Length > 0
+                    ? $"The provider '{named}' does not serve OpenAI's Responses API for this key's models, so it cannot hold a conversation."
+                    : "No provider serving OpenAI's Responses API (which conversations belong to) serves this key's models.",
+                param: ProviderHeader,
+                code: "no_conversations_provider");
+            return;
+        }
+
+        var (body, failure) = await RequestBodyReader.ReadAsync(context, _maxBodyBytes);
+        if (body is null)
+        {
+            var (status, code) = RequestBodyReader.StatusOf(failure);
+            metrics.Rejected(code);
+            await OpenAIErrorResponse.WriteAsync(context, status, RequestBodyReader.Message(failure, context, _maxBodyBytes), code: code);
+            return;
+        }
+
+        using var owned = body;
+        using var request = new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Content = new ReadOnlyMemoryContent(body.WrittenCount == 0 ? "{}"u8.ToArray() : body.WrittenMemory),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        provider.ApplyHeaders(request.Headers, keepClientAnthropicVersion: false);
+        context.Response.Headers[ProviderHeader] = provider.Name;
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeout.CancelAfter(CreateTimeout);
+        var invoker = provider.Connections.Acquire();
+        try
+        {
+            using var answer = await invoker.SendAsync(request, timeout.Token);
+            var bytes = await answer.Content.ReadAsByteArrayAsync(timeout.Token);
+            var status = (int)answer.StatusCode;
+            if (status is >= 200 and < 300 && StoredResponseIndex.ObjectId(bytes) is { } id)
+            {
+                index.Record(id, new StoredResponseHolder(StoredResponseHolder.OwnerOf(key), provider.Name));
+            }
+
+            context.Response.StatusCode = status;
+            context.Response.ContentType = answer.Content.Headers.ContentType?.ToString() ?? "application/json";
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogWarning("Creating a conversation on provider {Provider} failed: {Message}", provider.Name, e.Message);
+            await (e is OperationCanceledException
+                ? OpenAIErrorResponse.WriteAsync(
+                    context, StatusCodes.Status504GatewayTimeout, $"The provider '{provider.Name}' did not answer in time.", OpenAIErrorResponse.ServerError, code: "upstream_timeout")
+                : OpenAIErrorResponse.WriteAsync(
+                    context, StatusCodes.Status502BadGateway, $"The provider '{provider.Name}' could not be reached.", OpenAIErrorResponse.ServerError, code: "upstream_unreachable"));
+        }
+        finally
+        {
+            provider.Connections.Release(invoker);
+        }
+    }
+
+    private async Task RelayAsync(HttpContext context, StoredKind kind, string operation, bool forgetOnSuccess)
+    {
+        RequestId.Stamp(context);
+        if (await AuthenticateAsync(context) is not { } key)
+        {
             return;
         }
 
@@ -53,27 +160,36 @@ internal sealed class StoredResponsesHandler(
             await OpenAIErrorResponse.WriteAsync(
                 context,
                 StatusCodes.Status503ServiceUnavailable,
-                "The gateway cannot look up stored responses right now; try again shortly.",
+                "The gateway cannot look up stored responses and conversations right now; try again shortly.",
                 OpenAIErrorResponse.ServerError,
                 code: "stored_responses_unavailable");
             return;
         }
 
-        // Another account's response is as unknown as one that never was: its existence is not disclosed.
-        if (holder is not { } found || found.Owner != StoredResponseHolder.OwnerOf(key) || Provider(found.Provider) is not { ResponsesUrl: { } responsesUrl } provider)
+        // Another account's object is as unknown as one that never was: its existence is not disclosed.
+        var provider = holder is { } found && found.Owner == StoredResponseHolder.OwnerOf(key) ? Provider(found.Provider) : null;
+        var baseUrl = kind == StoredKind.Response ? provider?.ResponsesUrl : provider?.ConversationsUrl;
+        if (provider is null || baseUrl is null)
         {
-            metrics.Rejected("response_not_found");
-            await OpenAIErrorResponse.WriteAsync(
-                context,
-                StatusCodes.Status404NotFound,
-                $"Response with id '{id}' not found. The gateway relays only responses a provider stored through it (store not false), to the account that created them.",
-                param: "response_id",
-                code: "response_not_found");
+            metrics.Rejected(kind == StoredKind.Response ? "response_not_found" : "conversation_not_found");
+            await (kind == StoredKind.Response
+                ? OpenAIErrorResponse.WriteAsync(
+                    context,
+                    StatusCodes.Status404NotFound,
+                    $"Response with id '{id}' not found. The gateway relays only responses a provider stored through it (store not false), to the account that created them.",
+                    param: "response_id",
+                    code: "response_not_found")
+                : OpenAIErrorResponse.WriteAsync(
+                    context,
+                    StatusCodes.Status404NotFound,
+                    $"Conversation with id '{id}' not found. The gateway relays only conversations created through it, to the account that created them.",
+                    param: "conversation_id",
+                    code: "conversation_not_found"));
             return;
         }
 
-        context.Response.Headers["x-massrouter-provider"] = provider.Name;
-        var transformer = new StoredResponseTransformer(provider, responsesUrl + "/" + Uri.EscapeDataString(id) + operation);
+        context.Response.Headers[ProviderHeader] = provider.Name;
+        var transformer = new StoredResponseTransformer(provider, baseUrl + "/" + Uri.EscapeDataString(id) + operation);
         var invoker = provider.Connections.Acquire();
         ForwarderError error;
         try
@@ -95,6 +211,19 @@ internal sealed class StoredResponsesHandler(
         }
     }
 
+    private async ValueTask<ApiKeyInfo?> AuthenticateAsync(HttpContext context)
+    {
+        var auth = await authenticator.AuthenticateAsync(context);
+        if (auth.Key is not { } key)
+        {
+            metrics.Rejected(auth.Code);
+            await ApiKeyAuthenticator.WriteFailureAsync(context, auth);
+        }
+
+        return auth.Key;
+    }
+
+    /// <summary>A catalog provider serving the Responses API, by name.</summary>
     private ProviderEndpoint? Provider(string name)
     {
         foreach (var provider in catalog.Providers)
@@ -106,5 +235,37 @@ internal sealed class StoredResponsesHandler(
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Where a new conversation goes: a provider serving the Responses API behind a model the key may use — the one
+    /// <paramref name="named"/>, or else the first in the catalog's order.
+    /// </summary>
+    private ProviderEndpoint? ConversationProvider(ApiKeyInfo key, string named)
+    {
+        foreach (var route in catalog.Models)
+        {
+            if (!key.MayUse(route.Id))
+            {
+                continue;
+            }
+
+            foreach (var deployment in route.Deployments)
+            {
+                var provider = deployment.Provider;
+                if (provider.SpeaksResponses && (named.Length == 0 || string.Equals(provider.Name, named, StringComparison.OrdinalIgnoreCase)))
+                {
+                    return provider;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private enum StoredKind
+    {
+        Response,
+        Conversation,
     }
 }

@@ -25,11 +25,11 @@ public static class RedisKeys
     public static string AccountTag(string account) => "{a:" + account + "}";
 
     /// <summary>
-    /// Which provider holds a response stored by a provider serving OpenAI's Responses API, and whose it is (string
-    /// <c>owner\nprovider</c>, expiring with the provider's retention): read to route <c>previous_response_id</c> and the
-    /// retrieval endpoints.
+    /// Which provider holds an object of OpenAI's stored state (a response stored by a provider serving the Responses API,
+    /// <c>resp_…</c>, or a conversation, <c>conv_…</c>), and whose it is (string <c>owner\nprovider</c>, expiring with the
+    /// provider's retention): read to route <c>previous_response_id</c> and <c>conversation</c> and the endpoints on them.
     /// </summary>
-    public static string StoredResponse(string responseId) => "mr:resp:" + responseId;
+    public static string StoredObject(string id) => "mr:stored:" + id;
 
     /// <summary>The account record.</summary>
     public static string Account(string account) => "mr:{a:" + account + "}:account";

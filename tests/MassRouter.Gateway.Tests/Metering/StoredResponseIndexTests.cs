@@ -27,7 +27,7 @@ public class StoredResponseIndexTests(MeteringFixture fixture)
         Assert.True(created.StatusCode == HttpStatusCode.OK, text);
         var id = (string)JsonNode.Parse(text)!["id"]!;
 
-        var entry = RedisKeys.StoredResponse(id);
+        var entry = RedisKeys.StoredObject(id);
         await KeyTests.AssertEventuallyAsync(async () => await b.Db.KeyExistsAsync(entry));
         Assert.Equal($"a:{owner.Account}\nsim-responses", (string?)await b.Db.StringGetAsync(entry));
         Assert.InRange((await b.Db.KeyTimeToLiveAsync(entry))!.Value, TimeSpan.FromDays(29.9), TimeSpan.FromDays(30));

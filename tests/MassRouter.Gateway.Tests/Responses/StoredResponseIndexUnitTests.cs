@@ -21,14 +21,25 @@ public class StoredResponseIndexUnitTests
         Assert.Equal(expected, StoredResponseIndex.StoredId(System.Text.Encoding.UTF8.GetBytes(json), inEvent));
 
     [Theory]
-    [InlineData("""{"model":"m","previous_response_id":"resp_9","input":"Hi"}""", "resp_9")]
-    [InlineData("""{"model":"m","input":[{"role":"user","content":"previous_response_id"}],"previous_response_id":"resp_9"}""", "resp_9")]
-    [InlineData("""{"model":"m","previous_response_id":null}""", null)]
-    [InlineData("""{"model":"m","previous_response_id":""}""", null)]
-    [InlineData("""{"model":"m","previous_response_id":{"id":"resp_9"}}""", null)]
-    [InlineData("""{"model":"m"}""", null)]
-    public void PreviousResponseId_IsReadFromTheTopLevelOnly(string json, string? expected) =>
-        Assert.Equal(expected, StoredResponseIndex.PreviousResponseId(System.Text.Encoding.UTF8.GetBytes(json)));
+    [InlineData("""{"model":"m","previous_response_id":"resp_9","input":"Hi"}""", "resp_9", false)]
+    [InlineData("""{"model":"m","input":[{"role":"user","content":"previous_response_id"}],"previous_response_id":"resp_9"}""", "resp_9", false)]
+    [InlineData("""{"model":"m","conversation":"conv_1","input":"Hi"}""", "conv_1", true)]
+    [InlineData("""{"model":"m","conversation":{"id":"conv_1"},"input":"Hi"}""", "conv_1", true)]
+    [InlineData("""{"model":"m","previous_response_id":null,"conversation":"conv_1"}""", "conv_1", true)]
+    [InlineData("""{"model":"m","previous_response_id":null}""", null, false)]
+    [InlineData("""{"model":"m","previous_response_id":""}""", null, false)]
+    [InlineData("""{"model":"m","previous_response_id":{"id":"resp_9"}}""", null, false)]
+    [InlineData("""{"model":"m","conversation":{"metadata":{}}}""", null, false)]
+    [InlineData("""{"model":"m"}""", null, false)]
+    public void ContinuedState_IsThePreviousResponseOrTheConversation_ReadFromTheTopLevel(string json, string? id, bool conversation) =>
+        Assert.Equal(id is null ? null : new StateReference(id, conversation), StoredResponseIndex.ContinuedState(System.Text.Encoding.UTF8.GetBytes(json)));
+
+    [Theory]
+    [InlineData("""{"id":"conv_1","object":"conversation","created_at":1,"metadata":{"id":"x"}}""", "conv_1")]
+    [InlineData("""{"object":"conversation","metadata":{}}""", null)]
+    [InlineData("""[1]""", null)]
+    public void ObjectId_IsTheTopLevelId(string json, string? expected) =>
+        Assert.Equal(expected, StoredResponseIndex.ObjectId(System.Text.Encoding.UTF8.GetBytes(json)));
 
     [Fact]
     public void Owner_IsTheAccount_OrTheConfiguredKey()

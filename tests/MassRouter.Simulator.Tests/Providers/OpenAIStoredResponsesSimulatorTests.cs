@@ -279,6 +279,9 @@ public sealed class OpenAIStoredResponsesSimulatorTests(SimulatorFixture simulat
             Content = new StringContent("""{"model":"gpt-4.1","input":"Hi","stream":true}""", Encoding.UTF8, "application/json"),
         };
         request.Headers.Add("x-sim-fault", fault);
+
+        // Paced, so response.created is read before the reset: a reset reaching the client first drops what it had not read.
+        request.Headers.Add("x-sim-itl-ms", "50");
         using var response = await simulator.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         var received = new StringBuilder();
         await using (var body = await response.Content.ReadAsStreamAsync())

@@ -4,11 +4,11 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 
 /// <summary>
 /// OpenAI's endpoints, including Azure OpenAI's deployment-scoped chat-completions and embeddings paths and its v1 Responses
-/// paths (stored responses included).
+/// paths (stored responses and conversations included).
 /// </summary>
 internal static class OpenAIApi
 {
-    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder endpoints, SimulatedExchange exchange, OpenAIChatSimulator simulator, OpenAIEmbeddingsSimulator embeddings, OpenAIResponsesSimulator responses, OpenAICompactionSimulator compaction, OpenAIInputTokensSimulator inputTokens, OpenAIResponseStore storedResponses)
+    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder endpoints, SimulatedExchange exchange, OpenAIChatSimulator simulator, OpenAIEmbeddingsSimulator embeddings, OpenAIResponsesSimulator responses, OpenAICompactionSimulator compaction, OpenAIInputTokensSimulator inputTokens, OpenAIResponseStore storedResponses, OpenAIConversationStore conversations)
     {
         // Plain RequestDelegates: no parameter binding on the hot path.
         endpoints.MapPost("/v1/chat/completions", context => exchange.RunAsync(context, simulator, routeModel: null));
@@ -37,6 +37,27 @@ internal static class OpenAIApi
             endpoints.MapDelete(prefix + "/{id}", context => exchange.RunAsync(context, delete, routeModel: null));
             endpoints.MapPost(prefix + "/{id}/cancel", context => exchange.RunAsync(context, cancel, routeModel: null));
             endpoints.MapGet(prefix + "/{id}/input_items", context => exchange.RunAsync(context, inputItems, routeModel: null));
+        }
+
+        // Conversations: {id} takes GET, POST (update) and DELETE; .../items GET (list) and POST (add); .../items/{item_id} GET and DELETE.
+        var create = new OpenAIConversationSimulator(conversations, OpenAIConversationCall.Create);
+        var retrieveConversation = new OpenAIConversationSimulator(conversations, OpenAIConversationCall.Retrieve);
+        var update = new OpenAIConversationSimulator(conversations, OpenAIConversationCall.Update);
+        var deleteConversation = new OpenAIConversationSimulator(conversations, OpenAIConversationCall.Delete);
+        var listItems = new OpenAIConversationSimulator(conversations, OpenAIConversationCall.ListItems);
+        var addItems = new OpenAIConversationSimulator(conversations, OpenAIConversationCall.AddItems);
+        var retrieveItem = new OpenAIConversationSimulator(conversations, OpenAIConversationCall.RetrieveItem);
+        var deleteItem = new OpenAIConversationSimulator(conversations, OpenAIConversationCall.DeleteItem);
+        foreach (var prefix in (string[])["/v1/conversations", "/openai/v1/conversations"])
+        {
+            endpoints.MapPost(prefix, context => exchange.RunAsync(context, create, routeModel: null));
+            endpoints.MapGet(prefix + "/{id}", context => exchange.RunAsync(context, retrieveConversation, routeModel: null));
+            endpoints.MapPost(prefix + "/{id}", context => exchange.RunAsync(context, update, routeModel: null));
+            endpoints.MapDelete(prefix + "/{id}", context => exchange.RunAsync(context, deleteConversation, routeModel: null));
+            endpoints.MapGet(prefix + "/{id}/items", context => exchange.RunAsync(context, listItems, routeModel: null));
+            endpoints.MapPost(prefix + "/{id}/items", context => exchange.RunAsync(context, addItems, routeModel: null));
+            endpoints.MapGet(prefix + "/{id}/items/{item_id}", context => exchange.RunAsync(context, retrieveItem, routeModel: null));
+            endpoints.MapDelete(prefix + "/{id}/items/{item_id}", context => exchange.RunAsync(context, deleteItem, routeModel: null));
         }
 
         endpoints.MapPost("/v1/embeddings", context => exchange.RunAsync(context, embeddings, routeModel: null));

@@ -88,6 +88,36 @@ internal static class OpenAIErrors
     public static ReadOnlyMemory<byte> OnlyBackgroundResponsesCancellable { get; } =
         """{"error":{"message":"Only responses created with background=true can be cancelled.","type":"invalid_request_error","param":null,"code":null}}"""u8.ToArray();
 
+    /// <summary>
+    /// The 404 of a Conversations API call on a conversation that is not stored, and of a create-response request whose
+    /// <c>conversation</c> names one (<paramref name="param"/> <c>conversation</c> there).
+    /// </summary>
+    public static ReadOnlyMemory<byte> ConversationNotFound(string id, string? param) =>
+        InvalidRequest($"Conversation with id '{id}' not found.", param, code: null);
+
+    /// <summary>The 404 of a retrieve or delete of a conversation item that is not there.</summary>
+    public static ReadOnlyMemory<byte> ItemNotFound(string id) => InvalidRequest($"Item with id '{id}' not found.", param: null, code: null);
+
+    /// <summary>A create-response request with both <c>previous_response_id</c> and <c>conversation</c>.</summary>
+    public static ReadOnlyMemory<byte> ConversationWithPreviousResponse { get; } =
+        """{"error":{"message":"Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.","type":"invalid_request_error","param":null,"code":"mutually_exclusive_parameters"}}"""u8.ToArray();
+
+    public static ReadOnlyMemory<byte> MissingParameter(string param) =>
+        InvalidRequest($"Missing required parameter: '{param}'.", param, "missing_required_parameter");
+
+    /// <summary>A value of the wrong JSON type; <paramref name="expected"/> and <paramref name="actual"/> read "an array", "a string"...</summary>
+    public static ReadOnlyMemory<byte> InvalidType(string param, string expected, string actual) =>
+        InvalidRequest($"Invalid type for '{param}': expected {expected}, but got {actual} instead.", param, "invalid_type");
+
+    public static ReadOnlyMemory<byte> ArrayTooLong(string param, int max, int length) =>
+        InvalidRequest(
+            $"Invalid '{param}': array too long. Expected an array with maximum length {max}, but got an array with length {length} instead.",
+            param,
+            "array_above_max_length");
+
+    public static ReadOnlyMemory<byte> EmptyArray(string param) =>
+        InvalidRequest($"Invalid '{param}': empty array. Expected an array with minimum length 1, but got an empty array instead.", param, "empty_array");
+
     /// <summary>What the Responses API sends when a stream fails after it started: an <c>error</c> event, not a response.failed.</summary>
     public static ReadOnlyMemory<byte> ResponsesMidstreamEvent { get; } =
         "event: error\ndata: {\"type\":\"error\",\"code\":\"server_error\",\"message\":\"The server had an error while processing your request. Sorry about that!\",\"param\":null,\"sequence_number\":0}\n\n"u8.ToArray();

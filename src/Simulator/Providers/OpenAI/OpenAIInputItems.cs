@@ -7,8 +7,9 @@ using System.Text.Json;
 namespace MassRouter.Simulator.Providers.OpenAI;
 
 /// <summary>
-/// A request's <c>input</c> as the Responses API lists it (<c>GET /v1/responses/{id}/input_items</c>): a string is one user
-/// message with an input_text part; the items of an array are kept as sent, an <c>id</c> put first in those that have none.
+/// A request's <c>input</c> as the Responses API lists it (<c>GET /v1/responses/{id}/input_items</c>), and a conversation's
+/// items as the Conversations API keeps them: a string is one user message with an input_text part; the items of an array
+/// are kept as sent, an <c>id</c> put first in those that have none.
 /// </summary>
 internal static class OpenAIInputItems
 {
@@ -26,19 +27,27 @@ internal static class OpenAIInputItems
 
         var reader = new Utf8JsonReader(input);
         using var document = JsonDocument.ParseValue(ref reader);
-        var root = document.RootElement;
-        if (root.ValueKind == JsonValueKind.String)
+        return Read(document.RootElement);
+    }
+
+    /// <summary>
+    /// The items of <paramref name="input"/>, a string or an array (a conversation's items), each copied out of the
+    /// element's document; what is not an item is left out.
+    /// </summary>
+    public static OpenAIInputItem[] Read(JsonElement input)
+    {
+        if (input.ValueKind == JsonValueKind.String)
         {
-            return [Message(root.GetString()!)];
+            return [Message(input.GetString()!)];
         }
 
-        if (root.ValueKind != JsonValueKind.Array)
+        if (input.ValueKind != JsonValueKind.Array)
         {
             return [];
         }
 
-        var items = new List<OpenAIInputItem>(root.GetArrayLength());
-        foreach (var element in root.EnumerateArray())
+        var items = new List<OpenAIInputItem>(input.GetArrayLength());
+        foreach (var element in input.EnumerateArray())
         {
             if (element.ValueKind == JsonValueKind.Object)
             {
@@ -161,7 +170,8 @@ internal static class OpenAIInputItems
         return type.ValueEquals("function_call"u8) ? "fc_" : type.ValueEquals("reasoning"u8) ? "rs_" : "item_";
     }
 
-    private static string NewId(string prefix) =>
+    /// <summary><paramref name="prefix"/> and 48 random hex digits, the shape of OpenAI's item and conversation ids.</summary>
+    public static string NewId(string prefix) =>
         string.Create(prefix.Length + IdHexDigits, prefix, static (span, prefix) =>
         {
             prefix.CopyTo(span);

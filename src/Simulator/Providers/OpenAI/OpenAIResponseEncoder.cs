@@ -8,7 +8,8 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 /// Writes one generated Response object of OpenAI's Responses API and its output item (a message with one output_text
 /// part, or a function_call), in OpenAI's field order. The non-stream body and the stream's response.created,
 /// response.in_progress and response.completed events share it: the per-response parts (ids, model, the settings OpenAI
-/// repeats, <c>store</c> and <c>previous_response_id</c> as the request set them) are encoded once and copied.
+/// repeats, <c>store</c>, <c>previous_response_id</c> and <c>conversation</c> as the request set them) are encoded once and
+/// copied.
 /// </summary>
 internal sealed class OpenAIResponseEncoder
 {
@@ -22,6 +23,7 @@ internal sealed class OpenAIResponseEncoder
     // The tails of a response without a previous one: most requests, so no copy per response.
     private static readonly byte[] _storedTail = Tail(store: true, previousResponseId: null);
     private static readonly byte[] _unstoredTail = Tail(store: false, previousResponseId: null);
+    private static readonly byte[] _noConversation = "null"u8.ToArray();
 
     /// <summary><c>{"id":"resp_…","object":"response","created_at":N,"status":</c></summary>
     private readonly byte[] _head;
@@ -32,13 +34,17 @@ internal sealed class OpenAIResponseEncoder
     /// <summary><c>],"parallel_tool_calls":…,"usage":</c>: what follows the output, up to the usage.</summary>
     private readonly byte[] _tail;
 
+    /// <summary><c>{"id":"conv_…"}</c>, or <c>null</c>.</summary>
+    private readonly byte[] _conversation;
+
     private readonly byte[] _itemId;
     private readonly byte[] _callId;
 
-    public OpenAIResponseEncoder(string model, int? maxOutputTokens, AnswerPlan plan, bool store, string? previousResponseId)
+    public OpenAIResponseEncoder(string model, int? maxOutputTokens, AnswerPlan plan, bool store, string? previousResponseId, string? conversationId)
     {
         Plan = plan;
         _tail = previousResponseId is not null ? Tail(store, previousResponseId) : store ? _storedTail : _unstoredTail;
+        _conversation = conversationId is null ? _noConversation : Conversation(conversationId);
 
         var head = new ArrayBufferWriter<byte>(128);
         head.Write("{\"id\":\""u8);
@@ -100,18 +106,14 @@ internal sealed class OpenAIResponseEncoder
     public void WriteResponse(IBufferWriter<byte> writer, bool finished)
     {
         writer.Write(_head);
-        if (!finished)
-        {
-            writer.Write("\"in_progress\",\"background\":false,\"error\":null,\"incomplete_details\":null"u8);
-        }
-        else if (Plan.Truncated)
-        {
-            writer.Write("\"incomplete\",\"background\":false,\"error\":null,\"incomplete_details\":{\"reason\":\"max_output_tokens\"}"u8);
-        }
-        else
-        {
-            writer.Write("\"completed\",\"background\":false,\"error\":null,\"incomplete_details\":null"u8);
-        }
+        var truncated = finished && Plan.Truncated;
+        writer.Write(!finished
+            ? "\"in_progress\",\"background\":false,\"conversation\":"u8
+            : truncated ? "\"incomplete\",\"background\":false,\"conversation\":"u8 : "\"completed\",\"background\":false,\"conversation\":"u8);
+        writer.Write(_conversation);
+        writer.Write(truncated
+            ? ",\"error\":null,\"incomplete_details\":{\"reason\":\"max_output_tokens\"}"u8
+            : ",\"error\":null,\"incomplete_details\":null"u8);
 
         writer.Write(_settings);
         if (finished && HasItem)
@@ -169,6 +171,19 @@ internal sealed class OpenAIResponseEncoder
         writer.Write("],\"role\":\"assistant\"}"u8);
     }
 
+    /// <summary>The finished output item as a conversation keeps it, or null when the output is empty.</summary>
+    public OpenAIInputItem? OutputItem()
+    {
+        if (!HasItem)
+        {
+            return null;
+        }
+
+        var item = new ArrayBufferWriter<byte>(FinishedSizeHint);
+        WriteItem(item, done: true);
+        return new OpenAIInputItem(Encoding.UTF8.GetString(_itemId), item.WrittenMemory);
+    }
+
     /// <summary>The message's output_text part: empty as added, with the whole text once <paramref name="done"/>.</summary>
     public void WriteTextPart(IBufferWriter<byte> writer, bool done)
     {
@@ -190,6 +205,15 @@ internal sealed class OpenAIResponseEncoder
         writer.Write(",\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":"u8);
         OpenAIWire.WriteNumber(writer, (long)Plan.PromptTokens + Plan.OutputTokens);
         writer.Write("}"u8);
+    }
+
+    private static byte[] Conversation(string id)
+    {
+        var conversation = new ArrayBufferWriter<byte>(64);
+        conversation.Write("{\"id\":"u8);
+        OpenAIWire.WriteString(conversation, id);
+        conversation.Write("}"u8);
+        return conversation.WrittenSpan.ToArray();
     }
 
     private static byte[] Tail(bool store, string? previousResponseId)

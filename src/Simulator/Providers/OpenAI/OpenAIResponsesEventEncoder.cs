@@ -11,12 +11,14 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 /// and response.output_item.done; finally response.completed (response.incomplete when the limit cut the text) with the
 /// whole response and its usage. Every event is <c>event: type</c> plus JSON that starts with the same type and a sequence
 /// number counting from 0; there is no <c>[DONE]</c>. One instance per stream. Given a store, the response of the last
-/// event is kept there once written, with the request's input.
+/// event is kept there once written, with the request's input; given a conversation, the input's items and the output
+/// item are appended to it then. A stream cut before that last event does neither.
 /// </summary>
 internal sealed class OpenAIResponsesEventEncoder : IAnswerStreamEncoder
 {
     private readonly OpenAIResponseEncoder _response;
     private readonly OpenAIResponseStore? _store;
+    private readonly OpenAIConversation? _conversation;
     private readonly ReadOnlyMemory<byte> _input;
 
     /// <summary><c>,"item_id":"msg_…","output_index":</c>: every item-level event names its item.</summary>
@@ -24,10 +26,12 @@ internal sealed class OpenAIResponsesEventEncoder : IAnswerStreamEncoder
 
     private long _sequence;
 
-    public OpenAIResponsesEventEncoder(OpenAIResponseEncoder response, OpenAIResponseStore? store, ReadOnlyMemory<byte> input)
+    public OpenAIResponsesEventEncoder(
+        OpenAIResponseEncoder response, OpenAIResponseStore? store, OpenAIConversation? conversation, ReadOnlyMemory<byte> input)
     {
         _response = response;
         _store = store;
+        _conversation = conversation;
         _input = input;
         var reference = new ArrayBufferWriter<byte>(96);
         reference.Write(",\"item_id\":\""u8);
@@ -135,6 +139,7 @@ internal sealed class OpenAIResponsesEventEncoder : IAnswerStreamEncoder
             _store.Add(new OpenAIStoredResponse(_response.Id, response.WrittenMemory, _input));
         }
 
+        _conversation?.AppendTurn(_input.Span, _response.OutputItem());
         EndEvent(writer);
     }
 

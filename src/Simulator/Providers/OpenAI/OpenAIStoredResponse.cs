@@ -4,7 +4,7 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 /// One stored Response: the JSON its client got (the non-stream body, or the <c>response</c> of the stream's last event)
 /// and the <c>input</c> its request sent, as raw JSON.
 /// </summary>
-internal sealed class OpenAIStoredResponse
+internal sealed class OpenAIStoredResponse : IOpenAIStoredObject
 {
     private readonly ReadOnlyMemory<byte> _input;
     private OpenAIInputItem[]? _inputItems;
