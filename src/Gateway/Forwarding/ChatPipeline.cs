@@ -129,7 +129,7 @@ internal sealed class ChatPipeline(
 
             // Metering: queue the charge and usage event at the price of the model that answered; settled in the
             // background, never delaying the response.
-            meter.Settle(context, metered, exchange, attempts.Deployment.PublicModel, attempts.Deployment, requestId, started);
+            meter.Settle(context, metered, exchange, attempts.Deployment.PublicModel, attempts.Deployment, requestId, started, body.WrittenSpan);
 
             var usage = exchange.Usage;
             metrics.RequestCompleted(new RequestOutcome(

@@ -29,7 +29,6 @@ internal static class MeteringServices
                 string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path, sp.GetRequiredService<IHostEnvironment>().ContentRootPath),
                 sp.GetRequiredService<ILogger<TokenCounter>>());
         });
-        services.AddSingleton<PromptTokenEstimator>();
         services.AddSingleton<InputTokenEstimator>();
         services.AddSingleton<KeyConcurrencyLimiter>();
         services.AddSingleton<LocalFallbackLimiter>();

@@ -19,7 +19,7 @@ namespace MassRouter.Gateway.Metering;
 internal sealed partial class RequestMeter
 {
     private readonly MeteringOptions _options;
-    private readonly PromptTokenEstimator _estimator;
+    private readonly InputTokenEstimator _estimator;
     private readonly TokenCounter _counter;
     private readonly KeyConcurrencyLimiter _concurrency;
     private readonly LocalFallbackLimiter _fallback;
@@ -36,7 +36,7 @@ internal sealed partial class RequestMeter
 
     public RequestMeter(
         IOptions<MeteringOptions> options,
-        PromptTokenEstimator estimator,
+        InputTokenEstimator estimator,
         TokenCounter counter,
         KeyConcurrencyLimiter concurrency,
         LocalFallbackLimiter fallback,
@@ -94,7 +94,8 @@ internal sealed partial class RequestMeter
             return new ValueTask<MeteredRequest>(RejectAsync(context, new AdmissionOutcome(AdmissionVerdict.ConcurrencyExceeded, 1000, default, key.MaxConcurrency)));
         }
 
-        return AdmitCoreAsync(context, key, model, _estimator.Estimate(body), lease);
+        // A token per 4 bytes of the prompt's text, not the tokenizer: on the request's path (see InputTokenEstimator).
+        return AdmitCoreAsync(context, key, model, _estimator.Approximate(body), lease);
     }
 
     /// <summary>Releases an admitted request that never reached a provider: nothing to bill.</summary>
@@ -149,7 +150,8 @@ internal sealed partial class RequestMeter
     }
 
     /// <summary>Builds the usage event, journals it and queues it for settlement; returns at once.</summary>
-    public void Settle(HttpContext context, MeteredRequest request, ChatExchange exchange, string model, Deployment deployment, string requestId, long startedTimestamp)
+    /// <param name="body">The request the provider was sent (counted when the provider reported no usage).</param>
+    public void Settle(HttpContext context, MeteredRequest request, ChatExchange exchange, string model, Deployment deployment, string requestId, long startedTimestamp, ReadOnlySpan<byte> body)
     {
         if (request.Key is not { Account: { } account } key || _settler is null)
         {
@@ -171,7 +173,10 @@ internal sealed partial class RequestMeter
         }
 
         var estimated = !usage.IsKnown;
-        var promptTokens = estimated ? request.PromptEstimate : usage.PromptTokens;
+
+        // Billed without the provider's usage (a stream cut short): the prompt counted by the tokenizer, now that the
+        // client has its answer, rather than admission's estimate.
+        var promptTokens = estimated ? _estimator.Estimate(body) : usage.PromptTokens;
         var completionTokens = estimated ? request.Output?.CountTokens(_counter) ?? 0 : usage.CompletionTokens;
         if (aborted && !estimated && request.Output?.CountTokens(_counter) is { } delivered && delivered > completionTokens)
         {

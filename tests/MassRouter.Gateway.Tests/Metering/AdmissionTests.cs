@@ -90,6 +90,23 @@ public class AdmissionTests(MeteringFixture fixture)
 
     [Theory]
     [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task AnImage_TakesAShareOfTheTpmBudget_NotItsBase64(string backend)
+    {
+        // 128 KB of base64 read as text would estimate ~90,000 tokens and be refused; an image is a share of 1,600.
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(Dollar, k => k with { Tpm = 10_000 });
+        var image = Convert.ToBase64String(new byte[96 * 1024]);
+        var body = $$"""{"model":"test/metered","messages":[{"role":"user","content":[{"type":"text","text":"What is in this picture?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,{{image}}"}""" + "}]}]}";
+
+        using var response = await b.Http.SendAsync(b.Chat(0, key.Secret, body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var remaining = long.Parse(Header(response, "x-ratelimit-remaining-tokens"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(10_000 - remaining, 1_600, 1_700);
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
     public async Task TpmExceeded_ByAnEmbeddingsInput_Is429(string backend)
     {
         // The admission's estimate counts an input's texts and token ids, as it counts a chat's messages.
