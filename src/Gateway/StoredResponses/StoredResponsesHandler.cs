@@ -121,6 +121,7 @@ internal sealed class StoredResponsesHandler(
                 index.Record(id, new StoredResponseHolder(StoredResponseHolder.OwnerOf(key), provider.Name));
             }
 
+            metrics.StoredStateRelayed(conversation: true, provider.Name, status);
             context.Response.StatusCode = status;
             context.Response.ContentType = answer.Content.Headers.ContentType?.ToString() ?? "application/json";
             await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
@@ -128,6 +129,7 @@ internal sealed class StoredResponsesHandler(
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
         {
             logger.LogWarning("Creating a conversation on provider {Provider} failed: {Message}", provider.Name, e.Message);
+            metrics.StoredStateRelayed(conversation: true, provider.Name, e is OperationCanceledException ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway);
             await (e is OperationCanceledException
                 ? OpenAIErrorResponse.WriteAsync(
                     context, StatusCodes.Status504GatewayTimeout, $"The provider '{provider.Name}' did not answer in time.", OpenAIErrorResponse.ServerError, code: "upstream_timeout")
@@ -209,6 +211,8 @@ internal sealed class StoredResponsesHandler(
         {
             index.Forget(id);
         }
+
+        metrics.StoredStateRelayed(kind == StoredKind.Conversation, provider.Name, context.Response.StatusCode);
     }
 
     private async ValueTask<ApiKeyInfo?> AuthenticateAsync(HttpContext context)

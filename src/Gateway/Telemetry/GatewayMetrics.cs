@@ -29,6 +29,7 @@ internal sealed class GatewayMetrics
     private readonly Counter _retries;
     private readonly Counter _burstRequests;
     private readonly Counter _tokenCounts;
+    private readonly Counter _storedState;
     private readonly ConcurrentDictionary<(string Model, string Provider), Series> _series = new();
 
     /// <summary>
@@ -88,6 +89,10 @@ internal sealed class GatewayMetrics
             "massrouter_token_counts_total",
             "Token counts answered on /v1/messages/count_tokens, by model and source: provider (Anthropic's own count, or its client error) or estimate (the gateway's o200k estimate: another provider kind, or Anthropic could not answer).",
             "model", "source");
+        _storedState = factory.CreateCounter(
+            "massrouter_stored_state_requests_total",
+            "Calls on stored responses and conversations relayed to the provider holding them (retrieve, delete, cancel, items; a conversation's creation), by object, provider and status class; those refused before a provider (unknown or another account's id) are in massrouter_rejected_requests_total.",
+            "object", "provider", "status_class");
         _activeStreams = factory.CreateGauge("massrouter_streams_active", "Streams being relayed right now.", byDeployment);
 
         // Read at each scrape: the time the process stood still for the garbage collector, the usual suspect for a latency
@@ -98,6 +103,10 @@ internal sealed class GatewayMetrics
 
     /// <summary>Counts a request refused before forwarding; <paramref name="code"/> is one of the gateway's fixed error codes.</summary>
     public void Rejected(string code) => _rejected.WithLabels(code).Inc();
+
+    /// <summary>A call on a stored response or conversation relayed to <paramref name="provider"/>, answered with <paramref name="status"/>.</summary>
+    public void StoredStateRelayed(bool conversation, string provider, int status) =>
+        _storedState.WithLabels(conversation ? "conversation" : "response", provider, StatusClasses[StatusClass(status)]).Inc();
 
     /// <summary>Publishes a deployment's circuit state.</summary>
     public void CircuitChanged(string deployment, Polly.CircuitBreaker.CircuitState state) =>

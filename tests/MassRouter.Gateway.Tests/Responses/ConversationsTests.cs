@@ -50,6 +50,11 @@ public class ConversationsTests(GatewayFixture gateway)
         // Forgotten by the gateway: it answers itself.
         using var gone = await SendAsync(HttpMethod.Get, $"v1/conversations/{id}");
         await OpenAIErrorAssert.IsErrorAsync(gone, HttpStatusCode.NotFound, code: "conversation_not_found");
+
+        // What an SRE sees: the calls relayed, by object, provider and status class.
+        var metrics = await gateway.Http.GetStringAsync(new Uri(gateway.GatewayAddress, "metrics"));
+        Assert.Contains("massrouter_stored_state_requests_total{object=\"conversation\",provider=\"sim-responses\",status_class=\"2xx\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("massrouter_rejected_requests_total{code=\"conversation_not_found\"}", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public readonly record struct ResponsesRequestError(string Message, string? Para
     /// <summary>
     /// True when OpenAI's own Responses API serves what was refused (stored responses and conversations, hosted, custom and
     /// namespaced tools, stored files): a deployment whose provider speaks that API can take the request as it is.
-    /// <c>background</c> is not among them: its answer is fetched later from a response the gateway cannot route to.
+    /// <c>background</c> is not among them: its usage is known only when the response is fetched later, so it could not be billed.
     /// </summary>
     public bool ServedNatively => Code == "unsupported_parameter" && Param != "background";
 }

@@ -338,7 +338,7 @@ public class ResponsesRequestTranslatorTests
     [InlineData("\"previous_response_id\":\"resp_1\"", "previous_response_id", "The gateway does not store responses: 'previous_response_id' is not supported. Send the whole conversation as input (store: false).")]
     [InlineData("\"conversation\":\"conv_1\"", "conversation", "The gateway does not store conversations: 'conversation' is not supported. Send the whole conversation as input (store: false).")]
     [InlineData("\"conversation\":{\"id\":\"conv_1\"}", "conversation", "The gateway does not store conversations: 'conversation' is not supported. Send the whole conversation as input (store: false).")]
-    [InlineData("\"background\":true", "background", "The gateway does not store responses: 'background' is not supported. Send the request without it, with stream: true for a long answer.")]
+    [InlineData("\"background\":true", "background", "'background' is not supported: a background response's usage is known only when it is fetched, and the gateway bills every response it relays. Send the request without it, with stream: true for a long answer.")]
     [InlineData("\"prompt\":{\"id\":\"pmpt_1\"}", "prompt", "The gateway does not store prompts: 'prompt' (a stored prompt template) is not supported. Send the instructions and input themselves.")]
     public void StatefulParameters_AreRefused(string field, string param, string message)
     {
