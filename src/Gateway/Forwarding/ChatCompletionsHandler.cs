@@ -340,6 +340,18 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
+        // A count including stored state (previous_response_id, conversation) is the provider's that holds it, as the
+        // response would be.
+        if (!translatable && StoredResponseIndex.ContinuedState(body.WrittenSpan) is { } state)
+        {
+            if (await ContinueFromAsync(context, key, [route], request, state) is not { } continuing)
+            {
+                return;
+            }
+
+            request = continuing;
+        }
+
         // The deployment a response would go to first, its circuit and the request's provider preferences considered: one
         // serving the Responses API itself counts (the body as sent, model replaced, the gateway's fields removed).
         var plan = AttemptPlanner.Plan([route], request.Provider, out _);

@@ -142,6 +142,23 @@ public class StoredResponsesTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task ACountOfAContinuation_IsAskedOfTheProviderThatStoredTheResponse()
+    {
+        using var first = await gateway.Http.SendAsync(gateway.JsonPost(
+            "v1/responses", """{"model":"test/responses-pair","input":"Remember 7","provider":{"only":["sim-responses"]}}"""));
+        var stored = (string)JsonNode.Parse(await first.Content.ReadAsStringAsync())!["id"]!;
+        var body = $$"""{"model":"test/responses-pair","input":"What number?","previous_response_id":"{{stored}}"}""";
+
+        var id = Guid.NewGuid().ToString("N");
+        using var count = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/input_tokens", body, headers: [("x-sim-request-id", id)]));
+        using var stranger = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/input_tokens", body, GatewayFixture.OtherKey));
+
+        Assert.Equal(HttpStatusCode.OK, count.StatusCode);
+        Assert.Equal("sim-responses-upstream", (string?)JsonNode.Parse((string)(await gateway.RecordedRequestAsync(id))["body"]!)!["model"]);
+        await OpenAIErrorAssert.IsErrorAsync(stranger, HttpStatusCode.BadRequest, code: "previous_response_not_found");
+    }
+
+    [Fact]
     public async Task AContinuationOfAResponseTheGatewayDoesNotKnow_GoesAsPlanned_AndTheProviderAnswers()
     {
         var id = Guid.NewGuid().ToString("N");
