@@ -5,8 +5,9 @@ namespace MassRouter.Gateway.Embedded;
 /// <summary>
 /// The embedded default's providers: the simulator hosted in this process on a loopback port, registered once per wire
 /// format it speaks (<c>sim</c> for OpenAI, <c>sim-anthropic</c>, <c>sim-gemini</c>, <c>sim-cohere</c>, <c>sim-bedrock</c>) with one
-/// <c>sim/...</c> model each, so every translation can be tried with no provider account, and <c>sim/embedding</c> for
-/// <c>/v1/embeddings</c>.
+/// <c>sim/...</c> model each, so every translation can be tried with no provider account, <c>sim/embedding</c> for
+/// <c>/v1/embeddings</c>, and <c>sim/responses</c> on <c>sim-responses</c>, which serves OpenAI's Responses API itself (as
+/// OpenAI's own API does: native passthrough, stored responses, conversations).
 /// </summary>
 internal sealed class EmbeddedSimulator(WebApplication simulator) : IHostedService, IAsyncDisposable
 {
@@ -24,7 +25,11 @@ internal sealed class EmbeddedSimulator(WebApplication simulator) : IHostedServi
         ("sim/cohere", "sim-cohere", "cohere", "v2", "sim-command"),
         ("sim/bedrock", "sim-bedrock", "bedrock", "", "sim.nova-v1:0"),
         ("sim/embedding", ProviderName, "openai", "v1", "sim-embedding"),
+        ("sim/responses", ResponsesProviderName, "openai", "v1", "sim-gpt"),
     ];
+
+    /// <summary>The simulator's OpenAI endpoint registered as serving the Responses API itself.</summary>
+    public const string ResponsesProviderName = "sim-responses";
 
     /// <summary>Starts the simulator and adds it to the configuration as a provider with its models.</summary>
     public static async Task<EmbeddedSimulator> StartAsync(WebApplicationBuilder builder, string? fixturesPath)
@@ -43,6 +48,11 @@ internal sealed class EmbeddedSimulator(WebApplication simulator) : IHostedServi
         {
             config[$"MassRouter:Providers:{provider}:Kind"] = kind;
             config[$"MassRouter:Providers:{provider}:BaseUrl"] = new Uri(address, basePath).ToString();
+            if (provider == ResponsesProviderName)
+            {
+                config[$"MassRouter:Providers:{provider}:Responses"] = "true";
+            }
+
             config[$"MassRouter:Models:{next}:Id"] = id;
             config[$"MassRouter:Models:{next}:Deployments:0:Provider"] = provider;
             config[$"MassRouter:Models:{next}:Deployments:0:Model"] = upstream;

@@ -45,6 +45,7 @@ public class EmbeddedDefaultTests
             Assert.Contains("sim/cohere", ids);
             Assert.Contains("sim/bedrock", ids);
             Assert.Contains("sim/embedding", ids);
+            Assert.Contains("sim/responses", ids);
             Assert.All(ids, id => Assert.StartsWith("sim/", id, StringComparison.Ordinal));
 
             var client = new OpenAIClient(new ApiKeyCredential(devKey), new OpenAIClientOptions { Endpoint = new Uri(address, "v1") }).GetChatClient("sim/openai");
@@ -58,6 +59,20 @@ public class EmbeddedDefaultTests
             }
 
             Assert.False(string.IsNullOrWhiteSpace(text.ToString()));
+
+            // sim/responses is served natively (its provider speaks the Responses API): stored responses and conversations work out of the box.
+            var responses = new OpenAIClient(new ApiKeyCredential(devKey), new OpenAIClientOptions { Endpoint = new Uri(address, "v1") });
+#pragma warning disable OPENAI001 // The SDK marks its Responses client experimental.
+            var created = (await responses.GetResponsesClient().CreateResponseAsync("sim/responses", "hello")).Value;
+            Assert.Equal(created.Id, (await responses.GetResponsesClient().GetResponseAsync(created.Id)).Value.Id);
+#pragma warning restore OPENAI001
+            using (var conversation = new HttpRequestMessage(HttpMethod.Post, new Uri(address, "v1/conversations")) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") })
+            {
+                conversation.Headers.Authorization = new AuthenticationHeaderValue("Bearer", devKey);
+                using var answered = await http.SendAsync(conversation);
+                Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+                Assert.Equal("sim-responses", answered.Headers.GetValues("x-massrouter-provider").Single());
+            }
 
             // One process: the stored-response index stays in it, out of the embedded Garnet's memory budget (kept for money).
             Assert.IsType<Gateway.StoredResponses.LocalStoredResponseIndex>(app.Services.GetRequiredService<Gateway.StoredResponses.IStoredResponseIndex>());
