@@ -162,7 +162,9 @@ internal sealed class ChatCompletionsHandler(
         }
 
         var nativeBody = untranslatable is not null ? forwarded ?? body : ownForwarded ?? body;
-        using var dialect = ResponsesClientBody.Install(context, route.Id, responses, native ? storedResponses : null, StoredResponseHolder.OwnerOf(key));
+        using var dialect = native
+            ? ResponsesClientBody.Install(context, route.Id, responses, storedResponses, StoredResponseHolder.OwnerOf(key))
+            : ResponsesClientBody.Install(context, route.Id, responses);
         try
         {
             await pipeline.RunAsync(

@@ -33,7 +33,7 @@ public sealed class MeteringOptions
     public string SpoolPath { get; set; } = "data/usage-spool.jsonl";
 
     /// <summary>
-    /// File the o200k_base vocabulary (token counts for TPM estimates and for streams whose usage never arrived) is
+    /// File the o200k_base vocabulary (token counts for streams whose usage never arrived and the token-count estimates) is
     /// mapped from: written from the data package at the first start (~4.1 MiB), then shared by every gateway process on
     /// the machine, no managed heap, pages read in as lookups touch them. Relative paths are under the content root.
     /// Empty, or a file that cannot be written: the vocabulary is kept on the managed heap instead.

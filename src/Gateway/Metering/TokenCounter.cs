@@ -1,8 +1,9 @@
 namespace MassRouter.Gateway.Metering;
 
 /// <summary>
-/// Counts tokens with the o200k_base encoding (GPT-4o and later), from the offline data package: estimates for TPM
-/// admission and for billing streams whose final usage never arrived. Opened once, in the background at start: mapped
+/// Counts tokens with the o200k_base encoding (GPT-4o and later), from the offline data package: for billing streams whose
+/// final usage never arrived and for the token-count endpoints' estimates (TPM admission takes a token per 4 bytes, see
+/// <see cref="InputTokenEstimator.Approximate"/>). Opened once, in the background at start: mapped
 /// from <paramref name="vocabularyPath"/> (see <see cref="O200kVocabularyFile"/>), or, without a path, loaded onto the heap.
 /// </summary>
 internal sealed class TokenCounter(string? vocabularyPath = null, ILogger? logger = null)

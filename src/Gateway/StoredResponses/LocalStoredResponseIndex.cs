@@ -19,8 +19,10 @@ internal sealed class LocalStoredResponseIndex(TimeProvider time) : IStoredRespo
         var expiresAt = time.GetUtcNow().Add(StoredResponseIndex.Retention).ToUnixTimeMilliseconds();
         if (_entries.TryAdd(responseId, (holder, expiresAt)))
         {
+            // Bounded by the queue, not the entries: ids forgotten (deleted) stay queued until they come out here, so a
+            // client that deletes every response it makes would otherwise grow the queue for ever.
             _order.Enqueue(responseId);
-            while (_entries.Count > Capacity && _order.TryDequeue(out var oldest))
+            while (_order.Count > Capacity && _order.TryDequeue(out var oldest))
             {
                 _entries.TryRemove(oldest, out _);
             }
@@ -47,4 +49,7 @@ internal sealed class LocalStoredResponseIndex(TimeProvider time) : IStoredRespo
     }
 
     public void Forget(string responseId) => _entries.TryRemove(responseId, out _);
+
+    /// <summary>Ids queued for eviction, forgotten ones included (at most <see cref="Capacity"/>).</summary>
+    internal int Queued => _order.Count;
 }

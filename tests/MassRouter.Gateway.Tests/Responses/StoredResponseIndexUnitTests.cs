@@ -85,6 +85,23 @@ public class StoredResponseIndexUnitTests
         Assert.Equal(holder, await index.FindAsync("resp_" + LocalStoredResponseIndex.Capacity, default));
     }
 
+    [Fact]
+    public async Task TheLocalIndex_StaysBounded_WhenEveryResponseIsDeleted()
+    {
+        var index = new LocalStoredResponseIndex(TimeProvider.System);
+        var holder = new StoredResponseHolder("k:key_1", "openai");
+        for (var i = 0; i < LocalStoredResponseIndex.Capacity + 10; i++)
+        {
+            index.Record("resp_" + i, holder);
+            index.Forget("resp_" + i);
+        }
+
+        index.Record("resp_kept", holder);
+
+        Assert.Equal(LocalStoredResponseIndex.Capacity, index.Queued);
+        Assert.Equal(holder, await index.FindAsync("resp_kept", default));
+    }
+
     private sealed class ManualClock(DateTimeOffset now) : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = now;
