@@ -67,12 +67,16 @@ public static class SimulatorHost
         var conversations = new OpenAIConversationStore();
         builder.Services.AddSingleton(gates).AddSingleton(journal).AddSingleton(fixtures).AddSingleton(exchange);
 
+        // Made by the container, so disposing the app stops the background responses as stopping it does.
+        builder.Services.AddSingleton<OpenAIBackgroundRunner>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<OpenAIBackgroundRunner>());
+
         var app = builder.Build();
         app.MapOpenAI(
             exchange,
             openAI,
             new OpenAIEmbeddingsSimulator(gates),
-            new OpenAIResponsesSimulator(gates, storedResponses, conversations),
+            new OpenAIResponsesSimulator(gates, storedResponses, conversations, app.Services.GetRequiredService<OpenAIBackgroundRunner>()),
             new OpenAICompactionSimulator(gates),
             new OpenAIInputTokensSimulator(),
             storedResponses,

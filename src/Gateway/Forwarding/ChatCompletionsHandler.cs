@@ -176,7 +176,7 @@ internal sealed class ChatCompletionsHandler(
                 request,
                 requestId,
                 started,
-                native ? new NativeIngress(ClientApi.Responses, nativeBody, untranslatable) : null,
+                native ? new NativeIngress(ClientApi.Responses, nativeBody, untranslatable, Background: untranslatable is not null && StoredResponseIndex.RequestsBackground(body.WrittenSpan)) : null,
                 dialect);
         }
         finally

@@ -127,9 +127,18 @@ internal sealed class ChatPipeline(
                 await context.Response.CompleteAsync();
             }
 
-            // Metering: queue the charge and usage event at the price of the model that answered; settled in the
-            // background, never delaying the response.
-            meter.Settle(context, metered, exchange, attempts.Deployment.PublicModel, attempts.Deployment, requestId, started, body.WrittenSpan);
+            if (native is { Background: true } && dialect is ResponsesClientBody { StoredResponseId: { } responseId }
+                && !exchange.Usage.IsKnown && context.Response.StatusCode < 400)
+            {
+                // Answered queued (or a stream the client left): the provider goes on generating, and bills when done.
+                await meter.SettleInBackgroundAsync(metered, responseId, attempts.Deployment, requestId);
+            }
+            else
+            {
+                // Metering: queue the charge and usage event at the price of the model that answered; settled in the
+                // background, never delaying the response.
+                meter.Settle(context, metered, exchange, attempts.Deployment.PublicModel, attempts.Deployment, requestId, started, body.WrittenSpan);
+            }
 
             var usage = exchange.Usage;
             metrics.RequestCompleted(new RequestOutcome(

@@ -14,8 +14,10 @@ namespace MassRouter.Gateway.Forwarding;
 /// serving the Responses API for <c>/v1/responses</c> — while every other deployment gets the chat translation.
 /// <paramref name="Untranslatable"/>, when set, is why the request has no chat-completions form: only such deployments can
 /// take it. <paramref name="Compaction"/>: a Responses compaction (<c>/v1/responses/compact</c>), which only those serve.
+/// <paramref name="Background"/>: a Responses request with <c>background: true</c>, answered queued and billed once the
+/// provider has finished it (<see cref="Metering.BackgroundCharges"/>).
 /// </summary>
-internal sealed record NativeIngress(ClientApi Api, PooledBufferWriter Body, CodecError? Untranslatable = null, bool Compaction = false)
+internal sealed record NativeIngress(ClientApi Api, PooledBufferWriter Body, CodecError? Untranslatable = null, bool Compaction = false, bool Background = false)
 {
     /// <summary>The codec of a native attempt: the request and its answers pass through, usage read on the way.</summary>
     public IChatCodec Codec => Api == ClientApi.Messages ? AnthropicPassthroughCodec.Instance : ResponsesPassthroughCodec.Instance;

@@ -52,6 +52,9 @@ internal sealed class ResponsesClientBody : ClientDialectBody
 
     public override ClientApi Api => ClientApi.Responses;
 
+    /// <summary>The id of the Response a native attempt's provider stored (read off its first event or whole body), if any.</summary>
+    public string? StoredResponseId { get; private set; }
+
     protected override void OnAttempt()
     {
         _translator?.Dispose();
@@ -161,6 +164,7 @@ internal sealed class ResponsesClientBody : ClientDialectBody
     {
         if (_index is not null && Attempt is { } deployment && StoredResponseIndex.StoredId(json, inEvent) is { } id)
         {
+            StoredResponseId = id;
             _index.Record(id, new StoredResponseHolder(_owner!, deployment.Provider.Name));
         }
     }

@@ -18,6 +18,9 @@ internal sealed class MeteringMetrics
     private readonly Counter.Child _admittedLocally;
     private readonly Counter _optimisticRefused;
     private readonly Histogram _admissionWait;
+    private readonly Counter.Child _backgroundHeld;
+    private readonly Counter.Child _backgroundSettled;
+    private readonly Counter.Child _backgroundEstimated;
 
     public MeteringMetrics(CollectorRegistry registry)
     {
@@ -42,7 +45,18 @@ internal sealed class MeteringMetrics
             "massrouter_admission_wait_seconds",
             "Time a metered request waited for Redis's admission verdict (not observed for optimistic admissions, which do not wait).",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.000025, 2, 14) });
+        var background = factory.CreateCounter(
+            "massrouter_background_charges_total",
+            "Background responses (background: true) billed once finished, by outcome: held (its charge waiting for the provider to finish), settled (with the provider's usage), estimated (its prompt estimate: the provider no longer had it, or it never finished).",
+            "outcome");
+        _backgroundHeld = background.WithLabels("held");
+        _backgroundSettled = background.WithLabels("settled");
+        _backgroundEstimated = background.WithLabels("estimated");
     }
+
+    public void BackgroundHeld() => _backgroundHeld.Inc();
+
+    public void BackgroundSettled(bool estimated) => (estimated ? _backgroundEstimated : _backgroundSettled).Inc();
 
     public void AdmissionWaited(TimeSpan wait) => _admissionWait.Observe(wait.TotalSeconds);
 

@@ -104,6 +104,22 @@ public sealed class MeteringOptions
     /// <summary>How often each instance checks the other instances' heartbeats (a cheap check; a SCAN only when one died).</summary>
     public TimeSpan DeadGatewaySweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How soon a gateway first asks a provider how a background response (<c>background: true</c>) stands, to bill it
+    /// once finished; later checks back off to a tenth of the response's age, at most <see cref="BackgroundPollMax"/>.
+    /// Every instance polls; each response is checked by one at a time.
+    /// </summary>
+    public TimeSpan BackgroundPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between two checks of an unfinished background response.</summary>
+    public TimeSpan BackgroundPollMax { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a background response may stay unfinished (or unreadable) before it is billed its prompt estimate and
+    /// no longer checked.
+    /// </summary>
+    public TimeSpan BackgroundMaxAge { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>How often a long stream refreshes its in-flight record with the output delivered so far.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
 

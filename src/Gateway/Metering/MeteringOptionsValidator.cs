@@ -32,6 +32,9 @@ internal sealed class MeteringOptionsValidator : IValidateOptions<MeteringOption
             ("HeartbeatTtl", options.HeartbeatTtl),
             ("DeadGatewaySweepInterval", options.DeadGatewaySweepInterval),
             ("ProgressInterval", options.ProgressInterval),
+            ("BackgroundPollInterval", options.BackgroundPollInterval),
+            ("BackgroundPollMax", options.BackgroundPollMax),
+            ("BackgroundMaxAge", options.BackgroundMaxAge),
             ("OptimisticMaxAge", options.OptimisticMaxAge),
         })
         {

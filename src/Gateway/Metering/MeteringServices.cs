@@ -115,7 +115,13 @@ internal static class MeteringServices
         services.AddHostedService(sp => sp.GetRequiredService<GatewayInstance>());
         services.AddHostedService(sp => sp.GetRequiredService<UsageSettler>());
         services.AddHostedService(sp => sp.GetRequiredService<AbandonedSweeper>());
+        services.AddSingleton<BackgroundCharges>();
+        services.AddHostedService(sp => sp.GetRequiredService<BackgroundCharges>());
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RequestMeter>(
-            sp, sp.GetRequiredService<RedisAdmission>(), sp.GetRequiredService<UsageSettler>(), sp.GetRequiredService<GatewayInstance>()));
+            sp,
+            sp.GetRequiredService<RedisAdmission>(),
+            sp.GetRequiredService<UsageSettler>(),
+            sp.GetRequiredService<GatewayInstance>(),
+            sp.GetRequiredService<BackgroundCharges>()));
     }
 }

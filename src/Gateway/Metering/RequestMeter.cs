@@ -31,6 +31,7 @@ internal sealed partial class RequestMeter
     private readonly TimeProvider _time;
     private readonly ILogger<RequestMeter> _logger;
     private readonly MeteringMetrics? _meteringMetrics;
+    private readonly BackgroundCharges? _background;
     private readonly long _minOptimisticBalance;
     private int _inFlight;
 
@@ -47,8 +48,10 @@ internal sealed partial class RequestMeter
         RedisAdmission? admission = null,
         UsageSettler? settler = null,
         GatewayInstance? instance = null,
-        MeteringMetrics? meteringMetrics = null)
+        MeteringMetrics? meteringMetrics = null,
+        BackgroundCharges? background = null)
     {
+        _background = background;
         _meteringMetrics = meteringMetrics;
         _minOptimisticBalance = Nanos.FromDollars(options.Value.OptimisticMinBalance);
         _options = options.Value;
@@ -212,8 +215,56 @@ internal sealed partial class RequestMeter
             Estimated = estimated,
         };
         // Admitted through Redis: its in-flight record is the claim, so the settlement leaves no per-event key behind.
-        var tokenDelta = promptTokens + completionTokens - request.PromptEstimate;
+        Charge(request, key, usageEvent, promptTokens + completionTokens - request.PromptEstimate);
+    }
 
+    /// <summary>
+    /// Settles a background response's request (<c>background: true</c>, answered queued): its usage is known once the
+    /// provider has finished it, so its charge is held in Redis for <see cref="BackgroundCharges"/>, and the request's
+    /// in-flight record released once the charge is safe (a gateway killed in between leaves the record, which the sweep
+    /// bills at the prompt estimate under the same event id). When Redis cannot hold it, the prompt estimate is billed now.
+    /// </summary>
+    public async Task SettleInBackgroundAsync(MeteredRequest request, string responseId, Deployment deployment, string requestId)
+    {
+        if (request.Key is not { Account: { } account } key || _settler is null || _background is null)
+        {
+            return;
+        }
+
+        var charge = new BackgroundCharge(
+            responseId,
+            request.EventId,
+            requestId,
+            key.KeyId,
+            account,
+            key.Tpm,
+            deployment.PublicModel,
+            deployment.Provider.Name,
+            deployment.UpstreamModel,
+            deployment.Price,
+            request.PromptEstimate,
+            request.AdmittedAt);
+        try
+        {
+            await _background.HoldAsync(charge);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            LogBackgroundNotHeld(responseId, e.Message);
+            Charge(request, key, charge.Bill(default, estimated: true, UsageStatus.Aborted, 499, _time.GetUtcNow().ToUnixTimeMilliseconds()), tokenDelta: 0);
+            return;
+        }
+
+        if (request.HasInflightRecord)
+        {
+            ReleaseRecord(request);
+        }
+    }
+
+    /// <summary>Journals and queues the charge of <paramref name="usageEvent"/>, claimed as its admission allows.</summary>
+    private void Charge(MeteredRequest request, ApiKeyInfo key, UsageEvent usageEvent, long tokenDelta)
+    {
+        var settler = _settler!;
         // This request is still counted in flight; any other one will write to Redis soon, and this settlement can go
         // with it.
         var mayLinger = InFlight > 1;
@@ -225,7 +276,7 @@ internal sealed partial class RequestMeter
             {
                 CountRefusal(optimistic);
                 var answeredClaim = optimistic.IsAdmitted ? SettlementClaim.Inflight : SettlementClaim.Marker;
-                _settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: answeredClaim), mayLinger, key.RedisNames);
+                settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: answeredClaim), mayLinger, key.RedisNames);
                 return;
             }
 
@@ -236,13 +287,13 @@ internal sealed partial class RequestMeter
             // The same claim as the live settlement when the admission is admitted (the usual answer), so replaying a
             // line whose settlement did reach Redis finds the record gone and charges nothing; and no per-event marker.
             _admission!.Flush();
-            request.AwaitingAnswer = (_settler.Journal(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: SettlementClaim.Inflight)), mayLinger);
+            request.AwaitingAnswer = (settler.Journal(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: SettlementClaim.Inflight)), mayLinger);
             optimistic.WhenAnswered(static (answered, state) => ((MeteredRequest)state).Meter!.SettleAnswered((MeteredRequest)state, answered), request);
             return;
         }
 
         var claim = request.HasInflightRecord ? SettlementClaim.Inflight : SettlementClaim.Marker;
-        _settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: claim), mayLinger, key.RedisNames);
+        settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: claim), mayLinger, key.RedisNames);
     }
 
     /// <summary>Queues the journalled settlement of an optimistically admitted request once Redis has answered its admission.</summary>
@@ -438,6 +489,9 @@ internal sealed partial class RequestMeter
         await OpenAIErrorResponse.WriteAsync(context, status, message, type, code: code);
         return MeteredRequest.Rejected;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Background response {ResponseId} not held for billing (Redis: {Error}): billed its prompt estimate now")]
+    private partial void LogBackgroundNotHeld(string responseId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unreachable at admission: {Error}")]
     private partial void LogRedisDown(string error);

@@ -91,6 +91,36 @@ internal static class StoredResponseIndex
         return null;
     }
 
+    /// <summary>True when a Responses request asks for a background response (<c>"background": true</c> at its top level).</summary>
+    public static bool RequestsBackground(ReadOnlySpan<byte> request)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(request);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isBackground = reader.ValueTextEquals("background"u8);
+                reader.Read();
+                if (isBackground)
+                {
+                    return reader.TokenType == JsonTokenType.True;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return false;
+    }
+
     /// <summary>The top-level <c>id</c> of an object (a created conversation), or null.</summary>
     public static string? ObjectId(ReadOnlySpan<byte> json)
     {

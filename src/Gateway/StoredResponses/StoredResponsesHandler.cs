@@ -29,7 +29,8 @@ internal sealed class StoredResponsesHandler(
     IHttpForwarder forwarder,
     GatewayMetrics metrics,
     IOptions<GatewayOptions> options,
-    ILogger<StoredResponsesHandler> logger)
+    ILogger<StoredResponsesHandler> logger,
+    Metering.BackgroundCharges? background = null)
 {
     /// <summary>The request header naming the provider a new conversation is created on.</summary>
     public const string ProviderHeader = "x-massrouter-provider";
@@ -188,6 +189,13 @@ internal sealed class StoredResponsesHandler(
                     param: "conversation_id",
                     code: "conversation_not_found"));
             return;
+        }
+
+        if (forgetOnSuccess && kind == StoredKind.Response && background is not null)
+        {
+            // A background response not yet billed is billed first if it has finished: once deleted, its provider
+            // could no longer say what it used.
+            await background.CheckNowAsync(id, context.RequestAborted);
         }
 
         context.Response.Headers[ProviderHeader] = provider.Name;

@@ -31,6 +31,15 @@ public static class RedisKeys
     /// </summary>
     public static string StoredObject(string id) => "mr:stored:" + id;
 
+    /// <summary>
+    /// Background responses (OpenAI's Responses API with <c>background: true</c>) not yet billed: a hash of response id to
+    /// the charge to settle once the provider has finished it (JSON). Shares a hash slot with <see cref="BackgroundDue"/>.
+    /// </summary>
+    public const string BackgroundCharges = "mr:{bg}:charges";
+
+    /// <summary>The same responses by when a gateway next asks the provider how they stand (sorted set, Unix ms).</summary>
+    public const string BackgroundDue = "mr:{bg}:due";
+
     /// <summary>The account record.</summary>
     public static string Account(string account) => "mr:{a:" + account + "}:account";
 

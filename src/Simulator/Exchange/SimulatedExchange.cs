@@ -123,7 +123,8 @@ internal sealed class SimulatedExchange
         || control.ReplayInterTokenIntervalMs > 0
         || context.Request.Headers.ContainsKey(SimulatorHeaders.RequestId);
 
-    private static CancellationTokenRegistration AbortWhenConnectionCloses(HttpContext context) =>
+    /// <summary>Aborts the request as soon as its connection closes, even while nothing is being written; dispose to stop.</summary>
+    public static CancellationTokenRegistration AbortWhenConnectionCloses(HttpContext context) =>
         context.Features.Get<IConnectionLifetimeFeature>() is { } lifetime
             ? lifetime.ConnectionClosed.UnsafeRegister(static state => ((HttpContext)state!).Abort(), context)
             : default;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using MassRouter.Simulator.Faults;
 using MassRouter.Simulator.Generation;
@@ -8,9 +9,9 @@ namespace MassRouter.Simulator.Exchange;
 /// One generated event stream: paces content chunks, flushes every event as it is written and applies the stream faults.
 /// Chunks are counted like the OpenAI simulator counts them: the preamble is chunk 0, each content chunk adds one.
 /// </summary>
-internal sealed class SimulatedStream
+internal sealed class SimulatedStream : IAnswerStream
 {
-    private const string SseContentType = "text/event-stream; charset=utf-8";
+    public const string SseContentType = "text/event-stream; charset=utf-8";
 
     private readonly HttpContext _context;
     private readonly FaultPlan? _faults;
@@ -32,6 +33,8 @@ internal sealed class SimulatedStream
 
     public PipeWriter Writer => _context.Response.BodyWriter;
 
+    IBufferWriter<byte> IAnswerStream.Writer => Writer;
+
     /// <summary>
     /// Sends the 200 headers with the first flush; <paramref name="chunks"/> is the content chunk count. The stream is SSE
     /// unless <paramref name="contentType"/> names the provider's own framing, which <paramref name="errorEvent"/> then uses too.
@@ -45,10 +48,8 @@ internal sealed class SimulatedStream
         return new SimulatedStream(context, settings, chunks, faults, gates, errorEvent);
     }
 
-    /// <summary>Waits until content chunk <paramref name="chunk"/> (0 = first, which also carries the preamble) is due.</summary>
     public ValueTask WaitForChunkAsync(int chunk) => _pacer.WaitForChunkAsync(chunk, _context.RequestAborted);
 
-    /// <summary>Flushes what was written after <paramref name="written"/> content chunks; false when the stream must end here.</summary>
     public async ValueTask<bool> FlushChunkAsync(int written)
     {
         if (!await FlushAsync())
@@ -59,7 +60,6 @@ internal sealed class SimulatedStream
         return _faults is null || await _faults.ContinueAfterChunkAsync(_context, written, written >= _chunks, _errorEvent, _gates);
     }
 
-    /// <summary>Flushes closing events, which no fault interrupts.</summary>
     public async ValueTask<bool> FlushAsync()
     {
         return ClientGone.CanContinue(_context, await Writer.FlushAsync(_context.RequestAborted));

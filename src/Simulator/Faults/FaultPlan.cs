@@ -66,37 +66,55 @@ internal sealed class FaultPlan
     public async ValueTask<bool> ContinueAfterChunkAsync(
         HttpContext context, int written, bool last, ReadOnlyMemory<byte> errorEvent, HoldGates gates)
     {
-        if (HoldId is not null && written == 1)
+        if (HoldsAfter(written))
         {
-            await gates.WaitAsync(HoldId, context.RequestAborted);
+            await gates.WaitAsync(HoldId!, context.RequestAborted);
         }
 
-        if (MidstreamErrorAfter is { } errorAfter && (errorAfter == written || (last && errorAfter > written)))
+        if (ErrorsAfter(written, last))
         {
             await context.Response.BodyWriter.WriteAsync(errorEvent, context.RequestAborted);
             return false;
         }
 
-        if (ResetAfter is { } resetAfter && (resetAfter == written || (last && resetAfter > written)))
+        if (ResetsAfter(written, last))
         {
-            // Kestrel drops whatever its transport has not sent yet when the connection is aborted; give the socket sender
-            // a moment so the client really receives the N chunks before the reset.
-            await Task.Delay(_resetDrainDelay, context.RequestAborted);
-            Reset(context);
+            await ResetAsync(context);
             return false;
         }
 
         return true;
     }
 
+    /// <summary>True when the hold fault waits once <paramref name="written"/> chunks are out: after the first.</summary>
+    public bool HoldsAfter(int written) => HoldId is not null && written == 1;
+
+    /// <summary>True when the mid-stream error fires once <paramref name="written"/> chunks are out (<paramref name="last"/>: all of them).</summary>
+    public bool ErrorsAfter(int written, bool last) => Fires(MidstreamErrorAfter, written, last);
+
+    /// <summary>True when the reset fires once <paramref name="written"/> chunks are out (<paramref name="last"/>: all of them).</summary>
+    public bool ResetsAfter(int written, bool last) => Fires(ResetAfter, written, last);
+
+    /// <summary>Resets the connection after what was flushed has had a moment to reach the client.</summary>
+    public static async Task ResetAsync(HttpContext context)
+    {
+        // Kestrel drops whatever its transport has not sent yet when the connection is aborted; give the socket sender
+        // a moment so the client really receives the N chunks before the reset.
+        await Task.Delay(_resetDrainDelay, context.RequestAborted);
+        Reset(context);
+    }
+
     /// <summary>True when a reset fault aborted this request (RequestAborted fires a little later, from another thread).</summary>
     public static bool WasReset(HttpContext context) => context.Items.ContainsKey(_resetMarker);
 
-    private static void Reset(HttpContext context)
+    /// <summary>Aborts the connection at once and marks the request as reset by a fault.</summary>
+    public static void Reset(HttpContext context)
     {
         context.Items[_resetMarker] = true;
         context.Abort();
     }
+
+    private static bool Fires(int? after, int written, bool last) => after is { } n && (n == written || (last && n > written));
 
     /// <summary>Applies hold and reset to a response that is not a stream. Returns false when the connection was reset.</summary>
     public async ValueTask<bool> ContinueBeforeBodyAsync(HttpContext context, HoldGates gates)

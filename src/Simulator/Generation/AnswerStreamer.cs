@@ -1,11 +1,9 @@
-using MassRouter.Simulator.Exchange;
-
 namespace MassRouter.Simulator.Generation;
 
 /// <summary>Streams an <see cref="AnswerPlan"/> through a provider's encoder: blocks in order, one flush per content chunk.</summary>
 internal static class AnswerStreamer
 {
-    public static async Task StreamAsync(SimulatedStream stream, AnswerPlan plan, IAnswerStreamEncoder encoder, int chunkSize)
+    public static async Task StreamAsync(IAnswerStream stream, AnswerPlan plan, IAnswerStreamEncoder encoder, int chunkSize)
     {
         var writer = stream.Writer;
         var written = 0;

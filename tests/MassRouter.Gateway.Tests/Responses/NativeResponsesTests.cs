@@ -244,11 +244,35 @@ public class NativeResponsesTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task Background_IsRefused_EvenWhereTheProviderSpeaksTheResponsesApi()
+    public async Task Background_IsRefused_WhereNoProviderServesTheResponsesApi()
     {
-        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses", """{"model":"test/responses","input":"Hi","background":true}"""));
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses", """{"model":"test/gpt","input":"Hi","background":true}"""));
 
         var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest);
         Assert.Equal("background", (string?)error["param"]);
+        Assert.Equal("unsupported_parameter", (string?)error["code"]);
+    }
+
+    [Fact]
+    public async Task Background_GoesToTheProvider_AndTheSdkPollsItToTheEnd()
+    {
+        var client = gateway.ResponsesClient(("x-sim-tokens", "6"), ("x-sim-itl-ms", "5"));
+
+        var created = (await client.CreateResponseAsync(new CreateResponseOptions("test/responses", [ResponseItem.CreateUserMessageItem("Hi")]) { BackgroundModeEnabled = true })).Value;
+        Assert.Equal(ResponseStatus.Queued, created.Status);
+        Assert.True(created.BackgroundModeEnabled);
+
+        var response = created;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (response.Status is ResponseStatus.Queued or ResponseStatus.InProgress && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+            response = (await client.GetResponseAsync(created.Id)).Value;
+        }
+
+        Assert.Equal(ResponseStatus.Completed, response.Status);
+        Assert.Equal(created.Id, response.Id);
+        Assert.Equal(6, response.Usage.OutputTokenCount);
+        Assert.False(string.IsNullOrEmpty(response.GetOutputText()));
     }
 }

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Text;
 using MassRouter.Simulator;
 using Microsoft.AspNetCore.Builder;
 
@@ -41,6 +43,34 @@ public sealed class SimulatorFixture : IAsyncLifetime
         using var response = await PostAsync(path, body, headers);
         Assert.Equal(200, (int)response.StatusCode);
         return await response.Content.ReadAsStringAsync();
+    }
+
+    /// <summary>
+    /// Sends <paramref name="request"/> and reads its body as it arrives until it ends or the connection is cut (a reset
+    /// fault): the status, null when even the headers were lost, and what arrived before the cut.
+    /// </summary>
+    public async Task<(HttpStatusCode? Status, string Received)> ReadUntilCutAsync(HttpRequestMessage request)
+    {
+        HttpStatusCode? status = null;
+        var received = new StringBuilder();
+        try
+        {
+            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            status = response.StatusCode;
+            await using var body = await response.Content.ReadAsStreamAsync();
+            var buffer = new byte[4096];
+            int read;
+            while ((read = await body.ReadAsync(buffer)) > 0)
+            {
+                received.Append(Encoding.UTF8.GetString(buffer, 0, read));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            // The reset.
+        }
+
+        return (status, received.ToString());
     }
 
     public async Task DisposeAsync()

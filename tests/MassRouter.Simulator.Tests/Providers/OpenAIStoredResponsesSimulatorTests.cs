@@ -282,26 +282,10 @@ public sealed class OpenAIStoredResponsesSimulatorTests(SimulatorFixture simulat
 
         // Paced, so response.created is read before the reset: a reset reaching the client first drops what it had not read.
         request.Headers.Add("x-sim-itl-ms", "50");
-        using var response = await simulator.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        var received = new StringBuilder();
-        await using (var body = await response.Content.ReadAsStreamAsync())
-        {
-            var buffer = new byte[4096];
-            try
-            {
-                int read;
-                while ((read = await body.ReadAsync(buffer)) > 0)
-                {
-                    received.Append(Encoding.UTF8.GetString(buffer, 0, read));
-                }
-            }
-            catch (Exception ex) when (ex is IOException or HttpRequestException)
-            {
-                // The reset: what arrived before it is what the test reads.
-            }
-        }
+        var (_, received) = await simulator.ReadUntilCutAsync(request);
 
-        var events = SseEvents.Parse(received.ToString());
+        // What arrived before a reset is what the test reads.
+        var events = SseEvents.Parse(received);
         Assert.Equal("response.created", events[0].Event);
         Assert.DoesNotContain(events, e => e.Event == "response.completed");
         var id = SseEvents.Json(events[0].Data).GetProperty("response").GetProperty("id").GetString();

@@ -12,9 +12,9 @@ namespace MassRouter.Gateway.Transforms.Ingress.Responses;
 public readonly record struct ResponsesRequestError(string Message, string? Param, string Code)
 {
     /// <summary>
-    /// True when OpenAI's own Responses API serves what was refused (stored responses and conversations, hosted, custom and
-    /// namespaced tools, stored files): a deployment whose provider speaks that API can take the request as it is.
-    /// <c>background</c> is not among them: its usage is known only when the response is fetched later, so it could not be billed.
+    /// True when OpenAI's own Responses API serves what was refused (stored responses and conversations, background
+    /// responses, hosted, custom and namespaced tools, stored files): a deployment whose provider speaks that API can take
+    /// the request as it is.
     /// </summary>
-    public bool ServedNatively => Code == "unsupported_parameter" && Param != "background";
+    public bool ServedNatively => Code == "unsupported_parameter";
 }

@@ -83,7 +83,7 @@ internal static class ResponsesRequestValidator
                 "prompt" => Unsupported(name, "The gateway does not store prompts: 'prompt' (a stored prompt template) is not supported. Send the instructions and input themselves."),
                 "background" => Expect(name, value, JsonValueKind.True, Boolean)
                     ?? (value.ValueKind == JsonValueKind.True
-                        ? Unsupported(name, "'background' is not supported: a background response's usage is known only when it is fetched, and the gateway bills every response it relays. Send the request without it, with stream: true for a long answer.")
+                        ? Unsupported(name, "'background' is served only by a provider serving OpenAI's Responses API itself, which keeps the response while it is generated: the model's deployments answer through chat completions. Send the request without it, with stream: true for a long answer.")
                         : null),
                 _ => null,
             };

@@ -84,9 +84,35 @@ internal static class OpenAIErrors
     /// <summary>The 404 of a retrieve, delete, cancel or input-items listing of a response that is not stored.</summary>
     public static ReadOnlyMemory<byte> ResponseNotFound(string id) => InvalidRequest($"Response with id '{id}' not found.", param: null, code: null);
 
-    /// <summary>Cancelling a response that was not created in the background (every stored one here).</summary>
+    /// <summary>Cancelling a response that was not created in the background.</summary>
     public static ReadOnlyMemory<byte> OnlyBackgroundResponsesCancellable { get; } =
         """{"error":{"message":"Only responses created with background=true can be cancelled.","type":"invalid_request_error","param":null,"code":null}}"""u8.ToArray();
+
+    /// <summary>Cancelling a background response that has finished or failed (a cancelled one is answered as it is).</summary>
+    public static ReadOnlyMemory<byte> CannotCancel(OpenAIResponseStatus status) => InvalidRequest(
+        status switch
+        {
+            OpenAIResponseStatus.Completed => "Cannot cancel a completed response.",
+            OpenAIResponseStatus.Failed => "Cannot cancel a failed response.",
+            _ => "Cannot cancel a response in terminal state.",
+        },
+        param: null,
+        code: null);
+
+    /// <summary>
+    /// A create request with <c>background</c> on and <c>store</c> off: a background response must be stored to be polled.
+    /// OpenAI's exact message is not published; type, param and code are those it is documented with.
+    /// </summary>
+    public static ReadOnlyMemory<byte> BackgroundWithoutStore { get; } =
+        """{"error":{"message":"background=true requires store=true.","type":"invalid_request_error","param":"background","code":"unsupported_parameter"}}"""u8.ToArray();
+
+    /// <summary><c>GET /v1/responses/{id}?stream=true</c> of a response not created with <c>background</c> on.</summary>
+    public static ReadOnlyMemory<byte> NotStreamableWithoutBackground { get; } =
+        """{"error":{"message":"This response cannot be streamed because it was not created with background=true.","type":"invalid_request_error","param":"stream","code":"invalid_request_error"}}"""u8.ToArray();
+
+    /// <summary><c>GET /v1/responses/{id}?stream=true</c> of a background response not created with <c>stream</c> on.</summary>
+    public static ReadOnlyMemory<byte> NotStreamableWithoutStream { get; } =
+        """{"error":{"message":"This response cannot be streamed because it was not created with stream=true.","type":"invalid_request_error","param":"stream","code":"invalid_request_error"}}"""u8.ToArray();
 
     /// <summary>
     /// The 404 of a Conversations API call on a conversation that is not stored, and of a create-response request whose

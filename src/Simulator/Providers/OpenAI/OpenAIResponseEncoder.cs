@@ -6,10 +6,10 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 
 /// <summary>
 /// Writes one generated Response object of OpenAI's Responses API and its output item (a message with one output_text
-/// part, or a function_call), in OpenAI's field order. The non-stream body and the stream's response.created,
-/// response.in_progress and response.completed events share it: the per-response parts (ids, model, the settings OpenAI
-/// repeats, <c>store</c>, <c>previous_response_id</c> and <c>conversation</c> as the request set them) are encoded once and
-/// copied.
+/// part, or a function_call), in OpenAI's field order. The non-stream body, the stream's response.* events and the
+/// snapshots of a background response share it: the per-response parts (ids, model, the settings OpenAI repeats,
+/// <c>background</c>, <c>store</c>, <c>previous_response_id</c> and <c>conversation</c> as the request set them) are encoded
+/// once and copied.
 /// </summary>
 internal sealed class OpenAIResponseEncoder
 {
@@ -40,9 +40,11 @@ internal sealed class OpenAIResponseEncoder
     private readonly byte[] _itemId;
     private readonly byte[] _callId;
 
-    public OpenAIResponseEncoder(string model, int? maxOutputTokens, AnswerPlan plan, bool store, string? previousResponseId, string? conversationId)
+    public OpenAIResponseEncoder(
+        string model, int? maxOutputTokens, AnswerPlan plan, bool store, string? previousResponseId, string? conversationId, bool background = false)
     {
         Plan = plan;
+        Background = background;
         _tail = previousResponseId is not null ? Tail(store, previousResponseId) : store ? _storedTail : _unstoredTail;
         _conversation = conversationId is null ? _noConversation : Conversation(conversationId);
 
@@ -85,6 +87,12 @@ internal sealed class OpenAIResponseEncoder
 
     public AnswerPlan Plan { get; }
 
+    /// <summary>True for a response created with <c>background</c> on.</summary>
+    public bool Background { get; }
+
+    /// <summary>The status once generated whole: <c>incomplete</c> when the limit cut the text, else <c>completed</c>.</summary>
+    public OpenAIResponseStatus FinishedStatus => Plan.Truncated ? OpenAIResponseStatus.Incomplete : OpenAIResponseStatus.Completed;
+
     /// <summary>The response's id, <c>resp_…</c>; made into a string only when asked (to store the response).</summary>
     public string Id => Encoding.UTF8.GetString(_head, IdStart, "resp_".Length + IdHexDigits);
 
@@ -100,22 +108,25 @@ internal sealed class OpenAIResponseEncoder
     public bool HasItem => Plan.Tool is not null || Plan.TextTokens > 0;
 
     /// <summary>
-    /// The Response object: in progress (no output, usage null) until <paramref name="finished"/>, then with its item and
-    /// usage, <c>incomplete</c> with reason <c>max_output_tokens</c> when the limit cut the text.
+    /// The Response object in <paramref name="status"/>: with its item and usage once finished (<see cref="FinishedStatus"/>,
+    /// <c>incomplete</c> with reason <c>max_output_tokens</c>), else with no output and usage null; a failed one carries
+    /// OpenAI's server error.
     /// </summary>
-    public void WriteResponse(IBufferWriter<byte> writer, bool finished)
+    public void WriteResponse(IBufferWriter<byte> writer, OpenAIResponseStatus status)
     {
         writer.Write(_head);
-        var truncated = finished && Plan.Truncated;
-        writer.Write(!finished
-            ? "\"in_progress\",\"background\":false,\"conversation\":"u8
-            : truncated ? "\"incomplete\",\"background\":false,\"conversation\":"u8 : "\"completed\",\"background\":false,\"conversation\":"u8);
+        writer.Write(StatusValue(status));
+        writer.Write(Background ? ",\"background\":true,\"conversation\":"u8 : ",\"background\":false,\"conversation\":"u8);
         writer.Write(_conversation);
-        writer.Write(truncated
-            ? ",\"error\":null,\"incomplete_details\":{\"reason\":\"max_output_tokens\"}"u8
-            : ",\"error\":null,\"incomplete_details\":null"u8);
+        writer.Write(status switch
+        {
+            OpenAIResponseStatus.Incomplete => ",\"error\":null,\"incomplete_details\":{\"reason\":\"max_output_tokens\"}"u8,
+            OpenAIResponseStatus.Failed => ",\"error\":{\"code\":\"server_error\",\"message\":\"The server had an error while processing your request. Sorry about that!\"},\"incomplete_details\":null"u8,
+            _ => ",\"error\":null,\"incomplete_details\":null"u8,
+        });
 
         writer.Write(_settings);
+        var finished = status is OpenAIResponseStatus.Completed or OpenAIResponseStatus.Incomplete;
         if (finished && HasItem)
         {
             WriteItem(writer, done: true);
@@ -206,6 +217,16 @@ internal sealed class OpenAIResponseEncoder
         OpenAIWire.WriteNumber(writer, (long)Plan.PromptTokens + Plan.OutputTokens);
         writer.Write("}"u8);
     }
+
+    private static ReadOnlySpan<byte> StatusValue(OpenAIResponseStatus status) => status switch
+    {
+        OpenAIResponseStatus.Queued => "\"queued\""u8,
+        OpenAIResponseStatus.InProgress => "\"in_progress\""u8,
+        OpenAIResponseStatus.Completed => "\"completed\""u8,
+        OpenAIResponseStatus.Incomplete => "\"incomplete\""u8,
+        OpenAIResponseStatus.Failed => "\"failed\""u8,
+        _ => "\"cancelled\""u8,
+    };
 
     private static byte[] Conversation(string id)
     {

@@ -12,7 +12,9 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 /// whole response and its usage. Every event is <c>event: type</c> plus JSON that starts with the same type and a sequence
 /// number counting from 0; there is no <c>[DONE]</c>. One instance per stream. Given a store, the response of the last
 /// event is kept there once written, with the request's input; given a conversation, the input's items and the output
-/// item are appended to it then. A stream cut before that last event does neither.
+/// item are appended to it then. A stream cut before that last event does neither. A background response's stream starts
+/// earlier, with response.created and response.queued while it is queued (<see cref="WriteQueued"/>), its
+/// <see cref="WriteStart"/> is response.in_progress alone, and a failed or cancelled one ends with response.failed.
 /// </summary>
 internal sealed class OpenAIResponsesEventEncoder : IAnswerStreamEncoder
 {
@@ -40,18 +42,25 @@ internal sealed class OpenAIResponsesEventEncoder : IAnswerStreamEncoder
         _itemReference = reference.WrittenSpan.ToArray();
     }
 
+    /// <summary>A background response's first events, written when it is created: response.created and response.queued.</summary>
+    public void WriteQueued(IBufferWriter<byte> writer)
+    {
+        WriteResponseEvent(writer, "response.created"u8, OpenAIResponseStatus.Queued);
+        WriteResponseEvent(writer, "response.queued"u8, OpenAIResponseStatus.Queued);
+    }
+
     public void WriteStart(IBufferWriter<byte> writer)
     {
-        BeginEvent(writer, "response.created"u8);
-        writer.Write(",\"response\":"u8);
-        _response.WriteResponse(writer, finished: false);
-        EndEvent(writer);
+        if (!_response.Background)
+        {
+            WriteResponseEvent(writer, "response.created"u8, OpenAIResponseStatus.InProgress);
+        }
 
-        BeginEvent(writer, "response.in_progress"u8);
-        writer.Write(",\"response\":"u8);
-        _response.WriteResponse(writer, finished: false);
-        EndEvent(writer);
+        WriteResponseEvent(writer, "response.in_progress"u8, OpenAIResponseStatus.InProgress);
     }
+
+    /// <summary>The last event of a background response that failed or was cancelled: response.failed with the response in <paramref name="status"/>.</summary>
+    public void WriteEnded(IBufferWriter<byte> writer, OpenAIResponseStatus status) => WriteResponseEvent(writer, "response.failed"u8, status);
 
     public void WriteBlockStart(IBufferWriter<byte> writer, AnswerBlock block, int index)
     {
@@ -123,23 +132,32 @@ internal sealed class OpenAIResponsesEventEncoder : IAnswerStreamEncoder
 
     public void WriteFinish(IBufferWriter<byte> writer)
     {
-        BeginEvent(writer, _response.Plan.Truncated ? "response.incomplete"u8 : "response.completed"u8);
+        var status = _response.FinishedStatus;
+        BeginEvent(writer, status == OpenAIResponseStatus.Incomplete ? "response.incomplete"u8 : "response.completed"u8);
         writer.Write(",\"response\":"u8);
         if (_store is null)
         {
-            _response.WriteResponse(writer, finished: true);
+            _response.WriteResponse(writer, status);
         }
         else
         {
             // Written once into its own buffer: the client gets these bytes and the store keeps them. Stored before the
             // flush, so a client that read the event finds the response.
             var response = new ArrayBufferWriter<byte>(_response.FinishedSizeHint);
-            _response.WriteResponse(response, finished: true);
+            _response.WriteResponse(response, status);
             writer.Write(response.WrittenSpan);
             _store.Add(new OpenAIStoredResponse(_response.Id, response.WrittenMemory, _input));
         }
 
         _conversation?.AppendTurn(_input.Span, _response.OutputItem());
+        EndEvent(writer);
+    }
+
+    private void WriteResponseEvent(IBufferWriter<byte> writer, ReadOnlySpan<byte> type, OpenAIResponseStatus status)
+    {
+        BeginEvent(writer, type);
+        writer.Write(",\"response\":"u8);
+        _response.WriteResponse(writer, status);
         EndEvent(writer);
     }
 

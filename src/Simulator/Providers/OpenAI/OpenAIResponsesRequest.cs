@@ -11,12 +11,13 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 /// absent), a forced function call (<c>tool_choice</c> <c>{"type":"function","name":...}</c> naming a declared function
 /// tool, or <c>"required"</c>: the first one), <c>store</c> (true unless <c>false</c>, as OpenAI's default is),
 /// <c>previous_response_id</c>, <c>conversation</c> (its id, sent as a string or as <c>{"id":...}</c>) and, for a response
-/// to store or a conversation to append to, the <c>input</c> as sent (its raw JSON, empty when absent). Instructions,
-/// hosted and custom tools are accepted and ignored.
+/// to store or a conversation to append to, the <c>input</c> as sent (its raw JSON, empty when absent), and
+/// <c>background</c>. Instructions, hosted and custom tools are accepted and ignored.
 /// </summary>
 internal readonly record struct OpenAIResponsesRequest(
     string? Model,
     bool Stream,
+    bool Background,
     int? MaxOutputTokens,
     ToolCallPlan? ForcedTool,
     bool Store,
@@ -34,6 +35,7 @@ internal readonly record struct OpenAIResponsesRequest(
             return new StrongBox<OpenAIResponsesRequest>(new OpenAIResponsesRequest(
                 RequestFields.String(root, "model"),
                 RequestFields.IsTrue(root, "stream"),
+                RequestFields.IsTrue(root, "background"),
                 RequestFields.Int(root, "max_output_tokens"),
                 ReadForcedTool(root),
                 store,

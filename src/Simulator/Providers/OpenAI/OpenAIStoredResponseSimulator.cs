@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using MassRouter.Simulator.Control;
 using MassRouter.Simulator.Exchange;
 
@@ -7,11 +8,13 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 /// <summary>
 /// Answers one of the Responses API's calls on a stored response (retrieve, delete, cancel, list input items) from the
 /// store <see cref="OpenAIResponsesSimulator"/> fills, with OpenAI's bodies; an id the store does not hold is OpenAI's 404.
-/// Runs through <see cref="SimulatedExchange"/> like every simulated call: recorded, status and slow-headers faults applied.
+/// A background response is retrieved as it is now, or with <c>?stream=true</c> (when it was created streaming) as its
+/// events after <c>starting_after</c>; cancelling or deleting it stops its generation. Runs through
+/// <see cref="SimulatedExchange"/> like every simulated call: recorded, status and slow-headers faults applied.
 /// </summary>
 internal sealed class OpenAIStoredResponseSimulator(OpenAIResponseStore store, OpenAIStoredResponseCall call) : IProviderSimulator
 {
-    /// <summary>None of these calls streams.</summary>
+    /// <summary>None of these calls fails mid-stream.</summary>
     public ReadOnlyMemory<byte> MidstreamErrorEvent => OpenAIErrors.ResponsesMidstreamEvent;
 
     public Task WriteErrorAsync(HttpContext context, int statusCode) => OpenAIErrors.WriteAsync(context, statusCode);
@@ -27,11 +30,10 @@ internal sealed class OpenAIStoredResponseSimulator(OpenAIResponseStore store, O
 
         return call switch
         {
+            OpenAIStoredResponseCall.Retrieve when context.Request.Query["stream"] == "true" => StreamAsync(context, stored.Background),
             OpenAIStoredResponseCall.Retrieve => JsonResponse.WriteAsync(context, StatusCodes.Status200OK, stored.Response),
-            OpenAIStoredResponseCall.Delete => JsonResponse.WriteAsync(context, StatusCodes.Status200OK, Deleted(stored.Id)),
-
-            // Only a background response can be cancelled, and the simulator makes none: every stored one is finished.
-            OpenAIStoredResponseCall.Cancel => JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.OnlyBackgroundResponsesCancellable),
+            OpenAIStoredResponseCall.Delete => DeleteAsync(context, stored),
+            OpenAIStoredResponseCall.Cancel => CancelAsync(context, stored.Background),
             _ => JsonResponse.WriteAsync(
                 context,
                 StatusCodes.Status200OK,
@@ -39,12 +41,60 @@ internal sealed class OpenAIStoredResponseSimulator(OpenAIResponseStore store, O
         };
     }
 
-    private static ReadOnlyMemory<byte> Deleted(string id)
+    /// <summary>The events of a background response created streaming, after <c>starting_after</c> (all without it).</summary>
+    private static Task StreamAsync(HttpContext context, OpenAIBackgroundResponse? background)
     {
+        if (background is null)
+        {
+            return JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.NotStreamableWithoutBackground);
+        }
+
+        if (!background.Streamed)
+        {
+            return JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.NotStreamableWithoutStream);
+        }
+
+        var startingAfter = -1L;
+        var cursor = context.Request.Query["starting_after"];
+        if (cursor.Count > 0 && !long.TryParse(cursor.ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out startingAfter))
+        {
+            return JsonResponse.WriteAsync(
+                context, StatusCodes.Status400BadRequest, OpenAIErrors.InvalidType("starting_after", "an integer", "a string"));
+        }
+
+        return background.StreamAsync(context, startingAfter, resettable: false);
+    }
+
+    /// <summary>
+    /// Stops a background response that is queued or in progress: it ends cancelled and is answered so. Cancelling again is
+    /// answered the same; one that finished or failed first cannot be cancelled.
+    /// </summary>
+    private static async Task CancelAsync(HttpContext context, OpenAIBackgroundResponse? background)
+    {
+        if (background is null)
+        {
+            await JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.OnlyBackgroundResponsesCancellable);
+            return;
+        }
+
+        var (status, response) = await background.CancelAsync(context.RequestAborted);
+        await (status == OpenAIResponseStatus.Cancelled
+            ? JsonResponse.WriteAsync(context, StatusCodes.Status200OK, response)
+            : JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.CannotCancel(status)));
+    }
+
+    /// <summary>Deleted from the store already; a background response still generating is stopped, its readers given its end.</summary>
+    private static async Task DeleteAsync(HttpContext context, OpenAIStoredResponse stored)
+    {
+        if (stored.Background is { } background)
+        {
+            await background.CancelAsync(context.RequestAborted);
+        }
+
         var body = new ArrayBufferWriter<byte>(128);
         body.Write("{\"id\":"u8);
-        OpenAIWire.WriteString(body, id);
+        OpenAIWire.WriteString(body, stored.Id);
         body.Write(",\"object\":\"response\",\"deleted\":true}"u8);
-        return body.WrittenMemory;
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, body.WrittenMemory);
     }
 }

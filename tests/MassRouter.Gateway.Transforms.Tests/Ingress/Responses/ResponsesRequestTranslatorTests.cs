@@ -338,7 +338,7 @@ public class ResponsesRequestTranslatorTests
     [InlineData("\"previous_response_id\":\"resp_1\"", "previous_response_id", "The gateway does not store responses: 'previous_response_id' is not supported. Send the whole conversation as input (store: false).")]
     [InlineData("\"conversation\":\"conv_1\"", "conversation", "The gateway does not store conversations: 'conversation' is not supported. Send the whole conversation as input (store: false).")]
     [InlineData("\"conversation\":{\"id\":\"conv_1\"}", "conversation", "The gateway does not store conversations: 'conversation' is not supported. Send the whole conversation as input (store: false).")]
-    [InlineData("\"background\":true", "background", "'background' is not supported: a background response's usage is known only when it is fetched, and the gateway bills every response it relays. Send the request without it, with stream: true for a long answer.")]
+    [InlineData("\"background\":true", "background", "'background' is served only by a provider serving OpenAI's Responses API itself, which keeps the response while it is generated: the model's deployments answer through chat completions. Send the request without it, with stream: true for a long answer.")]
     [InlineData("\"prompt\":{\"id\":\"pmpt_1\"}", "prompt", "The gateway does not store prompts: 'prompt' (a stored prompt template) is not supported. Send the instructions and input themselves.")]
     public void StatefulParameters_AreRefused(string field, string param, string message)
     {
@@ -660,13 +660,15 @@ public class ResponsesRequestTranslatorTests
         Assert.StartsWith("The request body is nested too deeply", Refuse(Nested(RequestJson.MaxDepth + 1)).Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void RefusedRequest_WritesNothing_NamingItsModelWhenOnlyTheResponsesApiServesIt()
+    [Theory]
+    [InlineData("""{"model":"m","instructions":"Be brief.","input":[{"role":"user","content":"Hi"},{"type":"web_search_call"}],"stream":true}""")]
+    [InlineData("""{"model":"m","input":"Hi","background":true,"stream":true}""")]
+    public void RefusedRequest_WritesNothing_NamingItsModelWhenOnlyTheResponsesApiServesIt(string body)
     {
         using var output = new PooledBufferWriter();
 
         Assert.False(ResponsesRequestTranslator.TryTranslate(
-            Encoding.UTF8.GetBytes("""{"model":"m","instructions":"Be brief.","input":[{"role":"user","content":"Hi"},{"type":"web_search_call"}],"stream":true}"""),
+            Encoding.UTF8.GetBytes(body),
             output,
             out var info,
             out var error));
@@ -678,7 +680,6 @@ public class ResponsesRequestTranslatorTests
     }
 
     [Theory]
-    [InlineData("""{"model":"m","input":"Hi","background":true}""", "background")]
     [InlineData("""{"model":"m","input":"Hi","temperature":"hot"}""", "temperature")]
     [InlineData("""{"input":"Hi","previous_response_id":"resp_1"}""", "previous_response_id")]
     public void RefusedRequest_NoDeploymentCanServe_HasNoRoutingFacts(string body, string param)
