@@ -77,7 +77,7 @@ public static class SimulatorHost
             openAI,
             new OpenAIEmbeddingsSimulator(gates),
             new OpenAIResponsesSimulator(gates, storedResponses, conversations, app.Services.GetRequiredService<OpenAIBackgroundRunner>()),
-            new OpenAICompactionSimulator(gates),
+            new OpenAICompactionSimulator(gates, storedResponses),
             new OpenAIInputTokensSimulator(),
             storedResponses,
             conversations);

@@ -296,6 +296,17 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
+        // A compaction of a stored response's context is the provider's that holds it, as the response's continuation is.
+        if (StoredResponseIndex.ContinuedState(body.WrittenSpan) is { } state)
+        {
+            if (await ContinueFromAsync(context, key, routes, request, state) is not { } continuing)
+            {
+                return;
+            }
+
+            request = continuing;
+        }
+
         using var forwarded = request.GatewayProperties.Any ? new PooledBufferWriter(body.WrittenCount) : null;
         if (forwarded is not null)
         {

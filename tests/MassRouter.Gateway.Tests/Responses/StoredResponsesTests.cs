@@ -159,6 +159,24 @@ public class StoredResponsesTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task ACompactionOfAStoredResponse_GoesToTheProviderThatStoredIt_AndAnotherAccountsIsRefused()
+    {
+        using var first = await gateway.Http.SendAsync(gateway.JsonPost(
+            "v1/responses", """{"model":"test/responses-pair","input":"Remember 7","provider":{"only":["sim-responses"]}}"""));
+        var stored = (string)JsonNode.Parse(await first.Content.ReadAsStringAsync())!["id"]!;
+        var body = $$"""{"model":"test/responses-pair","input":"Compact this","previous_response_id":"{{stored}}"}""";
+
+        var id = Guid.NewGuid().ToString("N");
+        using var compacted = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/compact", body, headers: [("x-sim-request-id", id)]));
+        using var stranger = await gateway.Http.SendAsync(gateway.JsonPost("v1/responses/compact", body, GatewayFixture.OtherKey));
+
+        Assert.Equal(HttpStatusCode.OK, compacted.StatusCode);
+        Assert.Equal("response.compaction", (string?)JsonNode.Parse(await compacted.Content.ReadAsStringAsync())!["object"]);
+        Assert.Equal("sim-responses-upstream", (string?)JsonNode.Parse((string)(await gateway.RecordedRequestAsync(id))["body"]!)!["model"]);
+        await OpenAIErrorAssert.IsErrorAsync(stranger, HttpStatusCode.BadRequest, code: "previous_response_not_found");
+    }
+
+    [Fact]
     public async Task AContinuationOfAResponseTheGatewayDoesNotKnow_GoesAsPlanned_AndTheProviderAnswers()
     {
         var id = Guid.NewGuid().ToString("N");
@@ -177,9 +195,49 @@ public class StoredResponsesTests(GatewayFixture gateway)
 
         using var response = await gateway.Http.SendAsync(Authorized(HttpMethod.Post, $"v1/responses/{created.Id}/cancel", GatewayFixture.Key));
 
-        // Only background responses can be cancelled, and the gateway stores none of those.
+        // Only background responses can be cancelled: the provider's refusal of this one.
         await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest);
         Assert.Contains("background", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABackgroundStream_TheClientLeft_IsResumedThroughTheGateway_FromTheEventItLastSaw()
+    {
+        string id;
+        using (var create = gateway.JsonPost(
+            "v1/responses", """{"model":"test/responses","input":"Tell me a story","background":true,"stream":true}""", headers: [("x-sim-tokens", "8"), ("x-sim-itl-ms", "30")]))
+        using (var stream = await gateway.Http.SendAsync(create, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+            var first = await EventsAsync(stream, count: 3);
+            id = (string)first[0]["response"]!["id"]!;
+            Assert.Equal(2, (int)first[2]["sequence_number"]!);
+        }
+
+        using var resume = Authorized(HttpMethod.Get, $"v1/responses/{id}?stream=true&starting_after=2", GatewayFixture.Key);
+        using var resumed = await gateway.Http.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        var rest = await EventsAsync(resumed, count: int.MaxValue);
+
+        Assert.Equal(Enumerable.Range(3, rest.Count), rest.Select(e => (int)e["sequence_number"]!));
+        Assert.Equal("response.completed", (string?)rest[^1]["type"]);
+        Assert.Equal(8, (int)rest[^1]["response"]!["usage"]!["output_tokens"]!);
+    }
+
+    /// <summary>The data of up to <paramref name="count"/> events of an SSE answer (all of them with int.MaxValue).</summary>
+    private static async Task<List<JsonNode>> EventsAsync(HttpResponseMessage response, int count)
+    {
+        var events = new List<JsonNode>();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (events.Count < count && await reader.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                events.Add(JsonNode.Parse(line["data: ".Length..])!);
+            }
+        }
+
+        return events;
     }
 
     private HttpRequestMessage Authorized(HttpMethod method, string path, string key)

@@ -315,6 +315,22 @@ public sealed class OpenAIResponsesSimulatorTests(SimulatorFixture simulator)
         Assert.Equal(usage.GetProperty("input_tokens").GetInt32() + 9, usage.GetProperty("total_tokens").GetInt32());
     }
 
+    [Fact]
+    public async Task Compaction_OfAPreviousResponse_NeedsTheStoreToHoldIt()
+    {
+        using var created = await simulator.PostAsync("/v1/responses", """{"model":"gpt-5","input":"Remember 7"}""");
+        var id = SseEvents.Json(await created.Content.ReadAsStringAsync()).GetProperty("id").GetString();
+
+        using var held = await simulator.PostAsync("/v1/responses/compact", $$"""{"model":"gpt-5","previous_response_id":"{{id}}"}""");
+        using var unknown = await simulator.PostAsync("/v1/responses/compact", """{"model":"gpt-5","previous_response_id":"resp_unknown"}""");
+
+        Assert.Equal(200, (int)held.StatusCode);
+        Assert.Equal(400, (int)unknown.StatusCode);
+        Assert.Equal(
+            """{"error":{"message":"Previous response with id 'resp_unknown' not found.","type":"invalid_request_error","param":"previous_response_id","code":"previous_response_not_found"}}""",
+            await unknown.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [InlineData("""{"input":"Hi"}""", "you must provide a model parameter")]
     [InlineData("""{"model":"gpt-4.1","input":""", "We could not parse the JSON body of your request.")]

@@ -10,9 +10,10 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 /// Answers <c>POST /v1/responses/compact</c>, the Responses API's compaction (Codex's remote compaction calls it): one JSON
 /// <c>response.compaction</c> object, never a stream, whose output is one opaque <c>compaction</c> item and whose usage
 /// counts the request's input and the configured tokens as output. No recorded traffic exists: the shape follows OpenAI's
-/// API reference (id, object, created_at, output, usage).
+/// API reference (id, object, created_at, output, usage). A <c>previous_response_id</c> must name a response the store
+/// holds, as for <c>/v1/responses</c>.
 /// </summary>
-internal sealed class OpenAICompactionSimulator(HoldGates gates) : IProviderSimulator
+internal sealed class OpenAICompactionSimulator(HoldGates gates, OpenAIResponseStore store) : IProviderSimulator
 {
     /// <summary>Compaction does not stream; a mid-stream fault turns into a 500 before the body.</summary>
     public ReadOnlyMemory<byte> MidstreamErrorEvent => OpenAIErrors.ResponsesMidstreamEvent;
@@ -21,7 +22,8 @@ internal sealed class OpenAICompactionSimulator(HoldGates gates) : IProviderSimu
 
     public async Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {
-        if (RequestFields.ReadObject(body, root => RequestFields.String(root, "model") ?? "") is not { } model)
+        if (RequestFields.ReadObject(body, root => new CompactionRequest(RequestFields.String(root, "model") ?? "", RequestFields.String(root, "previous_response_id")))
+            is not var (model, previous))
         {
             await JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.InvalidJson);
             return;
@@ -30,6 +32,12 @@ internal sealed class OpenAICompactionSimulator(HoldGates gates) : IProviderSimu
         if (model.Length == 0)
         {
             await JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.MissingModel);
+            return;
+        }
+
+        if (previous is not null && store.Find(previous) is null)
+        {
+            await JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.PreviousResponseNotFound(previous));
             return;
         }
 
@@ -56,4 +64,6 @@ internal sealed class OpenAICompactionSimulator(HoldGates gates) : IProviderSimu
         answer.Write("}}"u8);
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, answer.WrittenMemory);
     }
+
+    private sealed record CompactionRequest(string Model, string? PreviousResponseId);
 }
