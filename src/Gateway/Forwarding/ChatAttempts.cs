@@ -322,9 +322,14 @@ internal sealed class ChatAttempts : IRetryGate
             return AttemptResult.Abandoned;
         }
 
-        return _forwardError != ForwarderError.None || exchange.RetryableFailure || exchange.EndedWithError || RetryPolicy.IsRetryable(exchange.UpstreamStatus)
-            ? AttemptResult.Failed
-            : AttemptResult.Succeeded;
+        if (_forwardError != ForwarderError.None || exchange.RetryableFailure || exchange.EndedWithError || RetryPolicy.IsRetryable(exchange.UpstreamStatus))
+        {
+            // Read by the breaker should this failure open the circuit: a rate limit opens it only as long as the provider asked.
+            deployment.Health.FailedWith(_forwardError == ForwarderError.None && exchange.UpstreamStatus == StatusCodes.Status429TooManyRequests ? exchange.UpstreamRetryAfter : null);
+            return AttemptResult.Failed;
+        }
+
+        return AttemptResult.Succeeded;
     }
 
     /// <summary>The upstream body for one attempt; false with the client's error when this deployment cannot take the request.</summary>

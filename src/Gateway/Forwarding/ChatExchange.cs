@@ -102,6 +102,9 @@ internal sealed partial class ChatExchange : HttpTransformer
     /// <summary>The provider's HTTP status, or 0 when no response arrived.</summary>
     public int UpstreamStatus { get; private set; }
 
+    /// <summary>How long a provider that answered 429 asked to be left alone (its <c>retry-after</c>), if it said.</summary>
+    public TimeSpan? UpstreamRetryAfter { get; private set; }
+
     /// <summary>True when the attempt failed retryably and nothing was written: the caller tries again.</summary>
     public bool RetryableFailure { get; private set; }
 
@@ -139,7 +142,13 @@ internal sealed partial class ChatExchange : HttpTransformer
         UpstreamTicks += HeadersTimestamp - _sendTimestamp;
         var status = (int)proxyResponse.StatusCode;
         UpstreamStatus = status;
-        if (RetryPolicy.IsRetryable(status) && _retryGate?.TryReserveRetry(status, RetryPolicy.RetryAfter(proxyResponse)) == true)
+        var retryAfter = RetryPolicy.IsRetryable(status) ? RetryPolicy.RetryAfter(proxyResponse) : null;
+        if (status == StatusCodes.Status429TooManyRequests)
+        {
+            UpstreamRetryAfter = retryAfter;
+        }
+
+        if (RetryPolicy.IsRetryable(status) && _retryGate?.TryReserveRetry(status, retryAfter) == true)
         {
             // Nothing of this answer reaches the client: another deployment (or a later attempt) answers instead.
             RetryableFailure = true;

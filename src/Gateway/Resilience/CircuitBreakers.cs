@@ -34,6 +34,7 @@ internal sealed class CircuitBreakers : IDisposable
             MinimumThroughput = Math.Max(2, _options.MinimumThroughput),
             SamplingDuration = _options.SamplingDuration,
             BreakDuration = _options.BreakDuration,
+            BreakDurationGenerator = args => ValueTask.FromResult(health.BreakFor(_options.BreakDuration)),
             StateProvider = health.Circuit,
             ShouldHandle = static args => ValueTask.FromResult(
                 args.Outcome.Result == AttemptResult.Failed || args.Outcome.Exception is not (null or OperationCanceledException)),

@@ -16,6 +16,7 @@ internal sealed class DeploymentHealth
     private long _latencyTimestamp;
     private int _inflight;
     private long _openUntil;
+    private long _rateLimitRetryAfterTicks;
 
     public DeploymentHealth(string id) => Id = id;
 
@@ -56,6 +57,21 @@ internal sealed class DeploymentHealth
             return left > TimeSpan.Zero ? left : TimeSpan.Zero;
         }
     }
+
+    /// <summary>
+    /// Notes the latest failed attempt: a rate limit (429) with the wait its provider asked for, or any other failure
+    /// (null). Read when that failure opens the circuit (<see cref="BreakFor"/>).
+    /// </summary>
+    public void FailedWith(TimeSpan? rateLimitRetryAfter) =>
+        Volatile.Write(ref _rateLimitRetryAfterTicks, rateLimitRetryAfter is { Ticks: > 0 } wait ? wait.Ticks : 0);
+
+    /// <summary>
+    /// How long the circuit stays open: <paramref name="breakDuration"/>, or less when the failure that opened it was a
+    /// rate limit whose provider said when to come back (an OpenAI key's per-minute limit resets in seconds; a
+    /// deployment's whole break would turn it away for longer than its provider does).
+    /// </summary>
+    public TimeSpan BreakFor(TimeSpan breakDuration) =>
+        Volatile.Read(ref _rateLimitRetryAfterTicks) is > 0 and var ticks && ticks < breakDuration.Ticks ? TimeSpan.FromTicks(ticks) : breakDuration;
 
     /// <summary>Called when the circuit opens, for <paramref name="breakDuration"/>.</summary>
     public void Opened(TimeSpan breakDuration) =>

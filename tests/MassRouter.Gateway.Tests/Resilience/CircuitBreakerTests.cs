@@ -71,22 +71,7 @@ public partial class CircuitBreakerTests(ResilienceFixture gateway)
     public async Task EveryCircuitOpen_Is503_WithARetryAfterCountingDownTheBreak()
     {
         // The only deployment answers 529 until its breaker opens (break: 3 s); then the gateway itself answers.
-        HttpResponseMessage? unavailable = null;
-        for (var i = 0; i < 10 && unavailable is null; i++)
-        {
-            var response = await SendAsync("r/unavailable-chat");
-            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
-            {
-                unavailable = response;
-            }
-            else
-            {
-                Assert.Equal(529, (int)response.StatusCode);
-                response.Dispose();
-            }
-        }
-
-        Assert.NotNull(unavailable);
+        var unavailable = await UntilUnavailableAsync("r/unavailable-chat", 529);
         var opened = System.Diagnostics.Stopwatch.StartNew();
         var first = RetryAfterSeconds(unavailable);
         Assert.Contains("deployments_unavailable", await unavailable.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -103,6 +88,24 @@ public partial class CircuitBreakerTests(ResilienceFixture gateway)
         using var later = await SendAsync("r/unavailable-chat");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, later.StatusCode);
         Assert.InRange(RetryAfterSeconds(later), 1, first - 1);
+    }
+
+    [Fact]
+    public async Task ARateLimit_OpensTheCircuit_OnlyForTheWaitTheProviderAskedFor()
+    {
+        // The only deployment answers 429 with OpenAI's Retry-After: 1 until its breaker opens; a 529 opens it for the
+        // whole break (3 s, above).
+        var unavailable = await UntilUnavailableAsync("r/rate-limited", 429, ("x-sim-fault", "status:429"));
+        var opened = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Contains("deployments_unavailable", await unavailable.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, RetryAfterSeconds(unavailable));
+        unavailable.Dispose();
+
+        // The provider's second later (well inside the 3 s break), the deployment is offered again and answers.
+        await Task.Delay(TimeSpan.FromSeconds(1.2) - opened.Elapsed is { Ticks: > 0 } wait ? wait : TimeSpan.Zero);
+        using var after = await SendAsync("r/rate-limited");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.True(opened.Elapsed < TimeSpan.FromSeconds(2.5), $"checked {opened.Elapsed} after the circuit opened");
     }
 
     [Fact]
@@ -127,12 +130,30 @@ public partial class CircuitBreakerTests(ResilienceFixture gateway)
         Assert.Equal(HttpStatusCode.NotFound, recorded.StatusCode);
     }
 
+    /// <summary>Sends until the gateway answers 503 itself (the circuit open); every earlier answer is the provider's <paramref name="failing"/>.</summary>
+    private async Task<HttpResponseMessage> UntilUnavailableAsync(string model, int failing, params (string Name, string Value)[] headers)
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            var response = await SendAsync(model, headers);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                return response;
+            }
+
+            Assert.Equal(failing, (int)response.StatusCode);
+            response.Dispose();
+        }
+
+        throw new Xunit.Sdk.XunitException($"The circuit of {model} did not open in 10 requests.");
+    }
+
     private static double RetryAfterSeconds(HttpResponseMessage response) =>
         double.Parse(response.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture);
 
-    private async Task<HttpResponseMessage> SendAsync(string model)
+    private async Task<HttpResponseMessage> SendAsync(string model, params (string Name, string Value)[] headers)
     {
-        using var request = gateway.ChatRequest($$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}""");
+        using var request = gateway.ChatRequest($$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}""", headers: headers);
         return await gateway.Http.SendAsync(request);
     }
 

@@ -113,6 +113,7 @@ public sealed class ResilienceFixture : GatewayFixture
             ("r/gemini-exhausted", ["gemini-kind"]),
             ("r/unavailable", ["overloaded"]),
             ("r/unavailable-chat", ["overloaded"]),
+            ("r/rate-limited", ["sim"]),
             ("r/stall-only", ["sim"]),
             ("r/fallback", ["sim", "healthy"]),
             ("r/passthrough", ["sim", "healthy"]),
