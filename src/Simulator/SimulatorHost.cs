@@ -75,6 +75,7 @@ public static class SimulatorHost
         app.MapOpenAI(
             exchange,
             openAI,
+            new OpenAITextCompletionSimulator(gates),
             new OpenAIEmbeddingsSimulator(gates),
             new OpenAIResponsesSimulator(gates, storedResponses, conversations, app.Services.GetRequiredService<OpenAIBackgroundRunner>()),
             new OpenAICompactionSimulator(gates, storedResponses),

@@ -4,7 +4,7 @@ using MassRouter.Gateway.Transforms.Usage;
 namespace MassRouter.Gateway.Transforms.OpenAI;
 
 /// <summary>
-/// Walks an OpenAI chat-completion chunk or response once with <see cref="Utf8JsonReader"/> to learn whether it carries
+/// Walks an OpenAI chat-completion (or legacy completion) chunk or response once with <see cref="Utf8JsonReader"/> to learn whether it carries
 /// output, usage or an error, reading usage figures (including cached and reasoning tokens) on the way. No allocation.
 /// </summary>
 public static class ChunkInspector
@@ -132,6 +132,15 @@ public static class ChunkInspector
                     if (reader.TokenType == JsonTokenType.String)
                     {
                         facts |= ChunkFacts.Finished;
+                    }
+                }
+                else if (reader.ValueTextEquals("text"u8))
+                {
+                    // A legacy completion's choice carries its text itself (no delta).
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0)
+                    {
+                        facts |= ChunkFacts.HasOutput;
                     }
                 }
                 else

@@ -18,6 +18,7 @@ internal static class FallbackApi
         // No method metadata: matched only when the method-specific endpoint on the same path is not.
         endpoints.Map("/v1/chat/completions", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/embeddings", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
+        endpoints.Map("/v1/completions", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses/input_tokens", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses/compact", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
@@ -83,6 +84,7 @@ internal static class FallbackApi
     private static bool IsGatewayPath(ReadOnlySpan<char> path) =>
         path.Equals("/v1/chat/completions", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/embeddings", StringComparison.OrdinalIgnoreCase)
+        || path.Equals("/v1/completions", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/responses", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/messages", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/models", StringComparison.OrdinalIgnoreCase)

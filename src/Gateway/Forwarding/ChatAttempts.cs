@@ -89,6 +89,12 @@ internal sealed class ChatAttempts : IRetryGate
     /// </summary>
     public bool Embeddings { get; init; }
 
+    /// <summary>
+    /// Set for <c>/v1/completions</c> (OpenAI's legacy Completions API): the body goes to each deployment's completions URL,
+    /// and a deployment without an OpenAI-compatible API is passed over like one whose codec refuses a request.
+    /// </summary>
+    public bool Completions { get; init; }
+
     /// <summary>The exchange of the last attempt: the one whose answer the client got.</summary>
     public ChatExchange? Exchange { get; private set; }
 
@@ -180,7 +186,7 @@ internal sealed class ChatAttempts : IRetryGate
             {
                 Output = _output,
                 Codec = native ? Native!.Codec : deployment.Provider.Codec,
-                RequestUri = Embeddings ? deployment.EmbeddingsUri : native ? Native!.RequestUri(deployment) : null,
+                RequestUri = Embeddings ? deployment.EmbeddingsUri : Completions ? deployment.CompletionsUri : native ? Native!.RequestUri(deployment) : null,
                 UpstreamBody = outgoing,
             };
             Exchange = exchange;
@@ -347,6 +353,16 @@ internal sealed class ChatAttempts : IRetryGate
                 $"The model '{deployment.PublicModel}' is served by provider '{deployment.Provider.Name}' ({deployment.Provider.Kind}), which has no OpenAI-compatible embeddings API.",
                 "model",
                 "embeddings_not_supported");
+            return false;
+        }
+
+        if (Completions && deployment.CompletionsUri is null)
+        {
+            refused = new CodecError(
+                StatusCodes.Status400BadRequest,
+                $"The model '{deployment.PublicModel}' is served by provider '{deployment.Provider.Name}' ({deployment.Provider.Kind}), which has no OpenAI-compatible completions API: use /v1/chat/completions.",
+                "model",
+                "completions_not_supported");
             return false;
         }
 

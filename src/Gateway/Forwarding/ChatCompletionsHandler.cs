@@ -42,6 +42,13 @@ internal sealed class ChatCompletionsHandler(
 
     public Task HandleEmbeddingsAsync(HttpContext context) => HandleRouteAsync(context, ClientApi.Embeddings);
 
+    /// <summary>
+    /// <c>POST /v1/completions</c>, OpenAI's legacy Completions API (vLLM, Ollama and code-completion clients use it for raw
+    /// prompts and fill-in-the-middle): passed through to OpenAI-compatible deployments like chat completions (model
+    /// replaced, usage asked for on a stream and its chunk removed again when the client did not ask), metered, resilient.
+    /// </summary>
+    public Task HandleCompletionsAsync(HttpContext context) => HandleRouteAsync(context, ClientApi.Completions);
+
     private async Task HandleRouteAsync(HttpContext context, ClientApi api)
     {
         var started = Stopwatch.GetTimestamp();
@@ -73,7 +80,8 @@ internal sealed class ChatCompletionsHandler(
             request = GatewayRoutingFields.Remove(body.WrittenSpan, request, forwarded);
         }
 
-        await pipeline.RunAsync(context, key, route, routes, forwarded ?? body, request, requestId, started, embeddings: api == ClientApi.Embeddings);
+        await pipeline.RunAsync(
+            context, key, route, routes, forwarded ?? body, request, requestId, started, embeddings: api == ClientApi.Embeddings, completions: api == ClientApi.Completions);
     }
 
     /// <summary>

@@ -36,6 +36,7 @@ internal sealed class ChatPipeline(
     /// <param name="native">For <c>/v1/messages</c> and <c>/v1/responses</c>: the client's own body, for deployments speaking its dialect.</param>
     /// <param name="dialect">For <c>/v1/messages</c> and <c>/v1/responses</c>: the client dialect the answer is written in.</param>
     /// <param name="embeddings">For <c>/v1/embeddings</c>: the body is an embeddings request (see <see cref="ChatAttempts.Embeddings"/>).</param>
+    /// <param name="completions">For <c>/v1/completions</c>: the body is a legacy completions request (see <see cref="ChatAttempts.Completions"/>).</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask RunAsync(
         HttpContext context,
@@ -48,7 +49,8 @@ internal sealed class ChatPipeline(
         long started,
         NativeIngress? native = null,
         IClientDialect? dialect = null,
-        bool embeddings = false)
+        bool embeddings = false,
+        bool completions = false)
     {
         // Counted for the settlement's linger: see RequestMeter.Started.
         meter.Started();
@@ -106,6 +108,7 @@ internal sealed class ChatPipeline(
                 Native = native,
                 Dialect = dialect,
                 Embeddings = embeddings,
+                Completions = completions,
             };
             await attempts.RunAsync();
             if (dialect is not null)
@@ -142,7 +145,7 @@ internal sealed class ChatPipeline(
 
             var usage = exchange.Usage;
             metrics.RequestCompleted(new RequestOutcome(
-                dialect?.Api ?? native?.Api ?? (embeddings ? ClientApi.Embeddings : ClientApi.ChatCompletions),
+                dialect?.Api ?? native?.Api ?? (embeddings ? ClientApi.Embeddings : completions ? ClientApi.Completions : ClientApi.ChatCompletions),
                 attempts.Deployment.PublicModel,
                 attempts.Deployment.Provider.Name,
                 context.Response.StatusCode,

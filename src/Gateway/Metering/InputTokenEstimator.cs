@@ -4,7 +4,7 @@ using MassRouter.Gateway.Transforms.Translation;
 namespace MassRouter.Gateway.Metering;
 
 /// <summary>
-/// Estimates the input tokens of a request — chat completions, embeddings, Anthropic Messages (a <c>count_tokens</c> body
+/// Estimates the input tokens of a request — chat completions, embeddings, legacy completions (<c>prompt</c>, <c>suffix</c>), Anthropic Messages (a <c>count_tokens</c> body
 /// for a deployment whose provider cannot count them), OpenAI Responses (<c>/v1/responses/input_tokens</c>): the tokens of
 /// every string the model reads in <c>system</c> / <c>instructions</c>, <c>messages</c> / <c>input</c> and <c>tools</c>
 /// (tool schemas and tool inputs with their property names), one per token id of an embeddings input, 3 per message or
@@ -41,8 +41,8 @@ internal sealed class InputTokenEstimator(TokenCounter counter)
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var section = reader.ValueTextEquals("messages"u8) || reader.ValueTextEquals("input"u8) ? Section.Messages
-                    : reader.ValueTextEquals("system"u8) || reader.ValueTextEquals("instructions"u8) ? Section.Text
+                var section = reader.ValueTextEquals("messages"u8) || reader.ValueTextEquals("input"u8) || reader.ValueTextEquals("prompt"u8) ? Section.Messages
+                    : reader.ValueTextEquals("system"u8) || reader.ValueTextEquals("instructions"u8) || reader.ValueTextEquals("suffix"u8) ? Section.Text
                     : reader.ValueTextEquals("tools"u8) ? Section.Tools
                     : Section.None;
                 reader.Read();

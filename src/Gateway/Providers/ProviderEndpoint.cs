@@ -89,6 +89,9 @@ internal sealed class ProviderEndpoint : IDisposable
     /// </summary>
     public string? EmbeddingsUrl(string upstreamModel) => Codec is null ? OpenAIUrl(upstreamModel, "/embeddings") : null;
 
+    /// <summary>The legacy Completions API's URL (OpenAI-compatible providers only: vLLM, Ollama, Together, DeepSeek's FIM, ...).</summary>
+    public string? CompletionsUrl(string upstreamModel) => Codec is null ? OpenAIUrl(upstreamModel, "/completions") : null;
+
     /// <summary>The Responses API's URL (Azure OpenAI's v1 form, which takes the deployment as the model); null when the provider does not serve it.</summary>
     public string? ResponsesUrl => SpeaksResponses ? (IsAzure ? BaseUrl + "/openai/v1/responses" : BaseUrl + "/responses") : null;
 

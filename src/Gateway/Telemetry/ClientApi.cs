@@ -7,4 +7,5 @@ internal enum ClientApi
     Embeddings,
     Messages,
     Responses,
+    Completions,
 }

@@ -17,7 +17,19 @@ public class InputTokenEstimatorTests
         """{"model":"m","messages":[{"role":"user","content":"def relay(events):\n    for event in events:\n        yield event.encode('utf-8')  # flushed at once\n"}]}""",
         """{"model":"m","messages":[{"role":"user","content":"ゲートウェイはトークンが届いた瞬間にクライアントへ送ります。遅延はマイクロ秒です。"}]}""",
         """{"model":"m","instructions":"You are a coding agent.","input":[{"role":"user","content":[{"type":"input_text","text":"Fix the failing test in the relay and explain the change you made to it."}]}],"tools":[{"type":"function","name":"read_file","description":"Reads a file","parameters":{"type":"object","properties":{"path":{"type":"string"}}}}]}""",
+
+        // A legacy completion: its prompt and (fill-in-the-middle) suffix are what the model reads.
+        """{"model":"m","prompt":"def relay(events):\n    \"\"\"Yield every server-sent event the moment it arrives.\"\"\"\n","suffix":"\n    return count\n","max_tokens":64}""",
     };
+
+    [Fact]
+    public void ALegacyCompletionsPrompt_IsCounted_TextOrTokenIds()
+    {
+        Assert.True(Estimator.Approximate("""{"model":"m","prompt":"Once upon a time, in a gateway far away, every token was relayed at once."}"""u8) > 10);
+        Assert.Equal(
+            Estimator.Approximate("""{"model":"m","prompt":""}"""u8) + 5,
+            Estimator.Approximate("""{"model":"m","prompt":[[1,2,3],[4,5]]}"""u8));
+    }
 
     [Theory]
     [MemberData(nameof(Prompts))]

@@ -24,6 +24,7 @@ public class HealthAndMetricsTests(GatewayFixture gateway)
         var index = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal("/v1", index["openai_base_url"]!.GetValue<string>());
         Assert.Contains("POST /v1/embeddings", index["endpoints"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Contains("POST /v1/completions", index["endpoints"]!.AsArray().Select(e => e!.GetValue<string>()));
         Assert.Null(index["control_api"]);
     }
 

@@ -28,6 +28,18 @@ public class ChunkInspectorTests
     }
 
     [Fact]
+    public void LegacyCompletionChunk_WithText_IsOutput_EmptyTextIsNot()
+    {
+        var usage = default(TokenUsage);
+        Assert.Equal(
+            ChunkFacts.HasChoices | ChunkFacts.HasOutput,
+            ChunkInspector.Inspect("""{"id":"cmpl-1","object":"text_completion","created":1,"choices":[{"text":"Hi","index":0,"logprobs":null,"finish_reason":null}],"model":"m"}"""u8, ref usage));
+        Assert.Equal(
+            ChunkFacts.HasChoices | ChunkFacts.Finished,
+            ChunkInspector.Inspect("""{"id":"cmpl-1","object":"text_completion","created":1,"choices":[{"text":"","index":0,"logprobs":null,"finish_reason":"stop"}],"model":"m"}"""u8, ref usage));
+    }
+
+    [Fact]
     public void TopLevelUsageNull_IsLocated()
     {
         var usage = default(TokenUsage);

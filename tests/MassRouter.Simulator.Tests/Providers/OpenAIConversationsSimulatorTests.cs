@@ -230,12 +230,7 @@ public sealed class OpenAIConversationsSimulatorTests(SimulatorFixture simulator
 
         using var response = await simulator.PostAsync("/v1/conversations" + path.Replace("{id}", id, StringComparison.Ordinal), body);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var error = SseEvents.Json(await response.Content.ReadAsStringAsync()).GetProperty("error");
-        Assert.StartsWith(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
-        Assert.Equal(param, error.GetProperty("param").GetString());
-        Assert.Equal(code, error.GetProperty("code").GetString());
+        await OpenAIInvalidRequest.AssertAsync(response, message, param, code);
     }
 
     [Theory]

@@ -92,12 +92,7 @@ public sealed class OpenAIEmbeddingsSimulatorTests(SimulatorFixture simulator)
     public async Task RefusedRequests_Get400InOpenAIShape(string body, string? param, string? code, string message)
     {
         using var response = await simulator.PostAsync("/v1/embeddings", body);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var error = Json(await response.Content.ReadAsStringAsync()).GetProperty("error");
-        Assert.StartsWith(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
-        Assert.Equal(param, error.GetProperty("param").GetString());
-        Assert.Equal(code, error.GetProperty("code").GetString());
+        await OpenAIInvalidRequest.AssertAsync(response, message, param, code);
     }
 
     [Fact]

@@ -3,12 +3,12 @@ using MassRouter.Simulator.Exchange;
 namespace MassRouter.Simulator.Providers.OpenAI;
 
 /// <summary>
-/// OpenAI's endpoints, including Azure OpenAI's deployment-scoped chat-completions and embeddings paths and its v1 Responses
-/// paths (stored responses and conversations included).
+/// OpenAI's endpoints, including Azure OpenAI's deployment-scoped chat-completions, legacy completions and embeddings paths
+/// and its v1 Responses paths (stored responses and conversations included).
 /// </summary>
 internal static class OpenAIApi
 {
-    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder endpoints, SimulatedExchange exchange, OpenAIChatSimulator simulator, OpenAIEmbeddingsSimulator embeddings, OpenAIResponsesSimulator responses, OpenAICompactionSimulator compaction, OpenAIInputTokensSimulator inputTokens, OpenAIResponseStore storedResponses, OpenAIConversationStore conversations)
+    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder endpoints, SimulatedExchange exchange, OpenAIChatSimulator simulator, OpenAITextCompletionSimulator textCompletions, OpenAIEmbeddingsSimulator embeddings, OpenAIResponsesSimulator responses, OpenAICompactionSimulator compaction, OpenAIInputTokensSimulator inputTokens, OpenAIResponseStore storedResponses, OpenAIConversationStore conversations)
     {
         // Plain RequestDelegates: no parameter binding on the hot path.
         endpoints.MapPost("/v1/chat/completions", context => exchange.RunAsync(context, simulator, routeModel: null));
@@ -16,6 +16,13 @@ internal static class OpenAIApi
         endpoints.MapPost(
             "/openai/deployments/{deployment}/chat/completions",
             context => exchange.RunAsync(context, simulator, context.Request.RouteValues["deployment"] as string));
+
+        // The legacy Completions API, on OpenAI and on an Azure deployment as chat is.
+        endpoints.MapPost("/v1/completions", context => exchange.RunAsync(context, textCompletions, routeModel: null));
+
+        endpoints.MapPost(
+            "/openai/deployments/{deployment}/completions",
+            context => exchange.RunAsync(context, textCompletions, context.Request.RouteValues["deployment"] as string));
 
         // Azure's v1 API takes the model from the body, as OpenAI does: no deployment in the path.
         endpoints.MapPost("/v1/responses", context => exchange.RunAsync(context, responses, routeModel: null));

@@ -17,81 +17,17 @@ internal readonly record struct OpenAIChatRequest(string? Model, bool Stream, bo
     /// </summary>
     public static bool TryParse(ReadOnlySequence<byte> body, out OpenAIChatRequest request)
     {
-        request = default;
-        string? model = null;
-        bool stream = false, includeUsage = false, toolForced = false;
-        int? maxTokens = null, n = null;
-        try
+        var toolChoice = default(ToolChoiceField);
+        if (!OpenAIGenerationFields.TryParse(body, maxCompletionTokens: true, ref toolChoice, out var fields))
         {
-            var reader = new Utf8JsonReader(body);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return false;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("model"u8))
-                {
-                    reader.Read();
-                    model = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                }
-                else if (reader.ValueTextEquals("stream"u8))
-                {
-                    reader.Read();
-                    stream = reader.TokenType == JsonTokenType.True;
-                }
-                else if (reader.ValueTextEquals("stream_options"u8))
-                {
-                    reader.Read();
-                    includeUsage = reader.TokenType == JsonTokenType.StartObject && ReadIncludeUsage(ref reader);
-                }
-                else if (reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.Number)
-                    {
-                        var value = ReadInt32(ref reader);
-                        maxTokens = maxTokens is { } previous ? Math.Min(previous, value) : value;
-                    }
-                }
-                else if (reader.ValueTextEquals("n"u8))
-                {
-                    reader.Read();
-                    n = reader.TokenType == JsonTokenType.Number ? ReadInt32(ref reader) : null;
-                }
-                else if (reader.ValueTextEquals("tool_choice"u8))
-                {
-                    reader.Read();
-                    toolForced = reader.TokenType == JsonTokenType.StartObject
-                        || (reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("required"u8));
-                }
-                else
-                {
-                    reader.Read();
-                }
-
-                // Steps over the value when it was not consumed above (unknown property or unexpected shape).
-                reader.Skip();
-            }
-
-            if (reader.TokenType != JsonTokenType.EndObject)
-            {
-                return false;
-            }
-        }
-        catch (JsonException)
-        {
+            request = default;
             return false;
         }
 
-        request = new OpenAIChatRequest(model, stream, includeUsage, maxTokens, n, toolForced ? ReadForcedTool(body) : null);
+        request = new OpenAIChatRequest(
+            fields.Model, fields.Stream, fields.IncludeUsage, fields.MaxTokens, fields.N, toolChoice.MayForce ? ReadForcedTool(body) : null);
         return true;
     }
-
-    /// <summary>An integer; a fraction counts by its whole part, and numbers beyond int range read as its bounds.</summary>
-    private static int ReadInt32(ref Utf8JsonReader reader) =>
-        reader.TryGetInt32(out var parsed) ? parsed : (int)Math.Clamp(Math.Truncate(reader.GetDouble()), int.MinValue, int.MaxValue);
 
     /// <summary>The tool call <c>tool_choice</c> forces, or null when it names no function tool the request declares.</summary>
     private static ToolCallPlan? ReadForcedTool(ReadOnlySequence<byte> body)
@@ -127,21 +63,22 @@ internal readonly record struct OpenAIChatRequest(string? Model, bool Stream, bo
         return null;
     }
 
-    private static bool ReadIncludeUsage(ref Utf8JsonReader reader)
+    /// <summary><c>tool_choice</c>: whether it may force a call (an object, or <c>"required"</c>); which one, the second read finds.</summary>
+    private struct ToolChoiceField : IOpenAIRequestFields
     {
-        var includeUsage = false;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        public bool MayForce { get; private set; }
+
+        public bool TryRead(ref Utf8JsonReader reader)
         {
-            var isIncludeUsage = reader.ValueTextEquals("include_usage"u8);
-            reader.Read();
-            if (isIncludeUsage)
+            if (!reader.ValueTextEquals("tool_choice"u8))
             {
-                includeUsage = reader.TokenType == JsonTokenType.True;
+                return false;
             }
 
-            reader.Skip();
+            reader.Read();
+            MayForce = reader.TokenType == JsonTokenType.StartObject
+                || (reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("required"u8));
+            return true;
         }
-
-        return includeUsage;
     }
 }

@@ -24,9 +24,8 @@ internal sealed class OpenAIEmbeddingsSimulator(HoldGates gates) : IProviderSimu
 
     private const int SmallDimensions = 1536;
 
-    // OpenAI's answer to an input it cannot embed (an empty string among them), quoted from its users' reports.
-    private static readonly ReadOnlyMemory<byte> InvalidInput =
-        """{"error":{"message":"'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.","type":"invalid_request_error","param":null,"code":null}}"""u8.ToArray();
+    // OpenAI's answer to an input it cannot embed (an empty string among them).
+    private static readonly ReadOnlyMemory<byte> InvalidInput = OpenAIErrors.InvalidField("input");
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

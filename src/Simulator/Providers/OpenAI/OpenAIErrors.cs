@@ -68,8 +68,16 @@ internal static class OpenAIErrors
         ? $$$"""{"error":{"message":"Invalid 'n': integer below minimum value. Expected a value >= 1, but got {{{value}}} instead.","type":"invalid_request_error","param":"n","code":"integer_below_min_value"}}"""
         : $$$"""{"error":{"message":"Invalid 'n': integer above maximum value. Expected a value <= {{{MaxChoices}}}, but got {{{value}}} instead.","type":"invalid_request_error","param":"n","code":"integer_above_max_value"}}""");
 
-    public static ReadOnlyMemory<byte> MaxTokensBelowMinimum(int value) => Encoding.UTF8.GetBytes(
-        $$$"""{"error":{"message":"Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got {{{value}}} instead.","type":"invalid_request_error","param":"max_tokens","code":"integer_below_min_value"}}""");
+    /// <summary>A <c>max_tokens</c> below <paramref name="minimum"/>: 1 for chat completions, 0 for the legacy Completions API.</summary>
+    public static ReadOnlyMemory<byte> MaxTokensBelowMinimum(int value, int minimum = 1) => Encoding.UTF8.GetBytes(
+        $$$"""{"error":{"message":"Invalid 'max_tokens': integer below minimum value. Expected a value >= {{{minimum}}}, but got {{{value}}} instead.","type":"invalid_request_error","param":"max_tokens","code":"integer_below_min_value"}}""");
+
+    /// <summary>
+    /// OpenAI's answer to a field whose value has a shape it does not take (an embeddings <c>input</c> or a completions
+    /// <c>prompt</c> of the wrong type, an empty string among embeddings inputs), quoted from its users' reports for <c>input</c>.
+    /// </summary>
+    public static ReadOnlyMemory<byte> InvalidField(string name) => Encoding.UTF8.GetBytes(
+        $$$"""{"error":{"message":"'$.{{{name}}}' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.","type":"invalid_request_error","param":null,"code":null}}""");
 
     /// <summary>The smallest <c>max_output_tokens</c> the Responses API accepts.</summary>
     public const int MinOutputTokens = 16;

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace MassRouter.Simulator.Providers.OpenAI;
 
-/// <summary>Pre-encoded fragments of OpenAI's chat-completions wire format and the writers that assemble them.</summary>
+/// <summary>Pre-encoded fragments of OpenAI's chat-completions (and legacy completions) wire format and the writers that assemble them.</summary>
 internal static class OpenAIWire
 {
     public const string SystemFingerprint = "fp_sim";
@@ -12,22 +12,13 @@ internal static class OpenAIWire
     private static readonly byte[] _idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"u8.ToArray();
 
     /// <summary>"chatcmpl-" plus 29 random characters, the length OpenAI's ids have.</summary>
-    public static void WriteId(IBufferWriter<byte> writer)
-    {
-        writer.Write("chatcmpl-"u8);
-        var span = writer.GetSpan(29)[..29];
-        Random.Shared.GetItems(_idAlphabet, span);
-        writer.Advance(29);
-    }
+    public static void WriteId(IBufferWriter<byte> writer) => WriteRandomId(writer, "chatcmpl-"u8, 29);
+
+    /// <summary>"cmpl-" plus 29 random characters, as the legacy Completions API's ids are.</summary>
+    public static void WriteTextCompletionId(IBufferWriter<byte> writer) => WriteRandomId(writer, "cmpl-"u8, 29);
 
     /// <summary>"call_" plus 24 random characters, as OpenAI's tool call ids are.</summary>
-    public static void WriteToolCallId(IBufferWriter<byte> writer)
-    {
-        writer.Write("call_"u8);
-        var span = writer.GetSpan(24)[..24];
-        Random.Shared.GetItems(_idAlphabet, span);
-        writer.Advance(24);
-    }
+    public static void WriteToolCallId(IBufferWriter<byte> writer) => WriteRandomId(writer, "call_"u8, 24);
 
     /// <summary>Writes a value (a model, a tool's name) as a quoted JSON string, non-ASCII escaped as OpenAI does.</summary>
     public static void WriteString(IBufferWriter<byte> writer, string value)
@@ -49,14 +40,35 @@ internal static class OpenAIWire
     /// <summary>The full usage object, with every detail field OpenAI sends today.</summary>
     public static void WriteUsage(IBufferWriter<byte> writer, int promptTokens, int completionTokens)
     {
+        WriteUsageCounts(writer, promptTokens, completionTokens);
+        writer.Write(
+            ",\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}"u8);
+    }
+
+    /// <summary>The usage object the legacy Completions API documents: the three counts, no details.</summary>
+    public static void WriteTextCompletionUsage(IBufferWriter<byte> writer, int promptTokens, int completionTokens)
+    {
+        WriteUsageCounts(writer, promptTokens, completionTokens);
+        writer.Write("}"u8);
+    }
+
+    /// <summary>The opening brace and the three counts of a usage object, left open for details.</summary>
+    private static void WriteUsageCounts(IBufferWriter<byte> writer, int promptTokens, int completionTokens)
+    {
         writer.Write("{\"prompt_tokens\":"u8);
         WriteNumber(writer, promptTokens);
         writer.Write(",\"completion_tokens\":"u8);
         WriteNumber(writer, completionTokens);
         writer.Write(",\"total_tokens\":"u8);
         WriteNumber(writer, (long)promptTokens + completionTokens);
-        writer.Write(
-            ",\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}"u8);
+    }
+
+    private static void WriteRandomId(IBufferWriter<byte> writer, ReadOnlySpan<byte> prefix, int length)
+    {
+        writer.Write(prefix);
+        var span = writer.GetSpan(length)[..length];
+        Random.Shared.GetItems(_idAlphabet, span);
+        writer.Advance(length);
     }
 
     /// <summary>Body of <c>GET /v1/models</c>.</summary>
