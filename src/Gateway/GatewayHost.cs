@@ -198,6 +198,7 @@ public static class GatewayHost
         app.MapPost("/v1/chat/completions", (RequestDelegate)handler.HandleAsync);
         app.MapPost("/v1/embeddings", (RequestDelegate)handler.HandleEmbeddingsAsync);
         app.MapPost("/v1/completions", (RequestDelegate)handler.HandleCompletionsAsync);
+        app.MapPost("/v1/moderations", (RequestDelegate)handler.HandleModerationsAsync);
         app.MapPost("/v1/responses", (RequestDelegate)handler.HandleResponsesAsync);
         app.MapPost("/v1/responses/input_tokens", (RequestDelegate)handler.HandleInputTokensAsync);
         app.MapPost("/v1/responses/compact", (RequestDelegate)handler.HandleCompactAsync);

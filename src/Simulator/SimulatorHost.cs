@@ -77,6 +77,7 @@ public static class SimulatorHost
             openAI,
             new OpenAITextCompletionSimulator(gates),
             new OpenAIEmbeddingsSimulator(gates),
+            new OpenAIModerationsSimulator(gates),
             new OpenAIResponsesSimulator(gates, storedResponses, conversations, app.Services.GetRequiredService<OpenAIBackgroundRunner>()),
             new OpenAICompactionSimulator(gates, storedResponses),
             new OpenAIInputTokensSimulator(),

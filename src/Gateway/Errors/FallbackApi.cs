@@ -19,6 +19,7 @@ internal static class FallbackApi
         endpoints.Map("/v1/chat/completions", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/embeddings", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/completions", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
+        endpoints.Map("/v1/moderations", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses/input_tokens", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
         endpoints.Map("/v1/responses/compact", (RequestDelegate)(context => MethodNotAllowedAsync(context, "POST")));
@@ -85,6 +86,7 @@ internal static class FallbackApi
         path.Equals("/v1/chat/completions", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/embeddings", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/completions", StringComparison.OrdinalIgnoreCase)
+        || path.Equals("/v1/moderations", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/responses", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/messages", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/v1/models", StringComparison.OrdinalIgnoreCase)

@@ -84,16 +84,15 @@ internal sealed class ChatAttempts : IRetryGate
     public IClientDialect? Dialect { get; init; }
 
     /// <summary>
-    /// Set for <c>/v1/embeddings</c>: the body goes to each deployment's embeddings URL, and a deployment without an
-    /// OpenAI-compatible embeddings API is passed over like one whose codec refuses a request.
+    /// The OpenAI operation the body is for: chat completions (every provider kind, translated as needed), or one only
+    /// OpenAI-compatible providers serve as it is — <c>/v1/embeddings</c>, <c>/v1/completions</c>, <c>/v1/moderations</c>:
+    /// the body goes to each deployment's URL for it, and a deployment without one is passed over like one whose codec
+    /// refuses a request.
     /// </summary>
-    public bool Embeddings { get; init; }
+    public ClientApi Api { get; init; } = ClientApi.ChatCompletions;
 
-    /// <summary>
-    /// Set for <c>/v1/completions</c> (OpenAI's legacy Completions API): the body goes to each deployment's completions URL,
-    /// and a deployment without an OpenAI-compatible API is passed over like one whose codec refuses a request.
-    /// </summary>
-    public bool Completions { get; init; }
+    /// <summary>True for <c>/v1/embeddings</c>.</summary>
+    public bool Embeddings => Api == ClientApi.Embeddings;
 
     /// <summary>The exchange of the last attempt: the one whose answer the client got.</summary>
     public ChatExchange? Exchange { get; private set; }
@@ -186,7 +185,7 @@ internal sealed class ChatAttempts : IRetryGate
             {
                 Output = _output,
                 Codec = native ? Native!.Codec : deployment.Provider.Codec,
-                RequestUri = Embeddings ? deployment.EmbeddingsUri : Completions ? deployment.CompletionsUri : native ? Native!.RequestUri(deployment) : null,
+                RequestUri = Api == ClientApi.ChatCompletions ? (native ? Native!.RequestUri(deployment) : null) : OperationUri(deployment),
                 UpstreamBody = outgoing,
             };
             Exchange = exchange;
@@ -346,23 +345,20 @@ internal sealed class ChatAttempts : IRetryGate
             return Native!.Codec.TryWriteRequest(Native.Body.WrittenMemory, _request, deployment.UpstreamModel, output, out refused);
         }
 
-        if (Embeddings && deployment.EmbeddingsUri is null)
+        if (Api != ClientApi.ChatCompletions && OperationUri(deployment) is null)
         {
+            var (name, code) = Api switch
+            {
+                ClientApi.Embeddings => ("embeddings", "embeddings_not_supported"),
+                ClientApi.Completions => ("completions", "completions_not_supported"),
+                _ => ("moderations", "moderations_not_supported"),
+            };
             refused = new CodecError(
                 StatusCodes.Status400BadRequest,
-                $"The model '{deployment.PublicModel}' is served by provider '{deployment.Provider.Name}' ({deployment.Provider.Kind}), which has no OpenAI-compatible embeddings API.",
+                $"The model '{deployment.PublicModel}' is served by provider '{deployment.Provider.Name}' ({deployment.Provider.Kind}), which has no OpenAI-compatible {name} API"
+                    + (Api == ClientApi.Completions ? ": use /v1/chat/completions." : "."),
                 "model",
-                "embeddings_not_supported");
-            return false;
-        }
-
-        if (Completions && deployment.CompletionsUri is null)
-        {
-            refused = new CodecError(
-                StatusCodes.Status400BadRequest,
-                $"The model '{deployment.PublicModel}' is served by provider '{deployment.Provider.Name}' ({deployment.Provider.Kind}), which has no OpenAI-compatible completions API: use /v1/chat/completions.",
-                "model",
-                "completions_not_supported");
+                code);
             return false;
         }
 
@@ -375,6 +371,15 @@ internal sealed class ChatAttempts : IRetryGate
 
         return ProviderRequestBody.TryWrite(_body, _request, deployment, output, out refused);
     }
+
+    /// <summary>The deployment's URL for <see cref="Api"/> when it is not chat completions; null when it has none.</summary>
+    private Uri? OperationUri(Deployment deployment) => Api switch
+    {
+        ClientApi.Embeddings => deployment.EmbeddingsUri,
+        ClientApi.Completions => deployment.CompletionsUri,
+        ClientApi.Moderations => deployment.ModerationsUri,
+        _ => null,
+    };
 
     private void ResetResponse()
     {

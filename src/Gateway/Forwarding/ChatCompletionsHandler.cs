@@ -49,6 +49,13 @@ internal sealed class ChatCompletionsHandler(
     /// </summary>
     public Task HandleCompletionsAsync(HttpContext context) => HandleRouteAsync(context, ClientApi.Completions);
 
+    /// <summary>
+    /// <c>POST /v1/moderations</c>, OpenAI's Moderations API (the SDKs' <c>moderations.create</c>): passed through to
+    /// OpenAI-compatible deployments (model replaced), with the key's limits and the same retries and fallbacks. The answer
+    /// reports no usage: metered at the model's price (none: free, as OpenAI's moderations are) for the input's estimate.
+    /// </summary>
+    public Task HandleModerationsAsync(HttpContext context) => HandleRouteAsync(context, ClientApi.Moderations);
+
     private async Task HandleRouteAsync(HttpContext context, ClientApi api)
     {
         var started = Stopwatch.GetTimestamp();
@@ -81,7 +88,7 @@ internal sealed class ChatCompletionsHandler(
         }
 
         await pipeline.RunAsync(
-            context, key, route, routes, forwarded ?? body, request, requestId, started, embeddings: api == ClientApi.Embeddings, completions: api == ClientApi.Completions);
+            context, key, route, routes, forwarded ?? body, request, requestId, started, api: api);
     }
 
     /// <summary>

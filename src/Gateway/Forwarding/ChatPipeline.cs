@@ -18,7 +18,7 @@ namespace MassRouter.Gateway.Forwarding;
 /// <summary>
 /// What every model route runs once the request is authenticated, parsed and routed: metering admission, the attempt plan,
 /// the attempts (retries, fallbacks, circuit breakers, timeouts, drain), settlement at the answering model's price and the
-/// request's metrics. Shared by <c>/v1/chat/completions</c>, <c>/v1/messages</c> and <c>/v1/embeddings</c> (one global retry budget).
+/// request's metrics. Shared by <c>/v1/chat/completions</c>, <c>/v1/messages</c>, <c>/v1/responses</c>, <c>/v1/embeddings</c>, <c>/v1/completions</c> and <c>/v1/moderations</c> (one global retry budget).
 /// </summary>
 internal sealed class ChatPipeline(
     IHttpForwarder forwarder,
@@ -35,8 +35,8 @@ internal sealed class ChatPipeline(
     /// <param name="body">The OpenAI chat request the attempts send (rewritten per deployment as needed).</param>
     /// <param name="native">For <c>/v1/messages</c> and <c>/v1/responses</c>: the client's own body, for deployments speaking its dialect.</param>
     /// <param name="dialect">For <c>/v1/messages</c> and <c>/v1/responses</c>: the client dialect the answer is written in.</param>
-    /// <param name="embeddings">For <c>/v1/embeddings</c>: the body is an embeddings request (see <see cref="ChatAttempts.Embeddings"/>).</param>
-    /// <param name="completions">For <c>/v1/completions</c>: the body is a legacy completions request (see <see cref="ChatAttempts.Completions"/>).</param>
+    /// <param name="api">The OpenAI operation the body is for, when not chat completions: <c>/v1/embeddings</c>,
+    /// <c>/v1/completions</c> or <c>/v1/moderations</c> (see <see cref="ChatAttempts.Api"/>).</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask RunAsync(
         HttpContext context,
@@ -49,8 +49,7 @@ internal sealed class ChatPipeline(
         long started,
         NativeIngress? native = null,
         IClientDialect? dialect = null,
-        bool embeddings = false,
-        bool completions = false)
+        ClientApi api = ClientApi.ChatCompletions)
     {
         // Counted for the settlement's linger: see RequestMeter.Started.
         meter.Started();
@@ -107,8 +106,7 @@ internal sealed class ChatPipeline(
             {
                 Native = native,
                 Dialect = dialect,
-                Embeddings = embeddings,
-                Completions = completions,
+                Api = api,
             };
             await attempts.RunAsync();
             if (dialect is not null)
@@ -145,14 +143,14 @@ internal sealed class ChatPipeline(
 
             var usage = exchange.Usage;
             metrics.RequestCompleted(new RequestOutcome(
-                dialect?.Api ?? native?.Api ?? (embeddings ? ClientApi.Embeddings : completions ? ClientApi.Completions : ClientApi.ChatCompletions),
+                dialect?.Api ?? native?.Api ?? api,
                 attempts.Deployment.PublicModel,
                 attempts.Deployment.Provider.Name,
                 context.Response.StatusCode,
                 started,
                 Stopwatch.GetTimestamp(),
                 attempts.UpstreamTicks,
-                embeddings ? 0 : exchange.FirstOutputTimestamp, // an embeddings answer has no first token: no TTFT sample
+                api is ClientApi.Embeddings or ClientApi.Moderations ? 0 : exchange.FirstOutputTimestamp, // no first token in those answers: no TTFT sample
                 usage.PromptTokens,
                 usage.CompletionTokens));
         }

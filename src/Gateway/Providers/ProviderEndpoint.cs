@@ -92,6 +92,9 @@ internal sealed class ProviderEndpoint : IDisposable
     /// <summary>The legacy Completions API's URL (OpenAI-compatible providers only: vLLM, Ollama, Together, DeepSeek's FIM, ...).</summary>
     public string? CompletionsUrl(string upstreamModel) => Codec is null ? OpenAIUrl(upstreamModel, "/completions") : null;
 
+    /// <summary>The Moderations API's URL (OpenAI's own, Mistral's, ...: OpenAI-compatible providers; Azure OpenAI has none).</summary>
+    public string? ModerationsUrl => Codec is null && !IsAzure ? BaseUrl + "/moderations" : null;
+
     /// <summary>The Responses API's URL (Azure OpenAI's v1 form, which takes the deployment as the model); null when the provider does not serve it.</summary>
     public string? ResponsesUrl => SpeaksResponses ? (IsAzure ? BaseUrl + "/openai/v1/responses" : BaseUrl + "/responses") : null;
 

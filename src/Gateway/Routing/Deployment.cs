@@ -23,6 +23,7 @@ internal sealed class Deployment
         StreamUri = new Uri(provider.ChatCompletionsUrl(upstreamModel, stream: true));
         EmbeddingsUri = provider.EmbeddingsUrl(upstreamModel) is { } embeddings ? new Uri(embeddings) : null;
         CompletionsUri = provider.CompletionsUrl(upstreamModel) is { } completions ? new Uri(completions) : null;
+        ModerationsUri = provider.ModerationsUrl is { } moderations ? new Uri(moderations) : null;
         ResponsesUri = provider.ResponsesUrl is { } responses ? new Uri(responses) : null;
         ResponsesCompactUri = provider.ResponsesUrl is { } compact ? new Uri(compact + "/compact") : null;
         FirstTokenTimeout = firstTokenTimeout ?? provider.ActivityTimeout;
@@ -71,6 +72,9 @@ internal sealed class Deployment
 
     /// <summary>The URL for legacy completions requests (streamed or not); null when the provider has no OpenAI-compatible API.</summary>
     public Uri? CompletionsUri { get; }
+
+    /// <summary>The URL for moderations requests; null when the provider has no OpenAI-compatible Moderations API.</summary>
+    public Uri? ModerationsUri { get; }
 
     /// <summary>The URL for Responses requests sent as the client wrote them; null when the provider does not speak the Responses API.</summary>
     public Uri? ResponsesUri { get; }

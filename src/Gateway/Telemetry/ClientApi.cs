@@ -8,4 +8,5 @@ internal enum ClientApi
     Messages,
     Responses,
     Completions,
+    Moderations,
 }

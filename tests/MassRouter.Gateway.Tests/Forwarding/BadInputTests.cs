@@ -148,6 +148,7 @@ public class BadInputTests(GatewayFixture gateway)
     [InlineData("POST", "chat/completions", "Did you mean /v1/chat/completions? OpenAI SDKs take a base URL ending in /v1")]
     [InlineData("POST", "embeddings", "Did you mean /v1/embeddings? OpenAI SDKs take a base URL ending in /v1")]
     [InlineData("POST", "completions", "Did you mean /v1/completions? OpenAI SDKs take a base URL ending in /v1")]
+    [InlineData("POST", "moderations", "Did you mean /v1/moderations? OpenAI SDKs take a base URL ending in /v1")]
     [InlineData("GET", "models", "Did you mean /v1/models?")]
     [InlineData("GET", "models/test/gpt", "Did you mean /v1/models/test/gpt?")]
     [InlineData("POST", "messages", "Did you mean /v1/messages? Anthropic SDKs take the gateway's root as their base URL.")]
@@ -164,7 +165,7 @@ public class BadInputTests(GatewayFixture gateway)
     [Theory]
     [InlineData("GET", "v1/nothing-here")]
     [InlineData("POST", "v1/audio/speech")]
-    [InlineData("POST", "moderations")]
+    [InlineData("POST", "images/generations")]
     [InlineData("GET", "v1/v1/nothing")]
     public async Task UnknownPath_OutsideTheGatewaysOwn_GetsNoHint(string method, string path)
     {

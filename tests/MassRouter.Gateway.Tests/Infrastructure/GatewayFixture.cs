@@ -161,6 +161,9 @@ public class GatewayFixture : IAsyncLifetime
         OpenAIClient(key, headers.Length == 0 ? null : headers.ToDictionary(h => h.Name, h => h.Value)).GetResponsesClient();
 #pragma warning restore OPENAI001
 
+    /// <summary>The official OpenAI SDK's moderation client pointed at the gateway.</summary>
+    public OpenAI.Moderations.ModerationClient ModerationClient(string model) => OpenAIClient(Key, null).GetModerationClient(model);
+
     private OpenAIClient OpenAIClient(string key, IReadOnlyDictionary<string, string>? headers)
     {
         var options = new OpenAIClientOptions { Endpoint = new Uri(GatewayAddress, "v1"), NetworkTimeout = TimeSpan.FromSeconds(30) };

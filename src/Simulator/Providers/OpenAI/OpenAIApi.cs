@@ -8,7 +8,7 @@ namespace MassRouter.Simulator.Providers.OpenAI;
 /// </summary>
 internal static class OpenAIApi
 {
-    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder endpoints, SimulatedExchange exchange, OpenAIChatSimulator simulator, OpenAITextCompletionSimulator textCompletions, OpenAIEmbeddingsSimulator embeddings, OpenAIResponsesSimulator responses, OpenAICompactionSimulator compaction, OpenAIInputTokensSimulator inputTokens, OpenAIResponseStore storedResponses, OpenAIConversationStore conversations)
+    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder endpoints, SimulatedExchange exchange, OpenAIChatSimulator simulator, OpenAITextCompletionSimulator textCompletions, OpenAIEmbeddingsSimulator embeddings, OpenAIModerationsSimulator moderations, OpenAIResponsesSimulator responses, OpenAICompactionSimulator compaction, OpenAIInputTokensSimulator inputTokens, OpenAIResponseStore storedResponses, OpenAIConversationStore conversations)
     {
         // Plain RequestDelegates: no parameter binding on the hot path.
         endpoints.MapPost("/v1/chat/completions", context => exchange.RunAsync(context, simulator, routeModel: null));
@@ -72,6 +72,8 @@ internal static class OpenAIApi
         endpoints.MapPost(
             "/openai/deployments/{deployment}/embeddings",
             context => exchange.RunAsync(context, embeddings, context.Request.RouteValues["deployment"] as string));
+
+        endpoints.MapPost("/v1/moderations", context => exchange.RunAsync(context, moderations, routeModel: null));
 
         endpoints.MapGet("/v1/models", context => JsonResponse.WriteAsync(context, StatusCodes.Status200OK, OpenAIWire.ModelList));
         return endpoints;

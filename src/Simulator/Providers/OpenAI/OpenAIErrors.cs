@@ -139,6 +139,10 @@ internal static class OpenAIErrors
     public static ReadOnlyMemory<byte> MissingParameter(string param) =>
         InvalidRequest($"Missing required parameter: '{param}'.", param, "missing_required_parameter");
 
+    /// <summary>A string outside the values a field takes; <paramref name="supported"/> reads "'text' and 'image_url'".</summary>
+    public static ReadOnlyMemory<byte> InvalidValue(string param, string value, string supported) =>
+        InvalidRequest($"Invalid value: '{value}'. Supported values are: {supported}.", param, "invalid_value");
+
     /// <summary>A value of the wrong JSON type; <paramref name="expected"/> and <paramref name="actual"/> read "an array", "a string"...</summary>
     public static ReadOnlyMemory<byte> InvalidType(string param, string expected, string actual) =>
         InvalidRequest($"Invalid type for '{param}': expected {expected}, but got {actual} instead.", param, "invalid_type");
