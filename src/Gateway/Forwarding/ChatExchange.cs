@@ -142,13 +142,14 @@ internal sealed partial class ChatExchange : HttpTransformer
         UpstreamTicks += HeadersTimestamp - _sendTimestamp;
         var status = (int)proxyResponse.StatusCode;
         UpstreamStatus = status;
-        var retryAfter = RetryPolicy.IsRetryable(status) ? RetryPolicy.RetryAfter(proxyResponse) : null;
+        var retryable = RetryPolicy.IsRetryable(status);
+        var retryAfter = retryable ? RetryPolicy.RetryAfter(proxyResponse) : null;
         if (status == StatusCodes.Status429TooManyRequests)
         {
             UpstreamRetryAfter = retryAfter;
         }
 
-        if (RetryPolicy.IsRetryable(status) && _retryGate?.TryReserveRetry(status, retryAfter) == true)
+        if (retryable && _retryGate?.TryReserveRetry(status, retryAfter) == true)
         {
             // Nothing of this answer reaches the client: another deployment (or a later attempt) answers instead.
             RetryableFailure = true;

@@ -173,7 +173,7 @@ internal sealed partial class BackgroundCharges(
     private async Task CheckAsync(BackgroundCharge charge, CancellationToken cancellationToken)
     {
         var age = TimeSpan.FromMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds() - charge.StartedAt);
-        if (Provider(charge.Provider) is not { ResponsesUrl: { } url } provider)
+        if (catalog.Provider(charge.Provider) is not { ResponsesUrl: { } url } provider)
         {
             await SettleAsync(charge, estimate: true, default, UsageStatus.Aborted, 499);
             return;
@@ -286,19 +286,6 @@ internal sealed partial class BackgroundCharges(
 
     private static BackgroundCharge Parse(string json) =>
         JsonSerializer.Deserialize(json, MeteringJson.Default.BackgroundCharge) ?? throw new JsonException("A background charge is null.");
-
-    private ProviderEndpoint? Provider(string name)
-    {
-        foreach (var provider in catalog.Providers)
-        {
-            if (string.Equals(provider.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return provider;
-            }
-        }
-
-        return null;
-    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Background charge {ResponseId} is unreadable and was dropped: {Error}")]
     private partial void LogCorrupt(string responseId, string error);

@@ -43,8 +43,8 @@ internal sealed class ModelCatalog : IDisposable
     /// <summary>All models, ordered by id.</summary>
     public IReadOnlyList<ModelRoute> Models => _current.Models;
 
-    /// <summary>All providers.</summary>
-    public IEnumerable<ProviderEndpoint> Providers => _current.Providers.Values;
+    /// <summary>The provider named <paramref name="name"/> (case-insensitive), or null when the catalog has none by that name.</summary>
+    public ProviderEndpoint? Provider(string name) => _current.Providers.GetValueOrDefault(name);
 
     public bool TryGet(string model, out ModelRoute route) => _current.Routes.TryGetValue(model, out route!);
 

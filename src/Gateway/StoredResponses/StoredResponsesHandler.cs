@@ -236,18 +236,7 @@ internal sealed class StoredResponsesHandler(
     }
 
     /// <summary>A catalog provider serving the Responses API, by name.</summary>
-    private ProviderEndpoint? Provider(string name)
-    {
-        foreach (var provider in catalog.Providers)
-        {
-            if (provider.SpeaksResponses && string.Equals(provider.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return provider;
-            }
-        }
-
-        return null;
-    }
+    private ProviderEndpoint? Provider(string name) => catalog.Provider(name) is { SpeaksResponses: true } provider ? provider : null;
 
     /// <summary>
     /// Where a new conversation goes: a provider serving the Responses API behind a model the key may use — the one
