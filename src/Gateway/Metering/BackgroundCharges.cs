@@ -96,6 +96,52 @@ internal sealed partial class BackgroundCharges(
         }
     }
 
+    /// <summary>
+    /// The charge held for <paramref name="responseId"/>, or null when none is (or Redis cannot say: the pollers settle it
+    /// then).
+    /// </summary>
+    public async Task<BackgroundCharge?> HeldAsync(string responseId)
+    {
+        try
+        {
+            var json = await redis.GetDatabase().HashGetAsync(RedisKeys.BackgroundCharges, responseId);
+            return json.IsNullOrEmpty ? null : Parse(json!);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or JsonException)
+        {
+            LogCheckFailed(responseId, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Settles <paramref name="charge"/> when <paramref name="response"/>, its provider's Response object (as a client's
+    /// retrieval or cancel was answered), shows it finished; false while it runs. A client polling its response to
+    /// completion sees its balance charged then, not at the next poll (up to <see cref="MeteringOptions.BackgroundPollMax"/>
+    /// later); the event id's marker keeps it to one charge should a poller settle it too.
+    /// </summary>
+    public async Task<bool> SettleIfFinishedAsync(BackgroundCharge charge, ReadOnlyMemory<byte> response)
+    {
+        if (Finished(response.Span) is not { } finished)
+        {
+            return false;
+        }
+
+        var usage = default(TokenUsage);
+        usage.IsKnown = ResponsesUsageReader.ReadResponse(response.Span, ref usage);
+        var (usageStatus, httpStatus) = finished switch
+        {
+            "failed" => (UsageStatus.Error, 500),
+            "cancelled" => (UsageStatus.Aborted, 499),
+            _ => (UsageStatus.Ok, 200),
+        };
+
+        // Without the provider's usage: a failed response is not billed (as a provider's error is not); one cancelled
+        // (or finished) without it is billed its prompt estimate, as a request its client abandoned is.
+        await SettleAsync(charge, estimate: !usage.IsKnown && finished != "failed", usage, usageStatus, httpStatus);
+        return true;
+    }
+
     /// <summary>Claims and checks the responses due now; returns how many were checked.</summary>
     public async Task<int> PollOnceAsync(CancellationToken cancellationToken)
     {
@@ -180,33 +226,22 @@ internal sealed partial class BackgroundCharges(
         }
 
         var (status, body) = await FetchAsync(provider, url + "/" + Uri.EscapeDataString(charge.ResponseId), cancellationToken);
-        if (status == 200 && Finished(body) is { } finished)
+        if (status == 200 && await SettleIfFinishedAsync(charge, body))
         {
-            var usage = default(TokenUsage);
-            usage.IsKnown = ResponsesUsageReader.ReadResponse(body, ref usage);
-            var (usageStatus, httpStatus) = finished switch
-            {
-                "failed" => (UsageStatus.Error, 500),
-                "cancelled" => (UsageStatus.Aborted, 499),
-                _ => (UsageStatus.Ok, 200),
-            };
-
-            // Without the provider's usage: a failed response is not billed (as a provider's error is not); one cancelled
-            // (or finished) without it is billed its prompt estimate, as a request its client abandoned is.
-            await SettleAsync(charge, estimate: !usage.IsKnown && finished != "failed", usage, usageStatus, httpStatus);
+            return;
         }
-        else if (status == 404 || age >= _options.BackgroundMaxAge)
+
+        if (status == 404 || age >= _options.BackgroundMaxAge)
         {
             // The provider no longer has it (or it never finished): what admission counted, as for a request cut short.
             LogUnreadable(charge.ResponseId, charge.Provider, status);
             await SettleAsync(charge, estimate: true, default, UsageStatus.Aborted, 499);
+            return;
         }
-        else
-        {
-            var wait = TimeSpan.FromTicks(Math.Clamp(age.Ticks / 10, _options.BackgroundPollInterval.Ticks, _options.BackgroundPollMax.Ticks));
-            var next = time.GetUtcNow().ToUnixTimeMilliseconds() + (long)wait.TotalMilliseconds;
-            await redis.GetDatabase().SortedSetAddAsync(RedisKeys.BackgroundDue, charge.ResponseId, next, SortedSetWhen.Exists);
-        }
+
+        var wait = TimeSpan.FromTicks(Math.Clamp(age.Ticks / 10, _options.BackgroundPollInterval.Ticks, _options.BackgroundPollMax.Ticks));
+        var next = time.GetUtcNow().ToUnixTimeMilliseconds() + (long)wait.TotalMilliseconds;
+        await redis.GetDatabase().SortedSetAddAsync(RedisKeys.BackgroundDue, charge.ResponseId, next, SortedSetWhen.Exists);
     }
 
     /// <summary>The provider's answer to a retrieval: status and body, or status 0 when it could not be asked.</summary>

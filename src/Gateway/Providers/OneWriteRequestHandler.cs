@@ -67,22 +67,8 @@ internal sealed class OneWriteRequestHandler(HttpMessageHandler inner) : Delegat
     }
 
     /// <summary>Writes through to the connection's stream; flushes do nothing.</summary>
-    private sealed class FlushlessStream(Stream inner) : Stream
+    private sealed class FlushlessStream(Stream inner) : WriteOnlyStream
     {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
         public override void Flush()
         {
         }
@@ -98,11 +84,5 @@ internal sealed class OneWriteRequestHandler(HttpMessageHandler inner) : Delegat
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
             inner.WriteAsync(buffer, cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -38,6 +38,9 @@ internal sealed class StoredResponsesHandler(
     // Creating a conversation is one quick call; a provider silent this long is not going to answer it.
     private static readonly TimeSpan CreateTimeout = TimeSpan.FromSeconds(60);
 
+    // A Response object larger than this is relayed without being read: the pollers bill it.
+    private const int CapturedResponseLimit = 8 * 1024 * 1024;
+
     private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
 
     public Task RetrieveAsync(HttpContext context) => RelayAsync(context, StoredKind.Response, "", forgetOnSuccess: false);
@@ -198,6 +201,18 @@ internal sealed class StoredResponsesHandler(
             await background.CheckNowAsync(id, context.RequestAborted);
         }
 
+        // A background response not yet billed that its client retrieves or cancels: the provider's answer is kept as it
+        // is relayed, and bills it if it shows the response finished (the pollers would only later).
+        var held = kind == StoredKind.Response && background is not null && ShowsTheResponse(context, operation)
+            ? await background.HeldAsync(id)
+            : null;
+        var clientBody = context.Response.Body;
+        using var captured = held is null ? null : new CapturedBody(clientBody, CapturedResponseLimit);
+        if (captured is not null)
+        {
+            context.Response.Body = captured;
+        }
+
         context.Response.Headers[ProviderHeader] = provider.Name;
         var transformer = new StoredResponseTransformer(provider, baseUrl + "/" + Uri.EscapeDataString(id) + operation);
         var invoker = provider.Connections.Acquire();
@@ -209,6 +224,7 @@ internal sealed class StoredResponsesHandler(
         finally
         {
             provider.Connections.Release(invoker);
+            context.Response.Body = clientBody;
         }
 
         if (error != ForwarderError.None)
@@ -219,9 +235,30 @@ internal sealed class StoredResponsesHandler(
         {
             index.Forget(id);
         }
+        else if (held is not null && context.Response.StatusCode == StatusCodes.Status200OK && captured!.Kept is { } answer)
+        {
+            try
+            {
+                await background!.SettleIfFinishedAsync(held, answer);
+            }
+            catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                // Billed (journalled) but not forgotten: a poller settles it again, which its marker makes a no-op, and forgets it.
+                logger.LogWarning("Background response {ResponseId} was billed but its charge not cleared: {Message}", id, e.Message);
+            }
+        }
 
         metrics.StoredStateRelayed(kind == StoredKind.Conversation, provider.Name, context.Response.StatusCode);
     }
+
+    /// <summary>
+    /// Whether the provider answers this call with the Response object itself: a retrieval (not its resumed event
+    /// stream, <c>?stream=true</c>) or a cancel.
+    /// </summary>
+    private static bool ShowsTheResponse(HttpContext context, string operation) =>
+        operation == "/cancel"
+        || (operation.Length == 0 && HttpMethods.IsGet(context.Request.Method)
+            && !string.Equals(context.Request.Query["stream"], "true", StringComparison.OrdinalIgnoreCase));
 
     private async ValueTask<ApiKeyInfo?> AuthenticateAsync(HttpContext context)
     {

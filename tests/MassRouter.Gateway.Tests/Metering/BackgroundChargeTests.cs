@@ -109,6 +109,8 @@ public class BackgroundChargeTests(MeteringFixture fixture)
         var key = await b.CreateKeyAsync(Dollar);
         var id = await CreateAsync(b, key, tokens: 500, intervalMs: 20);
 
+        // No poller gets to it for an hour: the cancel's own answer bills it.
+        await PostponeChecksAsync(b, id);
         using var cancel = new HttpRequestMessage(HttpMethod.Post, new Uri(b.Addresses[1], $"v1/responses/{id}/cancel"));
         cancel.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Secret);
         using var cancelled = await b.Http.SendAsync(cancel);
@@ -141,6 +143,28 @@ public class BackgroundChargeTests(MeteringFixture fixture)
         Assert.Equal(UsageStatus.Error, billed.Status);
         Assert.Equal(0, billed.CostNanos);
         Assert.Equal(Dollar, await b.BalanceAsync(key.Account));
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task ABackgroundResponse_TheClientSawFinished_IsBilledThen_NotAtTheNextPoll(string backend)
+    {
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(Dollar);
+        var id = await CreateAsync(b, key, tokens: 7, intervalMs: 1);
+
+        // No poller gets to it for an hour: what bills it is the client's own retrieval showing it completed.
+        await PostponeChecksAsync(b, id);
+        var usage = (await FinishedAsync(b, key, id))["usage"]!;
+
+        var billed = Assert.Single(await b.WaitForEventsAsync(key.Account, 1));
+        Assert.Equal(7, billed.CompletionTokens);
+        Assert.Equal((long)usage["input_tokens"]!, billed.PromptTokens);
+        Assert.False(billed.Estimated);
+        Assert.Equal(UsageStatus.Ok, billed.Status);
+        await KeyTests.AssertEventuallyAsync(async () => !await b.Db.HashExistsAsync(RedisKeys.BackgroundCharges, id));
+        Assert.Null(await b.Db.SortedSetScoreAsync(RedisKeys.BackgroundDue, id));
+        Assert.Equal(Dollar - billed.CostNanos, await b.BalanceAsync(key.Account));
     }
 
     [Theory]
@@ -181,6 +205,15 @@ public class BackgroundChargeTests(MeteringFixture fixture)
         Assert.Equal(0, billed.CompletionTokens);
         Assert.InRange(billed.PromptTokens, 1, 20);
         Assert.Equal(Price.Cost(billed.PromptTokens, 0), billed.CostNanos);
+    }
+
+    /// <summary>Once its charge is held, puts the pollers' first check of <paramref name="id"/> an hour away.</summary>
+    private static async Task PostponeChecksAsync(MeteringBackend b, string id)
+    {
+        await KeyTests.AssertEventuallyAsync(async () => await b.Db.HashExistsAsync(RedisKeys.BackgroundCharges, id));
+        var later = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+        await b.Db.SortedSetAddAsync(RedisKeys.BackgroundDue, id, later, StackExchange.Redis.SortedSetWhen.Exists);
+        Assert.Equal(later, await b.Db.SortedSetScoreAsync(RedisKeys.BackgroundDue, id));
     }
 
     /// <summary>Creates a background response through gateway 0; returns its id once answered queued.</summary>
