@@ -18,6 +18,12 @@ public sealed class GatewayOptions
     /// <summary>The public model catalog.</summary>
     public List<ModelOptions> Models { get; set; } = [];
 
+    /// <summary>
+    /// The public model a <c>/v1/moderations</c> request without a <c>model</c> goes to (OpenAI's API defaults it, and its
+    /// Python and JavaScript SDKs leave it out); empty: such a request is a 400.
+    /// </summary>
+    public string DefaultModerationModel { get; set; } = "omni-moderation-latest";
+
     /// <summary>The embedded default: simulator provider when no provider is configured.</summary>
     public EmbeddedOptions Embedded { get; set; } = new();
 

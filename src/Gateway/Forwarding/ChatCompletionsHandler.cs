@@ -37,6 +37,7 @@ internal sealed class ChatCompletionsHandler(
     ILogger<ChatCompletionsHandler> logger)
 {
     private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
+    private readonly string _defaultModerationModel = options.Value.DefaultModerationModel;
 
     public Task HandleAsync(HttpContext context) => HandleRouteAsync(context, ClientApi.ChatCompletions);
 
@@ -69,6 +70,22 @@ internal sealed class ChatCompletionsHandler(
         var parsed = api == ClientApi.Embeddings
             ? EmbeddingsRequestParser.TryParse(body.WrittenSpan, out var request, out var error)
             : ChatRequestParser.TryParse(body.WrittenSpan, out request, out error);
+        using var defaulted = !parsed && api == ClientApi.Moderations && error.Code == "missing_required_parameter"
+            ? WithDefaultModerationModel(body)
+            : null;
+        if (defaulted is not null)
+        {
+            parsed = ChatRequestParser.TryParse(defaulted.WrittenSpan, out request, out error);
+            body = defaulted;
+        }
+        else if (!parsed && api == ClientApi.Moderations && error.Code == "missing_required_parameter" && _defaultModerationModel.Length > 0)
+        {
+            error = error with
+            {
+                Message = $"You must provide a model parameter: this gateway's default moderation model, '{_defaultModerationModel}', is not in its catalog.",
+            };
+        }
+
         if (!parsed)
         {
             await RejectAsync(context, error);
@@ -89,6 +106,27 @@ internal sealed class ChatCompletionsHandler(
 
         await pipeline.RunAsync(
             context, key, route, routes, forwarded ?? body, request, requestId, started, api: api);
+    }
+
+    /// <summary>
+    /// A moderation request that left its model out, with <see cref="GatewayOptions.DefaultModerationModel"/> written in
+    /// (when one is configured and the catalog has it); null when it stays a 400.
+    /// </summary>
+    private PooledBufferWriter? WithDefaultModerationModel(PooledBufferWriter body)
+    {
+        if (_defaultModerationModel.Length == 0 || !catalog.TryGet(_defaultModerationModel, out _))
+        {
+            return null;
+        }
+
+        var defaulted = new PooledBufferWriter(body.WrittenCount + 64);
+        if (DefaultModel.TryInsert(body.WrittenSpan, _defaultModerationModel, defaulted))
+        {
+            return defaulted;
+        }
+
+        defaulted.Dispose();
+        return null;
     }
 
     /// <summary>

@@ -55,12 +55,57 @@ public class ModerationsTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.NotFound, recorded.StatusCode);
     }
 
-    [Fact]
-    public async Task WithoutAModel_Is400_TheGatewayRoutesByModel()
+    [Theory]
+    [InlineData("""{"input":"hello"}""", """{"model":"test/other","input":"hello"}""")]
+    [InlineData(""" { "input" : "hi" } """, """ {"model":"test/other", "input" : "hi" } """)]
+    [InlineData("""{"input":["hi"],"metadata":{"model":"nested"}}""", """{"model":"test/other","input":["hi"],"metadata":{"model":"nested"}}""")]
+    public async Task WithoutAModel_GoesToTheDefaultModerationModel_InsertedIntoTheBody(string body, string expected)
     {
-        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/moderations", """{"input":"hello"}"""));
+        var id = Guid.NewGuid().ToString("N");
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/moderations", body, headers: ("x-sim-request-id", id)));
 
-        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        Assert.Equal("test/other", response.Headers.GetValues("x-massrouter-model").Single());
+        Assert.Equal(expected, (string?)(await gateway.RecordedRequestAsync(id))["body"]);
+    }
+
+    [Fact]
+    public async Task OfficialSdk_WithoutAModel_IsClassifiedByTheDefault()
+    {
+        // The .NET SDK always names a model; OpenAI's API (and the Python and JavaScript SDKs) let it be left out.
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/moderations", """{"input":["A calm afternoon.","FLAGME now"]}"""));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var results = JsonNode.Parse(text)!["results"]!.AsArray();
+        Assert.Equal([false, true], results.Select(r => (bool)r!["flagged"]!));
+    }
+
+    [Fact]
+    public async Task WithoutAModel_ForAKeyNotAllowedTheDefault_Is403_NamingIt()
+    {
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/moderations", """{"input":"hello"}""", GatewayFixture.LimitedKey));
+
+        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.Forbidden, "model_not_allowed");
+        Assert.Contains("test/other", (string?)error["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AModelOfTheWrongType_Is400_NotDefaulted()
+    {
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/moderations", """{"model":42,"input":"hello"}"""));
+
+        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, "invalid_type");
+        Assert.Equal("model", (string?)error["param"]);
+    }
+
+    [Fact]
+    public async Task AnEmptyModel_Is400_NotDefaulted()
+    {
+        using var response = await gateway.Http.SendAsync(gateway.JsonPost("v1/moderations", """{"model":"","input":"hello"}"""));
+
+        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, "missing_required_parameter");
         Assert.Equal("model", (string?)error["param"]);
     }
 }

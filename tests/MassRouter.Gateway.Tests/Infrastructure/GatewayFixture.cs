@@ -106,6 +106,7 @@ public class GatewayFixture : IAsyncLifetime
 
             // These tests exercise how one provider's answers and errors are relayed: no retries, no breaker.
             // Retries, fallbacks and circuits are tested with ResilienceFixture.
+            ["MassRouter:DefaultModerationModel"] = "test/other",
             ["MassRouter:Resilience:MaxAttempts"] = "1",
             ["MassRouter:Resilience:CircuitBreaker:MinimumThroughput"] = "1000000",
 
