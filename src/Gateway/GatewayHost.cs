@@ -129,6 +129,10 @@ public static class GatewayHost
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddHttpForwarder();
+        if (TracingSetup.IsEnabled(initial.Tracing))
+        {
+            TracingSetup.Add(services, initial.Tracing);
+        }
         builder.AddMetering();
         if (MeteringOptions.IsEnabled(configuration))
         {

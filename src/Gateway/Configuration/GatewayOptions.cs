@@ -54,6 +54,9 @@ public sealed class GatewayOptions
 
     /// <summary>Cross-origin (browser) access to <c>/v1/...</c>.</summary>
     public Cors.CorsOptions Cors { get; set; } = new();
+
+    /// <summary>Distributed tracing over OTLP (off unless an endpoint is configured).</summary>
+    public Telemetry.TracingOptions Tracing { get; set; } = new();
 }
 
 /// <summary>One API key: either the secret itself or its SHA-256 hash (hex), so secrets need not sit in config.</summary>

@@ -191,7 +191,14 @@ internal sealed class ChatAttempts : IRetryGate
             Exchange = exchange;
             ProviderRequestBody.Install(_context, outgoing);
 
+            // Ended by EndAttempt; disposed again (a no-op) should the attempt throw.
+            using var span = GatewayTracing.StartAttempt(Api, deployment, _attempts, _request.Stream);
             var (result, forwardError, rejected) = await ExecuteAsync(deployment, exchange);
+            if (span is not null)
+            {
+                GatewayTracing.EndAttempt(span, exchange, rejected, forwardError);
+            }
+
             UpstreamTicks += exchange.UpstreamTicks;
             if (rejected)
             {

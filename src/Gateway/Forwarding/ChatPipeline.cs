@@ -54,6 +54,7 @@ internal sealed class ChatPipeline(
         // Counted for the settlement's linger: see RequestMeter.Started.
         meter.Started();
         spinner.Poke(meter.InFlight);
+        GatewayTracing.DescribeRequest(key, route.Id, requestId, dialect?.Api ?? native?.Api ?? api);
         try
         {
             // Metering: local concurrency limit, then one Redis round trip (RPM/TPM, caps, balance).
@@ -141,6 +142,7 @@ internal sealed class ChatPipeline(
                 meter.Settle(context, metered, exchange, attempts.Deployment.PublicModel, attempts.Deployment, requestId, started, body.WrittenSpan);
             }
 
+            GatewayTracing.DescribeOutcome(attempts.Deployment, exchange);
             var usage = exchange.Usage;
             metrics.RequestCompleted(new RequestOutcome(
                 dialect?.Api ?? native?.Api ?? api,

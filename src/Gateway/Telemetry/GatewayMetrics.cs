@@ -14,7 +14,7 @@ internal sealed class GatewayMetrics
     private static readonly string[] StatusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
 
     /// <summary>The <c>api</c> label's values, in <see cref="ClientApi"/>'s order.</summary>
-    private static readonly string[] ApiLabels = ["chat_completions", "embeddings", "messages", "responses", "completions", "moderations"];
+    internal static readonly string[] ApiLabels = ["chat_completions", "embeddings", "messages", "responses", "completions", "moderations"];
 
     private readonly Counter _requests;
     private readonly Histogram _duration;
