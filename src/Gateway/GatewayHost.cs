@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Caching;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Cors;
 using MassRouter.Gateway.Embedded;
@@ -7,12 +8,14 @@ using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Forwarding;
 using MassRouter.Gateway.Memory;
 using MassRouter.Gateway.Health;
+using MassRouter.Gateway.Redis;
 using MassRouter.Gateway.Resilience;
 using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Routing;
 using MassRouter.Gateway.Scheduling;
 using MassRouter.Gateway.StoredResponses;
 using MassRouter.Gateway.Telemetry;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Prometheus;
 
@@ -179,6 +182,20 @@ public static class GatewayHost
             services.AddSingleton<IStoredResponseIndex>(_ => new LocalStoredResponseIndex(TimeProvider.System));
         }
 
+        // The response cache: a dedicated Redis when named (shared by the instances; never the metering one, which must
+        // not evict), else the process's memory.
+        if (initial.Cache.Redis is { Length: > 0 } cacheRedis)
+        {
+            services.AddSingleton<IResponseCache>(sp => new RedisResponseCache(
+                RedisConnection.Connect(cacheRedis, TimeSpan.FromSeconds(1)), sp.GetRequiredService<ILogger<RedisResponseCache>>()));
+        }
+        else
+        {
+            services.AddSingleton<IResponseCache>(_ => new LocalResponseCache(initial.Cache.LocalMaxBytes));
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ResponseCaching>();
         services.AddSingleton<StoredResponsesHandler>();
         services.AddSingleton<ChatCompletionsHandler>();
         services.AddSingleton<MessagesHandler>();

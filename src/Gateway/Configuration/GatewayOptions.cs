@@ -55,6 +55,9 @@ public sealed class GatewayOptions
     /// <summary>Cross-origin (browser) access to <c>/v1/...</c>.</summary>
     public Cors.CorsOptions Cors { get; set; } = new();
 
+    /// <summary>The exact-match response cache requests opt in to.</summary>
+    public Caching.ResponseCacheOptions Cache { get; set; } = new();
+
     /// <summary>Distributed tracing over OTLP (off unless an endpoint is configured).</summary>
     public Telemetry.TracingOptions Tracing { get; set; } = new();
 }

@@ -24,6 +24,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
 
         ValidateTracing(options.Tracing, failures);
+        if (options.Cache.MaxTtl <= TimeSpan.Zero || options.Cache.MaxEntryBytes <= 0 || options.Cache.LocalMaxBytes <= 0)
+        {
+            failures.Add("MassRouter:Cache:MaxTtl, MaxEntryBytes and LocalMaxBytes must be positive.");
+        }
+
         foreach (var (providerName, provider) in options.Providers)
         {
             var prefix = $"MassRouter:Providers:{providerName}";

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Caching;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Metering;
@@ -34,7 +35,8 @@ internal sealed class ChatCompletionsHandler(
     IStoredResponseIndex storedResponses,
     IHttpForwarder forwarder,
     IOptions<GatewayOptions> options,
-    ILogger<ChatCompletionsHandler> logger)
+    ILogger<ChatCompletionsHandler> logger,
+    ResponseCaching caching)
 {
     private readonly long _maxBodyBytes = options.Value.MaxRequestBodyBytes;
     private readonly string _defaultModerationModel = options.Value.DefaultModerationModel;
@@ -92,6 +94,12 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
+        if (!caching.TryRead(context, key, api, body.WrittenSpan, out var cache, out var cacheError))
+        {
+            await RejectAsync(context, new RequestError(cacheError, ResponseCaching.TtlHeader, "invalid_cache_ttl"));
+            return;
+        }
+
         if (await RouteAsync(context, key, request.Model) is not { } route || await ResolveAsync(context, route, request, key) is not { } routes)
         {
             return;
@@ -105,7 +113,7 @@ internal sealed class ChatCompletionsHandler(
         }
 
         await pipeline.RunAsync(
-            context, key, route, routes, forwarded ?? body, request, requestId, started, api: api);
+            context, key, route, routes, forwarded ?? body, request, requestId, started, api: api, cache: cache);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Caching;
 using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Errors;
 using MassRouter.Gateway.Metering;
@@ -26,6 +27,7 @@ internal sealed class ChatPipeline(
     ShutdownDrain drain,
     RequestMeter meter,
     WakeSpinner spinner,
+    ResponseCaching caching,
     IOptions<GatewayOptions> options,
     ILogger<ChatPipeline> logger)
 {
@@ -37,6 +39,7 @@ internal sealed class ChatPipeline(
     /// <param name="dialect">For <c>/v1/messages</c> and <c>/v1/responses</c>: the client dialect the answer is written in.</param>
     /// <param name="api">The OpenAI operation the body is for, when not chat completions: <c>/v1/embeddings</c>,
     /// <c>/v1/completions</c> or <c>/v1/moderations</c> (see <see cref="ChatAttempts.Api"/>).</param>
+    /// <param name="cache">The request's use of the response cache, when it asked for it.</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask RunAsync(
         HttpContext context,
@@ -49,12 +52,14 @@ internal sealed class ChatPipeline(
         long started,
         NativeIngress? native = null,
         IClientDialect? dialect = null,
-        ClientApi api = ClientApi.ChatCompletions)
+        ClientApi api = ClientApi.ChatCompletions,
+        ResponseCaching.CacheRequest? cache = null)
     {
         // Counted for the settlement's linger: see RequestMeter.Started.
         meter.Started();
         spinner.Poke(meter.InFlight);
         GatewayTracing.DescribeRequest(key, route.Id, requestId, dialect?.Api ?? native?.Api ?? api);
+        ResponseCaching.Capture? capture = null;
         try
         {
             // Metering: local concurrency limit, then one Redis round trip (RPM/TPM, caps, balance).
@@ -62,6 +67,19 @@ internal sealed class ChatPipeline(
             if (metered.IsRejected)
             {
                 return;
+            }
+
+            if (cache is not null)
+            {
+                if (await caching.TryServeAsync(context, cache, route.Id))
+                {
+                    // Answered from the cache: admitted (so rate limited), but nothing generated, nothing billed.
+                    meter.Release(metered);
+                    metrics.RequestCompleted(new RequestOutcome(api, route.Id, ResponseCaching.Provider, StatusCodes.Status200OK, started, Stopwatch.GetTimestamp(), 0, 0, 0, 0));
+                    return;
+                }
+
+                capture = caching.BeginCapture(context);
             }
 
             var plan = AttemptPlanner.Plan(routes, request.Provider, out var planFailure);
@@ -123,6 +141,14 @@ internal sealed class ChatPipeline(
                 return;
             }
 
+            if (capture is not null)
+            {
+                // A whole answer: a success relayed to its end (a stream's usage, which comes last, seen).
+                var whole = !exchange.EndedWithError && (!request.Stream || exchange.Usage.IsKnown);
+                await caching.FinishAsync(capture, cache!, whole, attempts.Deployment.Provider.Name, attempts.Deployment.PublicModel);
+                capture = null;
+            }
+
             if (context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
                 // The client gets its last byte (a stream's terminating chunk) now, not after the bookkeeping below.
@@ -158,6 +184,12 @@ internal sealed class ChatPipeline(
         }
         finally
         {
+            if (capture is not null)
+            {
+                // Refused or failed before an answer: nothing to keep, the response's own body put back.
+                await caching.FinishAsync(capture, cache!, whole: false, "", "");
+            }
+
             meter.Ended();
             spinner.Poke(meter.InFlight);
         }

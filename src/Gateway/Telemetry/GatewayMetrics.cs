@@ -30,6 +30,8 @@ internal sealed class GatewayMetrics
     private readonly Counter _burstRequests;
     private readonly Counter _tokenCounts;
     private readonly Counter _storedState;
+    private readonly Counter _cacheLookups;
+    private readonly Counter _cacheStores;
     private readonly ConcurrentDictionary<(string Model, string Provider), Series> _series = new();
 
     /// <summary>
@@ -93,6 +95,12 @@ internal sealed class GatewayMetrics
             "massrouter_stored_state_requests_total",
             "Calls on stored responses and conversations relayed to the provider holding them (retrieve, delete, cancel, items; a conversation's creation), by object, provider and status class; those refused before a provider (unknown or another account's id) are in massrouter_rejected_requests_total.",
             "object", "provider", "status_class");
+        _cacheLookups = factory.CreateCounter(
+            "massrouter_cache_lookups_total",
+            "Requests that asked the response cache (x-massrouter-cache-ttl) for an answer, by model and result: hit (answered from it, no provider called) or miss.",
+            "model", "result");
+        _cacheStores = factory.CreateCounter(
+            "massrouter_cache_stores_total", "Answers kept in the response cache, by model (a miss whose answer was whole, successful and small enough).", "model");
         _activeStreams = factory.CreateGauge("massrouter_streams_active", "Streams being relayed right now.", byDeployment);
 
         // Read at each scrape: the time the process stood still for the garbage collector, the usual suspect for a latency
@@ -103,6 +111,12 @@ internal sealed class GatewayMetrics
 
     /// <summary>Counts a request refused before forwarding; <paramref name="code"/> is one of the gateway's fixed error codes.</summary>
     public void Rejected(string code) => _rejected.WithLabels(code).Inc();
+
+    /// <summary>A request that asked the response cache for <paramref name="model"/>'s answer: served from it, or not.</summary>
+    public void CacheLookup(string model, bool hit) => _cacheLookups.WithLabels(model, hit ? "hit" : "miss").Inc();
+
+    /// <summary>An answer of <paramref name="model"/> kept in the response cache.</summary>
+    public void CacheStored(string model) => _cacheStores.WithLabels(model).Inc();
 
     /// <summary>A call on a stored response or conversation relayed to <paramref name="provider"/>, answered with <paramref name="status"/>.</summary>
     public void StoredStateRelayed(bool conversation, string provider, int status) =>

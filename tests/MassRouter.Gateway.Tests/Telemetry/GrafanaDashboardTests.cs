@@ -220,7 +220,7 @@ public sealed class GrafanaDashboardTests
 
     // Two metered streams at once (time to first token, inter-token gaps, active streams, tokens, cost; the second beyond
     // the provider's one warm connection: a burst-pool attempt), a non-streaming request that falls back past a dead
-    // deployment (retries, both circuits), and a wrong key (a rejection).
+    // deployment (retries, both circuits), a request answered from the response cache, and a wrong key (a rejection).
     private static async Task DriveTrafficAsync(HttpClient http, string key)
     {
         var streams = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
@@ -228,6 +228,10 @@ public sealed class GrafanaDashboardTests
         Assert.All(streams, stream => Assert.Contains("data: [DONE]", stream, StringComparison.Ordinal));
         var single = await ChatAsync(http, key, $$"""{"model":"{{FallbackModel}}","messages":[{"role":"user","content":"hi"}]}""");
         Assert.Contains("\"choices\"", single, StringComparison.Ordinal);
+
+        // The same request twice through the response cache: a miss (stored), then a hit.
+        var cacheable = $$"""{"model":"{{Model}}","messages":[{"role":"user","content":"cache me"}]}""";
+        Assert.Equal(await ChatAsync(http, key, cacheable, ("x-massrouter-cache-ttl", "60")), await ChatAsync(http, key, cacheable, ("x-massrouter-cache-ttl", "60")));
 
         using var wrongKey = GatewayFixture.ChatRequest(http.BaseAddress!, $$"""{"model":"{{Model}}","messages":[]}""", "sk-wrong");
         using var rejected = await http.SendAsync(wrongKey);

@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using MassRouter.Gateway.Auth;
+using MassRouter.Gateway.Configuration;
+using MassRouter.Gateway.Forwarding;
+using MassRouter.Gateway.StoredResponses;
+using MassRouter.Gateway.Telemetry;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace MassRouter.Gateway.Caching;
+
+/// <summary>
+/// The exact-match response cache, for requests that ask for it with <see cref="TtlHeader"/> on the OpenAI routes whose
+/// answer is a function of the request (<c>/v1/chat/completions</c>, <c>/v1/embeddings</c>, <c>/v1/completions</c>,
+/// <c>/v1/moderations</c>): an answer the client received whole and successful is kept, byte for byte, under the hash of
+/// the account (never shared across accounts), the route and the request body as sent; the same request within the
+/// time-to-live is answered from it without calling a provider, and is free. Hits still count against the key's rate
+/// limits (they were admitted), and <c>Cache-Control: no-cache</c> on a request skips the lookup and caches its answer
+/// afresh.
+/// </summary>
+internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOptions> options, GatewayMetrics metrics, TimeProvider time)
+{
+    /// <summary>The request header that opts in: the time-to-live, in whole seconds.</summary>
+    public const string TtlHeader = "x-massrouter-cache-ttl";
+
+    /// <summary>The <c>provider</c> label of the requests the cache answered.</summary>
+    public const string Provider = "cache";
+
+    /// <summary>The response header saying what the cache did: <c>hit</c> or <c>miss</c>.</summary>
+    public const string StatusHeader = "x-massrouter-cache";
+
+    private readonly ResponseCacheOptions _options = options.Value.Cache;
+
+    /// <summary>
+    /// What the request asks of the cache: null when nothing (no header, caching off, or a route it does not serve);
+    /// false with <paramref name="error"/> when the header is not a time-to-live.
+    /// </summary>
+    public bool TryRead(HttpContext context, ApiKeyInfo key, ClientApi api, ReadOnlySpan<byte> body, out CacheRequest? request, out string? error)
+    {
+        request = null;
+        error = null;
+        if (!_options.Enabled || !context.Request.Headers.TryGetValue(TtlHeader, out var header))
+        {
+            return true;
+        }
+
+        if (!int.TryParse(header.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
+        {
+            error = $"The {TtlHeader} header must be a whole number of seconds above 0, not '{header}'.";
+            return false;
+        }
+
+        if (api is not (ClientApi.ChatCompletions or ClientApi.Embeddings or ClientApi.Completions or ClientApi.Moderations))
+        {
+            return true;
+        }
+
+        var ttl = TimeSpan.FromSeconds(seconds);
+        request = new CacheRequest(
+            KeyOf(StoredResponseHolder.OwnerOf(key), api, body),
+            ttl > _options.MaxTtl ? _options.MaxTtl : ttl,
+            Refresh: context.Request.Headers.CacheControl.ToString().Contains("no-cache", StringComparison.OrdinalIgnoreCase));
+        return true;
+    }
+
+    /// <summary>Answers the request from the cache when it holds its answer; false (a miss, counted) when not.</summary>
+    public async ValueTask<bool> TryServeAsync(HttpContext context, CacheRequest request, string model)
+    {
+        var cached = request.Refresh ? null : await store.GetAsync(request.Key, context.RequestAborted);
+        if (cached is null)
+        {
+            metrics.CacheLookup(model, hit: false);
+            context.Response.Headers[StatusHeader] = "miss";
+            return false;
+        }
+
+        metrics.CacheLookup(model, hit: true);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = cached.ContentType;
+        response.ContentLength = cached.Body.Length;
+        response.Headers[StatusHeader] = "hit";
+        response.Headers.Age = Math.Max(0, (time.GetUtcNow().ToUnixTimeMilliseconds() - cached.StoredAt) / 1000).ToString(CultureInfo.InvariantCulture);
+        response.Headers["x-massrouter-provider"] = cached.Provider;
+        response.Headers["x-massrouter-model"] = cached.Model;
+        await response.Body.WriteAsync(cached.Body, context.RequestAborted);
+        return true;
+    }
+
+    /// <summary>Starts keeping what the client is sent (up to <see cref="ResponseCacheOptions.MaxEntryBytes"/>).</summary>
+    public Capture BeginCapture(HttpContext context)
+    {
+        var feature = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
+        var body = new CapturedBody(feature.Stream, _options.MaxEntryBytes);
+        context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(body, feature));
+        return new Capture(context, feature, body);
+    }
+
+    /// <summary>
+    /// Ends the capture; caches the answer when <paramref name="whole"/> (a successful answer the client received to its
+    /// end) and it fit.
+    /// </summary>
+    public async ValueTask FinishAsync(Capture capture, CacheRequest request, bool whole, string provider, string model)
+    {
+        var context = capture.Context;
+        var wrapper = context.Features.Get<IHttpResponseBodyFeature>();
+        if (wrapper is StreamResponseBodyFeature streamed)
+        {
+            // What the wrapper's pipe still holds reaches the client (and the copy) before the copy is read.
+            await streamed.CompleteAsync();
+        }
+
+        context.Features.Set(capture.Feature);
+        using var body = capture.Body;
+        if (whole && context.Response.StatusCode == StatusCodes.Status200OK && !context.RequestAborted.IsCancellationRequested
+            && body.Kept is { } kept)
+        {
+            store.Store(
+                request.Key,
+                new CachedResponse(context.Response.ContentType ?? "application/json", provider, model, time.GetUtcNow().ToUnixTimeMilliseconds(), kept.ToArray()),
+                request.Ttl);
+            metrics.CacheStored(model);
+        }
+    }
+
+    /// <summary>The cache key: a hash of who asks (their cached answers are theirs alone), on which route, for which body.</summary>
+    internal static string KeyOf(string owner, ClientApi api, ReadOnlySpan<byte> body)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes("v1\n" + owner + "\n" + GatewayMetrics.ApiLabels[(int)api] + "\n"));
+        hash.AppendData(body);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>A request's use of the cache.</summary>
+    /// <param name="Refresh">Skip the lookup (<c>Cache-Control: no-cache</c>), and cache the answer afresh.</param>
+    internal sealed record CacheRequest(string Key, TimeSpan Ttl, bool Refresh);
+
+    /// <summary>The response body being kept, and the feature it stands in front of.</summary>
+    internal sealed record Capture(HttpContext Context, IHttpResponseBodyFeature Feature, CapturedBody Body);
+}

@@ -1,0 +1,154 @@
+using System.Net;
+using MassRouter.Gateway.Tests.Forwarding;
+using MassRouter.Gateway.Tests.Infrastructure;
+
+namespace MassRouter.Gateway.Tests.Caching;
+
+/// <summary>
+/// The exact-match response cache (<c>x-massrouter-cache-ttl</c>): the same request from the same owner within the
+/// time-to-live is answered byte for byte from the cache, without calling the provider.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public class ResponseCacheTests(GatewayFixture gateway)
+{
+    private const string Ttl = "x-massrouter-cache-ttl";
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TheSameRequest_IsAnsweredFromTheCache_ByteForByte_WithoutTheProvider(bool stream)
+    {
+        var body = Body(stream);
+        var (first, firstBytes) = await SendAsync(body, ("x-sim-tokens", "5"));
+        Assert.Equal("miss", Header(first, "x-massrouter-cache"));
+        Assert.Equal("sim", Header(first, "x-massrouter-provider"));
+
+        var again = Guid.NewGuid().ToString("N");
+        var (second, secondBytes) = await SendAsync(body, ("x-sim-request-id", again), ("x-sim-tokens", "9"));
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal("hit", Header(second, "x-massrouter-cache"));
+        Assert.Equal(firstBytes, secondBytes);
+        Assert.Equal(first.Content.Headers.ContentType!.MediaType, second.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("sim", Header(second, "x-massrouter-provider"));
+        Assert.Equal("test/gpt", Header(second, "x-massrouter-model"));
+        Assert.InRange(second.Headers.Age!.Value.TotalSeconds, 0, 60);
+        Assert.NotEqual(Header(first, "x-request-id"), Header(second, "x-request-id"));
+        await AssertNotAskedAsync(again);
+    }
+
+    [Fact]
+    public async Task ADifferentBody_OrAnotherOwner_OrNoHeader_IsNotAnsweredFromIt()
+    {
+        var body = Body(stream: false);
+        await SendAsync(body);
+
+        var (otherBody, _) = await SendAsync(body.Replace("\"hi ", "\"hi  ", StringComparison.Ordinal));
+        var (otherOwner, _) = await SendAsync(body, key: GatewayFixture.OtherKey);
+        var unasked = Guid.NewGuid().ToString("N");
+        using var plain = gateway.ChatRequest(body, headers: ("x-sim-request-id", unasked));
+        using var plainAnswer = await gateway.Http.SendAsync(plain);
+
+        Assert.Equal("miss", Header(otherBody, "x-massrouter-cache"));
+        Assert.Equal("miss", Header(otherOwner, "x-massrouter-cache"));
+        Assert.Equal(HttpStatusCode.OK, plainAnswer.StatusCode);
+        Assert.False(plainAnswer.Headers.Contains("x-massrouter-cache"));
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Http.GetAsync(new Uri(gateway.SimulatorAddress, $"sim/requests/{unasked}"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task NoCache_AsksTheProvider_AndCachesItsNewAnswer()
+    {
+        var body = Body(stream: false);
+        var (_, old) = await SendAsync(body, ("x-sim-tokens", "3"));
+
+        var (refreshed, fresh) = await SendAsync(body, ("x-sim-tokens", "8"), ("Cache-Control", "no-cache"));
+        var (later, laterBytes) = await SendAsync(body, ("x-sim-tokens", "1"));
+
+        Assert.Equal("miss", Header(refreshed, "x-massrouter-cache"));
+        Assert.NotEqual(old, fresh);
+        Assert.Equal("hit", Header(later, "x-massrouter-cache"));
+        Assert.Equal(fresh, laterBytes);
+    }
+
+    [Theory]
+    [InlineData(false, "status:500")]
+    [InlineData(false, "status:429")]
+    [InlineData(true, "midstream-error:2")]
+    public async Task AFailedAnswer_IsNotCached(bool stream, string fault)
+    {
+        var body = Body(stream);
+        await SendAsync(body, ("x-sim-fault", fault));
+
+        var again = Guid.NewGuid().ToString("N");
+        var (second, _) = await SendAsync(body, ("x-sim-request-id", again));
+
+        Assert.Equal("miss", Header(second, "x-massrouter-cache"));
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Http.GetAsync(new Uri(gateway.SimulatorAddress, $"sim/requests/{again}"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Embeddings_AreCachedToo()
+    {
+        var body = $$"""{"model":"test/gpt","input":"cache me {{Guid.NewGuid():N}}"}""";
+        using var first = gateway.JsonPost("v1/embeddings", body, headers: (Ttl, "60"));
+        using var firstAnswer = await gateway.Http.SendAsync(first);
+        var again = Guid.NewGuid().ToString("N");
+        using var second = gateway.JsonPost("v1/embeddings", body, headers: [(Ttl, "60"), ("x-sim-request-id", again)]);
+        using var secondAnswer = await gateway.Http.SendAsync(second);
+
+        Assert.Equal("miss", Header(firstAnswer, "x-massrouter-cache"));
+        Assert.Equal("hit", Header(secondAnswer, "x-massrouter-cache"));
+        Assert.Equal(await firstAnswer.Content.ReadAsByteArrayAsync(), await secondAnswer.Content.ReadAsByteArrayAsync());
+        await AssertNotAskedAsync(again);
+    }
+
+    [Fact]
+    public async Task TheHeader_IsTheGatewaysOwn_NotSentToTheProvider()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        await SendAsync(Body(stream: false), ("x-sim-request-id", id));
+
+        var headers = (await gateway.RecordedRequestAsync(id))["headers"]!.AsObject();
+        Assert.Equal("Bearer " + GatewayFixture.UpstreamCredential, (string?)headers["authorization"]);
+        Assert.DoesNotContain(headers, h => h.Key.Equals(Ttl, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Theory]
+    [InlineData("soon")]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("1.5")]
+    public async Task ATtlThatIsNotWholeSeconds_Is400(string ttl)
+    {
+        using var request = gateway.ChatRequest(Body(stream: false), headers: (Ttl, ttl));
+        using var response = await gateway.Http.SendAsync(request);
+
+        var error = await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, "invalid_cache_ttl");
+        Assert.Equal(Ttl, (string?)error["param"]);
+    }
+
+    /// <summary>A chat request no other test sends.</summary>
+    private static string Body(bool stream) =>
+        $$"""{"model":"test/gpt","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi {{Guid.NewGuid():N}}"}]}""";
+
+    private async Task<(HttpResponseMessage Response, byte[] Body)> SendAsync(string body, params (string Name, string Value)[] headers) =>
+        await SendAsync(body, GatewayFixture.Key, headers);
+
+    private async Task<(HttpResponseMessage Response, byte[] Body)> SendAsync(string body, string key, params (string Name, string Value)[] headers)
+    {
+        using var request = gateway.ChatRequest(body, key, [(Ttl, "300"), .. headers]);
+        var response = await gateway.Http.SendAsync(request);
+        return (response, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    private async Task AssertNotAskedAsync(string simRequestId)
+    {
+        using var recorded = await gateway.Http.GetAsync(new Uri(gateway.SimulatorAddress, $"sim/requests/{simRequestId}"));
+        Assert.Equal(HttpStatusCode.NotFound, recorded.StatusCode);
+    }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.Single() : null;
+}
