@@ -108,8 +108,16 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
         var wrapper = context.Features.Get<IHttpResponseBodyFeature>();
         if (wrapper is StreamResponseBodyFeature streamed)
         {
-            // What the wrapper's pipe still holds reaches the client (and the copy) before the copy is read.
-            await streamed.CompleteAsync();
+            try
+            {
+                // What the wrapper's pipe still holds reaches the client (and the copy) before the copy is read.
+                await streamed.CompleteAsync();
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                // The client left: nothing to keep, and nothing more to send.
+                whole = false;
+            }
         }
 
         context.Features.Set(capture.Feature);

@@ -89,6 +89,25 @@ public class ResponseCacheTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task AStreamTheClientLeft_IsNotCached()
+    {
+        var body = Body(stream: true);
+        using (var request = gateway.ChatRequest(body, headers: [(Ttl, "300"), ("x-sim-tokens", "50"), ("x-sim-itl-ms", "20")]))
+        using (var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            Assert.StartsWith("data: ", await reader.ReadLineAsync(), StringComparison.Ordinal);
+
+            // Gone after the first event.
+        }
+
+        await Task.Delay(200);
+        var (second, text) = await SendAsync(body, ("x-sim-tokens", "2"));
+        Assert.Equal("miss", Header(second, "x-massrouter-cache"));
+        Assert.Contains("data: [DONE]", System.Text.Encoding.UTF8.GetString(text), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Embeddings_AreCachedToo()
     {
         var body = $$"""{"model":"test/gpt","input":"cache me {{Guid.NewGuid():N}}"}""";
