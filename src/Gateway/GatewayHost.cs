@@ -201,6 +201,13 @@ public static class GatewayHost
         services.AddSingleton<MessagesHandler>();
         services.AddSingleton<CountTokensHandler>();
 
+        if (initial.AccessLog.Enabled)
+        {
+            // Before the drain below: hosted services stop in reverse order, so the log outlives the requests it records.
+            services.AddSingleton<AccessLog>();
+            services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
+        }
+
         // Registered last, so its StoppingAsync (the shutdown delay) runs before any other service's.
         services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
 
@@ -211,6 +218,11 @@ public static class GatewayHost
 
         var app = builder.Build();
         var handler = app.Services.GetRequiredService<ChatCompletionsHandler>();
+        if (app.Services.GetService<AccessLog>() is { } accessLog)
+        {
+            app.Use(accessLog.InvokeAsync);
+        }
+
         if (app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.Cors is { Enabled: true } cors)
         {
             app.Use(new CrossOriginRequests(cors).InvokeAsync);

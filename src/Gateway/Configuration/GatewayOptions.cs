@@ -58,6 +58,9 @@ public sealed class GatewayOptions
     /// <summary>The exact-match response cache requests opt in to.</summary>
     public Caching.ResponseCacheOptions Cache { get; set; } = new();
 
+    /// <summary>A JSON line per API request (off by default).</summary>
+    public Telemetry.AccessLogOptions AccessLog { get; set; } = new();
+
     /// <summary>Distributed tracing over OTLP (off unless an endpoint is configured).</summary>
     public Telemetry.TracingOptions Tracing { get; set; } = new();
 }

@@ -100,6 +100,9 @@ internal sealed class ChatAttempts : IRetryGate
     /// <summary>The deployment of the last attempt.</summary>
     public Deployment Deployment => _plan[_index];
 
+    /// <summary>The attempts made (a retry or a fallback is one more).</summary>
+    public int Count => _attempts;
+
     /// <summary>Time spent waiting on providers over all attempts, in Stopwatch ticks.</summary>
     public long UpstreamTicks { get; private set; }
 

@@ -32,6 +32,7 @@ internal sealed class ChatPipeline(
     ILogger<ChatPipeline> logger)
 {
     private readonly ResilienceOptions _resilience = options.Value.Resilience;
+    private readonly bool _accessLog = options.Value.AccessLog.Enabled;
     private readonly RetryBudget _budget = new(options.Value.Resilience.RetryBudgetRatio, options.Value.Resilience.RetryBudgetReserve);
 
     /// <param name="body">The OpenAI chat request the attempts send (rewritten per deployment as needed).</param>
@@ -59,6 +60,8 @@ internal sealed class ChatPipeline(
         meter.Started();
         spinner.Poke(meter.InFlight);
         GatewayTracing.DescribeRequest(key, route.Id, requestId, dialect?.Api ?? native?.Api ?? api);
+        var logged = _accessLog ? context.Features.Get<AccessLogEntry>() : null;
+        logged?.Describe(key, route.Id, dialect?.Api ?? native?.Api ?? api, request.Stream);
         ResponseCaching.Capture? capture = null;
         try
         {
@@ -75,11 +78,16 @@ internal sealed class ChatPipeline(
                 {
                     // Answered from the cache: admitted (so rate limited), but nothing generated, nothing billed.
                     meter.Release(metered);
+                    logged?.AnsweredFromCache();
                     metrics.RequestCompleted(new RequestOutcome(api, route.Id, ResponseCaching.Provider, StatusCodes.Status200OK, started, Stopwatch.GetTimestamp(), 0, 0, 0, 0));
                     return;
                 }
 
                 capture = caching.BeginCapture(context);
+                if (logged is not null)
+                {
+                    logged.Cache = "miss";
+                }
             }
 
             var plan = AttemptPlanner.Plan(routes, request.Provider, out var planFailure);
@@ -169,6 +177,7 @@ internal sealed class ChatPipeline(
             }
 
             GatewayTracing.DescribeOutcome(attempts.Deployment, exchange);
+            logged?.Answered(attempts.Deployment, attempts.Count, exchange.Usage, exchange.FirstOutputTimestamp);
             var usage = exchange.Usage;
             metrics.RequestCompleted(new RequestOutcome(
                 dialect?.Api ?? native?.Api ?? api,
