@@ -18,6 +18,11 @@ internal static class OpenAIErrorResponse
 
         response.StatusCode = status;
         response.ContentType = "application/json";
+        if (context.Features.Get<Telemetry.AccessLogEntry>() is { } logged)
+        {
+            logged.Error = code ?? type;
+        }
+
         OpenAIErrorWriter.Write(response.BodyWriter, message, type, param, code);
         return response.BodyWriter.FlushAsync(context.RequestAborted).AsTask();
     }

@@ -185,6 +185,7 @@ internal sealed partial class AccessLog : BackgroundService
         }
 
         Optional(json, "cache", entry.Cache);
+        Optional(json, "error", entry.Error);
         json.WriteEndObject();
     }
 

@@ -50,6 +50,9 @@ internal sealed class AccessLogEntry
 
     public string? Cache { get; set; }
 
+    /// <summary>The code of the error the gateway answered with (<c>rate_limit_exceeded</c>, <c>model_not_found</c>, ...).</summary>
+    public string? Error { get; set; }
+
     /// <summary>The request's key and what it asked for, as the pipeline starts.</summary>
     public void Describe(ApiKeyInfo key, string model, ClientApi api, bool stream)
     {

@@ -69,6 +69,7 @@ public sealed class AccessLogTests(GatewayFixture gateway) : IAsyncLifetime
         Assert.Equal(((long)usage["prompt_tokens"]! * 1m + 4 * 2m) / 1_000_000m, (decimal)line["cost_usd"]!);
         Assert.DoesNotContain(GatewayFixture.Key, line.ToJsonString(), StringComparison.Ordinal);
         Assert.DoesNotContain("\"hi\"", line.ToJsonString(), StringComparison.Ordinal);
+        Assert.Null(line["error"]);
     }
 
     [Fact]
@@ -83,6 +84,7 @@ public sealed class AccessLogTests(GatewayFixture gateway) : IAsyncLifetime
 
         var line = await LineAsync(requestId);
         Assert.Equal(401, (int)line["status"]!);
+        Assert.Equal("invalid_api_key", (string?)line["error"]);
         Assert.Null(line["key_id"]);
         Assert.Null(line["provider"]);
         Assert.DoesNotContain(File.ReadAllLines(_path), l => l.Contains("healthz", StringComparison.Ordinal));
