@@ -90,6 +90,19 @@ internal sealed class ChatPipeline(
                 }
             }
 
+            if (native is { Background: true } && await meter.BackgroundLimitReachedAsync(key) is { } limit)
+            {
+                // Billed only once finished: an account's responses in progress are what it can owe beyond its balance.
+                meter.Release(metered);
+                metrics.Rejected("too_many_background_responses");
+                await OpenAIErrorResponse.WriteAsync(
+                    context,
+                    StatusCodes.Status429TooManyRequests,
+                    $"This account already has {limit} background responses in progress, the most it may have at once. Wait for one to finish, or cancel one, and try again.",
+                    code: "too_many_background_responses");
+                return;
+            }
+
             var plan = AttemptPlanner.Plan(routes, request.Provider, out var planFailure);
             if (plan.Count == 0)
             {

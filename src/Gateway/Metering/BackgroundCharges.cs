@@ -51,6 +51,24 @@ internal sealed partial class BackgroundCharges(
         return charge
         """;
 
+    /// <summary>Holds a charge (once: a response id held already is left as it is) and counts it against its account.</summary>
+    private const string HoldScript = """
+        if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+          redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
+        end
+        redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+        return 1
+        """;
+
+    /// <summary>Forgets a settled charge, and takes it off its account's count (only if it was still held).</summary>
+    private const string ForgetScript = """
+        if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
+          if redis.call('HINCRBY', KEYS[3], ARGV[2], -1) <= 0 then redis.call('HDEL', KEYS[3], ARGV[2]) end
+        end
+        redis.call('ZREM', KEYS[2], ARGV[1])
+        return 1
+        """;
+
     private readonly MeteringOptions _options = options.Value;
 
     /// <summary>
@@ -61,14 +79,10 @@ internal sealed partial class BackgroundCharges(
     {
         var json = JsonSerializer.Serialize(charge, MeteringJson.Default.BackgroundCharge);
         var due = time.GetUtcNow().ToUnixTimeMilliseconds() + (long)_options.BackgroundPollInterval.TotalMilliseconds;
-        var transaction = redis.GetDatabase().CreateTransaction();
-        _ = transaction.HashSetAsync(RedisKeys.BackgroundCharges, charge.ResponseId, json);
-        _ = transaction.SortedSetAddAsync(RedisKeys.BackgroundDue, charge.ResponseId, due);
-        if (!await transaction.ExecuteAsync())
-        {
-            throw new RedisException("The background charge was not stored.");
-        }
-
+        await redis.GetDatabase().ScriptEvaluateAsync(
+            HoldScript,
+            [RedisKeys.BackgroundCharges, RedisKeys.BackgroundDue, RedisKeys.BackgroundHeld],
+            [charge.ResponseId, json, due, charge.Account]);
         metrics.BackgroundHeld();
     }
 
@@ -278,10 +292,17 @@ internal sealed partial class BackgroundCharges(
         settler.Enqueue(new Settlement(usageEvent, charge.KeyTpm, usageEvent.PromptTokens + usageEvent.CompletionTokens - charge.PromptEstimate, Claim: SettlementClaim.Marker));
         metrics.BackgroundSettled(estimate);
 
-        var transaction = redis.GetDatabase().CreateTransaction();
-        _ = transaction.HashDeleteAsync(RedisKeys.BackgroundCharges, charge.ResponseId);
-        _ = transaction.SortedSetRemoveAsync(RedisKeys.BackgroundDue, charge.ResponseId);
-        await transaction.ExecuteAsync();
+        await redis.GetDatabase().ScriptEvaluateAsync(
+            ForgetScript,
+            [RedisKeys.BackgroundCharges, RedisKeys.BackgroundDue, RedisKeys.BackgroundHeld],
+            [charge.ResponseId, charge.Account]);
+    }
+
+    /// <summary>How many background responses <paramref name="account"/> has in progress (held, not yet settled).</summary>
+    public async Task<long> HeldCountAsync(string account)
+    {
+        var count = await redis.GetDatabase().HashGetAsync(RedisKeys.BackgroundHeld, account);
+        return count.TryParse(out long held) ? held : 0;
     }
 
     /// <summary>The status of a finished Response (<c>completed</c>, <c>incomplete</c>, <c>failed</c>, <c>cancelled</c>); null while it runs.</summary>

@@ -120,6 +120,13 @@ public sealed class MeteringOptions
     /// </summary>
     public TimeSpan BackgroundMaxAge { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// How many background responses an account may have in progress at once (0: any number). A background response is
+    /// billed once its provider has finished it, so without a bound an account with a little credit could start any
+    /// number of long jobs; with one, what it can owe beyond its balance is at most this many responses' cost.
+    /// </summary>
+    public int MaxBackgroundResponses { get; set; } = 16;
+
     /// <summary>How often a long stream refreshes its in-flight record with the output delivered so far.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
 

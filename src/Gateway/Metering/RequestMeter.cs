@@ -261,6 +261,28 @@ internal sealed partial class RequestMeter
         }
     }
 
+    /// <summary>
+    /// The account's limit of background responses in progress (<see cref="MeteringOptions.MaxBackgroundResponses"/>)
+    /// when <paramref name="key"/>'s account has reached it; null when it may start another (or Redis cannot say: the
+    /// charge's hold then bills it at once, see <see cref="SettleInBackgroundAsync"/>).
+    /// </summary>
+    public async ValueTask<int?> BackgroundLimitReachedAsync(ApiKeyInfo key)
+    {
+        if (key.Account is not { } account || _background is null || _options.MaxBackgroundResponses <= 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await _background.HeldCountAsync(account) >= _options.MaxBackgroundResponses ? _options.MaxBackgroundResponses : null;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Journals and queues the charge of <paramref name="usageEvent"/>, claimed as its admission allows.</summary>
     private void Charge(MeteredRequest request, ApiKeyInfo key, UsageEvent usageEvent, long tokenDelta)
     {

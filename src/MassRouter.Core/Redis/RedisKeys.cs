@@ -40,6 +40,12 @@ public static class RedisKeys
     /// <summary>The same responses by when a gateway next asks the provider how they stand (sorted set, Unix ms).</summary>
     public const string BackgroundDue = "mr:{bg}:due";
 
+    /// <summary>
+    /// How many background responses each account has held in <see cref="BackgroundCharges"/> (hash: account → count, the
+    /// field gone at zero), bounding what an account can owe at once. Same hash slot.
+    /// </summary>
+    public const string BackgroundHeld = "mr:{bg}:held";
+
     /// <summary>The account record.</summary>
     public static string Account(string account) => "mr:{a:" + account + "}:account";
 

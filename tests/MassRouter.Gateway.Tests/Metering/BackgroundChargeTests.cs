@@ -207,6 +207,58 @@ public class BackgroundChargeTests(MeteringFixture fixture)
         Assert.Equal(Price.Cost(billed.PromptTokens, 0), billed.CostNanos);
     }
 
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task AnAccount_MayHaveOnlySoManyBackgroundResponsesInProgress_ItsOverspendBound(string backend)
+    {
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(Dollar);
+        var ids = new List<string>();
+        for (var i = 0; i < MeteringBackend.MaxBackgroundResponses; i++)
+        {
+            ids.Add(await CreateAsync(b, key, tokens: 500, intervalMs: 20));
+            await KeyTests.AssertEventuallyAsync(async () => await b.Db.HashExistsAsync(RedisKeys.BackgroundCharges, ids[^1]));
+        }
+
+        // One more while they run: refused before any provider is asked, nothing charged.
+        using (var over = b.Responses(0, key.Secret, $$"""{"model":"{{MeteringBackend.ResponsesModel}}","input":"one more","background":true}"""))
+        using (var refused = await b.Http.SendAsync(over))
+        {
+            var error = await Forwarding.OpenAIErrorAssert.IsErrorAsync(refused, HttpStatusCode.TooManyRequests, "too_many_background_responses");
+            Assert.Contains(MeteringBackend.MaxBackgroundResponses.ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)error["message"], StringComparison.Ordinal);
+        }
+
+        // A foreground request is not held back by them.
+        using (var foreground = b.Responses(1, key.Secret, $$"""{"model":"{{MeteringBackend.ResponsesModel}}","input":"now"}"""))
+        using (var answered = await b.Http.SendAsync(foreground))
+        {
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        }
+
+        // One settled (cancelled through the gateway): room for another.
+        using (var cancel = new HttpRequestMessage(HttpMethod.Post, new Uri(b.Addresses[1], $"v1/responses/{ids[0]}/cancel")))
+        {
+            cancel.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Secret);
+            using var cancelled = await b.Http.SendAsync(cancel);
+            Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        }
+
+        await KeyTests.AssertEventuallyAsync(async () => !await b.Db.HashExistsAsync(RedisKeys.BackgroundCharges, ids[0]));
+        ids.Add(await CreateAsync(b, key, tokens: 500, intervalMs: 20));
+
+        // All cancelled: the account's count of held charges is back to none.
+        foreach (var id in ids.Skip(1))
+        {
+            using var cancel = new HttpRequestMessage(HttpMethod.Post, new Uri(b.Addresses[0], $"v1/responses/{id}/cancel"));
+            cancel.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Secret);
+            using var cancelled = await b.Http.SendAsync(cancel);
+            Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        }
+
+        await KeyTests.AssertEventuallyAsync(async () => !await b.Db.HashExistsAsync(RedisKeys.BackgroundHeld, key.Account));
+        Assert.Equal(MeteringBackend.MaxBackgroundResponses + 2, (await b.WaitForEventsAsync(key.Account, MeteringBackend.MaxBackgroundResponses + 2)).Count);
+    }
+
     /// <summary>Once its charge is held, puts the pollers' first check of <paramref name="id"/> an hour away.</summary>
     private static async Task PostponeChecksAsync(MeteringBackend b, string id)
     {

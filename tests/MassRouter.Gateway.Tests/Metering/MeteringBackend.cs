@@ -19,6 +19,10 @@ public sealed class MeteringBackend : IAsyncDisposable
 {
     public const string Model = "test/metered";
     public const string OtherModel = "test/other";
+
+    /// <summary>Background responses an account may have in progress at once here.</summary>
+    public const int MaxBackgroundResponses = 3;
+
     public const decimal InputPerMillion = 2.50m;
     public const decimal OutputPerMillion = 10.00m;
 
@@ -313,6 +317,7 @@ public sealed class MeteringBackend : IAsyncDisposable
             ["MassRouter:Metering:Prices:test/metered-claude:OutputPerMillion"] = ClaudeOutputPerMillion.ToString(CultureInfo.InvariantCulture),
             ["MassRouter:Metering:Prices:test/metered:InputPerMillion"] = InputPerMillion.ToString(CultureInfo.InvariantCulture),
             ["MassRouter:Metering:Prices:test/metered:OutputPerMillion"] = OutputPerMillion.ToString(CultureInfo.InvariantCulture),
+            ["MassRouter:Metering:MaxBackgroundResponses"] = MaxBackgroundResponses.ToString(CultureInfo.InvariantCulture),
             ["MassRouter:Metering:SpoolPath"] = spoolPath,
             ["MassRouter:Metering:SpoolReplayInterval"] = "00:00:00.200",
             ["MassRouter:Metering:RedisTimeout"] = "00:00:02",
