@@ -266,15 +266,39 @@ internal sealed class ChatAttempts : IRetryGate
             _delay = retryAfter ?? RetryPolicy.Backoff(++_sameDeploymentRetries, _options.BaseBackoff, _options.MaxBackoff);
         }
 
-        _metrics.Retried(failed.Provider.Name, ReasonLabel(status));
+        MovedOn(failed, ReasonLabel(status));
+        return true;
+    }
+
+    /// <inheritdoc />
+    public bool HasFallback => _index + 1 < _plan.Count && _attempts < _options.MaxAttempts;
+
+    /// <inheritdoc />
+    public bool TryFallBack(string reason)
+    {
+        if (!HasFallback || _context.RequestAborted.IsCancellationRequested || _stop.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        var failed = _plan[_index];
+        _index++;
+        _delay = TimeSpan.Zero;
+        MovedOn(failed, reason);
+        return true;
+    }
+
+    /// <summary>Counts and logs the move from <paramref name="failed"/> to the attempt now planned.</summary>
+    private void MovedOn(Deployment failed, string reason)
+    {
+        _metrics.Retried(failed.Provider.Name, reason);
         _logger.LogInformation(
-            "Request {RequestId}: provider {Provider} failed with {Status}; trying {Next} (attempt {Attempt})",
+            "Request {RequestId}: provider {Provider} failed ({Reason}); trying {Next} (attempt {Attempt})",
             _requestId,
             failed.Provider.Name,
-            status,
+            reason,
             _plan[_index].Provider.Name,
             _attempts + 1);
-        return true;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -337,7 +361,7 @@ internal sealed class ChatAttempts : IRetryGate
             return AttemptResult.Abandoned;
         }
 
-        if (_forwardError != ForwarderError.None || exchange.RetryableFailure || exchange.EndedWithError || RetryPolicy.IsRetryable(exchange.UpstreamStatus))
+        if (_forwardError != ForwarderError.None || (exchange.RetryableFailure && !exchange.ExceededContext) || exchange.EndedWithError || RetryPolicy.IsRetryable(exchange.UpstreamStatus))
         {
             // Read by the breaker should this failure open the circuit: a rate limit opens it only as long as the provider asked.
             deployment.Health.FailedWith(_forwardError == ForwarderError.None && exchange.UpstreamStatus == StatusCodes.Status429TooManyRequests ? exchange.UpstreamRetryAfter : null);

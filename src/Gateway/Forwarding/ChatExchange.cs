@@ -108,6 +108,12 @@ internal sealed partial class ChatExchange : HttpTransformer
     /// <summary>True when the attempt failed retryably and nothing was written: the caller tries again.</summary>
     public bool RetryableFailure { get; private set; }
 
+    /// <summary>
+    /// True when the provider refused the request as too long for the model's context and the request moved on to a
+    /// fallback (<see cref="RetryableFailure"/> too): a client error, not a failure of the deployment.
+    /// </summary>
+    public bool ExceededContext { get; private set; }
+
     /// <summary>When the provider's response headers arrived, or 0.</summary>
     public long HeadersTimestamp { get; private set; }
 
@@ -156,6 +162,15 @@ internal sealed partial class ChatExchange : HttpTransformer
             return false;
         }
 
+        if (status is StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge && _retryGate is { HasFallback: true }
+            && await ExceedsContextAsync(proxyResponse, cancellationToken) && _retryGate.TryFallBack("context_length"))
+        {
+            // Too long for this model: a fallback (another model, a deployment with a larger window) may take it.
+            RetryableFailure = true;
+            ExceededContext = true;
+            return false;
+        }
+
         await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         var headers = httpContext.Response.Headers;
         headers.ContentLength = null;
@@ -199,6 +214,24 @@ internal sealed partial class ChatExchange : HttpTransformer
 
         // The body has been written here; YARP must not copy it again.
         return false;
+    }
+
+    /// <summary>
+    /// Whether a client-error answer says the request is too long for the model's context. Its body is buffered for that
+    /// (up to 1 MiB; it is relayed from the buffer when the request does not move on).
+    /// </summary>
+    private static async ValueTask<bool> ExceedsContextAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await response.Content.LoadIntoBufferAsync(1024 * 1024, cancellationToken);
+            return ContextLengthErrors.Match(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+        }
+        catch (HttpRequestException)
+        {
+            // Larger than any error a provider sends, or cut short: relayed as it can be.
+            return false;
+        }
     }
 
     private static bool IsEventStream(MediaTypeHeaderValue? contentType, string mediaType = SseReader.MediaType) =>

@@ -15,6 +15,12 @@ internal interface IProviderSimulator
     /// <summary>Writes an error response with the provider's body for <paramref name="statusCode"/>.</summary>
     Task WriteErrorAsync(HttpContext context, int statusCode);
 
+    /// <summary>
+    /// Writes the error the provider answers a prompt longer than the model's context window with (the <c>context-length</c>
+    /// fault), before anything is generated: its own status, body and headers, a 400 for all of them.
+    /// </summary>
+    Task WriteContextLengthErrorAsync(HttpContext context);
+
     /// <summary>Answers the request with generated text; <paramref name="routeModel"/> overrides the body's model (Azure deployments).</summary>
     Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel);
 }

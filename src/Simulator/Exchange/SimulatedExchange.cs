@@ -87,6 +87,12 @@ internal sealed class SimulatedExchange
                 await provider.WriteErrorAsync(context, status);
                 return;
             }
+
+            if (faults.ContextLength)
+            {
+                await provider.WriteContextLengthErrorAsync(context);
+                return;
+            }
         }
 
         if (control.FixturePath is { } fixturePath)

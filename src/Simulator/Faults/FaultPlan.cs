@@ -5,7 +5,7 @@ namespace MassRouter.Simulator.Faults;
 
 /// <summary>
 /// The faults one request asked for through <c>x-sim-fault</c>, e.g. <c>slow-headers:200,midstream-error:3</c>:
-/// <c>status:NNN</c>, <c>midstream-error:N</c>, <c>reset:N</c>, <c>slow-headers:MS</c>, <c>hold:ID</c>.
+/// <c>status:NNN</c>, <c>context-length</c>, <c>midstream-error:N</c>, <c>reset:N</c>, <c>slow-headers:MS</c>, <c>hold:ID</c>.
 /// </summary>
 internal sealed class FaultPlan
 {
@@ -13,6 +13,12 @@ internal sealed class FaultPlan
     private static readonly object _resetMarker = new();
 
     public int? Status { get; private set; }
+
+    /// <summary>
+    /// True when the request is answered, before anything is generated, with the provider's own "context length exceeded"
+    /// error (<c>context-length</c>, no argument); a <c>status</c> fault in the same header wins over it.
+    /// </summary>
+    public bool ContextLength { get; private set; }
 
     public int? MidstreamErrorAfter { get; private set; }
 
@@ -37,6 +43,9 @@ internal sealed class FaultPlan
                 case "status" when number is >= 400 and <= 599:
                     plan.Status = number;
                     break;
+                case "context-length" when colon < 0:
+                    plan.ContextLength = true;
+                    break;
                 case "midstream-error" when number >= 0:
                     plan.MidstreamErrorAfter = number;
                     break;
@@ -50,7 +59,7 @@ internal sealed class FaultPlan
                     plan.HoldId = argument;
                     break;
                 default:
-                    error = $"Unknown or malformed fault '{part}'. Expected status:400-599, midstream-error:N, reset:N, slow-headers:MS or hold:ID, comma-separated.";
+                    error = $"Unknown or malformed fault '{part}'. Expected status:400-599, context-length, midstream-error:N, reset:N, slow-headers:MS or hold:ID, comma-separated.";
                     plan = null;
                     return false;
             }

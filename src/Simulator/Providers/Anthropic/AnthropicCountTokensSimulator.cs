@@ -20,6 +20,9 @@ internal sealed class AnthropicCountTokensSimulator : IProviderSimulator
         return AnthropicMessagesSimulator.WriteErrorAsync(context, statusCode, type, message);
     }
 
+    public Task WriteContextLengthErrorAsync(HttpContext context) =>
+        AnthropicMessagesSimulator.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "invalid_request_error", AnthropicErrors.PromptTooLong);
+
     public Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {
         if (AnthropicMessagesRequest.TryParse(body) is not { } request)

@@ -10,6 +10,12 @@ internal static class AnthropicErrors
     public static ReadOnlyMemory<byte> MidstreamEvent { get; } =
         "event: error\ndata: {\"type\":\"error\",\"error\":{\"details\":null,\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"u8.ToArray();
 
+    /// <summary>
+    /// The message of the 400 <c>invalid_request_error</c> for a prompt longer than the model's context window (the
+    /// <c>context-length</c> fault), quoted from Anthropic's documentation and its users' issue reports, not recorded traffic.
+    /// </summary>
+    public const string PromptTooLong = "prompt is too long: 208403 tokens > 200000 maximum";
+
     /// <summary>Error type and message per status; 400, 404 and 529 carry the recorded messages of the fixtures.</summary>
     public static (string Type, string Message) ForStatus(int statusCode) => statusCode switch
     {

@@ -22,6 +22,8 @@ internal sealed class BedrockConverseSimulator : IProviderSimulator
         return BedrockErrors.WriteAsync(context, statusCode, exception, message);
     }
 
+    public Task WriteContextLengthErrorAsync(HttpContext context) => Invalid(context, BedrockErrors.InputTooLong);
+
     /// <summary><paramref name="routeModel"/> is the model id of the path; the operation (streaming or not) is read from the path too.</summary>
     public Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {

@@ -13,6 +13,12 @@ internal static class BedrockErrors
     public const string ErrorTypeHeader = "x-amzn-ErrorType";
     public const string ValidationException = "ValidationException";
 
+    /// <summary>
+    /// The message of the 400 <c>ValidationException</c> for an input longer than the model's context window (the
+    /// <c>context-length</c> fault), quoted from AWS's documentation and its users' issue reports, not recorded traffic.
+    /// </summary>
+    public const string InputTooLong = "Input is too long for requested model.";
+
     private const string BedrockNamespace = ":http://internal.amazon.com/coral/com.amazon.bedrock/";
     private const string CoralNamespace = ":http://internal.amazon.com/coral/com.amazon.coral.service/";
 

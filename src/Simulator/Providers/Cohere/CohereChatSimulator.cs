@@ -17,6 +17,8 @@ internal sealed class CohereChatSimulator : IProviderSimulator
 
     public Task WriteErrorAsync(HttpContext context, int statusCode) => WriteErrorAsync(context, statusCode, CohereErrors.ForStatus(statusCode));
 
+    public Task WriteContextLengthErrorAsync(HttpContext context) => WriteErrorAsync(context, StatusCodes.Status400BadRequest, CohereErrors.TooManyTokens);
+
     public Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {
         if (CohereChatRequest.TryParse(body) is not { } request)

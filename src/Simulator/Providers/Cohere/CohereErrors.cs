@@ -10,6 +10,13 @@ internal static class CohereErrors
     public static ReadOnlyMemory<byte> MidstreamEvent { get; } =
         "event: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"ERROR\",\"error\":\"internal server error, this has been reported to our developers\"}}\n\ndata: [DONE]\n\n"u8.ToArray();
 
+    /// <summary>
+    /// The message of the 400 for a prompt longer than the model's context window (the <c>context-length</c> fault), quoted
+    /// from Cohere's documentation and its users' issue reports, not recorded traffic.
+    /// </summary>
+    public const string TooManyTokens =
+        "too many tokens: total number of tokens in the prompt cannot exceed 128000 - received 131072. Try using a shorter prompt or enabling prompt truncating. See https://docs.cohere.com/reference/chat for more details.";
+
     /// <summary>Message per status; 404 carries the recorded message of cohere/cohere-error-404-model-not-found.</summary>
     public static string ForStatus(int statusCode) => statusCode switch
     {

@@ -11,6 +11,12 @@ internal static class GeminiErrors
     public static ReadOnlyMemory<byte> MidstreamEvent { get; } =
         "data: {\"error\": {\"code\": 500,\"message\": \"An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting\",\"status\": \"INTERNAL\"}}\r\n\r\n"u8.ToArray();
 
+    /// <summary>
+    /// The message of the 400 <c>INVALID_ARGUMENT</c> for an input longer than the model's context window (the
+    /// <c>context-length</c> fault), quoted from Google's documentation and its users' issue reports, not recorded traffic.
+    /// </summary>
+    public const string InputTokenCountExceeded = "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).";
+
     /// <summary>Status name and message per HTTP status; 404 and 429 carry the recorded messages of the fixtures.</summary>
     public static (string Status, string Message) ForStatus(int statusCode) => statusCode switch
     {

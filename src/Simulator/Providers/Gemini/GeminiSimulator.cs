@@ -23,6 +23,9 @@ internal sealed class GeminiSimulator : IProviderSimulator
         return WriteErrorAsync(context, statusCode, status, message);
     }
 
+    public Task WriteContextLengthErrorAsync(HttpContext context) =>
+        WriteErrorAsync(context, StatusCodes.Status400BadRequest, "INVALID_ARGUMENT", GeminiErrors.InputTokenCountExceeded);
+
     /// <summary><paramref name="routeModel"/> is the model of the path; the method (streaming or not) is read from the path too.</summary>
     public Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {

@@ -20,6 +20,9 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
 
     public Task WriteErrorAsync(HttpContext context, int statusCode) => OpenAIErrors.WriteAsync(context, statusCode);
 
+    public Task WriteContextLengthErrorAsync(HttpContext context) =>
+        JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.ContextLengthExceeded);
+
     public Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {
         if (!OpenAIChatRequest.TryParse(body, out var request))

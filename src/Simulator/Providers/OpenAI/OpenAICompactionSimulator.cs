@@ -20,6 +20,9 @@ internal sealed class OpenAICompactionSimulator(HoldGates gates, OpenAIResponseS
 
     public Task WriteErrorAsync(HttpContext context, int statusCode) => OpenAIErrors.WriteAsync(context, statusCode);
 
+    public Task WriteContextLengthErrorAsync(HttpContext context) =>
+        JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.ContextWindowExceeded);
+
     public async Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {
         if (RequestFields.ReadObject(body, root => new CompactionRequest(RequestFields.String(root, "model") ?? "", RequestFields.String(root, "previous_response_id")))

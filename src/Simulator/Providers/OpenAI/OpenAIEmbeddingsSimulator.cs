@@ -33,6 +33,9 @@ internal sealed class OpenAIEmbeddingsSimulator(HoldGates gates) : IProviderSimu
 
     public Task WriteErrorAsync(HttpContext context, int statusCode) => OpenAIErrors.WriteAsync(context, statusCode);
 
+    public Task WriteContextLengthErrorAsync(HttpContext context) =>
+        JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.EmbeddingsContextLengthExceeded);
+
     public async Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {
         JsonDocument document;

@@ -45,6 +45,25 @@ internal static class OpenAIErrors
     public static ReadOnlyMemory<byte> MissingModel { get; } =
         """{"error":{"message":"you must provide a model parameter","type":"invalid_request_error","param":null,"code":null}}"""u8.ToArray();
 
+    // The context-length bodies (the context-length fault) are quoted from OpenAI's documentation and its users' issue
+    // reports, not from recorded traffic: the shared fixtures hold none.
+
+    /// <summary>Chat completions' 400 for messages longer than the model's context window.</summary>
+    public static ReadOnlyMemory<byte> ContextLengthExceeded { get; } =
+        """{"error":{"message":"This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens. Please reduce the length of the messages.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}"""u8.ToArray();
+
+    /// <summary>The legacy Completions API's 400 for a prompt longer than the model's context window.</summary>
+    public static ReadOnlyMemory<byte> PromptContextLengthExceeded { get; } =
+        """{"error":{"message":"This model's maximum context length is 128000 tokens. However, your prompt resulted in 131072 tokens. Please reduce the length of the messages.","type":"invalid_request_error","param":"prompt","code":"context_length_exceeded"}}"""u8.ToArray();
+
+    /// <summary>The Responses API's 400 for an input longer than the model's context window.</summary>
+    public static ReadOnlyMemory<byte> ContextWindowExceeded { get; } =
+        """{"error":{"message":"Your input exceeds the context window of this model. Please adjust your input and try again.","type":"invalid_request_error","param":"input","code":"context_length_exceeded"}}"""u8.ToArray();
+
+    /// <summary>The embeddings 400 for an input longer than the model takes: no param, no code.</summary>
+    public static ReadOnlyMemory<byte> EmbeddingsContextLengthExceeded { get; } =
+        """{"error":{"message":"This model's maximum context length is 8192 tokens, however you requested 9000 tokens (9000 in your prompt; 0 for the completion). Please reduce your prompt; or completion length.","type":"invalid_request_error","param":null,"code":null}}"""u8.ToArray();
+
     /// <summary>What OpenAI sends as an SSE event when a stream fails after it started.</summary>
     public static ReadOnlyMemory<byte> MidstreamEvent { get; } =
         "data: {\"error\":{\"message\":\"The server had an error while processing your request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"u8.ToArray();

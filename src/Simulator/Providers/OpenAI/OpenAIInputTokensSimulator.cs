@@ -18,6 +18,9 @@ internal sealed class OpenAIInputTokensSimulator : IProviderSimulator
 
     public Task WriteErrorAsync(HttpContext context, int statusCode) => OpenAIErrors.WriteAsync(context, statusCode);
 
+    public Task WriteContextLengthErrorAsync(HttpContext context) =>
+        JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.ContextWindowExceeded);
+
     public Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {
         if (RequestFields.ReadObject(body, root => RequestFields.String(root, "model") ?? "") is not { } model)

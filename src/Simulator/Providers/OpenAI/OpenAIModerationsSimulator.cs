@@ -48,6 +48,9 @@ internal sealed class OpenAIModerationsSimulator(HoldGates gates) : IProviderSim
 
     public Task WriteErrorAsync(HttpContext context, int statusCode) => OpenAIErrors.WriteAsync(context, statusCode);
 
+    /// <summary>No context window to exceed here: a plain 400.</summary>
+    public Task WriteContextLengthErrorAsync(HttpContext context) => WriteErrorAsync(context, StatusCodes.Status400BadRequest);
+
     public async Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {
         if (RequestFields.ReadObject(body, Read) is not { } request)

@@ -34,6 +34,9 @@ internal sealed class OpenAIResponsesSimulator : IProviderSimulator
 
     public Task WriteErrorAsync(HttpContext context, int statusCode) => OpenAIErrors.WriteAsync(context, statusCode);
 
+    public Task WriteContextLengthErrorAsync(HttpContext context) =>
+        JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.ContextWindowExceeded);
+
     public Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {
         if (!OpenAIResponsesRequest.TryParse(body, out var request))

@@ -19,6 +19,9 @@ internal sealed class OpenAIStoredResponseSimulator(OpenAIResponseStore store, O
 
     public Task WriteErrorAsync(HttpContext context, int statusCode) => OpenAIErrors.WriteAsync(context, statusCode);
 
+    /// <summary>No context window to exceed here: a plain 400.</summary>
+    public Task WriteContextLengthErrorAsync(HttpContext context) => WriteErrorAsync(context, StatusCodes.Status400BadRequest);
+
     public Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {
         var id = context.Request.RouteValues["id"] as string ?? string.Empty;

@@ -20,6 +20,9 @@ internal sealed class OpenAITextCompletionSimulator(HoldGates gates) : IProvider
 
     public Task WriteErrorAsync(HttpContext context, int statusCode) => OpenAIErrors.WriteAsync(context, statusCode);
 
+    public Task WriteContextLengthErrorAsync(HttpContext context) =>
+        JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, OpenAIErrors.PromptContextLengthExceeded);
+
     public Task GenerateAsync(HttpContext context, ReadOnlySequence<byte> body, RequestControl control, string? routeModel)
     {
         var parsed = OpenAITextCompletionRequest.TryParse(body, out var request);
