@@ -51,6 +51,11 @@ public static class ControlApiHost
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         builder.AddControlApi();
+        var tracing = configuration.GetSection(ControlApiOptions.SectionName + ":Tracing").Get<Core.Telemetry.TracingOptions>() ?? new();
+        if (Telemetry.OtlpTracing.IsEnabled(tracing))
+        {
+            Telemetry.OtlpTracing.Add(builder.Services, tracing, "massrouter-control-api");
+        }
 
         var app = builder.Build();
         app.UseBrowserAccess(app.Configuration);

@@ -132,9 +132,9 @@ public static class GatewayHost
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddHttpForwarder();
-        if (TracingSetup.IsEnabled(initial.Tracing))
+        if (MassRouter.ControlApi.Telemetry.OtlpTracing.IsEnabled(initial.Tracing))
         {
-            TracingSetup.Add(services, initial.Tracing);
+            MassRouter.ControlApi.Telemetry.OtlpTracing.Add(services, initial.Tracing, "massrouter-gateway", GatewayTracing.SourceName);
         }
         builder.AddMetering();
         if (MeteringOptions.IsEnabled(configuration))

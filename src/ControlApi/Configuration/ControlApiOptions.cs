@@ -55,6 +55,12 @@ public sealed class ControlApiOptions
     /// </summary>
     public List<string> CorsOrigins { get; set; } = [];
 
+    /// <summary>
+    /// Distributed tracing over OTLP when the control API runs on its own (off unless an endpoint is configured); embedded
+    /// beside the gateway, the gateway's <c>MassRouter:Tracing</c> covers it.
+    /// </summary>
+    public MassRouter.Core.Telemetry.TracingOptions Tracing { get; set; } = new();
+
     /// <summary>Creates this platform admin at start-up when no admin exists yet (production bootstrap).</summary>
     public BootstrapAdminOptions BootstrapAdmin { get; set; } = new();
 

@@ -9,6 +9,7 @@ internal sealed class ControlApiOptionsValidator : IValidateOptions<ControlApiOp
     {
         var failures = new List<string>();
         const string P = ControlApiOptions.SectionName;
+        options.Tracing.Validate(P + ":Tracing", failures);
         if (options.Database.Provider is not ("postgres" or "sqlite"))
         {
             failures.Add($"{P}:Database:Provider '{options.Database.Provider}' must be 'postgres' or 'sqlite'.");

@@ -62,7 +62,7 @@ public sealed class GatewayOptions
     public Telemetry.AccessLogOptions AccessLog { get; set; } = new();
 
     /// <summary>Distributed tracing over OTLP (off unless an endpoint is configured).</summary>
-    public Telemetry.TracingOptions Tracing { get; set; } = new();
+    public Core.Telemetry.TracingOptions Tracing { get; set; } = new();
 }
 
 /// <summary>One API key: either the secret itself or its SHA-256 hash (hex), so secrets need not sit in config.</summary>

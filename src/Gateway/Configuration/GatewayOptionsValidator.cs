@@ -23,7 +23,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add("MassRouter:CredentialKey must be base64 of exactly 32 bytes (the control API's value).");
         }
 
-        ValidateTracing(options.Tracing, failures);
+        options.Tracing.Validate("MassRouter:Tracing", failures);
         if (options.Cache.MaxTtl <= TimeSpan.Zero || options.Cache.MaxEntryBytes <= 0 || options.Cache.LocalMaxBytes <= 0)
         {
             failures.Add("MassRouter:Cache:MaxTtl, MaxEntryBytes and LocalMaxBytes must be positive.");
@@ -210,23 +210,4 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 
     private static bool IsRegion(string region) =>
         region.Length is > 0 and <= 32 && region.All(static c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') && region[0] != '-' && region[^1] != '-';
-
-    private static void ValidateTracing(Telemetry.TracingOptions tracing, List<string> failures)
-    {
-        if (tracing.OtlpEndpoint is { Length: > 0 } endpoint
-            && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
-        {
-            failures.Add($"MassRouter:Tracing:OtlpEndpoint '{endpoint}' must be an absolute http(s) URL (the collector's, e.g. http://localhost:4318).");
-        }
-
-        if (tracing.Protocol is not ("http/protobuf" or "grpc"))
-        {
-            failures.Add($"MassRouter:Tracing:Protocol '{tracing.Protocol}' is not supported (http/protobuf or grpc).");
-        }
-
-        if (tracing.SampleRatio is not (>= 0 and <= 1))
-        {
-            failures.Add("MassRouter:Tracing:SampleRatio must be between 0 and 1.");
-        }
-    }
 }

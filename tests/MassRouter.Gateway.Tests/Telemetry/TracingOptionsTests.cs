@@ -1,5 +1,6 @@
 using MassRouter.Gateway.Configuration;
-using MassRouter.Gateway.Telemetry;
+using MassRouter.ControlApi.Telemetry;
+using MassRouter.Core.Telemetry;
 
 namespace MassRouter.Gateway.Tests.Telemetry;
 
@@ -33,7 +34,7 @@ public class TracingOptionsTests
     [InlineData("https://api.vendor.io/otlp/v1/traces", "http/protobuf", "https://api.vendor.io/otlp/v1/traces")]
     [InlineData("http://collector:4317", "grpc", "http://collector:4317/")]
     public void ABaseAddress_GetsOtlpsTracesPath_AsFromTheEnvironment(string endpoint, string protocol, string expected) =>
-        Assert.Equal(new Uri(expected), TracingSetup.ExportUri(endpoint, protocol));
+        Assert.Equal(new Uri(expected), OtlpTracing.ExportUri(endpoint, protocol));
 
     [Theory]
     [InlineData("/v1/chat/completions", true)]
@@ -43,5 +44,5 @@ public class TracingOptionsTests
     [InlineData("/metrics", false)]
     [InlineData("/control/metrics", false)]
     public void ProbesAndScrapes_AreLeftOut(string path, bool traced) =>
-        Assert.Equal(traced, TracingSetup.IsTraced(path));
+        Assert.Equal(traced, OtlpTracing.IsTraced(path));
 }

@@ -1,6 +1,6 @@
 using System.Net;
 using MassRouter.Gateway.Tests.Infrastructure;
-using MassRouter.Gateway.Telemetry;
+using MassRouter.Tests.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 

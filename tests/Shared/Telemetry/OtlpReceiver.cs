@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace MassRouter.Gateway.Tests.Telemetry;
+namespace MassRouter.Tests.Telemetry;
 
 /// <summary>A span as an OTLP collector received it.</summary>
 internal sealed record ReceivedSpan(
