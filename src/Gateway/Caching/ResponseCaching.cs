@@ -18,7 +18,8 @@ namespace MassRouter.Gateway.Caching;
 /// the account (never shared across accounts), the route and the request body as sent; the same request within the
 /// time-to-live is answered from it without calling a provider, and is free. Hits still count against the key's rate
 /// limits (they were admitted), and <c>Cache-Control: no-cache</c> on a request skips the lookup and caches its answer
-/// afresh.
+/// afresh. A model may be cached by default (<see cref="ModelOptions.CacheTtl"/>: embeddings, whose clients seldom can
+/// add a header); a request's own header wins.
 /// </summary>
 internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOptions> options, GatewayMetrics metrics, TimeProvider time)
 {
@@ -37,19 +38,33 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
     /// What the request asks of the cache: null when nothing (no header, caching off, or a route it does not serve);
     /// false with <paramref name="error"/> when the header is not a time-to-live.
     /// </summary>
-    public bool TryRead(HttpContext context, ApiKeyInfo key, ClientApi api, ReadOnlySpan<byte> body, out CacheRequest? request, out string? error)
+    public bool TryRead(HttpContext context, ApiKeyInfo key, ClientApi api, ReadOnlySpan<byte> body, TimeSpan? modelTtl, out CacheRequest? request, out string? error)
     {
         request = null;
         error = null;
-        if (!_options.Enabled || !context.Request.Headers.TryGetValue(TtlHeader, out var header))
+        if (!_options.Enabled)
         {
             return true;
         }
 
-        if (!int.TryParse(header.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
+        TimeSpan ttl;
+        if (context.Request.Headers.TryGetValue(TtlHeader, out var header))
         {
-            error = $"The {TtlHeader} header must be a whole number of seconds above 0, not '{header}'.";
-            return false;
+            if (!int.TryParse(header.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
+            {
+                error = $"The {TtlHeader} header must be a whole number of seconds above 0, not '{header}'.";
+                return false;
+            }
+
+            ttl = TimeSpan.FromSeconds(seconds);
+        }
+        else if (modelTtl is { } configured && configured > TimeSpan.Zero)
+        {
+            ttl = configured;
+        }
+        else
+        {
+            return true;
         }
 
         if (api is not (ClientApi.ChatCompletions or ClientApi.Embeddings or ClientApi.Completions or ClientApi.Moderations))
@@ -57,7 +72,6 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
             return true;
         }
 
-        var ttl = TimeSpan.FromSeconds(seconds);
         request = new CacheRequest(
             KeyOf(StoredResponseHolder.OwnerOf(key), api, body),
             ttl > _options.MaxTtl ? _options.MaxTtl : ttl,

@@ -172,6 +172,13 @@ public sealed class ModelOptions
     /// </summary>
     public TimeSpan? FirstTokenTimeout { get; set; }
 
+    /// <summary>
+    /// Caches this model's answers for this long without the client asking (as if every request carried
+    /// <c>x-massrouter-cache-ttl</c>): for deterministic models, embeddings above all, whose clients cannot add a header.
+    /// A request's own header wins; null: only requests that ask are cached.
+    /// </summary>
+    public TimeSpan? CacheTtl { get; set; }
+
     /// <summary>Longest a whole request may take; null means no limit beyond the idle timeouts.</summary>
     public TimeSpan? TotalTimeout { get; set; }
 

@@ -127,6 +127,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 failures.Add($"{prefix}:LoadBalancing '{model.LoadBalancing}' is not supported (supported: weighted, least-latency).");
             }
 
+            if (model.CacheTtl <= TimeSpan.Zero)
+            {
+                failures.Add($"{prefix}: CacheTtl must be positive when set.");
+            }
+
             if (model.FirstTokenTimeout <= TimeSpan.Zero || model.TotalTimeout <= TimeSpan.Zero)
             {
                 failures.Add($"{prefix}: FirstTokenTimeout and TotalTimeout must be positive when set.");

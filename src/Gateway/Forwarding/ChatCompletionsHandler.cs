@@ -94,14 +94,14 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
-        if (!caching.TryRead(context, key, api, body.WrittenSpan, out var cache, out var cacheError))
+        if (await RouteAsync(context, key, request.Model) is not { } route || await ResolveAsync(context, route, request, key) is not { } routes)
         {
-            await RejectAsync(context, new RequestError(cacheError, ResponseCaching.TtlHeader, "invalid_cache_ttl"));
             return;
         }
 
-        if (await RouteAsync(context, key, request.Model) is not { } route || await ResolveAsync(context, route, request, key) is not { } routes)
+        if (!caching.TryRead(context, key, api, body.WrittenSpan, route.CacheTtl, out var cache, out var cacheError))
         {
+            await RejectAsync(context, new RequestError(cacheError, ResponseCaching.TtlHeader, "invalid_cache_ttl"));
             return;
         }
 

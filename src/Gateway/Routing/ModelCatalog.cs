@@ -120,7 +120,8 @@ internal sealed class ModelCatalog : IDisposable
                     })
                     .OrderBy(d => d.Priority)],
                 string.Equals(m.LoadBalancing, "least-latency", StringComparison.OrdinalIgnoreCase),
-                m.TotalTimeout),
+                m.TotalTimeout,
+                m.CacheTtl),
             StringComparer.Ordinal);
         return new Snapshot(routes, providers, [.. routes.Values.OrderBy(r => r.Id, StringComparer.Ordinal)]);
     }
@@ -134,6 +135,7 @@ internal sealed class ModelCatalog : IDisposable
                 Deployments = [.. model.Deployments.Where(d => providers.ContainsKey(d.Provider))],
                 FirstTokenTimeout = model.FirstTokenTimeout,
                 TotalTimeout = model.TotalTimeout,
+                CacheTtl = model.CacheTtl,
                 LoadBalancing = model.LoadBalancing,
             };
 

@@ -1,7 +1,7 @@
 namespace MassRouter.Gateway.Routing;
 
 /// <summary>A public model id and its deployments, ordered by priority.</summary>
-internal sealed class ModelRoute(string id, Deployment[] deployments, bool leastLatency, TimeSpan? totalTimeout)
+internal sealed class ModelRoute(string id, Deployment[] deployments, bool leastLatency, TimeSpan? totalTimeout, TimeSpan? cacheTtl = null)
 {
     public string Id { get; } = id;
 
@@ -13,4 +13,7 @@ internal sealed class ModelRoute(string id, Deployment[] deployments, bool least
 
     /// <summary>Longest a whole request may take.</summary>
     public TimeSpan? TotalTimeout { get; } = totalTimeout;
+
+    /// <summary>How long its answers are cached when the request does not say (<see cref="Configuration.ModelOptions.CacheTtl"/>).</summary>
+    public TimeSpan? CacheTtl { get; } = cacheTtl;
 }

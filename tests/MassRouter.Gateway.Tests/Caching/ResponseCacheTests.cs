@@ -124,6 +124,46 @@ public class ResponseCacheTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task AModelCachedByDefault_IsCachedWithoutTheHeader_AndTheHeaderStillWins()
+    {
+        var app = await GatewayFixture.StartGatewayAsync(new Dictionary<string, string?>
+        {
+            ["MassRouter:Metering:Enabled"] = "false",
+            ["MassRouter:ApiKeys:0:Key"] = GatewayFixture.Key,
+            ["MassRouter:Providers:sim:BaseUrl"] = new Uri(gateway.SimulatorAddress, "v1").ToString(),
+            ["MassRouter:Models:0:Id"] = "cached/embedding",
+            ["MassRouter:Models:0:Deployments:0:Provider"] = "sim",
+            ["MassRouter:Models:0:CacheTtl"] = "01:00:00",
+        });
+        try
+        {
+            var address = new Uri(app.Urls.First());
+            var body = $$"""{"model":"cached/embedding","input":"{{Guid.NewGuid():N}}"}""";
+            async Task<(string? Cache, byte[] Body)> EmbedAsync(params (string Name, string Value)[] headers)
+            {
+                using var request = gateway.JsonPost("v1/embeddings", body, headers: headers);
+                request.RequestUri = new Uri(address, "v1/embeddings");
+                using var response = await gateway.Http.SendAsync(request);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return (Header(response, "x-massrouter-cache"), await response.Content.ReadAsByteArrayAsync());
+            }
+
+            var first = await EmbedAsync();
+            var second = await EmbedAsync();
+            var refused = await EmbedAsync(("Cache-Control", "no-cache"));
+
+            Assert.Equal("miss", first.Cache);
+            Assert.Equal("hit", second.Cache);
+            Assert.Equal(first.Body, second.Body);
+            Assert.Equal("miss", refused.Cache);
+        }
+        finally
+        {
+            await GatewayFixture.StopAsync(app);
+        }
+    }
+
+    [Fact]
     public async Task TheHeader_IsTheGatewaysOwn_NotSentToTheProvider()
     {
         var id = Guid.NewGuid().ToString("N");
