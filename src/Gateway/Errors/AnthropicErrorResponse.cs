@@ -26,7 +26,13 @@ internal static class AnthropicErrorResponse
 
         response.StatusCode = status;
         response.ContentType = "application/json";
-        AnthropicErrorWriter.Write(response.BodyWriter, AnthropicErrorWriter.TypeForStatus(status), message);
+        var type = AnthropicErrorWriter.TypeForStatus(status);
+        if (context.Features.Get<Telemetry.AccessLogEntry>() is { } logged)
+        {
+            logged.Error = type;
+        }
+
+        AnthropicErrorWriter.Write(response.BodyWriter, type, message);
         return response.BodyWriter.FlushAsync(context.RequestAborted).AsTask();
     }
 

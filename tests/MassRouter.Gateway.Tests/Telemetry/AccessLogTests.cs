@@ -91,6 +91,18 @@ public sealed class AccessLogTests(GatewayFixture gateway) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAnthropicShapedRefusal_CarriesItsErrorType()
+    {
+        using var request = Post("v1/messages", """{"model":"logged/nope","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}""", ("anthropic-version", "2023-06-01"));
+        using var response = await gateway.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+
+        var line = await LineAsync(response.Headers.GetValues("x-request-id").Single());
+        Assert.Equal(404, (int)line["status"]!);
+        Assert.Equal("not_found_error", (string?)line["error"]);
+    }
+
+    [Fact]
     public async Task ACacheHit_IsLoggedAsSuch_AndFree()
     {
         var body = $$"""{"model":"logged/gpt","messages":[{"role":"user","content":"{{Guid.NewGuid():N}}"}]}""";
