@@ -31,7 +31,7 @@ public class OptInFeatureBenchmarks
     public bool Nothing() => _context.Request.Headers.ContainsKey("x-nothing-here") is false;
 
     [Benchmark]
-    public bool CacheNotAskedFor() => _caching.TryRead(_context, _key, ClientApi.ChatCompletions, Body, modelTtl: null, out _, out _);
+    public bool CacheNotAskedFor() => _caching.TryRead(_context, _key, ClientApi.ChatCompletions, Body, stream: false, modelTtl: null, out _, out _);
 
     [Benchmark]
     public bool TracingOff()

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -18,7 +19,8 @@ namespace MassRouter.Gateway.Caching;
 /// the account (never shared across accounts), the route and the request body as sent; the same request within the
 /// time-to-live is answered from it without calling a provider, and is free. Hits still count against the key's rate
 /// limits (they were admitted), and <c>Cache-Control: no-cache</c> on a request skips the lookup and caches its answer
-/// afresh. A model may be cached by default (<see cref="ModelOptions.CacheTtl"/>: embeddings, whose clients seldom can
+/// afresh. Identical non-streaming requests arriving while one is being answered wait for its answer (single flight,
+/// per instance) instead of each asking a provider. A model may be cached by default (<see cref="ModelOptions.CacheTtl"/>: embeddings, whose clients seldom can
 /// add a header); a request's own header wins.
 /// </summary>
 internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOptions> options, GatewayMetrics metrics, TimeProvider time)
@@ -32,13 +34,20 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
     /// <summary>The response header saying what the cache did: <c>hit</c> or <c>miss</c>.</summary>
     public const string StatusHeader = "x-massrouter-cache";
 
+    // A follower waits at most this long for the request it is coalesced with (a reasoning model's whole answer).
+    private static readonly TimeSpan CoalescedWait = TimeSpan.FromMinutes(10);
+
     private readonly ResponseCacheOptions _options = options.Value.Cache;
+
+    // Non-streaming misses being answered, by key: an identical request meanwhile waits for that answer instead of asking
+    // a provider again (single flight, per instance).
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<CachedResponse?>> _inFlight = new(StringComparer.Ordinal);
 
     /// <summary>
     /// What the request asks of the cache: null when nothing (no header, caching off, or a route it does not serve);
     /// false with <paramref name="error"/> when the header is not a time-to-live.
     /// </summary>
-    public bool TryRead(HttpContext context, ApiKeyInfo key, ClientApi api, ReadOnlySpan<byte> body, TimeSpan? modelTtl, out CacheRequest? request, out string? error)
+    public bool TryRead(HttpContext context, ApiKeyInfo key, ClientApi api, ReadOnlySpan<byte> body, bool stream, TimeSpan? modelTtl, out CacheRequest? request, out string? error)
     {
         request = null;
         error = null;
@@ -75,7 +84,8 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
         request = new CacheRequest(
             KeyOf(StoredResponseHolder.OwnerOf(key), api, body),
             ttl > _options.MaxTtl ? _options.MaxTtl : ttl,
-            Refresh: context.Request.Headers.CacheControl.ToString().Contains("no-cache", StringComparison.OrdinalIgnoreCase));
+            Refresh: context.Request.Headers.CacheControl.ToString().Contains("no-cache", StringComparison.OrdinalIgnoreCase),
+            Stream: stream);
         return true;
     }
 
@@ -83,6 +93,27 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
     public async ValueTask<bool> TryServeAsync(HttpContext context, CacheRequest request, string model)
     {
         var cached = request.Refresh ? null : await store.GetAsync(request.Key, context.RequestAborted);
+        if (cached is null && !request.Refresh && !request.Stream)
+        {
+            // A stream is not held back for another's whole answer; any other request is, when one like it is under way.
+            var mine = new TaskCompletionSource<CachedResponse?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var leader = _inFlight.GetOrAdd(request.Key, mine);
+            if (ReferenceEquals(leader, mine))
+            {
+                request.Leader = mine;
+            }
+            else
+            {
+                try
+                {
+                    cached = await leader.Task.WaitAsync(CoalescedWait, context.RequestAborted);
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+        }
+
         if (cached is null)
         {
             metrics.CacheLookup(model, hit: false);
@@ -136,14 +167,20 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
 
         context.Features.Set(capture.Feature);
         using var body = capture.Body;
+        CachedResponse? stored = null;
         if (whole && context.Response.StatusCode == StatusCodes.Status200OK && !context.RequestAborted.IsCancellationRequested
             && body.Kept is { } kept)
         {
-            store.Store(
-                request.Key,
-                new CachedResponse(context.Response.ContentType ?? "application/json", provider, model, time.GetUtcNow().ToUnixTimeMilliseconds(), kept.ToArray()),
-                request.Ttl);
+            stored = new CachedResponse(context.Response.ContentType ?? "application/json", provider, model, time.GetUtcNow().ToUnixTimeMilliseconds(), kept.ToArray());
+            store.Store(request.Key, stored, request.Ttl);
             metrics.CacheStored(model);
+        }
+
+        if (request.Leader is { } leader)
+        {
+            // The requests waiting for this one get its answer, or (none kept) ask a provider themselves.
+            _inFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource<CachedResponse?>>(request.Key, leader));
+            leader.TrySetResult(stored);
         }
     }
 
@@ -158,7 +195,12 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
 
     /// <summary>A request's use of the cache.</summary>
     /// <param name="Refresh">Skip the lookup (<c>Cache-Control: no-cache</c>), and cache the answer afresh.</param>
-    internal sealed record CacheRequest(string Key, TimeSpan Ttl, bool Refresh);
+    /// <param name="Stream">A streamed request: never held back for an identical one's whole answer.</param>
+    internal sealed record CacheRequest(string Key, TimeSpan Ttl, bool Refresh, bool Stream = false)
+    {
+        /// <summary>Set when this request's answer is awaited by identical ones that came while it was under way.</summary>
+        public TaskCompletionSource<CachedResponse?>? Leader { get; set; }
+    }
 
     /// <summary>The response body being kept, and the feature it stands in front of.</summary>
     internal sealed record Capture(HttpContext Context, IHttpResponseBodyFeature Feature, CapturedBody Body);

@@ -99,7 +99,7 @@ internal sealed class ChatCompletionsHandler(
             return;
         }
 
-        if (!caching.TryRead(context, key, api, body.WrittenSpan, route.CacheTtl, out var cache, out var cacheError))
+        if (!caching.TryRead(context, key, api, body.WrittenSpan, request.Stream, route.CacheTtl, out var cache, out var cacheError))
         {
             await RejectAsync(context, new RequestError(cacheError, ResponseCaching.TtlHeader, "invalid_cache_ttl"));
             return;

@@ -89,6 +89,38 @@ public class ResponseCacheTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task IdenticalRequestsWhileOneIsAnswered_WaitForItsAnswer_TheProviderAskedOnce()
+    {
+        var body = Body(stream: false);
+        var ids = Enumerable.Range(0, 3).Select(_ => Guid.NewGuid().ToString("N")).ToArray();
+        var first = SendAsync(body, ("x-sim-request-id", ids[0]), ("x-sim-ttft-ms", "400"));
+        await Task.Delay(100);
+        var others = ids.Skip(1).Select(id => SendAsync(body, ("x-sim-request-id", id), ("x-sim-ttft-ms", "400"))).ToArray();
+        var answers = await Task.WhenAll([first, .. others]);
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.Response.StatusCode));
+        Assert.Equal("miss", Header(answers[0].Response, "x-massrouter-cache"));
+        Assert.All(answers.Skip(1), a => Assert.Equal("hit", Header(a.Response, "x-massrouter-cache")));
+        Assert.All(answers.Skip(1), a => Assert.Equal(answers[0].Body, a.Body));
+        await AssertNotAskedAsync(ids[1]);
+        await AssertNotAskedAsync(ids[2]);
+    }
+
+    [Fact]
+    public async Task IdenticalStreams_AreNotHeldBack_EachIsAnsweredAsItComes()
+    {
+        var body = Body(stream: true);
+        var ids = new[] { Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N") };
+        var first = SendAsync(body, ("x-sim-request-id", ids[0]), ("x-sim-ttft-ms", "300"));
+        await Task.Delay(100);
+        var second = SendAsync(body, ("x-sim-request-id", ids[1]), ("x-sim-ttft-ms", "300"));
+        var answers = await Task.WhenAll(first, second);
+
+        Assert.All(answers, a => Assert.Equal("miss", Header(a.Response, "x-massrouter-cache")));
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Http.GetAsync(new Uri(gateway.SimulatorAddress, $"sim/requests/{ids[1]}"))).StatusCode);
+    }
+
+    [Fact]
     public async Task AStreamTheClientLeft_IsNotCached()
     {
         var body = Body(stream: true);
