@@ -149,6 +149,26 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
     /// </summary>
     public async ValueTask FinishAsync(Capture capture, CacheRequest request, bool whole, string provider, string model)
     {
+        CachedResponse? stored = null;
+        try
+        {
+            stored = await KeepAsync(capture, request, whole, provider, model);
+        }
+        finally
+        {
+            if (request.Leader is { } leader)
+            {
+                // The requests waiting for this one get its answer, or (none kept) ask a provider themselves: whatever
+                // happened here, none of them is left waiting.
+                _inFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource<CachedResponse?>>(request.Key, leader));
+                leader.TrySetResult(stored);
+            }
+        }
+    }
+
+    /// <summary>Puts the response's own body back, and caches the answer when whole; returns what was cached.</summary>
+    private async ValueTask<CachedResponse?> KeepAsync(Capture capture, CacheRequest request, bool whole, string provider, string model)
+    {
         var context = capture.Context;
         var wrapper = context.Features.Get<IHttpResponseBodyFeature>();
         if (wrapper is StreamResponseBodyFeature streamed)
@@ -167,21 +187,16 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
 
         context.Features.Set(capture.Feature);
         using var body = capture.Body;
-        CachedResponse? stored = null;
-        if (whole && context.Response.StatusCode == StatusCodes.Status200OK && !context.RequestAborted.IsCancellationRequested
-            && body.Kept is { } kept)
+        if (!whole || context.Response.StatusCode != StatusCodes.Status200OK || context.RequestAborted.IsCancellationRequested
+            || body.Kept is not { } kept)
         {
-            stored = new CachedResponse(context.Response.ContentType ?? "application/json", provider, model, time.GetUtcNow().ToUnixTimeMilliseconds(), kept.ToArray());
-            store.Store(request.Key, stored, request.Ttl);
-            metrics.CacheStored(model);
+            return null;
         }
 
-        if (request.Leader is { } leader)
-        {
-            // The requests waiting for this one get its answer, or (none kept) ask a provider themselves.
-            _inFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource<CachedResponse?>>(request.Key, leader));
-            leader.TrySetResult(stored);
-        }
+        var stored = new CachedResponse(context.Response.ContentType ?? "application/json", provider, model, time.GetUtcNow().ToUnixTimeMilliseconds(), kept.ToArray());
+        store.Store(request.Key, stored, request.Ttl);
+        metrics.CacheStored(model);
+        return stored;
     }
 
     /// <summary>The cache key: a hash of who asks (their cached answers are theirs alone), on which route, for which body.</summary>
