@@ -24,27 +24,43 @@ internal sealed class EmbeddedGarnet : IDisposable
     /// <summary>StackExchange.Redis connection string for this server.</summary>
     public string ConnectionString => "127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture);
 
-    public static EmbeddedGarnet Start(string memory = "64m")
-    {
-        // Garnet wants a concrete port; a just-released ephemeral one is free in practice, and a clash fails loudly.
-        var port = FreePort();
-        var server = new GarnetServer(
-        [
-            "--bind", "127.0.0.1",
-            "--port", port.ToString(CultureInfo.InvariantCulture),
-            "--lua",
-            // Without it Garnet runs a script without locking its keys: admission and settlement would not be atomic.
-            "--lua-transaction-mode", "true",
-            "--memory", memory,
-            "--page", "1m",
-            "--index", "1m",
-            "--logger-level", "Warning",
+    public static EmbeddedGarnet Start(string memory = "64m") => Start(memory, FreePort);
 
-            // Quiet: no version banner and text art on the gateway's console.
-            "-q",
-        ]);
-        server.Start();
-        return new EmbeddedGarnet(server, port);
+    /// <summary>
+    /// Starts on a port from <paramref name="ports"/>: a just-released ephemeral port is free in practice, but another
+    /// process (or test) may take it before Garnet binds it, so a port found taken is given up for the next one (a few
+    /// tries; then the clash fails loudly).
+    /// </summary>
+    internal static EmbeddedGarnet Start(string memory, Func<int> ports)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = ports();
+            var server = new GarnetServer(
+            [
+                "--bind", "127.0.0.1",
+                "--port", port.ToString(CultureInfo.InvariantCulture),
+                "--lua",
+                // Without it Garnet runs a script without locking its keys: admission and settlement would not be atomic.
+                "--lua-transaction-mode", "true",
+                "--memory", memory,
+                "--page", "1m",
+                "--index", "1m",
+                "--logger-level", "Warning",
+
+                // Quiet: no version banner and text art on the gateway's console.
+                "-q",
+            ]);
+            try
+            {
+                server.Start();
+                return new EmbeddedGarnet(server, port);
+            }
+            catch (Exception e) when (attempt < 5 && e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+            {
+                server.Dispose();
+            }
+        }
     }
 
     public void Dispose() => _server.Dispose();
