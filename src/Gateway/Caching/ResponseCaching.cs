@@ -7,7 +7,6 @@ using MassRouter.Gateway.Configuration;
 using MassRouter.Gateway.Forwarding;
 using MassRouter.Gateway.StoredResponses;
 using MassRouter.Gateway.Telemetry;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace MassRouter.Gateway.Caching;
@@ -135,24 +134,18 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
     }
 
     /// <summary>Starts keeping what the client is sent (up to <see cref="ResponseCacheOptions.MaxEntryBytes"/>).</summary>
-    public Capture BeginCapture(HttpContext context)
-    {
-        var feature = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
-        var body = new CapturedBody(feature.Stream, _options.MaxEntryBytes);
-        context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(body, feature));
-        return new Capture(context, feature, body);
-    }
+    public CapturedBody BeginCapture(HttpContext context) => CapturedBody.Install(context, _options.MaxEntryBytes);
 
     /// <summary>
     /// Ends the capture; caches the answer when <paramref name="whole"/> (a successful answer the client received to its
     /// end) and it fit.
     /// </summary>
-    public async ValueTask FinishAsync(Capture capture, CacheRequest request, bool whole, string provider, string model)
+    public async ValueTask FinishAsync(HttpContext context, CapturedBody capture, CacheRequest request, bool whole, string provider, string model)
     {
         CachedResponse? stored = null;
         try
         {
-            stored = await KeepAsync(capture, request, whole, provider, model);
+            stored = await KeepAsync(context, capture, request, whole, provider, model);
         }
         finally
         {
@@ -167,26 +160,12 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
     }
 
     /// <summary>Puts the response's own body back, and caches the answer when whole; returns what was cached.</summary>
-    private async ValueTask<CachedResponse?> KeepAsync(Capture capture, CacheRequest request, bool whole, string provider, string model)
+    private async ValueTask<CachedResponse?> KeepAsync(HttpContext context, CapturedBody capture, CacheRequest request, bool whole, string provider, string model)
     {
-        var context = capture.Context;
-        var wrapper = context.Features.Get<IHttpResponseBodyFeature>();
-        if (wrapper is StreamResponseBodyFeature streamed)
-        {
-            try
-            {
-                // What the wrapper's pipe still holds reaches the client (and the copy) before the copy is read.
-                await streamed.CompleteAsync();
-            }
-            catch (Exception e) when (e is IOException or OperationCanceledException)
-            {
-                // The client left: nothing to keep, and nothing more to send.
-                whole = false;
-            }
-        }
+        using var body = capture;
 
-        context.Features.Set(capture.Feature);
-        using var body = capture.Body;
+        // The client that left has not received what the copy holds: nothing to keep.
+        whole &= await body.EndAsync();
         if (!whole || context.Response.StatusCode != StatusCodes.Status200OK || context.RequestAborted.IsCancellationRequested
             || body.Kept is not { } kept)
         {
@@ -216,7 +195,4 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
         /// <summary>Set when this request's answer is awaited by identical ones that came while it was under way.</summary>
         public TaskCompletionSource<CachedResponse?>? Leader { get; set; }
     }
-
-    /// <summary>The response body being kept, and the feature it stands in front of.</summary>
-    internal sealed record Capture(HttpContext Context, IHttpResponseBodyFeature Feature, CapturedBody Body);
 }

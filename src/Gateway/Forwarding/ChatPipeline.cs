@@ -59,10 +59,12 @@ internal sealed class ChatPipeline(
         // Counted for the settlement's linger: see RequestMeter.Started.
         meter.Started();
         spinner.Poke(meter.InFlight);
-        GatewayTracing.DescribeRequest(key, route.Id, requestId, dialect?.Api ?? native?.Api ?? api);
+        // The API the client called (what the metrics, spans and access log name), which the body may have been translated from.
+        var clientApi = dialect?.Api ?? native?.Api ?? api;
+        GatewayTracing.DescribeRequest(key, route.Id, requestId, clientApi);
         var logged = _accessLog ? context.Features.Get<AccessLogEntry>() : null;
-        logged?.Describe(key, route.Id, dialect?.Api ?? native?.Api ?? api, request.Stream);
-        ResponseCaching.Capture? capture = null;
+        logged?.Describe(key, route.Id, clientApi, request.Stream);
+        StoredResponses.CapturedBody? capture = null;
         try
         {
             // Metering: local concurrency limit, then one Redis round trip (RPM/TPM, caps, balance).
@@ -79,7 +81,7 @@ internal sealed class ChatPipeline(
                     // Answered from the cache: admitted (so rate limited), but nothing generated, nothing billed.
                     meter.Release(metered);
                     logged?.AnsweredFromCache();
-                    metrics.RequestCompleted(new RequestOutcome(api, route.Id, ResponseCaching.Provider, StatusCodes.Status200OK, started, Stopwatch.GetTimestamp(), 0, 0, 0, 0));
+                    metrics.RequestCompleted(new RequestOutcome(clientApi, route.Id, ResponseCaching.Provider, StatusCodes.Status200OK, started, Stopwatch.GetTimestamp(), 0, 0, 0, 0));
                     return;
                 }
 
@@ -166,7 +168,7 @@ internal sealed class ChatPipeline(
             {
                 // A whole answer: a success relayed to its end (a stream's usage, which comes last, seen).
                 var whole = !exchange.EndedWithError && (!request.Stream || exchange.Usage.IsKnown);
-                await caching.FinishAsync(capture, cache!, whole, attempts.Deployment.Provider.Name, attempts.Deployment.PublicModel);
+                await caching.FinishAsync(context, capture, cache!, whole, attempts.Deployment.Provider.Name, attempts.Deployment.PublicModel);
                 capture = null;
             }
 
@@ -193,7 +195,7 @@ internal sealed class ChatPipeline(
             logged?.Answered(attempts.Deployment, attempts.Count, exchange.Usage, exchange.FirstOutputTimestamp);
             var usage = exchange.Usage;
             metrics.RequestCompleted(new RequestOutcome(
-                dialect?.Api ?? native?.Api ?? api,
+                clientApi,
                 attempts.Deployment.PublicModel,
                 attempts.Deployment.Provider.Name,
                 context.Response.StatusCode,
@@ -209,7 +211,7 @@ internal sealed class ChatPipeline(
             if (capture is not null)
             {
                 // Refused or failed before an answer: nothing to keep, the response's own body put back.
-                await caching.FinishAsync(capture, cache!, whole: false, "", "");
+                await caching.FinishAsync(context, capture, cache!, whole: false, "", "");
             }
 
             meter.Ended();

@@ -206,12 +206,7 @@ internal sealed class StoredResponsesHandler(
         var held = kind == StoredKind.Response && background is not null && ShowsTheResponse(context, operation)
             ? await background.HeldAsync(id)
             : null;
-        var clientBody = context.Response.Body;
-        using var captured = held is null ? null : new CapturedBody(clientBody, CapturedResponseLimit);
-        if (captured is not null)
-        {
-            context.Response.Body = captured;
-        }
+        using var captured = held is null ? null : CapturedBody.Install(context, CapturedResponseLimit);
 
         context.Response.Headers[ProviderHeader] = provider.Name;
         var transformer = new StoredResponseTransformer(provider, baseUrl + "/" + Uri.EscapeDataString(id) + operation);
@@ -224,8 +219,10 @@ internal sealed class StoredResponsesHandler(
         finally
         {
             provider.Connections.Release(invoker);
-            context.Response.Body = clientBody;
         }
+
+        // A client that left did not see the answer whole: it bills nothing here (the pollers will).
+        var seen = captured is not null && await captured.EndAsync();
 
         if (error != ForwarderError.None)
         {
@@ -235,11 +232,11 @@ internal sealed class StoredResponsesHandler(
         {
             index.Forget(id);
         }
-        else if (held is not null && context.Response.StatusCode == StatusCodes.Status200OK && captured!.Kept is { } answer)
+        else if (seen && context.Response.StatusCode == StatusCodes.Status200OK && captured!.Kept is { } answer)
         {
             try
             {
-                await background!.SettleIfFinishedAsync(held, answer);
+                await background!.SettleIfFinishedAsync(held!, answer);
             }
             catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
             {

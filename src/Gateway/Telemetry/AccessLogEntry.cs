@@ -10,8 +10,6 @@ namespace MassRouter.Gateway.Telemetry;
 /// </summary>
 internal sealed class AccessLogEntry
 {
-    private const string ResponseCachingProvider = Caching.ResponseCaching.Provider;
-
     public DateTimeOffset Time { get; init; }
 
     public string Method { get; init; } = "";
@@ -67,7 +65,7 @@ internal sealed class AccessLogEntry
     public void AnsweredFromCache()
     {
         Cache = "hit";
-        Provider = ResponseCachingProvider;
+        Provider = Caching.ResponseCaching.Provider;
         CostNanos = 0;
     }
 
