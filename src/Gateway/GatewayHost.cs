@@ -247,6 +247,7 @@ public static class GatewayHost
         app.MapPost("/v1/messages", (RequestDelegate)app.Services.GetRequiredService<MessagesHandler>().HandleAsync);
         app.MapPost("/v1/messages/count_tokens", (RequestDelegate)app.Services.GetRequiredService<CountTokensHandler>().HandleAsync);
         app.MapModels();
+        app.MapKeyInfo();
         app.MapHealth();
         app.MapIndex(besideControlApi: controlApi);
         // Scrapes are GETs; without method metadata the exporter would answer any method.

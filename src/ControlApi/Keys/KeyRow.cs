@@ -42,7 +42,7 @@ internal sealed class KeyRow
 
     public string KeyId => Id.ToString(CultureInfo.InvariantCulture);
 
-    public KeyRecord ToRecord() => new(KeyHash, KeyId, Account, Status, ExpiresAt, Models, Rpm, Tpm, MaxConcurrency, DailyCapNanos, MonthlyCapNanos);
+    public KeyRecord ToRecord() => new(KeyHash, KeyId, Name, Account, Status, ExpiresAt, Models, Rpm, Tpm, MaxConcurrency, DailyCapNanos, MonthlyCapNanos);
 
     public KeyView ToView() => new(
         Id, Account, Name, Prefix, Status, Models.Length == 0 ? [] : Models.Split(','), Rpm, Tpm, MaxConcurrency, DailyCapNanos, MonthlyCapNanos, ExpiresAt, RotatedTo, CreatedAt, UpdatedAt);

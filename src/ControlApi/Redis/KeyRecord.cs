@@ -4,6 +4,7 @@ namespace MassRouter.ControlApi.Redis;
 internal sealed record KeyRecord(
     string Hash,
     string Id,
+    string Name,
     string Account,
     string Status,
     long ExpiresAt,

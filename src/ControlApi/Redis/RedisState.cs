@@ -152,6 +152,7 @@ internal sealed class RedisState(IConnectionMultiplexer redis)
     private static HashEntry[] Entries(KeyRecord key) =>
     [
         new(KeyFields.Id, key.Id),
+        new(KeyFields.Name, key.Name),
         new(KeyFields.Account, key.Account),
         new(KeyFields.Status, key.Status),
         new(KeyFields.ExpiresAt, key.ExpiresAt),

@@ -5,6 +5,7 @@ namespace MassRouter.Gateway.Admin;
 /// <summary>A key record as docs/redis-layout.md defines it (<c>mr:key:&lt;hash&gt;</c>).</summary>
 internal sealed record KeyRecord(string Id, string Account)
 {
+    public string? Name { get; init; }
     public string Status { get; init; } = RecordStatus.Active;
     public long ExpiresAt { get; init; }
     public IReadOnlyList<string> Models { get; init; } = [];

@@ -17,6 +17,7 @@ internal static class RecordWriter
         await db.HashSetAsync(RedisKeys.Key(hex),
         [
             new(KeyFields.Id, key.Id),
+            new(KeyFields.Name, key.Name ?? ""),
             new(KeyFields.Account, key.Account),
             new(KeyFields.Status, key.Status),
             new(KeyFields.ExpiresAt, key.ExpiresAt),

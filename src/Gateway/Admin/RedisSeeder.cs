@@ -36,6 +36,7 @@ internal sealed class RedisSeeder(IConnectionMultiplexer redis, IOptions<SeedOpt
             var hash = key.Key is { Length: > 0 } secret ? KeyHash.Of(secret) : KeyHash.FromHex(key.KeyHash ?? "");
             var record = new KeyRecord(key.Id ?? "key_" + hash.ToHex()[..12], key.Account)
             {
+                Name = key.Name,
                 Status = key.Status,
                 ExpiresAt = key.ExpiresAt?.ToUnixTimeMilliseconds() ?? 0,
                 Models = key.Models,

@@ -12,6 +12,9 @@ public sealed class SeedKeyOptions
 
     public string Account { get; set; } = "";
 
+    /// <summary>Display name, shown on <c>GET /v1/key</c>.</summary>
+    public string? Name { get; set; }
+
     public string Status { get; set; } = "active";
 
     public DateTimeOffset? ExpiresAt { get; set; }

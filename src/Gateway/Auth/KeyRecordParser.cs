@@ -19,13 +19,14 @@ internal static class KeyRecordParser
     /// <param name="account">The account's <see cref="AccountFieldNames"/> values.</param>
     public static ApiKeyInfo? Parse(HashEntry[] key, RedisValue[] account)
     {
-        string? id = null, accountId = null, status = null, models = null;
+        string? id = null, name = null, accountId = null, status = null, models = null;
         long expiresAt = 0, rpm = 0, tpm = 0, concurrency = 0, dailyCap = 0, monthlyCap = 0;
         foreach (var entry in key)
         {
             switch ((string?)entry.Name)
             {
                 case KeyFields.Id: id = entry.Value; break;
+                case KeyFields.Name: name = entry.Value; break;
                 case KeyFields.Account: accountId = entry.Value; break;
                 case KeyFields.Status: status = entry.Value; break;
                 case KeyFields.Models: models = entry.Value; break;
@@ -47,7 +48,7 @@ internal static class KeyRecordParser
         var allowed = string.IsNullOrWhiteSpace(models)
             ? null
             : models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToFrozenSet(StringComparer.Ordinal);
-        return new ApiKeyInfo(id, null, allowed)
+        return new ApiKeyInfo(id, string.IsNullOrEmpty(name) ? null : name, allowed)
         {
             Account = accountId,
             ExpiresAt = expiresAt,
@@ -78,6 +79,7 @@ internal static class KeyRecordParser
         return null;
     }
 
-    private static long Long(RedisValue value) =>
+    /// <summary>A numeric field: 0 when missing or not a number, as the layout reads it.</summary>
+    public static long Long(RedisValue value) =>
         long.TryParse((string?)value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var result) ? result : 0;
 }

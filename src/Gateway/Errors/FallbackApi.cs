@@ -32,7 +32,7 @@ internal static class FallbackApi
         endpoints.Map("/v1/conversations/{id}/items/{itemId}", (RequestDelegate)(context => MethodNotAllowedAsync(context, "GET, DELETE")));
         endpoints.Map("/v1/messages", (RequestDelegate)MessagesMethodNotAllowedAsync);
         endpoints.Map("/v1/messages/count_tokens", (RequestDelegate)MessagesMethodNotAllowedAsync);
-        foreach (var path in (ReadOnlySpan<string>)["/", "/v1/models", "/healthz", "/readyz", "/metrics"])
+        foreach (var path in (ReadOnlySpan<string>)["/", "/v1/models", "/v1/key", "/healthz", "/readyz", "/metrics"])
         {
             endpoints.Map(path, (RequestDelegate)(context => MethodNotAllowedAsync(context, "GET, HEAD")));
         }

@@ -12,7 +12,7 @@ internal static class IndexApi
     {
         var index = new StringBuilder(
             "{\"service\":\"MassRouter\",\"openai_base_url\":\"/v1\",\"anthropic_base_url\":\"/\","
-            + "\"endpoints\":[\"POST /v1/chat/completions\",\"POST /v1/completions\",\"POST /v1/moderations\",\"POST /v1/embeddings\",\"POST /v1/responses\",\"POST /v1/responses/input_tokens\",\"POST /v1/responses/compact\",\"GET /v1/responses/{id}\",\"POST /v1/conversations\",\"POST /v1/messages\",\"POST /v1/messages/count_tokens\",\"GET /v1/models\"],"
+            + "\"endpoints\":[\"POST /v1/chat/completions\",\"POST /v1/completions\",\"POST /v1/moderations\",\"POST /v1/embeddings\",\"POST /v1/responses\",\"POST /v1/responses/input_tokens\",\"POST /v1/responses/compact\",\"GET /v1/responses/{id}\",\"POST /v1/conversations\",\"POST /v1/messages\",\"POST /v1/messages/count_tokens\",\"GET /v1/models\",\"GET /v1/key\"],"
             + "\"health\":\"/healthz\",\"ready\":\"/readyz\",\"metrics\":\"/metrics\"");
         if (besideControlApi)
         {

@@ -4,6 +4,7 @@ namespace MassRouter.Core.Redis;
 public static class KeyFields
 {
     public const string Id = "id";
+    public const string Name = "name";
     public const string Account = "account";
     public const string Status = "status";
     public const string ExpiresAt = "expires_at";

@@ -27,6 +27,7 @@ public abstract class KeysApiTests(ControlApiFixture fixture)
         await events.ReadAsync(RedisKeys.KeyChanged(hash));
         var record = (await fixture.RedisDb.HashGetAllAsync(RedisKeys.Key(hash))).ToDictionary(e => e.Name.ToString(), e => e.Value.ToString());
         Assert.Equal(created.Key.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), record[KeyFields.Id]);
+        Assert.Equal("ci", record[KeyFields.Name]);
         Assert.Equal(user.Account, record[KeyFields.Account]);
         Assert.Equal(RecordStatus.Active, record[KeyFields.Status]);
         Assert.Equal("0", record[KeyFields.ExpiresAt]);
@@ -99,14 +100,15 @@ public abstract class KeysApiTests(ControlApiFixture fixture)
     }
 
     [Fact]
-    public async Task Update_ChangesLimitsInRedis()
+    public async Task Update_ChangesLimitsAndNameInRedis()
     {
         var user = await fixture.NewUserAsync();
         var created = await CreateAsync(user);
-        var updated = await Expect.JsonAsync<KeyView>(await user.Http.PatchAsJsonAsync($"/api/keys/{created.Key.Id}", new { rpm = 5, models = new[] { "sim/openai" } }));
+        var updated = await Expect.JsonAsync<KeyView>(await user.Http.PatchAsJsonAsync($"/api/keys/{created.Key.Id}", new { rpm = 5, models = new[] { "sim/openai" }, name = "renamed" }));
         Assert.Equal(5, updated.Rpm);
         var hash = RedisKeys.Key(KeySecret.Hash(created.Secret));
         Assert.Equal("5", (string?)await fixture.RedisDb.HashGetAsync(hash, KeyFields.Rpm));
+        Assert.Equal("renamed", (string?)await fixture.RedisDb.HashGetAsync(hash, KeyFields.Name));
         Assert.Equal("sim/openai", (string?)await fixture.RedisDb.HashGetAsync(hash, KeyFields.Models));
     }
 
