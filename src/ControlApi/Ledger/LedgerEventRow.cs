@@ -1,6 +1,6 @@
 namespace MassRouter.ControlApi.Ledger;
 
-/// <summary>A ledger row as the CSV export writes it.</summary>
+/// <summary>A ledger row, as the CSV export and the events list read it.</summary>
 internal sealed class LedgerEventRow
 {
     public string EventId { get; set; } = "";
@@ -12,6 +12,8 @@ internal sealed class LedgerEventRow
     public string Model { get; set; } = "";
 
     public string Provider { get; set; } = "";
+
+    public string? UpstreamModel { get; set; }
 
     public long PromptTokens { get; set; }
 
@@ -27,7 +29,17 @@ internal sealed class LedgerEventRow
 
     public long HttpStatus { get; set; }
 
+    public long StartedAt { get; set; }
+
     public long EndedAt { get; set; }
 
+    public long LatencyMs { get; set; }
+
+    public long TtftMs { get; set; }
+
     public long Estimated { get; set; }
+
+    public UsageEventView ToView() => new(
+        EventId, RequestId, KeyId, Model, Provider, UpstreamModel, PromptTokens, CompletionTokens, CachedTokens, ReasoningTokens,
+        CostNanos, Billing.BillingApi.FormatUsd(CostNanos), Status, HttpStatus, StartedAt, EndedAt, LatencyMs, TtftMs, Estimated != 0);
 }

@@ -67,6 +67,27 @@ internal sealed class LedgerRepository(Database database, TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// A page of an account's events in a time range, newest first, narrowed to those matching every filter given.
+    /// </summary>
+    public async Task<Page<UsageEventView>> EventsPageAsync(string account, long from, long to, UsageEventFilter filter, PageRequest page)
+    {
+        var where = "WHERE account = @account AND ended_at >= @from AND ended_at < @to"
+            + (filter.KeyId is null ? "" : " AND key_id = @KeyId")
+            + (filter.Model is null ? "" : " AND model = @Model")
+            + (filter.RequestId is null ? "" : " AND request_id = @RequestId")
+            + (filter.Status is null ? "" : " AND status = @Status");
+        var args = new { account, from, to, filter.KeyId, filter.Model, filter.RequestId, filter.Status, page.PageSize, page.Offset };
+        await using var connection = await database.OpenAsync();
+        var total = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM ledger {where}", args);
+        var rows = await connection.QueryAsync<LedgerEventRow>(
+            "SELECT event_id, request_id, key_id, model, provider, upstream_model, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, " +
+            $"cost_nanos, status, http_status, started_at, ended_at, latency_ms, ttft_ms, estimated FROM ledger {where} " +
+            "ORDER BY ended_at DESC, id DESC LIMIT @PageSize OFFSET @Offset",
+            args);
+        return page.Of(rows.Select(r => r.ToView()), total);
+    }
+
     private sealed class UsageSums
     {
         public object? Bucket { get; set; }

@@ -12,11 +12,13 @@ namespace MassRouter.ControlApi.Ledger;
 internal static class UsageApi
 {
     private static readonly TimeSpan DefaultRange = TimeSpan.FromDays(30);
+    private const int MaxFilterLength = 256;
 
     public static IEndpointRouteBuilder MapUsage(this IEndpointRouteBuilder api)
     {
         var usage = api.MapGroup("/usage").WithTags("Usage");
         usage.MapGet("/", ReportAsync);
+        usage.MapGet("/events", EventsAsync);
         usage.MapGet("/export", ExportAsync).Produces(StatusCodes.Status200OK, contentType: "text/csv");
         return api;
     }
@@ -38,6 +40,35 @@ internal static class UsageApi
         }
 
         return TypedResults.Ok(await ledger.UsageAsync(query.Account, query.From, query.To, grouping, PageRequest.From(page, pageSize)));
+    }
+
+    /// <summary>
+    /// The account's events one by one, newest first (what a request cost, by its <c>x-request-id</c>; a key's or a
+    /// model's recent requests), paged; <c>keyId</c>, <c>model</c>, <c>requestId</c> and <c>status</c> narrow them.
+    /// </summary>
+    private static async Task<Results<Ok<Page<UsageEventView>>, ValidationProblem, ProblemHttpResult>> EventsAsync(
+        ClaimsPrincipal user, LedgerRepository ledger, AccountAccess access, TimeProvider time,
+        long? teamId, string? account, long? from, long? to, string? keyId, string? model, string? requestId, string? status, int? page, int? pageSize)
+    {
+        var errors = new ValidationErrors();
+        foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[("keyId", keyId), ("model", model), ("requestId", requestId), ("status", status)])
+        {
+            errors.Check(value is null || (value.Length is > 0 and <= MaxFilterLength), name, $"Must be 1 to {MaxFilterLength} characters.");
+        }
+
+        var (query, problem) = await ResolveAsync(user, access, time, teamId, account, from, to, errors);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (query.Errors is not null)
+        {
+            return query.Errors;
+        }
+
+        var filter = new UsageEventFilter(keyId, model, requestId, status);
+        return TypedResults.Ok(await ledger.EventsPageAsync(query.Account, query.From, query.To, filter, PageRequest.From(page, pageSize)));
     }
 
     private static async Task<Results<PushStreamHttpResult, ValidationProblem, ProblemHttpResult>> ExportAsync(

@@ -41,6 +41,8 @@ public abstract class WrongUserTests(ControlApiFixture fixture)
             (HttpMethod.Get, $"/api/usage?teamId={team.Id}", null),
             (HttpMethod.Get, $"/api/usage/export?account={owner.Account}", null),
             (HttpMethod.Get, $"/api/usage/export?account={team.Account}", null),
+            (HttpMethod.Get, $"/api/usage/events?account={owner.Account}", null),
+            (HttpMethod.Get, $"/api/usage/events?teamId={team.Id}", null),
         };
         await AssertAllDeniedAsync(stranger, attempts);
 

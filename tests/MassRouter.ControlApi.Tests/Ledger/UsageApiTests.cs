@@ -46,14 +46,73 @@ public abstract class UsageApiTests(ControlApiFixture fixture)
         Assert.Contains(",2026-03-01T10:00:00.000Z,k1,m-a,sim,100,50,10,0,1,0.000000001,ok,200,false", lines[1], StringComparison.Ordinal);
     }
 
-    private async Task<Session> SeedAsync()
+    [Fact]
+    public async Task Events_AreListedNewestFirst_Paged_WithWhatEachCost()
+    {
+        var (user, events) = await SeedEventsAsync();
+        var page = await user.Http.GetFromJsonAsync<JsonPage<UsageEventView>>($"/api/usage/events?from={Day1 - 1}&to={Day2 + 1}&pageSize=2");
+
+        Assert.Equal(3, page!.Total);
+        Assert.Equal([events[2].Id, events[1].Id], page.Items.Select(e => e.EventId));
+        var newest = page.Items[0];
+        Assert.Equal(events[2].RequestId, newest.RequestId);
+        Assert.Equal(("k2", "m-a", "sim", "upstream"), (newest.KeyId, newest.Model, newest.Provider, newest.UpstreamModel));
+        Assert.Equal((100L, 50L, 10L, 0L), (newest.PromptTokens, newest.CompletionTokens, newest.CachedTokens, newest.ReasoningTokens));
+        Assert.Equal((10L, "0.00000001"), (newest.CostNanos, newest.CostUsd));
+        Assert.Equal(("ok", 200L, false), (newest.Status, newest.HttpStatus, newest.Estimated));
+        Assert.Equal((Day2 - 1000, Day2, 1000L, 100L), (newest.StartedAt, newest.EndedAt, newest.LatencyMs, newest.TtftMs));
+
+        var second = await user.Http.GetFromJsonAsync<JsonPage<UsageEventView>>($"/api/usage/events?from={Day1 - 1}&to={Day2 + 1}&pageSize=2&page=2");
+        Assert.Equal([events[0].Id], second!.Items.Select(e => e.EventId));
+
+        // The default range is the last 30 days: these are older.
+        Assert.Equal(0, (await user.Http.GetFromJsonAsync<JsonPage<UsageEventView>>("/api/usage/events"))!.Total);
+    }
+
+    [Fact]
+    public async Task Events_AreNarrowedByRequestKeyModelAndStatus()
+    {
+        var (user, events) = await SeedEventsAsync();
+        var range = $"from={Day1 - 1}&to={Day2 + 1}";
+
+        async Task<IEnumerable<string>> IdsAsync(string filter) =>
+            (await user.Http.GetFromJsonAsync<JsonPage<UsageEventView>>($"/api/usage/events?{range}&{filter}"))!.Items.Select(e => e.EventId);
+
+        Assert.Equal([events[1].Id], await IdsAsync("requestId=" + Uri.EscapeDataString(events[1].RequestId)));
+        Assert.Equal([events[1].Id, events[0].Id], await IdsAsync("keyId=k1"));
+        Assert.Equal([events[2].Id, events[0].Id], await IdsAsync("model=m-a"));
+        Assert.Equal([events[0].Id], await IdsAsync("model=m-a&keyId=k1"));
+        Assert.Empty(await IdsAsync("status=aborted"));
+        Assert.Empty(await IdsAsync("requestId=req-of-someone-else"));
+    }
+
+    [Fact]
+    public async Task Events_InvalidQuery_ReportsEachField()
     {
         var user = await fixture.NewUserAsync();
-        await UsageEvents.SettleAsync(fixture.RedisDb, UsageEvents.Make(user.Account, 1, "m-a", "k1", Day1));
-        await UsageEvents.SettleAsync(fixture.RedisDb, UsageEvents.Make(user.Account, 100, "m-b", "k1", Day1 + 1000));
-        await UsageEvents.SettleAsync(fixture.RedisDb, UsageEvents.Make(user.Account, 10, "m-a", "k2", Day2));
+        await Expect.ValidationProblemAsync(
+            await user.Http.GetAsync($"/api/usage/events?from=10&to=5&requestId={new string('x', 300)}&model="),
+            "from", "requestId", "model");
+    }
+
+    private async Task<Session> SeedAsync() => (await SeedEventsAsync()).User;
+
+    private async Task<(Session User, List<MassRouter.Core.Usage.UsageEvent> Events)> SeedEventsAsync()
+    {
+        var user = await fixture.NewUserAsync();
+        List<MassRouter.Core.Usage.UsageEvent> events =
+        [
+            UsageEvents.Make(user.Account, 1, "m-a", "k1", Day1),
+            UsageEvents.Make(user.Account, 100, "m-b", "k1", Day1 + 1000),
+            UsageEvents.Make(user.Account, 10, "m-a", "k2", Day2),
+        ];
+        foreach (var e in events)
+        {
+            await UsageEvents.SettleAsync(fixture.RedisDb, e);
+        }
+
         await fixture.Get<LedgerFlusher>().DrainAsync(user.Account, CancellationToken.None);
-        return user;
+        return (user, events);
     }
 }
 
