@@ -12,11 +12,12 @@ namespace MassRouter.Gateway.Limits;
 /// </summary>
 /// <param name="Keys">The script's keys (shared per API key and UTC day: never written to).</param>
 /// <param name="Inflight">The settlement to charge should this gateway die before settling, recorded under <paramref name="EventId"/>.</param>
+/// <param name="MostCostNanos">The most the request could cost (0: no bound asked for): the least balance it is admitted with.</param>
 internal readonly record struct AdmissionArguments(
-    RedisKey[] Keys, long Rpm, long Tpm, long Tokens, long DailyCapNanos, long MonthlyCapNanos, RedisValue SpendField, string EventId, Settlement Inflight)
+    RedisKey[] Keys, long Rpm, long Tpm, long Tokens, long DailyCapNanos, long MonthlyCapNanos, RedisValue SpendField, string EventId, Settlement Inflight, long MostCostNanos = 0)
 {
-    public static AdmissionArguments For(ApiKeyInfo key, long tokens, string eventId, Settlement inflight, DateTimeOffset now) =>
-        new(AdmissionScript.Keys(key.RedisNames, now), key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, key.RedisNames.SpendField, eventId, inflight);
+    public static AdmissionArguments For(ApiKeyInfo key, long tokens, string eventId, Settlement inflight, DateTimeOffset now, long mostCostNanos = 0) =>
+        new(AdmissionScript.Keys(key.RedisNames, now), key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, key.RedisNames.SpendField, eventId, inflight, mostCostNanos);
 
     public void WriteKeys(RespArguments arguments)
     {
@@ -36,6 +37,7 @@ internal readonly record struct AdmissionArguments(
         arguments.Value(SpendField);
         arguments.Value(EventId);
         arguments.Json(Inflight, MeteringJson.Default.Settlement);
+        arguments.Value(MostCostNanos);
     }
 
     /// <summary>The keys and arguments as the multiplexer takes them.</summary>

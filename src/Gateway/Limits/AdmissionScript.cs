@@ -16,12 +16,15 @@ internal static class AdmissionScript
     public const int NoBalance = 3;
     public const int Suspended = 4;
     public const int CapReached = 5;
+    public const int CannotAfford = 6;
 
     // Any number of requests, checked in order as if each ran alone (a batch: see AdmissionBatcher):
     // KEYS, 8 per request: 1 account, 2 key rpm, 3 key tpm, 4 account rpm, 5 account tpm, 6 daily spend, 7 monthly spend,
     //       8 in-flight
-    // ARGV, 8 per request: 1 key rpm, 2 key tpm, 3 tokens, 4 key daily cap, 5 key monthly cap, 6 key spend field,
-    //       7 event id, 8 the settlement to charge should this gateway die before settling (recorded in the in-flight hash)
+    // ARGV, 9 per request: 1 key rpm, 2 key tpm, 3 tokens, 4 key daily cap, 5 key monthly cap, 6 key spend field,
+    //       7 event id, 8 the settlement to charge should this gateway die before settling (recorded in the in-flight hash),
+    //       9 the most the request could cost (its prompt and the output it asked for at most; 0 when it set no bound):
+    //       a positive balance below it refuses the request with {CannotAfford, 0, balance}
     // Returns, for each request, the length of its answer and then the answer: {code, retry ms, rpm limit, rpm remaining,
     // rpm reset ms, tpm limit, tpm remaining, tpm reset ms}, and when admitted or over a cap also {key daily spend,
     // account daily spend, key monthly spend, account monthly spend} after them (the baseline for local caps should Redis
@@ -40,6 +43,7 @@ internal static class AdmissionScript
           if acct[1] == 'suspended' then return {2, 4, 0} end
           local balance = tonumber(acct[2]) or 0
           if balance <= 0 then return {2, 3, 0} end
+          if balance < (tonumber(ARGV[9]) or 0) then return {3, 6, 0, balance} end
           -- The caps in the batch path's order: the account's daily and monthly, then the key's.
           local c1, c2, c3, c4 = tonumber(acct[5]) or 0, tonumber(acct[6]) or 0, tonumber(ARGV[4]) or 0, tonumber(ARGV[5]) or 0
           local s1, s2, s3, s4, u1, u2, u3, u4 = '-1', '-1', '-1', '-1', 0, 0, 0, 0
@@ -146,6 +150,7 @@ internal static class AdmissionScript
           if acct[1] == 'suspended' then return push(2, 4, 0) end
           local balance = tonumber(acct[2]) or 0
           if balance <= 0 then return push(2, 3, 0) end
+          if balance < (tonumber(ARGV[a + 9]) or 0) then return push(3, 6, 0, balance) end
           local s1, s2, s3, s4, dAcct, dKey, mAcct, mKey = '-1', '-1', '-1', '-1'
           if capped(acct[5]) or capped(acct[6]) or capped(ARGV[a + 4]) or capped(ARGV[a + 5]) then
             local field = ARGV[a + 6]
@@ -190,7 +195,7 @@ internal static class AdmissionScript
           local left = room(room(room(room(-1, acct[5], dAcct), acct[6], mAcct), ARGV[a + 4], dKey), ARGV[a + 5], mKey)
           push(14, 0, 0, rl, rr, rt, tl, tr, tt, s1, s2, s3, s4, balance, left)
         end
-        for i = 0, math.floor(#KEYS / 8) - 1 do admit(i * 8, i * 8) end
+        for i = 0, math.floor(#KEYS / 8) - 1 do admit(i * 8, i * 9) end
         for _, key in ipairs(dirty) do
           local tat = cells[key]
           redis.call('SET', key, string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
@@ -229,8 +234,11 @@ internal static class AdmissionScript
     /// <summary>The script as the request-path pipeline sends it.</summary>
     public static readonly Redis.RespScript Script = new(Lua);
 
-    /// <summary>The length of one request's keys and of its arguments.</summary>
+    /// <summary>The length of one request's keys.</summary>
     public const int Stride = 8;
+
+    /// <summary>The length of one request's arguments.</summary>
+    public const int ValueStride = 9;
 
     /// <summary>Stride keys, in the order the script reads them: cached per key and UTC day, never to be written to.</summary>
     public static RedisKey[] Keys(AccountKeyNames names, DateTimeOffset now) => names.AdmissionKeys(now);

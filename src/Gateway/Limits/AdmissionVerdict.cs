@@ -9,6 +9,9 @@ internal enum AdmissionVerdict
     ConcurrencyExceeded,
     NoBalance,
     CapReached,
+
+    /// <summary>The balance is positive but below what the request could cost (its prompt and the output it asked for).</summary>
+    CannotAfford,
     Suspended,
 
     /// <summary>Redis unreachable and the failure policy is closed for this key.</summary>

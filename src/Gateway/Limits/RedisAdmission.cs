@@ -22,10 +22,11 @@ internal sealed class RedisAdmission(
     /// <summary>Checks and counts; throws <see cref="RedisException"/> when Redis cannot be reached.</summary>
     /// <remarks><paramref name="inflight"/> is recorded under <paramref name="eventId"/> when admitted, and charged by
     /// the abandoned-request sweep if no gateway settles it.</remarks>
-    public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens, string eventId, Settlement inflight)
+    /// <param name="mostCostNanos">The most the request could cost: a lower balance refuses it (0: any positive balance).</param>
+    public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens, string eventId, Settlement inflight, long mostCostNanos = 0)
     {
         var now = time.GetUtcNow();
-        var arguments = AdmissionArguments.For(key, tokens, eventId, inflight, now);
+        var arguments = AdmissionArguments.For(key, tokens, eventId, inflight, now, mostCostNanos);
 
         // Counted against the key's room until answered, so a request admitted optimistically meanwhile cannot rely on
         // room this one takes first (Redis may run it first; seen as one request over the limit in a burst).
@@ -89,7 +90,7 @@ internal sealed class RedisAdmission(
     /// <see cref="MeteringOptions.AdmissionLinger"/> for their Redis traffic.
     /// </summary>
     public OptimisticAdmission? TryAdmitOptimistically(
-        ApiKeyInfo key, long tokens, string eventId, Settlement inflight, long minBalanceNanos, TimeSpan maxAge, bool mayLinger, out RateLimitState limits)
+        ApiKeyInfo key, long tokens, string eventId, Settlement inflight, long minBalanceNanos, TimeSpan maxAge, bool mayLinger, out RateLimitState limits, long mostCostNanos = 0)
     {
         limits = default;
         if (!pipeline.IsUsable)
@@ -98,13 +99,14 @@ internal sealed class RedisAdmission(
         }
 
         var headroom = key.Headroom;
-        if (!headroom.TryReserve(tokens, minBalanceNanos, maxAge, out limits))
+        // A request that could cost more than the least room required waits for Redis's own judgement of the balance.
+        if (!headroom.TryReserve(tokens, Math.Max(minBalanceNanos, mostCostNanos), maxAge, out limits))
         {
             return null;
         }
 
         var now = time.GetUtcNow();
-        var operation = new OptimisticAdmission(this, key, headroom, tokens, now, AdmissionArguments.For(key, tokens, eventId, inflight, now));
+        var operation = new OptimisticAdmission(this, key, headroom, tokens, now, AdmissionArguments.For(key, tokens, eventId, inflight, now, mostCostNanos));
         _batcher.Submit(operation, mayLinger);
         return operation;
     }
@@ -121,6 +123,7 @@ internal sealed class RedisAdmission(
             AdmissionScript.NoBalance => AdmissionVerdict.NoBalance,
             AdmissionScript.Suspended => AdmissionVerdict.Suspended,
             AdmissionScript.CapReached => AdmissionVerdict.CapReached,
+            AdmissionScript.CannotAfford => AdmissionVerdict.CannotAfford,
             _ => throw new InvalidOperationException("Unknown admission result " + code.ToString(CultureInfo.InvariantCulture)),
         };
         if (result.Length >= 12)

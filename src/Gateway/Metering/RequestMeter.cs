@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using MassRouter.Core.Money;
 using MassRouter.Core.Usage;
@@ -85,7 +86,8 @@ internal sealed partial class RequestMeter
     /// Admits the request or writes the OpenAI-shaped rejection. The prompt estimate is taken from
     /// <paramref name="body"/> before anything is awaited.
     /// </summary>
-    public ValueTask<MeteredRequest> AdmitAsync(HttpContext context, ApiKeyInfo key, string model, ReadOnlySpan<byte> body)
+    /// <param name="bound">The request's output limit and reachable deployments: a balance below the most it could cost refuses it.</param>
+    public ValueTask<MeteredRequest> AdmitAsync(HttpContext context, ApiKeyInfo key, string model, ReadOnlySpan<byte> body, CostBound bound = default)
     {
         if (key.Account is null || _admission is null)
         {
@@ -98,7 +100,7 @@ internal sealed partial class RequestMeter
         }
 
         // A token per 4 bytes of the prompt's text, not the tokenizer: on the request's path (see InputTokenEstimator).
-        return AdmitCoreAsync(context, key, model, _estimator.Approximate(body), lease);
+        return AdmitCoreAsync(context, key, model, _estimator.Approximate(body), lease, bound);
     }
 
     /// <summary>Releases an admitted request that never reached a provider: nothing to bill.</summary>
@@ -342,14 +344,16 @@ internal sealed partial class RequestMeter
         }
     }
 
-    private async ValueTask<MeteredRequest> AdmitCoreAsync(HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease)
+    private async ValueTask<MeteredRequest> AdmitCoreAsync(
+        HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease, CostBound bound)
     {
+        var mostCost = bound.Most(promptEstimate, out var dearest);
         var eventId = UniqueId.NewHex();
         var requestId = context.Response.Headers[RequestId.HeaderName].ToString();
         var admittedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var inflight = InflightRecord(key, model, requestId, eventId, promptEstimate, 0, admittedAt);
         if (_options.OptimisticAdmission
-            && _admission!.TryAdmitOptimistically(key, promptEstimate, eventId, inflight, _minOptimisticBalance, _options.OptimisticMaxAge, mayLinger: InFlight > 1, out var projected) is { } optimistic)
+            && _admission!.TryAdmitOptimistically(key, promptEstimate, eventId, inflight, _minOptimisticBalance, _options.OptimisticMaxAge, mayLinger: InFlight > 1, out var projected, mostCost) is { } optimistic)
         {
             _meteringMetrics?.AdmittedOptimistically();
             return Admitted(context, key, model, promptEstimate, lease, eventId, requestId, admittedAt, projected, recorded: true, optimistic);
@@ -360,7 +364,7 @@ internal sealed partial class RequestMeter
         var waitStarted = Stopwatch.GetTimestamp();
         try
         {
-            outcome = await _admission!.AdmitAsync(key, promptEstimate, eventId, inflight);
+            outcome = await _admission!.AdmitAsync(key, promptEstimate, eventId, inflight, mostCost);
             _meteringMetrics?.AdmissionWaited(Stopwatch.GetElapsedTime(waitStarted));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -372,7 +376,10 @@ internal sealed partial class RequestMeter
         if (outcome.Verdict != AdmissionVerdict.Admitted)
         {
             lease?.Dispose();
-            return await RejectAsync(context, outcome);
+            return await RejectAsync(
+                context,
+                outcome,
+                outcome.Verdict == AdmissionVerdict.CannotAfford ? CannotAffordMessage(outcome.RejectedLimit, mostCost, promptEstimate, bound.MaxOutputTokens, dearest) : null);
         }
 
         if (recorded)
@@ -474,7 +481,25 @@ internal sealed partial class RequestMeter
         return _fallback.TryAdmit(key, promptEstimate, _prices.For(model).Cost(promptEstimate, 0));
     }
 
-    private async Task<MeteredRequest> RejectAsync(HttpContext context, AdmissionOutcome outcome)
+    /// <summary>
+    /// Why a request the balance cannot cover was refused, and what the balance would cover: OpenRouter's "requires more
+    /// credits, or fewer max_tokens", with the figures.
+    /// </summary>
+    internal static string CannotAffordMessage(long balanceNanos, long mostCostNanos, long promptEstimate, int maxOutputTokens, ModelPrice price)
+    {
+        var perToken = price.OutputPerMillion * 1_000m; // nano-dollars per output token
+        var affordable = perToken <= 0 ? 0 : (long)decimal.Floor((balanceNanos - price.Cost(promptEstimate, 0)) / perToken);
+        var advice = affordable > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"Ask for at most {affordable:N0} output tokens (max_tokens), or add credit.")
+            : "Please add credit to continue.";
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"You exceeded your current quota: this request could cost up to ${Usd(mostCostNanos)} (its prompt and up to {maxOutputTokens:N0} output tokens), more than the ${Usd(balanceNanos)} left on the account. {advice}");
+
+        static string Usd(long nanos) => Nanos.ToDollars(nanos).ToString("0.00########", CultureInfo.InvariantCulture);
+    }
+
+    private async Task<MeteredRequest> RejectAsync(HttpContext context, AdmissionOutcome outcome, string? detail = null)
     {
         var (status, type, code, message) = outcome.Verdict switch
         {
@@ -488,6 +513,7 @@ internal sealed partial class RequestMeter
                 "You exceeded your current quota: the account balance is exhausted. Please add credit to continue."),
             AdmissionVerdict.CapReached => (402, "insufficient_quota", "insufficient_quota",
                 "You exceeded your current quota: a daily or monthly spending limit has been reached."),
+            AdmissionVerdict.CannotAfford => (402, "insufficient_quota", "insufficient_quota", detail ?? "You exceeded your current quota."),
             AdmissionVerdict.Suspended => (403, OpenAIErrorResponse.InvalidRequest, "account_suspended",
                 "The account this API key belongs to is suspended."),
             _ => (503, OpenAIErrorResponse.ServerError, "service_unavailable",

@@ -59,7 +59,7 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
 
         // The scenario does cross every kind of answer, or the comparison proves little.
         Assert.Equal(
-            [AdmissionScript.Admitted, AdmissionScript.RequestsExceeded, AdmissionScript.TokensExceeded, AdmissionScript.NoBalance, AdmissionScript.Suspended, AdmissionScript.CapReached],
+            [AdmissionScript.Admitted, AdmissionScript.RequestsExceeded, AdmissionScript.TokensExceeded, AdmissionScript.NoBalance, AdmissionScript.Suspended, AdmissionScript.CapReached, AdmissionScript.CannotAfford],
             alone.Select(a => (int)a[0]).Distinct().Order());
 
         // The spend hashes are read where a cap applies (account a's monthly cap), and not where none does (account b's
@@ -513,10 +513,12 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         requests.Add(Admission("c", "k5", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "c5"));       // suspended
         requests.Add(Admission("d", "k6", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "d6"));       // no balance
         requests.Add(Admission("b", "k7", rpm: 0, tpm: 0, tokens: 5, dailyCap: 2_000, eventId: "b7"));   // over its daily cap
+        requests.Add(Admission("a", "k8", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "a8", mostCost: 5_000_000_001)); // more than a's balance
+        requests.Add(Admission("a", "k8", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "a8b", mostCost: 5_000_000_000)); // all of it: admitted
         return requests;
     }
 
-    private static (RedisKey[] Keys, RedisValue[] Values) Admission(string account, string keyId, long rpm, long tpm, long tokens, long dailyCap, string eventId)
+    private static (RedisKey[] Keys, RedisValue[] Values) Admission(string account, string keyId, long rpm, long tpm, long tokens, long dailyCap, string eventId, long mostCost = 0)
     {
         var now = DateTimeOffset.UtcNow;
         RedisKey[] keys =
@@ -525,7 +527,7 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
             RedisKeys.RateLimit(account, null, "rpm"), RedisKeys.RateLimit(account, null, "tpm"),
             RedisKeys.DailySpend(account, now), RedisKeys.MonthlySpend(account, now), RedisKeys.Inflight(account),
         ];
-        RedisValue[] values = [rpm, tpm, tokens, dailyCap, 0, "k:" + keyId, eventId, "{\"record\":\"" + eventId + "\"}"];
+        RedisValue[] values = [rpm, tpm, tokens, dailyCap, 0, "k:" + keyId, eventId, "{\"record\":\"" + eventId + "\"}", mostCost];
         return (keys, values);
     }
 
