@@ -175,6 +175,7 @@ internal sealed class ChatCompletionsHandler(
             }
 
             untranslatable = new CodecError(StatusCodes.Status400BadRequest, invalid.Message, invalid.Param, invalid.Code);
+            request = request with { MaxTokens = OutputLimit.Read(body.WrittenSpan, "max_output_tokens"u8) };
         }
         else
         {

@@ -67,7 +67,14 @@ internal sealed class MessagesHandler(
         }
         else if (NativeIngress.AnyServes(ClientApi.Messages, routes))
         {
-            request = new ChatRequestInfo { Model = route.Id, Stream = stream, FallbackModels = fallbacks, Provider = preferences };
+            request = new ChatRequestInfo
+            {
+                Model = route.Id,
+                Stream = stream,
+                FallbackModels = fallbacks,
+                Provider = preferences,
+                MaxTokens = OutputLimit.Read(anthropicBody.WrittenSpan, "max_tokens"u8),
+            };
             untranslatable = new CodecError(StatusCodes.Status400BadRequest, invalid.Message, null, "invalid_request");
         }
         else

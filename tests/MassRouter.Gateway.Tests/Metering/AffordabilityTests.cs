@@ -102,6 +102,33 @@ public partial class AffordabilityTests(MeteringFixture fixture)
         Assert.Contains("up to 4,096 output tokens", message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task ABodyOnlyItsOwnApiCanServe_IsBoundedByItsOwnOutputLimit(string backend)
+    {
+        // Neither a background response (max_output_tokens) nor an Anthropic request with top_k (max_tokens) has a chat
+        // form: both go to their provider as sent, and their own output limit bounds them.
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(HalfACent);
+
+        using var background = await b.Http.SendAsync(b.Responses(
+            0, key.Secret, $$"""{"model":"{{MeteringBackend.ResponsesModel}}","input":"Tell me a story","background":true,"max_output_tokens":1000}"""));
+        var message = (await OpenAIErrorAssert.IsErrorAsync(background, HttpStatusCode.PaymentRequired, "insufficient_quota"))["message"]!.GetValue<string>();
+        Assert.Contains("up to 1,000 output tokens", message, StringComparison.Ordinal);
+
+        using var messages = new HttpRequestMessage(HttpMethod.Post, new Uri(b.Addresses[0], "v1/messages"))
+        {
+            Content = new StringContent(
+                $$"""{"model":"{{MeteringBackend.ClaudeModel}}","max_tokens":1000,"top_k":5,"messages":[{"role":"user","content":"Hi"}]}""",
+                Encoding.UTF8,
+                "application/json"),
+        };
+        messages.Headers.Add("x-api-key", key.Secret);
+        messages.Headers.Add("anthropic-version", "2023-06-01");
+        using var topK = await b.Http.SendAsync(messages);
+        Assert.Contains("up to 1,000 output tokens", await AnthropicErrorAssert.IsErrorAsync(topK, HttpStatusCode.PaymentRequired, "billing_error"), StringComparison.Ordinal);
+    }
+
     private static string Body(int maxTokens, string model = MeteringBackend.Model) =>
         $$"""{"model":"{{model}}","max_tokens":{{maxTokens}},"messages":[{"role":"user","content":"Say hello to the metering tests"}]}""";
 
