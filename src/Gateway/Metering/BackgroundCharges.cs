@@ -187,12 +187,21 @@ internal sealed partial class BackgroundCharges(
             }
         }
 
-        await Parallel.ForEachAsync(
+        if (claimed.Count > 0)
+        {
+            await CheckAllAsync(claimed, cancellationToken);
+        }
+
+        return claimed.Count;
+    }
+
+    // A method of its own: an idle gateway (no background response due) never loads System.Threading.Tasks.Parallel.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private Task CheckAllAsync(List<BackgroundCharge> claimed, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(
             claimed,
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (charge, token) => await CheckAsync(charge, token));
-        return claimed.Count;
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -3,7 +3,8 @@ using System.Net;
 namespace MassRouter.Gateway.Tests.Metering;
 
 /// <summary>What a gateway process maps into memory, read from <c>/proc</c>: a metered gateway with plain-HTTP providers
-/// has no use for OpenSSL (about 5 MiB resident once loaded), so nothing on its way may load it.</summary>
+/// has no use for OpenSSL (about 5 MiB resident once loaded), so nothing on its way may load it; nor may the opt-in
+/// features its requests do not use load theirs (idle RSS is a goal of its own).</summary>
 [Collection(MeteringCollection.Name)]
 public sealed class ProcessFootprintTests(MeteringFixture fixture) : IDisposable
 {
@@ -34,6 +35,13 @@ public sealed class ProcessFootprintTests(MeteringFixture fixture) : IDisposable
         var openSsl = maps.Where(line => line.Contains("libcrypto", StringComparison.Ordinal) || line.Contains("libssl", StringComparison.Ordinal))
             .Select(line => line[(line.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0 ? slash : 0)..]).Distinct().ToList();
         Assert.True(openSsl.Count == 0, "OpenSSL is mapped: " + string.Join(", ", openSsl));
+
+        // Tracing off, no request asking for the response cache, no background response to poll for.
+        var unused = maps.Select(line => Path.GetFileName(line.AsSpan(line.LastIndexOf(' ') + 1).ToString()))
+            .Where(file => file.StartsWith("OpenTelemetry", StringComparison.Ordinal)
+                || file is "Microsoft.Extensions.Caching.Memory.dll" or "System.Threading.Tasks.Parallel.dll")
+            .Distinct().ToList();
+        Assert.True(unused.Count == 0, "mapped for features not in use: " + string.Join(", ", unused));
     }
 
     public void Dispose()
