@@ -12,6 +12,13 @@ public sealed class GatewayOptions
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 10 * 1024 * 1024;
 
+    /// <summary>
+    /// How long a started stream may stay quiet before the gateway writes a keep-alive to the client (an SSE comment;
+    /// Anthropic's <c>ping</c> on <c>/v1/messages</c>), so that a proxy or load balancer in front of it does not take a
+    /// reasoning model's thinking for a dead connection; zero: never.
+    /// </summary>
+    public TimeSpan StreamKeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Upstream providers by name.</summary>
     public Dictionary<string, ProviderOptions> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

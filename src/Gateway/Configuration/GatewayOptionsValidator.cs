@@ -13,6 +13,12 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         var failures = new List<string>();
+        if (options.StreamKeepAlive != TimeSpan.Zero
+            && (options.StreamKeepAlive < TimeSpan.FromMilliseconds(100) || options.StreamKeepAlive > TimeSpan.FromHours(1)))
+        {
+            failures.Add("MassRouter:StreamKeepAlive must be 0 (off) or from 00:00:00.1 to 01:00:00.");
+        }
+
         if (options.MaxRequestBodyBytes <= 0)
         {
             failures.Add("MassRouter:MaxRequestBodyBytes must be positive.");

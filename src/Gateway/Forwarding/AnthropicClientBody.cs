@@ -40,6 +40,11 @@ internal sealed class AnthropicClientBody : ClientDialectBody
 
     public override ClientApi Api => ClientApi.Messages;
 
+    /// <summary>Anthropic's own keep-alive, which its SDKs expect between events (its API sends them itself).</summary>
+    protected override ReadOnlyMemory<byte> KeepAlive => Ping;
+
+    private static readonly ReadOnlyMemory<byte> Ping = "event: ping\ndata: {\"type\": \"ping\"}\n\n"u8.ToArray();
+
     protected override void OnAttempt() => _translator = null;
 
     protected override void OnEvents()

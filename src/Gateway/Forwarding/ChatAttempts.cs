@@ -83,6 +83,9 @@ internal sealed class ChatAttempts : IRetryGate
     /// <summary>Set for <c>/v1/messages</c> and <c>/v1/responses</c>: the client dialect every answer goes out in.</summary>
     public IClientDialect? Dialect { get; init; }
 
+    /// <summary><see cref="Configuration.GatewayOptions.StreamKeepAlive"/>.</summary>
+    public TimeSpan KeepAliveInterval { get; init; }
+
     /// <summary>
     /// The OpenAI operation the body is for: chat completions (every provider kind, translated as needed), or one only
     /// OpenAI-compatible providers serve as it is — <c>/v1/embeddings</c>, <c>/v1/completions</c>, <c>/v1/moderations</c>:
@@ -187,6 +190,8 @@ internal sealed class ChatAttempts : IRetryGate
                 _stop)
             {
                 Output = _output,
+                KeepAliveInterval = KeepAliveInterval,
+                Dialect = Dialect,
                 Codec = native ? Native!.Codec : deployment.Provider.Codec,
                 RequestUri = Api == ClientApi.ChatCompletions ? (native ? Native!.RequestUri(deployment) : null) : OperationUri(deployment),
                 UpstreamBody = outgoing,

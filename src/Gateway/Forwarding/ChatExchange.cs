@@ -96,6 +96,15 @@ internal sealed partial class ChatExchange : HttpTransformer
     /// <summary>Metering's collector of relayed output (null when unmetered).</summary>
     public DeliveredOutput? Output { get; init; }
 
+    /// <summary>How long a started stream may be idle before a keep-alive goes to the client (zero: never).</summary>
+    public TimeSpan KeepAliveInterval { get; init; }
+
+    /// <summary>The client dialect the stream is written in, when not OpenAI's (its keep-alive is its own).</summary>
+    public IClientDialect? Dialect { get; init; }
+
+    /// <summary>Keep-alives the stream needed (written while the provider was quiet).</summary>
+    public int KeepAlivesSent { get; private set; }
+
     /// <summary>True when the relay ended the stream early with an error event (upstream failure mid-stream).</summary>
     public bool EndedWithError { get; private set; }
 
@@ -381,12 +390,14 @@ internal sealed partial class ChatExchange : HttpTransformer
         using var reader = _translator is null ? new SseReader() : Codec!.CreateEventReader();
         using var idle = new ReadDeadline(aborted, _stop);
         var relayedAny = false;
+        var keepAlive = StreamKeepAlive.Start(writer, Dialect, KeepAliveInterval, aborted);
         _metrics.StreamStarted(_model, _deployment.Provider.Name);
         try
         {
             while (true)
             {
                 idle.Set(relayedAny ? _deployment.Provider.ActivityTimeout : FirstEventWait());
+                keepAlive?.BeforeWait();
                 var waitStart = Stopwatch.GetTimestamp();
                 if (buffer is null)
                 {
@@ -401,12 +412,18 @@ internal sealed partial class ChatExchange : HttpTransformer
 
                 var read = await body.ReadAsync(buffer.AsMemory(end), idle.Token);
                 UpstreamTicks += Stopwatch.GetTimestamp() - waitStart;
+                if (keepAlive is not null)
+                {
+                    await keepAlive.ResumeAsync();
+                }
+
                 end += read;
                 var final = read == 0;
                 if (RelayEvents(reader, buffer, ref start, end, final, writer))
                 {
                     relayedAny = true;
                     await writer.FlushAsync(aborted);
+                    keepAlive?.Relayed();
                 }
 
                 if (final || _normaliser.IsEnded)
@@ -426,6 +443,12 @@ internal sealed partial class ChatExchange : HttpTransformer
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
         {
+            if (keepAlive is not null)
+            {
+                // The error below is written by this method alone.
+                await keepAlive.StopAsync();
+            }
+
             if (aborted.IsCancellationRequested)
             {
                 // The client left: disposing the upstream response (by our caller) cancels the provider's work at once.
@@ -468,6 +491,13 @@ internal sealed partial class ChatExchange : HttpTransformer
         }
         finally
         {
+            if (keepAlive is not null)
+            {
+                // Whatever comes after the relay (the dialect's end of the stream, the pipeline) writes alone.
+                await keepAlive.StopAsync();
+                KeepAlivesSent = keepAlive.Sent;
+            }
+
             if (buffer is not null)
             {
                 ArrayPool<byte>.Shared.Return(buffer);

@@ -33,6 +33,7 @@ internal sealed class ChatPipeline(
 {
     private readonly ResilienceOptions _resilience = options.Value.Resilience;
     private readonly bool _accessLog = options.Value.AccessLog.Enabled;
+    private readonly TimeSpan _keepAlive = options.Value.StreamKeepAlive;
     private readonly RetryBudget _budget = new(options.Value.Resilience.RetryBudgetRatio, options.Value.Resilience.RetryBudgetReserve);
 
     /// <param name="body">The OpenAI chat request the attempts send (rewritten per deployment as needed).</param>
@@ -148,6 +149,7 @@ internal sealed class ChatPipeline(
             {
                 Native = native,
                 Dialect = dialect,
+                KeepAliveInterval = _keepAlive,
                 Api = api,
             };
             await attempts.RunAsync();

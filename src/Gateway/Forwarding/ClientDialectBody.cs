@@ -152,6 +152,15 @@ internal abstract class ClientDialectBody : PipeWriter, IHttpResponseBodyFeature
     protected void Install() => Context.Features.Set<IHttpResponseBodyFeature>(this);
 
     /// <summary>Releases what the dialect holds besides the staged bytes.</summary>
+    /// <summary>
+    /// Where a stream's keep-alive goes and what it is (<see cref="StreamKeepAlive"/>): the real body, once this is an
+    /// event stream (between two flushes nothing is staged here, every event having gone out whole); null before.
+    /// </summary>
+    public (PipeWriter Writer, ReadOnlyMemory<byte> Bytes)? KeepAliveTarget() => _mode == Mode.Events ? (_inner.Writer, KeepAlive) : null;
+
+    /// <summary>This dialect's keep-alive: an SSE comment, which every SDK ignores, unless the API has its own.</summary>
+    protected virtual ReadOnlyMemory<byte> KeepAlive => StreamKeepAlive.Comment;
+
     protected virtual void DisposeCore()
     {
     }
