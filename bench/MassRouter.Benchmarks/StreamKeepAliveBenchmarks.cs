@@ -16,7 +16,7 @@ public class StreamKeepAliveBenchmarks : IDisposable
     private StreamKeepAlive _keepAlive = null!;
 
     [GlobalSetup]
-    public void Setup() => _keepAlive = StreamKeepAlive.Start(_writer, null, TimeSpan.FromSeconds(15), CancellationToken.None)!;
+    public void Setup() => _keepAlive = StreamKeepAlive.Start(_writer, null, TimeSpan.FromSeconds(15), beforeFirstEvent: true, CancellationToken.None)!;
 
     /// <summary>Per relayed event: mark waiting before the read, take the writer back after it, note the event.</summary>
     [Benchmark]
@@ -32,7 +32,7 @@ public class StreamKeepAliveBenchmarks : IDisposable
     [Benchmark]
     public async Task PerStream()
     {
-        var keepAlive = StreamKeepAlive.Start(_writer, null, TimeSpan.FromSeconds(15), CancellationToken.None)!;
+        var keepAlive = StreamKeepAlive.Start(_writer, null, TimeSpan.FromSeconds(15), beforeFirstEvent: true, CancellationToken.None)!;
         await keepAlive.StopAsync();
     }
 

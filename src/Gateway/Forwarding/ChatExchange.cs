@@ -390,7 +390,8 @@ internal sealed partial class ChatExchange : HttpTransformer
         using var reader = _translator is null ? new SseReader() : Codec!.CreateEventReader();
         using var idle = new ReadDeadline(aborted, _stop);
         var relayedAny = false;
-        var keepAlive = StreamKeepAlive.Start(writer, Dialect, KeepAliveInterval, aborted);
+        var keepAlive = StreamKeepAlive.Start(
+            writer, Dialect, KeepAliveInterval, beforeFirstEvent: Dialect is null && !_deployment.HasOwnFirstTokenTimeout, aborted);
         _metrics.StreamStarted(_model, _deployment.Provider.Name);
         try
         {

@@ -8,8 +8,10 @@ namespace MassRouter.Gateway.Forwarding;
 /// a long tool call): every <see cref="Configuration.GatewayOptions.StreamKeepAlive"/> in which nothing was relayed, an
 /// SSE comment (<c>: keep-alive</c>; for an Anthropic client its own <c>ping</c> event) goes to the client, so a load
 /// balancer or proxy between it and the gateway (idle timeouts of 60 s are common) does not cut the stream. SDKs ignore
-/// both. Only once the stream has started: before its first event nothing is committed, so a provider that stalls can
-/// still be left for another deployment.
+/// both. Before the provider's first event only on the OpenAI route and when the model sets no first-token timeout of
+/// its own (a reasoning model on chat completions may send nothing until it has thought; its provider's 200 has come):
+/// a model that does set one falls back to its next deployment when the first event is late, so nothing is committed
+/// before it; and a client dialect's first event is its own (Anthropic's <c>message_start</c>), never a ping.
 /// </summary>
 /// <remarks>
 /// The relay and the timer never write at once: the relay marks itself waiting before it waits for the provider and takes
@@ -36,8 +38,9 @@ internal sealed class StreamKeepAlive
     private bool _relayed;
     private Task _pendingFlush = Task.CompletedTask;
 
-    private StreamKeepAlive(PipeWriter writer, IClientDialect? dialect, TimeSpan interval, CancellationToken aborted)
+    private StreamKeepAlive(PipeWriter writer, IClientDialect? dialect, TimeSpan interval, bool beforeFirstEvent, CancellationToken aborted)
     {
+        _started = beforeFirstEvent;
         _writer = writer;
         _dialect = dialect;
         _aborted = aborted;
@@ -48,8 +51,10 @@ internal sealed class StreamKeepAlive
     public int Sent { get; private set; }
 
     /// <summary>A keep-alive for the stream written to <paramref name="writer"/>, or null when they are off.</summary>
-    public static StreamKeepAlive? Start(PipeWriter writer, IClientDialect? dialect, TimeSpan interval, CancellationToken aborted) =>
-        interval > TimeSpan.Zero ? new StreamKeepAlive(writer, dialect, interval, aborted) : null;
+    /// <param name="beforeFirstEvent">Keep-alives may also start the stream before the provider's first event (the
+    /// response's status and headers are then committed: a stall can no longer go to another deployment).</param>
+    public static StreamKeepAlive? Start(PipeWriter writer, IClientDialect? dialect, TimeSpan interval, bool beforeFirstEvent, CancellationToken aborted) =>
+        interval > TimeSpan.Zero ? new StreamKeepAlive(writer, dialect, interval, beforeFirstEvent, aborted) : null;
 
     /// <summary>The relay is about to wait for the provider: a keep-alive may be written meanwhile.</summary>
     public void BeforeWait() => Volatile.Write(ref _state, Waiting);

@@ -27,6 +27,7 @@ internal sealed class Deployment
         ResponsesUri = provider.ResponsesUrl is { } responses ? new Uri(responses) : null;
         ResponsesCompactUri = provider.ResponsesUrl is { } compact ? new Uri(compact + "/compact") : null;
         FirstTokenTimeout = firstTokenTimeout ?? provider.ActivityTimeout;
+        HasOwnFirstTokenTimeout = firstTokenTimeout is not null;
         StreamingRequestConfig = firstTokenTimeout is { } timeout
             ? provider.RequestConfig with { ActivityTimeout = timeout }
             : provider.RequestConfig;
@@ -59,6 +60,12 @@ internal sealed class Deployment
 
     /// <summary>Longest wait for a stream's first event (and for response headers) before another deployment is tried.</summary>
     public TimeSpan FirstTokenTimeout { get; }
+
+    /// <summary>
+    /// The model sets a first-token timeout of its own (<see cref="Configuration.ModelOptions.FirstTokenTimeout"/>): a
+    /// stream without a first event by then goes to the next deployment, so nothing may be committed to the client before.
+    /// </summary>
+    public bool HasOwnFirstTokenTimeout { get; }
 
     /// <summary>Forwarder settings for streamed requests: the header wait is bounded by <see cref="FirstTokenTimeout"/>.
     /// Non-streamed answers arrive whole after generation, so they wait up to the provider's activity timeout.</summary>

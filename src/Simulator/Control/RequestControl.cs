@@ -7,8 +7,9 @@ namespace MassRouter.Simulator.Control;
 /// <summary>What the <c>x-sim-*</c> headers of one request ask for, resolved against the options.</summary>
 internal readonly struct RequestControl
 {
-    private RequestControl(GenerationSettings generation, int replayTtftMs, int replayItlMs, FaultPlan? faults, string? fixture)
+    private RequestControl(GenerationSettings generation, int replayTtftMs, int replayItlMs, FaultPlan? faults, string? fixture, bool earlyHeaders)
     {
+        EarlyHeaders = earlyHeaders;
         Generation = generation;
         ReplayTimeToFirstTokenMs = replayTtftMs;
         ReplayInterTokenIntervalMs = replayItlMs;
@@ -26,6 +27,9 @@ internal readonly struct RequestControl
     public FaultPlan? Faults { get; }
 
     public string? FixturePath { get; }
+
+    /// <summary><see cref="SimulatorHeaders.EarlyHeaders"/>.</summary>
+    public bool EarlyHeaders { get; }
 
     public static bool TryRead(IHeaderDictionary headers, SimulatorOptions options, out RequestControl control, out HeaderError? error)
     {
@@ -57,7 +61,8 @@ internal readonly struct RequestControl
             ttft ?? 0,
             itl ?? 0,
             faults,
-            StringValues.IsNullOrEmpty(fixture) ? null : fixture.ToString());
+            StringValues.IsNullOrEmpty(fixture) ? null : fixture.ToString(),
+            string.Equals(headers[SimulatorHeaders.EarlyHeaders], "true", StringComparison.OrdinalIgnoreCase));
         return true;
     }
 

@@ -34,6 +34,9 @@ public sealed class StreamKeepAliveTests(GatewayFixture gateway) : IAsyncLifetim
             ["MassRouter:Providers:sim:BaseUrl"] = simV1,
             ["MassRouter:Models:0:Id"] = "ka/gpt",
             ["MassRouter:Models:0:Deployments:0:Provider"] = "sim",
+            ["MassRouter:Models:1:Id"] = "ka/with-first-token-timeout",
+            ["MassRouter:Models:1:Deployments:0:Provider"] = "sim",
+            ["MassRouter:Models:1:FirstTokenTimeout"] = "00:00:05",
         });
         _address = new Uri(_app.Urls.First());
     }
@@ -60,11 +63,25 @@ public sealed class StreamKeepAliveTests(GatewayFixture gateway) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task NothingIsWritten_BeforeTheFirstEvent()
+    public async Task AProviderSlowToItsFirstEvent_IsKeptAliveToo_UnlessTheModelFallsBackOnIt()
     {
-        // A slow first token: the response is not started before it (a stall there may still go to another deployment).
-        var slowStart = await ReadAsync("v1/chat/completions", ChatBody, ("x-sim-tokens", "2"), ("x-sim-ttft-ms", "450"));
-        Assert.DoesNotContain(Comment, slowStart);
+        // A reasoning model on chat completions may send nothing until it has thought: its 200 came, the client waits.
+        var slowStart = await ReadAsync("v1/chat/completions", ChatBody, ("x-sim-tokens", "2"), ("x-sim-ttft-ms", "450"), ("x-sim-early-headers", "true"));
+        var firstData = slowStart.FindIndex(line => line.StartsWith("data: ", StringComparison.Ordinal));
+        Assert.InRange(slowStart.Take(firstData).Count(line => line == Comment), 1, 6);
+        Assert.Equal("data: [DONE]", slowStart.Last(line => line.Length > 0));
+
+        // A model with a first-token timeout of its own goes to its next deployment when the first event is late:
+        // nothing may be committed before it.
+        var fallsBack = ChatBody.Replace("ka/gpt", "ka/with-first-token-timeout", StringComparison.Ordinal);
+        var committed = await ReadAsync("v1/chat/completions", fallsBack, ("x-sim-tokens", "2"), ("x-sim-ttft-ms", "450"), ("x-sim-early-headers", "true"));
+        Assert.DoesNotContain(Comment, committed);
+
+        // An Anthropic client's stream begins with message_start, never with a ping.
+        var messages = """{"model":"ka/gpt","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"Count"}]}""";
+        var anthropic = await ReadAsync(
+            "v1/messages", messages, ("x-sim-tokens", "1"), ("x-sim-ttft-ms", "450"), ("x-sim-early-headers", "true"), ("anthropic-version", "2023-06-01"));
+        Assert.StartsWith("event: message_start", anthropic[0], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,6 +16,32 @@ public sealed class OpenAISimulatorTests(SimulatorFixture simulator)
 
     private const string NamedWeather = """{"type":"function","function":{"name":"get_weather"}}""";
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task EarlyHeaders_AnswerAStreamAtOnce_ItsFirstEventStillAtTheTimeToFirstToken(bool early)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Hi"}]}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-sim-ttft-ms", "400");
+        request.Headers.Add("x-sim-tokens", "1");
+        if (early)
+        {
+            request.Headers.Add("x-sim-early-headers", "true");
+        }
+
+        var sent = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await simulator.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var headersAt = sent.Elapsed;
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(early ? headersAt < TimeSpan.FromMilliseconds(300) : headersAt >= TimeSpan.FromMilliseconds(390), $"headers after {headersAt.TotalMilliseconds} ms");
+        Assert.True(sent.Elapsed >= TimeSpan.FromMilliseconds(390), "the first event came before the time to first token");
+        Assert.Contains("data: [DONE]", body, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task StreamWithThreeChoices_InterleavesChoicesRoundByRound_AndBillsEveryChoice()
     {

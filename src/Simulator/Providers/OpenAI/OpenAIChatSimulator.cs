@@ -64,7 +64,7 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
         // A deterministic stand-in for a tokenizer: about four bytes of request per prompt token.
         var promptTokens = (int)Math.Max(1, body.Length / 4);
         return request.Stream
-            ? StreamAsync(context, model, request.IncludeUsage, settings, answer, promptTokens, control.Faults)
+            ? StreamAsync(context, model, request.IncludeUsage, settings, answer, promptTokens, control.Faults, control.EarlyHeaders)
             : CompleteAsync(context, model, settings, answer, promptTokens, control.Faults);
     }
 
@@ -74,7 +74,7 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
     /// every choice leaves together, as OpenAI interleaves them. Faults count rounds: 0 after the first events.
     /// </summary>
     private async Task StreamAsync(
-        HttpContext context, string model, bool includeUsage, GenerationSettings settings, OpenAIAnswer answer, int promptTokens, FaultPlan? faults)
+        HttpContext context, string model, bool includeUsage, GenerationSettings settings, OpenAIAnswer answer, int promptTokens, FaultPlan? faults, bool earlyHeaders)
     {
         var cancellationToken = context.RequestAborted;
         var response = context.Response;
@@ -85,6 +85,12 @@ internal sealed class OpenAIChatSimulator : IProviderSimulator
 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = EventStreamContentType;
+        if (earlyHeaders)
+        {
+            // Started and flushed: Kestrel sends the headers with the first flush, not at the start alone.
+            await response.StartAsync(cancellationToken);
+            await writer.FlushAsync(cancellationToken);
+        }
 
         await pacer.WaitForChunkAsync(0, cancellationToken);
         for (var choice = 0; choice < answer.Choices; choice++)
