@@ -102,8 +102,6 @@ internal sealed partial class ChatExchange : HttpTransformer
     /// <summary>The client dialect the stream is written in, when not OpenAI's (its keep-alive is its own).</summary>
     public IClientDialect? Dialect { get; init; }
 
-    /// <summary>Keep-alives the stream needed (written while the provider was quiet).</summary>
-    public int KeepAlivesSent { get; private set; }
 
     /// <summary>True when the relay ended the stream early with an error event (upstream failure mid-stream).</summary>
     public bool EndedWithError { get; private set; }
@@ -496,7 +494,10 @@ internal sealed partial class ChatExchange : HttpTransformer
             {
                 // Whatever comes after the relay (the dialect's end of the stream, the pipeline) writes alone.
                 await keepAlive.StopAsync();
-                KeepAlivesSent = keepAlive.Sent;
+                if (keepAlive.Sent > 0)
+                {
+                    _metrics.KeepAlivesSent(_model, _deployment.Provider.Name, keepAlive.Sent);
+                }
             }
 
             if (buffer is not null)

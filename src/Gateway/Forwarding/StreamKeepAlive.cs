@@ -47,7 +47,7 @@ internal sealed class StreamKeepAlive
         _timer = TimeProvider.System.CreateTimer(static state => ((StreamKeepAlive)state!).Tick(), this, interval, interval);
     }
 
-    /// <summary>Keep-alives written to the client so far (for the tests and the log).</summary>
+    /// <summary>Keep-alives written to the client so far (read once stopped).</summary>
     public int Sent { get; private set; }
 
     /// <summary>A keep-alive for the stream written to <paramref name="writer"/>, or null when they are off.</summary>

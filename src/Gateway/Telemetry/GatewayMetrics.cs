@@ -32,6 +32,7 @@ internal sealed class GatewayMetrics
     private readonly Counter _storedState;
     private readonly Counter _cacheLookups;
     private readonly Counter _cacheStores;
+    private readonly Counter _keepAlives;
     private readonly ConcurrentDictionary<(string Model, string Provider), Series> _series = new();
 
     /// <summary>
@@ -101,6 +102,10 @@ internal sealed class GatewayMetrics
             "model", "result");
         _cacheStores = factory.CreateCounter(
             "massrouter_cache_stores_total", "Answers kept in the response cache, by model (a miss whose answer was whole, successful and small enough).", "model");
+        _keepAlives = factory.CreateCounter(
+            "massrouter_stream_keepalives_total",
+            "Keep-alives written into streams while their provider was quiet (MassRouter:StreamKeepAlive), by model and provider: a reasoning model thinking, or a provider stalling.",
+            byDeployment);
         _activeStreams = factory.CreateGauge("massrouter_streams_active", "Streams being relayed right now.", byDeployment);
 
         // Read at each scrape: the time the process stood still for the garbage collector, the usual suspect for a latency
@@ -117,6 +122,9 @@ internal sealed class GatewayMetrics
 
     /// <summary>An answer of <paramref name="model"/> kept in the response cache.</summary>
     public void CacheStored(string model) => _cacheStores.WithLabels(model).Inc();
+
+    /// <summary>Keep-alives a stream of <paramref name="model"/> from <paramref name="provider"/> needed.</summary>
+    public void KeepAlivesSent(string model, string provider, int count) => _keepAlives.WithLabels(model, provider).Inc(count);
 
     /// <summary>A call on a stored response or conversation relayed to <paramref name="provider"/>, answered with <paramref name="status"/>.</summary>
     public void StoredStateRelayed(bool conversation, string provider, int status) =>
