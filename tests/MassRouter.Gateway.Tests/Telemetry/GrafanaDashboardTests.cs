@@ -176,6 +176,7 @@ public sealed class GrafanaDashboardTests
         ["MassRouter:ApiKeys:0:Key"] = "sk-dashboard-unmetered",
         ["MassRouter:Providers:sim:BaseUrl"] = simulatorV1.ToString(),
         ["MassRouter:Providers:sim:WarmConnections"] = "1",
+        ["MassRouter:StreamKeepAlive"] = "00:00:00.1",
         ["MassRouter:Providers:dead:BaseUrl"] = "http://127.0.0.1:9/v1",
         ["MassRouter:Models:0:Id"] = Model,
         ["MassRouter:Models:0:Deployments:0:Provider"] = "sim",
@@ -219,13 +220,18 @@ public sealed class GrafanaDashboardTests
     }
 
     // Two metered streams at once (time to first token, inter-token gaps, active streams, tokens, cost; the second beyond
-    // the provider's one warm connection: a burst-pool attempt), a non-streaming request that falls back past a dead
+    // the provider's one warm connection: a burst-pool attempt), a quiet stream (keep-alives), a non-streaming request that falls back past a dead
     // deployment (retries, both circuits), a request answered from the response cache, and a wrong key (a rejection).
     private static async Task DriveTrafficAsync(HttpClient http, string key)
     {
         var streams = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
             ChatAsync(http, key, $$"""{"model":"{{Model}}","stream":true,"messages":[{"role":"user","content":"hi"}]}""", ("x-sim-itl-ms", "50"))));
         Assert.All(streams, stream => Assert.Contains("data: [DONE]", stream, StringComparison.Ordinal));
+
+        // A stream whose provider is quiet for a second (two chunks of four tokens): keep-alives, 100 ms apart here.
+        var quiet = await ChatAsync(
+            http, key, $$"""{"model":"{{Model}}","stream":true,"messages":[{"role":"user","content":"hi"}]}""", ("x-sim-itl-ms", "1000"), ("x-sim-chunk-size", "4"));
+        Assert.Contains(": keep-alive", quiet, StringComparison.Ordinal);
         var single = await ChatAsync(http, key, $$"""{"model":"{{FallbackModel}}","messages":[{"role":"user","content":"hi"}]}""");
         Assert.Contains("\"choices\"", single, StringComparison.Ordinal);
 
