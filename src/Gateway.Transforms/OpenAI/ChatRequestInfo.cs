@@ -36,6 +36,12 @@ public readonly struct ChatRequestInfo
     /// <summary><c>max_completion_tokens</c> or <c>max_tokens</c>, when given.</summary>
     public int? MaxTokens { get; init; }
 
+    /// <summary>
+    /// <c>n</c>, the choices asked for, when it is an integer from 1 to 128 (each may use <see cref="MaxTokens"/>); read
+    /// only to bound the request's cost: the provider validates it.
+    /// </summary>
+    public int? Choices { get; init; }
+
     /// <summary>OpenRouter-style <c>models</c>: further public model ids to fall back to, in order; null when absent.</summary>
     public IReadOnlyList<string>? FallbackModels { get; init; }
 

@@ -29,6 +29,7 @@ public static class ChatRequestParser
             var clientUsage = false;
             int includeStart = -1, includeLength = 0;
             int? maxTokens = null;
+            int? choices = null;
             var completionTokens = false;
             var routing = new RoutingFieldsReader();
 
@@ -102,6 +103,16 @@ public static class ChatRequestParser
                         completionTokens |= completion;
                     }
                 }
+                else if (reader.ValueTextEquals("n"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) && n is >= 1 and <= 128)
+                    {
+                        choices = n;
+                    }
+
+                    reader.Skip();
+                }
                 else if (!routing.TryRead(ref reader, ref error))
                 {
                     reader.Read();
@@ -127,6 +138,7 @@ public static class ChatRequestParser
                 IncludeUsageValueStart = includeStart,
                 IncludeUsageValueLength = includeLength,
                 MaxTokens = maxTokens,
+                Choices = choices,
                 FallbackModels = routing.Models,
                 Provider = routing.Provider,
                 GatewayProperties = routing.Ranges,

@@ -69,7 +69,7 @@ internal sealed class ChatPipeline(
         try
         {
             // Metering: local concurrency limit, then one Redis round trip (RPM/TPM, caps, balance).
-            using var metered = await meter.AdmitAsync(context, key, route.Id, body.WrittenSpan, new CostBound(request.MaxTokens, routes));
+            using var metered = await meter.AdmitAsync(context, key, route.Id, body.WrittenSpan, new CostBound(request.MaxTokens, routes, request.Choices));
             if (metered.IsRejected)
             {
                 return;

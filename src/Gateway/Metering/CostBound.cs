@@ -9,13 +9,17 @@ namespace MassRouter.Gateway.Metering;
 /// fallback models'. Admission refuses a request whose most cost is above the balance (OpenRouter does the same), so an
 /// account with a little credit left cannot start one request that runs it far into debt.
 /// </summary>
-internal readonly struct CostBound(int? maxOutputTokens, ModelRoute[]? routes)
+/// <param name="choices">OpenAI's <c>n</c>: each choice may use the whole output limit.</param>
+internal readonly struct CostBound(int? maxOutputTokens, ModelRoute[]? routes, int? choices = null)
 {
     /// <summary>No bound: the request set no output limit (or is not a chat request).</summary>
     public static CostBound None => default;
 
-    /// <summary>The output limit the request set, or 0.</summary>
+    /// <summary>The output limit the request set (per choice), or 0.</summary>
     public int MaxOutputTokens => maxOutputTokens ?? 0;
+
+    /// <summary>The choices the output limit applies to, each.</summary>
+    public int Choices => choices is > 1 ? choices.Value : 1;
 
     /// <summary>
     /// The most the request could cost with <paramref name="promptTokens"/> of prompt: its prompt and its output limit
@@ -35,7 +39,7 @@ internal readonly struct CostBound(int? maxOutputTokens, ModelRoute[]? routes)
             foreach (var deployment in route.Deployments)
             {
                 var price = deployment.Price;
-                var cost = price.Cost(promptTokens, maxOutputTokens.Value);
+                var cost = price.Cost(promptTokens, (long)maxOutputTokens.Value * Choices);
                 if (cost > most)
                 {
                     most = cost;

@@ -379,7 +379,7 @@ internal sealed partial class RequestMeter
             return await RejectAsync(
                 context,
                 outcome,
-                outcome.Verdict == AdmissionVerdict.CannotAfford ? CannotAffordMessage(outcome.RejectedLimit, mostCost, promptEstimate, bound.MaxOutputTokens, dearest) : null);
+                outcome.Verdict == AdmissionVerdict.CannotAfford ? CannotAffordMessage(outcome.RejectedLimit, mostCost, promptEstimate, bound.MaxOutputTokens, bound.Choices, dearest) : null);
         }
 
         if (recorded)
@@ -485,16 +485,19 @@ internal sealed partial class RequestMeter
     /// Why a request the balance cannot cover was refused, and what the balance would cover: OpenRouter's "requires more
     /// credits, or fewer max_tokens", with the figures.
     /// </summary>
-    internal static string CannotAffordMessage(long balanceNanos, long mostCostNanos, long promptEstimate, int maxOutputTokens, ModelPrice price)
+    internal static string CannotAffordMessage(long balanceNanos, long mostCostNanos, long promptEstimate, int maxOutputTokens, int choices, ModelPrice price)
     {
         var perToken = price.OutputPerMillion * 1_000m; // nano-dollars per output token
-        var affordable = perToken <= 0 ? 0 : (long)decimal.Floor((balanceNanos - price.Cost(promptEstimate, 0)) / perToken);
+        var affordable = perToken <= 0 ? 0 : (long)decimal.Floor((balanceNanos - price.Cost(promptEstimate, 0)) / perToken / choices);
         var advice = affordable > 0
             ? string.Create(CultureInfo.InvariantCulture, $"Ask for at most {affordable:N0} output tokens (max_tokens), or add credit.")
             : "Please add credit to continue.";
+        var output = choices > 1
+            ? string.Create(CultureInfo.InvariantCulture, $"up to {maxOutputTokens:N0} output tokens for each of its {choices} choices")
+            : string.Create(CultureInfo.InvariantCulture, $"up to {maxOutputTokens:N0} output tokens");
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"You exceeded your current quota: this request could cost up to ${Usd(mostCostNanos)} (its prompt and up to {maxOutputTokens:N0} output tokens), more than the ${Usd(balanceNanos)} left on the account. {advice}");
+            $"You exceeded your current quota: this request could cost up to ${Usd(mostCostNanos)} (its prompt and {output}), more than the ${Usd(balanceNanos)} left on the account. {advice}");
 
         static string Usd(long nanos) => Nanos.ToDollars(nanos).ToString("0.00########", CultureInfo.InvariantCulture);
     }

@@ -66,6 +66,25 @@ public partial class AffordabilityTests(MeteringFixture fixture)
 
     [Theory]
     [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task EachChoice_MayUseTheWholeOutputLimit(string backend)
+    {
+        // 200 output tokens are $0.002 at $10 per million; three choices of them $0.006, over half a cent.
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(HalfACent);
+
+        var three = $$"""{"model":"{{MeteringBackend.Model}}","n":3,"max_tokens":200,"messages":[{"role":"user","content":"Say hello to the metering tests"}]}""";
+        using var refused = await b.Http.SendAsync(b.Chat(0, key.Secret, three));
+        var message = (await OpenAIErrorAssert.IsErrorAsync(refused, HttpStatusCode.PaymentRequired, "insufficient_quota"))["message"]!.GetValue<string>();
+        Assert.Contains("up to 200 output tokens for each of its 3 choices", message, StringComparison.Ordinal);
+        var affordable = int.Parse(AffordableTokens().Match(message).Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        Assert.InRange(affordable, 150, 166);
+
+        using var one = await b.Http.SendAsync(b.Chat(0, key.Secret, Body(maxTokens: 200)));
+        Assert.Equal(HttpStatusCode.OK, one.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
     public async Task WithoutAnOutputLimit_OrOnAFreeModel_APositiveBalanceStillAdmits(string backend)
     {
         var b = fixture[backend];
