@@ -45,7 +45,6 @@ internal static class BillingApi
 
     private static string PaymentLocation(PaymentView payment) => "/api/billing/payments/" + payment.Id.ToString(CultureInfo.InvariantCulture);
 
-    internal static string FormatUsd(long nanos) => Nanos.ToDollars(nanos).ToString("0.00########", CultureInfo.InvariantCulture);
 
     private static async Task<Results<Ok<BalanceView>, ProblemHttpResult>> BalanceAsync(
         ClaimsPrincipal user, BillingRepository billing, RedisState redis, AccountAccess access, long? teamId)
@@ -57,7 +56,7 @@ internal static class BillingApi
         }
 
         var sums = await billing.BalanceAsync(account);
-        return TypedResults.Ok(new BalanceView(account, sums.Payments, sums.Adjustments, sums.Usage, sums.Balance, await redis.GetBalanceAsync(account), FormatUsd(sums.Balance)));
+        return TypedResults.Ok(new BalanceView(account, sums.Payments, sums.Adjustments, sums.Usage, sums.Balance, await redis.GetBalanceAsync(account), Nanos.FormatDollars(sums.Balance)));
     }
 
     private static async Task<Results<Created<PaymentView>, ValidationProblem, ProblemHttpResult>> TopUpAsync(
@@ -120,7 +119,7 @@ internal static class BillingApi
 
         // The money is taken and recorded: a Redis failure must not turn that into an error the client would retry.
         await credits.TryCreditAsync(payment);
-        await audit.WriteAsync(context, "billing.topup", account, $"{FormatUsd(amount)} USD, payment {payment.Id}");
+        await audit.WriteAsync(context, "billing.topup", account, $"{Nanos.FormatDollars(amount)} USD, payment {payment.Id}");
         return TypedResults.Created(PaymentLocation(payment), payment);
     }
 
@@ -131,7 +130,7 @@ internal static class BillingApi
     {
         if (earlier.AmountNanos != amountNanos)
         {
-            return Problems.Conflict($"The Idempotency-Key was already used for a top-up of {FormatUsd(earlier.AmountNanos)} USD.");
+            return Problems.Conflict($"The Idempotency-Key was already used for a top-up of {Nanos.FormatDollars(earlier.AmountNanos)} USD.");
         }
 
         // A concurrent first request is still charging: its answer is worth a short wait, not a second charge. A payment
@@ -220,7 +219,7 @@ internal static class BillingApi
 
         var adjustment = await billing.AddAdjustmentAsync(request.Account!, request.AmountNanos!.Value, request.Reason!.Trim(), context.User.UserId(), time.GetUtcNow().ToUnixTimeMilliseconds());
         await redis.AddBalanceAsync(request.Account!, request.AmountNanos.Value, markPaid: false);
-        await audit.WriteAsync(context, "billing.adjust", request.Account!, $"{FormatUsd(request.AmountNanos.Value)} USD: {adjustment.Reason}");
+        await audit.WriteAsync(context, "billing.adjust", request.Account!, $"{Nanos.FormatDollars(request.AmountNanos.Value)} USD: {adjustment.Reason}");
         return TypedResults.Created($"/api/billing/adjustments/{adjustment.Id}", adjustment);
     }
 

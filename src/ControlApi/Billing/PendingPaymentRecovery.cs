@@ -101,7 +101,7 @@ internal sealed partial class PendingPaymentRecovery(
         }
 
         metrics.Recovered(status);
-        var amountUsd = BillingApi.FormatUsd(pending.AmountNanos);
+        var amountUsd = MassRouter.Core.Money.Nanos.FormatDollars(pending.AmountNanos);
         LogRecovered(pending.Id, pending.Account, amountUsd, status);
 
         // No request carries this one: the audit entry has no actor (the payment row names the user who asked).

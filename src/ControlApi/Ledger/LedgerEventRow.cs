@@ -41,5 +41,5 @@ internal sealed class LedgerEventRow
 
     public UsageEventView ToView() => new(
         EventId, RequestId, KeyId, Model, Provider, UpstreamModel, PromptTokens, CompletionTokens, CachedTokens, ReasoningTokens,
-        CostNanos, Billing.BillingApi.FormatUsd(CostNanos), Status, HttpStatus, StartedAt, EndedAt, LatencyMs, TtftMs, Estimated != 0);
+        CostNanos, MassRouter.Core.Money.Nanos.FormatDollars(CostNanos), Status, HttpStatus, StartedAt, EndedAt, LatencyMs, TtftMs, Estimated != 0);
 }

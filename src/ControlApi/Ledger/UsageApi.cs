@@ -95,7 +95,7 @@ internal static class UsageApi
                 await writer.WriteLineAsync(string.Join(',',
                     Csv(e.EventId), Csv(e.RequestId), endedAt, Csv(e.KeyId), Csv(e.Model), Csv(e.Provider),
                     Num(e.PromptTokens), Num(e.CompletionTokens), Num(e.CachedTokens), Num(e.ReasoningTokens), Num(e.CostNanos),
-                    Billing.BillingApi.FormatUsd(e.CostNanos), Csv(e.Status), Num(e.HttpStatus), e.Estimated != 0 ? "true" : "false"));
+                    MassRouter.Core.Money.Nanos.FormatDollars(e.CostNanos), Csv(e.Status), Num(e.HttpStatus), e.Estimated != 0 ? "true" : "false"));
             }
         }, "text/csv", "usage.csv");
     }

@@ -12,9 +12,6 @@ namespace MassRouter.Gateway.Metering;
 /// <param name="choices">OpenAI's <c>n</c>: each choice may use the whole output limit.</param>
 internal readonly struct CostBound(int? maxOutputTokens, ModelRoute[]? routes, int? choices = null)
 {
-    /// <summary>No bound: the request set no output limit (or is not a chat request).</summary>
-    public static CostBound None => default;
-
     /// <summary>The output limit the request set (per choice), or 0.</summary>
     public int MaxOutputTokens => maxOutputTokens ?? 0;
 

@@ -497,9 +497,7 @@ internal sealed partial class RequestMeter
             : string.Create(CultureInfo.InvariantCulture, $"up to {maxOutputTokens:N0} output tokens");
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"You exceeded your current quota: this request could cost up to ${Usd(mostCostNanos)} (its prompt and {output}), more than the ${Usd(balanceNanos)} left on the account. {advice}");
-
-        static string Usd(long nanos) => Nanos.ToDollars(nanos).ToString("0.00########", CultureInfo.InvariantCulture);
+            $"You exceeded your current quota: this request could cost up to ${Nanos.FormatDollars(mostCostNanos)} (its prompt and {output}), more than the ${Nanos.FormatDollars(balanceNanos)} left on the account. {advice}");
     }
 
     private async Task<MeteredRequest> RejectAsync(HttpContext context, AdmissionOutcome outcome, string? detail = null)

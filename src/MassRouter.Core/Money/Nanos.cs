@@ -11,4 +11,7 @@ public static class Nanos
 
     /// <summary>Converts nano-dollars to dollars (exact).</summary>
     public static decimal ToDollars(long nanos) => (decimal)nanos / PerDollar;
+
+    /// <summary>Dollars as people read them: at least two decimals, up to the nano-dollar (<c>4.9999859</c>, <c>5.00</c>).</summary>
+    public static string FormatDollars(long nanos) => ToDollars(nanos).ToString("0.00########", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.RegularExpressions;
 using MassRouter.Core.Money;
 using MassRouter.Core.Redis;
@@ -27,8 +26,7 @@ public partial class AffordabilityTests(MeteringFixture fixture)
 
         using var refused = await b.Http.SendAsync(b.Chat(0, key.Secret, Body(maxTokens: 1000)));
 
-        var error = await OpenAIErrorAssert.IsErrorAsync(refused, HttpStatusCode.PaymentRequired, "insufficient_quota");
-        var message = error["message"]!.GetValue<string>();
+        var message = await RefusalAsync(refused);
         Assert.Contains("up to 1,000 output tokens", message, StringComparison.Ordinal);
         Assert.Contains("more than the $0.005 left on the account", message, StringComparison.Ordinal);
         var affordable = int.Parse(AffordableTokens().Match(message).Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
@@ -43,7 +41,7 @@ public partial class AffordabilityTests(MeteringFixture fixture)
         Assert.True(await b.BalanceAsync(key.Account) < HalfACent);
 
         using var oneMore = await b.Http.SendAsync(b.Chat(1, key.Secret, Body(maxTokens: affordable + 1)));
-        await OpenAIErrorAssert.IsErrorAsync(oneMore, HttpStatusCode.PaymentRequired, "insufficient_quota");
+        await RefusalAsync(oneMore);
     }
 
     [Theory]
@@ -60,7 +58,7 @@ public partial class AffordabilityTests(MeteringFixture fixture)
 
         var fallback = $$"""{"model":"{{MeteringBackend.Model}}","models":["{{MeteringBackend.ClaudeModel}}"],"max_tokens":400,"messages":[{"role":"user","content":"Say hello to the metering tests"}]}""";
         using var refused = await b.Http.SendAsync(b.Chat(0, key.Secret, fallback));
-        var message = (await OpenAIErrorAssert.IsErrorAsync(refused, HttpStatusCode.PaymentRequired, "insufficient_quota"))["message"]!.GetValue<string>();
+        var message = await RefusalAsync(refused);
         Assert.Contains("up to 400 output tokens", message, StringComparison.Ordinal);
     }
 
@@ -74,7 +72,7 @@ public partial class AffordabilityTests(MeteringFixture fixture)
 
         var three = $$"""{"model":"{{MeteringBackend.Model}}","n":3,"max_tokens":200,"messages":[{"role":"user","content":"Say hello to the metering tests"}]}""";
         using var refused = await b.Http.SendAsync(b.Chat(0, key.Secret, three));
-        var message = (await OpenAIErrorAssert.IsErrorAsync(refused, HttpStatusCode.PaymentRequired, "insufficient_quota"))["message"]!.GetValue<string>();
+        var message = await RefusalAsync(refused);
         Assert.Contains("up to 200 output tokens for each of its 3 choices", message, StringComparison.Ordinal);
         var affordable = int.Parse(AffordableTokens().Match(message).Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
         Assert.InRange(affordable, 150, 166);
@@ -105,17 +103,8 @@ public partial class AffordabilityTests(MeteringFixture fixture)
         // Anthropic's max_tokens is required: 4,096 tokens of test/metered-claude ($15 per million) may cost $0.06.
         var b = fixture[backend];
         var key = await b.CreateKeyAsync(Nanos.FromDollars(0.05m));
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(b.Addresses[0], "v1/messages"))
-        {
-            Content = new StringContent(
-                $$"""{"model":"{{MeteringBackend.ClaudeModel}}","max_tokens":4096,"messages":[{"role":"user","content":"Say hello to the metering tests"}]}""",
-                Encoding.UTF8,
-                "application/json"),
-        };
-        request.Headers.Add("x-api-key", key.Secret);
-        request.Headers.Add("anthropic-version", "2023-06-01");
-
-        using var response = await b.Http.SendAsync(request);
+        using var response = await b.Http.SendAsync(b.Messages(
+            0, key.Secret, $$"""{"model":"{{MeteringBackend.ClaudeModel}}","max_tokens":4096,"messages":[{"role":"user","content":"Say hello to the metering tests"}]}"""));
 
         var message = await AnthropicErrorAssert.IsErrorAsync(response, HttpStatusCode.PaymentRequired, "billing_error");
         Assert.Contains("up to 4,096 output tokens", message, StringComparison.Ordinal);
@@ -132,21 +121,17 @@ public partial class AffordabilityTests(MeteringFixture fixture)
 
         using var background = await b.Http.SendAsync(b.Responses(
             0, key.Secret, $$"""{"model":"{{MeteringBackend.ResponsesModel}}","input":"Tell me a story","background":true,"max_output_tokens":1000}"""));
-        var message = (await OpenAIErrorAssert.IsErrorAsync(background, HttpStatusCode.PaymentRequired, "insufficient_quota"))["message"]!.GetValue<string>();
+        var message = await RefusalAsync(background);
         Assert.Contains("up to 1,000 output tokens", message, StringComparison.Ordinal);
 
-        using var messages = new HttpRequestMessage(HttpMethod.Post, new Uri(b.Addresses[0], "v1/messages"))
-        {
-            Content = new StringContent(
-                $$"""{"model":"{{MeteringBackend.ClaudeModel}}","max_tokens":1000,"top_k":5,"messages":[{"role":"user","content":"Hi"}]}""",
-                Encoding.UTF8,
-                "application/json"),
-        };
-        messages.Headers.Add("x-api-key", key.Secret);
-        messages.Headers.Add("anthropic-version", "2023-06-01");
-        using var topK = await b.Http.SendAsync(messages);
+        using var topK = await b.Http.SendAsync(b.Messages(
+            0, key.Secret, $$"""{"model":"{{MeteringBackend.ClaudeModel}}","max_tokens":1000,"top_k":5,"messages":[{"role":"user","content":"Hi"}]}"""));
         Assert.Contains("up to 1,000 output tokens", await AnthropicErrorAssert.IsErrorAsync(topK, HttpStatusCode.PaymentRequired, "billing_error"), StringComparison.Ordinal);
     }
+
+    /// <summary>The message of the 402 <c>insufficient_quota</c> the response must be.</summary>
+    private static async Task<string> RefusalAsync(HttpResponseMessage response) =>
+        (await OpenAIErrorAssert.IsErrorAsync(response, HttpStatusCode.PaymentRequired, "insufficient_quota"))["message"]!.GetValue<string>();
 
     private static string Body(int maxTokens, string model = MeteringBackend.Model) =>
         $$"""{"model":"{{model}}","max_tokens":{{maxTokens}},"messages":[{"role":"user","content":"Say hello to the metering tests"}]}""";

@@ -228,6 +228,17 @@ public sealed class MeteringBackend : IAsyncDisposable
         return request;
     }
 
+    /// <summary>An Anthropic Messages request (<c>POST /v1/messages</c>, the key in <c>x-api-key</c>) to gateway <paramref name="gateway"/>.</summary>
+    public HttpRequestMessage Messages(int gateway, string key, string body)
+    {
+        var request = Chat(Addresses[gateway], key, body);
+        request.RequestUri = new Uri(Addresses[gateway], "v1/messages");
+        request.Headers.Authorization = null;
+        request.Headers.Add("x-api-key", key);
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        return request;
+    }
+
     public static HttpRequestMessage Chat(Uri gateway, string key, string body = DefaultBody, params (string Name, string Value)[] headers)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway, "v1/chat/completions"))
