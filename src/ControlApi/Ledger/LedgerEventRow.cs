@@ -15,6 +15,8 @@ internal sealed class LedgerEventRow
 
     public string? UpstreamModel { get; set; }
 
+    public string? EndUser { get; set; }
+
     public long PromptTokens { get; set; }
 
     public long CompletionTokens { get; set; }
@@ -40,6 +42,6 @@ internal sealed class LedgerEventRow
     public long Estimated { get; set; }
 
     public UsageEventView ToView() => new(
-        EventId, RequestId, KeyId, Model, Provider, UpstreamModel, PromptTokens, CompletionTokens, CachedTokens, ReasoningTokens,
+        EventId, RequestId, KeyId, Model, Provider, UpstreamModel, EndUser, PromptTokens, CompletionTokens, CachedTokens, ReasoningTokens,
         CostNanos, MassRouter.Core.Money.Nanos.FormatDollars(CostNanos), Status, HttpStatus, StartedAt, EndedAt, LatencyMs, TtftMs, Estimated != 0);
 }

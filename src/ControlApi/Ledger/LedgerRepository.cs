@@ -9,9 +9,9 @@ namespace MassRouter.ControlApi.Ledger;
 internal sealed class LedgerRepository(Database database, TimeProvider time)
 {
     private const string InsertSql =
-        "INSERT INTO ledger (event_id, request_id, account, key_id, model, provider, upstream_model, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, " +
+        "INSERT INTO ledger (event_id, request_id, account, key_id, model, provider, upstream_model, end_user, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, " +
         "cost_nanos, status, http_status, started_at, ended_at, latency_ms, ttft_ms, estimated, recorded_at) VALUES " +
-        "(@Id, @RequestId, @Account, @KeyId, @Model, @Provider, @UpstreamModel, @PromptTokens, @CompletionTokens, @CachedTokens, @ReasoningTokens, " +
+        "(@Id, @RequestId, @Account, @KeyId, @Model, @Provider, @UpstreamModel, @User, @PromptTokens, @CompletionTokens, @CachedTokens, @ReasoningTokens, " +
         "@CostNanos, @Status, @HttpStatus, @StartedAt, @EndedAt, @LatencyMs, @TtftMs, @Estimated, @RecordedAt) ON CONFLICT (event_id) DO NOTHING";
 
     /// <summary>Inserts the batch in one transaction; events already in the ledger are skipped. Returns rows inserted.</summary>
@@ -22,7 +22,7 @@ internal sealed class LedgerRepository(Database database, TimeProvider time)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var inserted = await connection.ExecuteAsync(InsertSql, events.Select(e => new
         {
-            e.Id, e.RequestId, e.Account, e.KeyId, e.Model, e.Provider, e.UpstreamModel, e.PromptTokens, e.CompletionTokens, e.CachedTokens, e.ReasoningTokens,
+            e.Id, e.RequestId, e.Account, e.KeyId, e.Model, e.Provider, e.UpstreamModel, e.User, e.PromptTokens, e.CompletionTokens, e.CachedTokens, e.ReasoningTokens,
             e.CostNanos, e.Status, HttpStatus = (long)e.HttpStatus, e.StartedAt, e.EndedAt, e.LatencyMs, e.TtftMs, Estimated = e.Estimated ? 1L : 0L, RecordedAt = now,
         }), transaction);
         await transaction.CommitAsync(cancellationToken);
@@ -35,22 +35,24 @@ internal sealed class LedgerRepository(Database database, TimeProvider time)
         return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM ledger WHERE account = @account", new { account });
     }
 
-    public async Task<UsageReport> UsageAsync(string account, long from, long to, string groupBy, PageRequest page)
+    /// <param name="endUser">Only the requests made for this end user, when given.</param>
+    public async Task<UsageReport> UsageAsync(string account, long from, long to, string groupBy, PageRequest page, string? endUser = null)
     {
         var bucket = groupBy switch
         {
             UsageGrouping.Model => "model",
             UsageGrouping.Key => "key_id",
+            UsageGrouping.User => "COALESCE(end_user, '')",
             _ => "ended_at / 86400000",
         };
         const string Sums = "COUNT(*) AS requests, CAST(COALESCE(SUM(prompt_tokens), 0) AS BIGINT) AS prompt_tokens, CAST(COALESCE(SUM(completion_tokens), 0) AS BIGINT) AS completion_tokens, " +
             "CAST(COALESCE(SUM(cached_tokens), 0) AS BIGINT) AS cached_tokens, CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) AS cost_nanos";
-        const string Where = "WHERE account = @account AND ended_at >= @from AND ended_at < @to";
-        var args = new { account, from, to, page.PageSize, page.Offset };
+        var where = "WHERE account = @account AND ended_at >= @from AND ended_at < @to" + (endUser is null ? "" : " AND end_user = @endUser");
+        var args = new { account, from, to, endUser, page.PageSize, page.Offset };
         await using var connection = await database.OpenAsync();
-        var totals = await connection.QuerySingleAsync<UsageSums>($"SELECT '' AS bucket, {Sums} FROM ledger {Where}", args);
-        var groups = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM (SELECT {bucket} AS b FROM ledger {Where} GROUP BY {bucket}) g", args);
-        var rows = await connection.QueryAsync<UsageSums>($"SELECT {bucket} AS bucket, {Sums} FROM ledger {Where} GROUP BY {bucket} ORDER BY {bucket} LIMIT @PageSize OFFSET @Offset", args);
+        var totals = await connection.QuerySingleAsync<UsageSums>($"SELECT '' AS bucket, {Sums} FROM ledger {where}", args);
+        var groups = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM (SELECT {bucket} AS b FROM ledger {where} GROUP BY {bucket}) g", args);
+        var rows = await connection.QueryAsync<UsageSums>($"SELECT {bucket} AS bucket, {Sums} FROM ledger {where} GROUP BY {bucket} ORDER BY {bucket} LIMIT @PageSize OFFSET @Offset", args);
         return new UsageReport(account, groupBy, page.Of(rows.Select(r => r.ToRow(groupBy)), groups), totals.ToTotals());
     }
 
@@ -59,7 +61,7 @@ internal sealed class LedgerRepository(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync();
         await foreach (var row in connection.QueryUnbufferedAsync<LedgerEventRow>(
-            "SELECT event_id, request_id, key_id, model, provider, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_nanos, status, http_status, ended_at, estimated " +
+            "SELECT event_id, request_id, key_id, model, provider, end_user, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_nanos, status, http_status, ended_at, estimated " +
             "FROM ledger WHERE account = @account AND ended_at >= @from AND ended_at < @to ORDER BY ended_at, id",
             new { account, from, to }))
         {
@@ -76,12 +78,13 @@ internal sealed class LedgerRepository(Database database, TimeProvider time)
             + (filter.KeyId is null ? "" : " AND key_id = @KeyId")
             + (filter.Model is null ? "" : " AND model = @Model")
             + (filter.RequestId is null ? "" : " AND request_id = @RequestId")
-            + (filter.Status is null ? "" : " AND status = @Status");
-        var args = new { account, from, to, filter.KeyId, filter.Model, filter.RequestId, filter.Status, page.PageSize, page.Offset };
+            + (filter.Status is null ? "" : " AND status = @Status")
+            + (filter.User is null ? "" : " AND end_user = @User");
+        var args = new { account, from, to, filter.KeyId, filter.Model, filter.RequestId, filter.Status, filter.User, page.PageSize, page.Offset };
         await using var connection = await database.OpenAsync();
         var total = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM ledger {where}", args);
         var rows = await connection.QueryAsync<LedgerEventRow>(
-            "SELECT event_id, request_id, key_id, model, provider, upstream_model, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, " +
+            "SELECT event_id, request_id, key_id, model, provider, upstream_model, end_user, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, " +
             $"cost_nanos, status, http_status, started_at, ended_at, latency_ms, ttft_ms, estimated FROM ledger {where} " +
             "ORDER BY ended_at DESC, id DESC LIMIT @PageSize OFFSET @Offset",
             args);

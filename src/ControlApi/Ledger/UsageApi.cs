@@ -5,6 +5,7 @@ using MassRouter.ControlApi.Accounts;
 using MassRouter.ControlApi.Http;
 using MassRouter.ControlApi.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace MassRouter.ControlApi.Ledger;
 
@@ -25,10 +26,12 @@ internal static class UsageApi
 
     private static async Task<Results<Ok<UsageReport>, ValidationProblem, ProblemHttpResult>> ReportAsync(
         ClaimsPrincipal user, LedgerRepository ledger, AccountAccess access, TimeProvider time,
-        long? teamId, string? account, long? from, long? to, string? groupBy, int? page, int? pageSize)
+        long? teamId, string? account, long? from, long? to, string? groupBy, [FromQuery(Name = "user")] string? endUser, int? page, int? pageSize)
     {
         var grouping = groupBy ?? UsageGrouping.Day;
-        var (query, problem) = await ResolveAsync(user, access, time, teamId, account, from, to, new ValidationErrors().Check(UsageGrouping.IsValid(grouping), "groupBy", "Must be day, model or key."));
+        var errors = new ValidationErrors().Check(UsageGrouping.IsValid(grouping), "groupBy", "Must be day, model, key or user.");
+        CheckFilter(errors, "user", endUser);
+        var (query, problem) = await ResolveAsync(user, access, time, teamId, account, from, to, errors);
         if (problem is not null)
         {
             return problem;
@@ -39,21 +42,23 @@ internal static class UsageApi
             return query.Errors;
         }
 
-        return TypedResults.Ok(await ledger.UsageAsync(query.Account, query.From, query.To, grouping, PageRequest.From(page, pageSize)));
+        return TypedResults.Ok(await ledger.UsageAsync(query.Account, query.From, query.To, grouping, PageRequest.From(page, pageSize), endUser));
     }
 
     /// <summary>
     /// The account's events one by one, newest first (what a request cost, by its <c>x-request-id</c>; a key's or a
-    /// model's recent requests), paged; <c>keyId</c>, <c>model</c>, <c>requestId</c> and <c>status</c> narrow them.
+    /// model's or an end user's recent requests), paged; <c>keyId</c>, <c>model</c>, <c>requestId</c>, <c>status</c> and
+    /// <c>user</c> narrow them.
     /// </summary>
     private static async Task<Results<Ok<Page<UsageEventView>>, ValidationProblem, ProblemHttpResult>> EventsAsync(
         ClaimsPrincipal user, LedgerRepository ledger, AccountAccess access, TimeProvider time,
-        long? teamId, string? account, long? from, long? to, string? keyId, string? model, string? requestId, string? status, int? page, int? pageSize)
+        long? teamId, string? account, long? from, long? to, string? keyId, string? model, string? requestId, string? status,
+        [FromQuery(Name = "user")] string? endUser, int? page, int? pageSize)
     {
         var errors = new ValidationErrors();
-        foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[("keyId", keyId), ("model", model), ("requestId", requestId), ("status", status)])
+        foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[("keyId", keyId), ("model", model), ("requestId", requestId), ("status", status), ("user", endUser)])
         {
-            errors.Check(value is null || (value.Length is > 0 and <= MaxFilterLength), name, $"Must be 1 to {MaxFilterLength} characters.");
+            CheckFilter(errors, name, value);
         }
 
         var (query, problem) = await ResolveAsync(user, access, time, teamId, account, from, to, errors);
@@ -67,7 +72,7 @@ internal static class UsageApi
             return query.Errors;
         }
 
-        var filter = new UsageEventFilter(keyId, model, requestId, status);
+        var filter = new UsageEventFilter(keyId, model, requestId, status, endUser);
         return TypedResults.Ok(await ledger.EventsPageAsync(query.Account, query.From, query.To, filter, PageRequest.From(page, pageSize)));
     }
 
@@ -88,14 +93,14 @@ internal static class UsageApi
         return TypedResults.Stream(async stream =>
         {
             await using var writer = new StreamWriter(stream, new UTF8Encoding(false));
-            await writer.WriteLineAsync("event_id,request_id,ended_at,key_id,model,provider,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,cost_nanos,cost_usd,status,http_status,estimated");
+            await writer.WriteLineAsync("event_id,request_id,ended_at,key_id,model,provider,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,cost_nanos,cost_usd,status,http_status,estimated,user");
             await foreach (var e in ledger.EventsAsync(query.Account, query.From, query.To))
             {
                 var endedAt = DateTimeOffset.FromUnixTimeMilliseconds(e.EndedAt).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
                 await writer.WriteLineAsync(string.Join(',',
                     Csv(e.EventId), Csv(e.RequestId), endedAt, Csv(e.KeyId), Csv(e.Model), Csv(e.Provider),
                     Num(e.PromptTokens), Num(e.CompletionTokens), Num(e.CachedTokens), Num(e.ReasoningTokens), Num(e.CostNanos),
-                    MassRouter.Core.Money.Nanos.FormatDollars(e.CostNanos), Csv(e.Status), Num(e.HttpStatus), e.Estimated != 0 ? "true" : "false"));
+                    MassRouter.Core.Money.Nanos.FormatDollars(e.CostNanos), Csv(e.Status), Num(e.HttpStatus), e.Estimated != 0 ? "true" : "false", Csv(Inert(e.EndUser ?? ""))));
             }
         }, "text/csv", "usage.csv");
     }
@@ -118,6 +123,16 @@ internal static class UsageApi
         var denied = await access.DenyAsync(user, target, AccessLevel.Member, "The account");
         return (new UsageQuery(target, start, end, null), denied);
     }
+
+    private static void CheckFilter(ValidationErrors errors, string name, string? value) =>
+        errors.Check(value is null || (value.Length is > 0 and <= MaxFilterLength), name, $"Must be 1 to {MaxFilterLength} characters.");
+
+    /// <summary>
+    /// Text a client chose (the end user), made inert for a spreadsheet: a leading <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>
+    /// or control character would make it a formula, so a <c>'</c> goes before it (OWASP's advice for CSV).
+    /// </summary>
+    private static string Inert(string value) =>
+        value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
 
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
 

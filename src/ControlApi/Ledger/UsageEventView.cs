@@ -2,6 +2,7 @@ namespace MassRouter.ControlApi.Ledger;
 
 /// <summary>One usage event of the ledger: a request (or a stream the client left, a swept or estimated charge) as billed.</summary>
 /// <param name="RequestId">The gateway's <c>x-request-id</c> of the request (the client's own when it sent one).</param>
+/// <param name="User">The end user the request was for, as the client named it; null when it named none.</param>
 /// <param name="CostUsd">The cost in US dollars, exact (<paramref name="CostNanos"/> as a decimal string).</param>
 /// <param name="Status"><c>ok</c>, <c>error</c>, <c>aborted</c> (the client left, or the gateway died mid-request) and the like.</param>
 /// <param name="Estimated">True when the tokens are the gateway's estimate, not the provider's report.</param>
@@ -12,6 +13,7 @@ public sealed record UsageEventView(
     string Model,
     string Provider,
     string? UpstreamModel,
+    string? User,
     long PromptTokens,
     long CompletionTokens,
     long CachedTokens,

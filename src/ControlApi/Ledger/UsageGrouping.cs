@@ -7,5 +7,8 @@ public static class UsageGrouping
     public const string Model = "model";
     public const string Key = "key";
 
-    public static bool IsValid(string? value) => value is Day or Model or Key;
+    /// <summary>The end user the requests were for (<c>""</c>: requests that named none).</summary>
+    public const string User = "user";
+
+    public static bool IsValid(string? value) => value is Day or Model or Key or User;
 }

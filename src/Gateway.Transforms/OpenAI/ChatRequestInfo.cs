@@ -42,6 +42,27 @@ public readonly struct ChatRequestInfo
     /// </summary>
     public int? Choices { get; init; }
 
+    /// <summary>
+    /// The end user the request is for, when it was read from another body than the one this describes (Anthropic's
+    /// <c>metadata.user_id</c> of a body sent as the client wrote it); else see <see cref="ReadUser"/>.
+    /// </summary>
+    public string? User { get; init; }
+
+    /// <summary>Offset of the end user's string token (<c>user</c>, else <c>safety_identifier</c>), its opening quote.</summary>
+    public int UserTokenStart { get; init; }
+
+    /// <summary>Length of that token, quotes included; 0 when the client named no end user.</summary>
+    public int UserTokenLength { get; init; }
+
+    /// <summary>
+    /// The end user the request is for (see <see cref="EndUser"/>), read from <paramref name="body"/>, the body this
+    /// describes, only when asked: the usage ledger wants it for metered keys alone. Null when the client named none.
+    /// </summary>
+    public string? ReadUser(ReadOnlySpan<byte> body) =>
+        User ?? (UserTokenLength > 0 && UserTokenStart + UserTokenLength <= body.Length
+            ? EndUser.Decode(body.Slice(UserTokenStart, UserTokenLength))
+            : null);
+
     /// <summary>OpenRouter-style <c>models</c>: further public model ids to fall back to, in order; null when absent.</summary>
     public IReadOnlyList<string>? FallbackModels { get; init; }
 

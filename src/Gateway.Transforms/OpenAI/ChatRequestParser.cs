@@ -30,6 +30,8 @@ public static class ChatRequestParser
             int includeStart = -1, includeLength = 0;
             int? maxTokens = null;
             int? choices = null;
+            int userStart = 0, userLength = 0;
+            var userNamed = false;
             var completionTokens = false;
             var routing = new RoutingFieldsReader();
 
@@ -113,6 +115,20 @@ public static class ChatRequestParser
 
                     reader.Skip();
                 }
+                else if (reader.ValueTextEquals("user"u8) || reader.ValueTextEquals("safety_identifier"u8))
+                {
+                    // user names the end user where both are sent (the ledger's; the provider validates either). Only
+                    // where it lies is kept: it is read for metered keys alone (ChatRequestInfo.ReadUser).
+                    var named = reader.ValueTextEquals("user"u8);
+                    reader.Read();
+                    if ((named || !userNamed) && EndUser.IsNamed(ref reader))
+                    {
+                        (userStart, userLength) = ((int)reader.TokenStartIndex, reader.ValueSpan.Length + 2);
+                        userNamed = named;
+                    }
+
+                    reader.Skip();
+                }
                 else if (!routing.TryRead(ref reader, ref error))
                 {
                     reader.Read();
@@ -139,6 +155,8 @@ public static class ChatRequestParser
                 IncludeUsageValueLength = includeLength,
                 MaxTokens = maxTokens,
                 Choices = choices,
+                UserTokenStart = userStart,
+                UserTokenLength = userLength,
                 FallbackModels = routing.Models,
                 Provider = routing.Provider,
                 GatewayProperties = routing.Ranges,

@@ -28,6 +28,7 @@ public static class EmbeddingsRequestParser
 
             var model = default(ModelToken);
             var inputSeen = false;
+            int userStart = 0, userLength = 0;
             var routing = new RoutingFieldsReader();
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
@@ -40,6 +41,16 @@ public static class EmbeddingsRequestParser
                     reader.Read();
                     inputSeen = true;
                     CheckInput(ref reader, ref error);
+                }
+                else if (reader.ValueTextEquals("user"u8))
+                {
+                    reader.Read();
+                    if (EndUser.IsNamed(ref reader))
+                    {
+                        (userStart, userLength) = ((int)reader.TokenStartIndex, reader.ValueSpan.Length + 2);
+                    }
+
+                    reader.Skip();
                 }
                 else if (!routing.TryRead(ref reader, ref error))
                 {
@@ -64,6 +75,8 @@ public static class EmbeddingsRequestParser
                 Model = model.Value!,
                 ModelTokenStart = model.Start,
                 ModelTokenLength = model.Length,
+                UserTokenStart = userStart,
+                UserTokenLength = userLength,
                 FallbackModels = routing.Models,
                 Provider = routing.Provider,
                 GatewayProperties = routing.Ranges,

@@ -68,8 +68,21 @@ internal sealed class ChatPipeline(
         StoredResponses.CapturedBody? capture = null;
         try
         {
+            if (!EndUserHeader.TryRead(context, out var endUser))
+            {
+                metrics.Rejected(EndUserHeader.ErrorCode);
+                await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, EndUserHeader.ErrorMessage, code: EndUserHeader.ErrorCode);
+                return;
+            }
+
+            if (key.Account is not null)
+            {
+                // The ledger's end user: read from the body for metered keys only (a string per request).
+                endUser ??= request.ReadUser(body.WrittenSpan);
+            }
+
             // Metering: local concurrency limit, then one Redis round trip (RPM/TPM, caps, balance).
-            using var metered = await meter.AdmitAsync(context, key, route.Id, body.WrittenSpan, new CostBound(request.MaxTokens, routes, request.Choices));
+            using var metered = await meter.AdmitAsync(context, key, route.Id, body.WrittenSpan, new CostBound(request.MaxTokens, routes, request.Choices), endUser);
             if (metered.IsRejected)
             {
                 return;

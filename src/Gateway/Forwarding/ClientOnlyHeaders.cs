@@ -11,7 +11,7 @@ namespace MassRouter.Gateway.Forwarding;
 /// not the provider's to know). Also Expect: the gateway holds the whole body already, and passing a client's
 /// 100-continue on would hold it back for a round trip to the provider. And Origin: a browser's page calls the gateway,
 /// whose own policy answers it (Cors); a provider would take the gateway for a browser (Anthropic refuses any request
-/// with an Origin unless its browser opt-in header is set). And the gateway's own cache header. The counterpart of <see cref="ProviderOnlyHeaders"/>.
+/// with an Origin unless its browser opt-in header is set). And the gateway's own headers (the cache's time to live, the end user). The counterpart of <see cref="ProviderOnlyHeaders"/>.
 /// </summary>
 internal static class ClientOnlyHeaders
 {
@@ -21,7 +21,7 @@ internal static class ClientOnlyHeaders
         "OpenAI-Organization", "OpenAI-Project", "Cookie",
         "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "X-Real-IP",
         "Expect", "Origin",
-        Caching.ResponseCaching.TtlHeader);
+        Caching.ResponseCaching.TtlHeader, EndUserHeader.Name);
 
     /// <summary>Removes every client-only header from the request about to go upstream.</summary>
     public static void RemoveFrom(HttpRequestHeaders headers)

@@ -74,6 +74,7 @@ internal sealed class MessagesHandler(
                 FallbackModels = fallbacks,
                 Provider = preferences,
                 MaxTokens = OutputLimit.Read(anthropicBody.WrittenSpan, "max_tokens"u8),
+                User = EndUser.ReadAnthropic(anthropicBody.WrittenSpan),
             };
             untranslatable = new CodecError(StatusCodes.Status400BadRequest, invalid.Message, null, "invalid_request");
         }

@@ -13,6 +13,7 @@ namespace MassRouter.Gateway.Metering;
 /// <param name="PromptEstimate">The prompt tokens admission counted in the key's TPM window (and billed if the provider's
 /// usage can never be read).</param>
 /// <param name="StartedAt">When the request was admitted (Unix ms).</param>
+/// <param name="User">The end user the request was for, when the client named one.</param>
 internal sealed record BackgroundCharge(
     string ResponseId,
     string EventId,
@@ -25,7 +26,8 @@ internal sealed record BackgroundCharge(
     string UpstreamModel,
     ModelPrice Price,
     long PromptEstimate,
-    long StartedAt)
+    long StartedAt,
+    string? User = null)
 {
     /// <summary>
     /// The usage event that bills it: the provider's <paramref name="usage"/>, or (<paramref name="estimated"/>) the
@@ -45,6 +47,7 @@ internal sealed record BackgroundCharge(
             Model = Model,
             Provider = Provider,
             UpstreamModel = UpstreamModel,
+            User = User,
             PromptTokens = prompt,
             CompletionTokens = completion,
             CachedTokens = cached,

@@ -56,6 +56,9 @@ internal sealed class MeteredRequest : IDisposable, IDeliveryProgress
     /// <summary>The gateway's request id.</summary>
     public string RequestId { get; init; } = "";
 
+    /// <summary>The end user the request is for, as the client named it (its usage event's <c>user</c>); null when none.</summary>
+    public string? EndUser { get; init; }
+
     /// <summary>When admission ran (Unix ms).</summary>
     public long AdmittedAt { get; init; }
 

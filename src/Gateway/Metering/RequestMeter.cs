@@ -87,7 +87,8 @@ internal sealed partial class RequestMeter
     /// <paramref name="body"/> before anything is awaited.
     /// </summary>
     /// <param name="bound">The request's output limit and reachable deployments: a balance below the most it could cost refuses it.</param>
-    public ValueTask<MeteredRequest> AdmitAsync(HttpContext context, ApiKeyInfo key, string model, ReadOnlySpan<byte> body, CostBound bound = default)
+    /// <param name="endUser">The end user the request is for (its usage event's <c>user</c>), when the client named one.</param>
+    public ValueTask<MeteredRequest> AdmitAsync(HttpContext context, ApiKeyInfo key, string model, ReadOnlySpan<byte> body, CostBound bound = default, string? endUser = null)
     {
         if (key.Account is null || _admission is null)
         {
@@ -100,7 +101,7 @@ internal sealed partial class RequestMeter
         }
 
         // A token per 4 bytes of the prompt's text, not the tokenizer: on the request's path (see InputTokenEstimator).
-        return AdmitCoreAsync(context, key, model, _estimator.Approximate(body), lease, bound);
+        return AdmitCoreAsync(context, key, model, _estimator.Approximate(body), lease, bound, endUser);
     }
 
     /// <summary>Releases an admitted request that never reached a provider: nothing to bill.</summary>
@@ -150,7 +151,7 @@ internal sealed partial class RequestMeter
         }
 
         var delivered = output.CountTokensSoFar(_counter);
-        var record = InflightRecord(key, request.Model, request.RequestId, request.EventId, request.PromptEstimate, delivered, request.AdmittedAt);
+        var record = InflightRecord(key, request.Model, request.RequestId, request.EventId, request.PromptEstimate, delivered, request.AdmittedAt, request.EndUser);
         _admission.UpdateInflight(key, request.EventId, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(record, MeteringJson.Default.Settlement));
     }
 
@@ -203,6 +204,7 @@ internal sealed partial class RequestMeter
             Model = model,
             Provider = deployment.Provider.Name,
             UpstreamModel = deployment.UpstreamModel,
+            User = request.EndUser,
             PromptTokens = promptTokens,
             CompletionTokens = completionTokens,
             CachedTokens = usage.CachedPromptTokens,
@@ -245,7 +247,8 @@ internal sealed partial class RequestMeter
             deployment.UpstreamModel,
             deployment.Price,
             request.PromptEstimate,
-            request.AdmittedAt);
+            request.AdmittedAt,
+            request.EndUser);
         try
         {
             await _background.HoldAsync(charge);
@@ -345,18 +348,18 @@ internal sealed partial class RequestMeter
     }
 
     private async ValueTask<MeteredRequest> AdmitCoreAsync(
-        HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease, CostBound bound)
+        HttpContext context, ApiKeyInfo key, string model, long promptEstimate, System.Threading.RateLimiting.RateLimitLease? lease, CostBound bound, string? endUser)
     {
         var mostCost = bound.Most(promptEstimate, out var dearest);
         var eventId = UniqueId.NewHex();
         var requestId = context.Response.Headers[RequestId.HeaderName].ToString();
         var admittedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var inflight = InflightRecord(key, model, requestId, eventId, promptEstimate, 0, admittedAt);
+        var inflight = InflightRecord(key, model, requestId, eventId, promptEstimate, 0, admittedAt, endUser);
         if (_options.OptimisticAdmission
             && _admission!.TryAdmitOptimistically(key, promptEstimate, eventId, inflight, _minOptimisticBalance, _options.OptimisticMaxAge, mayLinger: InFlight > 1, out var projected, mostCost) is { } optimistic)
         {
             _meteringMetrics?.AdmittedOptimistically();
-            return Admitted(context, key, model, promptEstimate, lease, eventId, requestId, admittedAt, projected, recorded: true, optimistic);
+            return Admitted(context, key, model, promptEstimate, lease, eventId, requestId, admittedAt, projected, recorded: true, optimistic, endUser);
         }
 
         AdmissionOutcome outcome;
@@ -391,7 +394,7 @@ internal sealed partial class RequestMeter
             _meteringMetrics?.AdmittedLocally();
         }
 
-        return Admitted(context, key, model, promptEstimate, lease, eventId, requestId, admittedAt, outcome.State, recorded, optimistic: null);
+        return Admitted(context, key, model, promptEstimate, lease, eventId, requestId, admittedAt, outcome.State, recorded, optimistic: null, endUser);
     }
 
     private MeteredRequest Admitted(
@@ -405,7 +408,8 @@ internal sealed partial class RequestMeter
         long admittedAt,
         RateLimitState limits,
         bool recorded,
-        OptimisticAdmission? optimistic)
+        OptimisticAdmission? optimistic,
+        string? endUser)
     {
         var request = new MeteredRequest(key, promptEstimate, lease, eventId)
         {
@@ -416,6 +420,7 @@ internal sealed partial class RequestMeter
             AdmittedAt = admittedAt,
             Meter = this,
             Optimistic = optimistic,
+            EndUser = endUser,
         };
         if (recorded)
         {
@@ -443,7 +448,7 @@ internal sealed partial class RequestMeter
     /// and the time of this sign of life as <c>endedAt</c>. The sweep settles it under the same event id, so a late real
     /// settlement is a no-op. Serialized where it is sent (straight into the request pipeline's command).
     /// </summary>
-    private Settlement InflightRecord(ApiKeyInfo key, string model, string requestId, string eventId, long promptEstimate, long delivered, long admittedAt)
+    private Settlement InflightRecord(ApiKeyInfo key, string model, string requestId, string eventId, long promptEstimate, long delivered, long admittedAt, string? endUser)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var usageEvent = new UsageEvent
@@ -454,6 +459,7 @@ internal sealed partial class RequestMeter
             Account = key.Account!,
             Model = model,
             Provider = "unknown",
+            User = endUser,
             PromptTokens = promptEstimate,
             CompletionTokens = delivered,
             CostNanos = _prices.For(model).Cost(promptEstimate, delivered),

@@ -10,6 +10,9 @@ public sealed record UsageEvent
     public required string Model { get; init; }
     public required string Provider { get; init; }
     public string? UpstreamModel { get; init; }
+
+    /// <summary>The end user the request was for, as the client named it (OpenAI's <c>user</c> or <c>safety_identifier</c>, Anthropic's <c>metadata.user_id</c>, the gateway's <c>x-massrouter-user</c> header); null when none.</summary>
+    public string? User { get; init; }
     public long PromptTokens { get; init; }
     public long CompletionTokens { get; init; }
     public long CachedTokens { get; init; }

@@ -218,7 +218,7 @@ public class TranslatedProviderTests(TranslatingGatewayFixture gateway) : IClass
         [
             ("OpenAI-Organization", "org-client"), ("OpenAI-Project", "proj_client"), ("Cookie", "session=secret"), ("api-key", "sk-client"),
             ("X-Forwarded-For", "203.0.113.7"), ("Forwarded", "for=203.0.113.7"), ("X-Real-IP", "203.0.113.7"),
-            ("Origin", "http://localhost:5173"),
+            ("Origin", "http://localhost:5173"), ("x-massrouter-user", "end-user-1"),
         ];
         foreach (var (name, value) in clientOnly)
         {

@@ -73,6 +73,42 @@ public class ChatRequestParserTests
         Assert.Equal(5, Parse("""{"model":"m","max_tokens":9,"max_completion_tokens":5}""").MaxTokens);
     }
 
+    [Theory]
+    [InlineData("""{"model":"m","user":"alice"}""", "alice")]
+    [InlineData("""{"model":"m","safety_identifier":"hash-1"}""", "hash-1")]
+    [InlineData("""{"model":"m","user":"alice","safety_identifier":"hash-1"}""", "alice")]
+    [InlineData("""{"model":"m","safety_identifier":"hash-1","user":"alice"}""", "alice")]
+    [InlineData("""{"model":"m","user":"","safety_identifier":"hash-1"}""", "hash-1")]
+    [InlineData("""{"model":"m","user":42}""", null)]
+    [InlineData("""{"model":"m","user":{"id":"alice"}}""", null)]
+    [InlineData("""{"model":"m","user":null}""", null)]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi","name":"alice"}]}""", null)]
+    public void TheEndUser_IsUser_ElseSafetyIdentifier_WhenAString(string body, string? expected)
+    {
+        // The provider validates either field: a value of another type is forwarded as sent, not refused.
+        Assert.Equal(expected, Parse(body).ReadUser(Encoding.UTF8.GetBytes(body)));
+    }
+
+    [Fact]
+    public void TheEndUser_IsCut_ToWhatTheLedgerKeeps_NeverInsideASurrogatePair()
+    {
+        Assert.Equal(new string('a', EndUser.MaxLength), User($$"""{"model":"m","user":"{{new string('a', 300)}}"}"""));
+        var emoji = new string('a', EndUser.MaxLength - 1) + "\ud83d\ude00" + "tail";
+        Assert.Equal(new string('a', EndUser.MaxLength - 1), User($$"""{"model":"m","user":"{{emoji}}"}"""));
+        Assert.Equal("é \"quoted\"", User("""{"model":"m","user":"\u00e9 \"quoted\""}"""));
+
+        static string? User(string body) => Parse(body).ReadUser(Encoding.UTF8.GetBytes(body));
+    }
+
+    [Fact]
+    public void TheEndUser_IsNotMaterialised_WhileParsing()
+    {
+        // Read for metered keys only (ChatRequestInfo.ReadUser): an unmetered request pays nothing for its user field.
+        Assert.Equal(
+            Allocated("""{"model":"m","messages":[]}"""u8.ToArray()),
+            Allocated("""{"model":"m","user":"user-1234","safety_identifier":"hash","messages":[]}"""u8.ToArray()));
+    }
+
     [Fact]
     public void NestingToTheLimit_IsAccepted()
     {
