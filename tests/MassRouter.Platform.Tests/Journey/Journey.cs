@@ -36,7 +36,9 @@ internal static class Journey
         var client = new OpenAIClient(new ApiKeyCredential(key.Secret), new OpenAIClientOptions { Endpoint = new Uri(gateway, "v1") }).GetChatClient(model);
         var text = new StringBuilder();
         ChatTokenUsage? usage = null;
-        await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("Hello from the journey test")]))
+        // For one of the app's own users (the SDK's EndUserId is OpenAI's user field): the ledger attributes the spend to them.
+        var options = new ChatCompletionOptions { EndUserId = "journey-customer" };
+        await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("Hello from the journey test")], options))
         {
             foreach (var part in update.ContentUpdate)
             {
@@ -62,6 +64,8 @@ internal static class Journey
         var row = Assert.Single(report.Groups.Items);
         Assert.Equal(new UsageRow(model, 1, usage.InputTokenCount, usage.OutputTokenCount, cached, expectedCost), row);
         Assert.Equal(new UsageTotals(1, usage.InputTokenCount, usage.OutputTokenCount, cached, expectedCost), report.Totals);
+        var byUser = (await http.GetFromJsonAsync<UsageReport>("/api/usage?groupBy=user"))!;
+        Assert.Equal(("journey-customer", expectedCost), (Assert.Single(byUser.Groups.Items).Key, byUser.Totals.CostNanos));
 
         var paid = Nanos.FromDollars(TopUpUsd);
         var balance = (await http.GetFromJsonAsync<BalanceView>("/api/billing/balance"))!;
