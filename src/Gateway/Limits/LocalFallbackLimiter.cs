@@ -8,8 +8,10 @@ namespace MassRouter.Gateway.Limits;
 /// as far as the cached key record knows them. RPM and TPM of the key and of its account use the same GCRA windows
 /// (the prompt estimate enters the TPM windows); daily and monthly spend caps of the key and the account compare the
 /// spend Redis last reported to this instance plus what this instance admitted since, each request counted at its
-/// prompt-estimate cost. Nothing is counted unless every check passes. The balance is not checked (this instance
-/// cannot know it).
+/// prompt-estimate cost. The balance is the one the last Redis admission of the key here answered, less what this
+/// instance admitted for the account since (prompt costs): none left is "no balance", less than the most the request
+/// could cost is "cannot afford", as the script judges them; a key Redis never answered here is not balance-checked.
+/// Nothing is counted unless every check passes.
 /// </summary>
 /// <remarks>
 /// The bound is per instance: each gateway admits up to a key's full limits and remaining caps on its own, so N
@@ -24,7 +26,8 @@ internal sealed class LocalFallbackLimiter(TimeProvider time)
     private readonly ConcurrentDictionary<string, AccountState> _accounts = new(StringComparer.Ordinal);
 
     /// <summary>Checks and, when every check passes, counts one request of <paramref name="tokens"/> prompt tokens costing at least <paramref name="costNanos"/>.</summary>
-    public AdmissionOutcome TryAdmit(ApiKeyInfo key, long tokens, long costNanos)
+    /// <param name="mostCostNanos">The most the request could cost (0: no bound), as the admission script takes it.</param>
+    public AdmissionOutcome TryAdmit(ApiKeyInfo key, long tokens, long costNanos, long mostCostNanos = 0)
     {
         var now = time.GetUtcNow();
         var nowMs = (double)now.ToUnixTimeMilliseconds();
@@ -40,6 +43,20 @@ internal sealed class LocalFallbackLimiter(TimeProvider time)
                 || Over(key.MonthlyCapNanos, seen.KeyMonthly, own.Spend.Monthly(month)))
             {
                 return new AdmissionOutcome(AdmissionVerdict.CapReached, 0, default);
+            }
+
+            if (key.ObservedSpend.Balance is { } balance)
+            {
+                var left = balance - account.Admitted;
+                if (left <= 0)
+                {
+                    return new AdmissionOutcome(AdmissionVerdict.NoBalance, 0, default);
+                }
+
+                if (left < mostCostNanos)
+                {
+                    return new AdmissionOutcome(AdmissionVerdict.CannotAfford, 0, default, left);
+                }
             }
 
             Span<Step> steps =
@@ -85,6 +102,7 @@ internal sealed class LocalFallbackLimiter(TimeProvider time)
 
             own.Spend.Add(day, month, costNanos);
             account.Spend.Add(day, month, costNanos);
+            account.Admitted += costNanos;
             return new AdmissionOutcome(AdmissionVerdict.Admitted, 0, state);
         }
     }
@@ -137,6 +155,9 @@ internal sealed class LocalFallbackLimiter(TimeProvider time)
     private sealed class AccountState : Counters
     {
         public Lock Gate { get; } = new();
+
+        /// <summary>The prompt costs admitted here for the account since Redis stopped answering (what its balance lost).</summary>
+        public long Admitted { get; set; }
 
         /// <summary>The account's keys; guarded by the account's lock like everything else here.</summary>
         public Dictionary<string, Counters> Keys { get; } = new(StringComparer.Ordinal);

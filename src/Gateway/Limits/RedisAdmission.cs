@@ -138,6 +138,20 @@ internal sealed class RedisAdmission(
             fallback.Forget(key.Account!);
         }
 
+        // What Redis says of the balance: the most local admission may count down from should Redis become unreachable.
+        if (verdict == AdmissionVerdict.Admitted && result.Length >= 14)
+        {
+            key.ObservedSpend.RecordBalance(result[12]);
+        }
+        else if (verdict == AdmissionVerdict.NoBalance)
+        {
+            key.ObservedSpend.RecordBalance(0);
+        }
+        else if (verdict == AdmissionVerdict.CannotAfford && result.Length > 2)
+        {
+            key.ObservedSpend.RecordBalance(result[2]);
+        }
+
         if (verdict != AdmissionVerdict.Admitted)
         {
             if (_tracksHeadroom)

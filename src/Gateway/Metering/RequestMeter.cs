@@ -372,7 +372,7 @@ internal sealed partial class RequestMeter
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            outcome = AdmitWithoutRedis(key, model, promptEstimate, ex);
+            outcome = AdmitWithoutRedis(key, model, promptEstimate, mostCost, ex);
             recorded = false;
         }
 
@@ -473,7 +473,7 @@ internal sealed partial class RequestMeter
         return new Settlement(usageEvent, key.Tpm, delivered, _instance?.Id);
     }
 
-    private AdmissionOutcome AdmitWithoutRedis(ApiKeyInfo key, string model, long promptEstimate, Exception ex)
+    private AdmissionOutcome AdmitWithoutRedis(ApiKeyInfo key, string model, long promptEstimate, long mostCost, Exception ex)
     {
         LogRedisDown(ex.Message);
         var closed = _options.WhenRedisDown == AdmissionFailurePolicy.Closed
@@ -484,7 +484,7 @@ internal sealed partial class RequestMeter
         }
 
         // The prompt is the least this request will cost; its output reaches the caps once settled into Redis.
-        return _fallback.TryAdmit(key, promptEstimate, _prices.For(model).Cost(promptEstimate, 0));
+        return _fallback.TryAdmit(key, promptEstimate, _prices.For(model).Cost(promptEstimate, 0), mostCost);
     }
 
     /// <summary>

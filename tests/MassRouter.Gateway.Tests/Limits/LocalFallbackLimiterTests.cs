@@ -34,6 +34,35 @@ public class LocalFallbackLimiterTests
     }
 
     [Fact]
+    public void TheBalanceRedisLastReported_IsCountedDown_ByWhatIsAdmittedHere()
+    {
+        var limiter = new LocalFallbackLimiter(new ManualClock(Start));
+
+        // Never answered by Redis on this instance: no balance to count from, as before.
+        Assert.Equal(AdmissionVerdict.Admitted, limiter.TryAdmit(Key("k0", "a0"), 10, 1_000_000, mostCostNanos: long.MaxValue).Verdict);
+
+        var key = Key("k1", "a1");
+        key.ObservedSpend.RecordBalance(100);
+        var tooDear = limiter.TryAdmit(key, 10, 40, mostCostNanos: 101);
+        Assert.Equal((AdmissionVerdict.CannotAfford, 100L), (tooDear.Verdict, tooDear.RejectedLimit));
+        Assert.Equal(AdmissionVerdict.Admitted, limiter.TryAdmit(key, 10, 40, mostCostNanos: 100).Verdict);
+        Assert.Equal(AdmissionVerdict.Admitted, limiter.TryAdmit(key, 10, 40).Verdict);
+
+        // The account's other key saw the same balance: 20 left of it, admitted as Redis would (a positive balance), and
+        // then none is left for either key.
+        var other = Key("k2", "a1");
+        other.ObservedSpend.RecordBalance(100);
+        Assert.Equal(AdmissionVerdict.Admitted, limiter.TryAdmit(other, 10, 40).Verdict);
+        Assert.Equal(AdmissionVerdict.NoBalance, limiter.TryAdmit(key, 10, 40).Verdict);
+        Assert.Equal(AdmissionVerdict.NoBalance, limiter.TryAdmit(other, 10, 40).Verdict);
+
+        // Redis answers again: its balance is the truth, and the local count starts afresh.
+        limiter.Forget("a1");
+        key.ObservedSpend.RecordBalance(50);
+        Assert.Equal(AdmissionVerdict.Admitted, limiter.TryAdmit(key, 10, 40).Verdict);
+    }
+
+    [Fact]
     public void PromptLargerThanTheKeysTpm_IsNeverAdmitted()
     {
         var limiter = new LocalFallbackLimiter(new ManualClock(Start));

@@ -1,5 +1,6 @@
 using System.Net;
 using MassRouter.Core.Money;
+using MassRouter.Core.Redis;
 using MassRouter.Core.Usage;
 using MassRouter.Gateway.Admin;
 using MassRouter.Gateway.Auth;
@@ -241,6 +242,56 @@ public class RedisDownTests(MeteringFixture fixture)
                 var error = await OpenAIErrorAssert.IsErrorAsync(capped, HttpStatusCode.PaymentRequired, "insufficient_quota");
                 Assert.Equal("insufficient_quota", error["type"]!.GetValue<string>());
             }
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task RedisDown_FailOpen_RefusesAnAccountRedisLastSaidHadNoBalance(string backend)
+    {
+        var b = fixture[backend];
+        var broke = await b.CreateKeyAsync(Dollar);
+        var other = await b.CreateKeyAsync(Dollar);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], broke.Secret, MeteringBackend.FreeBody);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], other.Secret, MeteringBackend.FreeBody);
+
+        // The balance runs out (spent on another instance, say): Redis refuses the key's next request here.
+        await b.Db.HashSetAsync(RedisKeys.Account(broke.Account), AccountFields.BalanceNanos, 0);
+        await KeyTests.AssertEventuallyAsync(async () =>
+        {
+            using var response = await b.Http.SendAsync(b.Chat(0, broke.Secret));
+            await b.WhenSettledAsync();
+            return response.StatusCode == HttpStatusCode.PaymentRequired;
+        });
+
+        await WhileRedisIsCutAsync(b, other, async () =>
+        {
+            // Before, a cached key was admitted under its local limits alone while Redis was away: free requests.
+            using var refused = await b.Http.SendAsync(b.Chat(0, broke.Secret));
+            await OpenAIErrorAssert.IsErrorAsync(refused, HttpStatusCode.PaymentRequired, "insufficient_quota");
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task RedisDown_FailOpen_RefusesWhatTheLastSeenBalanceCannotCover(string backend)
+    {
+        var b = fixture[backend];
+        const long halfACent = 5_000_000;
+        var key = await b.CreateKeyAsync(halfACent);
+        var other = await b.CreateKeyAsync(Dollar);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], key.Secret, MeteringBackend.FreeBody);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], other.Secret, MeteringBackend.FreeBody);
+
+        await WhileRedisIsCutAsync(b, other, async () =>
+        {
+            // 1,000 output tokens of test/metered may cost $0.01, more than the half cent Redis last reported.
+            using var refused = await b.Http.SendAsync(b.Chat(0, key.Secret, """{"model":"test/metered","max_tokens":1000,"messages":[{"role":"user","content":"hi"}]}"""));
+            var error = await OpenAIErrorAssert.IsErrorAsync(refused, HttpStatusCode.PaymentRequired, "insufficient_quota");
+            Assert.Contains("more than the $0.005 left on the account", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
+            using var covered = await b.Http.SendAsync(b.Chat(0, key.Secret, """{"model":"test/metered","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"""));
+            Assert.Equal(HttpStatusCode.OK, covered.StatusCode);
         });
     }
 
