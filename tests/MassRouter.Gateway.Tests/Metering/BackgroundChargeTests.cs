@@ -25,7 +25,7 @@ public class BackgroundChargeTests(MeteringFixture fixture)
     {
         var b = fixture[backend];
         var key = await b.CreateKeyAsync(Dollar);
-        var id = await CreateAsync(b, key, tokens: 40, intervalMs: 10);
+        var id = await CreateAsync(b, key, tokens: 40, intervalMs: 10, ("x-massrouter-user", "background-customer"));
 
         // Answered queued: nothing billed yet, the charge is held for the pollers.
         await KeyTests.AssertEventuallyAsync(async () => await b.Db.HashExistsAsync(RedisKeys.BackgroundCharges, id));
@@ -41,6 +41,7 @@ public class BackgroundChargeTests(MeteringFixture fixture)
         Assert.Equal(UsageStatus.Ok, billed.Status);
         Assert.Equal("sim-responses", billed.Provider);
         Assert.Equal(MeteringBackend.ResponsesModel, billed.Model);
+        Assert.Equal("background-customer", billed.User);
         var cost = Price.Cost(billed.PromptTokens, billed.CompletionTokens);
         Assert.Equal(cost, billed.CostNanos);
         Assert.Equal(Dollar - cost, await b.BalanceAsync(key.Account));
