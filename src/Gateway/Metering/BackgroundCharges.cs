@@ -71,6 +71,11 @@ internal sealed partial class BackgroundCharges(
 
     private readonly MeteringOptions _options = options.Value;
 
+    // Unix ms before which the poller does not ask Redis: set when the last poll found no charge held by any instance (an
+    // idle gateway then asks once per BackgroundPollMax, not every BackgroundPollInterval: fewer Redis calls, and no
+    // memory for a loop compiled hot); -1 once this instance holds a charge (poll at the next tick); 0 while polling.
+    private long _quietUntil;
+
     /// <summary>
     /// Holds <paramref name="charge"/> until its response has finished (first checked after
     /// <see cref="MeteringOptions.BackgroundPollInterval"/>); throws when Redis cannot take it.
@@ -83,6 +88,8 @@ internal sealed partial class BackgroundCharges(
             HoldScript,
             [RedisKeys.BackgroundCharges, RedisKeys.BackgroundDue, RedisKeys.BackgroundHeld],
             [charge.ResponseId, json, due, charge.Account]);
+        // After the charge is in Redis: a poll that found the set empty before it cannot keep the poller quiet (see PollOnceAsync).
+        Volatile.Write(ref _quietUntil, -1);
         metrics.BackgroundHeld();
     }
 
@@ -159,12 +166,27 @@ internal sealed partial class BackgroundCharges(
     /// <summary>Claims and checks the responses due now; returns how many were checked.</summary>
     public async Task<int> PollOnceAsync(CancellationToken cancellationToken)
     {
+        Volatile.Write(ref _quietUntil, 0);
         var db = redis.GetDatabase();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var due = await db.SortedSetRangeByScoreAsync(RedisKeys.BackgroundDue, double.NegativeInfinity, now, take: BatchSize);
-        var claimed = new List<BackgroundCharge>(due.Length);
-        foreach (var id in due)
+        // The earliest held charges, by due time: those due now are a prefix; none at all means no instance holds any.
+        var earliest = await db.SortedSetRangeByRankWithScoresAsync(RedisKeys.BackgroundDue, 0, BatchSize - 1);
+        if (earliest.Length == 0)
         {
+            // Quiet only if no charge was held here meanwhile (HoldAsync's -1 fails the exchange).
+            Interlocked.CompareExchange(ref _quietUntil, now + (long)_options.BackgroundPollMax.TotalMilliseconds, 0);
+            return 0;
+        }
+
+        var claimed = new List<BackgroundCharge>(earliest.Length);
+        foreach (var entry in earliest)
+        {
+            if (entry.Score > now)
+            {
+                break;
+            }
+
+            var id = entry.Element;
             var charge = await db.ScriptEvaluateAsync(
                 ClaimScript,
                 [RedisKeys.BackgroundDue, RedisKeys.BackgroundCharges],
@@ -217,6 +239,11 @@ internal sealed partial class BackgroundCharges(
             catch (OperationCanceledException)
             {
                 return;
+            }
+
+            if (time.GetUtcNow().ToUnixTimeMilliseconds() < Volatile.Read(ref _quietUntil))
+            {
+                continue;
             }
 
             try

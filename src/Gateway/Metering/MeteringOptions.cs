@@ -107,7 +107,8 @@ public sealed class MeteringOptions
     /// <summary>
     /// How soon a gateway first asks a provider how a background response (<c>background: true</c>) stands, to bill it
     /// once finished; later checks back off to a tenth of the response's age, at most <see cref="BackgroundPollMax"/>.
-    /// Every instance polls; each response is checked by one at a time.
+    /// Every instance polls; each response is checked by one at a time. While no instance holds a charge, an instance
+    /// asks Redis only once per <see cref="BackgroundPollMax"/> (at once again when it holds one itself).
     /// </summary>
     public TimeSpan BackgroundPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -51,6 +51,28 @@ public class BackgroundChargeTests(MeteringFixture fixture)
         Assert.Null(await b.Db.SortedSetScoreAsync(RedisKeys.BackgroundDue, id));
     }
 
+    [Fact]
+    public async Task WhileNoChargeIsHeld_TheInstancesDoNotAskRedisEveryTick_AndOneHeldIsStillBilledAtOnce()
+    {
+        // redis-server's command statistics count the pollers' reads of the due set (Garnet keeps none).
+        var b = fixture["redis"];
+        await KeyTests.AssertEventuallyAsync(async () => await b.Db.SortedSetLengthAsync(RedisKeys.BackgroundDue) == 0, 15_000);
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // every instance's next tick has seen the set empty
+
+        var before = await DueSetReadsAsync(b);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+
+        // Polled every second, the two instances would have read it about eight times; each may wake once for a check
+        // every BackgroundPollMax (30 s).
+        Assert.InRange(await DueSetReadsAsync(b) - before, 0, 2);
+
+        var key = await b.CreateKeyAsync(Dollar);
+        var id = await CreateAsync(b, key, tokens: 5, intervalMs: 1);
+        var billed = Assert.Single(await b.WaitForEventsAsync(key.Account, 1));
+        Assert.Equal(5, billed.CompletionTokens);
+        await KeyTests.AssertEventuallyAsync(async () => !await b.Db.HashExistsAsync(RedisKeys.BackgroundCharges, id));
+    }
+
     [Theory]
     [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
     public async Task TwoInstancesCheckingTheSameFinishedResponse_ChargeItOnce(string backend)
@@ -270,6 +292,17 @@ public class BackgroundChargeTests(MeteringFixture fixture)
     }
 
     /// <summary>Creates a background response through gateway 0; returns its id once answered queued.</summary>
+    /// <summary>How many times Redis was asked for a range of a sorted set (the pollers' reads of the due set).</summary>
+    private static async Task<long> DueSetReadsAsync(MeteringBackend b)
+    {
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(
+            "127.0.0.1:" + b.ServerPort.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        var stats = (await server.InfoAsync("commandstats")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+        return new[] { "cmdstat_zrange", "cmdstat_zrangebyscore" }.Sum(name =>
+            stats.TryGetValue(name, out var value) ? long.Parse(value.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture) : 0);
+    }
+
     private static async Task<string> CreateAsync(MeteringBackend b, TestKey key, int tokens, int intervalMs, params (string Name, string Value)[] headers)
     {
         using var request = b.Responses(
