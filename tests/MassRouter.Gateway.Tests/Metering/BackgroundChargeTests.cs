@@ -291,7 +291,6 @@ public class BackgroundChargeTests(MeteringFixture fixture)
         Assert.Equal(later, await b.Db.SortedSetScoreAsync(RedisKeys.BackgroundDue, id));
     }
 
-    /// <summary>Creates a background response through gateway 0; returns its id once answered queued.</summary>
     /// <summary>How many times Redis was asked for a range of a sorted set (the pollers' reads of the due set).</summary>
     private static async Task<long> DueSetReadsAsync(MeteringBackend b)
     {
@@ -303,6 +302,7 @@ public class BackgroundChargeTests(MeteringFixture fixture)
             stats.TryGetValue(name, out var value) ? long.Parse(value.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture) : 0);
     }
 
+    /// <summary>Creates a background response through gateway 0; returns its id once answered queued.</summary>
     private static async Task<string> CreateAsync(MeteringBackend b, TestKey key, int tokens, int intervalMs, params (string Name, string Value)[] headers)
     {
         using var request = b.Responses(
