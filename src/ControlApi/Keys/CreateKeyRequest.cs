@@ -10,4 +10,6 @@ public sealed record CreateKeyRequest(
     long? MaxConcurrency,
     long? DailyCapNanos,
     long? MonthlyCapNanos,
-    long? ExpiresAt);
+    long? ExpiresAt,
+    long? EndUserDailyCapNanos = null,
+    long? EndUserMonthlyCapNanos = null);

@@ -32,6 +32,10 @@ internal sealed class KeyRow
 
     public long MonthlyCapNanos { get; set; }
 
+    public long EndUserDailyCapNanos { get; set; }
+
+    public long EndUserMonthlyCapNanos { get; set; }
+
     public long ExpiresAt { get; set; }
 
     public long? RotatedTo { get; set; }
@@ -42,8 +46,9 @@ internal sealed class KeyRow
 
     public string KeyId => Id.ToString(CultureInfo.InvariantCulture);
 
-    public KeyRecord ToRecord() => new(KeyHash, KeyId, Name, Account, Status, ExpiresAt, Models, Rpm, Tpm, MaxConcurrency, DailyCapNanos, MonthlyCapNanos);
+    public KeyRecord ToRecord() => new(KeyHash, KeyId, Name, Account, Status, ExpiresAt, Models, Rpm, Tpm, MaxConcurrency, DailyCapNanos, MonthlyCapNanos, EndUserDailyCapNanos, EndUserMonthlyCapNanos);
 
     public KeyView ToView() => new(
-        Id, Account, Name, Prefix, Status, Models.Length == 0 ? [] : Models.Split(','), Rpm, Tpm, MaxConcurrency, DailyCapNanos, MonthlyCapNanos, ExpiresAt, RotatedTo, CreatedAt, UpdatedAt);
+        Id, Account, Name, Prefix, Status, Models.Length == 0 ? [] : Models.Split(','), Rpm, Tpm, MaxConcurrency, DailyCapNanos, MonthlyCapNanos, ExpiresAt, RotatedTo, CreatedAt, UpdatedAt,
+        EndUserDailyCapNanos, EndUserMonthlyCapNanos);
 }

@@ -1,6 +1,9 @@
 namespace MassRouter.ControlApi.Keys;
 
-/// <summary>A key as the API shows it. Limits and caps are 0 for unlimited; <c>ExpiresAt</c> is Unix ms, 0 = never.</summary>
+/// <summary>
+/// A key as the API shows it. Limits and caps are 0 for unlimited; <c>ExpiresAt</c> is Unix ms, 0 = never. The end-user
+/// caps hold each end user a request names (its <c>user</c>) to that much spend in the account per UTC day or month.
+/// </summary>
 public sealed record KeyView(
     long Id,
     string Account,
@@ -16,4 +19,6 @@ public sealed record KeyView(
     long ExpiresAt,
     long? RotatedTo,
     long CreatedAt,
-    long UpdatedAt);
+    long UpdatedAt,
+    long EndUserDailyCapNanos,
+    long EndUserMonthlyCapNanos);

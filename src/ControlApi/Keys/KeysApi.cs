@@ -41,7 +41,8 @@ internal static class KeysApi
             return denied;
         }
 
-        var errors = Validate(request.Name, request.Models, request.Rpm, request.Tpm, request.MaxConcurrency, request.DailyCapNanos, request.MonthlyCapNanos, request.ExpiresAt, nameRequired: true);
+        var errors = Validate(request.Name, request.Models, request.Rpm, request.Tpm, request.MaxConcurrency, request.DailyCapNanos, request.MonthlyCapNanos, request.ExpiresAt, nameRequired: true)
+            .NotNegative(request.EndUserDailyCapNanos, "endUserDailyCapNanos").NotNegative(request.EndUserMonthlyCapNanos, "endUserMonthlyCapNanos");
         if (!errors.IsValid)
         {
             return errors.Problem();
@@ -63,6 +64,8 @@ internal static class KeysApi
             MaxConcurrency = request.MaxConcurrency ?? 0,
             DailyCapNanos = request.DailyCapNanos ?? 0,
             MonthlyCapNanos = request.MonthlyCapNanos ?? 0,
+            EndUserDailyCapNanos = request.EndUserDailyCapNanos ?? 0,
+            EndUserMonthlyCapNanos = request.EndUserMonthlyCapNanos ?? 0,
             ExpiresAt = request.ExpiresAt ?? 0,
             CreatedAt = now,
             UpdatedAt = now,
@@ -99,7 +102,8 @@ internal static class KeysApi
             return denied;
         }
 
-        var errors = Validate(request.Name, request.Models, request.Rpm, request.Tpm, request.MaxConcurrency, request.DailyCapNanos, request.MonthlyCapNanos, request.ExpiresAt, nameRequired: false);
+        var errors = Validate(request.Name, request.Models, request.Rpm, request.Tpm, request.MaxConcurrency, request.DailyCapNanos, request.MonthlyCapNanos, request.ExpiresAt, nameRequired: false)
+            .NotNegative(request.EndUserDailyCapNanos, "endUserDailyCapNanos").NotNegative(request.EndUserMonthlyCapNanos, "endUserMonthlyCapNanos");
         if (!errors.IsValid)
         {
             return errors.Problem();
@@ -112,6 +116,8 @@ internal static class KeysApi
         key.MaxConcurrency = request.MaxConcurrency ?? key.MaxConcurrency;
         key.DailyCapNanos = request.DailyCapNanos ?? key.DailyCapNanos;
         key.MonthlyCapNanos = request.MonthlyCapNanos ?? key.MonthlyCapNanos;
+        key.EndUserDailyCapNanos = request.EndUserDailyCapNanos ?? key.EndUserDailyCapNanos;
+        key.EndUserMonthlyCapNanos = request.EndUserMonthlyCapNanos ?? key.EndUserMonthlyCapNanos;
         key.ExpiresAt = request.ExpiresAt ?? key.ExpiresAt;
         key.UpdatedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
         await keys.UpdateAsync(key);
@@ -174,6 +180,8 @@ internal static class KeysApi
             MaxConcurrency = old.MaxConcurrency,
             DailyCapNanos = old.DailyCapNanos,
             MonthlyCapNanos = old.MonthlyCapNanos,
+            EndUserDailyCapNanos = old.EndUserDailyCapNanos,
+            EndUserMonthlyCapNanos = old.EndUserMonthlyCapNanos,
             ExpiresAt = old.ExpiresAt,
             CreatedAt = now,
             UpdatedAt = now,

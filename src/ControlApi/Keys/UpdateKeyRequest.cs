@@ -9,4 +9,6 @@ public sealed record UpdateKeyRequest(
     long? MaxConcurrency,
     long? DailyCapNanos,
     long? MonthlyCapNanos,
-    long? ExpiresAt);
+    long? ExpiresAt,
+    long? EndUserDailyCapNanos = null,
+    long? EndUserMonthlyCapNanos = null);

@@ -13,4 +13,6 @@ internal sealed record KeyRecord(
     long Tpm,
     long MaxConcurrency,
     long DailyCapNanos,
-    long MonthlyCapNanos);
+    long MonthlyCapNanos,
+    long EndUserDailyCapNanos = 0,
+    long EndUserMonthlyCapNanos = 0);

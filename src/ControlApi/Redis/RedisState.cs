@@ -162,6 +162,8 @@ internal sealed class RedisState(IConnectionMultiplexer redis)
         new(KeyFields.MaxConcurrency, key.MaxConcurrency),
         new(KeyFields.DailyCapNanos, key.DailyCapNanos),
         new(KeyFields.MonthlyCapNanos, key.MonthlyCapNanos),
+        new(KeyFields.EndUserDailyCapNanos, key.EndUserDailyCapNanos),
+        new(KeyFields.EndUserMonthlyCapNanos, key.EndUserMonthlyCapNanos),
     ];
 
     private static HashEntry[] Entries(AccountRecord record) =>

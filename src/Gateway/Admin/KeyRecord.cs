@@ -14,4 +14,6 @@ internal sealed record KeyRecord(string Id, string Account)
     public int MaxConcurrency { get; init; }
     public long DailyCapNanos { get; init; }
     public long MonthlyCapNanos { get; init; }
+    public long EndUserDailyCapNanos { get; init; }
+    public long EndUserMonthlyCapNanos { get; init; }
 }

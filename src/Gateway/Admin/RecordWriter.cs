@@ -27,6 +27,8 @@ internal static class RecordWriter
             new(KeyFields.MaxConcurrency, key.MaxConcurrency),
             new(KeyFields.DailyCapNanos, key.DailyCapNanos),
             new(KeyFields.MonthlyCapNanos, key.MonthlyCapNanos),
+            new(KeyFields.EndUserDailyCapNanos, key.EndUserDailyCapNanos),
+            new(KeyFields.EndUserMonthlyCapNanos, key.EndUserMonthlyCapNanos),
         ]);
         if (announce)
         {

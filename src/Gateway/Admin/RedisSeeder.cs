@@ -45,6 +45,8 @@ internal sealed class RedisSeeder(IConnectionMultiplexer redis, IOptions<SeedOpt
                 MaxConcurrency = key.MaxConcurrency,
                 DailyCapNanos = Nanos.FromDollars(key.DailyCap),
                 MonthlyCapNanos = Nanos.FromDollars(key.MonthlyCap),
+                EndUserDailyCapNanos = Nanos.FromDollars(key.EndUserDailyCap),
+                EndUserMonthlyCapNanos = Nanos.FromDollars(key.EndUserMonthlyCap),
             };
             await RecordWriter.WriteKeyAsync(db, hash, record);
         }

@@ -30,4 +30,10 @@ public sealed class SeedKeyOptions
     public decimal DailyCap { get; set; }
 
     public decimal MonthlyCap { get; set; }
+
+    /// <summary>The most each end user (a request's <c>user</c>) may spend per UTC day; 0 = no cap.</summary>
+    public decimal EndUserDailyCap { get; set; }
+
+    /// <summary>The most each end user may spend per calendar month; 0 = no cap.</summary>
+    public decimal EndUserMonthlyCap { get; set; }
 }

@@ -47,6 +47,8 @@ internal sealed class SeedOptionsValidator : IValidateOptions<SeedOptions>
 
             CheckDollars(failures, prefix + "DailyCap", key.DailyCap);
             CheckDollars(failures, prefix + "MonthlyCap", key.MonthlyCap);
+            CheckDollars(failures, prefix + "EndUserDailyCap", key.EndUserDailyCap);
+            CheckDollars(failures, prefix + "EndUserMonthlyCap", key.EndUserMonthlyCap);
             CheckCount(failures, prefix + "Rpm", key.Rpm);
             CheckCount(failures, prefix + "Tpm", key.Tpm);
             CheckCount(failures, prefix + "MaxConcurrency", key.MaxConcurrency);

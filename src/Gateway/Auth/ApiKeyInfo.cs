@@ -27,6 +27,18 @@ public sealed record ApiKeyInfo(string KeyId, string? Name, IReadOnlySet<string>
     /// <summary>Spend cap per calendar month in nano-dollars; 0 = none.</summary>
     public long MonthlyCapNanos { get; init; }
 
+    /// <summary>
+    /// What each end user (the request's <c>user</c>, see <see cref="Limits.EndUserSpend"/>) may spend through the key's
+    /// account per UTC day, in nano-dollars; 0 = none. Requests that name no end user are not held to it.
+    /// </summary>
+    public long EndUserDailyCapNanos { get; init; }
+
+    /// <summary>What each end user may spend through the key's account per calendar month, in nano-dollars; 0 = none.</summary>
+    public long EndUserMonthlyCapNanos { get; init; }
+
+    /// <summary>True when the key caps its end users' spend.</summary>
+    public bool CapsEndUsers => EndUserDailyCapNanos > 0 || EndUserMonthlyCapNanos > 0;
+
     /// <summary>The account ever paid: admission fails closed for it when Redis is unreachable (by default).</summary>
     public bool AccountPaid { get; init; }
 

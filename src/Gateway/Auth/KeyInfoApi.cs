@@ -14,10 +14,12 @@ namespace MassRouter.Gateway.Auth;
 /// limits (as OpenRouter's <c>/api/v1/key</c> and LiteLLM's <c>/key/info</c> tell an app or an agent its credit without
 /// a dashboard). A key's own secret is all it takes, so it never shows another key or account. Read in one Lua call in the
 /// account's hash slot (a consistent snapshot at Redis's clock); never metered or rate limited. HEAD answers like GET.
+/// A key that caps its end users shows those caps, and with <c>x-massrouter-user</c> what that end user has left of them.
 /// </summary>
 internal static class KeyInfoApi
 {
-    // KEYS: account, daily spend, monthly spend, key rpm, key tpm, account rpm, account tpm. ARGV[1]: the key's spend field.
+    // KEYS: account, daily spend, monthly spend, key rpm, key tpm, account rpm, account tpm. ARGV[1]: the key's spend field,
+    // ARGV[2]: an end user's spend field or ''.
     // Every value comes back as a string ('' when absent), the clock first, as the admission script reads it (TIME, ms).
     private const string SnapshotLua = """
         local t = redis.call('TIME')
@@ -30,6 +32,9 @@ internal static class KeyInfoApi
         local m = redis.call('HMGET', KEYS[3], ARGV[1], 'account')
         add(m[1]); add(m[2])
         for i = 4, 7 do add(redis.call('GET', KEYS[i])) end
+        if ARGV[2] ~= '' then
+          add(redis.call('HGET', KEYS[2], ARGV[2])); add(redis.call('HGET', KEYS[3], ARGV[2]))
+        end
         return out
         """;
 
@@ -52,12 +57,19 @@ internal static class KeyInfoApi
             return;
         }
 
+        if (!Forwarding.EndUserHeader.TryRead(context, out var endUser))
+        {
+            await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, Forwarding.EndUserHeader.ErrorMessage, code: Forwarding.EndUserHeader.ErrorCode);
+            return;
+        }
+
         Snapshot? snapshot = null;
         if (key.Account is not null && redis is not null)
         {
             try
             {
-                snapshot = await ReadAsync(redis.GetDatabase(), key, time.GetUtcNow());
+                var endUserField = key.CapsEndUsers && endUser is not null ? Limits.EndUserSpend.Field(endUser) : "";
+                snapshot = await ReadAsync(redis.GetDatabase(), key, endUserField, time.GetUtcNow());
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
@@ -77,14 +89,14 @@ internal static class KeyInfoApi
         Write(writer, key, snapshot);
     }
 
-    private static async Task<Snapshot> ReadAsync(IDatabaseAsync db, ApiKeyInfo key, DateTimeOffset now)
+    private static async Task<Snapshot> ReadAsync(IDatabaseAsync db, ApiKeyInfo key, string endUserField, DateTimeOffset now)
     {
         var names = key.RedisNames;
         var (daily, monthly) = names.Spend(now);
         var result = await db.ScriptEvaluateAsync(
             SnapshotLua,
             [names.Account, daily, monthly, names.KeyRpm, names.KeyTpm, names.AccountRpm, names.AccountTpm],
-            [names.SpendField]);
+            [names.SpendField, endUserField]);
         var values = (RedisValue[])result!;
         return new Snapshot(
             Now: Double(values[0]),
@@ -101,7 +113,9 @@ internal static class KeyInfoApi
             KeyRpmTat: Double(values[11]),
             KeyTpmTat: Double(values[12]),
             AccountRpmTat: Double(values[13]),
-            AccountTpmTat: Double(values[14]));
+            AccountTpmTat: Double(values[14]),
+            EndUserToday: values.Length > 16 ? Long(values[15]) : null,
+            EndUserMonth: values.Length > 16 ? Long(values[16]) : null);
     }
 
     private static void Write(Utf8JsonWriter writer, ApiKeyInfo key, Snapshot? s)
@@ -156,6 +170,19 @@ internal static class KeyInfoApi
         writer.WriteStartObject("limits");
         WriteLimits(writer, "key", s.Now, key.Rpm, s.KeyRpmTat, key.Tpm, s.KeyTpmTat, key.DailyCapNanos, s.KeyToday, key.MonthlyCapNanos, s.KeyMonth);
         WriteLimits(writer, "account", s.Now, s.AccountRpm, s.AccountRpmTat, s.AccountTpm, s.AccountTpmTat, s.AccountDailyCap, s.AccountToday, s.AccountMonthlyCap, s.AccountMonth);
+        if (key.CapsEndUsers)
+        {
+            // Each end user's caps; what is left of them only for the end user the request names (x-massrouter-user).
+            writer.WriteStartObject("end_user");
+            WriteCap(writer, "daily_spend", key.EndUserDailyCapNanos, s.EndUserToday);
+            WriteCap(writer, "monthly_spend", key.EndUserMonthlyCapNanos, s.EndUserMonth);
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteNull("end_user");
+        }
+
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
@@ -200,7 +227,8 @@ internal static class KeyInfoApi
         writer.WriteEndObject();
     }
 
-    private static void WriteCap(Utf8JsonWriter writer, string name, long cap, long spent)
+    /// <summary>A spend cap and what is left of it (null when <paramref name="spent"/> is unknown), or null without a cap.</summary>
+    private static void WriteCap(Utf8JsonWriter writer, string name, long cap, long? spent)
     {
         if (cap <= 0)
         {
@@ -210,7 +238,15 @@ internal static class KeyInfoApi
 
         writer.WriteStartObject(name);
         writer.WriteNumber("cap_usd", Nanos.ToDollars(cap));
-        writer.WriteNumber("remaining_usd", Nanos.ToDollars(Math.Max(0, cap - spent)));
+        if (spent is { } used)
+        {
+            writer.WriteNumber("remaining_usd", Nanos.ToDollars(Math.Max(0, cap - used)));
+        }
+        else
+        {
+            writer.WriteNull("remaining_usd");
+        }
+
         writer.WriteEndObject();
     }
 
@@ -246,5 +282,7 @@ internal static class KeyInfoApi
         double KeyRpmTat,
         double KeyTpmTat,
         double AccountRpmTat,
-        double AccountTpmTat);
+        double AccountTpmTat,
+        long? EndUserToday,
+        long? EndUserMonth);
 }

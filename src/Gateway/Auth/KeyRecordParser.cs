@@ -20,7 +20,7 @@ internal static class KeyRecordParser
     public static ApiKeyInfo? Parse(HashEntry[] key, RedisValue[] account)
     {
         string? id = null, name = null, accountId = null, status = null, models = null;
-        long expiresAt = 0, rpm = 0, tpm = 0, concurrency = 0, dailyCap = 0, monthlyCap = 0;
+        long expiresAt = 0, rpm = 0, tpm = 0, concurrency = 0, dailyCap = 0, monthlyCap = 0, endUserDailyCap = 0, endUserMonthlyCap = 0;
         foreach (var entry in key)
         {
             switch ((string?)entry.Name)
@@ -36,6 +36,8 @@ internal static class KeyRecordParser
                 case KeyFields.MaxConcurrency: concurrency = Long(entry.Value); break;
                 case KeyFields.DailyCapNanos: dailyCap = Long(entry.Value); break;
                 case KeyFields.MonthlyCapNanos: monthlyCap = Long(entry.Value); break;
+                case KeyFields.EndUserDailyCapNanos: endUserDailyCap = Long(entry.Value); break;
+                case KeyFields.EndUserMonthlyCapNanos: endUserMonthlyCap = Long(entry.Value); break;
             }
         }
 
@@ -57,6 +59,8 @@ internal static class KeyRecordParser
             MaxConcurrency = (int)Math.Clamp(concurrency, 0, int.MaxValue),
             DailyCapNanos = dailyCap,
             MonthlyCapNanos = monthlyCap,
+            EndUserDailyCapNanos = endUserDailyCap,
+            EndUserMonthlyCapNanos = endUserMonthlyCap,
             AccountPaid = (string?)account[1] == "1",
             AccountRpm = Long(account[2]),
             AccountTpm = Long(account[3]),

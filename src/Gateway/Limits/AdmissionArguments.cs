@@ -13,11 +13,39 @@ namespace MassRouter.Gateway.Limits;
 /// <param name="Keys">The script's keys (shared per API key and UTC day: never written to).</param>
 /// <param name="Inflight">The settlement to charge should this gateway die before settling, recorded under <paramref name="EventId"/>.</param>
 /// <param name="MostCostNanos">The most the request could cost (0: no bound asked for): the least balance it is admitted with.</param>
+/// <param name="EndUserField">The end user's spend field (<see cref="EndUserSpend"/>) when the key caps its end users and
+/// the request names one (the inflight settlement's <see cref="Settlement.EndUserField"/>); else none, and no end-user cap
+/// is checked.</param>
 internal readonly record struct AdmissionArguments(
-    RedisKey[] Keys, long Rpm, long Tpm, long Tokens, long DailyCapNanos, long MonthlyCapNanos, RedisValue SpendField, string EventId, Settlement Inflight, long MostCostNanos = 0)
+    RedisKey[] Keys,
+    long Rpm,
+    long Tpm,
+    long Tokens,
+    long DailyCapNanos,
+    long MonthlyCapNanos,
+    RedisValue SpendField,
+    string EventId,
+    Settlement Inflight,
+    long MostCostNanos = 0,
+    string? EndUserField = null,
+    long EndUserDailyCapNanos = 0,
+    long EndUserMonthlyCapNanos = 0)
 {
     public static AdmissionArguments For(ApiKeyInfo key, long tokens, string eventId, Settlement inflight, DateTimeOffset now, long mostCostNanos = 0) =>
-        new(AdmissionScript.Keys(key.RedisNames, now), key.Rpm, key.Tpm, tokens, key.DailyCapNanos, key.MonthlyCapNanos, key.RedisNames.SpendField, eventId, inflight, mostCostNanos);
+        new(
+            AdmissionScript.Keys(key.RedisNames, now),
+            key.Rpm,
+            key.Tpm,
+            tokens,
+            key.DailyCapNanos,
+            key.MonthlyCapNanos,
+            key.RedisNames.SpendField,
+            eventId,
+            inflight,
+            mostCostNanos,
+            inflight.EndUserField,
+            key.EndUserDailyCapNanos,
+            key.EndUserMonthlyCapNanos);
 
     public void WriteKeys(RespArguments arguments)
     {
@@ -38,6 +66,9 @@ internal readonly record struct AdmissionArguments(
         arguments.Value(EventId);
         arguments.Json(Inflight, MeteringJson.Default.Settlement);
         arguments.Value(MostCostNanos);
+        arguments.Value(EndUserField ?? "");
+        arguments.Value(EndUserDailyCapNanos);
+        arguments.Value(EndUserMonthlyCapNanos);
     }
 
     /// <summary>The keys and arguments as the multiplexer takes them.</summary>

@@ -17,14 +17,19 @@ internal static class AdmissionScript
     public const int Suspended = 4;
     public const int CapReached = 5;
     public const int CannotAfford = 6;
+    public const int EndUserDailyCapReached = 7;
+    public const int EndUserMonthlyCapReached = 8;
 
     // Any number of requests, checked in order as if each ran alone (a batch: see AdmissionBatcher):
     // KEYS, 8 per request: 1 account, 2 key rpm, 3 key tpm, 4 account rpm, 5 account tpm, 6 daily spend, 7 monthly spend,
     //       8 in-flight
-    // ARGV, 9 per request: 1 key rpm, 2 key tpm, 3 tokens, 4 key daily cap, 5 key monthly cap, 6 key spend field,
+    // ARGV, 12 per request: 1 key rpm, 2 key tpm, 3 tokens, 4 key daily cap, 5 key monthly cap, 6 key spend field,
     //       7 event id, 8 the settlement to charge should this gateway die before settling (recorded in the in-flight hash),
     //       9 the most the request could cost (its prompt and the output it asked for at most; 0 when it set no bound):
-    //       a positive balance below it refuses the request with {CannotAfford, 0, balance}
+    //       a positive balance below it refuses the request with {CannotAfford, 0, balance},
+    //       10 the end user's spend field ('' when no end-user cap applies), 11 and 12 the key's daily and monthly cap
+    //       per end user: an end user whose spend in the account has reached one refuses the request with
+    //       {EndUserDailyCapReached or EndUserMonthlyCapReached, 0, cap, spent} (after the key's and account's caps)
     // Returns, for each request, the length of its answer and then the answer: {code, retry ms, rpm limit, rpm remaining,
     // rpm reset ms, tpm limit, tpm remaining, tpm reset ms}, and when admitted or over a cap also {key daily spend,
     // account daily spend, key monthly spend, account monthly spend} after them (the baseline for local caps should Redis
@@ -56,6 +61,17 @@ internal static class AdmissionScript
             u1, u2, u3, u4 = tonumber(dAcct) or 0, tonumber(mAcct) or 0, tonumber(dKey) or 0, tonumber(mKey) or 0
             if (c1 > 0 and u1 >= c1) or (c2 > 0 and u2 >= c2) or (c3 > 0 and u3 >= c3) or (c4 > 0 and u4 >= c4) then
               return {12, 5, 0, 0, 0, 0, 0, 0, 0, s1, s2, s3, s4}
+            end
+          end
+          if ARGV[10] ~= '' then
+            local e1, e2 = tonumber(ARGV[11]) or 0, tonumber(ARGV[12]) or 0
+            if e1 > 0 then
+              local used = tonumber(redis.call('HGET', KEYS[6], ARGV[10])) or 0
+              if used >= e1 then return {4, 7, 0, e1, used} end
+            end
+            if e2 > 0 then
+              local used = tonumber(redis.call('HGET', KEYS[7], ARGV[10])) or 0
+              if used >= e2 then return {4, 8, 0, e2, used} end
             end
           end
           local t = redis.call('TIME')
@@ -161,6 +177,20 @@ internal static class AdmissionScript
               return push(12, 5, 0, 0, 0, 0, 0, 0, 0, s1, s2, s3, s4)
             end
           end
+          local ef = ARGV[a + 10]
+          if ef ~= '' then
+            local e1, e2 = tonumber(ARGV[a + 11]) or 0, tonumber(ARGV[a + 12]) or 0
+            if e1 > 0 then
+              local _, used = spent(KEYS[k + 6], ef)
+              used = tonumber(used) or 0
+              if used >= e1 then return push(4, 7, 0, e1, used) end
+            end
+            if e2 > 0 then
+              local _, used = spent(KEYS[k + 7], ef)
+              used = tonumber(used) or 0
+              if used >= e2 then return push(4, 8, 0, e2, used) end
+            end
+          end
           if not now then
             local t = redis.call('TIME')
             now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -195,7 +225,7 @@ internal static class AdmissionScript
           local left = room(room(room(room(-1, acct[5], dAcct), acct[6], mAcct), ARGV[a + 4], dKey), ARGV[a + 5], mKey)
           push(14, 0, 0, rl, rr, rt, tl, tr, tt, s1, s2, s3, s4, balance, left)
         end
-        for i = 0, math.floor(#KEYS / 8) - 1 do admit(i * 8, i * 9) end
+        for i = 0, math.floor(#KEYS / 8) - 1 do admit(i * 8, i * 12) end
         for _, key in ipairs(dirty) do
           local tat = cells[key]
           redis.call('SET', key, string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
@@ -238,7 +268,7 @@ internal static class AdmissionScript
     public const int Stride = 8;
 
     /// <summary>The length of one request's arguments.</summary>
-    public const int ValueStride = 9;
+    public const int ValueStride = 12;
 
     /// <summary>Stride keys, in the order the script reads them: cached per key and UTC day, never to be written to.</summary>
     public static RedisKey[] Keys(AccountKeyNames names, DateTimeOffset now) => names.AdmissionKeys(now);

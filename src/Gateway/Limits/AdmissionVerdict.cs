@@ -14,6 +14,12 @@ internal enum AdmissionVerdict
     CannotAfford,
     Suspended,
 
+    /// <summary>The request's end user has reached the key's daily cap per end user.</summary>
+    EndUserDailyCapReached,
+
+    /// <summary>The request's end user has reached the key's monthly cap per end user.</summary>
+    EndUserMonthlyCapReached,
+
     /// <summary>Redis unreachable and the failure policy is closed for this key.</summary>
     Unavailable,
 }

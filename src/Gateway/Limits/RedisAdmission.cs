@@ -124,6 +124,8 @@ internal sealed class RedisAdmission(
             AdmissionScript.Suspended => AdmissionVerdict.Suspended,
             AdmissionScript.CapReached => AdmissionVerdict.CapReached,
             AdmissionScript.CannotAfford => AdmissionVerdict.CannotAfford,
+            AdmissionScript.EndUserDailyCapReached => AdmissionVerdict.EndUserDailyCapReached,
+            AdmissionScript.EndUserMonthlyCapReached => AdmissionVerdict.EndUserMonthlyCapReached,
             _ => throw new InvalidOperationException("Unknown admission result " + code.ToString(CultureInfo.InvariantCulture)),
         };
         if (result.Length >= 12)
@@ -154,7 +156,8 @@ internal sealed class RedisAdmission(
 
         if (verdict != AdmissionVerdict.Admitted)
         {
-            if (_tracksHeadroom)
+            // One end user's cap says nothing of the key's room for the others.
+            if (_tracksHeadroom && verdict is not (AdmissionVerdict.EndUserDailyCapReached or AdmissionVerdict.EndUserMonthlyCapReached))
             {
                 key.Headroom.Invalidate();
             }

@@ -27,7 +27,8 @@ internal sealed record BackgroundCharge(
     ModelPrice Price,
     long PromptEstimate,
     long StartedAt,
-    string? User = null)
+    string? User = null,
+    string? EndUserField = null)
 {
     /// <summary>
     /// The usage event that bills it: the provider's <paramref name="usage"/>, or (<paramref name="estimated"/>) the

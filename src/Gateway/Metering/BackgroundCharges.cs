@@ -325,7 +325,11 @@ internal sealed partial class BackgroundCharges(
     private async Task SettleAsync(BackgroundCharge charge, bool estimate, TokenUsage usage, string status, int httpStatus)
     {
         var usageEvent = charge.Bill(usage, estimate, status, httpStatus, time.GetUtcNow().ToUnixTimeMilliseconds());
-        settler.Enqueue(new Settlement(usageEvent, charge.KeyTpm, usageEvent.PromptTokens + usageEvent.CompletionTokens - charge.PromptEstimate, Claim: SettlementClaim.Marker));
+        settler.Enqueue(
+            new Settlement(usageEvent, charge.KeyTpm, usageEvent.PromptTokens + usageEvent.CompletionTokens - charge.PromptEstimate, Claim: SettlementClaim.Marker)
+            {
+                EndUserField = charge.EndUserField,
+            });
         metrics.BackgroundSettled(estimate);
 
         await redis.GetDatabase().ScriptEvaluateAsync(

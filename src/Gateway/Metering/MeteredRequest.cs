@@ -59,6 +59,9 @@ internal sealed class MeteredRequest : IDisposable, IDeliveryProgress
     /// <summary>The end user the request is for, as the client named it (its usage event's <c>user</c>); null when none.</summary>
     public string? EndUser { get; init; }
 
+    /// <summary>The end user's spend field when the key caps its end users (see <see cref="Limits.EndUserSpend"/>).</summary>
+    public string? EndUserField { get; init; }
+
     /// <summary>When admission ran (Unix ms).</summary>
     public long AdmittedAt { get; init; }
 

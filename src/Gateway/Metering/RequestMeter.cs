@@ -151,7 +151,7 @@ internal sealed partial class RequestMeter
         }
 
         var delivered = output.CountTokensSoFar(_counter);
-        var record = InflightRecord(key, request.Model, request.RequestId, request.EventId, request.PromptEstimate, delivered, request.AdmittedAt, request.EndUser);
+        var record = InflightRecord(key, request.Model, request.RequestId, request.EventId, request.PromptEstimate, delivered, request.AdmittedAt, request.EndUser, request.EndUserField);
         _admission.UpdateInflight(key, request.EventId, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(record, MeteringJson.Default.Settlement));
     }
 
@@ -248,7 +248,8 @@ internal sealed partial class RequestMeter
             deployment.Price,
             request.PromptEstimate,
             request.AdmittedAt,
-            request.EndUser);
+            request.EndUser,
+            request.EndUserField);
         try
         {
             await _background.HoldAsync(charge);
@@ -303,7 +304,7 @@ internal sealed partial class RequestMeter
             {
                 CountRefusal(optimistic);
                 var answeredClaim = optimistic.IsAdmitted ? SettlementClaim.Inflight : SettlementClaim.Marker;
-                settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: answeredClaim), mayLinger, key.RedisNames);
+                settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: answeredClaim) { EndUserField = request.EndUserField }, mayLinger, key.RedisNames);
                 return;
             }
 
@@ -314,13 +315,13 @@ internal sealed partial class RequestMeter
             // The same claim as the live settlement when the admission is admitted (the usual answer), so replaying a
             // line whose settlement did reach Redis finds the record gone and charges nothing; and no per-event marker.
             _admission!.Flush();
-            request.AwaitingAnswer = (settler.Journal(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: SettlementClaim.Inflight)), mayLinger);
+            request.AwaitingAnswer = (settler.Journal(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: SettlementClaim.Inflight) { EndUserField = request.EndUserField }), mayLinger);
             optimistic.WhenAnswered(static (answered, state) => ((MeteredRequest)state).Meter!.SettleAnswered((MeteredRequest)state, answered), request);
             return;
         }
 
         var claim = request.HasInflightRecord ? SettlementClaim.Inflight : SettlementClaim.Marker;
-        settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: claim), mayLinger, key.RedisNames);
+        settler.Enqueue(new Settlement(usageEvent, key.Tpm, tokenDelta, Claim: claim) { EndUserField = request.EndUserField }, mayLinger, key.RedisNames);
     }
 
     /// <summary>Queues the journalled settlement of an optimistically admitted request once Redis has answered its admission.</summary>
@@ -354,12 +355,16 @@ internal sealed partial class RequestMeter
         var eventId = UniqueId.NewHex();
         var requestId = context.Response.Headers[RequestId.HeaderName].ToString();
         var admittedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var inflight = InflightRecord(key, model, requestId, eventId, promptEstimate, 0, admittedAt, endUser);
+        // A key that caps its end users counts their spend, and a request naming one waits for Redis's verdict: the
+        // key's room says nothing of what this end user has left.
+        var endUserField = key.CapsEndUsers && endUser is not null ? EndUserSpend.Field(endUser) : null;
+        var inflight = InflightRecord(key, model, requestId, eventId, promptEstimate, 0, admittedAt, endUser, endUserField);
         if (_options.OptimisticAdmission
+            && endUserField is null
             && _admission!.TryAdmitOptimistically(key, promptEstimate, eventId, inflight, _minOptimisticBalance, _options.OptimisticMaxAge, mayLinger: InFlight > 1, out var projected, mostCost) is { } optimistic)
         {
             _meteringMetrics?.AdmittedOptimistically();
-            return Admitted(context, key, model, promptEstimate, lease, eventId, requestId, admittedAt, projected, recorded: true, optimistic, endUser);
+            return Admitted(context, key, model, promptEstimate, lease, eventId, requestId, admittedAt, projected, recorded: true, optimistic, endUser, endUserField);
         }
 
         AdmissionOutcome outcome;
@@ -394,7 +399,7 @@ internal sealed partial class RequestMeter
             _meteringMetrics?.AdmittedLocally();
         }
 
-        return Admitted(context, key, model, promptEstimate, lease, eventId, requestId, admittedAt, outcome.State, recorded, optimistic: null, endUser);
+        return Admitted(context, key, model, promptEstimate, lease, eventId, requestId, admittedAt, outcome.State, recorded, optimistic: null, endUser, endUserField);
     }
 
     private MeteredRequest Admitted(
@@ -409,7 +414,8 @@ internal sealed partial class RequestMeter
         RateLimitState limits,
         bool recorded,
         OptimisticAdmission? optimistic,
-        string? endUser)
+        string? endUser,
+        string? endUserField)
     {
         var request = new MeteredRequest(key, promptEstimate, lease, eventId)
         {
@@ -421,6 +427,7 @@ internal sealed partial class RequestMeter
             Meter = this,
             Optimistic = optimistic,
             EndUser = endUser,
+            EndUserField = endUserField,
         };
         if (recorded)
         {
@@ -448,7 +455,8 @@ internal sealed partial class RequestMeter
     /// and the time of this sign of life as <c>endedAt</c>. The sweep settles it under the same event id, so a late real
     /// settlement is a no-op. Serialized where it is sent (straight into the request pipeline's command).
     /// </summary>
-    private Settlement InflightRecord(ApiKeyInfo key, string model, string requestId, string eventId, long promptEstimate, long delivered, long admittedAt, string? endUser)
+    private Settlement InflightRecord(
+        ApiKeyInfo key, string model, string requestId, string eventId, long promptEstimate, long delivered, long admittedAt, string? endUser, string? endUserField)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var usageEvent = new UsageEvent
@@ -470,7 +478,7 @@ internal sealed partial class RequestMeter
             LatencyMs = now - admittedAt,
             Estimated = true,
         };
-        return new Settlement(usageEvent, key.Tpm, delivered, _instance?.Id);
+        return new Settlement(usageEvent, key.Tpm, delivered, _instance?.Id) { EndUserField = endUserField };
     }
 
     private AdmissionOutcome AdmitWithoutRedis(ApiKeyInfo key, string model, long promptEstimate, long mostCost, Exception ex)
@@ -523,6 +531,10 @@ internal sealed partial class RequestMeter
             AdmissionVerdict.CannotAfford => (402, "insufficient_quota", "insufficient_quota", detail ?? "You exceeded your current quota."),
             AdmissionVerdict.Suspended => (403, OpenAIErrorResponse.InvalidRequest, "account_suspended",
                 "The account this API key belongs to is suspended."),
+            AdmissionVerdict.EndUserDailyCapReached => (402, "insufficient_quota", EndUserCapCode,
+                $"You exceeded your current quota: this end user has reached the spending limit of ${Nanos.FormatDollars(outcome.RejectedLimit)} per UTC day that this API key sets for each end user. It resets at 00:00 UTC."),
+            AdmissionVerdict.EndUserMonthlyCapReached => (402, "insufficient_quota", EndUserCapCode,
+                $"You exceeded your current quota: this end user has reached the spending limit of ${Nanos.FormatDollars(outcome.RejectedLimit)} per calendar month that this API key sets for each end user. It resets on the 1st at 00:00 UTC."),
             _ => (503, OpenAIErrorResponse.ServerError, "service_unavailable",
                 "Usage limits cannot be checked right now. Please try again shortly."),
         };
@@ -530,6 +542,14 @@ internal sealed partial class RequestMeter
         if (status is 429 or 503)
         {
             RateLimitHeaders.WriteRetryAfter(context.Response, TimeSpan.FromMilliseconds(outcome.RetryAfterMs));
+        }
+        else if (outcome.Verdict is AdmissionVerdict.EndUserDailyCapReached or AdmissionVerdict.EndUserMonthlyCapReached)
+        {
+            // When the end user's period turns: an app can tell its user when to come back.
+            var now = _time.GetUtcNow();
+            var day = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+            var reset = outcome.Verdict == AdmissionVerdict.EndUserDailyCapReached ? day.AddDays(1) : day.AddDays(1 - day.Day).AddMonths(1);
+            RateLimitHeaders.WriteRetryAfter(context.Response, reset - now);
         }
 
         if (outcome.Verdict == AdmissionVerdict.RequestsExceeded && outcome.RejectedLimit > 0)
@@ -544,6 +564,9 @@ internal sealed partial class RequestMeter
         await OpenAIErrorResponse.WriteAsync(context, status, message, type, code: code);
         return MeteredRequest.Rejected;
     }
+
+    /// <summary>The error code of a request refused by its key's cap per end user (402).</summary>
+    public const string EndUserCapCode = "end_user_budget_exceeded";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Background response {ResponseId} not held for billing (Redis: {Error}): billed its prompt estimate now")]
     private partial void LogBackgroundNotHeld(string responseId, string error);

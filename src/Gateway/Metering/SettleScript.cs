@@ -23,8 +23,9 @@ internal static class SettleScript
     private const long MonthlyTtlMs = 400L * 24 * 3600 * 1000;
 
     // Any number of settlements, each claimed on its own, in order (a batch: see SettlementBatcher):
-    // ARGV: 1 marker ttl ms, 2 daily ttl ms, 3 monthly ttl ms, then 9 per settlement: 1 cost, 2 -cost, 3 event json,
-    //       4 key field, 5 key tpm, 6 token delta, 7 event id, 8 account, 9 claim (marker, inflight, sweep)
+    // ARGV: 1 marker ttl ms, 2 daily ttl ms, 3 monthly ttl ms, then 10 per settlement: 1 cost, 2 -cost, 3 event json,
+    //       4 key field, 5 key tpm, 6 token delta, 7 event id, 8 account, 9 claim (marker, inflight, sweep),
+    //       10 the end user's field ('' when the request's key does not cap end users: not counted)
     // KEYS, 8 per settlement: 1 account, 2 outbox, 3 daily spend, 4 monthly spend, 5 settled marker, 6 key tpm,
     //       7 account tpm, 8 in-flight; then, optionally, the flusher's account set
     // Returns, for each settlement, 1 (charged) or 0 (a duplicate).
@@ -57,6 +58,10 @@ internal static class SettleScript
             redis.call('HINCRBY', KEYS[3], field, ARGV[4])
             if redis.call('HINCRBY', KEYS[4], 'account', ARGV[4]) == cost then redis.call('PEXPIRE', KEYS[4], ARGV[3]) end
             redis.call('HINCRBY', KEYS[4], field, ARGV[4])
+            if ARGV[13] ~= '' then
+              redis.call('HINCRBY', KEYS[3], ARGV[13], ARGV[4])
+              redis.call('HINCRBY', KEYS[4], ARGV[13], ARGV[4])
+            end
           end
           local delta = tonumber(ARGV[9])
           if delta ~= 0 then
@@ -115,6 +120,8 @@ internal static class SettleScript
             add(KEYS[k + 1], 'balance_nanos', ARGV[a + 2])
             add(KEYS[k + 3], 'account', ARGV[a + 1]); add(KEYS[k + 3], field, ARGV[a + 1]); expire(KEYS[k + 3], ARGV[2])
             add(KEYS[k + 4], 'account', ARGV[a + 1]); add(KEYS[k + 4], field, ARGV[a + 1]); expire(KEYS[k + 4], ARGV[3])
+            local ef = ARGV[a + 10]
+            if ef ~= '' then add(KEYS[k + 3], ef, ARGV[a + 1]); add(KEYS[k + 4], ef, ARGV[a + 1]) end
           end
           local delta = tonumber(ARGV[a + 6])
           if delta ~= 0 then
@@ -142,7 +149,7 @@ internal static class SettleScript
           return 1
         end
         local n = math.floor(#KEYS / 8)
-        for i = 0, n - 1 do out[i + 1] = settle(i * 8, 3 + i * 9) end
+        for i = 0, n - 1 do out[i + 1] = settle(i * 8, 3 + i * 10) end
         for _, key in ipairs(summed) do
           for field, total in pairs(sums[key]) do redis.call('HINCRBY', key, field, string.format('%d', total)) end
         end
@@ -167,7 +174,7 @@ internal static class SettleScript
     public const int KeyStride = 8;
 
     /// <summary>The arguments of one settlement, after the <see cref="Prefix"/>.</summary>
-    public const int ValueStride = 9;
+    public const int ValueStride = 10;
 
     /// <summary>The arguments every call starts with: the marker's, the daily and the monthly counters' time to live.</summary>
     public const int Prefix = 3;
@@ -222,6 +229,7 @@ internal static class SettleScript
             arguments.Value(usage.Id);
             arguments.Value(usage.Account);
             arguments.Value(ClaimArgument(item.Claim));
+            arguments.Value(item.EndUserField ?? "");
         }
     }
 

@@ -19,4 +19,12 @@ internal sealed record Settlement(
     long KeyTpm,
     long TokenDelta,
     string? Instance = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] SettlementClaim Claim = SettlementClaim.Marker);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] SettlementClaim Claim = SettlementClaim.Marker)
+{
+    /// <summary>
+    /// The end user's field in the spend hashes (<see cref="Limits.EndUserSpend"/>) when the request went through a key
+    /// that caps its end users: the charge is counted there too. Absent otherwise (and in lines written before it existed).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? EndUserField { get; init; }
+}

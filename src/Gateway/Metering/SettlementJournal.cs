@@ -270,6 +270,11 @@ internal sealed partial class SettlementJournal : IDisposable
                 break;
         }
 
+        if (settlement.EndUserField is { } endUserField)
+        {
+            writer.WriteString("endUserField"u8, endUserField);
+        }
+
         writer.WriteEndObject();
         writer.Flush();
         return start..end;

@@ -14,6 +14,12 @@ public static class KeyFields
     public const string MaxConcurrency = "max_concurrency";
     public const string DailyCapNanos = "daily_cap_nanos";
     public const string MonthlyCapNanos = "monthly_cap_nanos";
+
+    /// <summary>The most each end user (a request's <c>user</c>) may spend through the key's account per UTC day.</summary>
+    public const string EndUserDailyCapNanos = "end_user_daily_cap_nanos";
+
+    /// <summary>The most each end user may spend through the key's account per calendar month.</summary>
+    public const string EndUserMonthlyCapNanos = "end_user_monthly_cap_nanos";
 }
 
 /// <summary>Field names of an account record hash (<c>mr:{a:ID}:account</c>).</summary>

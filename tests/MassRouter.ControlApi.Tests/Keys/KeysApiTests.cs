@@ -19,6 +19,8 @@ public abstract class KeysApiTests(ControlApiFixture fixture)
             maxConcurrency = 4,
             dailyCapNanos = 1_000_000_000,
             monthlyCapNanos = 20_000_000_000,
+            endUserDailyCapNanos = 100_000_000,
+            endUserMonthlyCapNanos = 2_000_000_000,
         }), HttpStatusCode.Created);
 
         Assert.StartsWith("sk-mr-", created.Secret, StringComparison.Ordinal);
@@ -37,6 +39,10 @@ public abstract class KeysApiTests(ControlApiFixture fixture)
         Assert.Equal("4", record[KeyFields.MaxConcurrency]);
         Assert.Equal("1000000000", record[KeyFields.DailyCapNanos]);
         Assert.Equal("20000000000", record[KeyFields.MonthlyCapNanos]);
+        Assert.Equal("100000000", record[KeyFields.EndUserDailyCapNanos]);
+        Assert.Equal("2000000000", record[KeyFields.EndUserMonthlyCapNanos]);
+        Assert.Equal(100_000_000, created.Key.EndUserDailyCapNanos);
+        Assert.Equal(2_000_000_000, created.Key.EndUserMonthlyCapNanos);
 
         var body = await user.Http.GetStringAsync($"/api/keys/{created.Key.Id}");
         Assert.DoesNotContain(created.Secret, body, StringComparison.Ordinal);
@@ -47,8 +53,8 @@ public abstract class KeysApiTests(ControlApiFixture fixture)
     public async Task Create_InvalidLimits_ReportsEachField()
     {
         var user = await fixture.NewUserAsync();
-        var response = await user.Http.PostAsJsonAsync("/api/keys", new { name = "", rpm = -1, dailyCapNanos = -5, models = new[] { "a,b" } });
-        await Expect.ValidationProblemAsync(response, "name", "rpm", "dailyCapNanos", "models");
+        var response = await user.Http.PostAsJsonAsync("/api/keys", new { name = "", rpm = -1, dailyCapNanos = -5, endUserDailyCapNanos = -1, endUserMonthlyCapNanos = -2, models = new[] { "a,b" } });
+        await Expect.ValidationProblemAsync(response, "name", "rpm", "dailyCapNanos", "endUserDailyCapNanos", "endUserMonthlyCapNanos", "models");
     }
 
     [Fact]
@@ -110,6 +116,14 @@ public abstract class KeysApiTests(ControlApiFixture fixture)
         Assert.Equal("5", (string?)await fixture.RedisDb.HashGetAsync(hash, KeyFields.Rpm));
         Assert.Equal("renamed", (string?)await fixture.RedisDb.HashGetAsync(hash, KeyFields.Name));
         Assert.Equal("sim/openai", (string?)await fixture.RedisDb.HashGetAsync(hash, KeyFields.Models));
+
+        // A cap per end user, set later, reaches the key's record; the other one stays as it was.
+        var capped = await Expect.JsonAsync<KeyView>(await user.Http.PatchAsJsonAsync($"/api/keys/{created.Key.Id}", new { endUserDailyCapNanos = 250_000_000 }));
+        Assert.Equal(250_000_000, capped.EndUserDailyCapNanos);
+        Assert.Equal(0, capped.EndUserMonthlyCapNanos);
+        Assert.Equal(5, capped.Rpm);
+        Assert.Equal("250000000", (string?)await fixture.RedisDb.HashGetAsync(hash, KeyFields.EndUserDailyCapNanos));
+        Assert.Equal(250_000_000, (await Expect.JsonAsync<KeyView>(await user.Http.GetAsync($"/api/keys/{created.Key.Id}"))).EndUserDailyCapNanos);
     }
 
     [Fact]

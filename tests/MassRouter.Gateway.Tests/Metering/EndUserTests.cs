@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using MassRouter.Core.Redis;
+using MassRouter.Gateway.Limits;
 
 namespace MassRouter.Gateway.Tests.Metering;
 
@@ -76,6 +77,80 @@ public class EndUserTests(MeteringFixture fixture)
         Assert.Equal(Dollar, await b.BalanceAsync(key.Account));
         Assert.Empty(await b.Db.HashGetAllAsync(RedisKeys.Inflight(key.Account)));
         Assert.Empty(await b.OutboxAsync(key.Account));
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task AKeyThatCapsEachEndUser_RefusesOnlyTheEndUserWhoReachedIt_AndChargesNothingForIt(string backend)
+    {
+        var b = fixture[backend];
+        // A nano-dollar a day: an end user's first charge reaches it.
+        var key = await b.CreateKeyAsync(Dollar, k => k with { EndUserDailyCapNanos = 1 });
+        await SendAsync(b, 0, key, Chat("\"user\":\"alice\"", "first"), HttpStatusCode.OK);
+        var alice = (await b.WaitForEventsAsync(key.Account, 1)).Single();
+        Assert.True(alice.CostNanos > 0);
+
+        // Either instance, the body's user or the header: alice is over her cap.
+        var refused = await SendAsync(b, 1, key, Chat("\"user\":\"alice\"", "again"), HttpStatusCode.PaymentRequired);
+        Assert.Equal("end_user_budget_exceeded", (string?)refused.Error["code"]);
+        Assert.Equal("insufficient_quota", (string?)refused.Error["type"]);
+        Assert.Contains("per UTC day", (string?)refused.Error["message"], StringComparison.Ordinal);
+        Assert.InRange(refused.RetryAfterSeconds!.Value, 1, 24 * 3600);
+        await SendAsync(b, 0, key, MeteringBackend.DefaultBody, HttpStatusCode.PaymentRequired, ("x-massrouter-user", "alice"));
+        using (var embeddings = await b.Http.SendAsync(b.Embeddings(1, key.Secret, $$"""{"model":"{{MeteringBackend.Model}}","input":"x","user":"alice"}""")))
+        {
+            Assert.Equal(HttpStatusCode.PaymentRequired, embeddings.StatusCode);
+        }
+
+        // A request that names no end user, and another end user (the header wins over the body), are served.
+        await SendAsync(b, 0, key, MeteringBackend.DefaultBody, HttpStatusCode.OK);
+        await SendAsync(b, 1, key, Chat("\"user\":\"alice\"", "bob"), HttpStatusCode.OK, ("x-massrouter-user", "bob"));
+        var events = await b.WaitForEventsAsync(key.Account, 3);
+        Assert.Equal(3, events.Count);
+        await SendAsync(b, 0, key, Chat("\"user\":\"bob\"", "bob again"), HttpStatusCode.PaymentRequired);
+
+        // Only the three served requests were charged; the refused ones left no record behind; each end user's spend
+        // is what their requests cost, and the request with none counted for nobody.
+        await b.WhenSettledAsync();
+        Assert.Equal(3, (await b.OutboxAsync(key.Account)).Count);
+        Assert.Equal(Dollar - events.Sum(e => e.CostNanos), await b.BalanceAsync(key.Account));
+        Assert.Empty(await b.Db.HashGetAllAsync(RedisKeys.Inflight(key.Account)));
+        var daily = RedisKeys.DailySpend(key.Account, DateTimeOffset.UtcNow);
+        var monthly = RedisKeys.MonthlySpend(key.Account, DateTimeOffset.UtcNow);
+        var bobCost = events.Single(e => e.User == "bob").CostNanos;
+        Assert.Equal(alice.CostNanos, (long)await b.Db.HashGetAsync(daily, EndUserSpend.Field("alice")));
+        Assert.Equal(bobCost, (long)await b.Db.HashGetAsync(monthly, EndUserSpend.Field("bob")));
+        Assert.Equal(4, (await b.Db.HashGetAllAsync(daily)).Length); // the account's, the key's, alice's and bob's
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task AMonthlyCapPerEndUser_RefusesWithItsOwnMessage_AndAKeyWithoutCapsCountsNoEndUser(string backend)
+    {
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(Dollar, k => k with { EndUserDailyCapNanos = Dollar, EndUserMonthlyCapNanos = 1 });
+        await SendAsync(b, 0, key, Chat("\"user\":\"carol\"", "first"), HttpStatusCode.OK);
+        await b.WaitForEventsAsync(key.Account, 1);
+
+        var refused = await SendAsync(b, 0, key, Chat("\"user\":\"carol\"", "again"), HttpStatusCode.PaymentRequired);
+        Assert.Contains("per calendar month", (string?)refused.Error["message"], StringComparison.Ordinal);
+        Assert.InRange(refused.RetryAfterSeconds!.Value, 1, 31 * 24 * 3600);
+
+        var plain = await b.CreateKeyAsync(Dollar);
+        await SendAsync(b, 0, plain, Chat("\"user\":\"carol\"", "plain"), HttpStatusCode.OK);
+        await b.WaitForEventsAsync(plain.Account, 1);
+        Assert.False(await b.Db.HashExistsAsync(RedisKeys.DailySpend(plain.Account, DateTimeOffset.UtcNow), EndUserSpend.Field("carol")));
+    }
+
+    private static async Task<(JsonNode Error, long? RetryAfterSeconds)> SendAsync(
+        MeteringBackend b, int gateway, TestKey key, string body, HttpStatusCode expected, params (string Name, string Value)[] headers)
+    {
+        using var response = await b.Http.SendAsync(b.Chat(gateway, key.Secret, body, headers));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{(int)response.StatusCode} {text}");
+        return expected == HttpStatusCode.OK
+            ? (new JsonObject(), null)
+            : (JsonNode.Parse(text)!["error"]!, (long?)response.Headers.RetryAfter?.Delta?.TotalSeconds);
     }
 
     private static HttpRequestMessage Completions(MeteringBackend b, string key, string body)

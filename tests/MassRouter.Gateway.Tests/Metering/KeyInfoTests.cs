@@ -161,16 +161,50 @@ public class KeyInfoTests(MeteringFixture fixture)
         }
     }
 
-    private static HttpRequestMessage Request(MeteringBackend b, HttpMethod method, string secret, int gateway = 0)
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task AKeyThatCapsItsEndUsers_ShowsTheCaps_AndWhatTheNamedEndUserHasLeft(string backend)
+    {
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(Dollar, k => k with { EndUserDailyCapNanos = Dollar / 2, EndUserMonthlyCapNanos = 2 * Dollar });
+        using (var response = await b.Http.SendAsync(b.Chat(0, key.Secret, headers: [("x-massrouter-user", "alice")])))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var charged = (await b.WaitForEventsAsync(key.Account, 1)).Single().CostNanos;
+
+        var anyone = (await GetAsync(b, key.Secret))["limits"]!["end_user"]!;
+        Assert.Equal(0.5m, anyone["daily_spend"]!["cap_usd"]!.GetValue<decimal>());
+        Assert.Null(anyone["daily_spend"]!["remaining_usd"]);
+        Assert.Equal(2m, anyone["monthly_spend"]!["cap_usd"]!.GetValue<decimal>());
+
+        var alice = (await GetAsync(b, key.Secret, gateway: 1, endUser: "alice"))["limits"]!["end_user"]!;
+        Assert.Equal(Nanos.ToDollars((Dollar / 2) - charged), alice["daily_spend"]!["remaining_usd"]!.GetValue<decimal>());
+        Assert.Equal(Nanos.ToDollars((2 * Dollar) - charged), alice["monthly_spend"]!["remaining_usd"]!.GetValue<decimal>());
+        var bob = (await GetAsync(b, key.Secret, endUser: "bob"))["limits"]!["end_user"]!;
+        Assert.Equal(0.5m, bob["daily_spend"]!["remaining_usd"]!.GetValue<decimal>());
+
+        // A key without such caps says so.
+        var plain = await b.CreateKeyAsync(Dollar);
+        Assert.Null((await GetAsync(b, plain.Secret, endUser: "alice"))["limits"]!["end_user"]);
+    }
+
+    private static HttpRequestMessage Request(MeteringBackend b, HttpMethod method, string secret, int gateway = 0, string? endUser = null)
     {
         var request = new HttpRequestMessage(method, new Uri(b.Addresses[gateway], "v1/key"));
         request.Headers.Authorization = new("Bearer", secret);
+        if (endUser is not null)
+        {
+            request.Headers.Add("x-massrouter-user", endUser);
+        }
+
         return request;
     }
 
-    private static async Task<JsonNode> GetAsync(MeteringBackend b, string secret, int gateway = 0)
+    private static async Task<JsonNode> GetAsync(MeteringBackend b, string secret, int gateway = 0, string? endUser = null)
     {
-        using var response = await b.Http.SendAsync(Request(b, HttpMethod.Get, secret, gateway));
+        using var response = await b.Http.SendAsync(Request(b, HttpMethod.Get, secret, gateway, endUser));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());

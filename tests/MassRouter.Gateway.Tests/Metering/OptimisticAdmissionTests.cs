@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using MassRouter.Core.Money;
 using MassRouter.Core.Redis;
 using MassRouter.Gateway.Admin;
+using MassRouter.Gateway.Tests.Forwarding;
 using StackExchange.Redis;
 
 namespace MassRouter.Gateway.Tests.Metering;
@@ -36,6 +37,37 @@ public class OptimisticAdmissionTests(MeteringFixture fixture)
         var text = await b.Http.GetStringAsync(metrics);
         Assert.Equal(5, Value(text, "massrouter_admissions_total{mode=\"redis\"}") - before);
         Assert.Equal(0, Value(text, "massrouter_admissions_total{mode=\"optimistic\"}"));
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task ARequestNamingAnEndUser_OfAKeyThatCapsThem_WaitsForRedis_SoAnEndUserOverTheCapIsRefused(string backend)
+    {
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(10 * Dollar, k => k with { EndUserDailyCapNanos = 1 });
+        using (var first = await b.Http.SendAsync(b.Chat(G, key.Secret)))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        using (var alice = await b.Http.SendAsync(b.Chat(G, key.Secret, headers: [("x-massrouter-user", "alice")])))
+        {
+            Assert.Equal(HttpStatusCode.OK, alice.StatusCode);
+        }
+
+        await b.WaitForEventsAsync(key.Account, 2);
+        var before = await AdmissionsAsync(b);
+
+        // The key has plenty of room, and its requests naming no end user go without waiting; alice's do not.
+        using (var anyone = await b.Http.SendAsync(b.Chat(G, key.Secret)))
+        {
+            Assert.Equal(HttpStatusCode.OK, anyone.StatusCode);
+        }
+
+        using var again = await b.Http.SendAsync(b.Chat(G, key.Secret, headers: [("x-massrouter-user", "alice")]));
+        await OpenAIErrorAssert.IsErrorAsync(again, HttpStatusCode.PaymentRequired, "end_user_budget_exceeded");
+        var after = await AdmissionsAsync(b);
+        Assert.Equal(1, after.Optimistic - before.Optimistic); // the request naming no one; alice's was refused by Redis
     }
 
     [Theory]

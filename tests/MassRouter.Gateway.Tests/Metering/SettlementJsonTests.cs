@@ -35,10 +35,12 @@ public class SettlementJsonTests
     [InlineData("inflight", null)]
     [InlineData("sweep", null)]
     [InlineData("inflight", "gw-\"quoted\" é")]
-    public void JournalLine_IsTheSerializersLine_AndHoldsTheOutboxEvent(string claim, string? instance)
+    [InlineData("sweep", null, "u:AAECAwQFBgcICQoL")]
+    [InlineData("marker", "gw-1", "u:-_x")]
+    public void JournalLine_IsTheSerializersLine_AndHoldsTheOutboxEvent(string claim, string? instance, string? endUserField = null)
     {
         var usage = Event with { RequestId = "req \"odd\" <tag> ü\u0001", UpstreamModel = null };
-        var settlement = new Settlement(usage, 1_000, -7, instance, Enum.Parse<SettlementClaim>(claim, ignoreCase: true));
+        var settlement = new Settlement(usage, 1_000, -7, instance, Enum.Parse<SettlementClaim>(claim, ignoreCase: true)) { EndUserField = endUserField };
         var line = new ArrayBufferWriter<byte>();
         using var writer = new Utf8JsonWriter(line);
 
@@ -46,5 +48,13 @@ public class SettlementJsonTests
 
         Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(settlement, MeteringJson.Default.Settlement), line.WrittenSpan.ToArray());
         Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(usage, CoreJson.Default.UsageEvent), line.WrittenSpan[range].ToArray());
+    }
+
+    [Fact]
+    public void TheEndUsersField_SurvivesTheJournalAndTheInflightRecord_AndIsAbsentWithoutOne()
+    {
+        var line = JsonSerializer.Serialize(new Settlement(Event, 0, 0) { EndUserField = "u:abc" }, MeteringJson.Default.Settlement);
+        Assert.Equal("u:abc", JsonSerializer.Deserialize(line, MeteringJson.Default.Settlement)!.EndUserField);
+        Assert.DoesNotContain("endUserField", JsonSerializer.Serialize(new Settlement(Event, 0, 0), MeteringJson.Default.Settlement), StringComparison.Ordinal);
     }
 }

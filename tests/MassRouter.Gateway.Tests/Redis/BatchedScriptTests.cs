@@ -59,8 +59,15 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
 
         // The scenario does cross every kind of answer, or the comparison proves little.
         Assert.Equal(
-            [AdmissionScript.Admitted, AdmissionScript.RequestsExceeded, AdmissionScript.TokensExceeded, AdmissionScript.NoBalance, AdmissionScript.Suspended, AdmissionScript.CapReached, AdmissionScript.CannotAfford],
+            [
+                AdmissionScript.Admitted, AdmissionScript.RequestsExceeded, AdmissionScript.TokensExceeded, AdmissionScript.NoBalance, AdmissionScript.Suspended,
+                AdmissionScript.CapReached, AdmissionScript.CannotAfford, AdmissionScript.EndUserDailyCapReached, AdmissionScript.EndUserMonthlyCapReached,
+            ],
             alone.Select(a => (int)a[0]).Distinct().Order());
+        Assert.Equal(
+            [AdmissionScript.EndUserDailyCapReached, AdmissionScript.EndUserMonthlyCapReached, AdmissionScript.Admitted, AdmissionScript.EndUserDailyCapReached],
+            alone[^4..].Select(a => (int)a[0]));
+        Assert.Equal([500L, 500L], alone[^4][2..4]); // the cap, and what the end user spent
 
         // The spend hashes are read where a cap applies (account a's monthly cap), and not where none does (account b's
         // keys k3 and k4 without caps): their spend comes back as -1, not as a zero someone could count from.
@@ -123,6 +130,12 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         // Exact to the nano-dollar, including an amount beyond what a double holds exactly.
         var balance = (long)await redis.GetDatabase().HashGetAsync(RedisKeys.Account("b"), "balance_nanos");
         Assert.Equal(4_000_000_000_000_000_000L - 36_028_797_018_963_971L - 1_500, balance);
+
+        // An end user's spend counts the charged settlements that name them, each once, in both periods.
+        var now = DateTimeOffset.UtcNow;
+        Assert.Equal(4_000L, (long)await redis.GetDatabase().HashGetAsync(RedisKeys.DailySpend("a", now), "u:x"));
+        Assert.Equal(4_000L, (long)await redis.GetDatabase().HashGetAsync(RedisKeys.MonthlySpend("a", now), "u:x"));
+        Assert.Equal(1_500L, (long)await redis.GetDatabase().HashGetAsync(RedisKeys.MonthlySpend("b", now), "u:y"));
     }
 
     [Theory]
@@ -515,10 +528,16 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         requests.Add(Admission("b", "k7", rpm: 0, tpm: 0, tokens: 5, dailyCap: 2_000, eventId: "b7"));   // over its daily cap
         requests.Add(Admission("a", "k8", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "a8", mostCost: 5_000_000_001)); // more than a's balance
         requests.Add(Admission("a", "k8", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "a8b", mostCost: 5_000_000_000)); // all of it: admitted
+        // Account e's key k9 caps each end user at 500 a day and 100 a month: x spent 500 today, y 100 this month, z nothing.
+        requests.Add(Admission("e", "k9", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "e9x", endUser: ("u:x", 500, 100)));
+        requests.Add(Admission("e", "k9", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "e9y", endUser: ("u:y", 500, 100)));
+        requests.Add(Admission("e", "k9", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "e9z", endUser: ("u:z", 500, 100)));
+        requests.Add(Admission("e", "k9", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "e9x2", endUser: ("u:x", 500, 100)));
         return requests;
     }
 
-    private static (RedisKey[] Keys, RedisValue[] Values) Admission(string account, string keyId, long rpm, long tpm, long tokens, long dailyCap, string eventId, long mostCost = 0)
+    private static (RedisKey[] Keys, RedisValue[] Values) Admission(
+        string account, string keyId, long rpm, long tpm, long tokens, long dailyCap, string eventId, long mostCost = 0, (string Field, long Daily, long Monthly)? endUser = null)
     {
         var now = DateTimeOffset.UtcNow;
         RedisKey[] keys =
@@ -527,7 +546,11 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
             RedisKeys.RateLimit(account, null, "rpm"), RedisKeys.RateLimit(account, null, "tpm"),
             RedisKeys.DailySpend(account, now), RedisKeys.MonthlySpend(account, now), RedisKeys.Inflight(account),
         ];
-        RedisValue[] values = [rpm, tpm, tokens, dailyCap, 0, "k:" + keyId, eventId, "{\"record\":\"" + eventId + "\"}", mostCost];
+        RedisValue[] values =
+        [
+            rpm, tpm, tokens, dailyCap, 0, "k:" + keyId, eventId, "{\"record\":\"" + eventId + "\"}", mostCost,
+            endUser?.Field ?? "", endUser?.Daily ?? 0, endUser?.Monthly ?? 0,
+        ];
         return (keys, values);
     }
 
@@ -542,21 +565,24 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         var now = DateTimeOffset.UtcNow;
         await db.HashSetAsync(RedisKeys.DailySpend("b", now), [new("account", 1_000), new("k:k7", 2_000)]);
         await db.HashSetAsync(RedisKeys.MonthlySpend("a", now), [new("account", 3_000)]);
+        await db.HashSetAsync(RedisKeys.Account("e"), [new("status", "active"), new("balance_nanos", 7_000_000_000)]);
+        await db.HashSetAsync(RedisKeys.DailySpend("e", now), [new("account", 600), new("u:x", 500), new("u:y", 100)]);
+        await db.HashSetAsync(RedisKeys.MonthlySpend("e", now), [new("account", 600), new("u:x", 500), new("u:y", 100)]);
     }
 
     private static List<(Settlement Settlement, string Json)> Settlements()
     {
         List<(Settlement, string)> settlements =
         [
-            Settle("e1", "a", "k1", cost: 1_000, tokensIn: 10, tokensOut: 20, delta: 5, SettlementClaim.Inflight),   // its record exists: charged
+            Settle("e1", "a", "k1", cost: 1_000, tokensIn: 10, tokensOut: 20, delta: 5, SettlementClaim.Inflight, "u:x"), // its record exists: charged
             Settle("e2", "a", "k1", cost: 2_000, tokensIn: 1, tokensOut: 1, delta: 0, SettlementClaim.Inflight),     // no record: already settled
-            Settle("e3", "a", "k2", cost: 3_000, tokensIn: 7, tokensOut: 9, delta: -30, SettlementClaim.Marker),     // first with its marker
-            Settle("e3", "a", "k2", cost: 3_000, tokensIn: 7, tokensOut: 9, delta: -30, SettlementClaim.Marker),     // the same again: duplicate
-            Settle("e5", "b", "k3", cost: 1_500, tokensIn: 3, tokensOut: 4, delta: 200, SettlementClaim.Sweep),      // swept, with a record
+            Settle("e3", "a", "k2", cost: 3_000, tokensIn: 7, tokensOut: 9, delta: -30, SettlementClaim.Marker, "u:x"), // first with its marker
+            Settle("e3", "a", "k2", cost: 3_000, tokensIn: 7, tokensOut: 9, delta: -30, SettlementClaim.Marker, "u:x"), // the same again: duplicate
+            Settle("e5", "b", "k3", cost: 1_500, tokensIn: 3, tokensOut: 4, delta: 200, SettlementClaim.Sweep, "u:y"),  // swept, with a record
             Settle("e6", "a", "k1", cost: 0, tokensIn: 2, tokensOut: 0, delta: -1_000_000, SettlementClaim.Inflight),  // free; drains the TPM cells
             Settle("e7", "b", "k4", cost: 36_028_797_018_963_971, tokensIn: 1, tokensOut: 1, delta: 0, SettlementClaim.Marker), // beyond 2^53
             Settle("e8", "c", "k5", cost: 10, tokensIn: 1, tokensOut: 2, delta: 1, SettlementClaim.Marker),
-            Settle("e1", "a", "k1", cost: 1_000, tokensIn: 10, tokensOut: 20, delta: 5, SettlementClaim.Inflight),   // replayed: duplicate
+            Settle("e1", "a", "k1", cost: 1_000, tokensIn: 10, tokensOut: 20, delta: 5, SettlementClaim.Inflight, "u:x"), // replayed: duplicate
         ];
         return settlements;
     }
@@ -565,7 +591,8 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
     private static Settlement InflightRecord(string account, string keyId, string eventId) =>
         new(new UsageEvent { Id = eventId, RequestId = "req-" + eventId, KeyId = keyId, Account = account, Model = "m", Provider = "unknown", PromptTokens = 10, Status = UsageStatus.Aborted, HttpStatus = 499, Estimated = true }, 0, 0, "gw-test");
 
-    private static (Settlement, string) Settle(string id, string account, string keyId, long cost, long tokensIn, long tokensOut, long delta, SettlementClaim claim)
+    private static (Settlement, string) Settle(
+        string id, string account, string keyId, long cost, long tokensIn, long tokensOut, long delta, SettlementClaim claim, string? endUserField = null)
     {
         var usage = new UsageEvent
         {
@@ -582,7 +609,7 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
             HttpStatus = 200,
             EndedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         };
-        return (new Settlement(usage, KeyTpm: 6_000, TokenDelta: delta, Claim: claim), "{\"id\":\"" + id + "\"}");
+        return (new Settlement(usage, KeyTpm: 6_000, TokenDelta: delta, Claim: claim) { EndUserField = endUserField }, "{\"id\":\"" + id + "\"}");
     }
 
     /// <summary>Seeds the settlement scenario; returns the server's time its rate-limit cells are relative to.</summary>

@@ -22,8 +22,12 @@ public sealed class RespArgumentsTests : IDisposable
     [Fact]
     public void AnAdmission_WrittenIntoTheCommand_IsWhatTheMultiplexerIsGiven()
     {
-        var key = new ApiKeyInfo("key_journal", null, null) { Account = "u_journal", Rpm = 60, Tpm = 90_000, DailyCapNanos = 5, MonthlyCapNanos = 0 };
-        var arguments = AdmissionArguments.For(key, 321, "ev-1", Settlement("ev-1") with { Instance = "gw-1" }, DateTimeOffset.UtcNow, mostCostNanos: 1_234_567);
+        var key = new ApiKeyInfo("key_journal", null, null)
+        {
+            Account = "u_journal", Rpm = 60, Tpm = 90_000, DailyCapNanos = 5, MonthlyCapNanos = 0, EndUserDailyCapNanos = 7, EndUserMonthlyCapNanos = 11,
+        };
+        var arguments = AdmissionArguments.For(
+            key, 321, "ev-1", Settlement("ev-1") with { Instance = "gw-1", EndUserField = "u:abc" }, DateTimeOffset.UtcNow, mostCostNanos: 1_234_567);
 
         var direct = RespCommandWriter.Rent();
         arguments.WriteKeys(direct);
@@ -31,15 +35,16 @@ public sealed class RespArgumentsTests : IDisposable
         var written = direct.WrittenSpan.ToArray();
         var (keys, values) = arguments.ToArrays();
 
-        Assert.Equal((17, 8), (direct.Count, direct.KeyCount));
+        Assert.Equal((20, 8), (direct.Count, direct.KeyCount));
         Assert.Equal(Resp(keys, values), written);
         Assert.Equal(AdmissionScript.Stride, keys.Length);
         Assert.Equal(AdmissionScript.ValueStride, values.Length);
-        Assert.Equal(1_234_567, (long)values[^1]);
+        Assert.Equal(1_234_567, (long)values[8]);
+        Assert.Equal(["u:abc", "7", "11"], values[9..].Select(v => v.ToString()));
 
         // The in-flight record is the settlement's JSON as the sweep reads it back.
-        var record = JsonSerializer.Deserialize((byte[])values[^2]!, MeteringJson.Default.Settlement)!;
-        Assert.Equal(("ev-1", "gw-1"), (record.Event.Id, record.Instance));
+        var record = JsonSerializer.Deserialize((byte[])values[7]!, MeteringJson.Default.Settlement)!;
+        Assert.Equal(("ev-1", "gw-1", "u:abc"), (record.Event.Id, record.Instance, record.EndUserField));
     }
 
     [Fact]

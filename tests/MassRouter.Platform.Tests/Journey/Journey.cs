@@ -74,6 +74,32 @@ internal static class Journey
         Assert.Equal(expectedCost, balance.UsageNanos);
         Assert.Equal(paid - expectedCost, balance.BalanceNanos);
         Assert.Equal(paid - expectedCost, balance.WorkingBalanceNanos);
+
+        // The app caps what each of its users may spend a day at what this one has spent: once the gateway has the key's
+        // new record (announced by the control plane), that user's next request is refused, and another user is served.
+        var capped = await Expect.JsonAsync<KeyView>(await http.PatchAsJsonAsync($"/api/keys/{key.Key.Id}", new { endUserDailyCapNanos = expectedCost }));
+        Assert.Equal(expectedCost, capped.EndUserDailyCapNanos);
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
+        {
+            while (true)
+            {
+                try
+                {
+                    await client.CompleteChatAsync([new UserChatMessage("Once more")], options);
+                }
+                catch (ClientResultException e) when (e.Status == 402)
+                {
+                    Assert.Contains("end_user_budget_exceeded", e.Message, StringComparison.Ordinal);
+                    break;
+                }
+
+                Assert.False(deadline.IsCancellationRequested, "The end user's cap was not applied within 15 s.");
+                await Task.Delay(50, CancellationToken.None);
+            }
+        }
+
+        var other = await client.CompleteChatAsync([new UserChatMessage("Hello")], new ChatCompletionOptions { EndUserId = "another-customer" });
+        Assert.False(string.IsNullOrWhiteSpace(other.Value.Content[0].Text));
     }
 
     private static async Task<T> PollAsync<T>(Func<Task<T?>> read, Func<T?, bool> done, TimeSpan deadline)
