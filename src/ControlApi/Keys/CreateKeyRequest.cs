@@ -12,4 +12,5 @@ public sealed record CreateKeyRequest(
     long? MonthlyCapNanos,
     long? ExpiresAt,
     long? EndUserDailyCapNanos = null,
-    long? EndUserMonthlyCapNanos = null);
+    long? EndUserMonthlyCapNanos = null,
+    long? EndUserRpm = null);

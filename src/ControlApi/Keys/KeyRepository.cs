@@ -6,14 +6,14 @@ namespace MassRouter.ControlApi.Keys;
 /// <summary>API keys.</summary>
 internal sealed class KeyRepository(Database database)
 {
-    private const string Columns = "id, account, created_by, name, prefix, key_hash, status, models, rpm, tpm, max_concurrency, daily_cap_nanos, monthly_cap_nanos, end_user_daily_cap_nanos, end_user_monthly_cap_nanos, expires_at, rotated_to, created_at, updated_at";
+    private const string Columns = "id, account, created_by, name, prefix, key_hash, status, models, rpm, tpm, max_concurrency, daily_cap_nanos, monthly_cap_nanos, end_user_daily_cap_nanos, end_user_monthly_cap_nanos, end_user_rpm, expires_at, rotated_to, created_at, updated_at";
 
     public async Task<KeyRow> CreateAsync(KeyRow key)
     {
         await using var connection = await database.OpenAsync();
         return await connection.QuerySingleAsync<KeyRow>(
-            "INSERT INTO api_keys (account, created_by, name, prefix, key_hash, status, models, rpm, tpm, max_concurrency, daily_cap_nanos, monthly_cap_nanos, end_user_daily_cap_nanos, end_user_monthly_cap_nanos, expires_at, created_at, updated_at) " +
-            "VALUES (@Account, @CreatedBy, @Name, @Prefix, @KeyHash, @Status, @Models, @Rpm, @Tpm, @MaxConcurrency, @DailyCapNanos, @MonthlyCapNanos, @EndUserDailyCapNanos, @EndUserMonthlyCapNanos, " +
+            "INSERT INTO api_keys (account, created_by, name, prefix, key_hash, status, models, rpm, tpm, max_concurrency, daily_cap_nanos, monthly_cap_nanos, end_user_daily_cap_nanos, end_user_monthly_cap_nanos, end_user_rpm, expires_at, created_at, updated_at) " +
+            "VALUES (@Account, @CreatedBy, @Name, @Prefix, @KeyHash, @Status, @Models, @Rpm, @Tpm, @MaxConcurrency, @DailyCapNanos, @MonthlyCapNanos, @EndUserDailyCapNanos, @EndUserMonthlyCapNanos, @EndUserRpm, " +
             $"@ExpiresAt, @CreatedAt, @UpdatedAt) RETURNING {Columns}",
             key);
     }
@@ -44,7 +44,7 @@ internal sealed class KeyRepository(Database database)
         await connection.ExecuteAsync(
             "UPDATE api_keys SET name = @Name, status = @Status, models = @Models, rpm = @Rpm, tpm = @Tpm, max_concurrency = @MaxConcurrency, " +
             "daily_cap_nanos = @DailyCapNanos, monthly_cap_nanos = @MonthlyCapNanos, end_user_daily_cap_nanos = @EndUserDailyCapNanos, " +
-            "end_user_monthly_cap_nanos = @EndUserMonthlyCapNanos, expires_at = @ExpiresAt, rotated_to = @RotatedTo, updated_at = @UpdatedAt WHERE id = @Id",
+            "end_user_monthly_cap_nanos = @EndUserMonthlyCapNanos, end_user_rpm = @EndUserRpm, expires_at = @ExpiresAt, rotated_to = @RotatedTo, updated_at = @UpdatedAt WHERE id = @Id",
             key);
     }
 }

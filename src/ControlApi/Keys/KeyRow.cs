@@ -36,6 +36,8 @@ internal sealed class KeyRow
 
     public long EndUserMonthlyCapNanos { get; set; }
 
+    public long EndUserRpm { get; set; }
+
     public long ExpiresAt { get; set; }
 
     public long? RotatedTo { get; set; }
@@ -46,9 +48,9 @@ internal sealed class KeyRow
 
     public string KeyId => Id.ToString(CultureInfo.InvariantCulture);
 
-    public KeyRecord ToRecord() => new(KeyHash, KeyId, Name, Account, Status, ExpiresAt, Models, Rpm, Tpm, MaxConcurrency, DailyCapNanos, MonthlyCapNanos, EndUserDailyCapNanos, EndUserMonthlyCapNanos);
+    public KeyRecord ToRecord() => new(KeyHash, KeyId, Name, Account, Status, ExpiresAt, Models, Rpm, Tpm, MaxConcurrency, DailyCapNanos, MonthlyCapNanos, EndUserDailyCapNanos, EndUserMonthlyCapNanos, EndUserRpm);
 
     public KeyView ToView() => new(
         Id, Account, Name, Prefix, Status, Models.Length == 0 ? [] : Models.Split(','), Rpm, Tpm, MaxConcurrency, DailyCapNanos, MonthlyCapNanos, ExpiresAt, RotatedTo, CreatedAt, UpdatedAt,
-        EndUserDailyCapNanos, EndUserMonthlyCapNanos);
+        EndUserDailyCapNanos, EndUserMonthlyCapNanos, EndUserRpm);
 }

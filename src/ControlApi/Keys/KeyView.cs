@@ -2,7 +2,8 @@ namespace MassRouter.ControlApi.Keys;
 
 /// <summary>
 /// A key as the API shows it. Limits and caps are 0 for unlimited; <c>ExpiresAt</c> is Unix ms, 0 = never. The end-user
-/// caps hold each end user a request names (its <c>user</c>) to that much spend in the account per UTC day or month.
+/// caps hold each end user a request names (its <c>user</c>) to that much spend in the account per UTC day or month, and
+/// <c>EndUserRpm</c> to that many requests per minute through the key.
 /// </summary>
 public sealed record KeyView(
     long Id,
@@ -21,4 +22,5 @@ public sealed record KeyView(
     long CreatedAt,
     long UpdatedAt,
     long EndUserDailyCapNanos,
-    long EndUserMonthlyCapNanos);
+    long EndUserMonthlyCapNanos,
+    long EndUserRpm);

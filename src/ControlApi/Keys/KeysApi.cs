@@ -42,7 +42,8 @@ internal static class KeysApi
         }
 
         var errors = Validate(request.Name, request.Models, request.Rpm, request.Tpm, request.MaxConcurrency, request.DailyCapNanos, request.MonthlyCapNanos, request.ExpiresAt, nameRequired: true)
-            .NotNegative(request.EndUserDailyCapNanos, "endUserDailyCapNanos").NotNegative(request.EndUserMonthlyCapNanos, "endUserMonthlyCapNanos");
+            .NotNegative(request.EndUserDailyCapNanos, "endUserDailyCapNanos").NotNegative(request.EndUserMonthlyCapNanos, "endUserMonthlyCapNanos")
+            .NotNegative(request.EndUserRpm, "endUserRpm");
         if (!errors.IsValid)
         {
             return errors.Problem();
@@ -66,6 +67,7 @@ internal static class KeysApi
             MonthlyCapNanos = request.MonthlyCapNanos ?? 0,
             EndUserDailyCapNanos = request.EndUserDailyCapNanos ?? 0,
             EndUserMonthlyCapNanos = request.EndUserMonthlyCapNanos ?? 0,
+            EndUserRpm = request.EndUserRpm ?? 0,
             ExpiresAt = request.ExpiresAt ?? 0,
             CreatedAt = now,
             UpdatedAt = now,
@@ -103,7 +105,8 @@ internal static class KeysApi
         }
 
         var errors = Validate(request.Name, request.Models, request.Rpm, request.Tpm, request.MaxConcurrency, request.DailyCapNanos, request.MonthlyCapNanos, request.ExpiresAt, nameRequired: false)
-            .NotNegative(request.EndUserDailyCapNanos, "endUserDailyCapNanos").NotNegative(request.EndUserMonthlyCapNanos, "endUserMonthlyCapNanos");
+            .NotNegative(request.EndUserDailyCapNanos, "endUserDailyCapNanos").NotNegative(request.EndUserMonthlyCapNanos, "endUserMonthlyCapNanos")
+            .NotNegative(request.EndUserRpm, "endUserRpm");
         if (!errors.IsValid)
         {
             return errors.Problem();
@@ -118,6 +121,7 @@ internal static class KeysApi
         key.MonthlyCapNanos = request.MonthlyCapNanos ?? key.MonthlyCapNanos;
         key.EndUserDailyCapNanos = request.EndUserDailyCapNanos ?? key.EndUserDailyCapNanos;
         key.EndUserMonthlyCapNanos = request.EndUserMonthlyCapNanos ?? key.EndUserMonthlyCapNanos;
+        key.EndUserRpm = request.EndUserRpm ?? key.EndUserRpm;
         key.ExpiresAt = request.ExpiresAt ?? key.ExpiresAt;
         key.UpdatedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
         await keys.UpdateAsync(key);
@@ -182,6 +186,7 @@ internal static class KeysApi
             MonthlyCapNanos = old.MonthlyCapNanos,
             EndUserDailyCapNanos = old.EndUserDailyCapNanos,
             EndUserMonthlyCapNanos = old.EndUserMonthlyCapNanos,
+            EndUserRpm = old.EndUserRpm,
             ExpiresAt = old.ExpiresAt,
             CreatedAt = now,
             UpdatedAt = now,

@@ -11,4 +11,5 @@ public sealed record UpdateKeyRequest(
     long? MonthlyCapNanos,
     long? ExpiresAt,
     long? EndUserDailyCapNanos = null,
-    long? EndUserMonthlyCapNanos = null);
+    long? EndUserMonthlyCapNanos = null,
+    long? EndUserRpm = null);

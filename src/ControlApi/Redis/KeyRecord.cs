@@ -15,4 +15,5 @@ internal sealed record KeyRecord(
     long DailyCapNanos,
     long MonthlyCapNanos,
     long EndUserDailyCapNanos = 0,
-    long EndUserMonthlyCapNanos = 0);
+    long EndUserMonthlyCapNanos = 0,
+    long EndUserRpm = 0);

@@ -164,6 +164,7 @@ internal sealed class RedisState(IConnectionMultiplexer redis)
         new(KeyFields.MonthlyCapNanos, key.MonthlyCapNanos),
         new(KeyFields.EndUserDailyCapNanos, key.EndUserDailyCapNanos),
         new(KeyFields.EndUserMonthlyCapNanos, key.EndUserMonthlyCapNanos),
+        new(KeyFields.EndUserRpm, key.EndUserRpm),
     ];
 
     private static HashEntry[] Entries(AccountRecord record) =>

@@ -16,4 +16,5 @@ internal sealed record KeyRecord(string Id, string Account)
     public long MonthlyCapNanos { get; init; }
     public long EndUserDailyCapNanos { get; init; }
     public long EndUserMonthlyCapNanos { get; init; }
+    public long EndUserRpm { get; init; }
 }

@@ -29,6 +29,7 @@ internal static class RecordWriter
             new(KeyFields.MonthlyCapNanos, key.MonthlyCapNanos),
             new(KeyFields.EndUserDailyCapNanos, key.EndUserDailyCapNanos),
             new(KeyFields.EndUserMonthlyCapNanos, key.EndUserMonthlyCapNanos),
+            new(KeyFields.EndUserRpm, key.EndUserRpm),
         ]);
         if (announce)
         {

@@ -47,6 +47,7 @@ internal sealed class RedisSeeder(IConnectionMultiplexer redis, IOptions<SeedOpt
                 MonthlyCapNanos = Nanos.FromDollars(key.MonthlyCap),
                 EndUserDailyCapNanos = Nanos.FromDollars(key.EndUserDailyCap),
                 EndUserMonthlyCapNanos = Nanos.FromDollars(key.EndUserMonthlyCap),
+                EndUserRpm = key.EndUserRpm,
             };
             await RecordWriter.WriteKeyAsync(db, hash, record);
         }

@@ -36,4 +36,7 @@ public sealed class SeedKeyOptions
 
     /// <summary>The most each end user may spend per calendar month; 0 = no cap.</summary>
     public decimal EndUserMonthlyCap { get; set; }
+
+    /// <summary>Requests per minute each end user may make through the key; 0 = unlimited.</summary>
+    public long EndUserRpm { get; set; }
 }

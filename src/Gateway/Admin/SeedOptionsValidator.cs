@@ -52,6 +52,7 @@ internal sealed class SeedOptionsValidator : IValidateOptions<SeedOptions>
             CheckCount(failures, prefix + "Rpm", key.Rpm);
             CheckCount(failures, prefix + "Tpm", key.Tpm);
             CheckCount(failures, prefix + "MaxConcurrency", key.MaxConcurrency);
+            CheckCount(failures, prefix + "EndUserRpm", key.EndUserRpm);
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

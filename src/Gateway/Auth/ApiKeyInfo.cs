@@ -36,8 +36,14 @@ public sealed record ApiKeyInfo(string KeyId, string? Name, IReadOnlySet<string>
     /// <summary>What each end user may spend through the key's account per calendar month, in nano-dollars; 0 = none.</summary>
     public long EndUserMonthlyCapNanos { get; init; }
 
-    /// <summary>True when the key caps its end users' spend.</summary>
+    /// <summary>Requests per minute each end user may make through the key; 0 = unlimited.</summary>
+    public long EndUserRpm { get; init; }
+
+    /// <summary>True when the key caps its end users' spend (which is then counted per end user).</summary>
     public bool CapsEndUsers => EndUserDailyCapNanos > 0 || EndUserMonthlyCapNanos > 0;
+
+    /// <summary>True when the key holds each end user to a limit: a request naming one waits for Redis's verdict.</summary>
+    public bool LimitsEndUsers => CapsEndUsers || EndUserRpm > 0;
 
     /// <summary>The account ever paid: admission fails closed for it when Redis is unreachable (by default).</summary>
     public bool AccountPaid { get; init; }

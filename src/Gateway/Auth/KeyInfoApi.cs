@@ -18,8 +18,8 @@ namespace MassRouter.Gateway.Auth;
 /// </summary>
 internal static class KeyInfoApi
 {
-    // KEYS: account, daily spend, monthly spend, key rpm, key tpm, account rpm, account tpm. ARGV[1]: the key's spend field,
-    // ARGV[2]: an end user's spend field or ''.
+    // KEYS: account, daily spend, monthly spend, key rpm, key tpm, account rpm, account tpm, and an end user's rpm cell
+    // when one is named. ARGV[1]: the key's spend field, ARGV[2]: the named end user or ''.
     // Every value comes back as a string ('' when absent), the clock first, as the admission script reads it (TIME, ms).
     private const string SnapshotLua = """
         local t = redis.call('TIME')
@@ -33,7 +33,7 @@ internal static class KeyInfoApi
         add(m[1]); add(m[2])
         for i = 4, 7 do add(redis.call('GET', KEYS[i])) end
         if ARGV[2] ~= '' then
-          add(redis.call('HGET', KEYS[2], ARGV[2])); add(redis.call('HGET', KEYS[3], ARGV[2]))
+          add(redis.call('HGET', KEYS[2], ARGV[2])); add(redis.call('HGET', KEYS[3], ARGV[2])); add(redis.call('GET', KEYS[8]))
         end
         return out
         """;
@@ -68,7 +68,7 @@ internal static class KeyInfoApi
         {
             try
             {
-                var endUserField = key.CapsEndUsers && endUser is not null ? Limits.EndUserSpend.Field(endUser) : "";
+                var endUserField = key.LimitsEndUsers && endUser is not null ? Limits.EndUserSpend.Field(endUser) : "";
                 snapshot = await ReadAsync(redis.GetDatabase(), key, endUserField, time.GetUtcNow());
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
@@ -95,7 +95,10 @@ internal static class KeyInfoApi
         var (daily, monthly) = names.Spend(now);
         var result = await db.ScriptEvaluateAsync(
             SnapshotLua,
-            [names.Account, daily, monthly, names.KeyRpm, names.KeyTpm, names.AccountRpm, names.AccountTpm],
+            [
+                names.Account, daily, monthly, names.KeyRpm, names.KeyTpm, names.AccountRpm, names.AccountTpm,
+                endUserField.Length > 0 ? Limits.EndUserSpend.RpmCell(key.Account!, endUserField) : names.Inflight,
+            ],
             [names.SpendField, endUserField]);
         var values = (RedisValue[])result!;
         return new Snapshot(
@@ -114,8 +117,9 @@ internal static class KeyInfoApi
             KeyTpmTat: Double(values[12]),
             AccountRpmTat: Double(values[13]),
             AccountTpmTat: Double(values[14]),
-            EndUserToday: values.Length > 16 ? Long(values[15]) : null,
-            EndUserMonth: values.Length > 16 ? Long(values[16]) : null);
+            EndUserToday: values.Length > 17 ? Long(values[15]) : null,
+            EndUserMonth: values.Length > 17 ? Long(values[16]) : null,
+            EndUserRpmTat: values.Length > 17 ? Double(values[17]) : null);
     }
 
     private static void Write(Utf8JsonWriter writer, ApiKeyInfo key, Snapshot? s)
@@ -170,10 +174,27 @@ internal static class KeyInfoApi
         writer.WriteStartObject("limits");
         WriteLimits(writer, "key", s.Now, key.Rpm, s.KeyRpmTat, key.Tpm, s.KeyTpmTat, key.DailyCapNanos, s.KeyToday, key.MonthlyCapNanos, s.KeyMonth);
         WriteLimits(writer, "account", s.Now, s.AccountRpm, s.AccountRpmTat, s.AccountTpm, s.AccountTpmTat, s.AccountDailyCap, s.AccountToday, s.AccountMonthlyCap, s.AccountMonth);
-        if (key.CapsEndUsers)
+        if (key.LimitsEndUsers)
         {
-            // Each end user's caps; what is left of them only for the end user the request names (x-massrouter-user).
+            // Each end user's limits; what is left of them only for the end user the request names (x-massrouter-user).
             writer.WriteStartObject("end_user");
+            if (s.EndUserRpmTat is { } tat)
+            {
+                WritePerMinute(writer, "requests_per_minute", s.Now, key.EndUserRpm, tat);
+            }
+            else if (key.EndUserRpm > 0)
+            {
+                writer.WriteStartObject("requests_per_minute");
+                writer.WriteNumber("limit", key.EndUserRpm);
+                writer.WriteNull("remaining");
+                writer.WriteNull("reset_ms");
+                writer.WriteEndObject();
+            }
+            else
+            {
+                writer.WriteNull("requests_per_minute");
+            }
+
             WriteCap(writer, "daily_spend", key.EndUserDailyCapNanos, s.EndUserToday);
             WriteCap(writer, "monthly_spend", key.EndUserMonthlyCapNanos, s.EndUserMonth);
             writer.WriteEndObject();
@@ -284,5 +305,6 @@ internal static class KeyInfoApi
         double AccountRpmTat,
         double AccountTpmTat,
         long? EndUserToday,
-        long? EndUserMonth);
+        long? EndUserMonth,
+        double? EndUserRpmTat);
 }

@@ -20,7 +20,7 @@ internal static class KeyRecordParser
     public static ApiKeyInfo? Parse(HashEntry[] key, RedisValue[] account)
     {
         string? id = null, name = null, accountId = null, status = null, models = null;
-        long expiresAt = 0, rpm = 0, tpm = 0, concurrency = 0, dailyCap = 0, monthlyCap = 0, endUserDailyCap = 0, endUserMonthlyCap = 0;
+        long expiresAt = 0, rpm = 0, tpm = 0, concurrency = 0, dailyCap = 0, monthlyCap = 0, endUserDailyCap = 0, endUserMonthlyCap = 0, endUserRpm = 0;
         foreach (var entry in key)
         {
             switch ((string?)entry.Name)
@@ -38,6 +38,7 @@ internal static class KeyRecordParser
                 case KeyFields.MonthlyCapNanos: monthlyCap = Long(entry.Value); break;
                 case KeyFields.EndUserDailyCapNanos: endUserDailyCap = Long(entry.Value); break;
                 case KeyFields.EndUserMonthlyCapNanos: endUserMonthlyCap = Long(entry.Value); break;
+                case KeyFields.EndUserRpm: endUserRpm = Long(entry.Value); break;
             }
         }
 
@@ -61,6 +62,7 @@ internal static class KeyRecordParser
             MonthlyCapNanos = monthlyCap,
             EndUserDailyCapNanos = endUserDailyCap,
             EndUserMonthlyCapNanos = endUserMonthlyCap,
+            EndUserRpm = endUserRpm,
             AccountPaid = (string?)account[1] == "1",
             AccountRpm = Long(account[2]),
             AccountTpm = Long(account[3]),

@@ -10,12 +10,12 @@ namespace MassRouter.Gateway.Limits;
 /// written: into the request pipeline's command without arrays and with the in-flight record serialized in place, or
 /// into arrays for the multiplexer.
 /// </summary>
-/// <param name="Keys">The script's keys (shared per API key and UTC day: never written to).</param>
+/// <param name="Keys">The script's keys but the last (shared per API key and UTC day: never written to).</param>
 /// <param name="Inflight">The settlement to charge should this gateway die before settling, recorded under <paramref name="EventId"/>.</param>
 /// <param name="MostCostNanos">The most the request could cost (0: no bound asked for): the least balance it is admitted with.</param>
-/// <param name="EndUserField">The end user's spend field (<see cref="EndUserSpend"/>) when the key caps its end users and
-/// the request names one (the inflight settlement's <see cref="Settlement.EndUserField"/>); else none, and no end-user cap
-/// is checked.</param>
+/// <param name="EndUserField">The end user (<see cref="EndUserSpend"/>) when the key holds its end users to a limit and
+/// the request names one; else none, and no end-user limit is checked.</param>
+/// <param name="EndUserRpmCell">The end user's RPM cell, or (no such limit) any key of the account's slot, never read.</param>
 internal readonly record struct AdmissionArguments(
     RedisKey[] Keys,
     long Rpm,
@@ -29,9 +29,12 @@ internal readonly record struct AdmissionArguments(
     long MostCostNanos = 0,
     string? EndUserField = null,
     long EndUserDailyCapNanos = 0,
-    long EndUserMonthlyCapNanos = 0)
+    long EndUserMonthlyCapNanos = 0,
+    RedisKey? EndUserRpmCell = null,
+    long EndUserRpm = 0)
 {
-    public static AdmissionArguments For(ApiKeyInfo key, long tokens, string eventId, Settlement inflight, DateTimeOffset now, long mostCostNanos = 0) =>
+    public static AdmissionArguments For(
+        ApiKeyInfo key, long tokens, string eventId, Settlement inflight, DateTimeOffset now, long mostCostNanos = 0, string? endUserField = null) =>
         new(
             AdmissionScript.Keys(key.RedisNames, now),
             key.Rpm,
@@ -43,9 +46,11 @@ internal readonly record struct AdmissionArguments(
             eventId,
             inflight,
             mostCostNanos,
-            inflight.EndUserField,
+            endUserField,
             key.EndUserDailyCapNanos,
-            key.EndUserMonthlyCapNanos);
+            key.EndUserMonthlyCapNanos,
+            endUserField is not null && key.EndUserRpm > 0 ? EndUserSpend.RpmCell(key.Account!, endUserField) : key.RedisNames.Inflight,
+            endUserField is null ? 0 : key.EndUserRpm);
 
     public void WriteKeys(RespArguments arguments)
     {
@@ -53,6 +58,8 @@ internal readonly record struct AdmissionArguments(
         {
             arguments.Key(key);
         }
+
+        arguments.Key(EndUserRpmCell ?? Keys[^1]);
     }
 
     public void WriteValues(RespArguments arguments)
@@ -69,6 +76,7 @@ internal readonly record struct AdmissionArguments(
         arguments.Value(EndUserField ?? "");
         arguments.Value(EndUserDailyCapNanos);
         arguments.Value(EndUserMonthlyCapNanos);
+        arguments.Value(EndUserRpm);
     }
 
     /// <summary>The keys and arguments as the multiplexer takes them.</summary>

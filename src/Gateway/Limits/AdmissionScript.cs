@@ -19,17 +19,20 @@ internal static class AdmissionScript
     public const int CannotAfford = 6;
     public const int EndUserDailyCapReached = 7;
     public const int EndUserMonthlyCapReached = 8;
+    public const int EndUserRequestsExceeded = 9;
 
     // Any number of requests, checked in order as if each ran alone (a batch: see AdmissionBatcher):
-    // KEYS, 8 per request: 1 account, 2 key rpm, 3 key tpm, 4 account rpm, 5 account tpm, 6 daily spend, 7 monthly spend,
-    //       8 in-flight
-    // ARGV, 12 per request: 1 key rpm, 2 key tpm, 3 tokens, 4 key daily cap, 5 key monthly cap, 6 key spend field,
+    // KEYS, 9 per request: 1 account, 2 key rpm, 3 key tpm, 4 account rpm, 5 account tpm, 6 daily spend, 7 monthly spend,
+    //       8 in-flight, 9 the end user's rpm (any key of the slot when ARGV 13 is 0: never read)
+    // ARGV, 13 per request: 1 key rpm, 2 key tpm, 3 tokens, 4 key daily cap, 5 key monthly cap, 6 key spend field,
     //       7 event id, 8 the settlement to charge should this gateway die before settling (recorded in the in-flight hash),
     //       9 the most the request could cost (its prompt and the output it asked for at most; 0 when it set no bound):
     //       a positive balance below it refuses the request with {CannotAfford, 0, balance},
     //       10 the end user's spend field ('' when no end-user cap applies), 11 and 12 the key's daily and monthly cap
     //       per end user: an end user whose spend in the account has reached one refuses the request with
-    //       {EndUserDailyCapReached or EndUserMonthlyCapReached, 0, cap, spent} (after the key's and account's caps)
+    //       {EndUserDailyCapReached or EndUserMonthlyCapReached, 0, cap, spent} (after the key's and account's caps),
+    //       13 the key's requests per minute per end user (0: none; checked after the key's and account's limits, and
+    //       counted in the RPM the answer reports when it is the tightest)
     // Returns, for each request, the length of its answer and then the answer: {code, retry ms, rpm limit, rpm remaining,
     // rpm reset ms, tpm limit, tpm remaining, tpm reset ms}, and when admitted or over a cap also {key daily spend,
     // account daily spend, key monthly spend, account monthly spend} after them (the baseline for local caps should Redis
@@ -43,7 +46,7 @@ internal static class AdmissionScript
     // own: the same reads, checks and writes in straight-line code, none of the batch's tables (~28 -> ~20 us).
     public const string Lua = """
         local unpack = table.unpack or unpack
-        if #KEYS == 8 then
+        if #KEYS == 9 then
           local acct = redis.call('HMGET', KEYS[1], 'status', 'balance_nanos', 'rpm', 'tpm', 'daily_cap_nanos', 'monthly_cap_nanos')
           if acct[1] == 'suspended' then return {2, 4, 0} end
           local balance = tonumber(acct[2]) or 0
@@ -95,9 +98,13 @@ internal static class AdmissionScript
           if n3 == false then return {3, 1, r3, ar} end
           local n4, r4, t4 = gcra(KEYS[5], at, tokens)
           if n4 == false then return {3, 2, r4, at} end
+          local ur = tonumber(ARGV[13]) or 0
+          local n5, r5, t5 = gcra(KEYS[9], ur, 1)
+          if n5 == false then return {3, 9, r5, ur} end
           local rl, rr, rt = 0, 0, 0
           if n1 then rl, rr, rt = kr, r1, t1 end
           if n3 and (rl == 0 or r3 < rr) then rl, rr, rt = ar, r3, t3 end
+          if n5 and (rl == 0 or r5 < rr) then rl, rr, rt = ur, r5, t5 end
           local tl, tr, tt = 0, 0, 0
           if n2 then tl, tr, tt = kt, r2, t2 end
           if n4 and (tl == 0 or r4 < tr) then tl, tr, tt = at, r4, t4 end
@@ -105,6 +112,7 @@ internal static class AdmissionScript
           if n2 then redis.call('SET', KEYS[3], string.format('%.3f', n2), 'PX', math.ceil(n2 - now) + 1000) end
           if n3 then redis.call('SET', KEYS[4], string.format('%.3f', n3), 'PX', math.ceil(n3 - now) + 1000) end
           if n4 then redis.call('SET', KEYS[5], string.format('%.3f', n4), 'PX', math.ceil(n4 - now) + 1000) end
+          if n5 then redis.call('SET', KEYS[9], string.format('%.3f', n5), 'PX', math.ceil(n5 - now) + 1000) end
           redis.call('HSET', KEYS[8], ARGV[7], ARGV[8])
           local left = -1
           if c1 > 0 and (left < 0 or c1 - u1 < left) then left = c1 - u1 end
@@ -205,16 +213,20 @@ internal static class AdmissionScript
           if n3 == false then return push(3, 1, r3, ar) end
           local n4, r4, t4 = gcra(KEYS[k + 5], at, tokens)
           if n4 == false then return push(3, 2, r4, at) end
-          -- The tightest of the key's and the account's limit, for each of RPM and TPM.
+          local ur = tonumber(ARGV[a + 13]) or 0
+          local n5, r5, t5 = gcra(KEYS[k + 9], ur, 1)
+          if n5 == false then return push(3, 9, r5, ur) end
+          -- The tightest of the key's, the account's (and the end user's) limit, for each of RPM and TPM.
           local rl, rr, rt = 0, 0, 0
           if n1 then rl, rr, rt = kr, r1, t1 end
           if n3 and (rl == 0 or r3 < rr) then rl, rr, rt = ar, r3, t3 end
+          if n5 and (rl == 0 or r5 < rr) then rl, rr, rt = ur, r5, t5 end
           local tl, tr, tt = 0, 0, 0
           if n2 then tl, tr, tt = kt, r2, t2 end
           if n4 and (tl == 0 or r4 < tr) then tl, tr, tt = at, r4, t4 end
-          for i, nxt in ipairs({n1 or false, n2 or false, n3 or false, n4 or false}) do
+          for i, nxt in ipairs({n1 or false, n2 or false, n3 or false, n4 or false, n5 or false}) do
             if nxt then
-              local c = KEYS[k + 1 + i]
+              local c = KEYS[i == 5 and k + 9 or k + 1 + i]
               if not dirty[c] then dirty[c] = true; dirty[#dirty + 1] = c end
               cells[c] = nxt
             end
@@ -225,7 +237,7 @@ internal static class AdmissionScript
           local left = room(room(room(room(-1, acct[5], dAcct), acct[6], mAcct), ARGV[a + 4], dKey), ARGV[a + 5], mKey)
           push(14, 0, 0, rl, rr, rt, tl, tr, tt, s1, s2, s3, s4, balance, left)
         end
-        for i = 0, math.floor(#KEYS / 8) - 1 do admit(i * 8, i * 12) end
+        for i = 0, math.floor(#KEYS / 9) - 1 do admit(i * 9, i * 13) end
         for _, key in ipairs(dirty) do
           local tat = cells[key]
           redis.call('SET', key, string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
@@ -265,11 +277,14 @@ internal static class AdmissionScript
     public static readonly Redis.RespScript Script = new(Lua);
 
     /// <summary>The length of one request's keys.</summary>
-    public const int Stride = 8;
+    public const int Stride = 9;
 
     /// <summary>The length of one request's arguments.</summary>
-    public const int ValueStride = 12;
+    public const int ValueStride = 13;
 
-    /// <summary>Stride keys, in the order the script reads them: cached per key and UTC day, never to be written to.</summary>
+    /// <summary>
+    /// The first Stride - 1 keys, in the order the script reads them: cached per key and UTC day, never to be written to
+    /// (the end user's RPM cell, the last, is the request's own: <see cref="AdmissionArguments.WriteKeys"/>).
+    /// </summary>
     public static RedisKey[] Keys(AccountKeyNames names, DateTimeOffset now) => names.AdmissionKeys(now);
 }

@@ -20,6 +20,9 @@ internal enum AdmissionVerdict
     /// <summary>The request's end user has reached the key's monthly cap per end user.</summary>
     EndUserMonthlyCapReached,
 
+    /// <summary>The request's end user is over the key's requests per minute per end user.</summary>
+    EndUserRequestsExceeded,
+
     /// <summary>Redis unreachable and the failure policy is closed for this key.</summary>
     Unavailable,
 }

@@ -6,11 +6,11 @@ using System.Text;
 namespace MassRouter.Gateway.Limits;
 
 /// <summary>
-/// An end user's field in the account's daily and monthly spend hashes, counted only for requests through a key that
-/// caps its end users (<see cref="Auth.ApiKeyInfo.CapsEndUsers"/>): <c>u:</c> and the first 12 bytes of the SHA-256 of
-/// the end user as named (base64url), so the field is short whatever the name, the same on every instance, and Redis
-/// holds no end user's name. The spend counted is the end user's in the whole account, through any of its keys that
-/// cap end users.
+/// An end user as Redis knows them: <c>u:</c> and the first 12 bytes of the SHA-256 of the end user as named
+/// (base64url), so the name is short whatever the end user's, the same on every instance, and Redis holds no end user's
+/// name. It is their field in the account's daily and monthly spend hashes, counted only for requests through a key
+/// that caps its end users (<see cref="Auth.ApiKeyInfo.CapsEndUsers"/>; the spend counted is the end user's in the whole
+/// account, through any of its keys that cap end users), and names their RPM cell (<see cref="RpmCell"/>).
 /// </summary>
 internal static class EndUserSpend
 {
@@ -37,4 +37,7 @@ internal static class EndUserSpend
 
         return "u:" + Base64Url.EncodeToString(hash[..HashBytes]);
     }
+
+    /// <summary>The GCRA cell of the end user's requests per minute in <paramref name="account"/> (<c>mr:{a:ID}:rl:u:…:rpm</c>).</summary>
+    public static string RpmCell(string account, string field) => Core.Redis.RedisKeys.RateLimit(account, null, field + ":rpm");
 }

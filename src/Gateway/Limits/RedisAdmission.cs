@@ -23,10 +23,11 @@ internal sealed class RedisAdmission(
     /// <remarks><paramref name="inflight"/> is recorded under <paramref name="eventId"/> when admitted, and charged by
     /// the abandoned-request sweep if no gateway settles it.</remarks>
     /// <param name="mostCostNanos">The most the request could cost: a lower balance refuses it (0: any positive balance).</param>
-    public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens, string eventId, Settlement inflight, long mostCostNanos = 0)
+    /// <param name="endUserField">The end user the request names (<see cref="EndUserSpend"/>), when the key limits its end users.</param>
+    public async Task<AdmissionOutcome> AdmitAsync(ApiKeyInfo key, long tokens, string eventId, Settlement inflight, long mostCostNanos = 0, string? endUserField = null)
     {
         var now = time.GetUtcNow();
-        var arguments = AdmissionArguments.For(key, tokens, eventId, inflight, now, mostCostNanos);
+        var arguments = AdmissionArguments.For(key, tokens, eventId, inflight, now, mostCostNanos, endUserField);
 
         // Counted against the key's room until answered, so a request admitted optimistically meanwhile cannot rely on
         // room this one takes first (Redis may run it first; seen as one request over the limit in a burst).
@@ -126,6 +127,7 @@ internal sealed class RedisAdmission(
             AdmissionScript.CannotAfford => AdmissionVerdict.CannotAfford,
             AdmissionScript.EndUserDailyCapReached => AdmissionVerdict.EndUserDailyCapReached,
             AdmissionScript.EndUserMonthlyCapReached => AdmissionVerdict.EndUserMonthlyCapReached,
+            AdmissionScript.EndUserRequestsExceeded => AdmissionVerdict.EndUserRequestsExceeded,
             _ => throw new InvalidOperationException("Unknown admission result " + code.ToString(CultureInfo.InvariantCulture)),
         };
         if (result.Length >= 12)
@@ -157,7 +159,7 @@ internal sealed class RedisAdmission(
         if (verdict != AdmissionVerdict.Admitted)
         {
             // One end user's cap says nothing of the key's room for the others.
-            if (_tracksHeadroom && verdict is not (AdmissionVerdict.EndUserDailyCapReached or AdmissionVerdict.EndUserMonthlyCapReached))
+            if (_tracksHeadroom && verdict is not (AdmissionVerdict.EndUserDailyCapReached or AdmissionVerdict.EndUserMonthlyCapReached or AdmissionVerdict.EndUserRequestsExceeded))
             {
                 key.Headroom.Invalidate();
             }

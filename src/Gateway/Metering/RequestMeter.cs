@@ -355,12 +355,13 @@ internal sealed partial class RequestMeter
         var eventId = UniqueId.NewHex();
         var requestId = context.Response.Headers[RequestId.HeaderName].ToString();
         var admittedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        // A key that caps its end users counts their spend, and a request naming one waits for Redis's verdict: the
-        // key's room says nothing of what this end user has left.
-        var endUserField = key.CapsEndUsers && endUser is not null ? EndUserSpend.Field(endUser) : null;
+        // A key that limits its end users holds a request naming one to those limits, and it waits for Redis's verdict:
+        // the key's room says nothing of what this end user has left. A key that caps their spend counts it.
+        var endUserId = key.LimitsEndUsers && endUser is not null ? EndUserSpend.Field(endUser) : null;
+        var endUserField = key.CapsEndUsers ? endUserId : null;
         var inflight = InflightRecord(key, model, requestId, eventId, promptEstimate, 0, admittedAt, endUser, endUserField);
         if (_options.OptimisticAdmission
-            && endUserField is null
+            && endUserId is null
             && _admission!.TryAdmitOptimistically(key, promptEstimate, eventId, inflight, _minOptimisticBalance, _options.OptimisticMaxAge, mayLinger: InFlight > 1, out var projected, mostCost) is { } optimistic)
         {
             _meteringMetrics?.AdmittedOptimistically();
@@ -372,7 +373,7 @@ internal sealed partial class RequestMeter
         var waitStarted = Stopwatch.GetTimestamp();
         try
         {
-            outcome = await _admission!.AdmitAsync(key, promptEstimate, eventId, inflight, mostCost);
+            outcome = await _admission!.AdmitAsync(key, promptEstimate, eventId, inflight, mostCost, endUserId);
             _meteringMetrics?.AdmissionWaited(Stopwatch.GetElapsedTime(waitStarted));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -522,6 +523,8 @@ internal sealed partial class RequestMeter
                 $"Rate limit reached for requests per min (RPM): Limit {outcome.RejectedLimit}. Please try again in {RateLimitHeaders.FormatDuration(outcome.RetryAfterMs)}."),
             AdmissionVerdict.TokensExceeded => (429, "tokens", "rate_limit_exceeded",
                 $"Rate limit reached for tokens per min (TPM): Limit {outcome.RejectedLimit}. Please try again in {RateLimitHeaders.FormatDuration(outcome.RetryAfterMs)}."),
+            AdmissionVerdict.EndUserRequestsExceeded => (429, "requests", "rate_limit_exceeded",
+                $"Rate limit reached for requests per min (RPM) for this end user: Limit {outcome.RejectedLimit} per end user of this API key. Please try again in {RateLimitHeaders.FormatDuration(outcome.RetryAfterMs)}."),
             AdmissionVerdict.ConcurrencyExceeded => (429, "requests", "rate_limit_exceeded",
                 $"Too many concurrent requests for this API key: Limit {outcome.RejectedLimit}. Please retry when one has finished."),
             AdmissionVerdict.NoBalance => (402, "insufficient_quota", "insufficient_quota",
@@ -552,7 +555,7 @@ internal sealed partial class RequestMeter
             RateLimitHeaders.WriteRetryAfter(context.Response, reset - now);
         }
 
-        if (outcome.Verdict == AdmissionVerdict.RequestsExceeded && outcome.RejectedLimit > 0)
+        if (outcome.Verdict is (AdmissionVerdict.RequestsExceeded or AdmissionVerdict.EndUserRequestsExceeded) && outcome.RejectedLimit > 0)
         {
             RateLimitHeaders.Write(context.Response, new RateLimitState(outcome.RejectedLimit, 0, outcome.RetryAfterMs, 0, 0, 0));
         }

@@ -20,6 +20,9 @@ public static class KeyFields
 
     /// <summary>The most each end user may spend through the key's account per calendar month.</summary>
     public const string EndUserMonthlyCapNanos = "end_user_monthly_cap_nanos";
+
+    /// <summary>Requests per minute each end user may make through the key (0 = unlimited).</summary>
+    public const string EndUserRpm = "end_user_rpm";
 }
 
 /// <summary>Field names of an account record hash (<c>mr:{a:ID}:account</c>).</summary>

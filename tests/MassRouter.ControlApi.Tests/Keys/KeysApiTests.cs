@@ -21,6 +21,7 @@ public abstract class KeysApiTests(ControlApiFixture fixture)
             monthlyCapNanos = 20_000_000_000,
             endUserDailyCapNanos = 100_000_000,
             endUserMonthlyCapNanos = 2_000_000_000,
+            endUserRpm = 30,
         }), HttpStatusCode.Created);
 
         Assert.StartsWith("sk-mr-", created.Secret, StringComparison.Ordinal);
@@ -41,6 +42,8 @@ public abstract class KeysApiTests(ControlApiFixture fixture)
         Assert.Equal("20000000000", record[KeyFields.MonthlyCapNanos]);
         Assert.Equal("100000000", record[KeyFields.EndUserDailyCapNanos]);
         Assert.Equal("2000000000", record[KeyFields.EndUserMonthlyCapNanos]);
+        Assert.Equal("30", record[KeyFields.EndUserRpm]);
+        Assert.Equal(30, created.Key.EndUserRpm);
         Assert.Equal(100_000_000, created.Key.EndUserDailyCapNanos);
         Assert.Equal(2_000_000_000, created.Key.EndUserMonthlyCapNanos);
 
@@ -53,8 +56,8 @@ public abstract class KeysApiTests(ControlApiFixture fixture)
     public async Task Create_InvalidLimits_ReportsEachField()
     {
         var user = await fixture.NewUserAsync();
-        var response = await user.Http.PostAsJsonAsync("/api/keys", new { name = "", rpm = -1, dailyCapNanos = -5, endUserDailyCapNanos = -1, endUserMonthlyCapNanos = -2, models = new[] { "a,b" } });
-        await Expect.ValidationProblemAsync(response, "name", "rpm", "dailyCapNanos", "endUserDailyCapNanos", "endUserMonthlyCapNanos", "models");
+        var response = await user.Http.PostAsJsonAsync("/api/keys", new { name = "", rpm = -1, dailyCapNanos = -5, endUserDailyCapNanos = -1, endUserMonthlyCapNanos = -2, endUserRpm = -3, models = new[] { "a,b" } });
+        await Expect.ValidationProblemAsync(response, "name", "rpm", "dailyCapNanos", "endUserDailyCapNanos", "endUserMonthlyCapNanos", "endUserRpm", "models");
     }
 
     [Fact]

@@ -142,6 +142,41 @@ public class EndUserTests(MeteringFixture fixture)
         Assert.False(await b.Db.HashExistsAsync(RedisKeys.DailySpend(plain.Account, DateTimeOffset.UtcNow), EndUserSpend.Field("carol")));
     }
 
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task AKeysRequestsPerMinutePerEndUser_LimitsEachEndUserAcrossInstances_AndNoOneElse(string backend)
+    {
+        var b = fixture[backend];
+        var key = await b.CreateKeyAsync(Dollar, k => k with { EndUserRpm = 2, Rpm = 1_000 });
+        using (var first = await b.Http.SendAsync(b.Chat(0, key.Secret, Chat("\"user\":\"alice\"", "one"))))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            // The tightest requests-per-minute limit on the request is the end user's.
+            Assert.Equal("2", first.Headers.GetValues("x-ratelimit-limit-requests").Single());
+            Assert.Equal("1", first.Headers.GetValues("x-ratelimit-remaining-requests").Single());
+        }
+
+        await SendAsync(b, 1, key, MeteringBackend.DefaultBody, HttpStatusCode.OK, ("x-massrouter-user", "alice"));
+        var refused = await SendAsync(b, 0, key, Chat("\"user\":\"alice\"", "three"), HttpStatusCode.TooManyRequests);
+        Assert.Equal("rate_limit_exceeded", (string?)refused.Error["code"]);
+        Assert.Contains("for this end user", (string?)refused.Error["message"], StringComparison.Ordinal);
+        Assert.InRange(refused.RetryAfterSeconds!.Value, 1, 60);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await SendAsync(b, i % 2, key, MeteringBackend.DefaultBody, HttpStatusCode.OK);
+        }
+
+        await SendAsync(b, 1, key, Chat("\"user\":\"bob\"", "bob"), HttpStatusCode.OK);
+
+        // Six served, one refused before anything was charged; no spend is counted per end user without a cap.
+        var events = await b.WaitForEventsAsync(key.Account, 6);
+        await b.WhenSettledAsync();
+        Assert.Equal(6, (await b.OutboxAsync(key.Account)).Count);
+        Assert.Equal(Dollar - events.Sum(e => e.CostNanos), await b.BalanceAsync(key.Account));
+        Assert.False(await b.Db.HashExistsAsync(RedisKeys.DailySpend(key.Account, DateTimeOffset.UtcNow), EndUserSpend.Field("alice")));
+    }
+
     private static async Task<(JsonNode Error, long? RetryAfterSeconds)> SendAsync(
         MeteringBackend b, int gateway, TestKey key, string body, HttpStatusCode expected, params (string Name, string Value)[] headers)
     {

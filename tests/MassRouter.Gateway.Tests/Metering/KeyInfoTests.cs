@@ -166,7 +166,7 @@ public class KeyInfoTests(MeteringFixture fixture)
     public async Task AKeyThatCapsItsEndUsers_ShowsTheCaps_AndWhatTheNamedEndUserHasLeft(string backend)
     {
         var b = fixture[backend];
-        var key = await b.CreateKeyAsync(Dollar, k => k with { EndUserDailyCapNanos = Dollar / 2, EndUserMonthlyCapNanos = 2 * Dollar });
+        var key = await b.CreateKeyAsync(Dollar, k => k with { EndUserDailyCapNanos = Dollar / 2, EndUserMonthlyCapNanos = 2 * Dollar, EndUserRpm = 30 });
         using (var response = await b.Http.SendAsync(b.Chat(0, key.Secret, headers: [("x-massrouter-user", "alice")])))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -178,12 +178,16 @@ public class KeyInfoTests(MeteringFixture fixture)
         Assert.Equal(0.5m, anyone["daily_spend"]!["cap_usd"]!.GetValue<decimal>());
         Assert.Null(anyone["daily_spend"]!["remaining_usd"]);
         Assert.Equal(2m, anyone["monthly_spend"]!["cap_usd"]!.GetValue<decimal>());
+        Assert.Equal(30, anyone["requests_per_minute"]!["limit"]!.GetValue<long>());
+        Assert.Null(anyone["requests_per_minute"]!["remaining"]);
 
         var alice = (await GetAsync(b, key.Secret, gateway: 1, endUser: "alice"))["limits"]!["end_user"]!;
         Assert.Equal(Nanos.ToDollars((Dollar / 2) - charged), alice["daily_spend"]!["remaining_usd"]!.GetValue<decimal>());
         Assert.Equal(Nanos.ToDollars((2 * Dollar) - charged), alice["monthly_spend"]!["remaining_usd"]!.GetValue<decimal>());
+        Assert.InRange(alice["requests_per_minute"]!["remaining"]!.GetValue<long>(), 29, 30); // one request; a refill every 2 s
         var bob = (await GetAsync(b, key.Secret, endUser: "bob"))["limits"]!["end_user"]!;
         Assert.Equal(0.5m, bob["daily_spend"]!["remaining_usd"]!.GetValue<decimal>());
+        Assert.Equal(30, bob["requests_per_minute"]!["remaining"]!.GetValue<long>());
 
         // A key without such caps says so.
         var plain = await b.CreateKeyAsync(Dollar);

@@ -62,12 +62,18 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
             [
                 AdmissionScript.Admitted, AdmissionScript.RequestsExceeded, AdmissionScript.TokensExceeded, AdmissionScript.NoBalance, AdmissionScript.Suspended,
                 AdmissionScript.CapReached, AdmissionScript.CannotAfford, AdmissionScript.EndUserDailyCapReached, AdmissionScript.EndUserMonthlyCapReached,
+                AdmissionScript.EndUserRequestsExceeded,
             ],
             alone.Select(a => (int)a[0]).Distinct().Order());
         Assert.Equal(
-            [AdmissionScript.EndUserDailyCapReached, AdmissionScript.EndUserMonthlyCapReached, AdmissionScript.Admitted, AdmissionScript.EndUserDailyCapReached],
-            alone[^4..].Select(a => (int)a[0]));
-        Assert.Equal([500L, 500L], alone[^4][2..4]); // the cap, and what the end user spent
+            [
+                AdmissionScript.EndUserDailyCapReached, AdmissionScript.EndUserMonthlyCapReached, AdmissionScript.Admitted, AdmissionScript.EndUserDailyCapReached,
+                AdmissionScript.Admitted, AdmissionScript.Admitted, AdmissionScript.EndUserRequestsExceeded, AdmissionScript.Admitted,
+            ],
+            alone[^8..].Select(a => (int)a[0]));
+        Assert.Equal([500L, 500L], alone[^8][2..4]); // the cap, and what the end user spent
+        Assert.Equal(2, alone[^2][2]); // w's third: the end user's limit
+        Assert.Equal((2L, 0L, 2L, 1L), (alone[^3][2], alone[^3][3], alone[^1][2], alone[^1][3])); // the tightest RPM reported: the end user's
 
         // The spend hashes are read where a cap applies (account a's monthly cap), and not where none does (account b's
         // keys k3 and k4 without caps): their spend comes back as -1, not as a zero someone could count from.
@@ -507,7 +513,7 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
     {
         var eventId = "e" + n.ToString(CultureInfo.InvariantCulture);
         var (keys, _) = Admission(account, keyId, rpm: 0, tpm: 0, tokens: 10, dailyCap: 0, eventId: eventId);
-        var request = new AdmissionBatcher.Request(new AdmissionArguments(keys, 0, 0, 10, 0, 0, "k:" + keyId, eventId, InflightRecord(account, keyId, eventId)));
+        var request = new AdmissionBatcher.Request(new AdmissionArguments(keys[..^1], 0, 0, 10, 0, 0, "k:" + keyId, eventId, InflightRecord(account, keyId, eventId)));
         batcher.Submit(request);
         return request;
     }
@@ -533,11 +539,27 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
         requests.Add(Admission("e", "k9", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "e9y", endUser: ("u:y", 500, 100)));
         requests.Add(Admission("e", "k9", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "e9z", endUser: ("u:z", 500, 100)));
         requests.Add(Admission("e", "k9", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "e9x2", endUser: ("u:x", 500, 100)));
+        // Key k10 of account e allows each end user 2 requests a minute: w's third is refused, v is served.
+        for (var i = 0; i < 3; i++)
+        {
+            requests.Add(Admission("e", "k10", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "e10w" + i, endUser: ("u:w", 0, 0), endUserRpm: 2));
+        }
+
+        requests.Add(Admission("e", "k10", rpm: 0, tpm: 0, tokens: 5, dailyCap: 0, eventId: "e10v", endUser: ("u:v", 0, 0), endUserRpm: 2));
         return requests;
     }
 
     private static (RedisKey[] Keys, RedisValue[] Values) Admission(
-        string account, string keyId, long rpm, long tpm, long tokens, long dailyCap, string eventId, long mostCost = 0, (string Field, long Daily, long Monthly)? endUser = null)
+        string account,
+        string keyId,
+        long rpm,
+        long tpm,
+        long tokens,
+        long dailyCap,
+        string eventId,
+        long mostCost = 0,
+        (string Field, long Daily, long Monthly)? endUser = null,
+        long endUserRpm = 0)
     {
         var now = DateTimeOffset.UtcNow;
         RedisKey[] keys =
@@ -545,11 +567,12 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
             RedisKeys.Account(account), RedisKeys.RateLimit(account, keyId, "rpm"), RedisKeys.RateLimit(account, keyId, "tpm"),
             RedisKeys.RateLimit(account, null, "rpm"), RedisKeys.RateLimit(account, null, "tpm"),
             RedisKeys.DailySpend(account, now), RedisKeys.MonthlySpend(account, now), RedisKeys.Inflight(account),
+            endUserRpm > 0 ? EndUserSpend.RpmCell(account, endUser!.Value.Field) : RedisKeys.Inflight(account),
         ];
         RedisValue[] values =
         [
             rpm, tpm, tokens, dailyCap, 0, "k:" + keyId, eventId, "{\"record\":\"" + eventId + "\"}", mostCost,
-            endUser?.Field ?? "", endUser?.Daily ?? 0, endUser?.Monthly ?? 0,
+            endUser?.Field ?? "", endUser?.Daily ?? 0, endUser?.Monthly ?? 0, endUserRpm,
         ];
         return (keys, values);
     }

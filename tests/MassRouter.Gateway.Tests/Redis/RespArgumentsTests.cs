@@ -24,10 +24,10 @@ public sealed class RespArgumentsTests : IDisposable
     {
         var key = new ApiKeyInfo("key_journal", null, null)
         {
-            Account = "u_journal", Rpm = 60, Tpm = 90_000, DailyCapNanos = 5, MonthlyCapNanos = 0, EndUserDailyCapNanos = 7, EndUserMonthlyCapNanos = 11,
+            Account = "u_journal", Rpm = 60, Tpm = 90_000, DailyCapNanos = 5, MonthlyCapNanos = 0, EndUserDailyCapNanos = 7, EndUserMonthlyCapNanos = 11, EndUserRpm = 13,
         };
         var arguments = AdmissionArguments.For(
-            key, 321, "ev-1", Settlement("ev-1") with { Instance = "gw-1", EndUserField = "u:abc" }, DateTimeOffset.UtcNow, mostCostNanos: 1_234_567);
+            key, 321, "ev-1", Settlement("ev-1") with { Instance = "gw-1", EndUserField = "u:abc" }, DateTimeOffset.UtcNow, mostCostNanos: 1_234_567, endUserField: "u:abc");
 
         var direct = RespCommandWriter.Rent();
         arguments.WriteKeys(direct);
@@ -35,12 +35,13 @@ public sealed class RespArgumentsTests : IDisposable
         var written = direct.WrittenSpan.ToArray();
         var (keys, values) = arguments.ToArrays();
 
-        Assert.Equal((20, 8), (direct.Count, direct.KeyCount));
+        Assert.Equal((22, 9), (direct.Count, direct.KeyCount));
         Assert.Equal(Resp(keys, values), written);
         Assert.Equal(AdmissionScript.Stride, keys.Length);
         Assert.Equal(AdmissionScript.ValueStride, values.Length);
         Assert.Equal(1_234_567, (long)values[8]);
-        Assert.Equal(["u:abc", "7", "11"], values[9..].Select(v => v.ToString()));
+        Assert.Equal(["u:abc", "7", "11", "13"], values[9..].Select(v => v.ToString()));
+        Assert.Equal(EndUserSpend.RpmCell("u_journal", "u:abc"), keys[^1].ToString());
 
         // The in-flight record is the settlement's JSON as the sweep reads it back.
         var record = JsonSerializer.Deserialize((byte[])values[7]!, MeteringJson.Default.Settlement)!;
