@@ -97,7 +97,7 @@ internal static class KeyInfoApi
             SnapshotLua,
             [
                 names.Account, daily, monthly, names.KeyRpm, names.KeyTpm, names.AccountRpm, names.AccountTpm,
-                endUserField.Length > 0 ? Limits.EndUserSpend.RpmCell(key.Account!, endUserField) : names.Inflight,
+                endUserField.Length > 0 ? Limits.EndUserSpend.RpmCell(key.Account!, key.KeyId, endUserField) : names.Inflight,
             ],
             [names.SpendField, endUserField]);
         var values = (RedisValue[])result!;

@@ -49,7 +49,7 @@ internal readonly record struct AdmissionArguments(
             endUserField,
             key.EndUserDailyCapNanos,
             key.EndUserMonthlyCapNanos,
-            endUserField is not null && key.EndUserRpm > 0 ? EndUserSpend.RpmCell(key.Account!, endUserField) : key.RedisNames.Inflight,
+            endUserField is not null && key.EndUserRpm > 0 ? EndUserSpend.RpmCell(key.Account!, key.KeyId, endUserField) : key.RedisNames.Inflight,
             endUserField is null ? 0 : key.EndUserRpm);
 
     public void WriteKeys(RespArguments arguments)

@@ -10,7 +10,7 @@ namespace MassRouter.Gateway.Limits;
 /// (base64url), so the name is short whatever the end user's, the same on every instance, and Redis holds no end user's
 /// name. It is their field in the account's daily and monthly spend hashes, counted only for requests through a key
 /// that caps its end users (<see cref="Auth.ApiKeyInfo.CapsEndUsers"/>; the spend counted is the end user's in the whole
-/// account, through any of its keys that cap end users), and names their RPM cell (<see cref="RpmCell"/>).
+/// account, through any of its keys that cap end users), and names their RPM cell of each key (<see cref="RpmCell"/>).
 /// </summary>
 internal static class EndUserSpend
 {
@@ -38,6 +38,6 @@ internal static class EndUserSpend
         return "u:" + Base64Url.EncodeToString(hash[..HashBytes]);
     }
 
-    /// <summary>The GCRA cell of the end user's requests per minute in <paramref name="account"/> (<c>mr:{a:ID}:rl:u:…:rpm</c>).</summary>
-    public static string RpmCell(string account, string field) => Core.Redis.RedisKeys.RateLimit(account, null, field + ":rpm");
+    /// <summary>The GCRA cell of the end user's requests per minute through a key (<c>mr:{a:ID}:rl:k:KEY:u:…:rpm</c>).</summary>
+    public static string RpmCell(string account, string keyId, string field) => Core.Redis.RedisKeys.RateLimit(account, keyId, field + ":rpm");
 }

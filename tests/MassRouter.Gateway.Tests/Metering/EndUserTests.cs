@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using MassRouter.Core.Redis;
+using MassRouter.Gateway.Admin;
+using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Limits;
 
 namespace MassRouter.Gateway.Tests.Metering;
@@ -169,10 +171,15 @@ public class EndUserTests(MeteringFixture fixture)
 
         await SendAsync(b, 1, key, Chat("\"user\":\"bob\"", "bob"), HttpStatusCode.OK);
 
-        // Six served, one refused before anything was charged; no spend is counted per end user without a cap.
-        var events = await b.WaitForEventsAsync(key.Account, 6);
+        // The limit is each key's own: another key of the account that limits its end users still serves alice.
+        var other = new TestKey("sk-mr-test-" + Guid.NewGuid().ToString("N"), "key_" + Guid.NewGuid().ToString("N")[..10], key.Account);
+        await RecordWriter.WriteKeyAsync(b.Db, KeyHash.Of(other.Secret), new KeyRecord(other.KeyId, key.Account) { EndUserRpm = 2 }, announce: false);
+        await SendAsync(b, 0, other, Chat("\"user\":\"alice\"", "other key"), HttpStatusCode.OK);
+
+        // Seven served, one refused before anything was charged; no spend is counted per end user without a cap.
+        var events = await b.WaitForEventsAsync(key.Account, 7);
         await b.WhenSettledAsync();
-        Assert.Equal(6, (await b.OutboxAsync(key.Account)).Count);
+        Assert.Equal(7, (await b.OutboxAsync(key.Account)).Count);
         Assert.Equal(Dollar - events.Sum(e => e.CostNanos), await b.BalanceAsync(key.Account));
         Assert.False(await b.Db.HashExistsAsync(RedisKeys.DailySpend(key.Account, DateTimeOffset.UtcNow), EndUserSpend.Field("alice")));
     }

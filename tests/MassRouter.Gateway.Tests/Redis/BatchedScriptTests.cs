@@ -567,7 +567,7 @@ public sealed class BatchedScriptTests(RedisServers servers) : IClassFixture<Red
             RedisKeys.Account(account), RedisKeys.RateLimit(account, keyId, "rpm"), RedisKeys.RateLimit(account, keyId, "tpm"),
             RedisKeys.RateLimit(account, null, "rpm"), RedisKeys.RateLimit(account, null, "tpm"),
             RedisKeys.DailySpend(account, now), RedisKeys.MonthlySpend(account, now), RedisKeys.Inflight(account),
-            endUserRpm > 0 ? EndUserSpend.RpmCell(account, endUser!.Value.Field) : RedisKeys.Inflight(account),
+            endUserRpm > 0 ? EndUserSpend.RpmCell(account, keyId, endUser!.Value.Field) : RedisKeys.Inflight(account),
         ];
         RedisValue[] values =
         [

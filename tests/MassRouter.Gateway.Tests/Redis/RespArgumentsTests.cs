@@ -41,7 +41,7 @@ public sealed class RespArgumentsTests : IDisposable
         Assert.Equal(AdmissionScript.ValueStride, values.Length);
         Assert.Equal(1_234_567, (long)values[8]);
         Assert.Equal(["u:abc", "7", "11", "13"], values[9..].Select(v => v.ToString()));
-        Assert.Equal(EndUserSpend.RpmCell("u_journal", "u:abc"), keys[^1].ToString());
+        Assert.Equal(EndUserSpend.RpmCell("u_journal", "key_journal", "u:abc"), keys[^1].ToString());
 
         // The in-flight record is the settlement's JSON as the sweep reads it back.
         var record = JsonSerializer.Deserialize((byte[])values[7]!, MeteringJson.Default.Settlement)!;
