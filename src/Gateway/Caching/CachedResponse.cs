@@ -9,14 +9,22 @@ namespace MassRouter.Gateway.Caching;
 /// <param name="Model">The public model that answered it.</param>
 /// <param name="StoredAt">When it was cached, Unix ms.</param>
 /// <param name="Body">The bytes the client received.</param>
-internal sealed record CachedResponse(string ContentType, string Provider, string Model, long StoredAt, byte[] Body)
+/// <param name="PromptTokens">The usage the answer was billed at (0 in entries cached before it was kept), which a hit's
+/// usage event reports at no cost.</param>
+internal sealed record CachedResponse(string ContentType, string Provider, string Model, long StoredAt, byte[] Body, long PromptTokens = 0, long CompletionTokens = 0)
 {
-    private const byte Version = 1;
+    private const byte Version = 2;
 
-    /// <summary>One blob: a version byte, three length-prefixed UTF-8 strings, the store time, then the body.</summary>
+    /// <summary>Version 1's entries (no usage) are still read.</summary>
+    private const byte VersionWithoutUsage = 1;
+
+    /// <summary>
+    /// One blob: a version byte, three length-prefixed UTF-8 strings, the store time, the prompt and completion tokens,
+    /// then the body.
+    /// </summary>
     public byte[] Serialize()
     {
-        var size = 1 + 8 + Sized(ContentType) + Sized(Provider) + Sized(Model) + Body.Length;
+        var size = 1 + 8 + 16 + Sized(ContentType) + Sized(Provider) + Sized(Model) + Body.Length;
         var blob = new byte[size];
         var at = 0;
         blob[at++] = Version;
@@ -24,7 +32,9 @@ internal sealed record CachedResponse(string ContentType, string Provider, strin
         at = WriteString(blob, at, Provider);
         at = WriteString(blob, at, Model);
         BinaryPrimitives.WriteInt64LittleEndian(blob.AsSpan(at), StoredAt);
-        at += 8;
+        BinaryPrimitives.WriteInt64LittleEndian(blob.AsSpan(at + 8), PromptTokens);
+        BinaryPrimitives.WriteInt64LittleEndian(blob.AsSpan(at + 16), CompletionTokens);
+        at += 24;
         Body.CopyTo(blob, at);
         return blob;
     }
@@ -32,20 +42,24 @@ internal sealed record CachedResponse(string ContentType, string Provider, strin
     /// <summary>The entry <paramref name="blob"/> holds; null when it is not one this version wrote.</summary>
     public static CachedResponse? Deserialize(ReadOnlySpan<byte> blob)
     {
-        if (blob.Length < 1 + 8 + 12 || blob[0] != Version)
+        if (blob.Length < 1 + 8 + 12 || blob[0] is not (Version or VersionWithoutUsage))
         {
             return null;
         }
 
+        var fixedBytes = blob[0] == Version ? 24 : 8;
         var at = 1;
         if (!TryReadString(blob, ref at, out var contentType) || !TryReadString(blob, ref at, out var provider)
-            || !TryReadString(blob, ref at, out var model) || blob.Length - at < 8)
+            || !TryReadString(blob, ref at, out var model) || blob.Length - at < fixedBytes)
         {
             return null;
         }
 
         var storedAt = BinaryPrimitives.ReadInt64LittleEndian(blob[at..]);
-        return new CachedResponse(contentType, provider, model, storedAt, blob[(at + 8)..].ToArray());
+        var (prompt, completion) = fixedBytes == 24
+            ? (BinaryPrimitives.ReadInt64LittleEndian(blob[(at + 8)..]), BinaryPrimitives.ReadInt64LittleEndian(blob[(at + 16)..]))
+            : (0L, 0L);
+        return new CachedResponse(contentType, provider, model, storedAt, blob[(at + fixedBytes)..].ToArray(), prompt, completion);
     }
 
     private static int Sized(string value) => 4 + Encoding.UTF8.GetByteCount(value);

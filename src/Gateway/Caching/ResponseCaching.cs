@@ -88,8 +88,8 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
         return true;
     }
 
-    /// <summary>Answers the request from the cache when it holds its answer; false (a miss, counted) when not.</summary>
-    public async ValueTask<bool> TryServeAsync(HttpContext context, CacheRequest request, string model)
+    /// <summary>Answers the request from the cache when it holds its answer, and returns that entry; null (a miss, counted) when not.</summary>
+    public async ValueTask<CachedResponse?> TryServeAsync(HttpContext context, CacheRequest request, string model)
     {
         var cached = request.Refresh ? null : await store.GetAsync(request.Key, context.RequestAborted);
         if (cached is null && !request.Refresh && !request.Stream)
@@ -117,7 +117,7 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
         {
             metrics.CacheLookup(model, hit: false);
             context.Response.Headers[StatusHeader] = "miss";
-            return false;
+            return null;
         }
 
         metrics.CacheLookup(model, hit: true);
@@ -130,7 +130,7 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
         response.Headers["x-massrouter-provider"] = cached.Provider;
         response.Headers["x-massrouter-model"] = cached.Model;
         await response.Body.WriteAsync(cached.Body, context.RequestAborted);
-        return true;
+        return cached;
     }
 
     /// <summary>Starts keeping what the client is sent (up to <see cref="ResponseCacheOptions.MaxEntryBytes"/>).</summary>
@@ -140,12 +140,13 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
     /// Ends the capture; caches the answer when <paramref name="whole"/> (a successful answer the client received to its
     /// end) and it fit.
     /// </summary>
-    public async ValueTask FinishAsync(HttpContext context, CapturedBody capture, CacheRequest request, bool whole, string provider, string model)
+    /// <param name="usage">The answer's usage (prompt and completion tokens), kept for the hits' usage events.</param>
+    public async ValueTask FinishAsync(HttpContext context, CapturedBody capture, CacheRequest request, bool whole, string provider, string model, (long Prompt, long Completion) usage = default)
     {
         CachedResponse? stored = null;
         try
         {
-            stored = await KeepAsync(context, capture, request, whole, provider, model);
+            stored = await KeepAsync(context, capture, request, whole, provider, model, usage);
         }
         finally
         {
@@ -160,7 +161,8 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
     }
 
     /// <summary>Puts the response's own body back, and caches the answer when whole; returns what was cached.</summary>
-    private async ValueTask<CachedResponse?> KeepAsync(HttpContext context, CapturedBody capture, CacheRequest request, bool whole, string provider, string model)
+    private async ValueTask<CachedResponse?> KeepAsync(
+        HttpContext context, CapturedBody capture, CacheRequest request, bool whole, string provider, string model, (long Prompt, long Completion) usage)
     {
         using var body = capture;
 
@@ -172,7 +174,8 @@ internal sealed class ResponseCaching(IResponseCache store, IOptions<GatewayOpti
             return null;
         }
 
-        var stored = new CachedResponse(context.Response.ContentType ?? "application/json", provider, model, time.GetUtcNow().ToUnixTimeMilliseconds(), kept.ToArray());
+        var stored = new CachedResponse(
+            context.Response.ContentType ?? "application/json", provider, model, time.GetUtcNow().ToUnixTimeMilliseconds(), kept.ToArray(), usage.Prompt, usage.Completion);
         store.Store(request.Key, stored, request.Ttl);
         metrics.CacheStored(model);
         return stored;

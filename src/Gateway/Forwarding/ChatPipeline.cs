@@ -90,10 +90,10 @@ internal sealed class ChatPipeline(
 
             if (cache is not null)
             {
-                if (await caching.TryServeAsync(context, cache, route.Id))
+                if (await caching.TryServeAsync(context, cache, route.Id) is { } hit)
                 {
-                    // Answered from the cache: admitted (so rate limited), but nothing generated, nothing billed.
-                    meter.Release(metered);
+                    // Answered from the cache: admitted (so rate limited), nothing generated, so a usage event at no cost.
+                    meter.SettleCacheHit(context, metered, route.Id, requestId, started, hit);
                     logged?.AnsweredFromCache();
                     metrics.RequestCompleted(new RequestOutcome(clientApi, route.Id, ResponseCaching.Provider, StatusCodes.Status200OK, started, Stopwatch.GetTimestamp(), 0, 0, 0, 0));
                     return;
@@ -183,7 +183,8 @@ internal sealed class ChatPipeline(
             {
                 // A whole answer: a success relayed to its end (a stream's usage, which comes last, seen).
                 var whole = !exchange.EndedWithError && (!request.Stream || exchange.Usage.IsKnown);
-                await caching.FinishAsync(context, capture, cache!, whole, attempts.Deployment.Provider.Name, attempts.Deployment.PublicModel);
+                await caching.FinishAsync(
+                    context, capture, cache!, whole, attempts.Deployment.Provider.Name, attempts.Deployment.PublicModel, (exchange.Usage.PromptTokens, exchange.Usage.CompletionTokens));
                 capture = null;
             }
 

@@ -223,6 +223,44 @@ internal sealed partial class RequestMeter
     }
 
     /// <summary>
+    /// Settles a request the response cache answered: nothing was generated, so nothing is charged, but the ledger gets
+    /// its usage event (provider <see cref="Caching.ResponseCaching.Provider"/>, cost 0, the tokens the cached answer was
+    /// billed at), so an app sees each request it made, its end user's included, and what the cache saved it.
+    /// </summary>
+    public void SettleCacheHit(HttpContext context, MeteredRequest request, string model, string requestId, long startedTimestamp, Caching.CachedResponse hit)
+    {
+        if (request.Key is not { Account: { } account } key || _settler is null)
+        {
+            return;
+        }
+
+        var endedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var latencyMs = (long)Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds;
+        var aborted = context.RequestAborted.IsCancellationRequested;
+        var usageEvent = new UsageEvent
+        {
+            Id = request.EventId,
+            RequestId = requestId,
+            KeyId = key.KeyId,
+            Account = account,
+            Model = model,
+            Provider = Caching.ResponseCaching.Provider,
+            User = request.EndUser,
+            PromptTokens = hit.PromptTokens,
+            CompletionTokens = hit.CompletionTokens,
+            CostNanos = 0,
+            Status = aborted ? UsageStatus.Aborted : UsageStatus.Ok,
+            HttpStatus = aborted ? 499 : StatusCodes.Status200OK,
+            StartedAt = endedAt - latencyMs,
+            EndedAt = endedAt,
+            LatencyMs = latencyMs,
+            TtftMs = latencyMs,
+        };
+        // Admission counted the prompt estimate in the key's TPM window: a hit keeps it counted (it was admitted).
+        Charge(request, key, usageEvent, tokenDelta: 0);
+    }
+
+    /// <summary>
     /// Settles a background response's request (<c>background: true</c>, answered queued): its usage is known once the
     /// provider has finished it, so its charge is held in Redis for <see cref="BackgroundCharges"/>, and the request's
     /// in-flight record released once the charge is safe (a gateway killed in between leaves the record, which the sweep
