@@ -579,7 +579,9 @@ internal sealed partial class RequestMeter
             _ => (503, OpenAIErrorResponse.ServerError, "service_unavailable",
                 "Usage limits cannot be checked right now. Please try again shortly."),
         };
-        _metrics.Rejected(code);
+        // An end user's RPM answers the key's code (what clients handle), but counts apart: an SRE tells one end user's
+        // burst from a key's.
+        _metrics.Rejected(outcome.Verdict == AdmissionVerdict.EndUserRequestsExceeded ? EndUserRateLimitMetricCode : code);
         if (status is 429 or 503)
         {
             RateLimitHeaders.WriteRetryAfter(context.Response, TimeSpan.FromMilliseconds(outcome.RetryAfterMs));
@@ -608,6 +610,9 @@ internal sealed partial class RequestMeter
 
     /// <summary>The error code of a request refused by its key's cap per end user (402).</summary>
     public const string EndUserCapCode = "end_user_budget_exceeded";
+
+    /// <summary>The rejection metric's code for a request over its key's RPM per end user (answered as <c>rate_limit_exceeded</c>).</summary>
+    public const string EndUserRateLimitMetricCode = "end_user_rate_limit_exceeded";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Background response {ResponseId} not held for billing (Redis: {Error}): billed its prompt estimate now")]
     private partial void LogBackgroundNotHeld(string responseId, string error);

@@ -163,6 +163,11 @@ public class EndUserTests(MeteringFixture fixture)
         Assert.Equal("rate_limit_exceeded", (string?)refused.Error["code"]);
         Assert.Contains("for this end user", (string?)refused.Error["message"], StringComparison.Ordinal);
         Assert.InRange(refused.RetryAfterSeconds!.Value, 1, 60);
+        // Counted apart from the key's own RPM refusals.
+        Assert.Contains(
+            "massrouter_rejected_requests_total{code=\"end_user_rate_limit_exceeded\"}",
+            await b.Http.GetStringAsync(new Uri(b.Addresses[0], "metrics")),
+            StringComparison.Ordinal);
 
         for (var i = 0; i < 3; i++)
         {
