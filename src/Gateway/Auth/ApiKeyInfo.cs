@@ -70,6 +70,21 @@ public sealed record ApiKeyInfo(string KeyId, string? Name, IReadOnlySet<string>
 
     private Limits.ObservedSpend? _observedSpend;
 
+    /// <summary>
+    /// Carries what this instance saw of the key's spend and its account's balance over from <paramref name="previous"/>,
+    /// the record of the same key this one replaces (a resync reloads every cached key, every 30 s and on each reconnect):
+    /// otherwise the baseline of local caps and of the fail-open balance check would be lost until the key's next
+    /// admission through Redis, and an outage starting in between would find none. The room for optimistic admission is
+    /// not carried: limits may have changed, and one waited admission records it afresh.
+    /// </summary>
+    internal void InheritObservations(ApiKeyInfo previous)
+    {
+        if (previous.KeyId == KeyId && previous.Account == Account && previous._observedSpend is { } observed)
+        {
+            _observedSpend = observed;
+        }
+    }
+
     /// <summary>The room Redis last reported for this key, for optimistic admission.</summary>
     internal Limits.AdmissionHeadroom Headroom => LazyInitializer.EnsureInitialized(ref _headroom);
 

@@ -157,6 +157,11 @@ internal sealed partial class RedisApiKeyStore : IApiKeyStore, IHostedService, I
     {
         if (key is not null)
         {
+            if (_cache.TryGetValue(keyHash, out var replaced) && replaced.Key is { } previous)
+            {
+                key.InheritObservations(previous);
+            }
+
             _cache[keyHash] = new CachedKey(key, 0);
             return;
         }
@@ -233,7 +238,8 @@ internal sealed partial class RedisApiKeyStore : IApiKeyStore, IHostedService, I
         }
     }
 
-    private async Task ResyncAsync()
+    /// <summary>Reloads every cached key in place (periodically, and after a reconnect: invalidations may have been missed).</summary>
+    internal async Task ResyncAsync()
     {
         try
         {

@@ -6,6 +6,7 @@ using MassRouter.Gateway.Admin;
 using MassRouter.Gateway.Auth;
 using MassRouter.Gateway.Metering;
 using MassRouter.Gateway.Tests.Forwarding;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MassRouter.Gateway.Tests.Metering;
 
@@ -292,6 +293,33 @@ public class RedisDownTests(MeteringFixture fixture)
 
             using var covered = await b.Http.SendAsync(b.Chat(0, key.Secret, """{"model":"test/metered","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"""));
             Assert.Equal(HttpStatusCode.OK, covered.StatusCode);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
+    public async Task WhatAnInstanceSawOfTheBalance_OutlivesTheResyncOfItsKeys(string backend)
+    {
+        var b = fixture[backend];
+        const long halfACent = 5_000_000;
+        var key = await b.CreateKeyAsync(halfACent);
+        var other = await b.CreateKeyAsync(Dollar);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], key.Secret, MeteringBackend.FreeBody);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], other.Secret, MeteringBackend.FreeBody);
+
+        // The resync (every 30 s, and on each reconnect) reloads every cached key: a new record object for this one.
+        var store = b.Gateways[0].Services.GetRequiredService<RedisApiKeyStore>();
+        Assert.True(store.TryFindCached(KeyHash.Of(key.Secret), out var before));
+        await store.ResyncAsync();
+        Assert.True(store.TryFindCached(KeyHash.Of(key.Secret), out var after));
+        Assert.NotSame(before, after);
+        Assert.Equal(halfACent, after!.ObservedSpend.Balance);
+
+        await WhileRedisIsCutAsync(b, other, async () =>
+        {
+            // Before, an outage starting between a resync and the key's next admission found no balance to check.
+            using var refused = await b.Http.SendAsync(b.Chat(0, key.Secret, """{"model":"test/metered","max_tokens":1000,"messages":[{"role":"user","content":"hi"}]}"""));
+            await OpenAIErrorAssert.IsErrorAsync(refused, HttpStatusCode.PaymentRequired, "insufficient_quota");
         });
     }
 
