@@ -14,6 +14,7 @@ namespace MassRouter.Gateway.Tests.Metering;
 public class RedisDownTests(MeteringFixture fixture)
 {
     private const long Dollar = Nanos.PerDollar;
+    private const long HalfACent = 5_000_000;
 
     [Theory]
     [MemberData(nameof(MeteringFixture.Backends), MemberType = typeof(MeteringFixture))]
@@ -278,11 +279,7 @@ public class RedisDownTests(MeteringFixture fixture)
     public async Task RedisDown_FailOpen_RefusesWhatTheLastSeenBalanceCannotCover(string backend)
     {
         var b = fixture[backend];
-        const long halfACent = 5_000_000;
-        var key = await b.CreateKeyAsync(halfACent);
-        var other = await b.CreateKeyAsync(Dollar);
-        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], key.Secret, MeteringBackend.FreeBody);
-        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], other.Secret, MeteringBackend.FreeBody);
+        var (key, other) = await HalfACentKeyAsync(b);
 
         await WhileRedisIsCutAsync(b, other, async () =>
         {
@@ -301,11 +298,7 @@ public class RedisDownTests(MeteringFixture fixture)
     public async Task WhatAnInstanceSawOfTheBalance_OutlivesTheResyncOfItsKeys(string backend)
     {
         var b = fixture[backend];
-        const long halfACent = 5_000_000;
-        var key = await b.CreateKeyAsync(halfACent);
-        var other = await b.CreateKeyAsync(Dollar);
-        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], key.Secret, MeteringBackend.FreeBody);
-        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], other.Secret, MeteringBackend.FreeBody);
+        var (key, other) = await HalfACentKeyAsync(b);
 
         // The resync (every 30 s, and on each reconnect) reloads every cached key: a new record object for this one.
         var store = b.Gateways[0].Services.GetRequiredService<RedisApiKeyStore>();
@@ -313,7 +306,7 @@ public class RedisDownTests(MeteringFixture fixture)
         await store.ResyncAsync();
         Assert.True(store.TryFindCached(KeyHash.Of(key.Secret), out var after));
         Assert.NotSame(before, after);
-        Assert.Equal(halfACent, after!.ObservedSpend.Balance);
+        Assert.Equal(HalfACent, after!.ObservedSpend.Balance);
 
         await WhileRedisIsCutAsync(b, other, async () =>
         {
@@ -321,6 +314,19 @@ public class RedisDownTests(MeteringFixture fixture)
             using var refused = await b.Http.SendAsync(b.Chat(0, key.Secret, """{"model":"test/metered","max_tokens":1000,"messages":[{"role":"user","content":"hi"}]}"""));
             await OpenAIErrorAssert.IsErrorAsync(refused, HttpStatusCode.PaymentRequired, "insufficient_quota");
         });
+    }
+
+    /// <summary>
+    /// A key of an account with half a cent, and a key of another funded account, both warm on gateway 0 (cached, and
+    /// admitted once through Redis on a free model: the balance seen is the half cent).
+    /// </summary>
+    private static async Task<(TestKey Key, TestKey Other)> HalfACentKeyAsync(MeteringBackend b)
+    {
+        var key = await b.CreateKeyAsync(HalfACent);
+        var other = await b.CreateKeyAsync(Dollar);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], key.Secret, MeteringBackend.FreeBody);
+        await MeteringBackend.WarmAsync(b.Http, b.Gateways[0], other.Secret, MeteringBackend.FreeBody);
+        return (key, other);
     }
 
     /// <summary>Runs <paramref name="body"/> with Redis cut off from the gateways, then checks that a key of another
