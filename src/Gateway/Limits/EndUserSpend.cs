@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -19,22 +18,11 @@ internal static class EndUserSpend
     /// <summary>The spend field of <paramref name="endUser"/> (at most <see cref="Transforms.OpenAI.EndUser.MaxLength"/> characters).</summary>
     public static string Field(string endUser)
     {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        // Every caller cuts the name to MaxLength characters (at most 768 UTF-8 bytes): on the stack; a longer one still hashes.
         var length = Encoding.UTF8.GetMaxByteCount(endUser.Length);
-        byte[]? rented = null;
-        var utf8 = length <= 1024 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
-        try
-        {
-            SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(endUser, utf8)], hash);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-
+        var utf8 = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(endUser, utf8)], hash);
         return "u:" + Base64Url.EncodeToString(hash[..HashBytes]);
     }
 
